@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+// Launcher: everything lives in the bundled CLI.
+import '../dist/cli.js';

@@ -1,0 +1,42 @@
+/** Helpers every command file uses: the library import, cwd, and exit codes. */
+import { InvalidArgumentError, type Command } from 'commander';
+
+/** The library, loaded when a command runs (keeps `mlo --help` fast). */
+// eslint-disable-next-line @typescript-eslint/consistent-type-imports -- a type-only view of a lazily loaded module
+export const lib = (): Promise<typeof import('../index.js')> => import('../index.js');
+
+/** The directory the command runs in: `-C DIR` or the process's cwd. */
+export function cwdOf(cmd: Command): string {
+  let root: Command = cmd;
+  while (root.parent) root = root.parent;
+  const dir = root.opts<{ directory?: string }>().directory;
+  return dir ?? process.cwd();
+}
+
+/**
+ * Wrap an action so it can return an exit code; the entry point applies it after
+ * output is flushed (never process.exit in the middle of writing).
+ */
+export function action<A extends unknown[]>(
+  fn: (...args: A) => Promise<number | void> | number | void,
+): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    const code = await fn(...args);
+    if (typeof code === 'number' && code !== 0) process.exitCode = code;
+  };
+}
+
+/** commander collects repeated options through this. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+export function parsePositiveInt(flag: string): (value: string) => number {
+  return (value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n <= 0) {
+      throw new InvalidArgumentError(`${flag} must be a positive integer, got "${value}"`);
+    }
+    return n;
+  };
+}

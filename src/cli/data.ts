@@ -1,0 +1,298 @@
+/** Data versioning commands: add, status, checkout, gc, fsck, push, pull. */
+import type { Command } from 'commander';
+import type { CheckoutResult, StatusEntry } from '../index.js';
+import { formatBytes } from '../util/fs.js';
+import { action, cwdOf, lib, parsePositiveInt } from './common.js';
+import { color } from './render/color.js';
+import { print, printJson, warn } from './render/output.js';
+import { createProgress } from './render/progress.js';
+import { renderTable } from './render/table.js';
+
+const STATE_COLOR: Record<StatusEntry['state'], (s: string) => string> = {
+  ok: color.green,
+  modified: color.yellow,
+  missing: color.red,
+  uncached: color.magenta,
+};
+
+export function registerDataCommands(program: Command): void {
+  program
+    .command('add')
+    .description(
+      'track files or directories: cache their content and write <path>.mlo pointer files',
+    )
+    .argument('<paths...>', 'files or directories to track')
+    .option('--json', 'print the result as JSON')
+    .action(
+      action(async (paths: string[], opts: { json?: boolean }, cmd: Command) => {
+        const { openRepo, add } = await lib();
+        const cwd = cwdOf(cmd);
+        const repo = openRepo(cwd);
+        const progress = await createProgress();
+        try {
+          const r = await add(repo, paths, { cwd, onProgress: progress.onProgress });
+          progress.stop();
+          for (const w of r.warnings) warn(w);
+          if (opts.json) return printJson(r);
+          for (const e of r.entries) {
+            const what =
+              e.type === 'dir' ? `${e.files} files, ${formatBytes(e.size)}` : formatBytes(e.size);
+            const verb = e.result === 'unchanged' ? color.dim('unchanged') : color.green(e.result);
+            print(`${verb} ${e.path} (${what}) -> ${e.pointer}`);
+          }
+          if (r.entries.some((e) => e.result !== 'unchanged')) {
+            print(
+              color.dim(
+                `commit the pointer files: git add ${r.entries.map((e) => e.pointer).join(' ')}`,
+              ),
+            );
+          }
+        } finally {
+          progress.stop();
+          repo.close();
+        }
+      }),
+    );
+
+  program
+    .command('status')
+    .description('show each tracked path: ok, modified, missing or uncached')
+    .argument('[paths...]', 'limit to these tracked paths')
+    .option('--json', 'print {"entries":[{"path","state"}]}')
+    .option('--exit-code', 'exit 1 when any path is not ok')
+    .action(
+      action(
+        async (paths: string[], opts: { json?: boolean; exitCode?: boolean }, cmd: Command) => {
+          const { openRepo, status } = await lib();
+          const cwd = cwdOf(cmd);
+          const repo = openRepo(cwd);
+          try {
+            const r = status(repo, { cwd, paths });
+            if (opts.json) printJson(r);
+            else renderStatus(r.entries);
+            return opts.exitCode && r.entries.some((e) => e.state !== 'ok') ? 1 : 0;
+          } finally {
+            repo.close();
+          }
+        },
+      ),
+    );
+
+  program
+    .command('checkout')
+    .description('make the workspace match the pointer files')
+    .argument('[paths...]', 'limit to these tracked paths')
+    .option('-f, --force', 'overwrite or delete workspace content that is not in the cache')
+    .option('--json', 'print the result as JSON')
+    .action(
+      action(async (paths: string[], opts: { force?: boolean; json?: boolean }, cmd: Command) => {
+        const { openRepo, checkout } = await lib();
+        const cwd = cwdOf(cmd);
+        const repo = openRepo(cwd);
+        const progress = await createProgress();
+        try {
+          const r = checkout(repo, {
+            cwd,
+            paths,
+            force: opts.force,
+            onProgress: progress.onProgress,
+          });
+          progress.stop();
+          if (opts.json) printJson(r);
+          else renderCheckout(r);
+          return r.missing.length ? 1 : 0;
+        } finally {
+          progress.stop();
+          repo.close();
+        }
+      }),
+    );
+
+  program
+    .command('gc')
+    .description(
+      'delete cache objects that no pointer file, lock file, model, run or baseline uses',
+    )
+    .option('-n, --dry-run', 'list what would be deleted, delete nothing')
+    .option('--all-commits', 'also keep objects referenced in any git commit')
+    .option('--json', 'print the result as JSON')
+    .action(
+      action(
+        async (opts: { dryRun?: boolean; allCommits?: boolean; json?: boolean }, cmd: Command) => {
+          const { openRepo, gc } = await lib();
+          const repo = openRepo(cwdOf(cmd));
+          try {
+            const r = gc(repo, { dryRun: opts.dryRun, allCommits: opts.allCommits });
+            for (const w of r.warnings) warn(w);
+            if (opts.json) return printJson(r);
+            const verb = r.dryRun ? 'would remove' : 'removed';
+            print(`${verb} ${r.removed} object(s), ${formatBytes(r.removedBytes)}; kept ${r.kept}`);
+            if (r.dryRun) for (const h of r.objects.slice(0, 50)) print(`  ${h}`);
+            if (r.dryRun && r.objects.length > 50) print(`  ... and ${r.objects.length - 50} more`);
+          } finally {
+            repo.close();
+          }
+        },
+      ),
+    );
+
+  program
+    .command('fsck')
+    .description('re-hash every cache object; report corrupt or missing ones (exit 1 if any)')
+    .option('--json', 'print the result as JSON')
+    .action(
+      action(async (opts: { json?: boolean }, cmd: Command) => {
+        const { openRepo, fsck } = await lib();
+        const repo = openRepo(cwdOf(cmd));
+        const progress = await createProgress();
+        try {
+          const r = fsck(repo, { onProgress: progress.onProgress });
+          progress.stop();
+          if (opts.json) printJson(r);
+          else if (r.ok) print(`${color.green('ok')}: ${r.checked} object(s) verified`);
+          else {
+            print(
+              renderTable(
+                ['problem', 'object', 'where'],
+                r.problems.map((p) => [color.red(p.problem), p.hash.slice(0, 16), p.where]),
+              ),
+            );
+            print(`${r.problems.length} problem(s) in ${r.checked} object(s)`);
+          }
+          return r.ok ? 0 : 1;
+        } finally {
+          progress.stop();
+          repo.close();
+        }
+      }),
+    );
+
+  program
+    .command('push')
+    .description('upload the cache objects of tracked paths to a remote')
+    .argument('[paths...]', 'limit to these tracked paths')
+    .option('-r, --remote <name>', 'remote to use (default: the default remote)')
+    .option('-j, --jobs <n>', 'parallel transfers', parsePositiveInt('--jobs'), 8)
+    .option('--json', 'print the result as JSON')
+    .action(
+      action(
+        async (
+          paths: string[],
+          opts: { remote?: string; jobs: number; json?: boolean },
+          cmd: Command,
+        ) => {
+          const { openRepo, push } = await lib();
+          const cwd = cwdOf(cmd);
+          const repo = openRepo(cwd);
+          const progress = await createProgress();
+          try {
+            const r = await push(repo, {
+              cwd,
+              paths,
+              remote: opts.remote,
+              jobs: opts.jobs,
+              onProgress: progress.onProgress,
+            });
+            progress.stop();
+            if (opts.json) printJson(r);
+            else
+              print(
+                `pushed ${r.uploaded} object(s) (${formatBytes(r.bytes)}) to ${r.remote}; ${r.skipped} already there`,
+              );
+            if (r.missingLocal.length) {
+              warn(
+                `not in the local cache, not pushed: ${r.missingLocal.slice(0, 5).join(', ')}${r.missingLocal.length > 5 ? ', ...' : ''}`,
+              );
+              return 1;
+            }
+          } finally {
+            progress.stop();
+            repo.close();
+          }
+        },
+      ),
+    );
+
+  program
+    .command('pull')
+    .description('download missing objects from a remote and check them out')
+    .argument('[paths...]', 'limit to these tracked paths')
+    .option('-r, --remote <name>', 'remote to use (default: the default remote)')
+    .option('-j, --jobs <n>', 'parallel transfers', parsePositiveInt('--jobs'), 8)
+    .option('-f, --force', 'overwrite workspace content that is not in the cache')
+    .option('--json', 'print the result as JSON')
+    .action(
+      action(
+        async (
+          paths: string[],
+          opts: { remote?: string; jobs: number; force?: boolean; json?: boolean },
+          cmd: Command,
+        ) => {
+          const { openRepo, pull } = await lib();
+          const cwd = cwdOf(cmd);
+          const repo = openRepo(cwd);
+          const progress = await createProgress();
+          try {
+            const r = await pull(repo, {
+              cwd,
+              paths,
+              remote: opts.remote,
+              jobs: opts.jobs,
+              force: opts.force,
+              onProgress: progress.onProgress,
+            });
+            progress.stop();
+            if (opts.json) printJson(r);
+            else {
+              print(
+                `pulled ${r.downloaded} object(s) (${formatBytes(r.bytes)}) from ${r.remote}; ${r.skipped} already cached`,
+              );
+              renderCheckout(r.checkout);
+            }
+            if (r.missingRemote.length) {
+              warn(
+                `${r.missingRemote.length} object(s) are not on ${r.remote}: push them from a machine that has them`,
+              );
+            }
+            return r.missingRemote.length || r.checkout.missing.length ? 1 : 0;
+          } finally {
+            progress.stop();
+            repo.close();
+          }
+        },
+      ),
+    );
+}
+
+function renderStatus(entries: StatusEntry[]): void {
+  if (entries.length === 0) {
+    print('nothing tracked yet: track data with `mlo add <path>`');
+    return;
+  }
+  const rows = entries.map((e) => {
+    const detail = e.changes
+      ? color.dim(
+          ` (${e.changes.modified.length} modified, ${e.changes.added.length} added, ${e.changes.deleted.length} deleted)`,
+        )
+      : '';
+    return [STATE_COLOR[e.state](e.state), `${e.path}${e.type === 'dir' ? '/' : ''}${detail}`];
+  });
+  print(renderTable(['state', 'path'], rows));
+  const has = (s: StatusEntry['state']): boolean => entries.some((e) => e.state === s);
+  if (has('modified')) print(color.dim('record changes:   mlo add <path>'));
+  if (has('missing')) print(color.dim('restore data:     mlo checkout'));
+  if (has('uncached')) print(color.dim('fetch data:       mlo pull'));
+}
+
+function renderCheckout(r: CheckoutResult): void {
+  for (const p of r.restored) print(`${color.green('restored')} ${p}`);
+  for (const p of r.removed) print(`${color.yellow('removed')}  ${p}`);
+  if (r.restored.length === 0 && r.missing.length === 0)
+    print('workspace already matches the pointer files');
+  if (r.missing.length) {
+    print(
+      `${color.red('not in cache')}: ${r.missing.slice(0, 10).join(', ')}${r.missing.length > 10 ? `, ... (${r.missing.length} in all)` : ''}`,
+    );
+    print(color.dim('fetch them with `mlo pull`'));
+  }
+}

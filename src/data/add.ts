@@ -1,0 +1,331 @@
+/**
+ * `mlo add`: hash files and directories into the cache, write their pointer files,
+ * keep them out of git, and remember what we hashed so the next add or status of
+ * an unchanged path reads nothing.
+ */
+import { lstatSync, readFileSync, realpathSync, renameSync, statSync, type Stats } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { MloError } from '../errors.js';
+import type { Repo } from '../repo/index.js';
+import { getHashState, getHashStatesUnder, putHashStates, type HashState } from '../store/index.js';
+import { tempPathFor } from '../util/atomic.js';
+import { isInside, toPosixRelative } from '../util/fs.js';
+import type { ProgressFn } from '../util/progress.js';
+import { ObjectBatch } from './batch.js';
+import { cacheOf, linkTypeOf } from './context.js';
+import { sha256 } from './hash.js';
+import { ignoreInGit } from './gitignore.js';
+import { encodeManifest, type ManifestEntry } from './manifest.js';
+import { POINTER_EXT, pointerPathFor, readPointer, writePointer, type Pointer } from './pointer.js';
+import { resolveTarget, trackedAncestor, type Target } from './targets.js';
+import { listDirectory, stateMatches, stateOf } from './workspace.js';
+import type { ObjectCache } from './cache.js';
+
+/** Files up to this size are read whole; larger ones stream. */
+const WHOLE_READ_LIMIT = 1 << 20;
+
+export interface AddOptions {
+  /** directory the path arguments are relative to (default: process.cwd()) */
+  cwd?: string;
+  onProgress?: ProgressFn;
+}
+
+export interface AddedPath {
+  path: string;
+  pointer: string;
+  type: 'file' | 'dir';
+  hash: string;
+  size: number;
+  files?: number;
+  result: 'added' | 'updated' | 'unchanged';
+}
+
+export interface AddResult {
+  entries: AddedPath[];
+  warnings: string[];
+}
+
+interface AddTarget extends Target {
+  kind: 'file' | 'dir';
+}
+
+export async function add(
+  repo: Repo,
+  paths: string[],
+  options: AddOptions = {},
+): Promise<AddResult> {
+  const cwd = options.cwd ?? process.cwd();
+  if (paths.length === 0) throw new MloError('USAGE', 'nothing to add: give one or more paths');
+  const targets = paths.map((p) => resolveAddTarget(repo, cwd, p));
+  checkOverlaps(targets);
+  checkNotInGit(repo, targets);
+  const warnings: string[] = [];
+  const entries: AddedPath[] = [];
+  for (const t of targets) {
+    entries.push(
+      t.kind === 'dir'
+        ? await addDirectory(repo, t, warnings, options.onProgress)
+        : await addFile(repo, t, options.onProgress),
+    );
+  }
+  return { entries, warnings };
+}
+
+function resolveAddTarget(repo: Repo, cwd: string, arg: string): AddTarget {
+  let t = resolveTarget(repo, cwd, arg);
+  if (t.rel === '') throw new MloError('USAGE', `${arg}: cannot track the repository root`);
+  // `mlo add data.csv.mlo` means: re-add what that pointer tracks.
+  if (t.rel.endsWith(POINTER_EXT)) {
+    const pointer = readPointer(repo.root, t.rel);
+    t = { arg, abs: join(repo.root, pointer.dataPath), rel: pointer.dataPath };
+  }
+  const st = lstatSync(t.abs, { throwIfNoEntry: false });
+  if (!st) throw new MloError('NOT_FOUND', `${arg}: no such file or directory`);
+  if (st.isSymbolicLink()) {
+    // A link into our own cache is a file mlo checked out in symlink mode.
+    const real = realpathSync(t.abs);
+    if (!isInside(repo.cacheDir, real)) {
+      throw new MloError(
+        'USAGE',
+        `${arg}: is a symbolic link; mlo tracks file contents, not links`,
+        {
+          hint: `add the file it points to instead: mlo add ${toPosixRelative(cwd, real)}`,
+        },
+      );
+    }
+  } else if (!st.isFile() && !st.isDirectory()) {
+    throw new MloError('USAGE', `${arg}: not a regular file or directory`);
+  }
+  const ancestor = trackedAncestor(repo, t.rel);
+  if (ancestor !== undefined) {
+    throw new MloError(
+      'USAGE',
+      `${arg}: inside ${ancestor}, which is already tracked (${ancestor}${POINTER_EXT})`,
+      {
+        hint: `re-add the whole directory: mlo add ${ancestor}`,
+      },
+    );
+  }
+  return { ...t, kind: st.isDirectory() ? 'dir' : 'file' };
+}
+
+function checkOverlaps(targets: AddTarget[]): void {
+  for (const a of targets) {
+    for (const b of targets) {
+      if (a !== b && b.rel.startsWith(`${a.rel}/`)) {
+        throw new MloError(
+          'USAGE',
+          `${b.arg}: inside ${a.arg}, which is added in the same command`,
+        );
+      }
+    }
+  }
+}
+
+/** A path git already tracks would be committed twice: refuse, like DVC does. */
+function checkNotInGit(repo: Repo, targets: AddTarget[]): void {
+  if (repo.gitRoot === undefined) return;
+  const gitRoot = repo.gitRoot;
+  const rels = targets.map((t) => toPosixRelative(gitRoot, t.abs));
+  const res = spawnSync('git', ['ls-files', '-z', '--', ...rels], {
+    cwd: gitRoot,
+    encoding: 'utf8',
+  });
+  if (res.status !== 0 || !res.stdout) return;
+  const tracked = res.stdout.split('\0').filter(Boolean);
+  for (const t of targets) {
+    const rel = toPosixRelative(gitRoot, t.abs);
+    const hit = tracked.find((p) => p === rel || p.startsWith(`${rel}/`));
+    if (hit !== undefined) {
+      throw new MloError(
+        'USAGE',
+        `${t.arg}: ${hit} is tracked by git; mlo and git cannot both track it`,
+        {
+          hint: `stop tracking it in git first: git rm -r --cached ${rel}`,
+        },
+      );
+    }
+  }
+}
+
+function previousPointer(repo: Repo, pointerPath: string): Pointer | undefined {
+  try {
+    return readPointer(repo.root, pointerPath);
+  } catch {
+    // Missing or malformed: re-adding writes a fresh one.
+    return undefined;
+  }
+}
+
+async function hashIntoCache(
+  cache: ObjectCache,
+  abs: string,
+  st: Stats,
+  batch: ObjectBatch | undefined,
+  onBytes?: (n: number) => void,
+): Promise<string> {
+  if (st.size <= WHOLE_READ_LIMIT) {
+    const buf = readFileSync(abs);
+    const hash = sha256(buf);
+    if (batch) batch.put(hash, buf);
+    else cache.putBuffer(hash, buf);
+    onBytes?.(buf.length);
+    return hash;
+  }
+  const { hash } = await cache.ingestFile(abs, { onBytes });
+  return hash;
+}
+
+async function addFile(repo: Repo, t: AddTarget, onProgress?: ProgressFn): Promise<AddedPath> {
+  const cache = cacheOf(repo);
+  const store = repo.store;
+  const st = statSync(t.abs);
+  const pointerPath = pointerPathFor(t.rel);
+  const prev = previousPointer(repo, pointerPath);
+  const state = getHashState(store, t.rel);
+  let hash: string;
+  if (stateMatches(state, st) && cache.has(state.hash)) {
+    hash = state.hash;
+  } else {
+    let done = 0;
+    const onBytes = onProgress
+      ? (n: number) =>
+          onProgress({ phase: `adding ${t.rel}`, done: (done += n), total: st.size, unit: 'bytes' })
+      : undefined;
+    hash = await hashIntoCache(cache, t.abs, st, undefined, onBytes);
+  }
+  const result =
+    prev?.type === 'file' && prev.hash === hash ? 'unchanged' : prev ? 'updated' : 'added';
+  if (result !== 'unchanged' || prev?.size !== st.size) {
+    writePointer(repo.root, pointerPath, { path: basenameOf(t.rel), hash, size: st.size });
+  }
+  ignoreInGit(repo.root, store, t.rel);
+  const finalStat = linkIntoWorkspace(repo, cache, t.abs, hash, st) ?? st;
+  putHashStates(store, [stateOf(t.rel, finalStat, hash)]);
+  return { path: t.rel, pointer: pointerPath, type: 'file', hash, size: st.size, result };
+}
+
+async function addDirectory(
+  repo: Repo,
+  t: AddTarget,
+  warnings: string[],
+  onProgress?: ProgressFn,
+): Promise<AddedPath> {
+  const cache = cacheOf(repo);
+  const store = repo.store;
+  const link = linkTypeOf(repo);
+  const listing = listDirectory(t.abs);
+  if (listing.pointers.length > 0) {
+    throw new MloError(
+      'USAGE',
+      `${t.arg}: contains tracked paths (${listing.pointers.slice(0, 3).join(', ')}); a tracked directory cannot hold other tracked paths`,
+    );
+  }
+  if (listing.symlinks.length > 0) {
+    warnings.push(
+      `${t.rel}: ${listing.symlinks.length} symbolic link(s) not tracked (mlo tracks file contents, not links): ${listing.symlinks.slice(0, 3).join(', ')}${listing.symlinks.length > 3 ? ', ...' : ''}`,
+    );
+  }
+  const states = getHashStatesUnder(store, t.rel);
+  const batch = new ObjectBatch(cache, { allowPack: link === 'copy' || link === 'reflink' });
+  const entries: ManifestEntry[] = [];
+  const fresh: HashState[] = [];
+  const linkStats: HashState[] = [];
+  const total = listing.files.length;
+  let size = 0;
+  try {
+    for (let i = 0; i < total; i++) {
+      const f = listing.files[i];
+      const fileRel = `${t.rel}/${f}`;
+      const fileAbs = join(t.abs, f);
+      const st = statSync(fileAbs);
+      const known = states.get(fileRel);
+      let hash: string;
+      if (stateMatches(known, st) && batch.known(known.hash)) {
+        hash = known.hash;
+      } else {
+        hash = await hashIntoCache(cache, fileAbs, st, batch);
+        fresh.push(stateOf(fileRel, st, hash));
+      }
+      entries.push({ path: f, hash, size: st.size });
+      size += st.size;
+      if (onProgress && (i % 512 === 0 || i === total - 1)) {
+        onProgress({ phase: `adding ${t.rel}`, done: i + 1, total, unit: 'files' });
+      }
+    }
+    batch.finish();
+  } catch (err) {
+    batch.abort();
+    throw err;
+  }
+  const manifest = encodeManifest(entries);
+  cache.putBuffer(manifest.hash, manifest.bytes);
+  if (link === 'hardlink' || link === 'symlink') {
+    for (const e of entries) {
+      const abs = join(t.abs, e.path);
+      const st = linkIntoWorkspace(repo, cache, abs, e.hash, statSync(abs));
+      if (st) linkStats.push(stateOf(`${t.rel}/${e.path}`, st, e.hash));
+    }
+  }
+  const pointerPath = pointerPathFor(t.rel);
+  const prev = previousPointer(repo, pointerPath);
+  const result =
+    prev?.type === 'dir' && prev.hash === manifest.hash ? 'unchanged' : prev ? 'updated' : 'added';
+  if (result !== 'unchanged' || prev?.size !== size || prev.files !== entries.length) {
+    writePointer(repo.root, pointerPath, {
+      path: basenameOf(t.rel),
+      type: 'dir',
+      hash: manifest.hash,
+      size,
+      files: entries.length,
+    });
+  }
+  ignoreInGit(repo.root, store, t.rel);
+  // Forget files that left the directory, so the state table does not grow forever.
+  const present = new Set(entries.map((e) => `${t.rel}/${e.path}`));
+  const stale = [...states.keys()].filter((p) => !present.has(p));
+  if (stale.length) {
+    const del = store.db.prepare('DELETE FROM hash_state WHERE path = ?');
+    store.db.transaction(() => stale.forEach((p) => del.run(p)))();
+  }
+  putHashStates(store, [...fresh, ...linkStats]);
+  return {
+    path: t.rel,
+    pointer: pointerPath,
+    type: 'dir',
+    hash: manifest.hash,
+    size,
+    files: entries.length,
+    result,
+  };
+}
+
+/**
+ * In hardlink/symlink mode the workspace file becomes a link to the cache object.
+ * Returns the new stat, or undefined when nothing changed.
+ */
+function linkIntoWorkspace(
+  repo: Repo,
+  cache: ObjectCache,
+  abs: string,
+  hash: string,
+  st: Stats,
+): Stats | undefined {
+  const link = linkTypeOf(repo);
+  if (link !== 'hardlink' && link !== 'symlink') return undefined;
+  const obj = cache.ensureLoose(hash);
+  const lst = lstatSync(abs);
+  if (link === 'symlink' && lst.isSymbolicLink() && realpathSync(abs) === realpathSync(obj))
+    return undefined;
+  if (link === 'hardlink' && st.ino === statSync(obj).ino) return undefined;
+  const tmp = tempPathFor(abs);
+  cache.materialize(hash, tmp, link);
+  renameSync(tmp, abs);
+  return statSync(abs);
+}
+
+function basenameOf(rel: string): string {
+  const i = rel.lastIndexOf('/');
+  return i < 0 ? rel : rel.slice(i + 1);
+}

@@ -1,0 +1,97 @@
+/**
+ * Writing many objects at once (a directory add, a pull): small objects go into one
+ * pack, larger ones become loose objects whose temp files are made durable with a
+ * single file-system sync before they are renamed into place.
+ */
+import { closeSync, fsyncSync, openSync, writeSync, rmSync } from 'node:fs';
+import { tempPathFor, syncFileSystem } from '../util/atomic.js';
+import type { ObjectCache } from './cache.js';
+import type { PackWriter } from './pack.js';
+
+/** Objects up to this size may be packed. */
+export const PACKABLE_SIZE = 64 << 10;
+/** Fewer new small objects than this stay loose: small batches keep the cache browsable. */
+const PACK_THRESHOLD = 64;
+
+export class ObjectBatch {
+  private readonly cache: ObjectCache;
+  private readonly allowPack: boolean;
+  private readonly seen = new Set<string>();
+  private queued: [string, Uint8Array][] = [];
+  private pack: PackWriter | undefined;
+  private readonly temps: [string, string][] = [];
+  written = 0;
+
+  constructor(cache: ObjectCache, options: { allowPack: boolean }) {
+    this.cache = cache;
+    this.allowPack = options.allowPack;
+  }
+
+  /** true when the object is already stored or queued in this batch */
+  known(hash: string): boolean {
+    return this.seen.has(hash) || this.cache.has(hash);
+  }
+
+  put(hash: string, data: Uint8Array): void {
+    if (this.known(hash)) return;
+    this.seen.add(hash);
+    this.written++;
+    if (this.allowPack && data.length <= PACKABLE_SIZE) {
+      if (this.pack) {
+        this.pack.add(hash, data);
+        return;
+      }
+      this.queued.push([hash, data]);
+      if (this.queued.length >= PACK_THRESHOLD) {
+        this.pack = this.cache.newPackWriter();
+        for (const [h, d] of this.queued) this.pack.add(h, d);
+        this.queued = [];
+      }
+      return;
+    }
+    this.writeLooseTemp(hash, data);
+  }
+
+  private writeLooseTemp(hash: string, data: Uint8Array): void {
+    const tmp = tempPathFor('obj', this.cache.ensureTmp());
+    const fd = openSync(tmp, 'wx', 0o444);
+    try {
+      let off = 0;
+      while (off < data.length) off += writeSync(fd, data, off, data.length - off);
+    } finally {
+      closeSync(fd);
+    }
+    this.temps.push([hash, tmp]);
+  }
+
+  /** Make everything durable and visible. */
+  finish(): void {
+    for (const [h, d] of this.queued) this.writeLooseTemp(h, d);
+    this.queued = [];
+    this.pack?.finish();
+    this.pack = undefined;
+    if (this.temps.length > 0) {
+      // One syncfs instead of an fsync (a journal commit) per object.
+      if (!syncFileSystem(this.cache.tmpDir)) {
+        for (const [, tmp] of this.temps) fsyncFile(tmp);
+      }
+      for (const [hash, tmp] of this.temps) this.cache.adoptTemp(hash, tmp);
+      this.temps.length = 0;
+    }
+    this.cache.packs.reset();
+  }
+
+  abort(): void {
+    this.pack?.abort();
+    for (const [, tmp] of this.temps) rmSync(tmp, { force: true });
+  }
+}
+
+function fsyncFile(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,229 @@
+/**
+ * The content-addressed cache: .mlo/cache/<hh>/<rest-of-sha256> for loose objects,
+ * .mlo/cache/packs/ for packed small objects. Every object reaches its final name
+ * by rename from a temp file, so a killed process never leaves a partial object.
+ */
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  copyFileSync,
+  existsSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { errnoCode } from '../errors.js';
+import { tempPathFor, writeFileAtomic } from '../util/atomic.js';
+import type { LinkType } from '../repo/index.js';
+import { PackSet, PackWriter } from './pack.js';
+import { hashFile } from './hash.js';
+import { streamIngest } from './ingest.js';
+
+export type ObjectLocation =
+  { kind: 'loose'; path: string } | { kind: 'packed'; pack: string; offset: number; size: number };
+
+export class ObjectCache {
+  readonly dir: string;
+  readonly tmpDir: string;
+  readonly packs: PackSet;
+  private readonly madeDirs = new Set<string>();
+
+  constructor(dir: string, tmpDir: string) {
+    this.dir = dir;
+    this.tmpDir = tmpDir;
+    this.packs = new PackSet(join(dir, 'packs'));
+  }
+
+  get packDir(): string {
+    return join(this.dir, 'packs');
+  }
+
+  loosePath(hash: string): string {
+    return join(this.dir, hash.slice(0, 2), hash.slice(2));
+  }
+
+  hasLoose(hash: string): boolean {
+    return existsSync(this.loosePath(hash));
+  }
+
+  has(hash: string): boolean {
+    return this.hasLoose(hash) || this.packs.locate(hash) !== undefined;
+  }
+
+  locate(hash: string): ObjectLocation | undefined {
+    const path = this.loosePath(hash);
+    if (existsSync(path)) return { kind: 'loose', path };
+    const found = this.packs.locate(hash);
+    return found && { kind: 'packed', pack: found.pack.name, ...found.entry };
+  }
+
+  private ensureFanout(hash: string): void {
+    const sub = hash.slice(0, 2);
+    if (this.madeDirs.has(sub)) return;
+    mkdirSync(join(this.dir, sub), { recursive: true });
+    this.madeDirs.add(sub);
+  }
+
+  ensureTmp(): string {
+    mkdirSync(this.tmpDir, { recursive: true });
+    return this.tmpDir;
+  }
+
+  /** Store bytes as a loose object (atomic); no-op when present. */
+  putBuffer(hash: string, data: Uint8Array, options: { fsync?: boolean } = {}): void {
+    if (this.hasLoose(hash)) return;
+    this.ensureFanout(hash);
+    writeFileAtomic(this.loosePath(hash), data, { fsync: options.fsync, mode: 0o444 });
+  }
+
+  /** Move a finished temp file (same file system) into place as `hash`. */
+  adoptTemp(hash: string, tmp: string): void {
+    if (this.hasLoose(hash)) {
+      rmSync(tmp, { force: true });
+      return;
+    }
+    this.ensureFanout(hash);
+    chmodSync(tmp, 0o444);
+    renameSync(tmp, this.loosePath(hash));
+  }
+
+  /**
+   * Hash a workspace file and store it, reading it once. On a copy-on-write file
+   * system the object is a reflink (no data copied) hashed in place; elsewhere the
+   * bytes are hashed and written in the same streaming pass.
+   */
+  async ingestFile(
+    src: string,
+    options: { onBytes?: (n: number) => void; tryReflink?: boolean } = {},
+  ): Promise<{ hash: string; size: number }> {
+    const tmp = tempPathFor('obj', this.ensureTmp());
+    if (options.tryReflink !== false && reflinkSupported !== false) {
+      try {
+        copyFileSync(src, tmp, constants.COPYFILE_FICLONE_FORCE);
+        reflinkSupported = true;
+        const { hash, size } = hashFile(tmp);
+        options.onBytes?.(size);
+        this.adoptTemp(hash, tmp);
+        return { hash, size };
+      } catch (err) {
+        rmSync(tmp, { force: true });
+        if (reflinkSupported === true) throw err;
+        reflinkSupported = false;
+      }
+    }
+    try {
+      const { hash, size } = await streamIngest(src, tmp, options.onBytes);
+      this.adoptTemp(hash, tmp);
+      return { hash, size };
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      throw err;
+    }
+  }
+
+  /** The whole object in memory: for manifests and small files. */
+  read(hash: string): Buffer {
+    try {
+      return readFileSync(this.loosePath(hash));
+    } catch (err) {
+      if (errnoCode(err) !== 'ENOENT') throw err;
+    }
+    const packed = this.packs.locate(hash);
+    if (packed === undefined) throw objectMissing(hash);
+    return packed.pack.read(packed.entry);
+  }
+
+  /** Unpack an object to a loose file when a link to it is needed. */
+  ensureLoose(hash: string): string {
+    const path = this.loosePath(hash);
+    if (existsSync(path)) return path;
+    const data = this.read(hash);
+    this.putBuffer(hash, data);
+    return path;
+  }
+
+  /**
+   * Materialise an object at `dest` (which must not exist: callers pass a temp name
+   * and rename it over the real target). Returns false when the object is missing.
+   */
+  materialize(
+    hash: string,
+    dest: string,
+    link: LinkType,
+    options: { fsync?: boolean } = {},
+  ): boolean {
+    if (link === 'hardlink' || link === 'symlink') {
+      if (!this.has(hash)) return false;
+      const obj = this.ensureLoose(hash);
+      chmodSync(obj, 0o444);
+      if (link === 'hardlink') linkSync(obj, dest);
+      else symlinkSync(obj, dest);
+      return true;
+    }
+    const loc = this.locate(hash);
+    if (loc === undefined) return false;
+    if (loc.kind === 'loose') {
+      copyFileSync(loc.path, dest, link === 'reflink' ? constants.COPYFILE_FICLONE : 0);
+      // Objects are read-only in the cache; workspace copies belong to the user.
+      chmodSync(dest, 0o644);
+      if (options.fsync !== false) fsyncPath(dest);
+    } else {
+      const data = this.read(hash);
+      const fd = openSync(dest, 'wx', 0o644);
+      try {
+        let off = 0;
+        while (off < data.length) off += writeSync(fd, data, off, data.length - off);
+        if (options.fsync !== false) fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    }
+    return true;
+  }
+
+  /** Every loose object hash (walks the fan-out directories). */
+  *looseHashes(): Generator<string> {
+    if (!existsSync(this.dir)) return;
+    for (const sub of readdirSync(this.dir)) {
+      if (sub.length !== 2 || !/^[0-9a-f]{2}$/.test(sub)) continue;
+      for (const rest of readdirSync(join(this.dir, sub))) {
+        if (rest.length === 62 && !rest.startsWith('.')) yield sub + rest;
+      }
+    }
+  }
+
+  newPackWriter(): PackWriter {
+    return new PackWriter(this.packDir);
+  }
+
+  close(): void {
+    this.packs.reset();
+  }
+}
+
+/** Cached per process: whether this file system can reflink (null: not tried yet). */
+let reflinkSupported: boolean | null = null;
+
+function fsyncPath(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function objectMissing(hash: string): Error {
+  const err = new Error(`object ${hash} is not in the cache`);
+  (err as NodeJS.ErrnoException).code = 'ENOENT';
+  return err;
+}

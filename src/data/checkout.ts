@@ -1,0 +1,234 @@
+/**
+ * `mlo checkout`: make the workspace match the pointer files. A workspace file whose
+ * content is not in the cache would be lost by overwriting it, so such files stop
+ * the whole checkout (nothing is touched) unless `force` is set. Content that is in
+ * the cache is replaced freely: it can always be checked out again.
+ */
+import { mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { MloError } from '../errors.js';
+import type { Repo } from '../repo/index.js';
+import { putHashStates, type HashState } from '../store/index.js';
+import { syncFileSystem, tempPathFor } from '../util/atomic.js';
+import { lstatOrNull } from '../util/fs.js';
+import type { ProgressFn } from '../util/progress.js';
+import { cacheOf, linkTypeOf } from './context.js';
+import { decodeManifest } from './manifest.js';
+import type { Pointer } from './pointer.js';
+import { loadSelectedPointers } from './pointers.js';
+import { currentFileHash, scanDirectory } from './status.js';
+import { stateOf } from './workspace.js';
+import type { ObjectCache } from './cache.js';
+
+export interface CheckoutOptions {
+  cwd?: string;
+  paths?: string[];
+  /** overwrite or delete workspace content that is not in the cache */
+  force?: boolean;
+  onProgress?: ProgressFn;
+}
+
+export interface CheckoutResult {
+  /** tracked paths whose workspace content changed */
+  restored: string[];
+  unchanged: string[];
+  /** files deleted from tracked directories because the tracked version lacks them */
+  removed: string[];
+  /** tracked paths (or files of tracked directories) whose objects are not in the cache */
+  missing: string[];
+}
+
+interface FileWrite {
+  rel: string;
+  hash: string;
+}
+
+interface Plan {
+  pointer: Pointer;
+  writes: FileWrite[];
+  removes: string[];
+  /** the workspace path is the wrong kind (a file where a directory belongs, or back) */
+  replaceKind: boolean;
+}
+
+export function checkout(repo: Repo, options: CheckoutOptions = {}): CheckoutResult {
+  const pointers = loadSelectedPointers(repo, options.cwd ?? process.cwd(), options.paths ?? []);
+  const cache = cacheOf(repo);
+  const result: CheckoutResult = { restored: [], unchanged: [], removed: [], missing: [] };
+  const conflicts: string[] = [];
+  const plans: Plan[] = [];
+  for (const p of pointers) {
+    const plan =
+      p.type === 'dir'
+        ? planDir(repo, cache, p, conflicts, result)
+        : planFile(repo, cache, p, conflicts, result);
+    if (plan) plans.push(plan);
+  }
+  if (conflicts.length > 0 && !options.force) {
+    throw new MloError(
+      'CONFLICT',
+      `checkout would overwrite ${conflicts.length} modified path(s) whose content is not in the cache: ${conflicts.slice(0, 5).join(', ')}${conflicts.length > 5 ? ', ...' : ''}`,
+      {
+        hint: 'record them with `mlo add`, or discard the changes with `mlo checkout --force`',
+        details: { conflicts },
+      },
+    );
+  }
+  const total = plans.reduce((n, p) => n + p.writes.length, 0);
+  let done = 0;
+  for (const plan of plans) {
+    applyPlan(repo, cache, plan);
+    done += plan.writes.length;
+    options.onProgress?.({ phase: 'checkout', done, total, unit: 'files' });
+    result.restored.push(plan.pointer.dataPath);
+    result.removed.push(...plan.removes);
+  }
+  return result;
+}
+
+function planFile(
+  repo: Repo,
+  cache: ObjectCache,
+  p: Pointer,
+  conflicts: string[],
+  result: CheckoutResult,
+): Plan | undefined {
+  const abs = join(repo.root, p.dataPath);
+  const st = lstatOrNull(abs);
+  if (st?.isDirectory()) {
+    if (!cache.has(p.hash)) {
+      result.missing.push(p.dataPath);
+      return undefined;
+    }
+    conflicts.push(p.dataPath);
+    return {
+      pointer: p,
+      writes: [{ rel: p.dataPath, hash: p.hash }],
+      removes: [],
+      replaceKind: true,
+    };
+  }
+  const current = st ? currentFileHash(repo, p.dataPath) : undefined;
+  if (current === p.hash) {
+    result.unchanged.push(p.dataPath);
+    return undefined;
+  }
+  if (!cache.has(p.hash)) {
+    result.missing.push(p.dataPath);
+    return undefined;
+  }
+  if (current !== undefined && !cache.has(current)) conflicts.push(p.dataPath);
+  return {
+    pointer: p,
+    writes: [{ rel: p.dataPath, hash: p.hash }],
+    removes: [],
+    replaceKind: false,
+  };
+}
+
+function planDir(
+  repo: Repo,
+  cache: ObjectCache,
+  p: Pointer,
+  conflicts: string[],
+  result: CheckoutResult,
+): Plan | undefined {
+  if (!cache.has(p.hash)) {
+    result.missing.push(p.dataPath);
+    return undefined;
+  }
+  const manifest = decodeManifest(cache.read(p.hash), p.hash);
+  const abs = join(repo.root, p.dataPath);
+  const st = lstatOrNull(abs);
+  const replaceKind = st !== null && !st.isDirectory();
+  if (replaceKind && st && !(st.isFile() && cache.has(currentFileHash(repo, p.dataPath) ?? ''))) {
+    conflicts.push(p.dataPath);
+  }
+  const scan = replaceKind ? undefined : scanDirectory(repo, p.dataPath);
+  if (scan?.learned.length) putHashStates(repo.store, scan.learned);
+  if (scan?.hash === p.hash) {
+    result.unchanged.push(p.dataPath);
+    return undefined;
+  }
+  const have = new Map((scan?.entries ?? []).map((e) => [e.path, e.hash]));
+  const writes: FileWrite[] = [];
+  for (const e of manifest) {
+    const cur = have.get(e.path);
+    if (cur === e.hash) continue;
+    if (!cache.has(e.hash)) {
+      result.missing.push(`${p.dataPath}/${e.path}`);
+      continue;
+    }
+    if (cur !== undefined && !cache.has(cur)) conflicts.push(`${p.dataPath}/${e.path}`);
+    writes.push({ rel: `${p.dataPath}/${e.path}`, hash: e.hash });
+  }
+  const wanted = new Set(manifest.map((e) => e.path));
+  const removes: string[] = [];
+  for (const [path, hash] of have) {
+    if (wanted.has(path)) continue;
+    if (!cache.has(hash)) conflicts.push(`${p.dataPath}/${path}`);
+    removes.push(`${p.dataPath}/${path}`);
+  }
+  if (writes.length === 0 && removes.length === 0 && !replaceKind) {
+    result.unchanged.push(p.dataPath);
+    return undefined;
+  }
+  return { pointer: p, writes, removes, replaceKind };
+}
+
+function applyPlan(repo: Repo, cache: ObjectCache, plan: Plan): void {
+  const link = linkTypeOf(repo);
+  const base = join(repo.root, plan.pointer.dataPath);
+  if (plan.replaceKind) rmSync(base, { recursive: true, force: true });
+  // Many files: write temps without fsync, make them durable with one syncfs,
+  // then rename. One file: the plain fsync is cheaper than a file-system sync.
+  const batched = plan.writes.length > 16;
+  const temps: [string, string][] = [];
+  const madeDirs = new Set<string>();
+  try {
+    for (const w of plan.writes) {
+      const abs = join(repo.root, w.rel);
+      const dir = dirname(abs);
+      if (!madeDirs.has(dir)) {
+        mkdirSync(dir, { recursive: true });
+        madeDirs.add(dir);
+      }
+      const tmp = tempPathFor(abs);
+      if (!cache.materialize(w.hash, tmp, link, { fsync: !batched })) {
+        throw new MloError('INTERNAL', `object ${w.hash} vanished from the cache during checkout`);
+      }
+      temps.push([tmp, abs]);
+    }
+    if (batched && link !== 'symlink' && link !== 'hardlink') syncFileSystem(base);
+  } catch (err) {
+    for (const [tmp] of temps) rmSync(tmp, { force: true });
+    throw err;
+  }
+  const states: HashState[] = [];
+  for (let i = 0; i < temps.length; i++) {
+    const [tmp, abs] = temps[i];
+    const existing = lstatOrNull(abs);
+    if (existing?.isDirectory()) rmSync(abs, { recursive: true, force: true });
+    renameSync(tmp, abs);
+    states.push(stateOf(plan.writes[i].rel, statSync(abs), plan.writes[i].hash));
+  }
+  for (const rel of plan.removes) {
+    rmSync(join(repo.root, rel), { force: true });
+    pruneEmptyDirs(dirname(join(repo.root, rel)), base);
+  }
+  putHashStates(repo.store, states);
+}
+
+/** Remove directories left empty by deletions, up to (not including) `stop`. */
+function pruneEmptyDirs(dir: string, stop: string): void {
+  let d = dir;
+  while (d.length > stop.length && d.startsWith(stop)) {
+    try {
+      if (readdirSync(d).length > 0) return;
+      rmdirSync(d);
+    } catch {
+      return;
+    }
+    d = dirname(d);
+  }
+}

@@ -1,0 +1,30 @@
+/** SHA-256 hashing of buffers and files, and the shape of a valid hash. */
+import { createHash } from 'node:crypto';
+import { closeSync, openSync, readSync } from 'node:fs';
+
+export const HASH_RE = /^[0-9a-f]{64}$/;
+
+export function sha256(data: Uint8Array | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+const READ_CHUNK = 4 << 20;
+
+/** Hash a file by streaming it (no copy): used to check workspace files. */
+export function hashFile(path: string): { hash: string; size: number } {
+  const fd = openSync(path, 'r');
+  try {
+    const h = createHash('sha256');
+    const buf = Buffer.allocUnsafe(READ_CHUNK);
+    let size = 0;
+    for (;;) {
+      const n = readSync(fd, buf, 0, READ_CHUNK, null);
+      if (n === 0) break;
+      h.update(n === READ_CHUNK ? buf : buf.subarray(0, n));
+      size += n;
+    }
+    return { hash: h.digest('hex'), size };
+  } finally {
+    closeSync(fd);
+  }
+}

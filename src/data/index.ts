@@ -1,0 +1,42 @@
+/** Data versioning: the content cache, pointer files, and what moves data around. */
+export { add, type AddOptions, type AddResult, type AddedPath } from './add.js';
+export {
+  status,
+  scanDirectory,
+  currentFileHash,
+  type StatusEntry,
+  type StatusResult,
+  type StatusOptions,
+  type EntryState,
+  type DirChanges,
+} from './status.js';
+export { checkout, type CheckoutOptions, type CheckoutResult } from './checkout.js';
+export { gc, type GcOptions, type GcResult } from './gc.js';
+export { fsck, type FsckResult, type FsckProblem } from './fsck.js';
+export { push, pull, type TransferOptions, type PushResult, type PullResult } from './transfer.js';
+export {
+  addRemote,
+  removeRemote,
+  setDefaultRemote,
+  listRemotes,
+  defaultRemoteName,
+  openRemote,
+  type Remote,
+  type RemoteInfo,
+} from './remote/index.js';
+export { loadPointers, loadSelectedPointers } from './pointers.js';
+export {
+  readPointer,
+  writePointer,
+  pointerPathFor,
+  findPointerFiles,
+  type Pointer,
+  type PointerData,
+} from './pointer.js';
+export { cacheOf, linkTypeOf } from './context.js';
+export { ObjectCache } from './cache.js';
+export { ObjectBatch } from './batch.js';
+export { sha256, hashFile, HASH_RE } from './hash.js';
+export { encodeManifest, decodeManifest, type ManifestEntry } from './manifest.js';
+export { collectHashRefs, LOCK_FILE } from './live.js';
+export { ignoreInGit } from './gitignore.js';

@@ -1,0 +1,24 @@
+/**
+ * The programmatic API: `import { openRepo, add, status } from 'mlo'`. The CLI is
+ * built only on what this file exports.
+ */
+export {
+  MloError,
+  isMloError,
+  exitCodeOf,
+  httpStatusOf,
+  ExitCode,
+  type MloErrorCode,
+} from './errors.js';
+export * from './repo/index.js';
+export * from './data/index.js';
+export * from './hooks/index.js';
+export type { ProgressEvent, ProgressFn } from './util/progress.js';
+export {
+  openStore,
+  withWriteLock,
+  addObjectRefs,
+  removeObjectRefs,
+  type Store,
+  type ObjectRef,
+} from './store/index.js';

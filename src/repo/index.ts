@@ -1,0 +1,11 @@
+export { openRepo, repoAt, type Repo, type OpenRepoOptions } from './repo.js';
+export { initRepo, type InitResult } from './init.js';
+export { findRepoRoot, findGitRoot, DOT_DIR } from './find.js';
+export {
+  readRepoConfig,
+  editRepoConfig,
+  repoConfigSchema,
+  LINK_TYPES,
+  type RepoConfig,
+  type LinkType,
+} from './config.js';

@@ -1,0 +1,10 @@
+export { openStore, withWriteLock, latestSchemaVersion, type Store, type Db } from './open.js';
+export {
+  getHashState,
+  getHashStatesUnder,
+  putHashStates,
+  deleteHashStatesUnder,
+  type HashState,
+} from './state.js';
+export { addObjectRefs, removeObjectRefs, listReferencedHashes, type ObjectRef } from './refs.js';
+export { MIGRATIONS, type Migration } from './migrations/index.js';

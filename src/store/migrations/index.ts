@@ -1,0 +1,10 @@
+/**
+ * The numbered migrations, in order. Each capability owns one file; append new
+ * migrations at the end and never edit one that has shipped.
+ */
+import type { Migration } from './types.js';
+import { core } from './001-core.js';
+
+export const MIGRATIONS: readonly Migration[] = [core];
+
+export type { Migration } from './types.js';

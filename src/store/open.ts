@@ -1,0 +1,108 @@
+/**
+ * Opening the SQLite store: WAL so a server, a pipeline and a user can share it,
+ * a busy timeout so concurrent writers wait instead of failing, and the numbered
+ * migrations applied on open.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { MloError } from '../errors.js';
+import { MIGRATIONS, type Migration } from './migrations/index.js';
+
+export type Db = Database.Database;
+
+export interface Store {
+  readonly db: Db;
+  readonly path: string;
+  close(): void;
+}
+
+export interface OpenStoreOptions {
+  /** how long a writer waits for another's lock before failing (ms) */
+  busyTimeoutMs?: number;
+  /** override the migration list (tests of the upgrade path) */
+  migrations?: readonly Migration[];
+}
+
+export function latestSchemaVersion(migrations: readonly Migration[] = MIGRATIONS): number {
+  return migrations.length === 0 ? 0 : migrations[migrations.length - 1].version;
+}
+
+export function openStore(path: string, options: OpenStoreOptions = {}): Store {
+  mkdirSync(dirname(path), { recursive: true });
+  let db: Db;
+  try {
+    db = new Database(path);
+  } catch (err) {
+    throw new MloError('INVALID', `${path}: cannot open the store: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  try {
+    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 15000}`);
+    db.pragma('journal_mode = WAL');
+    // NORMAL is durable against process crashes in WAL mode and much faster than FULL.
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    migrate(db, path, options.migrations ?? MIGRATIONS);
+  } catch (err) {
+    db.close();
+    if ((err as { code?: string }).code === 'SQLITE_NOTADB') {
+      throw new MloError('INVALID', `${path}: not an SQLite database`, { cause: err });
+    }
+    throw err;
+  }
+  return {
+    db,
+    path,
+    close: () => {
+      if (db.open) db.close();
+    },
+  };
+}
+
+function readVersion(db: Db): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+export function migrate(db: Db, path: string, migrations: readonly Migration[]): void {
+  const latest = latestSchemaVersion(migrations);
+  const current = readVersion(db);
+  if (current > latest) throw newerStoreError(path, current, latest);
+  if (current === latest) return;
+  // IMMEDIATE takes the write lock first, so two processes opening an old store at
+  // once migrate it exactly once: the second re-reads the version inside the lock.
+  const run = db.transaction(() => {
+    const now = readVersion(db);
+    if (now > latest) throw newerStoreError(path, now, latest);
+    for (const m of migrations) {
+      if (m.version <= now) continue;
+      if (typeof m.up === 'string') db.exec(m.up);
+      else m.up(db);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+        m.version,
+        m.name,
+        new Date().toISOString(),
+      );
+    }
+    db.pragma(`user_version = ${latest}`);
+  });
+  run.immediate();
+}
+
+function newerStoreError(path: string, found: number, known: number): MloError {
+  return new MloError(
+    'UNSUPPORTED',
+    `${path} was written by a newer mlo (store schema ${found}; this mlo knows up to ${known})`,
+    { hint: 'upgrade mlo (npm install -g mlo@latest) to use this repository' },
+  );
+}
+
+/**
+ * Run `fn` holding the store's write lock. SQLite's lock is shared by every mlo
+ * process on this repository, so it doubles as a cross-process mutex for small
+ * read-modify-write edits of workspace files such as .gitignore.
+ */
+export function withWriteLock<T>(store: Store, fn: () => T): T {
+  return store.db.transaction(fn).immediate();
+}

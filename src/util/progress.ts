@@ -1,0 +1,13 @@
+/**
+ * Progress events from long library operations. The library only emits them; the
+ * CLI decides whether to draw a bar (stderr is a TTY) or stay quiet.
+ */
+export interface ProgressEvent {
+  /** what is happening, e.g. "hashing", "pushing" */
+  phase: string;
+  done: number;
+  total: number;
+  unit: 'bytes' | 'files' | 'objects' | 'rows' | 'items';
+}
+
+export type ProgressFn = (event: ProgressEvent) => void;

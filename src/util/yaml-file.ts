@@ -1,0 +1,100 @@
+/**
+ * Read YAML config files through a zod schema and report every problem with
+ * file:line:column, so a user can jump straight to the offending key.
+ */
+import { readFileSync } from 'node:fs';
+import { LineCounter, isMap, isNode, isPair, isScalar, parseDocument, type Document } from 'yaml';
+import type { z } from './schema.js';
+import { MloError } from '../errors.js';
+import { isNotFound } from './fs.js';
+
+export interface ConfigProblem {
+  line: number;
+  col: number;
+  path: string;
+  message: string;
+}
+
+type PathKey = string | number;
+
+function nodeOffset(doc: Document, path: readonly PathKey[], key?: string): number | undefined {
+  // Walk down as far as the path exists; report the deepest node we reach.
+  for (let depth = path.length; depth >= 0; depth--) {
+    const sub = path.slice(0, depth);
+    const node = sub.length === 0 ? doc.contents : doc.getIn(sub, true);
+    if (!isNode(node)) continue;
+    if (key !== undefined && depth === path.length && isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === key);
+      if (pair && isNode(pair.key) && pair.key.range) return pair.key.range[0];
+    }
+    if (node.range) return node.range[0];
+  }
+  return undefined;
+}
+
+function formatPath(path: readonly PathKey[]): string {
+  return path
+    .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
+    .join('');
+}
+
+/** Parse YAML text against a schema; throws MloError(INVALID) listing every problem. */
+export function parseYaml<S extends z.ZodMiniType>(
+  text: string,
+  schema: S,
+  displayPath: string,
+): z.infer<S> {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const problems: ConfigProblem[] = [];
+  for (const err of doc.errors) {
+    const pos = lineCounter.linePos(err.pos[0]);
+    problems.push({
+      line: pos.line,
+      col: pos.col,
+      path: '',
+      message: err.message.split('\n')[0] ?? err.message,
+    });
+  }
+  if (problems.length === 0) {
+    const data: unknown = doc.toJS() ?? {};
+    const result = schema.safeParse(data);
+    if (result.success) return result.data;
+    for (const issue of result.error.issues) {
+      const path = issue.path.filter((p): p is PathKey => typeof p !== 'symbol');
+      const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
+      const offset = nodeOffset(doc, path, keys[0]);
+      const pos = offset === undefined ? { line: 1, col: 1 } : lineCounter.linePos(offset);
+      const where = formatPath(keys.length ? [...path, keys[0]] : path);
+      problems.push({ line: pos.line, col: pos.col, path: where, message: issue.message });
+    }
+  }
+  throw configError(displayPath, problems);
+}
+
+export function configError(displayPath: string, problems: ConfigProblem[]): MloError {
+  const lines = problems.map(
+    (p) => `${displayPath}:${p.line}:${p.col}: ${p.path ? `${p.path}: ` : ''}${p.message}`,
+  );
+  const [first, ...rest] = lines;
+  return new MloError('INVALID', first ?? `${displayPath}: invalid`, {
+    hint: rest.length ? rest.join('\n') : undefined,
+    details: { file: displayPath, problems },
+  });
+}
+
+/** Read and validate a YAML file; a missing file is NOT_FOUND naming it. */
+export function readYamlFile<S extends z.ZodMiniType>(
+  file: string,
+  schema: S,
+  displayPath = file,
+): z.infer<S> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if (isNotFound(err)) throw new MloError('NOT_FOUND', `${displayPath}: no such file`);
+    throw err;
+  }
+  return parseYaml(text, schema, displayPath);
+}
