@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { MloError } from '../errors.js';
 import type { Repo } from '../repo/index.js';
 import { getHashState, getHashStatesUnder, putHashStates, type HashState } from '../store/index.js';
-import { tempPathFor } from '../util/atomic.js';
+import { renameIntoPlace, tempPathFor } from '../util/atomic.js';
 import { isInside, toPosixRelative } from '../util/fs.js';
 import type { ProgressFn } from '../util/progress.js';
 import { ObjectBatch } from './batch.js';
@@ -198,9 +198,14 @@ async function addFile(repo: Repo, t: AddTarget, onProgress?: ProgressFn): Promi
   const result =
     prev?.type === 'file' && prev.hash === hash ? 'unchanged' : prev ? 'updated' : 'added';
   if (result !== 'unchanged' || prev?.size !== st.size) {
-    writePointer(repo.root, pointerPath, { path: basenameOf(t.rel), hash, size: st.size });
+    writePointer(
+      repo.root,
+      pointerPath,
+      { path: basenameOf(t.rel), hash, size: st.size },
+      { tmpDir: cache.ensureTmp() },
+    );
   }
-  ignoreInGit(repo.root, store, t.rel);
+  ignoreInGit(repo, t.rel);
   const finalStat = linkIntoWorkspace(repo, cache, t.abs, hash, st) ?? st;
   putHashStates(store, [stateOf(t.rel, finalStat, hash)]);
   return { path: t.rel, pointer: pointerPath, type: 'file', hash, size: st.size, result };
@@ -215,7 +220,7 @@ async function addDirectory(
   const cache = cacheOf(repo);
   const store = repo.store;
   const link = linkTypeOf(repo);
-  const listing = listDirectory(t.abs);
+  const listing = listDirectory(t.abs, repo.cacheDir);
   if (listing.pointers.length > 0) {
     throw new MloError(
       'USAGE',
@@ -273,15 +278,20 @@ async function addDirectory(
   const result =
     prev?.type === 'dir' && prev.hash === manifest.hash ? 'unchanged' : prev ? 'updated' : 'added';
   if (result !== 'unchanged' || prev?.size !== size || prev.files !== entries.length) {
-    writePointer(repo.root, pointerPath, {
-      path: basenameOf(t.rel),
-      type: 'dir',
-      hash: manifest.hash,
-      size,
-      files: entries.length,
-    });
+    writePointer(
+      repo.root,
+      pointerPath,
+      {
+        path: basenameOf(t.rel),
+        type: 'dir',
+        hash: manifest.hash,
+        size,
+        files: entries.length,
+      },
+      { tmpDir: cache.ensureTmp() },
+    );
   }
-  ignoreInGit(repo.root, store, t.rel);
+  ignoreInGit(repo, t.rel);
   // Forget files that left the directory, so the state table does not grow forever.
   const present = new Set(entries.map((e) => `${t.rel}/${e.path}`));
   const stale = [...states.keys()].filter((p) => !present.has(p));
@@ -319,9 +329,13 @@ function linkIntoWorkspace(
   if (link === 'symlink' && lst.isSymbolicLink() && realpathSync(abs) === realpathSync(obj))
     return undefined;
   if (link === 'hardlink' && st.ino === statSync(obj).ino) return undefined;
-  const tmp = tempPathFor(abs);
+  const tmp = tempPathFor(abs, cache.ensureTmp());
   cache.materialize(hash, tmp, link);
-  renameSync(tmp, abs);
+  renameIntoPlace(tmp, abs, () => {
+    const beside = tempPathFor(abs);
+    cache.materialize(hash, beside, link);
+    renameSync(beside, abs);
+  });
   return statSync(abs);
 }
 

@@ -82,7 +82,11 @@ export class ObjectCache {
   putBuffer(hash: string, data: Uint8Array, options: { fsync?: boolean } = {}): void {
     if (this.hasLoose(hash)) return;
     this.ensureFanout(hash);
-    writeFileAtomic(this.loosePath(hash), data, { fsync: options.fsync, mode: 0o444 });
+    writeFileAtomic(this.loosePath(hash), data, {
+      fsync: options.fsync,
+      mode: 0o444,
+      tmpDir: this.ensureTmp(),
+    });
   }
 
   /** Move a finished temp file (same file system) into place as `hash`. */

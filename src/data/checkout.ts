@@ -4,7 +4,15 @@
  * the whole checkout (nothing is touched) unless `force` is set. Content that is in
  * the cache is replaced freely: it can always be checked out again.
  */
-import { mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { MloError } from '../errors.js';
 import type { Repo } from '../repo/index.js';
@@ -185,6 +193,10 @@ function applyPlan(repo: Repo, cache: ObjectCache, plan: Plan): void {
   const batched = plan.writes.length > 16;
   const temps: [string, string][] = [];
   const madeDirs = new Set<string>();
+  // Temps live in .mlo/tmp so a kill leaves nothing stray in the workspace; if the
+  // workspace is on another file system, beside the target (rename cannot cross).
+  const tmpDir = cache.ensureTmp();
+  const sameFs = statSync(tmpDir).dev === statSync(nearestExisting(base)).dev;
   try {
     for (const w of plan.writes) {
       const abs = join(repo.root, w.rel);
@@ -193,7 +205,7 @@ function applyPlan(repo: Repo, cache: ObjectCache, plan: Plan): void {
         mkdirSync(dir, { recursive: true });
         madeDirs.add(dir);
       }
-      const tmp = tempPathFor(abs);
+      const tmp = tempPathFor(abs, sameFs ? tmpDir : dir);
       if (!cache.materialize(w.hash, tmp, link, { fsync: !batched })) {
         throw new MloError('INTERNAL', `object ${w.hash} vanished from the cache during checkout`);
       }
@@ -217,6 +229,12 @@ function applyPlan(repo: Repo, cache: ObjectCache, plan: Plan): void {
     pruneEmptyDirs(dirname(join(repo.root, rel)), base);
   }
   putHashStates(repo.store, states);
+}
+
+function nearestExisting(path: string): string {
+  let p = path;
+  while (!existsSync(p)) p = dirname(p);
+  return p;
 }
 
 /** Remove directories left empty by deletions, up to (not including) `stop`. */

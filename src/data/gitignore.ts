@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { writeFileAtomic } from '../util/atomic.js';
 import { isNotFound } from '../util/fs.js';
-import { withWriteLock, type Store } from '../store/index.js';
+import { withWriteLock } from '../store/index.js';
+import type { Repo } from '../repo/index.js';
 
 function escapeGitignore(name: string): string {
   return name.replace(/[\\*?[\]!#]/g, (c) => `\\${c}`).replace(/^ | $/g, (c) => `\\${c}`);
@@ -31,16 +32,16 @@ function readLines(path: string): string[] {
 }
 
 /** Make git ignore `dataPath` (repo-relative). Returns true when a line was added. */
-export function ignoreInGit(root: string, store: Store, dataPath: string): boolean {
+export function ignoreInGit(repo: Repo, dataPath: string): boolean {
   const { file, line } = entryFor(dataPath);
-  const abs = join(root, file);
+  const abs = join(repo.root, file);
   if (readLines(abs).includes(line)) return false;
-  return withWriteLock(store, () => {
+  return withWriteLock(repo.store, () => {
     const lines = readLines(abs);
     if (lines.includes(line)) return false;
     if (lines.length && lines[lines.length - 1] === '') lines.pop();
     lines.push(line, '');
-    writeFileAtomic(abs, lines.join('\n'));
+    writeFileAtomic(abs, lines.join('\n'), { tmpDir: repo.tmpDir });
     return true;
   });
 }

@@ -52,13 +52,18 @@ export function readPointer(root: string, pointerPath: string): Pointer {
 const HEADER =
   '# mlo pointer file: commit it to git. The data lives in .mlo/cache;\n# `mlo checkout` restores it and `mlo pull` fetches it from a remote.\n';
 
-export function writePointer(root: string, pointerPath: string, data: PointerData): void {
+export function writePointer(
+  root: string,
+  pointerPath: string,
+  data: PointerData,
+  options: { tmpDir?: string } = {},
+): void {
   const ordered: Record<string, unknown> = { path: data.path };
   if (data.type === 'dir') ordered.type = 'dir';
   ordered.hash = data.hash;
   ordered.size = data.size;
   if (data.type === 'dir') ordered.files = data.files ?? 0;
-  writeFileAtomic(join(root, pointerPath), HEADER + stringify(ordered));
+  writeFileAtomic(join(root, pointerPath), HEADER + stringify(ordered), { tmpDir: options.tmpDir });
 }
 
 /** The pointer file for a repo-relative data path. */

@@ -89,7 +89,7 @@ export function scanDirectory(repo: Repo, rel: string): DirScan | undefined {
   const abs = join(repo.root, rel);
   const st = lstatOrNull(abs);
   if (!st || !st.isDirectory()) return undefined;
-  const listing = listDirectory(abs);
+  const listing = listDirectory(abs, repo.cacheDir);
   const states = getHashStatesUnder(repo.store, rel);
   const entries: ManifestEntry[] = [];
   const learned: HashState[] = [];

@@ -2,8 +2,9 @@
  * Reading the workspace: the files of a tracked directory, and a file's hash from the
  * hash state when stat() says it has not changed since we last hashed it.
  */
-import { readdirSync, statSync, type Stats } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readlinkSync, statSync, type Stats } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { isInside } from '../util/fs.js';
 import type { HashState } from '../store/index.js';
 import { POINTER_EXT } from './pointer.js';
 
@@ -16,14 +17,22 @@ export interface DirListing {
   pointers: string[];
 }
 
-export function listDirectory(absDir: string): DirListing {
+/**
+ * @param cacheDir symbolic links into this directory are files mlo checked out in
+ *   symlink link mode: they count as files, not as links.
+ */
+export function listDirectory(absDir: string, cacheDir?: string): DirListing {
   const out: DirListing = { files: [], symlinks: [], pointers: [] };
   const walk = (abs: string, rel: string): void => {
     for (const e of readdirSync(abs, { withFileTypes: true })) {
       const childRel = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) walk(join(abs, e.name), childRel);
-      else if (e.isSymbolicLink()) out.symlinks.push(childRel);
-      else if (e.isFile()) {
+      else if (e.isSymbolicLink()) {
+        const abs2 = join(abs, e.name);
+        if (cacheDir && isInside(cacheDir, resolve(abs, readlinkSync(abs2))))
+          out.files.push(childRel);
+        else out.symlinks.push(childRel);
+      } else if (e.isFile()) {
         if (e.name.endsWith(POINTER_EXT)) out.pointers.push(childRel);
         else out.files.push(childRel);
       }

@@ -17,6 +17,12 @@ export interface AtomicWriteOptions {
   /** fsync before the rename (default true). */
   fsync?: boolean;
   mode?: number;
+  /**
+   * Where the temp file goes (default: beside the target). mlo passes .mlo/tmp so a
+   * killed process leaves no stray temp file in the user's workspace; when that
+   * directory is on another file system the write falls back to beside the target.
+   */
+  tmpDir?: string;
 }
 
 export function writeFileAtomic(
@@ -24,7 +30,7 @@ export function writeFileAtomic(
   data: string | Uint8Array,
   options: AtomicWriteOptions = {},
 ): void {
-  const tmp = tempPathFor(target);
+  const tmp = tempPathFor(target, options.tmpDir);
   const fd = openSync(tmp, 'wx', options.mode ?? 0o666);
   try {
     const buf = typeof data === 'string' ? Buffer.from(data) : data;
@@ -37,11 +43,22 @@ export function writeFileAtomic(
     throw err;
   }
   closeSync(fd);
+  renameIntoPlace(tmp, target, () =>
+    writeFileAtomic(target, data, { ...options, tmpDir: undefined }),
+  );
+}
+
+/**
+ * rename(2) a finished temp file over its target. When they sit on different file
+ * systems (EXDEV), remove the temp and run `fallback` instead.
+ */
+export function renameIntoPlace(tmp: string, target: string, fallback?: () => void): void {
   try {
     renameSync(tmp, target);
   } catch (err) {
     rmSync(tmp, { force: true });
-    throw err;
+    if (fallback && (err as NodeJS.ErrnoException).code === 'EXDEV') fallback();
+    else throw err;
   }
 }
 

@@ -24,7 +24,12 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
-const baseEnv = (): NodeJS.ProcessEnv => ({ ...process.env, NO_COLOR: '1', MLO_DEBUG: undefined, FORCE_COLOR: undefined });
+const baseEnv = (): NodeJS.ProcessEnv => ({
+  ...process.env,
+  NO_COLOR: '1',
+  MLO_DEBUG: undefined,
+  FORCE_COLOR: undefined,
+});
 
 /** Run the built CLI synchronously. */
 export function mlo(args: string[], options: RunOptions): RunResult {
@@ -41,7 +46,10 @@ export function mlo(args: string[], options: RunOptions): RunResult {
 }
 
 /** Run the built CLI without blocking the test (for concurrency and signals). */
-export function mloAsync(args: string[], options: RunOptions): { child: ReturnType<typeof spawn>; done: Promise<RunResult> } {
+export function mloAsync(
+  args: string[],
+  options: RunOptions,
+): { child: ReturnType<typeof spawn>; done: Promise<RunResult> } {
   const child = spawn(process.execPath, [MLO_BIN, ...args], {
     cwd: options.cwd,
     env: { ...baseEnv(), ...options.env },

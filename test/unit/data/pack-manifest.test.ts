@@ -1,0 +1,86 @@
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ObjectCache } from '../../../src/data/cache.js';
+import { ObjectBatch } from '../../../src/data/batch.js';
+import { sha256 } from '../../../src/data/hash.js';
+import { decodeManifest, encodeManifest } from '../../../src/data/manifest.js';
+import { PackIndex } from '../../../src/data/pack.js';
+
+const dirs: string[] = [];
+function newCache(): ObjectCache {
+  const d = mkdtempSync(join(tmpdir(), 'mlo-cache-'));
+  dirs.push(d);
+  return new ObjectCache(join(d, 'cache'), join(d, 'tmp'));
+}
+afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+describe('packs', () => {
+  it('a batch of many small objects becomes one pack whose objects read back exactly', () => {
+    const cache = newCache();
+    const batch = new ObjectBatch(cache, { allowPack: true });
+    const objects = Array.from({ length: 500 }, (_, i) =>
+      Buffer.from(`object number ${i} `.repeat((i % 7) + 1)),
+    );
+    for (const o of objects) batch.put(sha256(o), o);
+    batch.put(sha256(objects[3]), objects[3]); // a duplicate is stored once
+    batch.finish();
+    expect(cache.packs.list).toHaveLength(1);
+    expect(cache.packs.list[0].count).toBe(500);
+    expect(cache.packs.list[0].verifyTrailer()).toBe(true);
+    for (const o of objects) {
+      expect(cache.has(sha256(o))).toBe(true);
+      expect(cache.read(sha256(o)).equals(o)).toBe(true);
+    }
+    expect(cache.has(sha256('absent'))).toBe(false);
+    expect([...cache.looseHashes()]).toEqual([]);
+  });
+
+  it('few or large objects stay loose', () => {
+    const cache = newCache();
+    const batch = new ObjectBatch(cache, { allowPack: true });
+    const small = Array.from({ length: 10 }, (_, i) => Buffer.from(`s${i}`));
+    const large = Buffer.alloc(200 << 10, 7);
+    for (const o of [...small, large]) batch.put(sha256(o), o);
+    batch.finish();
+    expect(cache.packs.list).toHaveLength(0);
+    expect(new Set(cache.looseHashes())).toEqual(new Set([...small, large].map((o) => sha256(o))));
+  });
+
+  it('a truncated index is refused', () => {
+    const cache = newCache();
+    const batch = new ObjectBatch(cache, { allowPack: true });
+    for (let i = 0; i < 100; i++) batch.put(sha256(`x${i}`), Buffer.from(`x${i}`));
+    batch.finish();
+    const name = cache.packs.list[0].name;
+    const buf = readFileSync(join(cache.packDir, `${name}.idx`));
+    expect(() => new PackIndex(cache.packDir, name, buf).count).not.toThrow();
+    chmodSync(join(cache.packDir, `${name}.idx`), 0o644);
+    writeFileSync(join(cache.packDir, `${name}.idx`), buf.subarray(0, buf.length - 10));
+    expect(() => PackIndex.load(cache.packDir, name)).toThrow(/truncated/);
+  });
+});
+
+describe('manifests', () => {
+  it('encode sorts by path so equal trees hash equal, and decode round-trips', () => {
+    const a = encodeManifest([
+      { path: 'b', hash: sha256('b'), size: 1 },
+      { path: 'a/x', hash: sha256('x'), size: 1 },
+    ]);
+    const b = encodeManifest([
+      { path: 'a/x', hash: sha256('x'), size: 1 },
+      { path: 'b', hash: sha256('b'), size: 1 },
+    ]);
+    expect(a.hash).toBe(b.hash);
+    expect(a.hash).toBe(sha256(a.bytes));
+    expect(decodeManifest(a.bytes, a.hash).map((e) => e.path)).toEqual(['a/x', 'b']);
+  });
+
+  it('refuses something that is not a manifest', () => {
+    expect(() => decodeManifest(Buffer.from('{"kind":"other"}'), 'h')).toThrow(
+      /not a directory manifest/,
+    );
+    expect(() => decodeManifest(Buffer.from('{oops'), 'h')).toThrow(/corrupt/);
+  });
+});
