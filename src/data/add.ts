@@ -158,23 +158,29 @@ function previousPointer(repo: Repo, pointerPath: string): Pointer | undefined {
   }
 }
 
-async function hashIntoCache(
-  cache: ObjectCache,
-  abs: string,
-  st: Stats,
-  batch: ObjectBatch | undefined,
-  onBytes?: (n: number) => void,
-): Promise<string> {
+interface HashIntoCache {
+  cache: ObjectCache;
+  batch?: ObjectBatch;
+  durable: boolean;
+  onBytes?: (n: number) => void;
+}
+
+async function hashIntoCache(abs: string, st: Stats, ctx: HashIntoCache): Promise<string> {
   if (st.size <= WHOLE_READ_LIMIT) {
     const buf = readFileSync(abs);
     const hash = sha256(buf);
-    if (batch) batch.put(hash, buf);
-    else cache.putBuffer(hash, buf);
-    onBytes?.(buf.length);
+    if (ctx.batch) ctx.batch.put(hash, buf);
+    else ctx.cache.putBuffer(hash, buf, { fsync: ctx.durable });
+    ctx.onBytes?.(buf.length);
     return hash;
   }
-  const { hash } = await cache.ingestFile(abs, { onBytes });
+  const { hash } = await ctx.cache.ingestFile(abs, { onBytes: ctx.onBytes, durable: ctx.durable });
   return hash;
+}
+
+/** Whether objects `mlo add` writes are fsync'd (core.fsync), see repo/config.ts. */
+function addIsDurable(repo: Repo): boolean {
+  return repo.config.core?.fsync === true;
 }
 
 async function addFile(repo: Repo, t: AddTarget, onProgress?: ProgressFn): Promise<AddedPath> {
@@ -185,7 +191,7 @@ async function addFile(repo: Repo, t: AddTarget, onProgress?: ProgressFn): Promi
   const prev = previousPointer(repo, pointerPath);
   const state = getHashState(store, t.rel);
   let hash: string;
-  if (stateMatches(state, st) && cache.has(state.hash)) {
+  if (stateMatches(state, st) && cache.hasIntact(state.hash, st.size)) {
     hash = state.hash;
   } else {
     let done = 0;
@@ -193,7 +199,7 @@ async function addFile(repo: Repo, t: AddTarget, onProgress?: ProgressFn): Promi
       ? (n: number) =>
           onProgress({ phase: `adding ${t.rel}`, done: (done += n), total: st.size, unit: 'bytes' })
       : undefined;
-    hash = await hashIntoCache(cache, t.abs, st, undefined, onBytes);
+    hash = await hashIntoCache(t.abs, st, { cache, durable: addIsDurable(repo), onBytes });
   }
   const result =
     prev?.type === 'file' && prev.hash === hash ? 'unchanged' : prev ? 'updated' : 'added';
@@ -233,7 +239,11 @@ async function addDirectory(
     );
   }
   const states = getHashStatesUnder(store, t.rel);
-  const batch = new ObjectBatch(cache, { allowPack: link === 'copy' || link === 'reflink' });
+  const durable = addIsDurable(repo);
+  const batch = new ObjectBatch(cache, {
+    allowPack: link === 'copy' || link === 'reflink',
+    durable,
+  });
   const entries: ManifestEntry[] = [];
   const fresh: HashState[] = [];
   const linkStats: HashState[] = [];
@@ -247,10 +257,10 @@ async function addDirectory(
       const st = statSync(fileAbs);
       const known = states.get(fileRel);
       let hash: string;
-      if (stateMatches(known, st) && batch.known(known.hash)) {
+      if (stateMatches(known, st) && batch.known(known.hash, st.size)) {
         hash = known.hash;
       } else {
-        hash = await hashIntoCache(cache, fileAbs, st, batch);
+        hash = await hashIntoCache(fileAbs, st, { cache, batch, durable });
         fresh.push(stateOf(fileRel, st, hash));
       }
       entries.push({ path: f, hash, size: st.size });

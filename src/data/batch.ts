@@ -16,24 +16,30 @@ const PACK_THRESHOLD = 64;
 export class ObjectBatch {
   private readonly cache: ObjectCache;
   private readonly allowPack: boolean;
+  private readonly durable: boolean;
   private readonly seen = new Set<string>();
   private queued: [string, Uint8Array][] = [];
   private pack: PackWriter | undefined;
   private readonly temps: [string, string][] = [];
   written = 0;
 
-  constructor(cache: ObjectCache, options: { allowPack: boolean }) {
+  /**
+   * @param options.durable make objects durable (fsync/syncfs) before they become
+   *   visible; `mlo add` skips it because the workspace still holds the original.
+   */
+  constructor(cache: ObjectCache, options: { allowPack: boolean; durable?: boolean }) {
     this.cache = cache;
     this.allowPack = options.allowPack;
+    this.durable = options.durable ?? true;
   }
 
-  /** true when the object is already stored or queued in this batch */
-  known(hash: string): boolean {
-    return this.seen.has(hash) || this.cache.has(hash);
+  /** true when the object is queued in this batch or stored whole */
+  known(hash: string, size: number): boolean {
+    return this.seen.has(hash) || this.cache.hasIntact(hash, size);
   }
 
   put(hash: string, data: Uint8Array): void {
-    if (this.known(hash)) return;
+    if (this.known(hash, data.length)) return;
     this.seen.add(hash);
     this.written++;
     if (this.allowPack && data.length <= PACKABLE_SIZE) {
@@ -68,11 +74,11 @@ export class ObjectBatch {
   finish(): void {
     for (const [h, d] of this.queued) this.writeLooseTemp(h, d);
     this.queued = [];
-    this.pack?.finish();
+    this.pack?.finish({ durable: this.durable });
     this.pack = undefined;
     if (this.temps.length > 0) {
       // One syncfs instead of an fsync (a journal commit) per object.
-      if (!syncFileSystem(this.cache.tmpDir)) {
+      if (this.durable && !syncFileSystem(this.cache.tmpDir)) {
         for (const [, tmp] of this.temps) fsyncFile(tmp);
       }
       for (const [hash, tmp] of this.temps) this.cache.adoptTemp(hash, tmp);

@@ -11,6 +11,7 @@ import {
   existsSync,
   fsyncSync,
   linkSync,
+  statSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -59,6 +60,16 @@ export class ObjectCache {
     return this.hasLoose(hash) || this.packs.locate(hash) !== undefined;
   }
 
+  /**
+   * Present with the expected size. Objects written without fsync can be truncated
+   * by a power loss; a size check (one stat) catches that before we trust them.
+   */
+  hasIntact(hash: string, size: number): boolean {
+    const st = statSync(this.loosePath(hash), { throwIfNoEntry: false });
+    if (st) return st.size === size;
+    return this.packs.locate(hash)?.entry.size === size;
+  }
+
   locate(hash: string): ObjectLocation | undefined {
     const path = this.loosePath(hash);
     if (existsSync(path)) return { kind: 'loose', path };
@@ -80,7 +91,7 @@ export class ObjectCache {
 
   /** Store bytes as a loose object (atomic); no-op when present. */
   putBuffer(hash: string, data: Uint8Array, options: { fsync?: boolean } = {}): void {
-    if (this.hasLoose(hash)) return;
+    if (this.hasIntact(hash, data.length)) return;
     this.ensureFanout(hash);
     writeFileAtomic(this.loosePath(hash), data, {
       fsync: options.fsync,
@@ -91,7 +102,8 @@ export class ObjectCache {
 
   /** Move a finished temp file (same file system) into place as `hash`. */
   adoptTemp(hash: string, tmp: string): void {
-    if (this.hasLoose(hash)) {
+    const existing = statSync(this.loosePath(hash), { throwIfNoEntry: false });
+    if (existing && existing.size === statSync(tmp).size) {
       rmSync(tmp, { force: true });
       return;
     }
@@ -107,7 +119,7 @@ export class ObjectCache {
    */
   async ingestFile(
     src: string,
-    options: { onBytes?: (n: number) => void; tryReflink?: boolean } = {},
+    options: { onBytes?: (n: number) => void; tryReflink?: boolean; durable?: boolean } = {},
   ): Promise<{ hash: string; size: number }> {
     const tmp = tempPathFor('obj', this.ensureTmp());
     if (options.tryReflink !== false && reflinkSupported !== false) {
@@ -125,7 +137,10 @@ export class ObjectCache {
       }
     }
     try {
-      const { hash, size } = await streamIngest(src, tmp, options.onBytes);
+      const { hash, size } = await streamIngest(src, tmp, {
+        onBytes: options.onBytes,
+        durable: options.durable,
+      });
       this.adoptTemp(hash, tmp);
       return { hash, size };
     } catch (err) {

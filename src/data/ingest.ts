@@ -1,53 +1,78 @@
 /**
  * One streaming pass over a large file that hashes it and writes its copy.
- * Reads and writes run in libuv's thread pool while the main thread hashes, so the
- * pass costs about max(hash, read + write) rather than their sum. A background
- * fdatasync every FLUSH_EVERY bytes lets the disk drain while we keep going, so the
- * final fsync only waits for the tail.
+ * Reads run ahead of the hash and writes trail it, both in libuv's thread pool,
+ * so the pass costs about max(hash, read + write) rather than their sum.
  */
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 
-const CHUNK = 4 << 20;
+const CHUNK = 8 << 20;
 const BUFFERS = 4;
-const FLUSH_EVERY = 256 << 20;
+/** reads in flight ahead of the hash */
+const READ_AHEAD = 2;
+
+export interface IngestOptions {
+  onBytes?: (n: number) => void;
+  /** fsync the copy before returning */
+  durable?: boolean;
+}
 
 export async function streamIngest(
   src: string,
   dest: string,
-  onBytes?: (n: number) => void,
+  options: IngestOptions = {},
 ): Promise<{ hash: string; size: number }> {
   const input = await open(src, 'r');
   const output = await open(dest, 'wx', 0o444);
+  const free: Buffer[] = Array.from({ length: BUFFERS }, () => Buffer.allocUnsafe(CHUNK));
+  const writes = new Set<Promise<void>>();
+  let firstError: Error | undefined;
+  const acquire = async (): Promise<Buffer> => {
+    while (free.length === 0) await Promise.race(writes);
+    return free.pop()!;
+  };
+  let readPos = 0;
+  const startRead = async (): Promise<{ buf: Buffer; n: number; pos: number }> => {
+    const buf = await acquire();
+    const pos = readPos;
+    readPos += CHUNK;
+    const { bytesRead } = await input.read(buf, 0, CHUNK, pos);
+    return { buf, n: bytesRead, pos };
+  };
+  const reads = Array.from({ length: READ_AHEAD }, startRead);
   try {
     const hash = createHash('sha256');
-    const buffers = Array.from({ length: BUFFERS }, () => Buffer.allocUnsafe(CHUNK));
-    const writes: Promise<unknown>[] = [];
-    let flush: Promise<void> | undefined;
-    let sinceFlush = 0;
-    let pos = 0;
-    for (let k = 0; ; k++) {
-      // A buffer is reused only after its write finished: keep BUFFERS - 1 in flight.
-      if (writes.length >= BUFFERS - 1) await writes.shift();
-      const buf = buffers[k % BUFFERS];
-      const { bytesRead } = await input.read(buf, 0, CHUNK, pos);
-      if (bytesRead === 0) break;
-      const view = bytesRead === CHUNK ? buf : buf.subarray(0, bytesRead);
-      hash.update(view);
-      writes.push(output.write(view, 0, bytesRead, pos));
-      pos += bytesRead;
-      sinceFlush += bytesRead;
-      onBytes?.(bytesRead);
-      if (sinceFlush >= FLUSH_EVERY && flush === undefined) {
-        sinceFlush = 0;
-        flush = output.datasync().finally(() => (flush = undefined));
+    let size = 0;
+    for (;;) {
+      const { buf, n, pos } = await reads.shift()!;
+      if (n === 0) {
+        free.push(buf);
+        break;
       }
+      hash.update(n === CHUNK ? buf : buf.subarray(0, n));
+      size += n;
+      const w: Promise<void> = output.write(buf, 0, n, pos).then(
+        () => {
+          writes.delete(w);
+          free.push(buf);
+        },
+        (err: unknown) => {
+          writes.delete(w);
+          firstError ??= err instanceof Error ? err : new Error(String(err));
+        },
+      );
+      writes.add(w);
+      if (firstError) throw firstError;
+      options.onBytes?.(n);
+      reads.push(startRead());
     }
     await Promise.all(writes);
-    await flush;
-    await output.sync();
-    return { hash: hash.digest('hex'), size: pos };
+    if (firstError) throw firstError;
+    if (options.durable) await output.sync();
+    return { hash: hash.digest('hex'), size };
   } finally {
+    await Promise.allSettled(reads);
+    await Promise.allSettled([...writes]);
     await output.close();
     await input.close();
   }

@@ -204,13 +204,13 @@ export class PackWriter {
   }
 
   /** Flush, fsync, rename into place and publish the index. Returns the pack name. */
-  finish(): string | undefined {
+  finish(options: { durable?: boolean } = {}): string | undefined {
     this.flush();
     if (this.entries.length === 0) {
       this.abort();
       return undefined;
     }
-    fsyncSync(this.fd);
+    if (options.durable !== false) fsyncSync(this.fd);
     closeSync(this.fd);
     this.entries.sort((a, b) => a.hash.compare(b.hash));
     const body = Buffer.allocUnsafe(HEADER + this.entries.length * ENTRY);
@@ -227,7 +227,10 @@ export class PackWriter {
     const trailer = createHash('sha256').update(body).digest();
     const name = `pack-${trailer.toString('hex').slice(0, 40)}`;
     renameSync(this.tmpPack, join(this.dir, `${name}.pack`));
-    writeFileAtomic(join(this.dir, `${name}.idx`), Buffer.concat([body, trailer]), { mode: 0o444 });
+    writeFileAtomic(join(this.dir, `${name}.idx`), Buffer.concat([body, trailer]), {
+      mode: 0o444,
+      fsync: options.durable !== false,
+    });
     return name;
   }
 

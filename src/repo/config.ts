@@ -18,6 +18,11 @@ export const repoConfigSchema = z.strictObject({
     z.strictObject({
       /** name of the default remote */
       remote: z.optional(z.string()),
+      /**
+       * fsync every object \`mlo add\` writes. Off by default: the workspace file is the
+       * durable original, and add re-caches an object a power loss truncated.
+       */
+      fsync: z.optional(z.boolean()),
     }),
   ),
   cache: z.optional(

@@ -1,4 +1,11 @@
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { git, makeRepo, mlo, parseJson, tempDir, writeTree } from '../helpers/cli.js';
@@ -84,6 +91,20 @@ describe('mlo add', () => {
     expect(parseJson<AddJson>(r).entries.map((e) => e.result)).toEqual(['unchanged', 'unchanged']);
     expect(readFileSync(join(dir, 'd/x.csv.mlo'), 'utf8')).toBe(before);
     expect(readFileSync(join(dir, 'd/.gitignore'), 'utf8').match(/\/x\.csv/g)).toHaveLength(1);
+  });
+
+  it('re-adding repairs a cache object that a power loss truncated', () => {
+    const dir = makeRepo();
+    writeTree(dir, { 'x.csv': 'precious bytes', 'd/a': 'aaaa' });
+    mlo(['add', 'x.csv', 'd'], { cwd: dir });
+    for (const content of ['precious bytes', 'aaaa']) {
+      const h = sha256(content);
+      const obj = join(dir, '.mlo/cache', h.slice(0, 2), h.slice(2));
+      chmodSync(obj, 0o644);
+      writeFileSync(obj, ''); // what an un-fsynced object can look like after a crash
+    }
+    expect(mlo(['add', 'x.csv', 'd'], { cwd: dir }).code).toBe(0);
+    expect(mlo(['fsck'], { cwd: dir }).code).toBe(0);
   });
 
   it('re-adding a changed file updates the pointer', () => {
