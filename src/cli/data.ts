@@ -67,7 +67,7 @@ export function registerDataCommands(program: Command): void {
           const cwd = cwdOf(cmd);
           const repo = openRepo(cwd);
           try {
-            const r = status(repo, { cwd, paths });
+            const r = await status(repo, { cwd, paths });
             if (opts.json) printJson(r);
             else renderStatus(r.entries);
             return opts.exitCode && r.entries.some((e) => e.state !== 'ok') ? 1 : 0;
@@ -91,7 +91,7 @@ export function registerDataCommands(program: Command): void {
         const repo = openRepo(cwd);
         const progress = await createProgress();
         try {
-          const r = checkout(repo, {
+          const r = await checkout(repo, {
             cwd,
             paths,
             force: opts.force,

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { MloError } from '../errors.js';
 import type { Repo } from '../repo/index.js';
-import { getHashState, getHashStatesUnder, putHashStates, type HashState } from '../store/index.js';
+import { deleteHashStatesUnder, getHashState, putHashStates } from '../store/index.js';
 import { renameIntoPlace, tempPathFor } from '../util/atomic.js';
 import { isInside, toPosixRelative } from '../util/fs.js';
 import type { ProgressFn } from '../util/progress.js';
@@ -16,10 +16,11 @@ import { ObjectBatch } from './batch.js';
 import { cacheOf, linkTypeOf } from './context.js';
 import { sha256 } from './hash.js';
 import { ignoreInGit } from './gitignore.js';
-import { encodeManifest, type ManifestEntry } from './manifest.js';
+import { encodeManifest } from './manifest.js';
+import { saveSnapshot, scanDirectory, type DirScan } from './scan.js';
 import { POINTER_EXT, pointerPathFor, readPointer, writePointer, type Pointer } from './pointer.js';
 import { resolveTarget, trackedAncestor, type Target } from './targets.js';
-import { listDirectory, stateMatches, stateOf } from './workspace.js';
+import { stateMatches, stateOf } from './workspace.js';
 import type { ObjectCache } from './cache.js';
 
 /** Files up to this size are read whole; larger ones stream. */
@@ -226,99 +227,71 @@ async function addDirectory(
   const cache = cacheOf(repo);
   const store = repo.store;
   const link = linkTypeOf(repo);
-  const listing = listDirectory(t.abs, repo.cacheDir);
-  if (listing.pointers.length > 0) {
-    throw new MloError(
-      'USAGE',
-      `${t.arg}: contains tracked paths (${listing.pointers.slice(0, 3).join(', ')}); a tracked directory cannot hold other tracked paths`,
-    );
-  }
-  if (listing.symlinks.length > 0) {
-    warnings.push(
-      `${t.rel}: ${listing.symlinks.length} symbolic link(s) not tracked (mlo tracks file contents, not links): ${listing.symlinks.slice(0, 3).join(', ')}${listing.symlinks.length > 3 ? ', ...' : ''}`,
-    );
-  }
-  const states = getHashStatesUnder(store, t.rel);
   const durable = addIsDurable(repo);
   const batch = new ObjectBatch(cache, {
     allowPack: link === 'copy' || link === 'reflink',
     durable,
   });
-  const entries: ManifestEntry[] = [];
-  const fresh: HashState[] = [];
-  const linkStats: HashState[] = [];
-  const total = listing.files.length;
-  let size = 0;
+  const ctx: HashIntoCache = { cache, batch, durable };
+  let scan: DirScan | undefined;
   try {
-    for (let i = 0; i < total; i++) {
-      const f = listing.files[i];
-      const fileRel = `${t.rel}/${f}`;
-      const fileAbs = join(t.abs, f);
-      const st = statSync(fileAbs);
-      const known = states.get(fileRel);
-      let hash: string;
-      if (stateMatches(known, st) && batch.known(known.hash, st.size)) {
-        hash = known.hash;
-      } else {
-        hash = await hashIntoCache(fileAbs, st, { cache, batch, durable });
-        fresh.push(stateOf(fileRel, st, hash));
-      }
-      entries.push({ path: f, hash, size: st.size });
-      size += st.size;
-      if (onProgress && (i % 512 === 0 || i === total - 1)) {
-        onProgress({ phase: `adding ${t.rel}`, done: i + 1, total, unit: 'files' });
-      }
+    scan = await scanDirectory(repo, cache, t.rel, {
+      hashChanged: (abs, st) => hashIntoCache(abs, st, ctx),
+      onFile:
+        onProgress &&
+        ((done, total) => onProgress({ phase: `adding ${t.rel}`, done, total, unit: 'files' })),
+    });
+    if (!scan) throw new MloError('NOT_FOUND', `${t.arg}: no such directory`);
+    if (scan.pointers.length > 0) {
+      throw new MloError(
+        'USAGE',
+        `${t.arg}: contains tracked paths (${scan.pointers.slice(0, 3).join(', ')}); a tracked directory cannot hold other tracked paths`,
+      );
     }
     batch.finish();
+    // Unchanged files whose objects went missing or were truncated: cache them again.
+    for (const f of cache.notIntact(scan.files)) {
+      const abs = join(t.abs, f.path);
+      await hashIntoCache(abs, statSync(abs), { ...ctx, batch: undefined });
+    }
   } catch (err) {
     batch.abort();
     throw err;
   }
-  const manifest = encodeManifest(entries);
-  cache.putBuffer(manifest.hash, manifest.bytes);
-  if (link === 'hardlink' || link === 'symlink') {
-    for (const e of entries) {
-      const abs = join(t.abs, e.path);
-      const st = linkIntoWorkspace(repo, cache, abs, e.hash, statSync(abs));
-      if (st) linkStats.push(stateOf(`${t.rel}/${e.path}`, st, e.hash));
-    }
+  if (scan.symlinks.length > 0) {
+    warnings.push(
+      `${t.rel}: ${scan.symlinks.length} symbolic link(s) not tracked (mlo tracks file contents, not links): ${scan.symlinks.slice(0, 3).join(', ')}${scan.symlinks.length > 3 ? ', ...' : ''}`,
+    );
   }
+  if (!cache.has(scan.hash)) {
+    const manifest = encodeManifest(scan.files);
+    cache.putBuffer(manifest.hash, manifest.bytes, { fsync: durable });
+  }
+  let stamps: { ino: number; mtimeMs: number }[] = scan.files;
+  if (link === 'hardlink' || link === 'symlink') {
+    stamps = scan.files.map((f) => {
+      const abs = join(t.abs, f.path);
+      return linkIntoWorkspace(repo, cache, abs, f.hash, statSync(abs)) ?? f;
+    });
+  }
+  const size = scan.files.reduce((n, f) => n + f.size, 0);
+  const files = scan.files.length;
   const pointerPath = pointerPathFor(t.rel);
   const prev = previousPointer(repo, pointerPath);
   const result =
-    prev?.type === 'dir' && prev.hash === manifest.hash ? 'unchanged' : prev ? 'updated' : 'added';
-  if (result !== 'unchanged' || prev?.size !== size || prev.files !== entries.length) {
+    prev?.type === 'dir' && prev.hash === scan.hash ? 'unchanged' : prev ? 'updated' : 'added';
+  if (result !== 'unchanged' || prev?.size !== size || prev.files !== files) {
     writePointer(
       repo.root,
       pointerPath,
-      {
-        path: basenameOf(t.rel),
-        type: 'dir',
-        hash: manifest.hash,
-        size,
-        files: entries.length,
-      },
+      { path: basenameOf(t.rel), type: 'dir', hash: scan.hash, size, files },
       { tmpDir: cache.ensureTmp() },
     );
   }
   ignoreInGit(repo, t.rel);
-  // Forget files that left the directory, so the state table does not grow forever.
-  const present = new Set(entries.map((e) => `${t.rel}/${e.path}`));
-  const stale = [...states.keys()].filter((p) => !present.has(p));
-  if (stale.length) {
-    const del = store.db.prepare('DELETE FROM hash_state WHERE path = ?');
-    store.db.transaction(() => stale.forEach((p) => del.run(p)))();
-  }
-  putHashStates(store, [...fresh, ...linkStats]);
-  return {
-    path: t.rel,
-    pointer: pointerPath,
-    type: 'dir',
-    hash: manifest.hash,
-    size,
-    files: entries.length,
-    result,
-  };
+  saveSnapshot(repo, t.rel, scan.hash, stamps);
+  deleteHashStatesUnder(store, t.rel);
+  return { path: t.rel, pointer: pointerPath, type: 'dir', hash: scan.hash, size, files, result };
 }
 
 /**

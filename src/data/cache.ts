@@ -60,6 +60,25 @@ export class ObjectCache {
     return this.hasLoose(hash) || this.packs.locate(hash) !== undefined;
   }
 
+  /** The hashes of `hashes` that are not in the cache (bulk form of `has`). */
+  missing(hashes: Iterable<string>): string[] {
+    const packed = this.packs.list.length ? this.packs.hashSet() : undefined;
+    const out: string[] = [];
+    for (const h of hashes) if (!packed?.has(h) && !this.hasLoose(h)) out.push(h);
+    return out;
+  }
+
+  /** Bulk form of `hasIntact`: entries absent, or loose with the wrong size. */
+  notIntact<T extends { hash: string; size: number }>(entries: Iterable<T>): T[] {
+    const packed = this.packs.list.length ? this.packs.hashSet() : undefined;
+    const out: T[] = [];
+    for (const e of entries) {
+      if (packed?.has(e.hash)) continue;
+      if (statSync(this.loosePath(e.hash), { throwIfNoEntry: false })?.size !== e.size) out.push(e);
+    }
+    return out;
+  }
+
   /**
    * Present with the expected size. Objects written without fsync can be truncated
    * by a power loss; a size check (one stat) catches that before we trust them.

@@ -21,10 +21,11 @@ import { syncFileSystem, tempPathFor } from '../util/atomic.js';
 import { lstatOrNull } from '../util/fs.js';
 import type { ProgressFn } from '../util/progress.js';
 import { cacheOf, linkTypeOf } from './context.js';
-import { decodeManifest } from './manifest.js';
+import { decodeManifest, type ManifestEntry } from './manifest.js';
 import type { Pointer } from './pointer.js';
 import { loadSelectedPointers } from './pointers.js';
-import { currentFileHash, scanDirectory } from './status.js';
+import { saveSnapshot, scanDirectory, type ScannedFile } from './scan.js';
+import { currentFileHash } from './status.js';
 import { stateOf } from './workspace.js';
 import type { ObjectCache } from './cache.js';
 
@@ -57,9 +58,12 @@ interface Plan {
   removes: string[];
   /** the workspace path is the wrong kind (a file where a directory belongs, or back) */
   replaceKind: boolean;
+  /** for directories: the target manifest and what the scan found unchanged */
+  manifest?: ManifestEntry[];
+  scanned?: Map<string, ScannedFile>;
 }
 
-export function checkout(repo: Repo, options: CheckoutOptions = {}): CheckoutResult {
+export async function checkout(repo: Repo, options: CheckoutOptions = {}): Promise<CheckoutResult> {
   const pointers = loadSelectedPointers(repo, options.cwd ?? process.cwd(), options.paths ?? []);
   const cache = cacheOf(repo);
   const result: CheckoutResult = { restored: [], unchanged: [], removed: [], missing: [] };
@@ -68,7 +72,7 @@ export function checkout(repo: Repo, options: CheckoutOptions = {}): CheckoutRes
   for (const p of pointers) {
     const plan =
       p.type === 'dir'
-        ? planDir(repo, cache, p, conflicts, result)
+        ? await planDir(repo, cache, p, conflicts, result)
         : planFile(repo, cache, p, conflicts, result);
     if (plan) plans.push(plan);
   }
@@ -134,13 +138,13 @@ function planFile(
   };
 }
 
-function planDir(
+async function planDir(
   repo: Repo,
   cache: ObjectCache,
   p: Pointer,
   conflicts: string[],
   result: CheckoutResult,
-): Plan | undefined {
+): Promise<Plan | undefined> {
   if (!cache.has(p.hash)) {
     result.missing.push(p.dataPath);
     return undefined;
@@ -152,18 +156,19 @@ function planDir(
   if (replaceKind && st && !(st.isFile() && cache.has(currentFileHash(repo, p.dataPath) ?? ''))) {
     conflicts.push(p.dataPath);
   }
-  const scan = replaceKind ? undefined : scanDirectory(repo, p.dataPath);
-  if (scan?.learned.length) putHashStates(repo.store, scan.learned);
+  const scan = replaceKind ? undefined : await scanDirectory(repo, cache, p.dataPath);
   if (scan?.hash === p.hash) {
+    if (scan.rehashed > 0) saveSnapshot(repo, p.dataPath, scan.hash, scan.files);
     result.unchanged.push(p.dataPath);
     return undefined;
   }
-  const have = new Map((scan?.entries ?? []).map((e) => [e.path, e.hash]));
+  const have = new Map((scan?.files ?? []).map((e) => [e.path, e.hash]));
   const writes: FileWrite[] = [];
+  const absent = new Set(cache.missing(manifest.map((e) => e.hash)));
   for (const e of manifest) {
     const cur = have.get(e.path);
     if (cur === e.hash) continue;
-    if (!cache.has(e.hash)) {
+    if (absent.has(e.hash)) {
       result.missing.push(`${p.dataPath}/${e.path}`);
       continue;
     }
@@ -181,7 +186,8 @@ function planDir(
     result.unchanged.push(p.dataPath);
     return undefined;
   }
-  return { pointer: p, writes, removes, replaceKind };
+  const scanned = new Map((scan?.files ?? []).map((f) => [f.path, f]));
+  return { pointer: p, writes, removes, replaceKind, manifest, scanned };
 }
 
 function applyPlan(repo: Repo, cache: ObjectCache, plan: Plan): void {
@@ -228,7 +234,19 @@ function applyPlan(repo: Repo, cache: ObjectCache, plan: Plan): void {
     rmSync(join(repo.root, rel), { force: true });
     pruneEmptyDirs(dirname(join(repo.root, rel)), base);
   }
-  putHashStates(repo.store, states);
+  if (!plan.manifest) {
+    putHashStates(repo.store, states);
+    return;
+  }
+  // The directory now matches its manifest: snapshot it so status reads nothing.
+  const written = new Map(states.map((s) => [s.path.slice(plan.pointer.dataPath.length + 1), s]));
+  const stamps = plan.manifest.map((e) => {
+    const w = written.get(e.path);
+    if (w) return { ino: w.inode, mtimeMs: w.mtimeMs };
+    const f = plan.scanned?.get(e.path);
+    return f ? { ino: f.ino, mtimeMs: f.mtimeMs } : { ino: -1, mtimeMs: -1 };
+  });
+  saveSnapshot(repo, plan.pointer.dataPath, plan.pointer.hash, stamps);
 }
 
 function nearestExisting(path: string): string {

@@ -1,8 +1,8 @@
 /** Data versioning: the content cache, pointer files, and what moves data around. */
 export { add, type AddOptions, type AddResult, type AddedPath } from './add.js';
+export { scanDirectory, saveSnapshot, type DirScan, type ScannedFile } from './scan.js';
 export {
   status,
-  scanDirectory,
   currentFileHash,
   type StatusEntry,
   type StatusResult,

@@ -71,11 +71,6 @@ export class PackIndex {
     return createHash('sha256').update(body).digest().equals(want);
   }
 
-  private hashAt(i: number): Buffer {
-    const off = HEADER + i * ENTRY;
-    return this.buf.subarray(off, off + 32);
-  }
-
   entryAt(i: number): PackEntry {
     const off = HEADER + i * ENTRY;
     return {
@@ -91,12 +86,23 @@ export class PackIndex {
     let hi = this.count - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
-      const c = this.hashAt(mid).compare(hash);
+      const off = HEADER + mid * ENTRY;
+      const c = this.buf.compare(hash, 0, 32, off, off + 32);
       if (c === 0) return mid;
       if (c < 0) lo = mid + 1;
       else hi = mid - 1;
     }
     return -1;
+  }
+
+  /** every hash in this pack as hex (for bulk membership tests) */
+  hashes(): string[] {
+    const out = new Array<string>(this.count);
+    for (let i = 0; i < this.count; i++) {
+      const off = HEADER + i * ENTRY;
+      out[i] = this.buf.toString('hex', off, off + 32);
+    }
+    return out;
   }
 
   *entries(): Generator<PackEntry> {
@@ -125,6 +131,7 @@ export class PackIndex {
 export class PackSet {
   private readonly dir: string;
   private packs: PackIndex[] | undefined;
+  private set: Set<string> | undefined;
 
   constructor(dir: string) {
     this.dir = dir;
@@ -153,10 +160,24 @@ export class PackSet {
     return undefined;
   }
 
+  /**
+   * Bulk membership: one Set of every packed hash, built on first use. Checking a
+   * 100,000-file manifest this way costs one pass over the indexes instead of
+   * 100,000 binary searches.
+   */
+  hashSet(): Set<string> {
+    if (this.set === undefined) {
+      this.set = new Set();
+      for (const p of this.list) for (const h of p.hashes()) this.set.add(h);
+    }
+    return this.set;
+  }
+
   /** forget loaded indexes (after a pack was written or removed) */
   reset(): void {
     for (const p of this.packs ?? []) p.close();
     this.packs = undefined;
+    this.set = undefined;
   }
 }
 

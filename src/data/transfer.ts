@@ -189,6 +189,6 @@ export async function pull(
     }
   }
   await fetchAll(children);
-  result.checkout = checkout(repo, { cwd, paths: options.paths, force: options.force });
+  result.checkout = await checkout(repo, { cwd, paths: options.paths, force: options.force });
   return result;
 }

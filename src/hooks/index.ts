@@ -147,9 +147,9 @@ export async function runHook(repo: Repo, name: string, _args: string[]): Promis
   }
 }
 
-function checkoutHook(repo: Repo): HookRunResult {
+async function checkoutHook(repo: Repo): Promise<HookRunResult> {
   try {
-    const r = checkout(repo, { cwd: repo.root });
+    const r = await checkout(repo, { cwd: repo.root });
     const messages: string[] = [];
     if (r.restored.length) messages.push(`mlo: checked out ${r.restored.join(', ')}`);
     if (r.missing.length) {
@@ -181,8 +181,10 @@ async function prePushHook(repo: Repo): Promise<HookRunResult> {
   return { exitCode: 0, messages };
 }
 
-function preCommitHook(repo: Repo): HookRunResult {
-  const stale = status(repo, { cwd: repo.root }).entries.filter((e) => e.state === 'modified');
+async function preCommitHook(repo: Repo): Promise<HookRunResult> {
+  const stale = (await status(repo, { cwd: repo.root })).entries.filter(
+    (e) => e.state === 'modified',
+  );
   if (stale.length === 0) return { exitCode: 0, messages: [] };
   return {
     exitCode: 1,

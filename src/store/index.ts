@@ -4,7 +4,10 @@ export {
   getHashStatesUnder,
   putHashStates,
   deleteHashStatesUnder,
+  getDirState,
+  putDirState,
   type HashState,
+  type DirState,
 } from './state.js';
 export { addObjectRefs, removeObjectRefs, listReferencedHashes, type ObjectRef } from './refs.js';
 export { MIGRATIONS, type Migration } from './migrations/index.js';

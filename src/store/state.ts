@@ -59,3 +59,31 @@ export function deleteHashStatesUnder(store: Store, dir: string): void {
     .prepare('DELETE FROM hash_state WHERE path = ? OR (path >= ? AND path < ?)')
     .run(dir, `${dir}/`, `${dir}0`);
 }
+
+/** A tracked directory's snapshot: its manifest and each entry's (inode, mtime). */
+export interface DirState {
+  manifest: string;
+  /** [inode0, mtime0, inode1, mtime1, ...] in manifest order */
+  stamps: Float64Array;
+}
+
+export function getDirState(store: Store, path: string): DirState | undefined {
+  const row = store.db
+    .prepare('SELECT manifest, stamps FROM dir_state WHERE path = ?')
+    .get(path) as { manifest: string; stamps: Buffer } | undefined;
+  if (!row) return undefined;
+  // Copy into an aligned buffer: the blob's byte offset need not be a multiple of 8.
+  const stamps = new Float64Array(row.stamps.length / 8);
+  new Uint8Array(stamps.buffer).set(row.stamps);
+  return { manifest: row.manifest, stamps };
+}
+
+export function putDirState(store: Store, path: string, state: DirState): void {
+  store.db
+    .prepare('INSERT OR REPLACE INTO dir_state (path, manifest, stamps) VALUES (?, ?, ?)')
+    .run(
+      path,
+      state.manifest,
+      Buffer.from(state.stamps.buffer, state.stamps.byteOffset, state.stamps.byteLength),
+    );
+}

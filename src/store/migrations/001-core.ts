@@ -26,6 +26,15 @@ export const core: Migration = {
       hash     TEXT NOT NULL
     ) WITHOUT ROWID;
 
+    -- One row per tracked directory: the manifest last seen in the workspace and,
+    -- in manifest order, each file's inode and mtime (float64 pairs). Reading one
+    -- blob instead of 100,000 rows keeps \`mlo status\` of a big directory fast.
+    CREATE TABLE dir_state (
+      path     TEXT PRIMARY KEY,
+      manifest TEXT NOT NULL,
+      stamps   BLOB NOT NULL
+    ) WITHOUT ROWID;
+
     -- Cache objects that something other than a pointer file keeps alive (a model
     -- version, a run artifact, a baseline, a stage's cached outputs). gc reads only this.
     CREATE TABLE object_refs (

@@ -1,0 +1,153 @@
+/**
+ * Scanning a tracked directory: what its manifest would be now, re-reading only the
+ * files whose stat() changed since the last snapshot. The snapshot (one row in
+ * dir_state) holds the manifest of the last add/checkout/status and, per entry,
+ * the inode and mtime; entry sizes come from the manifest itself.
+ */
+import { join } from 'node:path';
+import type { Stats } from 'node:fs';
+import type { Repo } from '../repo/index.js';
+import {
+  getDirState,
+  getHashState,
+  putDirState,
+  putHashStates,
+  type HashState,
+} from '../store/index.js';
+import { lstatOrNull } from '../util/fs.js';
+import type { ObjectCache } from './cache.js';
+import { hashFile } from './hash.js';
+import { decodeManifest, encodeManifest, type ManifestEntry } from './manifest.js';
+import { listDirectory, stateMatches, stateOf, statFile } from './workspace.js';
+
+export interface ScannedFile extends ManifestEntry {
+  ino: number;
+  mtimeMs: number;
+}
+
+export interface DirScan {
+  /** sorted by path */
+  files: ScannedFile[];
+  /** manifest hash of the content now */
+  hash: string;
+  /** symbolic links found (not tracked) */
+  symlinks: string[];
+  /** pointer files found inside (a tracked path inside a tracked directory) */
+  pointers: string[];
+  /** files whose stat changed and that were hashed during the scan */
+  rehashed: number;
+}
+
+/** Hash a changed file; add stores it in the cache at the same time. */
+export type ChangedFileHasher = (abs: string, st: Stats) => string | Promise<string>;
+
+const readOnlyHasher: ChangedFileHasher = (abs) => hashFile(abs).hash;
+
+class Snapshot {
+  readonly manifest: string;
+  private readonly entries: ManifestEntry[];
+  private readonly stamps: Float64Array;
+  private readonly index = new Map<string, number>();
+
+  constructor(manifest: string, entries: ManifestEntry[], stamps: Float64Array) {
+    this.manifest = manifest;
+    this.entries = entries;
+    this.stamps = stamps;
+    entries.forEach((e, i) => this.index.set(e.path, i));
+  }
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  /** The recorded hash when stat() still matches the snapshot. */
+  hashIfUnchanged(path: string, st: Stats): string | undefined {
+    const i = this.index.get(path);
+    if (i === undefined) return undefined;
+    const e = this.entries[i];
+    if (
+      e.size !== st.size ||
+      this.stamps[2 * i] !== st.ino ||
+      this.stamps[2 * i + 1] !== st.mtimeMs
+    ) {
+      return undefined;
+    }
+    return e.hash;
+  }
+}
+
+function loadSnapshot(repo: Repo, cache: ObjectCache, rel: string): Snapshot | undefined {
+  const state = getDirState(repo.store, rel);
+  if (!state || !cache.has(state.manifest)) return undefined;
+  const entries = decodeManifest(cache.read(state.manifest), state.manifest);
+  if (state.stamps.length !== 2 * entries.length) return undefined;
+  return new Snapshot(state.manifest, entries, state.stamps);
+}
+
+/** Record the directory as it is now (files in manifest order, i.e. sorted by path). */
+export function saveSnapshot(
+  repo: Repo,
+  rel: string,
+  manifest: string,
+  files: { ino: number; mtimeMs: number }[],
+): void {
+  const stamps = new Float64Array(files.length * 2);
+  files.forEach((f, i) => {
+    stamps[2 * i] = f.ino;
+    stamps[2 * i + 1] = f.mtimeMs;
+  });
+  putDirState(repo.store, rel, { manifest, stamps });
+}
+
+export interface ScanOptions {
+  /** how to hash a file whose stat changed (default: read it, store nothing) */
+  hashChanged?: ChangedFileHasher;
+  onFile?: (done: number, total: number) => void;
+}
+
+/** undefined when the path is not a directory in the workspace. */
+export async function scanDirectory(
+  repo: Repo,
+  cache: ObjectCache,
+  rel: string,
+  options: ScanOptions = {},
+): Promise<DirScan | undefined> {
+  const abs = join(repo.root, rel);
+  const st = lstatOrNull(abs);
+  if (!st?.isDirectory()) return undefined;
+  const listing = listDirectory(abs, repo.cacheDir);
+  const snapshot = loadSnapshot(repo, cache, rel);
+  const hasher = options.hashChanged ?? readOnlyHasher;
+  const files: ScannedFile[] = [];
+  const learned: HashState[] = [];
+  let reused = 0;
+  let rehashed = 0;
+  const total = listing.files.length;
+  for (let i = 0; i < total; i++) {
+    const path = listing.files[i];
+    const fileAbs = `${abs}/${path}`;
+    const fst = statFile(fileAbs);
+    if (!fst) continue; // vanished while we looked
+    let hash = snapshot?.hashIfUnchanged(path, fst);
+    if (hash !== undefined) reused++;
+    else {
+      const fileRel = `${rel}/${path}`;
+      const known = getHashState(repo.store, fileRel);
+      if (stateMatches(known, fst) && options.hashChanged === undefined) hash = known.hash;
+      else {
+        const h = hasher(fileAbs, fst);
+        hash = typeof h === 'string' ? h : await h;
+        rehashed++;
+        // Status remembers what it learned; add records a whole snapshot instead.
+        if (options.hashChanged === undefined) learned.push(stateOf(fileRel, fst, hash));
+      }
+    }
+    files.push({ path, hash, size: fst.size, ino: fst.ino, mtimeMs: fst.mtimeMs });
+    if (options.onFile && (i % 512 === 0 || i === total - 1)) options.onFile(i + 1, total);
+  }
+  // Identical to the snapshot: skip re-encoding the manifest.
+  const unchanged = snapshot !== undefined && reused === snapshot.size && files.length === reused;
+  const hash = unchanged ? snapshot.manifest : encodeManifest(files).hash;
+  if (learned.length) putHashStates(repo.store, learned);
+  return { files, hash, symlinks: listing.symlinks, pointers: listing.pointers, rehashed };
+}
