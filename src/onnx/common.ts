@@ -1,0 +1,78 @@
+/** Pieces every model builder shares: the feature input and class labels. */
+import { MloError } from '../errors.js';
+import { GraphBuilder, type GraphBuilderOptions } from './graph.js';
+import type { Dim } from './types.js';
+
+export interface InputOptions {
+  /** name of the feature input (default "X"; skl2onnx users often pick "float_input") */
+  inputName?: string;
+  /** batch dimension of the input: null (unknown, as converters write None), a name, or a size */
+  batchDim?: Dim;
+  /** graph name and model metadata */
+  graphName?: string;
+  metadata?: Record<string, string>;
+}
+
+export type ClassLabels = readonly number[] | readonly string[];
+
+/** Metadata key where builders record class labels in probability-column order. */
+export const CLASS_LABELS_KEY = 'mlo.class_labels';
+
+export function startGraph(
+  options: InputOptions,
+  nFeatures: number,
+  defaults: GraphBuilderOptions = {},
+): { g: GraphBuilder; input: string } {
+  if (!Number.isInteger(nFeatures) || nFeatures < 1) {
+    throw new MloError('USAGE', `a model needs at least one feature, got ${nFeatures}`);
+  }
+  const g = new GraphBuilder({
+    ...defaults,
+    name: options.graphName ?? defaults.name,
+    metadata: { ...defaults.metadata, ...options.metadata },
+  });
+  const input = g.input(options.inputName ?? 'X', 'float32', [
+    options.batchDim === undefined ? null : options.batchDim,
+    nFeatures,
+  ]);
+  return { g, input };
+}
+
+/** The labels to use for `count` classes, checked: integers or strings, no duplicates. */
+export function resolveClasses(classes: ClassLabels | undefined, count: number): ClassLabels {
+  const labels = classes ?? Array.from({ length: count }, (_, i) => i);
+  if (labels.length !== count) {
+    throw new MloError('USAGE', `expected ${count} class labels, got ${labels.length}`);
+  }
+  if (new Set<number | string>(labels).size !== labels.length) {
+    throw new MloError('USAGE', `class labels must be distinct: ${JSON.stringify(labels)}`);
+  }
+  if (!isStringLabels(labels) && !labels.every((l) => Number.isSafeInteger(l))) {
+    throw new MloError('USAGE', `class labels must be integers or strings: ${JSON.stringify(labels)}`);
+  }
+  return labels;
+}
+
+export function isStringLabels(labels: ClassLabels): labels is readonly string[] {
+  return labels.length > 0 && typeof labels[0] === 'string';
+}
+
+/** The ai.onnx.ml attribute name and value for class labels. */
+export function classLabelAttr(
+  labels: ClassLabels,
+  intName: 'classlabels_ints' | 'classlabels_int64s',
+): [string, readonly string[] | number[]] {
+  return isStringLabels(labels) ? ['classlabels_strings', labels] : [intName, [...labels]];
+}
+
+export function checkMatrix(
+  what: string,
+  rows: readonly (readonly number[])[],
+  nCols: number,
+): void {
+  rows.forEach((row, i) => {
+    if (row.length !== nCols) {
+      throw new MloError('USAGE', `${what} row ${i} has ${row.length} values, expected ${nCols}`);
+    }
+  });
+}
