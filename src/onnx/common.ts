@@ -48,7 +48,10 @@ export function resolveClasses(classes: ClassLabels | undefined, count: number):
     throw new MloError('USAGE', `class labels must be distinct: ${JSON.stringify(labels)}`);
   }
   if (!isStringLabels(labels) && !labels.every((l) => Number.isSafeInteger(l))) {
-    throw new MloError('USAGE', `class labels must be integers or strings: ${JSON.stringify(labels)}`);
+    throw new MloError(
+      'USAGE',
+      `class labels must be integers or strings: ${JSON.stringify(labels)}`,
+    );
   }
   return labels;
 }

@@ -241,7 +241,10 @@ export function tensorProto(data: TensorData): onnx.ITensorProto {
   }
   const base = { dims: [...data.dims], dataType: elementTypeCode(data.type) };
   if (data.type === 'string') {
-    return { ...base, stringData: Array.from(data.values as readonly string[], (s) => utf8.encode(s)) };
+    return {
+      ...base,
+      stringData: Array.from(data.values as readonly string[], (s) => utf8.encode(s)),
+    };
   }
   return { ...base, rawData: rawBytes(data.type, data.values) };
 }

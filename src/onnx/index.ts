@@ -61,10 +61,4 @@ export {
   type SignatureWarning,
 } from './signature.js';
 export { createSession, OnnxSession, type SessionOptions, type FeedPlan } from './session.js';
-export {
-  runModel,
-  type ModelOutputs,
-  type RawOutput,
-  type RunOptions,
-  type Label,
-} from './run.js';
+export { runModel, type ModelOutputs, type RawOutput, type RunOptions, type Label } from './run.js';

@@ -60,7 +60,8 @@ export async function buildLinearClassifier(spec: LinearClassifierSpec): Promise
   });
 
   if (outputs === 'score') {
-    if (!binary) throw new MloError('USAGE', 'a single-score output needs a binary model (one row)');
+    if (!binary)
+      throw new MloError('USAGE', 'a single-score output needs a binary model (one row)');
     const [w, b] = [
       g.initializer('coef', { type: 'float32', dims: [nFeatures, 1], values: rows[0] }),
       g.initializer('intercept', { type: 'float32', dims: [1], values: spec.intercepts }),
@@ -154,7 +155,11 @@ export async function buildLinearRegressor(spec: LinearRegressorSpec): Promise<U
     );
     g.output(outName, 'float32', [spec.batchDim ?? null, 1]);
   } else {
-    const w = g.initializer('coef', { type: 'float32', dims: [nFeatures], values: spec.coefficients });
+    const w = g.initializer('coef', {
+      type: 'float32',
+      dims: [nFeatures],
+      values: spec.coefficients,
+    });
     const b = g.initializer('intercept', { type: 'float32', dims: [1], values: [spec.intercept] });
     const [xw] = g.node('MatMul', [input, w], ['xw']);
     g.node('Add', [xw, b], [outName]);

@@ -74,12 +74,19 @@ export async function buildMlp(spec: MlpSpec): Promise<Uint8Array> {
     const b = g.initializer(`b${i}`, { type: 'float32', dims: [out], values: layer.bias });
     if (spec.matmul) {
       // MatMul wants [in, out]: transpose PyTorch's layout.
-      const wt = Array.from({ length: inW * out }, (_, k) => layer.weights[k % out][Math.floor(k / out)]);
+      const wt = Array.from(
+        { length: inW * out },
+        (_, k) => layer.weights[k % out][Math.floor(k / out)],
+      );
       const w = g.initializer(`W${i}`, { type: 'float32', dims: [inW, out], values: wt });
       const [xw] = g.node('MatMul', [x, w], [`h${i}_mm`]);
       [x] = g.node('Add', [xw, b], [`h${i}_lin`]);
     } else {
-      const w = g.initializer(`W${i}`, { type: 'float32', dims: [out, inW], values: layer.weights.flat() });
+      const w = g.initializer(`W${i}`, {
+        type: 'float32',
+        dims: [out, inW],
+        values: layer.weights.flat(),
+      });
       [x] = g.node('Gemm', [x, w, b], [`h${i}_lin`], { transB: attr.int(1) });
     }
     const act = last ? 'none' : (layer.activation ?? 'relu');

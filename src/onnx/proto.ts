@@ -15,7 +15,10 @@ export function loadOnnxProto(): Promise<OnnxNamespace> {
 }
 
 /** protobufjs gives int64 fields as number or Long depending on whether `long` is installed. */
-export function toNumber(v: number | { toNumber(): number } | null | undefined): number {
-  if (v === null || v === undefined) return 0;
-  return typeof v === 'number' ? v : v.toNumber();
+export function toNumber(v: unknown): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'object' && v !== null && 'toNumber' in v && typeof v.toNumber === 'function') {
+    return Number((v.toNumber as () => unknown).call(v));
+  }
+  return 0;
 }

@@ -95,11 +95,19 @@ export async function runModel(
       hint: session.signature.warnings[0]?.hint,
     });
   }
-  const raw = nRows === 0 ? emptyOutputs(session) : await runFeeds(session, features, nRows, nFeatures, fetches);
+  const raw =
+    nRows === 0
+      ? emptyOutputs(session)
+      : await runFeeds(session, features, nRows, nFeatures, fetches);
   return interpret(raw, roles, nRows, session, opts);
 }
 
-function checkFeatures(session: OnnxSession, features: Float32Array, nRows: number, nFeatures: number): void {
+function checkFeatures(
+  session: OnnxSession,
+  features: Float32Array,
+  nRows: number,
+  nFeatures: number,
+): void {
   if (!Number.isInteger(nRows) || nRows < 0 || !Number.isInteger(nFeatures) || nFeatures < 1) {
     throw new MloError('USAGE', `bad matrix size: ${nRows} rows × ${nFeatures} features`);
   }
@@ -131,9 +139,13 @@ async function runFeeds(
   if (feed.kind === 'columns') {
     const feeds: Record<string, Tensor> = {};
     feed.inputs.forEach((input, j) => {
-      const col = input.elementType === 'float64' ? new Float64Array(nRows) : new Float32Array(nRows);
+      const col =
+        input.elementType === 'float64' ? new Float64Array(nRows) : new Float32Array(nRows);
       for (let i = 0; i < nRows; i++) col[i] = features[i * nFeatures + j];
-      feeds[input.name] = col instanceof Float64Array ? new T('float64', col, [nRows, 1]) : new T('float32', col, [nRows, 1]);
+      feeds[input.name] =
+        col instanceof Float64Array
+          ? new T('float64', col, [nRows, 1])
+          : new T('float32', col, [nRows, 1]);
     });
     return normalise(await runOrt(session, feeds, fetches));
   }
@@ -143,7 +155,9 @@ async function runFeeds(
       ? new T('float64', Float64Array.from(data), [rows, nFeatures])
       : new T('float32', data, [rows, nFeatures]);
   if (!feed.rowByRow || nRows === 1) {
-    return normalise(await runOrt(session, { [feed.input.name]: tensorOf(features, nRows) }, fetches));
+    return normalise(
+      await runOrt(session, { [feed.input.name]: tensorOf(features, nRows) }, fetches),
+    );
   }
   const parts: Record<string, RawOutput>[] = [];
   for (let i = 0; i < nRows; i++) {
@@ -159,7 +173,7 @@ async function runOrt(
   fetches: string[],
 ): Promise<Record<string, Tensor>> {
   try {
-    return (await session.ort.run(feeds, fetches)) as Record<string, Tensor>;
+    return await session.ort.run(feeds, fetches);
   } catch (err) {
     throw new MloError('INTERNAL', `model run failed: ${firstLine(err)}`, { cause: err });
   }
@@ -187,7 +201,11 @@ function emptyOutputs(session: OnnxSession): Record<string, RawOutput> {
     if (!o.isTensor || !o.elementType) continue;
     const dims = (o.shape ?? [0]).map((d, i) => (i === 0 ? 0 : typeof d === 'number' ? d : 1));
     const data =
-      o.elementType === 'float32' ? new Float32Array(0) : o.elementType === 'float64' ? new Float64Array(0) : [];
+      o.elementType === 'float32'
+        ? new Float32Array(0)
+        : o.elementType === 'float64'
+          ? new Float64Array(0)
+          : [];
     out[o.name] = { type: o.elementType, dims, data };
   }
   return out;
@@ -201,7 +219,8 @@ function concatRows(parts: Record<string, RawOutput>[]): Record<string, RawOutpu
     const total = pieces.reduce((n, p) => n + p.data.length, 0);
     let data: RawOutput['data'];
     if (first.data instanceof Float32Array || first.data instanceof Float64Array) {
-      const arr = first.data instanceof Float32Array ? new Float32Array(total) : new Float64Array(total);
+      const arr =
+        first.data instanceof Float32Array ? new Float32Array(total) : new Float64Array(total);
       let off = 0;
       for (const p of pieces) {
         arr.set(p.data as ArrayLike<number>, off);
@@ -272,7 +291,13 @@ function interpret(
   if (labelOut) {
     result.labels = [...(labelOut.data as Label[])];
   } else if (result.probabilities && result.classLabels) {
-    result.labels = pickLabels(result.probabilities, result.classCount, result.classLabels, cols === 1, opts);
+    result.labels = pickLabels(
+      result.probabilities,
+      result.classCount,
+      result.classLabels,
+      cols === 1,
+      opts,
+    );
   }
   return result;
 }

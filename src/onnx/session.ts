@@ -17,7 +17,13 @@
  */
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { MloError } from '../errors.js';
-import { decodeSignature, firstLine, loadModelBytes, type IoInfo, type ModelSignature } from './signature.js';
+import {
+  decodeSignature,
+  firstLine,
+  loadModelBytes,
+  type IoInfo,
+  type ModelSignature,
+} from './signature.js';
 
 export interface SessionOptions {
   /**
@@ -30,7 +36,7 @@ export interface SessionOptions {
   /** let idle pool threads spin-wait for work (default false: spinning burns CPU between requests) */
   spinning?: boolean;
   graphOptimization?: 'disabled' | 'basic' | 'extended' | 'all';
-  /** onnxruntime's own log level (default 3: errors only) */
+  /** onnxruntime's own log level (default 4, fatal only: errors reach the caller as MloError, not as stderr lines) */
   logSeverity?: 0 | 1 | 2 | 3 | 4;
 }
 
@@ -78,6 +84,8 @@ export async function createSession(
   source: Uint8Array | string,
   options: SessionOptions = {},
 ): Promise<OnnxSession> {
+  checkThreads('intraOpThreads', options.intraOpThreads);
+  checkThreads('interOpThreads', options.interOpThreads);
   const { bytes, label } = await loadModelBytes(source);
   const signature = await decodeSignature(bytes, label);
   const ort = await import('onnxruntime-node');
@@ -89,9 +97,11 @@ export async function createSession(
       interOpNumThreads: options.interOpThreads ?? 1,
       executionMode: 'sequential',
       graphOptimizationLevel: options.graphOptimization ?? 'all',
-      logSeverityLevel: options.logSeverity ?? 3,
+      logSeverityLevel: options.logSeverity ?? 4,
       // Flattened by the binding into session config entries "session.intra_op.allow_spinning" etc.
-      extra: { session: { intra_op: { allow_spinning: spin }, inter_op: { allow_spinning: spin } } },
+      extra: {
+        session: { intra_op: { allow_spinning: spin }, inter_op: { allow_spinning: spin } },
+      },
     });
   } catch (err) {
     throw new MloError('INVALID', `${label}: onnxruntime cannot load it: ${firstLine(err)}`, {
@@ -99,6 +109,12 @@ export async function createSession(
     });
   }
   return new OnnxSession(signature, session, ort.Tensor);
+}
+
+function checkThreads(name: string, value: number | undefined): void {
+  if (value !== undefined && (!Number.isInteger(value) || value < 1 || value > 1024)) {
+    throw new MloError('USAGE', `${name} must be a whole number from 1 to 1024, got ${value}`);
+  }
 }
 
 const FLOAT_INPUTS = new Set(['float32', 'float64']);

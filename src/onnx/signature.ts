@@ -13,7 +13,13 @@ import type { onnx } from 'onnx-proto';
 import { MloError, errnoCode } from '../errors.js';
 import { CLASS_LABELS_KEY } from './common.js';
 import { loadOnnxProto, toNumber } from './proto.js';
-import { elementTypeOf, formatValueType, type Dim, type ElementType, type ValueType } from './types.js';
+import {
+  elementTypeOf,
+  formatValueType,
+  type Dim,
+  type ElementType,
+  type ValueType,
+} from './types.js';
 
 export interface IoInfo {
   name: string;
@@ -74,7 +80,8 @@ export async function loadModelBytes(
   } catch (err) {
     const code = errnoCode(err);
     if (code === 'ENOENT') throw new MloError('NOT_FOUND', `${source}: no such file`);
-    if (code === 'EISDIR') throw new MloError('INVALID', `${source}: is a directory, not an ONNX file`);
+    if (code === 'EISDIR')
+      throw new MloError('INVALID', `${source}: is a directory, not an ONNX file`);
     throw err;
   }
 }
@@ -126,7 +133,7 @@ async function verifyLoads(bytes: Uint8Array, label: string): Promise<void> {
   const ort = await import('onnxruntime-node');
   let session;
   try {
-    session = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3 });
+    session = await ort.InferenceSession.create(bytes, { logSeverityLevel: 4 });
   } catch (err) {
     throw invalid(label, `onnxruntime cannot load it: ${firstLine(err)}`, err);
   }
@@ -205,8 +212,11 @@ function findClassLabels(
   if (recorded) {
     try {
       const parsed: unknown = JSON.parse(recorded);
-      if (Array.isArray(parsed) && parsed.every((l) => typeof l === 'number' || typeof l === 'string')) {
-        return parsed as (number | string)[];
+      if (
+        Array.isArray(parsed) &&
+        parsed.every((l) => typeof l === 'number' || typeof l === 'string')
+      ) {
+        return parsed;
       }
     } catch {
       // A malformed hint is not worth refusing the model over.

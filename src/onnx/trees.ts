@@ -18,12 +18,7 @@ import { attr, ML_DOMAIN, type Attr } from './graph.js';
 import { addZipMap } from './linear.js';
 
 export type BranchMode =
-  | 'BRANCH_LEQ'
-  | 'BRANCH_LT'
-  | 'BRANCH_GTE'
-  | 'BRANCH_GT'
-  | 'BRANCH_EQ'
-  | 'BRANCH_NEQ';
+  'BRANCH_LEQ' | 'BRANCH_LT' | 'BRANCH_GTE' | 'BRANCH_GT' | 'BRANCH_EQ' | 'BRANCH_NEQ';
 
 /** When `x[feature] <mode> threshold` holds, go to `left` (ONNX's "true" node), else `right`. */
 export interface TreeBranch {
@@ -132,7 +127,10 @@ function flattenTrees(trees: readonly Tree[], nFeatures: number): Flattened {
         return;
       }
       if (!Number.isInteger(node.feature) || node.feature < 0 || node.feature >= nFeatures) {
-        throw new MloError('USAGE', `${where(i)}: feature ${node.feature} is not in 0..${nFeatures - 1}`);
+        throw new MloError(
+          'USAGE',
+          `${where(i)}: feature ${node.feature} is not in 0..${nFeatures - 1}`,
+        );
       }
       for (const child of [node.left, node.right]) {
         if (!Number.isInteger(child) || child <= i || child >= tree.nodes.length) {
@@ -163,7 +161,13 @@ function flattenTrees(trees: readonly Tree[], nFeatures: number): Flattened {
   return out;
 }
 
-function pushLeaf(out: Flattened, tree: number, node: number, target: number, weight: number): void {
+function pushLeaf(
+  out: Flattened,
+  tree: number,
+  node: number,
+  target: number,
+  weight: number,
+): void {
   if (!Number.isInteger(target) || target < 0) {
     throw new MloError('USAGE', `tree ${tree} node ${node}: target ${target} is not a valid index`);
   }
@@ -180,7 +184,10 @@ function baseAttrs(spec: TreeEnsembleCommon, nTargets: number): Record<string, A
   };
   if (spec.baseValues) {
     if (spec.baseValues.length !== nTargets) {
-      throw new MloError('USAGE', `baseValues needs ${nTargets} values, got ${spec.baseValues.length}`);
+      throw new MloError(
+        'USAGE',
+        `baseValues needs ${nTargets} values, got ${spec.baseValues.length}`,
+      );
     }
     attrs.base_values = attr.floats(spec.baseValues);
   }
@@ -193,7 +200,10 @@ export async function buildTreeEnsembleClassifier(
   const flat = flattenTrees(spec.trees, spec.nFeatures);
   const nClasses = Math.max(2, spec.classes?.length ?? flat.nTargets);
   if (flat.nTargets > nClasses) {
-    throw new MloError('USAGE', `leaves address class ${flat.nTargets - 1} but there are ${nClasses} classes`);
+    throw new MloError(
+      'USAGE',
+      `leaves address class ${flat.nTargets - 1} but there are ${nClasses} classes`,
+    );
   }
   const classes = resolveClasses(spec.classes, nClasses);
   const { g, input } = startGraph(spec, spec.nFeatures, {
@@ -212,7 +222,9 @@ export async function buildTreeEnsembleClassifier(
       class_nodeids: attr.ints(flat.leafNode),
       class_ids: attr.ints(flat.leafTarget),
       class_weights: attr.floats(flat.leafWeight),
-      [labelKey]: isStringLabels(classes) ? attr.strings(classes) : attr.ints(labelValues as number[]),
+      [labelKey]: isStringLabels(classes)
+        ? attr.strings(classes)
+        : attr.ints(labelValues as number[]),
       ...baseAttrs(spec, flat.nTargets),
     },
     { domain: ML_DOMAIN },
@@ -230,7 +242,10 @@ export async function buildTreeEnsembleRegressor(
   const flat = flattenTrees(spec.trees, spec.nFeatures);
   const nTargets = spec.nTargets ?? flat.nTargets;
   if (flat.nTargets > nTargets) {
-    throw new MloError('USAGE', `leaves address target ${flat.nTargets - 1} but nTargets is ${nTargets}`);
+    throw new MloError(
+      'USAGE',
+      `leaves address target ${flat.nTargets - 1} but nTargets is ${nTargets}`,
+    );
   }
   const { g, input } = startGraph(spec, spec.nFeatures, { name: 'tree_ensemble_regressor' });
   const outName = spec.outputName ?? 'variable';

@@ -10,7 +10,11 @@ export function seeded(seed: number): (lo?: number, hi?: number) => number {
 }
 
 /** n × f matrix of float32-representable values, row-major, plus its rows. */
-export function randomMatrix(n: number, f: number, seed: number): { flat: Float32Array; rows: number[][] } {
+export function randomMatrix(
+  n: number,
+  f: number,
+  seed: number,
+): { flat: Float32Array; rows: number[][] } {
   const r = seeded(seed);
   const flat = new Float32Array(n * f);
   for (let i = 0; i < flat.length; i++) flat[i] = r(-2, 2);
@@ -20,7 +24,9 @@ export function randomMatrix(n: number, f: number, seed: number): { flat: Float3
 
 export function randomWeights(rows: number, cols: number, seed: number): number[][] {
   const r = seeded(seed);
-  return Array.from({ length: rows }, () => Array.from({ length: cols }, () => Math.fround(r(-1.5, 1.5))));
+  return Array.from({ length: rows }, () =>
+    Array.from({ length: cols }, () => Math.fround(r(-1.5, 1.5))),
+  );
 }
 
 export const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));

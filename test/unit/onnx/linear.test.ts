@@ -7,7 +7,15 @@ import {
   runModel,
   type OnnxSession,
 } from '../../../src/onnx/index.js';
-import { argmax, dot, maxAbsDiff, randomMatrix, randomWeights, sigmoid, softmax } from './helpers.js';
+import {
+  argmax,
+  dot,
+  maxAbsDiff,
+  randomMatrix,
+  randomWeights,
+  sigmoid,
+  softmax,
+} from './helpers.js';
 
 const open: OnnxSession[] = [];
 async function session(bytes: Uint8Array): Promise<OnnxSession> {
@@ -45,13 +53,22 @@ describe('linear classifier (skl2onnx LogisticRegression shape)', () => {
   it('binary, string labels', async () => {
     const [w] = randomWeights(1, F, 3);
     const s = await session(
-      await buildLinearClassifier({ coefficients: [w], intercepts: [-0.5], classes: ['stay', 'churn'] }),
+      await buildLinearClassifier({
+        coefficients: [w],
+        intercepts: [-0.5],
+        classes: ['stay', 'churn'],
+      }),
     );
     const out = await runModel(s, X, N, F);
     const p1 = rows.map((x) => sigmoid(dot(w, x) - 0.5));
     expect(out.labels).toEqual(p1.map((p) => (p > 0.5 ? 'churn' : 'stay')));
     expect(out.classLabels).toEqual(['stay', 'churn']);
-    expect(maxAbsDiff(out.probabilities!, p1.flatMap((p) => [1 - p, p]))).toBeLessThan(1e-5);
+    expect(
+      maxAbsDiff(
+        out.probabilities!,
+        p1.flatMap((p) => [1 - p, p]),
+      ),
+    ).toBeLessThan(1e-5);
   });
 
   it('multinomial: probabilities are softmax of the class scores', async () => {
@@ -85,17 +102,32 @@ describe('linear classifier (skl2onnx LogisticRegression shape)', () => {
 
   it('single-score output: one probability column read as a binary classifier', async () => {
     const [w] = randomWeights(1, F, 6);
-    const bytes = await buildLinearClassifier({ coefficients: [w], intercepts: [0.1], outputs: 'score' });
+    const bytes = await buildLinearClassifier({
+      coefficients: [w],
+      intercepts: [0.1],
+      outputs: 'score',
+    });
     const sig = await readSignature(bytes);
     expect(sig.outputs).toEqual([
-      { name: 'probability', type: 'tensor(float)', isTensor: true, elementType: 'float32', shape: [null, 1] },
+      {
+        name: 'probability',
+        type: 'tensor(float)',
+        isTensor: true,
+        elementType: 'float32',
+        shape: [null, 1],
+      },
     ]);
     const s = await session(bytes);
     const out = await runModel(s, X, N, F);
     const p1 = rows.map((x) => sigmoid(dot(w, x) + Math.fround(0.1)));
     expect(out.task).toBe('classification');
     expect(out.classCount).toBe(2);
-    expect(maxAbsDiff(out.probabilities!, p1.flatMap((p) => [1 - p, p]))).toBeLessThan(1e-5);
+    expect(
+      maxAbsDiff(
+        out.probabilities!,
+        p1.flatMap((p) => [1 - p, p]),
+      ),
+    ).toBeLessThan(1e-5);
     expect(out.labels).toEqual(p1.map((p) => (p >= 0.5 ? 1 : 0)));
     const strict = await runModel(s, X, N, F, { threshold: 0.9, classLabels: ['no', 'yes'] });
     expect(strict.labels).toEqual(p1.map((p) => (p >= 0.9 ? 'yes' : 'no')));
@@ -103,7 +135,11 @@ describe('linear classifier (skl2onnx LogisticRegression shape)', () => {
 
   it('with ZipMap: runs on the tensor outputs and the signature flags the map output', async () => {
     const [w] = randomWeights(1, F, 7);
-    const bytes = await buildLinearClassifier({ coefficients: [w], intercepts: [0], outputs: 'zipmap' });
+    const bytes = await buildLinearClassifier({
+      coefficients: [w],
+      intercepts: [0],
+      outputs: 'zipmap',
+    });
     const sig = await readSignature(bytes);
     expect(sig.usableOutputs).toEqual(['output_label']);
     expect(sig.unusableOutputs).toEqual(['output_probability']);
@@ -132,7 +168,9 @@ describe('linear regressor', () => {
   });
 
   it('[N] output', async () => {
-    const s = await session(await buildLinearRegressor({ coefficients: w, intercept: b, outputShape: 'vector' }));
+    const s = await session(
+      await buildLinearRegressor({ coefficients: w, intercept: b, outputShape: 'vector' }),
+    );
     const out = await runModel(s, X, N, F);
     expect(out.raw.variable.dims).toEqual([N]);
     expect(out.targetCount).toBe(1);
