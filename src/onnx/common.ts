@@ -1,6 +1,6 @@
 /** Pieces every model builder shares: the feature input and class labels. */
 import { MloError } from '../errors.js';
-import { GraphBuilder, type GraphBuilderOptions } from './graph.js';
+import { GraphBuilder, ML_DOMAIN, attr, type GraphBuilderOptions } from './graph.js';
 import type { Dim } from './types.js';
 
 export interface InputOptions {
@@ -11,6 +11,15 @@ export interface InputOptions {
   /** graph name and model metadata */
   graphName?: string;
   metadata?: Record<string, string>;
+}
+
+/**
+ * Standardisation in the graph, as skl2onnx writes a StandardScaler in a Pipeline:
+ * ai.onnx.ml Scaler computes (x - offset) * scale per feature.
+ */
+export interface ScalerSpec {
+  offset: readonly number[];
+  scale: readonly number[];
 }
 
 export type ClassLabels = readonly number[] | readonly string[];
@@ -36,6 +45,30 @@ export function startGraph(
     nFeatures,
   ]);
   return { g, input };
+}
+
+/** Insert a Scaler after the input when asked; returns the name the model should read. */
+export function addScaler(
+  g: GraphBuilder,
+  input: string,
+  nFeatures: number,
+  scaler?: ScalerSpec,
+): string {
+  if (!scaler) return input;
+  if (scaler.offset.length !== nFeatures || scaler.scale.length !== nFeatures) {
+    throw new MloError(
+      'USAGE',
+      `scaler needs ${nFeatures} offsets and scales, got ${scaler.offset.length} and ${scaler.scale.length}`,
+    );
+  }
+  const [out] = g.node(
+    'Scaler',
+    [input],
+    ['scaled'],
+    { offset: attr.floats(scaler.offset), scale: attr.floats(scaler.scale) },
+    { domain: ML_DOMAIN },
+  );
+  return out;
 }
 
 /** The labels to use for `count` classes, checked: integers or strings, no duplicates. */

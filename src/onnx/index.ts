@@ -25,7 +25,12 @@ export {
   type ElementType,
   type ValueType,
 } from './types.js';
-export { CLASS_LABELS_KEY, type ClassLabels, type InputOptions } from './common.js';
+export {
+  CLASS_LABELS_KEY,
+  type ClassLabels,
+  type InputOptions,
+  type ScalerSpec,
+} from './common.js';
 export {
   buildLinearClassifier,
   buildLinearRegressor,

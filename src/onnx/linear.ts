@@ -6,6 +6,7 @@
 import { MloError } from '../errors.js';
 import {
   CLASS_LABELS_KEY,
+  addScaler,
   checkMatrix,
   classLabelAttr,
   isStringLabels,
@@ -13,6 +14,7 @@ import {
   startGraph,
   type ClassLabels,
   type InputOptions,
+  type ScalerSpec,
 } from './common.js';
 import { attr, ML_DOMAIN, type GraphBuilder } from './graph.js';
 import { mapType, sequenceType, tensorType } from './types.js';
@@ -36,6 +38,8 @@ export interface LinearClassifierSpec extends InputOptions {
   /** C > 2: softmax over classes (default) or one-vs-rest sigmoids normalised to sum 1 */
   multiClass?: 'multinomial' | 'ovr';
   outputs?: ClassifierOutputs;
+  /** standardise features in the graph first (coefficients then apply to scaled features) */
+  scaler?: ScalerSpec;
 }
 
 export async function buildLinearClassifier(spec: LinearClassifierSpec): Promise<Uint8Array> {
@@ -54,10 +58,12 @@ export async function buildLinearClassifier(spec: LinearClassifierSpec): Promise
   if (nClasses < 2) throw new MloError('USAGE', 'a classifier needs at least two classes');
   const classes = resolveClasses(spec.classes, nClasses);
   const outputs = spec.outputs ?? 'tensors';
-  const { g, input } = startGraph(spec, nFeatures, {
+  const start = startGraph(spec, nFeatures, {
     name: 'linear_classifier',
     metadata: { [CLASS_LABELS_KEY]: JSON.stringify(classes) },
   });
+  const g = start.g;
+  const input = addScaler(g, start.input, nFeatures, spec.scaler);
 
   if (outputs === 'score') {
     if (!binary)
@@ -135,11 +141,15 @@ export interface LinearRegressorSpec extends InputOptions {
   outputShape?: 'column' | 'vector';
   /** default "variable", skl2onnx's name */
   outputName?: string;
+  /** standardise features in the graph first (coefficients then apply to scaled features) */
+  scaler?: ScalerSpec;
 }
 
 export async function buildLinearRegressor(spec: LinearRegressorSpec): Promise<Uint8Array> {
   const nFeatures = spec.coefficients.length;
-  const { g, input } = startGraph(spec, nFeatures, { name: 'linear_regressor' });
+  const start = startGraph(spec, nFeatures, { name: 'linear_regressor' });
+  const g = start.g;
+  const input = addScaler(g, start.input, nFeatures, spec.scaler);
   const outName = spec.outputName ?? 'variable';
   if ((spec.outputShape ?? 'column') === 'column') {
     g.node(

@@ -133,6 +133,35 @@ describe('linear classifier (skl2onnx LogisticRegression shape)', () => {
     expect(strict.labels).toEqual(p1.map((p) => (p >= 0.9 ? 'yes' : 'no')));
   });
 
+  it('with a Scaler first (a StandardScaler pipeline): weights apply to (x - offset) * scale', async () => {
+    const [w] = randomWeights(1, F, 9);
+    const offset = [1, -1, 0.5, 0, 2].map(Math.fround);
+    const scale = [2, 0.5, 1, 3, 0.25];
+    const bytes = await buildLinearClassifier({
+      coefficients: [w],
+      intercepts: [0],
+      scaler: { offset, scale },
+    });
+    const sig = await readSignature(bytes);
+    expect(sig.classLabels).toEqual([0, 1]);
+    const s = await session(bytes);
+    const out = await runModel(s, X, N, F);
+    const p1 = rows.map((x) =>
+      sigmoid(
+        dot(
+          w,
+          x.map((v, j) => (v - offset[j]) * scale[j]),
+        ),
+      ),
+    );
+    expect(
+      maxAbsDiff(
+        out.probabilities!,
+        p1.flatMap((p) => [1 - p, p]),
+      ),
+    ).toBeLessThan(1e-5);
+  });
+
   it('with ZipMap: runs on the tensor outputs and the signature flags the map output', async () => {
     const [w] = randomWeights(1, F, 7);
     const bytes = await buildLinearClassifier({
