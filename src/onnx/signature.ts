@@ -133,7 +133,10 @@ async function verifyLoads(bytes: Uint8Array, label: string): Promise<void> {
   const ort = await import('onnxruntime-node');
   let session;
   try {
-    session = await ort.InferenceSession.create(bytes, { logSeverityLevel: 4 });
+    session = await ort.InferenceSession.create(bytes, {
+      logSeverityLevel: 4,
+      intraOpNumThreads: 1,
+    });
   } catch (err) {
     throw invalid(label, `onnxruntime cannot load it: ${firstLine(err)}`, err);
   }
