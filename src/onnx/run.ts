@@ -44,7 +44,7 @@ export interface ModelOutputs {
   /** row-major [nRows × classCount]; a single probability column is expanded to [1 - p, p] */
   probabilities: Float32Array | null;
   classCount: number;
-  /** label of each probability column: the model's own, RunOptions.classLabels, or 0..C-1 */
+  /** label of each probability column: RunOptions.classLabels, else the model's own, else 0..C-1 */
   classLabels: Label[] | null;
   /** row-major [nRows × targetCount] (regression) */
   values: Float64Array | null;
@@ -133,9 +133,9 @@ function checkFeatures(
   if (session.nFeatures !== null && session.nFeatures !== nFeatures) {
     const what =
       session.feed.kind === 'columns'
-        ? `${session.nFeatures} inputs (one per feature)`
-        : `input "${session.feed.input.name}" takes ${session.nFeatures} features`;
-    throw new MloError('INVALID', `the model's ${what}, got ${nFeatures}`);
+        ? `the model takes ${session.nFeatures} features (one input each)`
+        : `the model's input "${session.feed.input.name}" takes ${session.nFeatures} features`;
+    throw new MloError('INVALID', `${what}, got ${nFeatures}`);
   }
 }
 

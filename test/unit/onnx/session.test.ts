@@ -137,6 +137,8 @@ describe('createSession / runModel', () => {
         rows.map((r) => dot(w, r)),
       ),
     ).toBeLessThan(1e-5);
+    const err = await rejection(runModel(s, new Float32Array(4), 1, 4));
+    expect(err.message).toBe('the model takes 3 features (one input each), got 4');
   });
 
   it('refuses to feed an integer input', async () => {
