@@ -207,7 +207,7 @@ function dimProto(d: Dim): onnx.TensorShapeProto.IDimension {
   return typeof d === 'string' ? { dimParam: d } : { dimValue: d };
 }
 
-export function typeProto(type: ValueType): onnx.ITypeProto {
+function typeProto(type: ValueType): onnx.ITypeProto {
   switch (type.kind) {
     case 'tensor':
       return {
@@ -231,7 +231,7 @@ function valueInfo(name: string, type: ValueType): onnx.IValueInfoProto {
 }
 
 /** Tensor values go in raw_data (little-endian), except strings which have their own field. */
-export function tensorProto(data: TensorData): onnx.ITensorProto {
+function tensorProto(data: TensorData): onnx.ITensorProto {
   const count = data.dims.reduce((a, b) => a * b, 1);
   if (data.values.length !== count) {
     throw new MloError(

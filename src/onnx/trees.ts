@@ -83,7 +83,7 @@ interface Flattened {
   nTargets: number;
 }
 
-export function isLeaf(node: TreeNode): node is TreeLeaf {
+function isLeaf(node: TreeNode): node is TreeLeaf {
   return 'value' in node;
 }
 
