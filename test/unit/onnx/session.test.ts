@@ -53,6 +53,22 @@ describe('createSession / runModel', () => {
     expect(out.probabilities).toBeNull();
   });
 
+  it('int64 and uint64 values keep their sign and size up to 2^53', async () => {
+    const values = [-1, -5_000_000_000, 2 ** 53 - 1, 0, 4_294_967_296, -(2 ** 31)];
+    const g = new GraphBuilder();
+    g.input('X', 'float32', [null, F]);
+    const c = g.initializer('c', { type: 'int64', dims: [values.length], values });
+    g.node('Identity', [c], ['signed']);
+    const [abs] = g.node('Abs', [c], ['abs']);
+    g.node('Cast', [abs], ['unsigned'], { to: attr.int(13) });
+    g.output('signed', 'int64', [values.length]);
+    g.output('unsigned', 'uint64', [values.length]);
+    const s = await session(await g.toBytes());
+    const out = await runModel(s, X.subarray(0, F), 1, F);
+    expect(out.raw.signed.data).toEqual(values);
+    expect(out.raw.unsigned.data).toEqual(values.map(Math.abs));
+  });
+
   it('a model that fails at run time gives an MloError, and the session stays usable', async () => {
     const s = await session(await buildFailingModel({ nFeatures: F }));
     expect(s.signature.outputs.map((o) => o.name)).toEqual(['probabilities']);
