@@ -22,3 +22,5 @@ export {
   type Store,
   type ObjectRef,
 } from './store/index.js';
+export * from './onnx/index.js';
+export * from './train/index.js';

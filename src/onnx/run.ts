@@ -1,0 +1,368 @@
+/**
+ * Run a model on a row-major float matrix and give back plain JS: labels as numbers or
+ * strings, probabilities as a flat Float32Array with its class count, regression
+ * values, and every tensor output normalised (int64 BigInt → number).
+ *
+ * Real converted models disagree on output shapes; the readings handled here:
+ * label + probabilities (skl2onnx zipmap=False), probabilities alone, a single
+ * probability column (sigmoid heads), a regression column [N, 1] or vector [N], and
+ * int64 or string labels.
+ */
+import type { Tensor } from 'onnxruntime-node';
+import { MloError } from '../errors.js';
+import type { OnnxSession } from './session.js';
+import { firstLine, type IoInfo } from './signature.js';
+import type { ElementType } from './types.js';
+
+export interface RunOptions {
+  /**
+   * How to read outputs the model leaves ambiguous: without a label output, a float
+   * output counts as probabilities only if its name contains "prob" (or this says
+   * classification); otherwise as regression values.
+   */
+  task?: 'classification' | 'regression';
+  /** labels of the probability columns when the model does not record them */
+  classLabels?: readonly (number | string)[];
+  /** decision threshold for a single-probability output (default 0.5) */
+  threshold?: number;
+}
+
+export type Label = number | string;
+
+export interface RawOutput {
+  type: ElementType;
+  dims: number[];
+  /** float32 → Float32Array, float64 → Float64Array, string → string[], anything else → number[] */
+  data: Float32Array | Float64Array | number[] | string[];
+}
+
+export interface ModelOutputs {
+  task: 'classification' | 'regression' | 'unknown';
+  nRows: number;
+  /** predicted label per row (classification) */
+  labels: Label[] | null;
+  /** row-major [nRows × classCount]; a single probability column is expanded to [1 - p, p] */
+  probabilities: Float32Array | null;
+  classCount: number;
+  /** label of each probability column: RunOptions.classLabels, else the model's own, else 0..C-1 */
+  classLabels: Label[] | null;
+  /** row-major [nRows × targetCount] (regression) */
+  values: Float64Array | null;
+  targetCount: number;
+  /** every fetched tensor output */
+  raw: Record<string, RawOutput>;
+}
+
+interface OutputRoles {
+  task: ModelOutputs['task'];
+  label: IoInfo | undefined;
+  score: IoInfo | undefined;
+}
+
+const FLOATS = new Set<ElementType | null>(['float32', 'float64']);
+
+const defaultRoles = new WeakMap<OnnxSession, OutputRoles>();
+
+/** Decide which output is the label, which the scores, and what the task is. */
+function assignRoles(session: OnnxSession, opts: RunOptions): OutputRoles {
+  if (opts.task) return findRoles(session, opts.task);
+  let roles = defaultRoles.get(session);
+  if (!roles) {
+    roles = findRoles(session, undefined);
+    defaultRoles.set(session, roles);
+  }
+  return roles;
+}
+
+function findRoles(session: OnnxSession, forced: RunOptions['task']): OutputRoles {
+  const usable = session.signature.outputs.filter((o) => o.isTensor);
+  const label = usable.find((o) => !FLOATS.has(o.elementType));
+  const floats = usable.filter((o) => FLOATS.has(o.elementType));
+  const named = floats.find((o) => /prob/i.test(o.name));
+  const score = named ?? floats[0];
+  let task: ModelOutputs['task'];
+  if (forced) task = forced;
+  else if (label || named) task = 'classification';
+  else task = score ? 'regression' : 'unknown';
+  return { task, label, score };
+}
+
+/**
+ * Run `features` (row-major, nRows × nFeatures) through the model. The compute runs on
+ * the JS thread (see session.ts); callers that need a responsive event loop batch
+ * rows or use worker threads.
+ */
+export async function runModel(
+  session: OnnxSession,
+  features: Float32Array,
+  nRows: number,
+  nFeatures: number,
+  opts: RunOptions = {},
+): Promise<ModelOutputs> {
+  checkFeatures(session, features, nRows, nFeatures);
+  const roles = assignRoles(session, opts);
+  const fetches = session.signature.usableOutputs;
+  if (fetches.length === 0) {
+    throw new MloError('INVALID', 'the model has no output onnxruntime-node can return', {
+      hint: session.signature.warnings[0]?.hint,
+    });
+  }
+  const raw =
+    nRows === 0
+      ? emptyOutputs(session)
+      : await runFeeds(session, features, nRows, nFeatures, fetches);
+  return interpret(raw, roles, nRows, session, opts);
+}
+
+function checkFeatures(
+  session: OnnxSession,
+  features: Float32Array,
+  nRows: number,
+  nFeatures: number,
+): void {
+  if (!Number.isInteger(nRows) || nRows < 0 || !Number.isInteger(nFeatures) || nFeatures < 1) {
+    throw new MloError('USAGE', `bad matrix size: ${nRows} rows × ${nFeatures} features`);
+  }
+  if (features.length !== nRows * nFeatures) {
+    throw new MloError(
+      'INVALID',
+      `got ${features.length} feature values; ${nRows} rows × ${nFeatures} features need ${nRows * nFeatures}`,
+    );
+  }
+  if (session.feed.kind === 'unsupported') throw new MloError('INVALID', session.feed.reason);
+  if (session.nFeatures !== null && session.nFeatures !== nFeatures) {
+    const what =
+      session.feed.kind === 'columns'
+        ? `the model takes ${session.nFeatures} features (one input each)`
+        : `the model's input "${session.feed.input.name}" takes ${session.nFeatures} features`;
+    throw new MloError('INVALID', `${what}, got ${nFeatures}`);
+  }
+}
+
+async function runFeeds(
+  session: OnnxSession,
+  features: Float32Array,
+  nRows: number,
+  nFeatures: number,
+  fetches: string[],
+): Promise<Record<string, RawOutput>> {
+  const feed = session.feed;
+  const T = session.TensorClass;
+  if (feed.kind === 'columns') {
+    const feeds: Record<string, Tensor> = {};
+    feed.inputs.forEach((input, j) => {
+      const col =
+        input.elementType === 'float64' ? new Float64Array(nRows) : new Float32Array(nRows);
+      for (let i = 0; i < nRows; i++) col[i] = features[i * nFeatures + j];
+      feeds[input.name] =
+        col instanceof Float64Array
+          ? new T('float64', col, [nRows, 1])
+          : new T('float32', col, [nRows, 1]);
+    });
+    return normalise(await runOrt(session, feeds, fetches));
+  }
+  if (feed.kind !== 'matrix') throw new MloError('INVALID', 'unsupported model input');
+  const tensorOf = (data: Float32Array, rows: number): Tensor =>
+    feed.float64
+      ? new T('float64', Float64Array.from(data), [rows, nFeatures])
+      : new T('float32', data, [rows, nFeatures]);
+  if (!feed.rowByRow || nRows === 1) {
+    return normalise(
+      await runOrt(session, { [feed.input.name]: tensorOf(features, nRows) }, fetches),
+    );
+  }
+  const parts: Record<string, RawOutput>[] = [];
+  for (let i = 0; i < nRows; i++) {
+    const row = features.subarray(i * nFeatures, (i + 1) * nFeatures);
+    parts.push(normalise(await runOrt(session, { [feed.input.name]: tensorOf(row, 1) }, fetches)));
+  }
+  return concatRows(parts);
+}
+
+async function runOrt(
+  session: OnnxSession,
+  feeds: Record<string, Tensor>,
+  fetches: string[],
+): Promise<Record<string, Tensor>> {
+  try {
+    return await session.ort.run(feeds, fetches);
+  } catch (err) {
+    throw new MloError('INTERNAL', `model run failed: ${firstLine(err)}`, { cause: err });
+  }
+}
+
+function normalise(result: Record<string, Tensor>): Record<string, RawOutput> {
+  const out: Record<string, RawOutput> = {};
+  for (const [name, t] of Object.entries(result)) {
+    out[name] = { type: t.type as ElementType, dims: [...t.dims], data: plainData(t) };
+  }
+  return out;
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function plainData(t: Tensor): RawOutput['data'] {
+  const d = t.data;
+  if (d instanceof Float32Array || d instanceof Float64Array) return d;
+  if (Array.isArray(d)) return d;
+  if ((d instanceof BigInt64Array || d instanceof BigUint64Array) && LITTLE_ENDIAN) {
+    return int64ToNumbers(d);
+  }
+  const src = d as ArrayLike<number | bigint>;
+  const out = new Array<number>(src.length);
+  for (let i = 0; i < src.length; i++) out[i] = Number(src[i]);
+  return out;
+}
+
+/**
+ * int64 → number from the two 32-bit halves: Number(bigint) costs ~50 ns a value,
+ * which at batch 256 was a visible share of a whole logistic-regression run. Exact up
+ * to 2^53, like Number().
+ */
+function int64ToNumbers(d: BigInt64Array | BigUint64Array): number[] {
+  const words = new Int32Array(d.buffer, d.byteOffset, d.length * 2);
+  const signed = d instanceof BigInt64Array;
+  const out = new Array<number>(d.length);
+  for (let i = 0; i < d.length; i++) {
+    const hi = signed ? words[2 * i + 1] : words[2 * i + 1] >>> 0;
+    out[i] = hi * 4294967296 + (words[2 * i] >>> 0);
+  }
+  return out;
+}
+
+function emptyOutputs(session: OnnxSession): Record<string, RawOutput> {
+  const out: Record<string, RawOutput> = {};
+  for (const o of session.signature.outputs) {
+    if (!o.isTensor || !o.elementType) continue;
+    const dims = (o.shape ?? [0]).map((d, i) => (i === 0 ? 0 : typeof d === 'number' ? d : 1));
+    const data =
+      o.elementType === 'float32'
+        ? new Float32Array(0)
+        : o.elementType === 'float64'
+          ? new Float64Array(0)
+          : [];
+    out[o.name] = { type: o.elementType, dims, data };
+  }
+  return out;
+}
+
+function concatRows(parts: Record<string, RawOutput>[]): Record<string, RawOutput> {
+  const out: Record<string, RawOutput> = {};
+  for (const name of Object.keys(parts[0])) {
+    const pieces = parts.map((p) => p[name]);
+    const first = pieces[0];
+    const total = pieces.reduce((n, p) => n + p.data.length, 0);
+    let data: RawOutput['data'];
+    if (first.data instanceof Float32Array || first.data instanceof Float64Array) {
+      const arr =
+        first.data instanceof Float32Array ? new Float32Array(total) : new Float64Array(total);
+      let off = 0;
+      for (const p of pieces) {
+        arr.set(p.data as ArrayLike<number>, off);
+        off += p.data.length;
+      }
+      data = arr;
+    } else {
+      data = pieces.flatMap((p) => p.data as (number | string)[]) as number[] | string[];
+    }
+    const rows = pieces.reduce((n, p) => n + (p.dims[0] ?? 1), 0);
+    out[name] = { type: first.type, dims: [rows, ...first.dims.slice(1)], data };
+  }
+  return out;
+}
+
+function interpret(
+  raw: Record<string, RawOutput>,
+  roles: OutputRoles,
+  nRows: number,
+  session: OnnxSession,
+  opts: RunOptions,
+): ModelOutputs {
+  const result: ModelOutputs = {
+    task: roles.task,
+    nRows,
+    labels: null,
+    probabilities: null,
+    classCount: 0,
+    classLabels: null,
+    values: null,
+    targetCount: 0,
+    raw,
+  };
+  const score = roles.score ? raw[roles.score.name] : undefined;
+  const cols = score ? columnsOf(score, nRows) : 0;
+
+  if (roles.task === 'regression') {
+    if (score) {
+      result.values = Float64Array.from(score.data as ArrayLike<number>);
+      result.targetCount = cols;
+    }
+    return result;
+  }
+  if (roles.task !== 'classification') return result;
+
+  const known = opts.classLabels ?? session.signature.classLabels;
+  if (score) {
+    const data = score.data as Float32Array | Float64Array;
+    if (cols === 1) {
+      // A lone probability column is P(second class): expand to both columns.
+      const probs = new Float32Array(nRows * 2);
+      for (let i = 0; i < nRows; i++) {
+        probs[2 * i] = 1 - data[i];
+        probs[2 * i + 1] = data[i];
+      }
+      result.probabilities = probs;
+      result.classCount = 2;
+    } else {
+      result.probabilities = data instanceof Float32Array ? data : Float32Array.from(data);
+      result.classCount = cols;
+    }
+    result.classLabels =
+      known && known.length === result.classCount
+        ? [...known]
+        : Array.from({ length: result.classCount }, (_, i) => i);
+  }
+  const labelOut = roles.label ? raw[roles.label.name] : undefined;
+  if (labelOut) {
+    // normalise() already made a fresh plain array (or ORT handed over a fresh string[])
+    result.labels = labelOut.data as Label[];
+  } else if (result.probabilities && result.classLabels) {
+    result.labels = pickLabels(
+      result.probabilities,
+      result.classCount,
+      result.classLabels,
+      cols === 1,
+      opts,
+    );
+  }
+  return result;
+}
+
+function columnsOf(out: RawOutput, nRows: number): number {
+  if (out.dims.length >= 2) return out.dims.slice(1).reduce((a, b) => a * b, 1);
+  return nRows === 0 ? 1 : Math.max(1, Math.round(out.data.length / nRows));
+}
+
+function pickLabels(
+  probs: Float32Array,
+  classCount: number,
+  classLabels: Label[],
+  singleScore: boolean,
+  opts: RunOptions,
+): Label[] {
+  const n = probs.length / classCount;
+  const labels: Label[] = new Array<Label>(n);
+  const threshold = opts.threshold ?? 0.5;
+  for (let i = 0; i < n; i++) {
+    if (singleScore) {
+      labels[i] = classLabels[probs[2 * i + 1] >= threshold ? 1 : 0];
+      continue;
+    }
+    let best = 0;
+    for (let k = 1; k < classCount; k++) {
+      if (probs[i * classCount + k] > probs[i * classCount + best]) best = k;
+    }
+    labels[i] = classLabels[best];
+  }
+  return labels;
+}
