@@ -15,7 +15,8 @@ if (!existsSync(src) || readdirSync(src).length === 0) {
   const perDir = 1000;
   for (let d = 0; d * perDir < files; d++) {
     mkdirSync(join(src, `d${d}`), { recursive: true });
-    for (let i = 0; i < perDir && d * perDir + i < files; i++) writeFileSync(join(src, `d${d}`, `f${i}.bin`), randomBytes(1024));
+    for (let i = 0; i < perDir && d * perDir + i < files; i++)
+      writeFileSync(join(src, `d${d}`, `f${i}.bin`), randomBytes(1024));
   }
 }
 
@@ -30,14 +31,31 @@ const status2 = mlo(['status', '--json'], { cwd: repo });
 const readd = mlo(['add', 'data'], { cwd: repo });
 let opened = 'n/a (strace missing)';
 if (existsSync('/usr/bin/strace')) {
-  const tr = timed('/usr/bin/strace', ['-f', '-e', 'trace=open,openat', '-o', join(base, 'status.strace'), process.execPath, MLO, 'status'], { cwd: repo, noRss: true });
+  const tr = timed(
+    '/usr/bin/strace',
+    [
+      '-f',
+      '-e',
+      'trace=open,openat',
+      '-o',
+      join(base, 'status.strace'),
+      process.execPath,
+      MLO,
+      'status',
+    ],
+    { cwd: repo, noRss: true },
+  );
   void tr;
   const log = sh(`grep -c '${repo}/data/' "${join(base, 'status.strace')}" || true`).stdout.trim();
   opened = `${log} data files opened`;
 }
 console.log(`files: ${files} of 1 KiB`);
 console.log(`find | xargs openssl dgst : ${fmt(refMs)}`);
-console.log(`mlo add                   : ${fmt(add.ms)}   ratio ${ratio(add.ms, refMs)} (target <= 1.50), peak RSS ${add.rssMb.toFixed(0)} MB`);
-console.log(`mlo status (no change)    : ${fmt(Math.min(status.ms, status2.ms))} (target < 1 s); ${opened}`);
+console.log(
+  `mlo add                   : ${fmt(add.ms)}   ratio ${ratio(add.ms, refMs)} (target <= 1.50), peak RSS ${add.rssMb.toFixed(0)} MB`,
+);
+console.log(
+  `mlo status (no change)    : ${fmt(Math.min(status.ms, status2.ms))} (target < 1 s); ${opened}`,
+);
 console.log(`mlo add again (no-op)     : ${fmt(readd.ms)}`);
 cleanup(repo);

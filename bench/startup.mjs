@@ -17,7 +17,11 @@ for (let i = 0; i < rounds; i++) {
 }
 const n = median(t.node);
 console.log(`node -e 0      : ${median(t.node).toFixed(0)} ms`);
-console.log(`mlo --version  : ${median(t.version).toFixed(0)} ms  ratio ${ratio(median(t.version), n)} (target <= 2)`);
+console.log(
+  `mlo --version  : ${median(t.version).toFixed(0)} ms  ratio ${ratio(median(t.version), n)} (target <= 2)`,
+);
 console.log(`mlo --help     : ${median(t.help).toFixed(0)} ms  ratio ${ratio(median(t.help), n)}`);
-console.log(`mlo status     : ${median(t.status).toFixed(0)} ms  ratio ${ratio(median(t.status), n)} (target <= 3)`);
+console.log(
+  `mlo status     : ${median(t.status).toFixed(0)} ms  ratio ${ratio(median(t.status), n)} (target <= 3)`,
+);
 cleanup(repo);
