@@ -20,6 +20,8 @@ function findWorkers(dir, found = []) {
 
 const entryPoints = {
   cli: join(root, 'src/cli/main.ts'),
+  // the command tree without running it: scripts/gen-docs.mjs walks it
+  program: join(root, 'src/cli/program.ts'),
   index: join(root, 'src/index.ts'),
 };
 for (const w of findWorkers(join(root, 'src'))) entryPoints[basename(w, '.ts')] = w;

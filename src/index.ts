@@ -24,3 +24,4 @@ export {
 } from './store/index.js';
 export * from './onnx/index.js';
 export * from './train/index.js';
+export { jsonSchemas } from './schemas.js';

@@ -2,36 +2,8 @@
  * The mlo command. Command files only declare flags and call the library, which
  * they import lazily so that `mlo --help` loads almost nothing.
  */
-import { Command } from 'commander';
-import pkg from '../../package.json' with { type: 'json' };
-import { registerDataCommands } from './data.js';
-import { registerHookCommands } from './hooks.js';
-import { registerRemoteCommands } from './remote.js';
-import { registerRepoCommands } from './repo.js';
+import { buildProgram } from './program.js';
 import { reportError } from './render/errors.js';
-
-export function buildProgram(): Command {
-  const program = new Command('mlo')
-    .description(
-      'local-first MLOps: version data, track runs, run pipelines, gate and serve models',
-    )
-    .version(pkg.version, '-V, --version', 'print the mlo version')
-    .option('-C, --directory <dir>', 'run as if mlo was started in <dir>')
-    .showSuggestionAfterError(true)
-    .exitOverride()
-    .configureHelp({ sortSubcommands: false, showGlobalOptions: true });
-  registerRepoCommands(program);
-  registerDataCommands(program);
-  registerRemoteCommands(program);
-  registerHookCommands(program);
-  // Every subcommand fails like the root: one error line, exit 2, no stack.
-  const applyExitOverride = (cmd: Command): void => {
-    cmd.exitOverride();
-    cmd.commands.forEach(applyExitOverride);
-  };
-  applyExitOverride(program);
-  return program;
-}
 
 export async function main(argv: string[] = process.argv): Promise<void> {
   try {

@@ -1,0 +1,33 @@
+/**
+ * The command tree: every command group registers itself here. Kept apart from the
+ * entry point so the docs generator can walk the same definitions users get.
+ */
+import { Command } from 'commander';
+import pkg from '../../package.json' with { type: 'json' };
+import { registerDataCommands } from './data.js';
+import { registerHookCommands } from './hooks.js';
+import { registerRemoteCommands } from './remote.js';
+import { registerRepoCommands } from './repo.js';
+
+export function buildProgram(): Command {
+  const program = new Command('mlo')
+    .description(
+      'local-first MLOps: version data, track runs, run pipelines, gate and serve models',
+    )
+    .version(pkg.version, '-V, --version', 'print the mlo version')
+    .option('-C, --directory <dir>', 'run as if mlo was started in <dir>')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureHelp({ sortSubcommands: false, showGlobalOptions: true });
+  registerRepoCommands(program);
+  registerDataCommands(program);
+  registerRemoteCommands(program);
+  registerHookCommands(program);
+  // Every subcommand fails like the root: one error line, exit 2, no stack.
+  const applyExitOverride = (cmd: Command): void => {
+    cmd.exitOverride();
+    cmd.commands.forEach(applyExitOverride);
+  };
+  applyExitOverride(program);
+  return program;
+}
