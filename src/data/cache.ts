@@ -27,6 +27,7 @@ import { tempPathFor, writeFileAtomic } from '../util/atomic.js';
 import type { LinkType } from '../repo/index.js';
 import { PackSet, PackWriter } from './pack.js';
 import { hashFile } from './hash.js';
+import { decodeManifest, type ManifestEntry } from './manifest.js';
 import { streamIngest } from './ingest.js';
 
 export type ObjectLocation =
@@ -37,6 +38,7 @@ export class ObjectCache {
   readonly tmpDir: string;
   readonly packs: PackSet;
   private readonly madeDirs = new Set<string>();
+  private readonly manifests = new Map<string, ManifestEntry[]>();
 
   constructor(dir: string, tmpDir: string) {
     this.dir = dir;
@@ -178,6 +180,16 @@ export class ObjectCache {
     const packed = this.packs.locate(hash);
     if (packed === undefined) throw objectMissing(hash);
     return packed.pack.read(packed.entry);
+  }
+
+  /** A directory manifest, decoded once per process (status reads the same one twice). */
+  readManifest(hash: string): ManifestEntry[] {
+    let entries = this.manifests.get(hash);
+    if (!entries) {
+      entries = decodeManifest(this.read(hash), hash);
+      this.manifests.set(hash, entries);
+    }
+    return entries;
   }
 
   /** Unpack an object to a loose file when a link to it is needed. */

@@ -21,7 +21,7 @@ import { syncFileSystem, tempPathFor } from '../util/atomic.js';
 import { lstatOrNull } from '../util/fs.js';
 import type { ProgressFn } from '../util/progress.js';
 import { cacheOf, linkTypeOf } from './context.js';
-import { decodeManifest, type ManifestEntry } from './manifest.js';
+import type { ManifestEntry } from './manifest.js';
 import type { Pointer } from './pointer.js';
 import { loadSelectedPointers } from './pointers.js';
 import { saveSnapshot, scanDirectory, type ScannedFile } from './scan.js';
@@ -149,7 +149,7 @@ async function planDir(
     result.missing.push(p.dataPath);
     return undefined;
   }
-  const manifest = decodeManifest(cache.read(p.hash), p.hash);
+  const manifest = cache.readManifest(p.hash);
   const abs = join(repo.root, p.dataPath);
   const st = lstatOrNull(abs);
   const replaceKind = st !== null && !st.isDirectory();

@@ -3,7 +3,6 @@ import type { Repo } from '../repo/index.js';
 import type { ProgressFn } from '../util/progress.js';
 import { cacheOf } from './context.js';
 import { hashFile, sha256 } from './hash.js';
-import { decodeManifest } from './manifest.js';
 import { loadPointers } from './pointers.js';
 
 export interface FsckProblem {
@@ -58,7 +57,7 @@ export function fsck(repo: Repo, options: { onProgress?: ProgressFn } = {}): Fsc
       continue;
     }
     if (p.type !== 'dir' || corrupt.has(p.hash)) continue;
-    for (const e of decodeManifest(cache.read(p.hash), p.hash)) {
+    for (const e of cache.readManifest(p.hash)) {
       if (!cache.has(e.hash))
         problems.push({ hash: e.hash, where: `${p.dataPath}/${e.path}`, problem: 'missing' });
     }

@@ -10,7 +10,6 @@ import { parse } from 'yaml';
 import type { Repo } from '../repo/index.js';
 import { listReferencedHashes } from '../store/index.js';
 import { HASH_RE } from './hash.js';
-import { decodeManifest } from './manifest.js';
 import { POINTER_EXT } from './pointer.js';
 import { loadPointers } from './pointers.js';
 import type { ObjectCache } from './cache.js';
@@ -82,7 +81,7 @@ export function collectLive(
       live.unknownManifests.push(d);
       continue;
     }
-    for (const e of decodeManifest(cache.read(d), d)) live.hashes.add(e.hash);
+    for (const e of cache.readManifest(d)) live.hashes.add(e.hash);
   }
   return live;
 }

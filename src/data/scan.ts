@@ -17,8 +17,9 @@ import {
 import { lstatOrNull } from '../util/fs.js';
 import type { ObjectCache } from './cache.js';
 import { hashFile } from './hash.js';
-import { decodeManifest, encodeManifest, type ManifestEntry } from './manifest.js';
+import { encodeManifest, type ManifestEntry } from './manifest.js';
 import { listDirectory, stateMatches, stateOf, statFile } from './workspace.js';
+import { statMany } from './stat-many.js';
 
 export interface ScannedFile extends ManifestEntry {
   ino: number;
@@ -41,8 +42,6 @@ export interface DirScan {
 /** Hash a changed file; add stores it in the cache at the same time. */
 export type ChangedFileHasher = (abs: string, st: Stats) => string | Promise<string>;
 
-const readOnlyHasher: ChangedFileHasher = (abs) => hashFile(abs).hash;
-
 class Snapshot {
   readonly manifest: string;
   private readonly entries: ManifestEntry[];
@@ -61,7 +60,10 @@ class Snapshot {
   }
 
   /** The recorded hash when stat() still matches the snapshot. */
-  hashIfUnchanged(path: string, st: Stats): string | undefined {
+  hashIfUnchanged(
+    path: string,
+    st: { ino: number; mtimeMs: number; size: number },
+  ): string | undefined {
     const i = this.index.get(path);
     if (i === undefined) return undefined;
     const e = this.entries[i];
@@ -79,7 +81,7 @@ class Snapshot {
 function loadSnapshot(repo: Repo, cache: ObjectCache, rel: string): Snapshot | undefined {
   const state = getDirState(repo.store, rel);
   if (!state || !cache.has(state.manifest)) return undefined;
-  const entries = decodeManifest(cache.read(state.manifest), state.manifest);
+  const entries = cache.readManifest(state.manifest);
   if (state.stamps.length !== 2 * entries.length) return undefined;
   return new Snapshot(state.manifest, entries, state.stamps);
 }
@@ -117,32 +119,33 @@ export async function scanDirectory(
   if (!st?.isDirectory()) return undefined;
   const listing = listDirectory(abs, repo.cacheDir);
   const snapshot = loadSnapshot(repo, cache, rel);
-  const hasher = options.hashChanged ?? readOnlyHasher;
   const files: ScannedFile[] = [];
   const learned: HashState[] = [];
   let reused = 0;
   let rehashed = 0;
   const total = listing.files.length;
+  const stamps = await statMany(listing.files.map((p) => `${abs}/${p}`));
   for (let i = 0; i < total; i++) {
     const path = listing.files[i];
-    const fileAbs = `${abs}/${path}`;
-    const fst = statFile(fileAbs);
-    if (!fst) continue; // vanished while we looked
-    let hash = snapshot?.hashIfUnchanged(path, fst);
-    if (hash !== undefined) reused++;
-    else {
-      const fileRel = `${rel}/${path}`;
-      const known = getHashState(repo.store, fileRel);
-      if (stateMatches(known, fst) && options.hashChanged === undefined) hash = known.hash;
-      else {
-        const h = hasher(fileAbs, fst);
-        hash = typeof h === 'string' ? h : await h;
-        rehashed++;
-        // Status remembers what it learned; add records a whole snapshot instead.
-        if (options.hashChanged === undefined) learned.push(stateOf(fileRel, fst, hash));
-      }
+    if (Number.isNaN(stamps[3 * i])) continue; // vanished while we looked
+    const stamp = { ino: stamps[3 * i], mtimeMs: stamps[3 * i + 1], size: stamps[3 * i + 2] };
+    const hash = snapshot?.hashIfUnchanged(path, stamp);
+    if (hash !== undefined) {
+      reused++;
+      files.push({ path, hash, ...stamp });
+    } else {
+      const fst = statFile(`${abs}/${path}`);
+      if (!fst) continue;
+      const fresh = await hashChangedFile(
+        repo,
+        `${rel}/${path}`,
+        fst,
+        options.hashChanged,
+        learned,
+      );
+      rehashed++;
+      files.push({ path, hash: fresh, size: fst.size, ino: fst.ino, mtimeMs: fst.mtimeMs });
     }
-    files.push({ path, hash, size: fst.size, ino: fst.ino, mtimeMs: fst.mtimeMs });
     if (options.onFile && (i % 512 === 0 || i === total - 1)) options.onFile(i + 1, total);
   }
   // Identical to the snapshot: skip re-encoding the manifest.
@@ -150,4 +153,24 @@ export async function scanDirectory(
   const hash = unchanged ? snapshot.manifest : encodeManifest(files).hash;
   if (learned.length) putHashStates(repo.store, learned);
   return { files, hash, symlinks: listing.symlinks, pointers: listing.pointers, rehashed };
+}
+
+async function hashChangedFile(
+  repo: Repo,
+  fileRel: string,
+  fst: Stats,
+  hashChanged: ChangedFileHasher | undefined,
+  learned: HashState[],
+): Promise<string> {
+  const fileAbs = join(repo.root, fileRel);
+  if (hashChanged) {
+    // add records a whole snapshot afterwards, not per-file state
+    const h = hashChanged(fileAbs, fst);
+    return typeof h === 'string' ? h : await h;
+  }
+  const known = getHashState(repo.store, fileRel);
+  if (stateMatches(known, fst)) return known.hash;
+  const hash = hashFile(fileAbs).hash;
+  learned.push(stateOf(fileRel, fst, hash));
+  return hash;
 }

@@ -9,7 +9,7 @@ import { getHashState, putHashStates } from '../store/index.js';
 import type { ObjectCache } from './cache.js';
 import { cacheOf } from './context.js';
 import { hashFile } from './hash.js';
-import { decodeManifest, type ManifestEntry } from './manifest.js';
+import type { ManifestEntry } from './manifest.js';
 import type { Pointer } from './pointer.js';
 import { loadSelectedPointers } from './pointers.js';
 import { saveSnapshot, scanDirectory } from './scan.js';
@@ -73,7 +73,7 @@ function fileStatus(repo: Repo, cache: ObjectCache, p: Pointer): StatusEntry {
 async function dirStatus(repo: Repo, cache: ObjectCache, p: Pointer): Promise<StatusEntry> {
   const base = { path: p.dataPath, pointer: p.pointerPath, type: 'dir' as const };
   const scan = await scanDirectory(repo, cache, p.dataPath);
-  const manifest = cache.has(p.hash) ? decodeManifest(cache.read(p.hash), p.hash) : undefined;
+  const manifest = cache.has(p.hash) ? cache.readManifest(p.hash) : undefined;
   if (scan && scan.hash !== p.hash) {
     return {
       ...base,

@@ -12,7 +12,6 @@ import type { ProgressFn } from '../util/progress.js';
 import { checkout, type CheckoutResult } from './checkout.js';
 import { cacheOf } from './context.js';
 import { hashFile } from './hash.js';
-import { decodeManifest } from './manifest.js';
 import type { Pointer } from './pointer.js';
 import { loadSelectedPointers } from './pointers.js';
 import { openRemote } from './remote/index.js';
@@ -58,7 +57,7 @@ function neededObjects(cache: ObjectCache, pointers: Pointer[]): Needed {
       continue;
     }
     manifests.add(p.hash);
-    for (const e of decodeManifest(cache.read(p.hash), p.hash)) {
+    for (const e of cache.readManifest(p.hash)) {
       if (cache.has(e.hash)) files.add(e.hash);
       else missing.push(`${p.dataPath}/${e.path}`);
     }
@@ -185,7 +184,7 @@ export async function pull(
   const children: string[] = [];
   for (const p of pointers) {
     if (p.type === 'dir' && cache.has(p.hash)) {
-      for (const e of decodeManifest(cache.read(p.hash), p.hash)) children.push(e.hash);
+      for (const e of cache.readManifest(p.hash)) children.push(e.hash);
     }
   }
   await fetchAll(children);

@@ -1,5 +1,16 @@
 /** The hash state table: which files we already hashed, keyed by what stat() says. */
+import type { Statement } from 'better-sqlite3';
 import type { Store } from './open.js';
+
+/** Prepared statements per store: preparing costs more than running a point query. */
+const statements = new WeakMap<Store, Map<string, Statement>>();
+function stmt(store: Store, sql: string): Statement {
+  let map = statements.get(store);
+  if (!map) statements.set(store, (map = new Map<string, Statement>()));
+  let s = map.get(sql);
+  if (!s) map.set(sql, (s = store.db.prepare(sql)));
+  return s;
+}
 
 export interface HashState {
   path: string;
@@ -26,9 +37,10 @@ const fromRow = (r: Row): HashState => ({
 });
 
 export function getHashState(store: Store, path: string): HashState | undefined {
-  const row = store.db
-    .prepare('SELECT path, inode, mtime_ms, size, hash FROM hash_state WHERE path = ?')
-    .get(path) as Row | undefined;
+  const row = stmt(
+    store,
+    'SELECT path, inode, mtime_ms, size, hash FROM hash_state WHERE path = ?',
+  ).get(path) as Row | undefined;
   return row && fromRow(row);
 }
 
