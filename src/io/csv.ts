@@ -1,0 +1,230 @@
+/** CSV / TSV reader: header row, kinds inferred from a sample, typed column batches. */
+import { open, type FileHandle } from 'node:fs/promises';
+import { MloError } from '../errors.js';
+import { createBuilder, fieldText, IssueLog, type BuildContext, type ColumnBuilder } from './builders.js';
+import { ChunkReader, MAX_ROW_BYTES } from './chunks.js';
+import { CsvSyntaxError, CsvTokenizer } from './csv-tokenizer.js';
+import { inferTextKind } from './infer.js';
+import { nameColumns, selectColumns } from './schema.js';
+import type { ColumnBatch, ColumnInfo, TableReader, TableSchema } from './types.js';
+import type { ReaderSettings } from './settings.js';
+
+/** Most columns a header may have. */
+const MAX_COLUMNS = 1 << 16;
+/** Field slots per tokenizer table: rows per tokenize() call = this / columns. */
+const FIELD_SLOTS = 1 << 20;
+
+const BOM = [0xef, 0xbb, 0xbf];
+
+function syntaxMessage(e: CsvSyntaxError, names: readonly string[] | null): string {
+  const col = (k: number): string =>
+    names !== null && k >= 0 && k < names.length ? `column "${names[k]}"` : `field ${k + 1}`;
+  switch (e.problem) {
+    case 'ragged':
+      return `expected ${names?.length ?? '?'} fields as in the header, found ${e.found}`;
+    case 'unterminated-quote':
+      return `${col(e.field)}: quoted field is never closed (a " is missing)`;
+    case 'after-quote':
+      return `${col(e.field)}: unexpected character after a closing quote (a " inside a quoted field must be doubled: "")`;
+    case 'too-many-columns':
+      return `more than ${MAX_COLUMNS} columns in the header`;
+  }
+}
+
+/** A CSV pass: the file handle, its chunks and the row/line bookkeeping for messages. */
+class CsvPass {
+  readonly chunks: ChunkReader;
+  /** data rows completed before the current tokenize() call */
+  rowsDone = 0;
+
+  private constructor(
+    readonly fh: FileHandle,
+    readonly settings: ReaderSettings,
+    size: number,
+  ) {
+    this.chunks = new ChunkReader(fh, settings.readChunkBytes, size, settings.onProgress);
+  }
+
+  static async open(settings: ReaderSettings, size: number): Promise<CsvPass> {
+    const fh = await open(settings.path, 'r');
+    const pass = new CsvPass(fh, settings, size);
+    await pass.chunks.fill();
+    const { buf, end } = pass.chunks;
+    if (end >= 3 && buf[0] === BOM[0] && buf[1] === BOM[1] && buf[2] === BOM[2]) pass.chunks.start = 3;
+    return pass;
+  }
+
+  /**
+   * Tokenize up to maxRows rows, reading more of the file as needed. Returns 0 only at
+   * the end of the file.
+   */
+  async next(tok: CsvTokenizer, maxRows: number, names: readonly string[] | null): Promise<number> {
+    const c = this.chunks;
+    for (;;) {
+      let rows: number;
+      try {
+        rows = tok.tokenize(c.buf, c.start, c.end, c.eof, maxRows);
+      } catch (e) {
+        if (e instanceof CsvSyntaxError) throw this.syntaxError(e, names);
+        throw e;
+      }
+      c.start = tok.pos;
+      if (rows > 0 || c.eof) return rows;
+      if (!(await c.fill())) {
+        throw new MloError(
+          'INVALID',
+          `${this.settings.file}: line ${tok.line}: a row longer than ${MAX_ROW_BYTES >> 20} MiB (is a quote left open?)`,
+        );
+      }
+    }
+  }
+
+  private syntaxError(e: CsvSyntaxError, names: readonly string[] | null): MloError {
+    const where = names === null ? `line ${e.line}` : `line ${e.line} (data row ${this.rowsDone + e.rowInCall + 1})`;
+    return new MloError('INVALID', `${this.settings.file}: ${where}: ${syntaxMessage(e, names)}`, {
+      details: {
+        file: this.settings.file,
+        line: e.line,
+        row: names === null ? undefined : this.rowsDone + e.rowInCall + 1,
+        column: names?.[e.field],
+      },
+    });
+  }
+
+  /** Read the header row: the column names and the tokenizer line after it. */
+  async header(): Promise<{ header: string[]; line: number }> {
+    const tok = new CsvTokenizer({
+      delimiter: this.settings.delimiter,
+      ncols: MAX_COLUMNS,
+      capacityRows: 1,
+      anyCount: true,
+    });
+    const got = await this.next(tok, 1, null);
+    if (got === 0) throw new MloError('INVALID', `${this.settings.file}: empty file (no header row)`);
+    const header: string[] = [];
+    for (let k = 0; k < tok.lastRowFields; k++) header.push(fieldText(this.chunks.buf, tok.table, k));
+    return { header, line: tok.line };
+  }
+
+  async close(): Promise<void> {
+    await this.fh.close();
+  }
+}
+
+export async function openCsv(settings: ReaderSettings, size: number): Promise<TableReader> {
+  if (size === 0) throw new MloError('INVALID', `${settings.file}: empty file (no header row)`);
+  const pass = await CsvPass.open(settings, size);
+  let schema: TableSchema;
+  try {
+    const { header, line } = await pass.header();
+    const fileColumns = nameColumns(header, settings.file);
+    const selected = selectColumns({ ...settings, fileColumns });
+    const toInfer = selected.filter((s) => !s.overridden).map((s) => s.info);
+    if (toInfer.length > 0) await inferFromSample(pass, toInfer, fileColumns, line);
+    schema = { columns: selected.map((s) => s.info), fileColumns };
+  } finally {
+    await pass.close();
+  }
+  return new CsvReader(settings, size, schema);
+}
+
+async function inferFromSample(
+  pass: CsvPass,
+  infos: ColumnInfo[],
+  names: readonly string[],
+  firstLine: number,
+): Promise<void> {
+  const { settings } = pass;
+  const tok = new CsvTokenizer({
+    delimiter: settings.delimiter,
+    ncols: names.length,
+    capacityRows: Math.max(1, Math.min(settings.sampleRows, Math.floor(FIELD_SLOTS / names.length))),
+    firstLine,
+  });
+  const samples = infos.map((): string[] => []);
+  let seen = 0;
+  while (seen < settings.sampleRows) {
+    const rows = await pass.next(tok, settings.sampleRows - seen, names);
+    if (rows === 0) break;
+    for (let j = 0; j < infos.length; j++) {
+      const texts = samples[j];
+      for (let r = 0; r < rows; r++) {
+        const t = fieldText(pass.chunks.buf, tok.table, r * names.length + infos[j].fileIndex);
+        if (!settings.nullTokens.has(t)) texts.push(t);
+      }
+    }
+    seen += rows;
+    pass.rowsDone += rows;
+  }
+  infos.forEach((info, j) => (info.kind = inferTextKind(samples[j])));
+}
+
+class CsvReader implements TableReader {
+  readonly format = 'csv' as const;
+  readonly rowCount = null;
+  private readonly issueLog = new IssueLog();
+  private readonly builders: ColumnBuilder[];
+
+  constructor(
+    private readonly settings: ReaderSettings,
+    readonly sizeBytes: number,
+    readonly schema: TableSchema,
+  ) {
+    const ctx: BuildContext = {
+      nullTokens: settings.nullTokens,
+      maxDictionary: settings.maxDictionary,
+      issues: this.issueLog,
+    };
+    // Builders live as long as the reader so dictionaries (and codes) stay the same
+    // across batches and passes.
+    this.builders = schema.columns.map((info) => createBuilder(info, ctx));
+  }
+
+  get path(): string {
+    return this.settings.path;
+  }
+
+  issues() {
+    return this.issueLog.list();
+  }
+
+  async *batches(): AsyncGenerator<ColumnBatch, void, undefined> {
+    this.issueLog.clear();
+    const { batchRows } = this.settings;
+    const names = this.schema.fileColumns;
+    const builders = this.builders;
+    const pass = await CsvPass.open(this.settings, this.sizeBytes);
+    try {
+      const { line } = await pass.header();
+      const tok = new CsvTokenizer({
+        delimiter: this.settings.delimiter,
+        ncols: names.length,
+        capacityRows: Math.max(1, Math.min(batchRows, Math.floor(FIELD_SLOTS / names.length))),
+        firstLine: line,
+      });
+      // Each row holds at least its delimiters and a line break, which bounds the rows
+      // of a small file: no 64K-row arrays for a 10-row file.
+      const capacity = Math.min(batchRows, Math.floor(this.sizeBytes / Math.max(names.length, 2)) + 1);
+      let filled = 0;
+      let rowStart = 0;
+      for (const b of builders) b.begin(capacity, rowStart);
+      for (;;) {
+        const rows = await pass.next(tok, capacity - filled, names);
+        if (rows === 0) break;
+        const buf = pass.chunks.buf;
+        for (const b of builders) b.fromFields(buf, tok.table, b.info.fileIndex, rows, filled);
+        filled += rows;
+        pass.rowsDone += rows;
+        if (filled === capacity) {
+          yield { rowStart, length: filled, columns: builders.map((b) => b.finish(filled)) };
+          rowStart += filled;
+          filled = 0;
+          for (const b of builders) b.begin(capacity, rowStart);
+        }
+      }
+      if (filled > 0) yield { rowStart, length: filled, columns: builders.map((b) => b.finish(filled)) };
+    } finally {
+      await pass.close();
+    }
+  }
+}

@@ -1,0 +1,3 @@
+import type { ReaderSettings } from './settings.js';
+import type { TableReader } from './types.js';
+export async function openJsonl(_s: ReaderSettings, _size: number): Promise<TableReader> { throw new Error('todo'); }
