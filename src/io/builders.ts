@@ -86,6 +86,11 @@ export abstract class ColumnBuilder {
   /** Convert one JavaScript value (JSON, Parquet) into batch row i. */
   abstract fromValue(v: unknown, i: number): void;
 
+  /** Convert data[offset, offset + count) into batch rows at, at+1, ... */
+  fromValues(data: ArrayLike<unknown>, offset: number, count: number, at: number): void {
+    for (let r = 0; r < count; r++) this.fromValue(data[offset + r], at + r);
+  }
+
   abstract finish(length: number): Column;
 
   protected markNull(i: number): void {
@@ -137,6 +142,17 @@ class NumberBuilder extends ColumnBuilder {
       if (v === v && (!integer || Number.isInteger(v))) values[at + r] = v;
       else this.fromText(fieldText(buf, table, k), at + r);
     }
+  }
+
+  override fromValues(data: ArrayLike<unknown>, offset: number, count: number, at: number): void {
+    // Parquet's required numeric columns arrive as typed arrays: copy them whole.
+    if (data instanceof Float64Array || data instanceof Float32Array || data instanceof Int32Array) {
+      if (!this.integer || !(data instanceof Float64Array || data instanceof Float32Array)) {
+        this.values.set(data.subarray(offset, offset + count), at);
+        return;
+      }
+    }
+    super.fromValues(data, offset, count, at);
   }
 
   private fromText(text: string, i: number): void {
