@@ -32,7 +32,7 @@ function randomCsv(seed: number, rows: number, cols: number): { text: string; he
   for (let r = 0; r < rows; r++) {
     const fields = Array.from({ length: cols }, () => quoteIfNeeded(randomField(rand), rand));
     // a row of one empty unquoted field would be a blank line, which both skip differently
-    if (fields.every((f) => f === '')) fields[0] = '""';
+    if (!fields.some((f) => f !== '')) fields[0] = '""';
     text += fields.join(',') + (r < rows - 1 || rand() < 0.5 ? eol : '');
   }
   return { text, header };
