@@ -15,6 +15,9 @@ export const MAX_MISMATCH_EXAMPLES = 5;
 export class IssueLog {
   private readonly byColumn = new Map<string, ColumnIssue>();
 
+  /** @param order column names in schema order, the order `list()` follows */
+  constructor(private readonly order: readonly string[]) {}
+
   record(column: string, kind: ColumnKind, example: MismatchExample): void {
     let issue = this.byColumn.get(column);
     if (issue === undefined) {
@@ -26,7 +29,10 @@ export class IssueLog {
   }
 
   list(): ColumnIssue[] {
-    return [...this.byColumn.values()].map((i) => ({ ...i, examples: [...i.examples] }));
+    return this.order.flatMap((name) => {
+      const i = this.byColumn.get(name);
+      return i === undefined ? [] : [{ ...i, examples: [...i.examples] }];
+    });
   }
 
   clear(): void {
@@ -126,6 +132,8 @@ export abstract class ColumnBuilder {
 class NumberBuilder extends ColumnBuilder {
   private values = new Float64Array(0);
   private readonly integer = this.info.kind === 'integer';
+  /** a null token that reads as a number (say "-999") rules out the byte fast path */
+  private readonly numericNullToken = [...this.ctx.nullTokens].some((t) => parseNumberText(t) !== undefined);
 
   protected allocate(capacity: number): void {
     this.values = new Float64Array(capacity);
@@ -136,6 +144,10 @@ class NumberBuilder extends ColumnBuilder {
     const { starts, ends } = table;
     const nc = table.ncols;
     const integer = this.integer;
+    if (this.numericNullToken) {
+      for (let r = 0, k = field; r < rows; r++, k += nc) this.fromText(fieldText(buf, table, k), at + r);
+      return;
+    }
     for (let r = 0, k = field; r < rows; r++, k += nc) {
       const v = parseDecimalBytes(buf, starts[k], ends[k]);
       // v === v: not NaN, i.e. the fast path took it.

@@ -162,7 +162,7 @@ async function inferFromSample(
 class CsvReader implements TableReader {
   readonly format = 'csv' as const;
   readonly rowCount = null;
-  private readonly issueLog = new IssueLog();
+  private readonly issueLog: IssueLog;
   private readonly builders: ColumnBuilder[];
 
   constructor(
@@ -170,6 +170,7 @@ class CsvReader implements TableReader {
     readonly sizeBytes: number,
     readonly schema: TableSchema,
   ) {
+    this.issueLog = new IssueLog(schema.columns.map((c) => c.name));
     const ctx: BuildContext = {
       nullTokens: settings.nullTokens,
       maxDictionary: settings.maxDictionary,

@@ -146,7 +146,7 @@ export async function openJsonl(settings: ReaderSettings, size: number): Promise
 class JsonlReader implements TableReader {
   readonly format = 'jsonl' as const;
   readonly rowCount = null;
-  private readonly issueLog = new IssueLog();
+  private readonly issueLog: IssueLog;
   private readonly builders: ColumnBuilder[];
 
   constructor(
@@ -154,6 +154,7 @@ class JsonlReader implements TableReader {
     readonly sizeBytes: number,
     readonly schema: TableSchema,
   ) {
+    this.issueLog = new IssueLog(schema.columns.map((c) => c.name));
     const ctx: BuildContext = {
       nullTokens: settings.nullTokens,
       maxDictionary: settings.maxDictionary,

@@ -108,7 +108,7 @@ export async function openParquet(settings: ReaderSettings, size: number): Promi
 class ParquetReader implements TableReader {
   readonly format = 'parquet' as const;
   readonly rowCount: number;
-  private readonly issueLog = new IssueLog();
+  private readonly issueLog: IssueLog;
   private readonly builders: ColumnBuilder[];
 
   constructor(
@@ -118,6 +118,7 @@ class ParquetReader implements TableReader {
     private readonly opened: Opened,
   ) {
     this.rowCount = Number(opened.metadata.num_rows);
+    this.issueLog = new IssueLog(schema.columns.map((c) => c.name));
     const ctx: BuildContext = {
       nullTokens: settings.nullTokens,
       maxDictionary: settings.maxDictionary,
