@@ -30,7 +30,8 @@ const CATEGORIES = [
  */
 export function columnsFor({ numeric = 10, categorical = 5 } = {}) {
   const cols = [];
-  for (let i = 0; i < numeric; i++) cols.push({ name: `n${i}`, kind: i % 3 === 2 ? 'int' : 'float' });
+  for (let i = 0; i < numeric; i++)
+    cols.push({ name: `n${i}`, kind: i % 3 === 2 ? 'int' : 'float' });
   for (let i = 0; i < categorical; i++)
     cols.push({ name: `c${i}`, kind: 'cat', values: CATEGORIES[i % CATEGORIES.length] });
   return cols;

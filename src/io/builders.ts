@@ -7,7 +7,12 @@ import { ByteDict } from './byte-dict.js';
 import type { FieldTable } from './csv-tokenizer.js';
 import { CellState } from './types.js';
 import type { Column, ColumnInfo, ColumnIssue, ColumnKind, MismatchExample } from './types.js';
-import { parseBooleanText, parseDatetimeText, parseDecimalBytes, parseNumberText } from './values.js';
+import {
+  parseBooleanText,
+  parseDatetimeText,
+  parseDecimalBytes,
+  parseNumberText,
+} from './values.js';
 
 export const MAX_MISMATCH_EXAMPLES = 5;
 
@@ -87,7 +92,13 @@ export abstract class ColumnBuilder {
   protected abstract allocate(capacity: number): void;
 
   /** Convert field `field` of `rows` tokenized rows into batch rows at, at+1, ... */
-  abstract fromFields(buf: Buffer, table: FieldTable, field: number, rows: number, at: number): void;
+  abstract fromFields(
+    buf: Buffer,
+    table: FieldTable,
+    field: number,
+    rows: number,
+    at: number,
+  ): void;
 
   /** Convert one JavaScript value (JSON, Parquet) into batch row i. */
   abstract fromValue(v: unknown, i: number): void;
@@ -99,6 +110,9 @@ export abstract class ColumnBuilder {
 
   abstract finish(length: number): Column;
 
+  /** Convert one unquoted CSV field buf[start, end) into batch row i (csv-fast.ts). */
+  abstract fromBytes(buf: Buffer, start: number, end: number, i: number): void;
+
   protected markNull(i: number): void {
     (this.state ??= new Uint8Array(this.capacity))[i] = CellState.NULL;
     this.nullCount++;
@@ -108,7 +122,10 @@ export abstract class ColumnBuilder {
     (this.state ??= new Uint8Array(this.capacity))[i] = CellState.MISMATCH;
     this.mismatchCount++;
     (this.mismatches ??= new Map()).set(i, raw);
-    this.ctx.issues.record(this.info.name, this.info.kind, { rowIndex: this.rowStart + i, value: raw });
+    this.ctx.issues.record(this.info.name, this.info.kind, {
+      rowIndex: this.rowStart + i,
+      value: raw,
+    });
   }
 
   protected base(length: number): {
@@ -129,11 +146,13 @@ export abstract class ColumnBuilder {
 }
 
 /** number, integer and datetime: Float64Array with NaN in empty slots. */
-class NumberBuilder extends ColumnBuilder {
+export class NumberBuilder extends ColumnBuilder {
   private values = new Float64Array(0);
   private readonly integer = this.info.kind === 'integer';
   /** a null token that reads as a number (say "-999") rules out the byte fast path */
-  private readonly numericNullToken = [...this.ctx.nullTokens].some((t) => parseNumberText(t) !== undefined);
+  private readonly numericNullToken = [...this.ctx.nullTokens].some(
+    (t) => parseNumberText(t) !== undefined,
+  );
 
   protected allocate(capacity: number): void {
     this.values = new Float64Array(capacity);
@@ -145,7 +164,8 @@ class NumberBuilder extends ColumnBuilder {
     const nc = table.ncols;
     const integer = this.integer;
     if (this.numericNullToken) {
-      for (let r = 0, k = field; r < rows; r++, k += nc) this.fromText(fieldText(buf, table, k), at + r);
+      for (let r = 0, k = field; r < rows; r++, k += nc)
+        this.fromText(fieldText(buf, table, k), at + r);
       return;
     }
     for (let r = 0, k = field; r < rows; r++, k += nc) {
@@ -158,13 +178,32 @@ class NumberBuilder extends ColumnBuilder {
 
   override fromValues(data: ArrayLike<unknown>, offset: number, count: number, at: number): void {
     // Parquet's required numeric columns arrive as typed arrays: copy them whole.
-    if (data instanceof Float64Array || data instanceof Float32Array || data instanceof Int32Array) {
+    if (
+      data instanceof Float64Array ||
+      data instanceof Float32Array ||
+      data instanceof Int32Array
+    ) {
       if (!this.integer || !(data instanceof Float64Array || data instanceof Float32Array)) {
         this.values.set(data.subarray(offset, offset + count), at);
         return;
       }
     }
     super.fromValues(data, offset, count, at);
+  }
+
+  /** Whether csv-fast may parse plain decimals itself and write them to `values`. */
+  get fastDecimals(): boolean {
+    return !this.integer && !this.numericNullToken;
+  }
+
+  get valuesArray(): Float64Array {
+    return this.values;
+  }
+
+  fromBytes(buf: Buffer, start: number, end: number, i: number): void {
+    const v = this.numericNullToken ? NaN : parseDecimalBytes(buf, start, end);
+    if (v === v && (!this.integer || Number.isInteger(v))) this.values[i] = v;
+    else this.fromText(buf.toString('utf8', start, end), i);
   }
 
   private fromText(text: string, i: number): void {
@@ -215,7 +254,12 @@ class DatetimeBuilder extends ColumnBuilder {
   }
 
   fromFields(buf: Buffer, table: FieldTable, field: number, rows: number, at: number): void {
-    for (let r = 0, k = field; r < rows; r++, k += table.ncols) this.fromText(fieldText(buf, table, k), at + r);
+    for (let r = 0, k = field; r < rows; r++, k += table.ncols)
+      this.fromText(fieldText(buf, table, k), at + r);
+  }
+
+  fromBytes(buf: Buffer, start: number, end: number, i: number): void {
+    this.fromText(buf.toString('utf8', start, end), i);
   }
 
   private fromText(text: string, i: number): void {
@@ -279,6 +323,10 @@ class BooleanBuilder extends ColumnBuilder {
     }
   }
 
+  fromBytes(buf: Buffer, start: number, end: number, i: number): void {
+    this.put(this.dict.codeOf(buf, start, end), i);
+  }
+
   private codeOfText(text: string): number {
     const bytes = Buffer.from(text);
     return this.dict.codeOf(bytes, 0, bytes.length);
@@ -307,7 +355,7 @@ class BooleanBuilder extends ColumnBuilder {
  * string and category: codes into a dictionary shared across batches (see TextColumn).
  * CSV cells are looked up by their bytes, JavaScript values by their string.
  */
-class TextBuilder extends ColumnBuilder {
+export class TextBuilder extends ColumnBuilder {
   private codes = new Int32Array(0);
   private dictionary: string[] = [];
   private byBytes: ByteDict = this.newByteDict();
@@ -346,6 +394,20 @@ class TextBuilder extends ColumnBuilder {
       codes[at + r] = code;
       if (code === NULL_CODE) this.markNull(at + r);
     }
+  }
+
+  fromBytes(buf: Buffer, start: number, end: number, i: number): void {
+    this.put(this.byBytes.codeOf(buf, start, end), i);
+  }
+
+  get byteDict(): ByteDict {
+    return this.byBytes;
+  }
+
+  /** Store a code from byteDict for row i. */
+  put(code: number, i: number): void {
+    this.codes[i] = code;
+    if (code === NULL_CODE) this.markNull(i);
   }
 
   fromValue(v: unknown, i: number): void {

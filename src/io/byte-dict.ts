@@ -6,6 +6,9 @@
  */
 
 const EMPTY = 0;
+/** FNV-1a, 32 bits */
+export const HASH_SEED = 0x811c9dc5 | 0;
+export const HASH_PRIME = 0x01000193;
 
 export class ByteDict {
   /** the code chosen by `classify` for each entry, in insertion order */
@@ -28,9 +31,14 @@ export class ByteDict {
 
   /** The code of the bytes buf[start, end). */
   codeOf(buf: Uint8Array, start: number, end: number): number {
+    let h = HASH_SEED;
+    for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i], HASH_PRIME);
+    return this.codeOfHashed(buf, start, end, h);
+  }
+
+  /** codeOf for a caller that hashed the bytes while scanning them (FNV-1a, HASH_SEED/HASH_PRIME). */
+  codeOfHashed(buf: Uint8Array, start: number, end: number, h: number): number {
     const len = end - start;
-    let h = 0x811c9dc5 | 0;
-    for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i], 0x01000193);
     const table = this.table;
     const mask = this.mask;
     let slot = h & mask;
@@ -38,7 +46,11 @@ export class ByteDict {
       const e = table[slot];
       if (e === EMPTY) break;
       const entry = e - 1;
-      if (this.hashes[entry] === h && this.lengths[entry] === len && this.sameBytes(entry, buf, start, len)) {
+      if (
+        this.hashes[entry] === h &&
+        this.lengths[entry] === len &&
+        this.sameBytes(entry, buf, start, len)
+      ) {
         return this.codes[entry];
       }
       slot = (slot + 1) & mask;

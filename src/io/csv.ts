@@ -1,13 +1,27 @@
 /** CSV / TSV reader: header row, kinds inferred from a sample, typed column batches. */
 import { open, type FileHandle } from 'node:fs/promises';
 import { MloError } from '../errors.js';
-import { createBuilder, fieldText, IssueLog, type BuildContext, type ColumnBuilder } from './builders.js';
+import {
+  createBuilder,
+  fieldText,
+  IssueLog,
+  type BuildContext,
+  type ColumnBuilder,
+} from './builders.js';
 import { ChunkReader, MAX_ROW_BYTES } from './chunks.js';
+import { FastRows, quoteFreeEnd } from './csv-fast.js';
 import { CsvSyntaxError, CsvTokenizer } from './csv-tokenizer.js';
 import { inferTextKind } from './infer.js';
 import { nameColumns, selectColumns } from './schema.js';
 import type { ColumnBatch, ColumnInfo, TableReader, TableSchema } from './types.js';
 import type { ReaderSettings } from './settings.js';
+
+/** Rows the general tokenizer takes at a time before the fast path looks again. */
+const GENERAL_ROWS = 1024;
+
+function hasQuote(buf: Buffer, start: number, end: number): boolean {
+  return buf.subarray(start, end).indexOf(34) >= 0;
+}
 
 /** Most columns a header may have. */
 const MAX_COLUMNS = 1 << 16;
@@ -50,7 +64,8 @@ class CsvPass {
     const pass = new CsvPass(fh, settings, size);
     await pass.chunks.fill();
     const { buf, end } = pass.chunks;
-    if (end >= 3 && buf[0] === BOM[0] && buf[1] === BOM[1] && buf[2] === BOM[2]) pass.chunks.start = 3;
+    if (end >= 3 && buf[0] === BOM[0] && buf[1] === BOM[1] && buf[2] === BOM[2])
+      pass.chunks.start = 3;
     return pass;
   }
 
@@ -70,17 +85,22 @@ class CsvPass {
       }
       c.start = tok.pos;
       if (rows > 0 || c.eof) return rows;
-      if (!(await c.fill())) {
-        throw new MloError(
-          'INVALID',
-          `${this.settings.file}: line ${tok.line}: a row longer than ${MAX_ROW_BYTES >> 20} MiB (is a quote left open?)`,
-        );
-      }
+      if (!(await c.fill())) throw this.rowTooLong(tok.line);
     }
   }
 
-  private syntaxError(e: CsvSyntaxError, names: readonly string[] | null): MloError {
-    const where = names === null ? `line ${e.line}` : `line ${e.line} (data row ${this.rowsDone + e.rowInCall + 1})`;
+  rowTooLong(line: number): MloError {
+    return new MloError(
+      'INVALID',
+      `${this.settings.file}: line ${line}: a row longer than ${MAX_ROW_BYTES >> 20} MiB (is a quote left open?)`,
+    );
+  }
+
+  syntaxError(e: CsvSyntaxError, names: readonly string[] | null): MloError {
+    const where =
+      names === null
+        ? `line ${e.line}`
+        : `line ${e.line} (data row ${this.rowsDone + e.rowInCall + 1})`;
     return new MloError('INVALID', `${this.settings.file}: ${where}: ${syntaxMessage(e, names)}`, {
       details: {
         file: this.settings.file,
@@ -100,9 +120,11 @@ class CsvPass {
       anyCount: true,
     });
     const got = await this.next(tok, 1, null);
-    if (got === 0) throw new MloError('INVALID', `${this.settings.file}: empty file (no header row)`);
+    if (got === 0)
+      throw new MloError('INVALID', `${this.settings.file}: empty file (no header row)`);
     const header: string[] = [];
-    for (let k = 0; k < tok.lastRowFields; k++) header.push(fieldText(this.chunks.buf, tok.table, k));
+    for (let k = 0; k < tok.lastRowFields; k++)
+      header.push(fieldText(this.chunks.buf, tok.table, k));
     return { header, line: tok.line };
   }
 
@@ -138,7 +160,10 @@ async function inferFromSample(
   const tok = new CsvTokenizer({
     delimiter: settings.delimiter,
     ncols: names.length,
-    capacityRows: Math.max(1, Math.min(settings.sampleRows, Math.floor(FIELD_SLOTS / names.length))),
+    capacityRows: Math.max(
+      1,
+      Math.min(settings.sampleRows, Math.floor(FIELD_SLOTS / names.length)),
+    ),
     firstLine,
   });
   const samples = infos.map((): string[] => []);
@@ -205,15 +230,38 @@ class CsvReader implements TableReader {
       });
       // Each row holds at least its delimiters and a line break, which bounds the rows
       // of a small file: no 64K-row arrays for a 10-row file.
-      const capacity = Math.min(batchRows, Math.floor(this.sizeBytes / Math.max(names.length, 2)) + 1);
+      const capacity = Math.min(
+        batchRows,
+        Math.floor(this.sizeBytes / Math.max(names.length, 2)) + 1,
+      );
+      const fast = new FastRows(names.length, builders, this.settings.delimiter);
+      const chunks = pass.chunks;
       let filled = 0;
       let rowStart = 0;
       for (const b of builders) b.begin(capacity, rowStart);
       for (;;) {
-        const rows = await pass.next(tok, capacity - filled, names);
-        if (rows === 0) break;
-        const buf = pass.chunks.buf;
-        for (const b of builders) b.fromFields(buf, tok.table, b.info.fileIndex, rows, filled);
+        let rows: number;
+        const fastEnd = quoteFreeEnd(chunks.buf, chunks.start, chunks.end);
+        if (fastEnd > 0) {
+          tok.pos = chunks.start;
+          try {
+            rows = fast.parse(chunks.buf, fastEnd, capacity - filled, filled, tok);
+          } catch (e) {
+            if (e instanceof CsvSyntaxError) throw pass.syntaxError(e, names);
+            throw e;
+          }
+          chunks.start = tok.pos;
+        } else if (!chunks.eof && !hasQuote(chunks.buf, chunks.start, chunks.end)) {
+          // only the start of a row is left: read on, and stay on the fast path
+          if (!(await chunks.fill())) throw pass.rowTooLong(tok.line);
+          continue;
+        } else {
+          // A quoted row: the general tokenizer, for a few rows before looking again.
+          rows = await pass.next(tok, Math.min(capacity - filled, GENERAL_ROWS), names);
+          if (rows === 0) break;
+          const buf = chunks.buf;
+          for (const b of builders) b.fromFields(buf, tok.table, b.info.fileIndex, rows, filled);
+        }
         filled += rows;
         pass.rowsDone += rows;
         if (filled === capacity) {
@@ -223,7 +271,8 @@ class CsvReader implements TableReader {
           for (const b of builders) b.begin(capacity, rowStart);
         }
       }
-      if (filled > 0) yield { rowStart, length: filled, columns: builders.map((b) => b.finish(filled)) };
+      if (filled > 0)
+        yield { rowStart, length: filled, columns: builders.map((b) => b.finish(filled)) };
     } finally {
       await pass.close();
     }

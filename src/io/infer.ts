@@ -33,7 +33,10 @@ export function inferTextKind(texts: readonly string[]): ColumnKind {
 
 function categoryOrString(texts: readonly string[]): ColumnKind {
   const distinct = new Set<string>();
-  const limit = Math.min(CATEGORY_MAX_DISTINCT, Math.max(CATEGORY_SMALL, texts.length * CATEGORY_MAX_RATIO));
+  const limit = Math.min(
+    CATEGORY_MAX_DISTINCT,
+    Math.max(CATEGORY_SMALL, texts.length * CATEGORY_MAX_RATIO),
+  );
   for (const t of texts) {
     distinct.add(t);
     if (distinct.size > limit) return 'string';
@@ -58,7 +61,8 @@ export function inferValueKind(values: readonly unknown[]): ColumnKind {
     else if (typeof v === 'string') texts.push(v);
     else return 'string';
   }
-  if (sawBoolean) return sawNumber || texts.some((t) => !isStrictBooleanText(t)) ? 'string' : 'boolean';
+  if (sawBoolean)
+    return sawNumber || texts.some((t) => !isStrictBooleanText(t)) ? 'string' : 'boolean';
   if (texts.length === 0) return 'number';
   const textKind = inferTextKind(texts);
   if (!sawNumber) return textKind;

@@ -62,9 +62,13 @@ class JsonlLines {
       });
     }
     if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-      throw new MloError('INVALID', `${this.file}: line ${this.line}: expected a JSON object, found ${describe(v)}`, {
-        details: { file: this.file, line: this.line },
-      });
+      throw new MloError(
+        'INVALID',
+        `${this.file}: line ${this.line}: expected a JSON object, found ${describe(v)}`,
+        {
+          details: { file: this.file, line: this.line },
+        },
+      );
     }
     this.rows++;
     return v as Row;
@@ -90,7 +94,10 @@ class JsonlLines {
         return true;
       }
       if (!(await c.fill())) {
-        throw new MloError('INVALID', `${this.file}: line ${this.line + 1}: longer than ${MAX_ROW_BYTES >> 20} MiB`);
+        throw new MloError(
+          'INVALID',
+          `${this.file}: line ${this.line + 1}: longer than ${MAX_ROW_BYTES >> 20} MiB`,
+        );
       }
     }
   }
@@ -110,7 +117,11 @@ function describe(v: unknown): string {
   return `a ${typeof v}`;
 }
 
-async function withLines<T>(settings: ReaderSettings, size: number, use: (lines: JsonlLines) => Promise<T>): Promise<T> {
+async function withLines<T>(
+  settings: ReaderSettings,
+  size: number,
+  use: (lines: JsonlLines) => Promise<T>,
+): Promise<T> {
   const fh = await open(settings.path, 'r');
   try {
     const chunks = new ChunkReader(fh, settings.readChunkBytes, size, settings.onProgress);
@@ -138,7 +149,8 @@ export async function openJsonl(settings: ReaderSettings, size: number): Promise
     return { keys: [...keys.keys()], samples: keys };
   });
   const selected = selectColumns({ ...settings, fileColumns: keys });
-  for (const s of selected) if (!s.overridden) s.info.kind = inferValueKind(samples.get(s.info.name) ?? []);
+  for (const s of selected)
+    if (!s.overridden) s.info.kind = inferValueKind(samples.get(s.info.name) ?? []);
   const schema: TableSchema = { columns: selected.map((s) => s.info), fileColumns: keys };
   return new JsonlReader(settings, size, schema);
 }
@@ -179,7 +191,12 @@ class JsonlReader implements TableReader {
     const capacity = Math.min(this.settings.batchRows, Math.floor(this.sizeBytes / 3) + 1);
     const fh = await open(this.settings.path, 'r');
     try {
-      const chunks = new ChunkReader(fh, this.settings.readChunkBytes, this.sizeBytes, this.settings.onProgress);
+      const chunks = new ChunkReader(
+        fh,
+        this.settings.readChunkBytes,
+        this.sizeBytes,
+        this.settings.onProgress,
+      );
       const lines = new JsonlLines(chunks, this.settings.file);
       let rowStart = 0;
       let filled = 0;
@@ -195,7 +212,8 @@ class JsonlReader implements TableReader {
           for (const b of builders) b.begin(capacity, rowStart);
         }
       }
-      if (filled > 0) yield { rowStart, length: filled, columns: builders.map((b) => b.finish(filled)) };
+      if (filled > 0)
+        yield { rowStart, length: filled, columns: builders.map((b) => b.finish(filled)) };
     } finally {
       await fh.close();
     }

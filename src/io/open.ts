@@ -4,13 +4,24 @@ import { MloError } from '../errors.js';
 import { isNotFound } from '../util/fs.js';
 import { openCsv } from './csv.js';
 import { resolveSettings } from './settings.js';
-import type { Column, ColumnBatch, ColumnInfo, OpenTableOptions, Table, TableReader, TableSchema } from './types.js';
+import type {
+  Column,
+  ColumnBatch,
+  ColumnInfo,
+  OpenTableOptions,
+  Table,
+  TableReader,
+  TableSchema,
+} from './types.js';
 
 /**
  * Open a table file for streaming. Reads the header (or Parquet footer) and a sample
  * of rows to settle the schema; rows come from `reader.batches()`.
  */
-export async function openTable(path: string, options: OpenTableOptions = {}): Promise<TableReader> {
+export async function openTable(
+  path: string,
+  options: OpenTableOptions = {},
+): Promise<TableReader> {
   const settings = resolveSettings(path, options);
   let size: number;
   try {
@@ -63,7 +74,11 @@ export function concatBatches(batches: readonly ColumnBatch[], schema: TableSche
   return { rowStart, length, columns };
 }
 
-function concatColumn(parts: readonly Column[], batches: readonly ColumnBatch[], length: number): Column {
+function concatColumn(
+  parts: readonly Column[],
+  batches: readonly ColumnBatch[],
+  length: number,
+): Column {
   const first = parts[0];
   let state: Uint8Array | null = null;
   let mismatches: Map<number, string> | null = null;
@@ -101,7 +116,10 @@ function concatColumn(parts: readonly Column[], batches: readonly ColumnBatch[],
       const codes = new Int32Array(length);
       copyParts(codes, parts, (c) => {
         if (c.kind !== first.kind || c.dictionary !== dictionary) {
-          throw new MloError('INTERNAL', `column "${first.name}": batches with different dictionaries cannot be joined`);
+          throw new MloError(
+            'INTERNAL',
+            `column "${first.name}": batches with different dictionaries cannot be joined`,
+          );
         }
         return c.codes;
       });
@@ -118,7 +136,8 @@ function copyParts<A extends Float64Array | Uint8Array | Int32Array>(
   let at = 0;
   for (const part of parts) {
     const a = arrayOf(part);
-    if (a === null) throw new MloError('INTERNAL', `column "${part.name}" changed kind between batches`);
+    if (a === null)
+      throw new MloError('INTERNAL', `column "${part.name}" changed kind between batches`);
     out.set(a, at);
     at += a.length;
   }

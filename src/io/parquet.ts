@@ -19,7 +19,10 @@ type Hyparquet = typeof import('hyparquet');
 
 function unreadable(file: string, err: unknown): MloError {
   const why = err instanceof Error ? err.message : String(err);
-  return new MloError('INVALID', `${file}: not a readable Parquet file (${why})`, { cause: err, details: { file } });
+  return new MloError('INVALID', `${file}: not a readable Parquet file (${why})`, {
+    cause: err,
+    details: { file },
+  });
 }
 
 /** The kind a Parquet column's schema implies; null for text, which a sample decides. */
@@ -27,7 +30,12 @@ function kindOfElement(el: SchemaElement, hasChildren: boolean): ColumnKind | nu
   if (hasChildren) return 'string';
   const logical = el.logical_type?.type;
   const converted = el.converted_type;
-  if (logical === 'DATE' || logical === 'TIMESTAMP' || converted === 'DATE' || converted?.startsWith('TIMESTAMP')) {
+  if (
+    logical === 'DATE' ||
+    logical === 'TIMESTAMP' ||
+    converted === 'DATE' ||
+    converted?.startsWith('TIMESTAMP')
+  ) {
     return 'datetime';
   }
   if (logical === 'DECIMAL' || converted === 'DECIMAL' || logical === 'FLOAT16') return 'number';
@@ -93,7 +101,8 @@ export async function openParquet(settings: ReaderSettings, size: number): Promi
             rowEnd: Math.min(range.rowEnd, rowEnd),
           });
           const arr = data as ArrayLike<unknown>;
-          for (let i = 0; i < arr.length; i++) if (arr[i] !== null && arr[i] !== undefined) values.push(arr[i]);
+          for (let i = 0; i < arr.length; i++)
+            if (arr[i] !== null && arr[i] !== undefined) values.push(arr[i]);
         }
         t.set(inferValueKind(values));
       }
@@ -157,7 +166,13 @@ class ParquetReader implements TableReader {
       try {
         data = [];
         for (const column of names) {
-          data.push((await scan.readColumn({ column, rowStart: range.rowStart, rowEnd: range.rowEnd })) as ArrayLike<unknown>);
+          data.push(
+            (await scan.readColumn({
+              column,
+              rowStart: range.rowStart,
+              rowEnd: range.rowEnd,
+            })) as ArrayLike<unknown>,
+          );
         }
       } catch (err) {
         throw unreadable(this.settings.file, err);
@@ -166,7 +181,8 @@ class ParquetReader implements TableReader {
       let off = 0;
       while (off < n) {
         const take = Math.min(n - off, capacity - filled);
-        for (let j = 0; j < builders.length; j++) builders[j].fromValues(data[j], off, take, filled);
+        for (let j = 0; j < builders.length; j++)
+          builders[j].fromValues(data[j], off, take, filled);
         off += take;
         filled += take;
         if (filled === capacity) {
@@ -177,8 +193,14 @@ class ParquetReader implements TableReader {
         }
       }
       bytesDone = Math.round((range.rowEnd / this.rowCount) * this.sizeBytes);
-      this.settings.onProgress?.({ phase: 'reading', done: bytesDone, total: this.sizeBytes, unit: 'bytes' });
+      this.settings.onProgress?.({
+        phase: 'reading',
+        done: bytesDone,
+        total: this.sizeBytes,
+        unit: 'bytes',
+      });
     }
-    if (filled > 0) yield { rowStart, length: filled, columns: builders.map((b) => b.finish(filled)) };
+    if (filled > 0)
+      yield { rowStart, length: filled, columns: builders.map((b) => b.finish(filled)) };
   }
 }

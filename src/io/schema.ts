@@ -59,7 +59,9 @@ export interface ResolveSchemaInput {
  * The selected columns (the requested ones in the requested order, else all) with
  * their overrides applied; `kind` is left for the reader to fill where not overridden.
  */
-export function selectColumns(input: ResolveSchemaInput): { info: ColumnInfo; overridden: boolean }[] {
+export function selectColumns(
+  input: ResolveSchemaInput,
+): { info: ColumnInfo; overridden: boolean }[] {
   const { file, fileColumns, columns, types = {} } = input;
   for (const [name, kind] of Object.entries(types)) {
     if (!COLUMN_KINDS.includes(kind)) {

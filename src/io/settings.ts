@@ -46,7 +46,8 @@ export interface ReaderSettings {
 
 function positiveInt(name: string, v: number | undefined, fallback: number): number {
   if (v === undefined) return fallback;
-  if (!Number.isInteger(v) || v < 1) throw new MloError('USAGE', `${name} must be a positive integer, got ${v}`);
+  if (!Number.isInteger(v) || v < 1)
+    throw new MloError('USAGE', `${name} must be a positive integer, got ${v}`);
   return v;
 }
 
@@ -58,13 +59,18 @@ export function resolveSettings(path: string, options: OpenTableOptions): Reader
     });
   }
   if (!FORMATS.includes(format)) {
-    throw new MloError('USAGE', `unknown table format "${String(format)}"`, { hint: `formats: ${FORMATS.join(', ')}` });
+    throw new MloError('USAGE', `unknown table format "${String(format)}"`, {
+      hint: `formats: ${FORMATS.join(', ')}`,
+    });
   }
   const ext = extname(path).toLowerCase();
   const delimiter = options.delimiter ?? (ext === '.tsv' || ext === '.tab' ? '\t' : ',');
   const code = delimiter.charCodeAt(0);
   if (delimiter.length !== 1 || code > 127 || code === 34 || code === 10 || code === 13) {
-    throw new MloError('USAGE', `the delimiter must be one ASCII character other than a quote or line break, got ${JSON.stringify(delimiter)}`);
+    throw new MloError(
+      'USAGE',
+      `the delimiter must be one ASCII character other than a quote or line break, got ${JSON.stringify(delimiter)}`,
+    );
   }
   return {
     path,

@@ -116,7 +116,8 @@ export function parseDatetimeText(text: string): number | undefined {
   const minute = m[5] === undefined ? 0 : Number(m[5]);
   const second = m[6] === undefined ? 0 : Number(m[6]);
   const ms = m[7] === undefined ? 0 : Number(m[7].slice(0, 3).padEnd(3, '0'));
-  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return undefined;
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59)
+    return undefined;
   const t = Date.UTC(year, month - 1, day, hour, minute, second, ms);
   // Date.UTC rolls 2023-02-30 over into March; a real date survives the round trip.
   if (new Date(t).getUTCDate() !== day) return undefined;
@@ -124,7 +125,7 @@ export function parseDatetimeText(text: string): number | undefined {
   if (zone === undefined || zone === 'Z') return t;
   const sign = zone[0] === '-' ? -1 : 1;
   const digits = zone.slice(1).replace(':', '');
-  const offsetMin = Number(digits.slice(0, 2)) * 60 + (digits.length > 2 ? Number(digits.slice(2)) : 0);
+  const offsetMin =
+    Number(digits.slice(0, 2)) * 60 + (digits.length > 2 ? Number(digits.slice(2)) : 0);
   return t - sign * offsetMin * 60_000;
 }
-

@@ -5,7 +5,12 @@
  */
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { readTable, textAt, type ColumnKind, type OpenTableOptions } from '../../../src/io/index.js';
+import {
+  readTable,
+  textAt,
+  type ColumnKind,
+  type OpenTableOptions,
+} from '../../../src/io/index.js';
 import { CsvSyntaxError, CsvTokenizer } from '../../../src/io/csv-tokenizer.js';
 import { rng, tempFile } from './helpers.js';
 
@@ -38,12 +43,17 @@ function randomCsv(seed: number, rows: number, cols: number): { text: string; he
   return { text, header };
 }
 
-async function readAllText(path: string, cols: number, options: OpenTableOptions = {}): Promise<string[][]> {
+async function readAllText(
+  path: string,
+  cols: number,
+  options: OpenTableOptions = {},
+): Promise<string[][]> {
   const types: Record<string, ColumnKind> = {};
   for (let j = 0; j < cols; j++) types[`c${j}`] = 'string';
   const t = await readTable(path, { types, nullValues: [], ...options });
   const out: string[][] = [];
-  for (let i = 0; i < t.batch.length; i++) out.push(t.batch.columns.map((c) => textAt(c, i) ?? '<null>'));
+  for (let i = 0; i < t.batch.length; i++)
+    out.push(t.batch.columns.map((c) => textAt(c, i) ?? '<null>'));
   return out;
 }
 

@@ -39,7 +39,9 @@ describe('CSV: kinds inferred from the sample', () => {
   it('tells numbers, booleans, datetimes, categories and free text apart', async () => {
     const lines = ['num,flag,when,cat,text,empty'];
     for (let i = 0; i < 100; i++) {
-      lines.push(`${i * 1.5},${i % 2 === 0 ? 'true' : 'False'},2024-01-${String((i % 28) + 1).padStart(2, '0')},${['a', 'b', 'c'][i % 3]},id-${i},`);
+      lines.push(
+        `${i * 1.5},${i % 2 === 0 ? 'true' : 'False'},2024-01-${String((i % 28) + 1).padStart(2, '0')},${['a', 'b', 'c'][i % 3]},id-${i},`,
+      );
     }
     const t = await readCsv(lines.join('\n'));
     expect(t.schema.columns.map((c) => [c.name, c.kind, c.kindSource])).toEqual([
@@ -80,7 +82,8 @@ describe('CSV: kinds inferred from the sample', () => {
 describe('CSV: values that do not fit the column kind', () => {
   it('are nulled out, counted, and kept with their row and raw text', async () => {
     const lines = ['id,score'];
-    for (let i = 1; i <= 20; i++) lines.push(`${i},${i === 12 ? 'oops' : i === 15 ? '"1,5"' : i / 4}`);
+    for (let i = 1; i <= 20; i++)
+      lines.push(`${i},${i === 12 ? 'oops' : i === 15 ? '"1,5"' : i / 4}`);
     const t = await readCsv(lines.join('\n'), { sampleRows: 5, batchRows: 8 });
     expect(t.schema.columns[1].kind).toBe('number');
     const score = t.batch.columns[1] as NumberColumn;
@@ -185,14 +188,18 @@ describe('CSV: malformed input names file, line, row and column', () => {
     const e = await errorOf(readCsv('a,b,c\n1,2,3\n"x\ny",2,3\n4,5\n'));
     expect(e.code).toBe('INVALID');
     expect(e.exitCode).toBe(2);
-    expect(e.message).toMatch(/d\.csv: line 5 \(data row 3\): expected 3 fields as in the header, found 2$/);
+    expect(e.message).toMatch(
+      /d\.csv: line 5 \(data row 3\): expected 3 fields as in the header, found 2$/,
+    );
   });
 
   it('an unclosed quote and text after a closing quote', async () => {
     const e1 = await errorOf(readCsv('a,b\n1,"open\n2,3\n'));
     expect(e1.message).toMatch(/line 2 \(data row 1\): column "b": quoted field is never closed/);
     const e2 = await errorOf(readCsv('a,b\n1,2\n"x"y,3\n'));
-    expect(e2.message).toMatch(/line 3 \(data row 2\): column "a": unexpected character after a closing quote/);
+    expect(e2.message).toMatch(
+      /line 3 \(data row 2\): column "a": unexpected character after a closing quote/,
+    );
     expect(e2.details).toMatchObject({ line: 3, row: 2, column: 'a' });
   });
 
@@ -201,9 +208,11 @@ describe('CSV: malformed input names file, line, row and column', () => {
     for (let i = 0; i < 50; i++) lines.push(`${i},${i}`);
     lines.push('9');
     const reader = await openTable(tempFile('late.csv', lines.join('\n')), { sampleRows: 10 });
-    const e = await errorOf((async () => {
-      for await (const _ of reader.batches()) void _;
-    })());
+    const e = await errorOf(
+      (async () => {
+        for await (const _ of reader.batches()) void _;
+      })(),
+    );
     expect(e.message).toContain('late.csv: line 52 (data row 51)');
   });
 
@@ -244,7 +253,9 @@ describe('CSV: chunks and batches', () => {
     const rand = rng(3);
     const lines = ['x,s,q'];
     for (let i = 0; i < 300; i++) {
-      lines.push(`${(rand() * 2000 - 1000).toFixed(Math.floor(rand() * 8))},w${Math.floor(rand() * 30)},"q ""${i}"",\n"`);
+      lines.push(
+        `${(rand() * 2000 - 1000).toFixed(Math.floor(rand() * 8))},w${Math.floor(rand() * 30)},"q ""${i}"",\n"`,
+      );
     }
     const path = tempFile('c.csv', lines.join('\r\n'));
     const whole = await readTable(path);

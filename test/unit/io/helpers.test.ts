@@ -15,7 +15,9 @@ import { tempFile } from './helpers.js';
 
 describe('finiteValues / isFiniteAt', () => {
   it('leave out nulls, mismatches, NaN and ±inf', async () => {
-    const t = await readTable(tempFile('d.csv', 'x\n1\n""\nNaN\ninf\n-2.5\n-Infinity\n3\n'), { sampleRows: 2 });
+    const t = await readTable(tempFile('d.csv', 'x\n1\n""\nNaN\ninf\n-2.5\n-Infinity\n3\n'), {
+      sampleRows: 2,
+    });
     const t2 = await readTable(tempFile('e.csv', 'x\n1\nabc\n2\n'), { types: { x: 'number' } });
     const x = t.batch.columns[0] as NumberColumn;
     expect([...finiteValues(x)]).toEqual([1, -2.5, 3]);
@@ -32,8 +34,15 @@ describe('finiteValues / isFiniteAt', () => {
 
 describe('textAt', () => {
   it('shows every kind as a person would read it', async () => {
-    const t = await readTable(tempFile('d.csv', 'n,b,d,c\n1.50,TRUE,2024-03-01T12:00:00+01:00,x\n'));
-    expect(t.batch.columns.map((c) => textAt(c, 0))).toEqual(['1.5', 'true', '2024-03-01T11:00:00.000Z', 'x']);
+    const t = await readTable(
+      tempFile('d.csv', 'n,b,d,c\n1.50,TRUE,2024-03-01T12:00:00+01:00,x\n'),
+    );
+    expect(t.batch.columns.map((c) => textAt(c, 0))).toEqual([
+      '1.5',
+      'true',
+      '2024-03-01T11:00:00.000Z',
+      'x',
+    ]);
   });
 });
 
@@ -85,10 +94,15 @@ describe('ValueCounter', () => {
 describe('requireColumns', () => {
   it('passes when all are there and names the missing ones otherwise', async () => {
     const reader = await openTable(tempFile('d.csv', 'age,income,Country\n1,2,3\n'));
-    expect(() => requireColumns(reader.schema, ['age', 'Country'], { file: 'd.csv' })).not.toThrow();
+    expect(() =>
+      requireColumns(reader.schema, ['age', 'Country'], { file: 'd.csv' }),
+    ).not.toThrow();
     let err: unknown;
     try {
-      requireColumns(reader.schema, ['age', 'country', 'zip'], { file: 'data/d.csv', purpose: 'suite raw' });
+      requireColumns(reader.schema, ['age', 'country', 'zip'], {
+        file: 'data/d.csv',
+        purpose: 'suite raw',
+      });
     } catch (e) {
       err = e;
     }
@@ -99,6 +113,10 @@ describe('requireColumns', () => {
       'data/d.csv: no columns "country", "zip" (needed by suite raw); available: "age", "income", "Country"',
     );
     expect(e.hint).toBe('column names are case-sensitive: "country" → "Country"');
-    expect(e.details).toEqual({ file: 'data/d.csv', missing: ['country', 'zip'], available: ['age', 'income', 'Country'] });
+    expect(e.details).toEqual({
+      file: 'data/d.csv',
+      missing: ['country', 'zip'],
+      available: ['age', 'income', 'Country'],
+    });
   });
 });

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { MloError } from '../../../src/errors.js';
-import { openTable, readTable, textAt, valueAt, type ColumnBatch, type TextColumn } from '../../../src/io/index.js';
+import {
+  openTable,
+  readTable,
+  textAt,
+  valueAt,
+  type ColumnBatch,
+  type TextColumn,
+} from '../../../src/io/index.js';
 import { tempFile } from './helpers.js';
 
 async function errorOf(p: Promise<unknown>): Promise<MloError> {
@@ -29,7 +36,12 @@ describe('JSON Lines', () => {
     ].join('\n');
     const t = await readTable(tempFile('d.jsonl', text));
     expect(t.format).toBe('jsonl');
-    expect(t.schema.columns.map((c) => `${c.name}:${c.kind}`)).toEqual(['a:number', 'b:category', 'c:boolean', 'd:string']);
+    expect(t.schema.columns.map((c) => `${c.name}:${c.kind}`)).toEqual([
+      'a:number',
+      'b:category',
+      'c:boolean',
+      'd:string',
+    ]);
     expect(rowsOf(t.batch)).toEqual([
       ['1', 'x', null, null],
       ['2.5', null, 'true', null],
@@ -40,10 +52,13 @@ describe('JSON Lines', () => {
 
   it('counts values that do not fit, with their row', async () => {
     const lines = [];
-    for (let i = 0; i < 10; i++) lines.push(JSON.stringify({ x: i === 7 ? 'seven' : i, y: i === 8 ? [1] : 'k' }));
+    for (let i = 0; i < 10; i++)
+      lines.push(JSON.stringify({ x: i === 7 ? 'seven' : i, y: i === 8 ? [1] : 'k' }));
     const t = await readTable(tempFile('d.ndjson', lines.join('\n')), { sampleRows: 5 });
     expect(t.schema.columns.map((c) => c.kind)).toEqual(['number', 'category']);
-    expect(t.issues).toEqual([{ column: 'x', kind: 'number', mismatches: 1, examples: [{ rowIndex: 7, value: 'seven' }] }]);
+    expect(t.issues).toEqual([
+      { column: 'x', kind: 'number', mismatches: 1, examples: [{ rowIndex: 7, value: 'seven' }] },
+    ]);
     expect(textAt(t.batch.columns[1], 8)).toBe('[1]');
     expect(valueAt(t.batch.columns[0], 7)).toBeNull();
   });

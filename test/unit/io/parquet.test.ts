@@ -91,14 +91,22 @@ describe('Parquet', () => {
         expect(valueAt(b, i)).toBe(r % 2 === 0);
         expect(valueAt(t, i)).toBe(r % 13 === 0 ? null : Date.UTC(2024, 0, 1) + r * 60_000);
       }
-      expect((batch.columns[3] as TextColumn).dictionary).toBe((batches[0].columns[3] as TextColumn).dictionary);
+      expect((batch.columns[3] as TextColumn).dictionary).toBe(
+        (batches[0].columns[3] as TextColumn).dictionary,
+      );
     }
     expect(batches[0].columns[0].nullCount).toBe(70);
   });
 
   it('reads only the requested columns, in order, with overrides', async () => {
-    const t = await readTable(writeSample(20, 8), { columns: ['i32', 's'], types: { i32: 'category' } });
-    expect(t.schema.columns.map((c) => `${c.name}:${c.kind}`)).toEqual(['i32:category', 's:category']);
+    const t = await readTable(writeSample(20, 8), {
+      columns: ['i32', 's'],
+      types: { i32: 'category' },
+    });
+    expect(t.schema.columns.map((c) => `${c.name}:${c.kind}`)).toEqual([
+      'i32:category',
+      's:category',
+    ]);
     expect(textAt(t.batch.columns[0], 5)).toBe('15');
     expect(t.batch.length).toBe(20);
     const d = await readTable(writeSample(20, 8), { columns: ['d'], types: { d: 'integer' } });
@@ -115,6 +123,8 @@ describe('Parquet', () => {
     const empty = await errorOf(openTable(tempFile('y.parquet', '')));
     expect(empty.message).toMatch(/y\.parquet: empty file/);
     const missing = await errorOf(openTable(writeSample(5, 5), { columns: ['nope'] }));
-    expect(missing.message).toMatch(/no column "nope".*available: "d", "i32", "i64", "s", "b", "t"/);
+    expect(missing.message).toMatch(
+      /no column "nope".*available: "d", "i32", "i64", "s", "b", "t"/,
+    );
   });
 });

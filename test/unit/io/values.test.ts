@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { parseDecimalBytes, parseNumberText, parseDatetimeText, parseBooleanText } from '../../../src/io/values.js';
+import {
+  parseDecimalBytes,
+  parseNumberText,
+  parseDatetimeText,
+  parseBooleanText,
+} from '../../../src/io/values.js';
 import { rng } from './helpers.js';
 
 const bytes = (s: string): Buffer => Buffer.from(s, 'latin1');
@@ -29,7 +34,19 @@ describe('parseDecimalBytes (the fast path)', () => {
   });
 
   it('hands anything else to the slow path (NaN)', () => {
-    for (const s of ['', '-', '.', '1e5', '1.5.2', ' 1', '1 ', 'nan', '1234567890123456', '0x10', '+']) {
+    for (const s of [
+      '',
+      '-',
+      '.',
+      '1e5',
+      '1.5.2',
+      ' 1',
+      '1 ',
+      'nan',
+      '1234567890123456',
+      '0x10',
+      '+',
+    ]) {
       expect(fast(s), s).toBeNaN();
     }
     expect(fast('+3')).toBe(3);
@@ -62,13 +79,23 @@ describe('parseDatetimeText', () => {
     expect(parseDatetimeText('2024-02-29')).toBe(Date.UTC(2024, 1, 29));
     expect(parseDatetimeText('2024-01-02T03:04:05Z')).toBe(Date.UTC(2024, 0, 2, 3, 4, 5));
     expect(parseDatetimeText('2024-01-02 03:04')).toBe(Date.UTC(2024, 0, 2, 3, 4));
-    expect(parseDatetimeText('2024-01-02T03:04:05.123456')).toBe(Date.UTC(2024, 0, 2, 3, 4, 5, 123));
+    expect(parseDatetimeText('2024-01-02T03:04:05.123456')).toBe(
+      Date.UTC(2024, 0, 2, 3, 4, 5, 123),
+    );
     expect(parseDatetimeText('2024-01-02T03:04:05+02:00')).toBe(Date.UTC(2024, 0, 2, 1, 4, 5));
     expect(parseDatetimeText('2024-01-02T03:04:05-0130')).toBe(Date.UTC(2024, 0, 2, 4, 34, 5));
   });
 
   it('rejects impossible dates and other shapes', () => {
-    for (const s of ['2023-02-29', '2024-13-01', '2024-01-32', '2024-01-02T25:00', '01/02/2024', '2024-1-2', '20240102']) {
+    for (const s of [
+      '2023-02-29',
+      '2024-13-01',
+      '2024-01-32',
+      '2024-01-02T25:00',
+      '01/02/2024',
+      '2024-1-2',
+      '20240102',
+    ]) {
       expect(parseDatetimeText(s), s).toBeUndefined();
     }
   });
