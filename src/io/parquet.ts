@@ -13,9 +13,10 @@ import { inferValueKind } from './infer.js';
 import { selectColumns } from './schema.js';
 import type { ReaderSettings } from './settings.js';
 import type { ColumnBatch, ColumnKind, TableReader, TableSchema } from './types.js';
+import type * as HyparquetModule from 'hyparquet';
 import type { FileMetaData, SchemaElement, AsyncBuffer } from 'hyparquet';
 
-type Hyparquet = typeof import('hyparquet');
+type Hyparquet = typeof HyparquetModule;
 
 function unreadable(file: string, err: unknown): MloError {
   const why = err instanceof Error ? err.message : String(err);

@@ -164,8 +164,9 @@ export interface TableReader {
 
 /** A whole small table as one batch: what `readTable` returns. */
 export interface Table {
+  /** the file, or the `source` name of tableFromRecords */
   path: string;
-  format: TableFormat;
+  format: TableFormat | 'records';
   schema: TableSchema;
   batch: ColumnBatch;
   issues: ColumnIssue[];
