@@ -11,7 +11,8 @@ import {
 import { ChunkReader, MAX_ROW_BYTES } from './chunks.js';
 import { FastRows, quoteFreeEnd } from './csv-fast.js';
 import { CsvSyntaxError, CsvTokenizer } from './csv-tokenizer.js';
-import { inferTextKind } from './infer.js';
+import { inferSampleKind } from './infer.js';
+import { parseDecimalBytes, parseNumberText } from './values.js';
 import { nameColumns, selectColumns } from './schema.js';
 import type { ColumnBatch, ColumnInfo, TableReader, TableSchema } from './types.js';
 import type { ReaderSettings } from './settings.js';
@@ -166,22 +167,31 @@ async function inferFromSample(
     ),
     firstLine,
   });
-  const samples = infos.map((): string[] => []);
+  // Plain decimals are counted from the bytes: most sample cells never become strings.
+  const bytesFirst = ![...settings.nullTokens].some((t) => parseNumberText(t) !== undefined);
+  const samples = infos.map(() => ({ texts: [] as string[], numbers: [] as number[] }));
   let seen = 0;
   while (seen < settings.sampleRows) {
     const rows = await pass.next(tok, settings.sampleRows - seen, names);
     if (rows === 0) break;
+    const buf = pass.chunks.buf;
+    const { starts, ends } = tok.table;
     for (let j = 0; j < infos.length; j++) {
-      const texts = samples[j];
-      for (let r = 0; r < rows; r++) {
-        const t = fieldText(pass.chunks.buf, tok.table, r * names.length + infos[j].fileIndex);
+      const { texts, numbers } = samples[j];
+      for (let r = 0, k = infos[j].fileIndex; r < rows; r++, k += names.length) {
+        const v = bytesFirst ? parseDecimalBytes(buf, starts[k], ends[k]) : NaN;
+        if (v === v) {
+          numbers.push(v);
+          continue;
+        }
+        const t = fieldText(buf, tok.table, k);
         if (!settings.nullTokens.has(t)) texts.push(t);
       }
     }
     seen += rows;
     pass.rowsDone += rows;
   }
-  infos.forEach((info, j) => (info.kind = inferTextKind(samples[j])));
+  infos.forEach((info, j) => (info.kind = inferSampleKind(samples[j].texts, samples[j].numbers)));
 }
 
 class CsvReader implements TableReader {

@@ -31,6 +31,17 @@ export function inferTextKind(texts: readonly string[]): ColumnKind {
   return categoryOrString(texts);
 }
 
+/**
+ * inferTextKind for a CSV sample whose plain decimals were already parsed from bytes
+ * (`numbers`); `texts` holds the other non-null cells. Same result as inferTextKind
+ * over all the cells' text.
+ */
+export function inferSampleKind(texts: readonly string[], numbers: readonly number[]): ColumnKind {
+  if (numbers.length === 0) return inferTextKind(texts);
+  if (texts.every((t) => parseNumberText(t) !== undefined)) return 'number';
+  return categoryOrString([...texts, ...numbers.map(String)]);
+}
+
 function categoryOrString(texts: readonly string[]): ColumnKind {
   const distinct = new Set<string>();
   const limit = Math.min(

@@ -81,6 +81,7 @@ class JsonlLines {
       const last = c.end > c.start ? c.buf.lastIndexOf(LF, c.end - 1) : -1;
       if (last >= c.start) {
         this.text = c.buf.toString('utf8', c.start, last + 1);
+        if (this.line === 0 && this.text.charCodeAt(0) === 0xfeff) this.text = this.text.slice(1);
         this.textPos = 0;
         c.start = last + 1;
         return true;
@@ -89,6 +90,7 @@ class JsonlLines {
         if (c.start >= c.end) return false;
         // the last line has no line break
         this.text = c.buf.toString('utf8', c.start, c.end) + '\n';
+        if (this.line === 0 && this.text.charCodeAt(0) === 0xfeff) this.text = this.text.slice(1);
         this.textPos = 0;
         c.start = c.end;
         return true;

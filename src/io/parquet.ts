@@ -150,8 +150,15 @@ class ParquetReader implements TableReader {
     const { hp, file, metadata } = this.opened;
     const builders = this.builders;
     const names = this.schema.columns.map((c) => c.name);
-    if (names.length === 0 || this.rowCount === 0) return;
+    if (this.rowCount === 0) return;
     const capacity = Math.min(this.settings.batchRows, this.rowCount);
+    if (names.length === 0) {
+      // no columns asked for: the rows still count
+      for (let start = 0; start < this.rowCount; start += capacity) {
+        yield { rowStart: start, length: Math.min(capacity, this.rowCount - start), columns: [] };
+      }
+      return;
+    }
     let scan: Awaited<ReturnType<Hyparquet['parquetScan']>>;
     try {
       scan = await hp.parquetScan({ file, metadata, columns: names });

@@ -238,6 +238,12 @@ describe('CSV: projection', () => {
     ]);
   });
 
+  it('still counts rows when no column is asked for', async () => {
+    const t = await readCsv('a,b\n1,2\n"3",4\n5,6\n', { columns: [] });
+    expect(t.batch.length).toBe(3);
+    expect(t.batch.columns).toEqual([]);
+  });
+
   it('names missing columns and lists the available ones', async () => {
     const e = await errorOf(readCsv('Age,b\n1,2\n', { columns: ['age', 'zz'] }));
     expect(e.code).toBe('INVALID');

@@ -75,6 +75,16 @@ describe('JSON Lines', () => {
     expect((t.batch.columns[1] as TextColumn).dictionary).toEqual(['7', '8']);
   });
 
+  it('drops a UTF-8 BOM', async () => {
+    for (const readChunkBytes of [2, 1 << 20]) {
+      const t = await readTable(tempFile('b.jsonl', '\ufeff{"a": 1}\n{"a": 2}'), {
+        readChunkBytes,
+      });
+      expect(t.schema.fileColumns).toEqual(['a']);
+      expect(t.batch.length).toBe(2);
+    }
+  });
+
   it('names the line of malformed JSON and of non-objects', async () => {
     const bad = await errorOf(readTable(tempFile('d.jsonl', '{"a": 1}\n\n{"a": 2,}\n')));
     expect(bad.code).toBe('INVALID');

@@ -116,6 +116,13 @@ describe('Parquet', () => {
     expect(d.issues[0].examples[0]).toEqual({ rowIndex: 1, value: '0.25' });
   });
 
+  it('counts rows even when no column is asked for', async () => {
+    const reader = await openTable(writeSample(30, 8), { columns: [], batchRows: 16 });
+    const lengths: number[] = [];
+    for await (const b of reader.batches()) lengths.push(b.length);
+    expect(lengths).toEqual([16, 14]);
+  });
+
   it('refuses files that are not Parquet, naming them', async () => {
     const e = await errorOf(openTable(tempFile('x.parquet', 'a,b\n1,2\n')));
     expect(e.code).toBe('INVALID');
