@@ -297,20 +297,30 @@ class DatetimeBuilder extends ColumnBuilder {
 const NULL_CODE = -1;
 /** BooleanBuilder: codes below this are mismatches (-2 - index into `badTexts`). */
 const BAD_CODE = -2;
+const MAX_BAD_BOOLEANS = 4096;
 
 class BooleanBuilder extends ColumnBuilder {
   private values = new Uint8Array(0);
-  private readonly badTexts: string[] = [];
-  private readonly dict = new ByteDict((text) => {
-    if (this.ctx.nullTokens.has(text)) return NULL_CODE;
-    const b = parseBooleanText(text);
-    if (b !== undefined) return b ? 1 : 0;
-    this.badTexts.push(text);
-    return BAD_CODE - (this.badTexts.length - 1);
-  });
+  private badTexts: string[] = [];
+  private dict = this.newDict();
+
+  private newDict(): ByteDict {
+    return new ByteDict((text) => {
+      if (this.ctx.nullTokens.has(text)) return NULL_CODE;
+      const b = parseBooleanText(text);
+      if (b !== undefined) return b ? 1 : 0;
+      this.badTexts.push(text);
+      return BAD_CODE - (this.badTexts.length - 1);
+    });
+  }
 
   protected allocate(capacity: number): void {
     this.values = new Uint8Array(capacity);
+    // A column of unique non-booleans would otherwise grow the table without end.
+    if (this.badTexts.length > MAX_BAD_BOOLEANS) {
+      this.badTexts = [];
+      this.dict = this.newDict();
+    }
   }
 
   fromFields(buf: Buffer, table: FieldTable, field: number, rows: number, at: number): void {
