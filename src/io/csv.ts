@@ -63,7 +63,8 @@ class CsvPass {
   static async open(settings: ReaderSettings, size: number): Promise<CsvPass> {
     const fh = await open(settings.path, 'r');
     const pass = new CsvPass(fh, settings, size);
-    await pass.chunks.fill();
+    do await pass.chunks.fill();
+    while (pass.chunks.end < 3 && !pass.chunks.eof);
     const { buf, end } = pass.chunks;
     if (end >= 3 && buf[0] === BOM[0] && buf[1] === BOM[1] && buf[2] === BOM[2])
       pass.chunks.start = 3;

@@ -149,12 +149,14 @@ describe('CSV: values that do not fit the column kind', () => {
 
 describe('CSV: dialect', () => {
   it('drops a UTF-8 BOM and reads CRLF', async () => {
-    const t = await readCsv('\ufeffname,n\r\nAlice,1\r\nBob,2\r\n');
-    expect(t.schema.fileColumns).toEqual(['name', 'n']);
-    expect(rowsOf(t.batch)).toEqual([
-      ['Alice', '1'],
-      ['Bob', '2'],
-    ]);
+    for (const readChunkBytes of [1, 2, 1 << 20]) {
+      const t = await readCsv('\ufeffname,n\r\nAlice,1\r\nBob,2\r\n', { readChunkBytes });
+      expect(t.schema.fileColumns).toEqual(['name', 'n']);
+      expect(rowsOf(t.batch)).toEqual([
+        ['Alice', '1'],
+        ['Bob', '2'],
+      ]);
+    }
   });
 
   it('uses tabs for .tsv and takes a delimiter option', async () => {
