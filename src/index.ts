@@ -24,4 +24,5 @@ export {
 } from './store/index.js';
 export * from './onnx/index.js';
 export * from './train/index.js';
+export * from './io/index.js';
 export { jsonSchemas } from './schemas.js';

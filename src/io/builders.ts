@@ -1,0 +1,460 @@
+/**
+ * Column builders: fill one batch's arrays for one column, from CSV fields (bytes, the
+ * hot path) or from JavaScript values (JSON Lines, Parquet, records). They decide what
+ * is null and what does not fit the column's kind, the same way for every format.
+ */
+import { ByteDict } from './byte-dict.js';
+import type { FieldTable } from './csv-tokenizer.js';
+import { CellState } from './types.js';
+import type { Column, ColumnInfo, ColumnIssue, ColumnKind, MismatchExample } from './types.js';
+import {
+  parseBooleanText,
+  parseDatetimeText,
+  parseDecimalBytes,
+  parseNumberText,
+} from './values.js';
+
+export const MAX_MISMATCH_EXAMPLES = 5;
+
+/** Mismatch counts and first examples per column, over one pass. */
+export class IssueLog {
+  private readonly byColumn = new Map<string, ColumnIssue>();
+
+  /** @param order column names in schema order, the order `list()` follows */
+  constructor(private readonly order: readonly string[]) {}
+
+  record(column: string, kind: ColumnKind, example: MismatchExample): void {
+    let issue = this.byColumn.get(column);
+    if (issue === undefined) {
+      issue = { column, kind, mismatches: 0, examples: [] };
+      this.byColumn.set(column, issue);
+    }
+    issue.mismatches++;
+    if (issue.examples.length < MAX_MISMATCH_EXAMPLES) issue.examples.push(example);
+  }
+
+  list(): ColumnIssue[] {
+    return this.order.flatMap((name) => {
+      const i = this.byColumn.get(name);
+      return i === undefined ? [] : [{ ...i, examples: [...i.examples] }];
+    });
+  }
+
+  clear(): void {
+    this.byColumn.clear();
+  }
+}
+
+export interface BuildContext {
+  nullTokens: ReadonlySet<string>;
+  maxDictionary: number;
+  issues: IssueLog;
+}
+
+/** The text of a CSV field, with doubled quotes undone when the tokenizer saw them. */
+export function fieldText(buf: Buffer, table: FieldTable, k: number): string {
+  const text = buf.toString('utf8', table.starts[k], table.ends[k]);
+  return table.quoted[k] === 2 ? text.replaceAll('""', '"') : text;
+}
+
+/** Text shown for a JavaScript value that does not fit (JSON Lines, Parquet). */
+function rawText(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'bigint') return v.toString();
+  if (v instanceof Date) return v.toISOString();
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('utf8');
+  return JSON.stringify(v) ?? String(v);
+}
+
+export abstract class ColumnBuilder {
+  protected state: Uint8Array | null = null;
+  protected nullCount = 0;
+  protected mismatchCount = 0;
+  protected mismatches: Map<number, string> | null = null;
+  protected rowStart = 0;
+  protected capacity = 0;
+
+  constructor(
+    readonly info: ColumnInfo,
+    protected readonly ctx: BuildContext,
+  ) {}
+
+  begin(capacity: number, rowStart: number): void {
+    this.capacity = capacity;
+    this.rowStart = rowStart;
+    this.state = null;
+    this.nullCount = 0;
+    this.mismatchCount = 0;
+    this.mismatches = null;
+    this.allocate(capacity);
+  }
+
+  protected abstract allocate(capacity: number): void;
+
+  /** Convert field `field` of `rows` tokenized rows into batch rows at, at+1, ... */
+  abstract fromFields(
+    buf: Buffer,
+    table: FieldTable,
+    field: number,
+    rows: number,
+    at: number,
+  ): void;
+
+  /** Convert one JavaScript value (JSON, Parquet) into batch row i. */
+  abstract fromValue(v: unknown, i: number): void;
+
+  /** Convert data[offset, offset + count) into batch rows at, at+1, ... */
+  fromValues(data: ArrayLike<unknown>, offset: number, count: number, at: number): void {
+    for (let r = 0; r < count; r++) this.fromValue(data[offset + r], at + r);
+  }
+
+  abstract finish(length: number): Column;
+
+  /** Convert one unquoted CSV field buf[start, end) into batch row i (csv-fast.ts). */
+  abstract fromBytes(buf: Buffer, start: number, end: number, i: number): void;
+
+  protected markNull(i: number): void {
+    (this.state ??= new Uint8Array(this.capacity))[i] = CellState.NULL;
+    this.nullCount++;
+  }
+
+  protected markMismatch(i: number, raw: string): void {
+    (this.state ??= new Uint8Array(this.capacity))[i] = CellState.MISMATCH;
+    this.mismatchCount++;
+    (this.mismatches ??= new Map()).set(i, raw);
+    this.ctx.issues.record(this.info.name, this.info.kind, {
+      rowIndex: this.rowStart + i,
+      value: raw,
+    });
+  }
+
+  protected base(length: number): {
+    name: string;
+    state: Uint8Array | null;
+    nullCount: number;
+    mismatchCount: number;
+    mismatches: ReadonlyMap<number, string> | null;
+  } {
+    return {
+      name: this.info.name,
+      state: this.state === null ? null : this.state.subarray(0, length),
+      nullCount: this.nullCount,
+      mismatchCount: this.mismatchCount,
+      mismatches: this.mismatches,
+    };
+  }
+}
+
+/** number, integer and datetime: Float64Array with NaN in empty slots. */
+export class NumberBuilder extends ColumnBuilder {
+  private values = new Float64Array(0);
+  private readonly integer = this.info.kind === 'integer';
+  /** a null token that reads as a number (say "-999") rules out the byte fast path */
+  private readonly numericNullToken = [...this.ctx.nullTokens].some(
+    (t) => parseNumberText(t) !== undefined,
+  );
+
+  protected allocate(capacity: number): void {
+    this.values = new Float64Array(capacity);
+  }
+
+  fromFields(buf: Buffer, table: FieldTable, field: number, rows: number, at: number): void {
+    const values = this.values;
+    const { starts, ends } = table;
+    const nc = table.ncols;
+    const integer = this.integer;
+    if (this.numericNullToken) {
+      for (let r = 0, k = field; r < rows; r++, k += nc)
+        this.fromText(fieldText(buf, table, k), at + r);
+      return;
+    }
+    for (let r = 0, k = field; r < rows; r++, k += nc) {
+      const v = parseDecimalBytes(buf, starts[k], ends[k]);
+      // v === v: not NaN, i.e. the fast path took it.
+      if (v === v && (!integer || Number.isInteger(v))) values[at + r] = v;
+      else this.fromText(fieldText(buf, table, k), at + r);
+    }
+  }
+
+  override fromValues(data: ArrayLike<unknown>, offset: number, count: number, at: number): void {
+    // Parquet's required numeric columns arrive as typed arrays: copy them whole.
+    if (
+      data instanceof Float64Array ||
+      data instanceof Float32Array ||
+      data instanceof Int32Array
+    ) {
+      if (!this.integer || !(data instanceof Float64Array || data instanceof Float32Array)) {
+        this.values.set(data.subarray(offset, offset + count), at);
+        return;
+      }
+    }
+    super.fromValues(data, offset, count, at);
+  }
+
+  /** Whether csv-fast may parse plain decimals itself and write them to `values`. */
+  get fastDecimals(): boolean {
+    return !this.integer && !this.numericNullToken;
+  }
+
+  get valuesArray(): Float64Array {
+    return this.values;
+  }
+
+  fromBytes(buf: Buffer, start: number, end: number, i: number): void {
+    const v = this.numericNullToken ? NaN : parseDecimalBytes(buf, start, end);
+    if (v === v && (!this.integer || Number.isInteger(v))) this.values[i] = v;
+    else this.fromText(buf.toString('utf8', start, end), i);
+  }
+
+  private fromText(text: string, i: number): void {
+    if (this.ctx.nullTokens.has(text)) return this.setNull(i);
+    const v = parseNumberText(text);
+    if (v === undefined || (this.integer && Number.isFinite(v) && !Number.isInteger(v))) {
+      this.values[i] = NaN;
+      return this.markMismatch(i, text);
+    }
+    this.values[i] = v;
+  }
+
+  private setNull(i: number): void {
+    this.values[i] = NaN;
+    this.markNull(i);
+  }
+
+  fromValue(v: unknown, i: number): void {
+    if (typeof v === 'number') {
+      if (this.integer && Number.isFinite(v) && !Number.isInteger(v)) {
+        this.values[i] = NaN;
+        return this.markMismatch(i, String(v));
+      }
+      this.values[i] = v;
+    } else if (v === null || v === undefined) this.setNull(i);
+    else if (typeof v === 'string') this.fromText(v, i);
+    else if (typeof v === 'bigint') this.fromValue(Number(v), i);
+    else {
+      this.values[i] = NaN;
+      this.markMismatch(i, rawText(v));
+    }
+  }
+
+  finish(length: number): Column {
+    return {
+      ...this.base(length),
+      kind: this.info.kind as 'number' | 'integer',
+      values: this.values.subarray(0, length),
+    };
+  }
+}
+
+class DatetimeBuilder extends ColumnBuilder {
+  private values = new Float64Array(0);
+
+  protected allocate(capacity: number): void {
+    this.values = new Float64Array(capacity);
+  }
+
+  fromFields(buf: Buffer, table: FieldTable, field: number, rows: number, at: number): void {
+    for (let r = 0, k = field; r < rows; r++, k += table.ncols)
+      this.fromText(fieldText(buf, table, k), at + r);
+  }
+
+  fromBytes(buf: Buffer, start: number, end: number, i: number): void {
+    this.fromText(buf.toString('utf8', start, end), i);
+  }
+
+  private fromText(text: string, i: number): void {
+    if (this.ctx.nullTokens.has(text)) {
+      this.values[i] = NaN;
+      return this.markNull(i);
+    }
+    const t = parseDatetimeText(text);
+    if (t === undefined) {
+      this.values[i] = NaN;
+      return this.markMismatch(i, text);
+    }
+    this.values[i] = t;
+  }
+
+  fromValue(v: unknown, i: number): void {
+    if (v instanceof Date) this.values[i] = v.getTime();
+    else if (typeof v === 'string') this.fromText(v, i);
+    else if (typeof v === 'number') this.values[i] = v;
+    else if (typeof v === 'bigint') this.values[i] = Number(v);
+    else if (v === null || v === undefined) {
+      this.values[i] = NaN;
+      this.markNull(i);
+    } else {
+      this.values[i] = NaN;
+      this.markMismatch(i, rawText(v));
+    }
+  }
+
+  finish(length: number): Column {
+    return { ...this.base(length), kind: 'datetime', values: this.values.subarray(0, length) };
+  }
+}
+
+const NULL_CODE = -1;
+/** BooleanBuilder: codes below this are mismatches (-2 - index into `badTexts`). */
+const BAD_CODE = -2;
+const MAX_BAD_BOOLEANS = 4096;
+
+class BooleanBuilder extends ColumnBuilder {
+  private values = new Uint8Array(0);
+  private badTexts: string[] = [];
+  private dict = this.newDict();
+
+  private newDict(): ByteDict {
+    return new ByteDict((text) => {
+      if (this.ctx.nullTokens.has(text)) return NULL_CODE;
+      const b = parseBooleanText(text);
+      if (b !== undefined) return b ? 1 : 0;
+      this.badTexts.push(text);
+      return BAD_CODE - (this.badTexts.length - 1);
+    });
+  }
+
+  protected allocate(capacity: number): void {
+    this.values = new Uint8Array(capacity);
+    // A column of unique non-booleans would otherwise grow the table without end.
+    if (this.badTexts.length > MAX_BAD_BOOLEANS) {
+      this.badTexts = [];
+      this.dict = this.newDict();
+    }
+  }
+
+  fromFields(buf: Buffer, table: FieldTable, field: number, rows: number, at: number): void {
+    for (let r = 0, k = field; r < rows; r++, k += table.ncols) {
+      const code =
+        table.quoted[k] === 2
+          ? this.codeOfText(fieldText(buf, table, k))
+          : this.dict.codeOf(buf, table.starts[k], table.ends[k]);
+      this.put(code, at + r);
+    }
+  }
+
+  fromBytes(buf: Buffer, start: number, end: number, i: number): void {
+    this.put(this.dict.codeOf(buf, start, end), i);
+  }
+
+  private codeOfText(text: string): number {
+    const bytes = Buffer.from(text);
+    return this.dict.codeOf(bytes, 0, bytes.length);
+  }
+
+  private put(code: number, i: number): void {
+    if (code >= 0) this.values[i] = code;
+    else if (code === NULL_CODE) this.markNull(i);
+    else this.markMismatch(i, this.badTexts[BAD_CODE - code]);
+  }
+
+  fromValue(v: unknown, i: number): void {
+    if (typeof v === 'boolean') this.values[i] = v ? 1 : 0;
+    else if (v === null || v === undefined) this.markNull(i);
+    else if (v === 0 || v === 1) this.values[i] = v;
+    else if (typeof v === 'string') this.put(this.codeOfText(v), i);
+    else this.markMismatch(i, rawText(v));
+  }
+
+  finish(length: number): Column {
+    return { ...this.base(length), kind: 'boolean', values: this.values.subarray(0, length) };
+  }
+}
+
+/**
+ * string and category: codes into a dictionary shared across batches (see TextColumn).
+ * CSV cells are looked up by their bytes, JavaScript values by their string.
+ */
+export class TextBuilder extends ColumnBuilder {
+  private codes = new Int32Array(0);
+  private dictionary: string[] = [];
+  private byBytes: ByteDict = this.newByteDict();
+  private byString = new Map<string, number>();
+
+  private newByteDict(): ByteDict {
+    return new ByteDict((text) => (this.ctx.nullTokens.has(text) ? NULL_CODE : this.add(text)));
+  }
+
+  private add(text: string): number {
+    this.dictionary.push(text);
+    return this.dictionary.length - 1;
+  }
+
+  protected allocate(capacity: number): void {
+    this.codes = new Int32Array(capacity);
+    if (this.dictionary.length > this.ctx.maxDictionary) {
+      // A new array object tells consumers that codes start over.
+      this.dictionary = [];
+      this.byBytes = this.newByteDict();
+      this.byString = new Map();
+    }
+  }
+
+  fromFields(buf: Buffer, table: FieldTable, field: number, rows: number, at: number): void {
+    const codes = this.codes;
+    const dict = this.byBytes;
+    const { starts, ends, quoted } = table;
+    const nc = table.ncols;
+    for (let r = 0, k = field; r < rows; r++, k += nc) {
+      let code: number;
+      if (quoted[k] === 2) {
+        const bytes = Buffer.from(fieldText(buf, table, k));
+        code = dict.codeOf(bytes, 0, bytes.length);
+      } else code = dict.codeOf(buf, starts[k], ends[k]);
+      codes[at + r] = code;
+      if (code === NULL_CODE) this.markNull(at + r);
+    }
+  }
+
+  fromBytes(buf: Buffer, start: number, end: number, i: number): void {
+    this.put(this.byBytes.codeOf(buf, start, end), i);
+  }
+
+  get byteDict(): ByteDict {
+    return this.byBytes;
+  }
+
+  /** Store a code from byteDict for row i. */
+  put(code: number, i: number): void {
+    this.codes[i] = code;
+    if (code === NULL_CODE) this.markNull(i);
+  }
+
+  fromValue(v: unknown, i: number): void {
+    if (v === null || v === undefined) {
+      this.codes[i] = NULL_CODE;
+      return this.markNull(i);
+    }
+    const text = rawText(v);
+    let code = this.byString.get(text);
+    if (code === undefined) {
+      code = this.add(text);
+      this.byString.set(text, code);
+    }
+    this.codes[i] = code;
+  }
+
+  finish(length: number): Column {
+    return {
+      ...this.base(length),
+      kind: this.info.kind as 'string' | 'category',
+      codes: this.codes.subarray(0, length),
+      dictionary: this.dictionary,
+    };
+  }
+}
+
+export function createBuilder(info: ColumnInfo, ctx: BuildContext): ColumnBuilder {
+  switch (info.kind) {
+    case 'number':
+    case 'integer':
+      return new NumberBuilder(info, ctx);
+    case 'datetime':
+      return new DatetimeBuilder(info, ctx);
+    case 'boolean':
+      return new BooleanBuilder(info, ctx);
+    case 'string':
+    case 'category':
+      return new TextBuilder(info, ctx);
+  }
+}
