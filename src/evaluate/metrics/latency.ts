@@ -1,6 +1,7 @@
 /** Latency percentiles and throughput for `mlo eval` and `mlo serve`. */
 import { MloError } from '../../errors.js';
 import { firstNaN } from './numeric.js';
+import { selectInPlace } from './sort.js';
 import { ok, toMetricSet, undefinedMetric, type MetricResult, type MetricSet } from './types.js';
 
 export const LATENCY_METRICS = ['p50_ms', 'p95_ms', 'p99_ms', 'rows_per_s'] as const;
@@ -21,20 +22,37 @@ export function percentilesOf(values: ArrayLike<number>, qs: readonly number[]):
   if (values.length === 0) return qs.map(() => undefinedMetric('no latency samples'));
   const nan = firstNaN(values);
   if (nan >= 0) return qs.map(() => undefinedMetric(`latency sample ${nan} is NaN`));
-  const sorted = Float64Array.from(values).sort();
-  return qs.map((q) => ok(linearQuantile(sorted, q / 100)));
+  const copy = Float64Array.from(values);
+  const n = copy.length;
+  // Select the needed order statistics in ascending order: once k is in place,
+  // everything right of it is >= values[k], so the next search starts at k + 1.
+  const order = qs.map((q, i) => ({ i, virtual: (n - 1) * (q / 100) }));
+  order.sort((x, y) => x.virtual - y.virtual);
+  const results = new Array<MetricResult>(qs.length);
+  let from = 0;
+  for (const { i, virtual } of order) {
+    const below = Math.floor(virtual);
+    if (below >= from) {
+      selectInPlace(copy, below, from, n);
+      from = below;
+    }
+    const a = copy[below];
+    let b = a;
+    if (below + 1 < n) {
+      if (below + 1 >= from) {
+        selectInPlace(copy, below + 1, below + 1, n);
+        from = below + 1;
+      }
+      b = copy[below + 1];
+    }
+    results[i] = ok(lerp(a, b, virtual - below));
+  }
+  return results;
 }
 
-/** numpy's linear interpolation between the two order statistics around (n - 1)·q. */
-function linearQuantile(sorted: Float64Array, q: number): number {
-  const n = sorted.length;
-  const virtual = (n - 1) * q;
-  const below = Math.floor(virtual);
-  const a = sorted[Math.min(below, n - 1)];
-  const b = sorted[Math.min(below + 1, n - 1)];
-  const t = virtual - below;
+/** numpy's _lerp: interpolate from the nearer end, which keeps the result monotonic. */
+function lerp(a: number, b: number, t: number): number {
   const diff = b - a;
-  // numpy's _lerp interpolates from the nearer end, which keeps the result monotonic.
   return t >= 0.5 ? b - diff * (1 - t) : a + diff * t;
 }
 

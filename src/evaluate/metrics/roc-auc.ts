@@ -8,6 +8,7 @@ import { MloError } from '../../errors.js';
 import { encodeLabels, formatLabel, indexOfLabel, sortLabels } from './labels.js';
 import { checkSameLength } from './numeric.js';
 import { firstNaNRow, normaliseScores, squeeze } from './scores.js';
+import { sortFloats } from './sort.js';
 import { ok, undefinedMetric, type Label, type MetricResult, type Scores } from './types.js';
 
 export interface RocAucOptions {
@@ -41,8 +42,10 @@ export function binaryAuc(
       `only one class in y_true (${p === 0 ? 'no positive rows' : 'no negative rows'}); ROC AUC is undefined`,
     );
   }
-  const pos = new Float64Array(p);
-  const neg = new Float64Array(n - p);
+  // float32 model outputs sort as 32-bit keys: half the radix passes
+  const Ctor = scores instanceof Float32Array ? Float32Array : Float64Array;
+  const pos = new Ctor(p);
+  const neg = new Ctor(n - p);
   let a = 0;
   let b = 0;
   const { stride, offset } = column;
@@ -52,13 +55,13 @@ export function binaryAuc(
     if (positive[i]) pos[a++] = s;
     else neg[b++] = s;
   }
-  pos.sort();
-  neg.sort();
+  sortFloats(pos);
+  sortFloats(neg);
   return ok(mannWhitney(pos, neg) / (pos.length * neg.length));
 }
 
 /** Σ over positives of (negatives scored lower + ½ negatives scored equal); both inputs sorted. */
-function mannWhitney(pos: Float64Array, neg: Float64Array): number {
+function mannWhitney(pos: Float64Array | Float32Array, neg: Float64Array | Float32Array): number {
   let sum = 0;
   let j = 0;
   let i = 0;
