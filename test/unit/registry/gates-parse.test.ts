@@ -8,7 +8,7 @@ import {
   type GateInput,
 } from '../../../src/registry/gates/index.js';
 
-function parseError(input: GateInput | unknown, options = {}): MloError {
+function parseError(input: unknown, options = {}): MloError {
   try {
     parseGate(input as GateInput, options);
   } catch (err) {
