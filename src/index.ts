@@ -22,3 +22,5 @@ export {
   type Store,
   type ObjectRef,
 } from './store/index.js';
+export * from './evaluate/metrics/index.js';
+export * from './registry/gates/index.js';

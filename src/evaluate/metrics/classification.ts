@@ -6,7 +6,7 @@
 import { MloError } from '../../errors.js';
 import { encodeLabels, formatLabel, indexOfLabel } from './labels.js';
 import { checkSameLength } from './numeric.js';
-import { ok, undefinedMetric, type Label, type MetricResult } from './types.js';
+import { ok, undefinedMetric, type Label, type MetricResult, type Labels } from './types.js';
 
 /** Per-label counts over all rows; everything label-based derives from these. */
 export interface ClassCounts {
@@ -24,7 +24,7 @@ export interface ClassCounts {
   cells: Float64Array;
 }
 
-export function countClasses(yTrue: ArrayLike<Label>, yPred: ArrayLike<Label>): ClassCounts {
+export function countClasses(yTrue: Labels, yPred: Labels): ClassCounts {
   checkSameLength(
     { name: 'y_true', length: yTrue.length },
     { name: 'y_pred', length: yPred.length },
@@ -55,7 +55,7 @@ export function countClasses(yTrue: ArrayLike<Label>, yPred: ArrayLike<Label>): 
 
 const EMPTY = 'empty input: no rows to evaluate';
 
-export function accuracy(yTrue: ArrayLike<Label>, yPred: ArrayLike<Label>): MetricResult {
+export function accuracy(yTrue: Labels, yPred: Labels): MetricResult {
   return accuracyFromCounts(countClasses(yTrue, yPred));
 }
 
@@ -76,8 +76,8 @@ export interface ConfusionMatrix {
  * not listed are left out.
  */
 export function confusionMatrix(
-  yTrue: ArrayLike<Label>,
-  yPred: ArrayLike<Label>,
+  yTrue: Labels,
+  yPred: Labels,
   options: { labels?: readonly Label[] } = {},
 ): ConfusionMatrix {
   return confusionMatrixFromCounts(countClasses(yTrue, yPred), options.labels);
@@ -125,34 +125,22 @@ export interface PrfResult {
 }
 
 export function precisionRecallF1(
-  yTrue: ArrayLike<Label>,
-  yPred: ArrayLike<Label>,
+  yTrue: Labels,
+  yPred: Labels,
   options: PrfOptions = {},
 ): PrfResult {
   return prfFromCounts(countClasses(yTrue, yPred), options);
 }
 
-export function precision(
-  yTrue: ArrayLike<Label>,
-  yPred: ArrayLike<Label>,
-  options: PrfOptions = {},
-): MetricResult {
+export function precision(yTrue: Labels, yPred: Labels, options: PrfOptions = {}): MetricResult {
   return precisionRecallF1(yTrue, yPred, options).precision;
 }
 
-export function recall(
-  yTrue: ArrayLike<Label>,
-  yPred: ArrayLike<Label>,
-  options: PrfOptions = {},
-): MetricResult {
+export function recall(yTrue: Labels, yPred: Labels, options: PrfOptions = {}): MetricResult {
   return precisionRecallF1(yTrue, yPred, options).recall;
 }
 
-export function f1(
-  yTrue: ArrayLike<Label>,
-  yPred: ArrayLike<Label>,
-  options: PrfOptions = {},
-): MetricResult {
+export function f1(yTrue: Labels, yPred: Labels, options: PrfOptions = {}): MetricResult {
   return precisionRecallF1(yTrue, yPred, options).f1;
 }
 

@@ -4,7 +4,8 @@
  * arrays: no I/O, no model, no store.
  *
  * Conventions
- * - Labels are numbers or strings (`Label`); numbers mixed with strings, a missing
+ * - Labels are numbers or strings (`Label`); int64 labels (BigInt64Array from
+ *   onnxruntime-node) are read as numbers. Numbers mixed with strings, a missing
  *   label or a NaN label throws MloError('INVALID') naming the array and row.
  *   Default label order is sklearn's: numbers ascending, strings by code point.
  * - Every metric returns a `MetricResult` `{ value, reason? }`: `value` is null (never
@@ -50,7 +51,7 @@
  *   outside [0, 1] give null (sklearn >= 1.6 raises).
  * - NaN scores or regression values give null with the row, where sklearn raises.
  */
-export type { Label, MetricResult, MetricSet, ScoreMatrix, Scores } from './types.js';
+export type { Label, Labels, MetricResult, MetricSet, ScoreMatrix, Scores } from './types.js';
 export { toMetricSet } from './types.js';
 export { compareLabels, sortLabels } from './labels.js';
 export { scoreMatrix } from './scores.js';

@@ -4,7 +4,7 @@
  * strings, and integer codes so the hot loops never touch a Map.
  */
 import { MloError } from '../../errors.js';
-import type { Label } from './types.js';
+import type { Label, Labels } from './types.js';
 
 /** numbers ascending; strings by Unicode code point, like numpy's sort of str arrays */
 export function compareLabels(a: Label, b: Label): number {
@@ -30,7 +30,7 @@ export function sortLabels(labels: Iterable<Label>): Label[] {
   return [...labels].sort(compareLabels);
 }
 
-export function formatLabel(label: Label): string {
+export function formatLabel(label: Label | bigint): string {
   return typeof label === 'string' ? JSON.stringify(label) : String(label);
 }
 
@@ -61,7 +61,16 @@ function checkKind(state: KindState, label: Label, where: string): void {
 }
 
 function describeValue(value: unknown): string {
-  return typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? typeof value);
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+  return JSON.stringify(value) ?? typeof value;
+}
+
+function bigintLabel(value: bigint, name: string, row: number): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n)) {
+    throw new MloError('INVALID', `${name}[${row}] = ${value} is too large to use as a label`);
+  }
+  return n;
 }
 
 function badLabel(name: string, row: number, value: unknown): MloError {
@@ -81,7 +90,7 @@ export interface EncodedLabels {
 
 export interface NamedLabels {
   name: string;
-  values: ArrayLike<Label>;
+  values: Labels;
 }
 
 /**
@@ -115,11 +124,12 @@ export function encodeLabels(
   const codes = inputs.map(({ name, values }) => {
     const out = new Int32Array(values.length);
     for (let i = 0; i < values.length; i++) {
-      const label = values[i] as unknown;
+      let label = values[i] as unknown;
+      if (typeof label === 'bigint') label = bigintLabel(label, name, i);
       const isSmall =
         typeof label === 'number' && label >= 0 && label < SMALL_LABELS && (label | 0) === label;
       if (isSmall) {
-        const cached = small[label];
+        const cached = small[label as number];
         if (cached !== UNSEEN) {
           out[i] = cached;
           continue;
@@ -139,7 +149,7 @@ export function encodeLabels(
           seen.push(label);
         }
       }
-      if (isSmall) small[label] = code;
+      if (isSmall) small[label as number] = code;
       out[i] = code;
     }
     return out;

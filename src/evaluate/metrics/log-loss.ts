@@ -8,7 +8,13 @@ import { MloError } from '../../errors.js';
 import { encodeLabels, formatLabel, indexOfLabel, sortLabels } from './labels.js';
 import { checkSameLength, CompensatedSum } from './numeric.js';
 import { firstNaNRow, normaliseScores, squeeze } from './scores.js';
-import { undefinedMetric, type Label, type MetricResult, type Scores } from './types.js';
+import {
+  undefinedMetric,
+  type Label,
+  type MetricResult,
+  type Scores,
+  type Labels,
+} from './types.js';
 
 export interface LogLossOptions {
   /**
@@ -25,7 +31,7 @@ const FLOAT64_EPS = 2 ** -52;
 const FLOAT32_EPS = 2 ** -23;
 
 export function logLoss(
-  yTrue: ArrayLike<Label>,
+  yTrue: Labels,
   probabilities: Scores,
   options: LogLossOptions = {},
 ): MetricResult {

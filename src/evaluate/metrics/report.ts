@@ -22,6 +22,7 @@ import {
   type MetricResult,
   type MetricSet,
   type Scores,
+  type Labels,
 } from './types.js';
 import { MloError } from '../../errors.js';
 
@@ -39,8 +40,8 @@ export const CLASSIFICATION_METRICS = [
 export type ClassificationMetricName = (typeof CLASSIFICATION_METRICS)[number];
 
 export interface ClassificationInput {
-  yTrue: ArrayLike<Label>;
-  yPred: ArrayLike<Label>;
+  yTrue: Labels;
+  yPred: Labels;
   /**
    * Optional scores for roc_auc and log_loss: one probability per row for the
    * positive label (binary), or a matrix with one column per `scoreLabels` entry.

@@ -9,7 +9,14 @@ import { encodeLabels, formatLabel, indexOfLabel, sortLabels } from './labels.js
 import { checkSameLength } from './numeric.js';
 import { firstNaNRow, normaliseScores, squeeze } from './scores.js';
 import { sortFloats } from './sort.js';
-import { ok, undefinedMetric, type Label, type MetricResult, type Scores } from './types.js';
+import {
+  ok,
+  undefinedMetric,
+  type Label,
+  type MetricResult,
+  type Scores,
+  type Labels,
+} from './types.js';
 
 export interface RocAucOptions {
   /**
@@ -87,11 +94,7 @@ function mannWhitney(pos: Float64Array | Float32Array, neg: Float64Array | Float
  * (multi_class='ovr', average='macro'); as in sklearn, each row must sum to 1 and
  * every column label must occur in y_true, else the result is null with a reason.
  */
-export function rocAuc(
-  yTrue: ArrayLike<Label>,
-  scores: Scores,
-  options: RocAucOptions = {},
-): MetricResult {
+export function rocAuc(yTrue: Labels, scores: Scores, options: RocAucOptions = {}): MetricResult {
   const s = squeeze(normaliseScores(scores));
   checkSameLength({ name: 'y_true', length: yTrue.length }, { name: 'scores', length: s.rows });
   if (s.rows === 0) return undefinedMetric('empty input: no rows to evaluate');

@@ -6,7 +6,7 @@ import { compareLabels, formatLabel } from './labels.js';
 import { computeClassificationMetrics, type ClassificationInput } from './report.js';
 import { computeRegressionMetrics, type RegressionInput } from './regression.js';
 import { normaliseScores, squeeze } from './scores.js';
-import type { Label, MetricResult, MetricSet, ScoreMatrix, Scores } from './types.js';
+import type { Label, Labels, MetricResult, MetricSet, ScoreMatrix, Scores } from './types.js';
 
 /** A group's value in the slice column; missing values (null, undefined, NaN) group as null. */
 export type GroupKey = Label | null;
@@ -131,6 +131,10 @@ export function takeRows<T>(values: ArrayLike<T>, rows: Uint32Array): ArrayLike<
   return out;
 }
 
+function takeLabels(values: Labels, rows: Uint32Array): Labels {
+  return takeRows<Label | bigint>(values, rows) as Labels;
+}
+
 function takeScoreRows(scores: Scores, rows: Uint32Array): Scores {
   const s = squeeze(normaliseScores(scores));
   if (s.kind === 'vector') return takeRows(s.values, rows);
@@ -163,8 +167,8 @@ export function sliceClassification(input: ClassificationInput, slice: SliceOpti
       const r = computeClassificationMetrics({
         ...input,
         ...fixed,
-        yTrue: takeRows(input.yTrue, rows),
-        yPred: takeRows(input.yPred, rows),
+        yTrue: takeLabels(input.yTrue, rows),
+        yPred: takeLabels(input.yPred, rows),
         scores: input.scores === undefined ? undefined : takeScoreRows(input.scores, rows),
       });
       return { metrics: r.metrics, reasons: r.reasons };

@@ -4,6 +4,12 @@
 export type Label = string | number;
 
 /**
+ * A column of labels. int64 label tensors (BigInt64Array from onnxruntime-node) are
+ * accepted and read as numbers; beyond ±2^53 they would lose precision and are refused.
+ */
+export type Labels = ArrayLike<Label> | ArrayLike<bigint>;
+
+/**
  * One metric's value. `value` is null when the metric is undefined for the input
  * (empty input, one class only, constant target ...); `reason` then says why. A
  * number can also carry a reason when it is a convention rather than a measurement

@@ -73,6 +73,24 @@ describe('labels', () => {
     expectInvalid(() => accuracy([1, 0, 1], [1, 0]), /y_true has 3 rows but y_pred has 2/);
   });
 
+  it('reads int64 labels (BigInt64Array, as onnxruntime-node returns them) as numbers', () => {
+    const yPred = BigInt64Array.from([1n, 0n, 2n, 2n]);
+    expect(value(accuracy([1, 0, 2, 1], yPred))).toBe(0.75);
+    expect(confusionMatrix([1, 0, 2, 1], yPred).labels).toEqual([0, 1, 2]);
+    const slices = sliceClassification(
+      { yTrue: [1, 0, 2, 1], yPred },
+      { column: 'g', groups: BigInt64Array.from([5n, 5n, 6n, 6n]) },
+    );
+    expect(slices.groups.map((g) => [g.group, g.metrics.accuracy])).toEqual([
+      [5, 1],
+      [6, 0.5],
+    ]);
+    expectInvalid(
+      () => accuracy([1], BigInt64Array.from([2n ** 60n])),
+      /y_pred\[0\] = 1152921504606846976 is too large to use as a label/,
+    );
+  });
+
   it('accepts typed arrays', () => {
     expect(value(accuracy(Int32Array.from([1, 0, 1, 1]), Float64Array.from([1, 1, 1, 1])))).toBe(
       0.75,
