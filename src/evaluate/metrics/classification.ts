@@ -24,6 +24,8 @@ export interface ClassCounts {
   cells: Float64Array;
 }
 
+const MAX_CLASSES = 2048;
+
 export function countClasses(yTrue: Labels, yPred: Labels): ClassCounts {
   checkSameLength(
     { name: 'y_true', length: yTrue.length },
@@ -35,6 +37,14 @@ export function countClasses(yTrue: Labels, yPred: Labels): ClassCounts {
   ]);
   const [t, p] = codes as [Int32Array, Int32Array];
   const k = labels.length;
+  if (k > MAX_CLASSES) {
+    // the k × k confusion counts would not fit; this is a continuous target, not classes
+    throw new MloError(
+      'INVALID',
+      `y_true and y_pred hold ${k} distinct labels; classification metrics support at most ${MAX_CLASSES}`,
+      { hint: 'for a numeric target, evaluate it as regression' },
+    );
+  }
   const cells = new Float64Array(k * k);
   for (let i = 0; i < t.length; i++) cells[t[i] * k + p[i]] += 1;
   const truePositives = new Float64Array(k);

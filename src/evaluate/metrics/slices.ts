@@ -2,6 +2,7 @@
  * Metrics per group of a column (`mlo eval --slice COL`) and, for each metric,
  * the largest gap between groups (what the `gap(metric, col)` gate reads).
  */
+import { MloError } from '../../errors.js';
 import { compareLabels, formatLabel } from './labels.js';
 import { computeClassificationMetrics, type ClassificationInput } from './report.js';
 import { computeRegressionMetrics, type RegressionInput } from './regression.js';
@@ -38,6 +39,8 @@ export interface SliceOptions {
   groups: ArrayLike<unknown>;
   /** groups with fewer rows are reported but left out of the gaps (default 1) */
   minRows?: number;
+  /** more distinct values than this is an error: an ID-like column, not a category (default 1000) */
+  maxGroups?: number;
 }
 
 /** Group rows by `groups` and run `compute` on each group's row indices. */
@@ -51,6 +54,14 @@ export function computeSlices(
     let rows = byKey.get(key);
     if (!rows) byKey.set(key, (rows = []));
     rows.push(i);
+  }
+  const maxGroups = options.maxGroups ?? 1000;
+  if (byKey.size > maxGroups) {
+    throw new MloError(
+      'INVALID',
+      `slice column ${options.column} has ${byKey.size} distinct values; slices support at most ${maxGroups} groups`,
+      { hint: 'slice by a categorical column (or bucket a numeric one first)' },
+    );
   }
   const keys = [...byKey.keys()].sort((a, b) =>
     a === null ? (b === null ? 0 : 1) : b === null ? -1 : compareLabels(a, b),

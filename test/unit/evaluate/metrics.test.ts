@@ -91,6 +91,14 @@ describe('labels', () => {
     );
   });
 
+  it('refuses a continuous target with thousands of distinct labels', () => {
+    const y = Float64Array.from({ length: 3000 }, (_, i) => i / 7);
+    expectInvalid(
+      () => accuracy(y, y),
+      /3000 distinct labels; classification metrics support at most 2048/,
+    );
+  });
+
   it('accepts typed arrays', () => {
     expect(value(accuracy(Int32Array.from([1, 0, 1, 1]), Float64Array.from([1, 1, 1, 1])))).toBe(
       0.75,
@@ -508,6 +516,17 @@ describe('slices', () => {
     expect(tiny.gaps.mae?.value).toBeNull();
     expect(tiny.gaps.mae?.reason).toMatch(
       /needs two groups with a value, found 1; left out: "x" \(1 rows < 2\)/,
+    );
+  });
+
+  it('refuses an ID-like slice column', () => {
+    expectInvalid(
+      () =>
+        sliceRegression(
+          { yTrue: [1, 2, 3], yPred: [1, 2, 3] },
+          { column: 'id', groups: [1, 2, 3], maxGroups: 2 },
+        ),
+      /slice column id has 3 distinct values; slices support at most 2 groups/,
     );
   });
 
