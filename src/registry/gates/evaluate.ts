@@ -71,6 +71,11 @@ export interface GatesOutcome {
  */
 export const COMPARISON_TOLERANCE = 1e-9;
 
+/** A record's own entry: a gate naming `constructor` must not find Object.prototype's. */
+function ownEntry<T>(record: Readonly<Record<string, T>> | undefined, key: string): T | undefined {
+  return record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
 export function evaluateGates(gates: readonly Gate[], context: GateContext): GatesOutcome {
   const results = gates.map((g) => evaluateGate(g, context));
   return { passed: results.every((r) => r.passed), results };
@@ -86,7 +91,7 @@ export function evaluateGate(gate: Gate, context: GateContext): GateResult {
       });
     case 'gap': {
       const { metric, column } = gate;
-      const slice = context.sliceGaps?.[column.name];
+      const slice = ownEntry(context.sliceGaps, column.name);
       const label = `gap of ${metric.name} across ${column.name}`;
       if (!slice) {
         return fail(
@@ -96,7 +101,7 @@ export function evaluateGate(gate: Gate, context: GateContext): GateResult {
           `no slice by column '${column.name}' was computed`,
         );
       }
-      return compareObserved(gate, label, slice[metric.name], gate.threshold.value, {
+      return compareObserved(gate, label, ownEntry(slice, metric.name), gate.threshold.value, {
         missing: `${metric.name} was not computed per ${column.name}${suggest(metric.name, Object.keys(slice))}`,
       });
     }
@@ -107,7 +112,7 @@ export function evaluateGate(gate: Gate, context: GateContext): GateResult {
 
 function evaluateMetric(gate: Extract<Gate, { kind: 'metric' }>, context: GateContext): GateResult {
   const name = gate.metric.name;
-  const observed = context.metrics[name];
+  const observed = ownEntry(context.metrics, name);
   const missing = `metric '${name}' was not computed${suggest(name, Object.keys(context.metrics))}`;
   if (gate.threshold.kind === 'number') {
     return compareObserved(gate, name, observed, gate.threshold.value, { missing });
@@ -121,7 +126,7 @@ function evaluateMetric(gate: Extract<Gate, { kind: 'metric' }>, context: GateCo
       reason: `no model holds the alias yet, so there is nothing to beat${own.value === null ? '' : `; ${name} is ${formatNumber(own.value)}`}`,
     };
   }
-  const current = valueOf(context.currentMetrics[name]);
+  const current = valueOf(ownEntry(context.currentMetrics, name));
   if (current.value === null) {
     const why = current.missing
       ? `the current model${holder} has no '${name}' (evaluate it on the same data)`
@@ -153,7 +158,7 @@ function describeCurrent(threshold: Threshold, current: number, holder: string):
 }
 
 function evaluateValidate(text: string, suite: string, context: GateContext): GateResult {
-  const outcome = context.validation?.[suite];
+  const outcome = ownEntry(context.validation, suite);
   const result = (passed: boolean | null, reason: string): GateResult => ({
     gate: text,
     kind: 'validate',

@@ -108,6 +108,17 @@ describe('metric gates against a number', () => {
     );
   });
 
+  it('names that exist on every object are still just missing metrics', () => {
+    for (const name of ['constructor', 'toString', '__proto__']) {
+      const r = run(`${name} >= 1`);
+      expect(r.passed, name).toBe(false);
+      expect(r.reason, name).toMatch(new RegExp(`^metric '${name}' was not computed`));
+    }
+    expect(run({ validate: 'constructor' }).reason).toBe(
+      "validation suite 'constructor' was not run",
+    );
+  });
+
   it('a metric that is undefined fails with its own reason', () => {
     expect(run('log_loss <= 0.5')).toMatchObject({
       observed: null,
