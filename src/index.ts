@@ -26,3 +26,5 @@ export * from './onnx/index.js';
 export * from './train/index.js';
 export * from './io/index.js';
 export { jsonSchemas } from './schemas.js';
+export * from './evaluate/metrics/index.js';
+export * from './registry/gates/index.js';
