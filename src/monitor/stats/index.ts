@@ -30,7 +30,7 @@ export {
 export { gammaQ, logGamma, chi2Sf, normalTwoSided } from './gamma.js';
 export { chi2Contingency, chi2Drift, type Chi2Result } from './chi2.js';
 export { jensenShannon } from './jensenshannon.js';
-export { quantileSorted, decileEdges, countBelow } from './quantile.js';
+export { quantileSorted, decileEdges, countBelow, countAtOrBelow } from './quantile.js';
 export {
   psiSorted,
   psiWithEdges,

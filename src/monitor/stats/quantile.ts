@@ -36,3 +36,15 @@ export function countBelow(sorted: ArrayLike<number>, x: number): number {
   }
   return lo;
 }
+
+/** How many values of the sorted array are <= x (upper bound). */
+export function countAtOrBelow(sorted: ArrayLike<number>, x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -9,7 +9,7 @@
  */
 import { endianness } from 'node:os';
 
-const RADIX_MIN = 4096;
+const RADIX_MIN = 32768;
 const DIGITS = 65536;
 const LITTLE_ENDIAN = endianness() === 'LE';
 
