@@ -103,13 +103,13 @@ export class CategoricalProfiler {
     const codes = col.codes;
     let nulls = 0;
     for (let i = 0; i < codes.length; i++) {
-      const c = codes[i]!;
-      if (c >= 0 && c < perCode.length) perCode[c]!++;
+      const c = codes[i];
+      if (c >= 0 && c < perCode.length) perCode[c]++;
       else nulls++;
     }
     this.nulls += nulls;
     for (let c = 0; c < perCode.length; c++) {
-      const n = perCode[c]!;
+      const n = perCode[c];
       if (n === 0) continue;
       const name = dict[c];
       if (name === null || name === undefined) this.nulls += n;
@@ -138,10 +138,12 @@ function topK(
   distinctCount: number | null,
   options: Required<CategoricalProfileOptions>,
 ): CategoricalProfile {
-  const entries = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const entries = [...counts].sort(
+    (a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0),
+  );
   const kept = entries.slice(0, options.topK);
   let other = untracked;
-  for (let i = options.topK; i < entries.length; i++) other += entries[i]![1];
+  for (let i = options.topK; i < entries.length; i++) other += entries[i][1];
   return {
     kind: 'categorical',
     count,
@@ -163,8 +165,8 @@ export function mergeCategoricalProfiles(
   b: CategoricalProfile,
 ): CategoricalProfile {
   const map = new Map<string, number>();
-  a.categories.forEach((c, i) => map.set(c, a.counts[i]!));
-  b.categories.forEach((c, i) => map.set(c, (map.get(c) ?? 0) + b.counts[i]!));
+  a.categories.forEach((c, i) => map.set(c, a.counts[i]));
+  b.categories.forEach((c, i) => map.set(c, (map.get(c) ?? 0) + b.counts[i]));
   let untracked = a.other + b.other;
   const limited = new Map<string, number>();
   for (const [k, v] of map) {

@@ -172,7 +172,13 @@ export function numericDrift(
       score: null,
       drifted: false,
       approximate: false,
-      stats: { ks_statistic: null, ks_pvalue: null, wasserstein: null, wasserstein_norm: null, psi: null },
+      stats: {
+        ks_statistic: null,
+        ks_pvalue: null,
+        wasserstein: null,
+        wasserstein_norm: null,
+        psi: null,
+      },
       ksMethod: null,
       errorBound: null,
       chart: null,
@@ -261,15 +267,18 @@ function countsScore(test: DriftTest, ref: number[], cur: number[]): number {
   if (test === 'chisquare') return chi2Drift(ref, cur).pvalue;
   if (test === 'jensenshannon') return jensenShannon(ref, cur, 2);
   if (test === 'z') {
-    const present = ref.map((r, i) => r + cur[i]!).filter((t) => t > 0).length;
+    const present = ref.map((r, i) => r + cur[i]).filter((t) => t > 0).length;
     if (present > 2) {
-      throw new MloError('INVALID', `the z-test needs at most 2 distinct values, the column has ${present}`);
+      throw new MloError(
+        'INVALID',
+        `the z-test needs at most 2 distinct values, the column has ${present}`,
+      );
     }
     // the first value present is the "0" of the proportion, as Evidently orders keys
-    const first = ref.findIndex((r, i) => r + cur[i]! > 0);
+    const first = ref.findIndex((r, i) => r + cur[i] > 0);
     const nr = ref.reduce((s, v) => s + v, 0);
     const nc = cur.reduce((s, v) => s + v, 0);
-    return proportionsZTest(nr - ref[first]!, nr, nc - cur[first]!, nc).pvalue;
+    return proportionsZTest(nr - ref[first], nr, nc - cur[first], nc).pvalue;
   }
   throw new MloError('INTERNAL', `no count-based score for test ${test}`);
 }
@@ -304,8 +313,8 @@ function numericErrorBound(
   const range = (p: NumericProfile): number => (p.max ?? 0) - (p.min ?? 0);
   let psiBound = 0;
   for (let i = 0; i < psi.reference.length; i++) {
-    const r = psi.reference[i]! || 1e-4;
-    const c = psi.current[i]! || 1e-4;
+    const r = psi.reference[i] || 1e-4;
+    const c = psi.current[i] || 1e-4;
     const dRef = Math.abs(-Math.log(c / r) - c / r + 1);
     const dCur = Math.abs(Math.log(c / r) + 1 - r / c);
     psiBound += 2 * eRef * dRef + 2 * eCur * dCur;
@@ -343,13 +352,12 @@ function numericChart(reference: NumericProfile, current: NumericProfile, bins: 
   const shares = (p: NumericProfile): number[] => {
     const h = histogramOf(p, edges).counts.map((c) => c / p.count);
     // fold the tails into the outer bins
-    h[0]! += shareBelow(p, edges[0]!);
-    h[h.length - 1]! += 1 - shareAtOrBelow(p, edges[edges.length - 1]!);
+    h[0] += shareBelow(p, edges[0]);
+    h[h.length - 1] += 1 - shareAtOrBelow(p, edges[edges.length - 1]);
     return h;
   };
   return { type: 'histogram', edges, reference: shares(reference), current: shares(current) };
 }
-
 
 // ------------------------------------------------------------ categorical
 
@@ -365,8 +373,7 @@ export function categoricalDrift(
   options: DriftOptions = {},
 ): CategoricalDrift {
   const { labels, ref, cur, unseen } = alignCategories(reference, current);
-  const distinct =
-    reference.other === 0 && current.other === 0 ? labels.length : null;
+  const distinct = reference.other === 0 && current.other === 0 ? labels.length : null;
   const { test, threshold } = resolveTest(
     'categorical',
     reference.count,
@@ -409,9 +416,9 @@ export function categoricalDrift(
   const categories = labels
     .map((category, i) => ({
       category,
-      reference: ref[i]! / reference.count,
-      current: cur[i]! / current.count,
-      psi: psi.terms[i]!,
+      reference: ref[i] / reference.count,
+      current: cur[i] / current.count,
+      psi: psi.terms[i],
     }))
     .sort((x, y) => Math.abs(y.psi) - Math.abs(x.psi) || (x.category < y.category ? -1 : 1));
   return {
@@ -422,7 +429,14 @@ export function categoricalDrift(
     stats,
     categories,
     unseen,
-    chart: categoricalChart(labels, ref, cur, reference.count, current.count, options.maxBars ?? 20),
+    chart: categoricalChart(
+      labels,
+      ref,
+      cur,
+      reference.count,
+      current.count,
+      options.maxBars ?? 20,
+    ),
   };
 }
 
@@ -440,21 +454,21 @@ function alignCategories(
   reference.categories.forEach((c, i) => {
     index.set(c, labels.length);
     labels.push(c);
-    ref.push(reference.counts[i]!);
+    ref.push(reference.counts[i]);
     cur.push(0);
   });
   const unseen: string[] = [];
   let curOther = current.other;
   current.categories.forEach((c, i) => {
     const at = index.get(c);
-    if (at !== undefined) cur[at]! += current.counts[i]!;
-    else if (reference.other > 0) curOther += current.counts[i]!;
+    if (at !== undefined) cur[at] += current.counts[i];
+    else if (reference.other > 0) curOther += current.counts[i];
     else {
       unseen.push(c);
       index.set(c, labels.length);
       labels.push(c);
       ref.push(0);
-      cur.push(current.counts[i]!);
+      cur.push(current.counts[i]);
     }
   });
   if (reference.other > 0 || curOther > 0) {
@@ -476,20 +490,22 @@ function categoricalChart(
   const order = labels
     .map((_, i) => i)
     .filter((i) => labels[i] !== OTHER_LABEL)
-    .sort((a, b) => Math.max(ref[b]! / nRef, cur[b]! / nCur) - Math.max(ref[a]! / nRef, cur[a]! / nCur));
+    .sort(
+      (a, b) => Math.max(ref[b] / nRef, cur[b] / nCur) - Math.max(ref[a] / nRef, cur[a] / nCur),
+    );
   const shown = order.slice(0, maxBars);
   const shownSet = new Set(shown);
   const rest = labels.map((_, i) => i).filter((i) => !shownSet.has(i));
   const out = {
     type: 'bars' as const,
-    labels: shown.map((i) => labels[i]!),
-    reference: shown.map((i) => ref[i]! / nRef),
-    current: shown.map((i) => cur[i]! / nCur),
+    labels: shown.map((i) => labels[i]),
+    reference: shown.map((i) => ref[i] / nRef),
+    current: shown.map((i) => cur[i] / nCur),
   };
   if (rest.length > 0) {
     out.labels.push(OTHER_LABEL);
-    out.reference.push(rest.reduce((s, i) => s + ref[i]!, 0) / nRef);
-    out.current.push(rest.reduce((s, i) => s + cur[i]!, 0) / nCur);
+    out.reference.push(rest.reduce((s, i) => s + ref[i], 0) / nRef);
+    out.current.push(rest.reduce((s, i) => s + cur[i], 0) / nCur);
   }
   return out;
 }

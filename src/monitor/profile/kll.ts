@@ -52,7 +52,10 @@ export class KllSketch {
 
   constructor(k = KLL_DEFAULT_K) {
     if (!Number.isInteger(k) || k < MIN_CAPACITY || k > 1 << 20) {
-      throw new MloError('INVALID', `KLL sketch k must be an integer in [${MIN_CAPACITY}, 1048576]`);
+      throw new MloError(
+        'INVALID',
+        `KLL sketch k must be an integer in [${MIN_CAPACITY}, 1048576]`,
+      );
     }
     this.k = k;
     this.addLevel();
@@ -80,8 +83,8 @@ export class KllSketch {
       const room = Math.max(this.k, this.totalCapacity() - this.retained);
       const take = Math.min(room, values.length - i);
       this.ensureRoom(0, take);
-      const level = this.levels[0]!;
-      let size = this.sizes[0]!;
+      const level = this.levels[0];
+      let size = this.sizes[0];
       for (let j = 0; j < take; j++) level[size++] = values[i + j]!;
       this.sizes[0] = size;
       this.n += take;
@@ -106,7 +109,7 @@ export class KllSketch {
       const offset = this.nextBit();
       const next = new Float64Array((run.length - odd) / 2);
       for (let i = odd + offset, j = 0; j < next.length; i += 2, j++) next[j] = run[i]!;
-      this.compactions[h]!++;
+      this.compactions[h]++;
       run = next;
       h++;
     }
@@ -123,11 +126,11 @@ export class KllSketch {
     }
     while (this.levels.length < other.levels.length) this.addLevel();
     for (let h = 0; h < other.levels.length; h++) {
-      const size = other.sizes[h]!;
+      const size = other.sizes[h];
       this.ensureRoom(h, size);
-      this.levels[h]!.set(other.levels[h]!.subarray(0, size), this.sizes[h]);
-      this.sizes[h]! += size;
-      this.compactions[h]! += other.compactions[h]!;
+      this.levels[h].set(other.levels[h].subarray(0, size), this.sizes[h]);
+      this.sizes[h] += size;
+      this.compactions[h] += other.compactions[h];
     }
     this.n += other.n;
     this.compress();
@@ -145,22 +148,22 @@ export class KllSketch {
     const weights = new Float64Array(total);
     let at = 0;
     for (let h = 0; h < this.levels.length; h++) {
-      const size = this.sizes[h]!;
-      values.set(this.levels[h]!.subarray(0, size), at);
+      const size = this.sizes[h];
+      values.set(this.levels[h].subarray(0, size), at);
       weights.fill(2 ** h, at, at + size);
       at += size;
     }
     const order = new Uint32Array(total);
     for (let i = 0; i < total; i++) order[i] = i;
-    order.sort((a, b) => values[a]! - values[b]!);
+    order.sort((a, b) => values[a] - values[b]);
     // equal values become one support point, so the walk's CDF steps are right
     const outV = new Float64Array(total);
     const outC = new Float64Array(total);
     let m = 0;
     let cum = 0;
     for (let i = 0; i < total; i++) {
-      const v = values[order[i]!]!;
-      cum += weights[order[i]!]!;
+      const v = values[order[i]];
+      cum += weights[order[i]];
       if (m > 0 && outV[m - 1] === v) {
         outC[m - 1] = cum;
       } else {
@@ -179,7 +182,7 @@ export class KllSketch {
    */
   rankErrorBound(delta = 0.01): number {
     let variance = 0;
-    for (let h = 0; h < this.compactions.length; h++) variance += this.compactions[h]! * 4 ** h;
+    for (let h = 0; h < this.compactions.length; h++) variance += this.compactions[h] * 4 ** h;
     if (variance === 0 || this.n === 0) return 0;
     const points = this.retained + 1;
     return Math.sqrt(2 * Math.log((2 * points) / delta) * variance) / this.n;
@@ -202,9 +205,9 @@ export class KllSketch {
     s.compactions = [];
     for (let h = 0; h < state.levels.length; h++) {
       s.addLevel();
-      const items = state.levels[h]!;
+      const items = state.levels[h];
       s.ensureRoom(h, items.length);
-      s.levels[h]!.set(items);
+      s.levels[h].set(items);
       s.sizes[h] = items.length;
       s.compactions[h] = state.compactions[h] ?? 0;
     }
@@ -216,8 +219,8 @@ export class KllSketch {
 
   private append(h: number, items: Float64Array): void {
     this.ensureRoom(h, items.length);
-    this.levels[h]!.set(items, this.sizes[h]);
-    this.sizes[h]! += items.length;
+    this.levels[h].set(items, this.sizes[h]);
+    this.sizes[h] += items.length;
   }
 
   private addLevel(): void {
@@ -227,8 +230,8 @@ export class KllSketch {
   }
 
   private ensureRoom(h: number, extra: number): void {
-    const level = this.levels[h]!;
-    const need = this.sizes[h]! + extra;
+    const level = this.levels[h];
+    const need = this.sizes[h] + extra;
     if (need <= level.length) return;
     const grown = new Float64Array(Math.max(need, level.length * 2));
     grown.set(level.subarray(0, this.sizes[h]));
@@ -251,7 +254,7 @@ export class KllSketch {
   private compress(): void {
     while (this.retained > this.totalCapacity()) {
       let h = 0;
-      while (h < this.levels.length && this.sizes[h]! < this.capacity(h)) h++;
+      while (h < this.levels.length && this.sizes[h] < this.capacity(h)) h++;
       if (h === this.levels.length) h = this.levels.length - 1;
       this.compactLevel(h);
     }
@@ -259,8 +262,8 @@ export class KllSketch {
 
   private compactLevel(h: number): void {
     if (h + 1 === this.levels.length) this.addLevel();
-    const size = this.sizes[h]!;
-    const items = this.levels[h]!.subarray(0, size);
+    const size = this.sizes[h];
+    const items = this.levels[h].subarray(0, size);
     sortFloat64(items);
     // an odd item stays behind, unweighted by the coin flip
     const odd = size % 2;
@@ -268,12 +271,12 @@ export class KllSketch {
     const offset = this.nextBit();
     const promoted = (size - odd) / 2;
     this.ensureRoom(h + 1, promoted);
-    const up = this.levels[h + 1]!;
-    let at = this.sizes[h + 1]!;
+    const up = this.levels[h + 1];
+    let at = this.sizes[h + 1];
     for (let i = start + offset; i < size; i += 2) up[at++] = items[i]!;
     this.sizes[h + 1] = at;
     this.sizes[h] = odd;
-    this.compactions[h]!++;
+    this.compactions[h]++;
   }
 
   private nextBit(): number {

@@ -83,7 +83,10 @@ function resolveOptions(o: NumericProfileOptions = {}): Required<NumericProfileO
     throw new MloError('INVALID', `exactLimit must be a non-negative integer, got ${o.exactLimit}`);
   }
   if (!Number.isInteger(r.distinctLimit) || r.distinctLimit < 0) {
-    throw new MloError('INVALID', `distinctLimit must be a non-negative integer, got ${o.distinctLimit}`);
+    throw new MloError(
+      'INVALID',
+      `distinctLimit must be a non-negative integer, got ${o.distinctLimit}`,
+    );
   }
   return r;
 }
@@ -121,7 +124,7 @@ export class NumericProfiler {
     let lo = Infinity;
     let hi = -Infinity;
     for (let i = 0; i < n; i++) {
-      const v = finite[i]!;
+      const v = finite[i];
       sum += v;
       if (v < lo) lo = v;
       if (v > hi) hi = v;
@@ -129,7 +132,7 @@ export class NumericProfiler {
     const bMean = sum / n;
     let bM2 = 0;
     for (let i = 0; i < n; i++) {
-      const d = finite[i]! - bMean;
+      const d = finite[i] - bMean;
       bM2 += d * d;
     }
     this.combineMoments(n, bMean, bM2);
@@ -181,7 +184,10 @@ export class NumericProfiler {
       const room = this.opts.bufferLimit - this.buffered;
       const take = Math.min(room, finite.length - at);
       if (this.buffered + take > this.buffer.length) {
-        const size = Math.min(this.opts.bufferLimit, Math.max(this.buffered + take, this.buffer.length * 2));
+        const size = Math.min(
+          this.opts.bufferLimit,
+          Math.max(this.buffered + take, this.buffer.length * 2),
+        );
         const grown = new Float64Array(size);
         grown.set(this.buffer.subarray(0, this.buffered));
         this.buffer = grown;
@@ -208,10 +214,14 @@ export class NumericProfiler {
 }
 
 /** Count the runs of a sorted array into `map`; null when it passes `limit` distinct values. */
-function addRuns(map: Map<number, number>, sorted: Float64Array, limit: number): Map<number, number> | null {
+function addRuns(
+  map: Map<number, number>,
+  sorted: Float64Array,
+  limit: number,
+): Map<number, number> | null {
   let i = 0;
   while (i < sorted.length) {
-    const v = sorted[i]!;
+    const v = sorted[i];
     let j = i + 1;
     while (j < sorted.length && sorted[j] === v) j++;
     map.set(v, (map.get(v) ?? 0) + (j - i));
@@ -224,7 +234,7 @@ function addRuns(map: Map<number, number>, sorted: Float64Array, limit: number):
 function countsFromMap(map: Map<number, number>): ValueCounts {
   const values = Float64Array.from(map.keys()).sort();
   const counts = new Float64Array(values.length);
-  for (let i = 0; i < values.length; i++) counts[i] = map.get(values[i]!)!;
+  for (let i = 0; i < values.length; i++) counts[i] = map.get(values[i])!;
   return { values, counts };
 }
 
@@ -282,7 +292,10 @@ export function equalWidthEdges(lo: number, hi: number, bins: number): number[] 
 /** One profile for the data of both (same options expected; a's win). */
 export function mergeNumericProfiles(a: NumericProfile, b: NumericProfile): NumericProfile {
   if (a.options.sketchK !== b.options.sketchK && (a.sketch || b.sketch)) {
-    throw new MloError('INVALID', 'cannot merge numeric profiles built with different sketch sizes');
+    throw new MloError(
+      'INVALID',
+      'cannot merge numeric profiles built with different sketch sizes',
+    );
   }
   const options = a.options;
   const count = a.count + b.count;
@@ -304,8 +317,8 @@ export function mergeNumericProfiles(a: NumericProfile, b: NumericProfile): Nume
   let distinct: ValueCounts | null = null;
   if (a.distinct && b.distinct) {
     const map = new Map<number, number>();
-    a.distinct.values.forEach((v, i) => map.set(v, a.distinct!.counts[i]!));
-    b.distinct.values.forEach((v, i) => map.set(v, (map.get(v) ?? 0) + b.distinct!.counts[i]!));
+    a.distinct.values.forEach((v, i) => map.set(v, a.distinct!.counts[i]));
+    b.distinct.values.forEach((v, i) => map.set(v, (map.get(v) ?? 0) + b.distinct!.counts[i]));
     distinct = map.size <= options.distinctLimit ? countsFromMap(map) : null;
   }
   return assemble({
@@ -327,14 +340,17 @@ function mergeSorted(a: Float64Array, b: Float64Array): Float64Array {
   let i = 0;
   let j = 0;
   let k = 0;
-  while (i < a.length && j < b.length) out[k++] = a[i]! <= b[j]! ? a[i++]! : b[j++]!;
+  while (i < a.length && j < b.length) out[k++] = a[i] <= b[j] ? a[i++] : b[j++];
   while (i < a.length) out[k++] = a[i++]!;
   while (j < b.length) out[k++] = b[j++]!;
   return out;
 }
 
 /** Profile one array in one call. */
-export function profileNumeric(values: ArrayLike<number>, options?: NumericProfileOptions): NumericProfile {
+export function profileNumeric(
+  values: ArrayLike<number>,
+  options?: NumericProfileOptions,
+): NumericProfile {
   const p = new NumericProfiler(options);
   p.add(values);
   return p.finish();

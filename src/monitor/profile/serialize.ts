@@ -82,7 +82,7 @@ export function encodeProfile(profile: ColumnProfile): Uint8Array {
   json.copy(body, 4);
   let at = 4 + json.length + pad;
   for (const a of arrays) {
-    for (let i = 0; i < a.length; i++, at += 8) body.writeDoubleLE(a[i]!, at);
+    for (let i = 0; i < a.length; i++, at += 8) body.writeDoubleLE(a[i], at);
   }
   const deflated = deflateRawSync(body, { level: 1 });
   const useDeflate = deflated.length < body.length * 0.9;
@@ -101,20 +101,23 @@ export function decodeProfile(bytes: Uint8Array): ColumnProfile {
     throw new MloError('INVALID', 'not an mlo column profile (bad magic bytes)');
   }
   if (buf[4] !== VERSION) {
-    throw new MloError('UNSUPPORTED', `column profile version ${buf[4]} is newer than this mlo reads`, {
-      hint: 'upgrade mlo',
-    });
+    throw new MloError(
+      'UNSUPPORTED',
+      `column profile version ${buf[4]} is newer than this mlo reads`,
+      {
+        hint: 'upgrade mlo',
+      },
+    );
   }
   let body: Buffer;
   try {
-    body = buf[5]! & FLAG_DEFLATE ? inflateRawSync(buf.subarray(8)) : buf.subarray(8);
+    body = buf[5] & FLAG_DEFLATE ? inflateRawSync(buf.subarray(8)) : buf.subarray(8);
   } catch (err) {
     throw new MloError('INVALID', 'column profile is corrupt (cannot inflate)', { cause: err });
   }
   const jsonLength = body.readUInt32LE(0);
   const header = JSON.parse(body.toString('utf8', 4, 4 + jsonLength)) as
-    | NumericHeader
-    | CategoricalProfile;
+    NumericHeader | CategoricalProfile;
   if (header.kind === 'categorical') return header;
   const base = 4 + jsonLength + ((8 - ((4 + jsonLength) % 8)) % 8);
   const take = ([offset, length]: Span): Float64Array => {

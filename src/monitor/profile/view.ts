@@ -34,7 +34,7 @@ export function shareBelow(p: NumericProfile, x: number): number {
   if (p.values) return countBelow(p.values, x) / p.values.length;
   const w = weightedOf(p);
   const i = countBelow(w.values, x);
-  return i === 0 ? 0 : w.cumWeights[i - 1]! / w.cumWeights[w.cumWeights.length - 1]!;
+  return i === 0 ? 0 : w.cumWeights[i - 1] / w.cumWeights[w.cumWeights.length - 1];
 }
 
 /** Share of the profile's values that are <= x. */
@@ -43,7 +43,7 @@ export function shareAtOrBelow(p: NumericProfile, x: number): number {
   if (p.values) return countAtOrBelow(p.values, x) / p.values.length;
   const w = weightedOf(p);
   const i = countAtOrBelow(w.values, x);
-  return i === 0 ? 0 : w.cumWeights[i - 1]! / w.cumWeights[w.cumWeights.length - 1]!;
+  return i === 0 ? 0 : w.cumWeights[i - 1] / w.cumWeights[w.cumWeights.length - 1];
 }
 
 /**
@@ -55,16 +55,16 @@ export function quantileOf(p: NumericProfile, q: number): number {
   if (p.count === 0) return NaN;
   if (p.values) return quantileSorted(p.values, q);
   const w = weightedOf(p);
-  const total = w.cumWeights[w.cumWeights.length - 1]!;
+  const total = w.cumWeights[w.cumWeights.length - 1];
   const rank = q * (total - 1);
   let lo = 0;
   let hi = w.values.length - 1;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (w.cumWeights[mid]! > rank) hi = mid;
+    if (w.cumWeights[mid] > rank) hi = mid;
     else lo = mid + 1;
   }
-  return w.values[lo]!;
+  return w.values[lo];
 }
 
 /** Values per bin of `edges` (numpy.histogram's convention: the last bin is closed). */
@@ -73,9 +73,9 @@ export function histogramOf(p: NumericProfile, edges: number[]): Histogram {
   if (edges.length < 2 || p.count === 0) return { edges, counts: edges.length < 2 ? [] : [0] };
   const below = (x: number, last: boolean): number =>
     (last ? shareAtOrBelow(p, x) : shareBelow(p, x)) * p.count;
-  let prev = below(edges[0]!, false);
+  let prev = below(edges[0], false);
   for (let i = 1; i < edges.length; i++) {
-    const cur = below(edges[i]!, i === edges.length - 1);
+    const cur = below(edges[i], i === edges.length - 1);
     counts.push(p.values ? cur - prev : Math.round(cur - prev));
     prev = cur;
   }

@@ -16,9 +16,12 @@ describe("chooseTest follows Evidently's _get_default_stattest", () => {
     ['numeric', 1_000_000, 2, 'jensenshannon', 0.1],
     ['categorical', 1001, 2, 'jensenshannon', 0.1],
     ['categorical', 1001, 500, 'jensenshannon', 0.1],
-  ] as const)('%s, %i rows, %i distinct -> %s', (kind, referenceCount, distinctValues, test, threshold) => {
-    expect(chooseTest({ kind, referenceCount, distinctValues })).toEqual({ test, threshold });
-  });
+  ] as const)(
+    '%s, %i rows, %i distinct -> %s',
+    (kind, referenceCount, distinctValues, test, threshold) => {
+      expect(chooseTest({ kind, referenceCount, distinctValues })).toEqual({ test, threshold });
+    },
+  );
 
   it('p-value tests drift strictly below the threshold, distances at or above it', () => {
     expect(isDrifted('ks', 0.05, 0.05)).toBe(false);

@@ -32,6 +32,7 @@ export function numbersIn(value: unknown, out: number[] = []): number[] {
   if (typeof value === 'number') out.push(value);
   else if (ArrayBuffer.isView(value)) out.push(...Array.from(value as Float64Array));
   else if (Array.isArray(value)) value.forEach((v) => numbersIn(v, out));
-  else if (value && typeof value === 'object') Object.values(value).forEach((v) => numbersIn(v, out));
+  else if (value && typeof value === 'object')
+    Object.values(value).forEach((v) => numbersIn(v, out));
   return out;
 }

@@ -88,7 +88,10 @@ describe('NumericProfiler', () => {
 
   it('merging past the exact limit gives a sketch over both', () => {
     const opts = { exactLimit: 4000, sketchK: 256 };
-    const merged = mergeNumericProfiles(profileNumeric(normals(3000, 9), opts), profileNumeric(normals(3000, 10), opts));
+    const merged = mergeNumericProfiles(
+      profileNumeric(normals(3000, 9), opts),
+      profileNumeric(normals(3000, 10), opts),
+    );
     expect(merged.values).toBeNull();
     expect(merged.count).toBe(6000);
     expect(merged.sketch!.count).toBe(6000);
@@ -122,7 +125,10 @@ describe('CategoricalProfiler', () => {
   });
 
   it('merges exactly when nothing was folded', () => {
-    const m = mergeCategoricalProfiles(profileCategorical(['a', 'b', 'a']), profileCategorical(['b', 'c', null]));
+    const m = mergeCategoricalProfiles(
+      profileCategorical(['a', 'b', 'a']),
+      profileCategorical(['b', 'c', null]),
+    );
     expect(m.categories).toEqual(['a', 'b', 'c']);
     expect(m.counts).toEqual([2, 2, 1]);
     expect(m.nulls).toBe(1);

@@ -7,16 +7,23 @@ describe('sortFloat64', () => {
     const r = rng(1);
     const n = 70_000;
     const a = new Float64Array(n);
-    const specials = [0, -0, 5e-324, -5e-324, 1.7976931348623157e308, -1.7976931348623157e308, 1, -1];
+    const specials = [
+      0, -0, 5e-324, -5e-324, 1.7976931348623157e308, -1.7976931348623157e308, 1, -1,
+    ];
     for (let i = 0; i < n; i++) {
       const u = r();
-      a[i] = i < specials.length ? specials[i]! : u < 0.3 ? Math.floor(u * 50) - 7 : (u - 0.5) * 10 ** Math.floor(r() * 40 - 20);
+      a[i] =
+        i < specials.length
+          ? specials[i]
+          : u < 0.3
+            ? Math.floor(u * 50) - 7
+            : (u - 0.5) * 10 ** Math.floor(r() * 40 - 20);
     }
     const expected = Array.from(a).sort((x, y) => x - y);
     const got = Array.from(sortFloat64(a.slice()));
     // -0 and +0 compare equal; compare numerically
     expect(got.every((v, i) => v === expected[i])).toBe(true);
-    expect(got.every((v, i) => i === 0 || v >= got[i - 1]!)).toBe(true);
+    expect(got.every((v, i) => i === 0 || v >= got[i - 1])).toBe(true);
   });
 
   it('sorts small arrays and keeps the same values', () => {
