@@ -16,7 +16,6 @@
  * column of any length is profiled in bounded memory with one sort per buffer.
  */
 import { MloError } from '../../errors.js';
-import { finiteValues } from '../stats/finite.js';
 import { quantileSorted } from '../stats/quantile.js';
 import { sortFloat64 } from '../stats/sort.js';
 import { KLL_DEFAULT_K, KllSketch } from './kll.js';
@@ -105,10 +104,11 @@ export class NumericProfiler {
   private sketch: KllSketch | null = null;
   /** null once there are more distinct values than the limit */
   private distinct: Map<number, number> | null = new Map();
+  private finished = false;
 
   constructor(options: NumericProfileOptions = {}) {
     this.opts = resolveOptions(options);
-    this.buffer = new Float64Array(Math.min(this.opts.bufferLimit, 65536));
+    this.buffer = new Float64Array(0);
   }
 
   /**
@@ -116,43 +116,60 @@ export class NumericProfiler {
    * reports separately from the values array).
    */
   add(values: ArrayLike<number>, extraNulls = 0): void {
-    const { values: finite, nulls } = finiteValues(values);
-    this.nulls += nulls + extraNulls;
-    const n = finite.length;
-    if (n === 0) return;
-    let sum = 0;
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (let i = 0; i < n; i++) {
-      const v = finite[i];
-      sum += v;
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
+    if (this.finished) throw new MloError('INTERNAL', 'NumericProfiler.add after finish');
+    this.nulls += extraNulls;
+    // one filtering pass straight into the buffer, a second for the batch's M2
+    let at = 0;
+    while (at < values.length) {
+      if (this.buffered === this.opts.bufferLimit) this.flush();
+      const take = Math.min(this.opts.bufferLimit - this.buffered, values.length - at);
+      this.reserve(this.buffered + take);
+      const buf = this.buffer;
+      const start = this.buffered;
+      let k = start;
+      let sum = 0;
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (let i = at; i < at + take; i++) {
+        const v = values[i]!;
+        if (v - v !== 0) continue; // NaN, +inf, -inf
+        const x = v === 0 ? 0 : v;
+        buf[k++] = x;
+        sum += x;
+        if (x < lo) lo = x;
+        if (x > hi) hi = x;
+      }
+      const n = k - start;
+      this.nulls += take - n;
+      at += take;
+      if (n === 0) continue;
+      const mean = sum / n;
+      let m2 = 0;
+      for (let i = start; i < k; i++) {
+        const d = buf[i]! - mean;
+        m2 += d * d;
+      }
+      this.combineMoments(n, mean, m2);
+      if (lo < this.min) this.min = lo;
+      if (hi > this.max) this.max = hi;
+      this.buffered = k;
     }
-    const bMean = sum / n;
-    let bM2 = 0;
-    for (let i = 0; i < n; i++) {
-      const d = finite[i] - bMean;
-      bM2 += d * d;
-    }
-    this.combineMoments(n, bMean, bM2);
-    if (lo < this.min) this.min = lo;
-    if (hi > this.max) this.max = hi;
-    this.bufferValues(finite);
   }
 
-  /** The profile of everything added so far. The profiler can keep going afterwards. */
+  /** The profile of everything added. The profiler is spent afterwards. */
   finish(): NumericProfile {
-    const sorted = sortFloat64(this.buffer.slice(0, this.buffered));
-    const distinct = this.distinct
-      ? addRuns(new Map(this.distinct), sorted, this.opts.distinctLimit)
-      : null;
+    if (this.finished) throw new MloError('INTERNAL', 'NumericProfiler.finish called twice');
+    this.finished = true;
+    const sorted = sortFloat64(this.buffer.subarray(0, this.buffered));
+    this.buffer = new Float64Array(0);
+    const distinct = this.distinct ? addRuns(this.distinct, sorted, this.opts.distinctLimit) : null;
     let values: Float64Array | null = null;
     let sketch: KllSketch | null = null;
     if (this.sketch === null && this.count <= this.opts.exactLimit) {
-      values = sorted;
+      // the buffer's own memory when it is (nearly) full, a right-sized copy otherwise
+      values = sorted.buffer.byteLength <= sorted.byteLength * 1.25 ? sorted : sorted.slice();
     } else {
-      sketch = this.sketch ? this.sketch.clone() : new KllSketch(this.opts.sketchK);
+      sketch = this.sketch ?? new KllSketch(this.opts.sketchK);
       sketch.updateSorted(sorted);
     }
     return assemble({
@@ -177,25 +194,13 @@ export class NumericProfiler {
     this.count = total;
   }
 
-  private bufferValues(finite: Float64Array): void {
-    let at = 0;
-    while (at < finite.length) {
-      if (this.buffered === this.opts.bufferLimit) this.flush();
-      const room = this.opts.bufferLimit - this.buffered;
-      const take = Math.min(room, finite.length - at);
-      if (this.buffered + take > this.buffer.length) {
-        const size = Math.min(
-          this.opts.bufferLimit,
-          Math.max(this.buffered + take, this.buffer.length * 2),
-        );
-        const grown = new Float64Array(size);
-        grown.set(this.buffer.subarray(0, this.buffered));
-        this.buffer = grown;
-      }
-      this.buffer.set(finite.subarray(at, at + take), this.buffered);
-      this.buffered += take;
-      at += take;
-    }
+  private reserve(size: number): void {
+    if (size <= this.buffer.length) return;
+    const grown = new Float64Array(
+      Math.min(this.opts.bufferLimit, Math.max(size, this.buffer.length * 2)),
+    );
+    grown.set(this.buffer.subarray(0, this.buffered));
+    this.buffer = grown;
   }
 
   /** Fold the buffer into the sketch as one sorted run. */

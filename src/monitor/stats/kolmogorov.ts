@@ -9,6 +9,8 @@
  * approximations themselves differ by more.
  */
 
+import { logGamma } from './gamma.js';
+
 const SQRT2PI = Math.sqrt(2 * Math.PI);
 const LOG_2PI = Math.log(2 * Math.PI);
 const PI2 = Math.PI ** 2;
@@ -388,6 +390,10 @@ export function smirnovSf(n: number, x: number): number {
     return logp < -Math.LN2 ? Math.exp(logp) : 1 + Math.expm1(logp);
   }
   const nTerms = lastLower + 1;
+  if (nTerms > STRIDED_MIN_TERMS) {
+    const strided = stridedSmirnovSum(n, nxfl, alpha, nTerms);
+    if (strided !== undefined) return clip01(x * strided);
+  }
   const vmid = Math.floor(n / 2);
   let sum = 0;
   let logC = 0;
@@ -406,4 +412,52 @@ export function smirnovSf(n: number, x: number): number {
     logC += Math.log((n - v) / (v + 1));
   }
   return clip01(x * sum);
+}
+
+const STRIDED_MIN_TERMS = 50_000;
+
+/**
+ * For large n the sum has up to n terms that form one smooth, wide bump (every
+ * term tiny, the sum not). Summing every s-th term times s then equals the full
+ * sum up to an exponentially small error (Poisson summation: both are the
+ * integral of the bump plus its Fourier transform at frequencies 1/s and 1). That
+ * holds only for a bump that is smooth on the scale of s and negligible at both
+ * ends, so both are checked: the ends must be e^-50 below the peak, and the sums
+ * with strides s and 2s must agree to 1e-10; otherwise undefined (sum every term).
+ * ~sqrt(n)*8 terms instead of n: 1 ms instead of ~30 ms at n = 500,000.
+ */
+function stridedSmirnovSum(
+  n: number,
+  nxfl: number,
+  alpha: number,
+  nTerms: number,
+): number | undefined {
+  const stride = Math.max(2, Math.floor(Math.sqrt(n) / 8));
+  const logFactN = logGamma(n + 1);
+  const logTerm = (v: number): number =>
+    logFactN -
+    logGamma(v + 1) -
+    logGamma(n - v + 1) +
+    (v - 1) * Math.log((nxfl + v + alpha) / n) +
+    (n - v) * Math.log((n - nxfl - v - alpha) / n);
+  const logs: number[] = [];
+  let peak = -Infinity;
+  for (let v = 0; v < nTerms; v += stride) {
+    const l = logTerm(v);
+    logs.push(l);
+    if (l > peak) peak = l;
+  }
+  const tail = logTerm(nTerms - 1);
+  if (!(logs[0]! < peak - 50 && tail < peak - 50)) return undefined;
+  let sum = 0;
+  let sumEven = 0;
+  for (let k = 0; k < logs.length; k++) {
+    const t = Math.exp(logs[k]! - peak);
+    sum += t;
+    if (k % 2 === 0) sumEven += t;
+  }
+  const fine = stride * sum;
+  const coarse = 2 * stride * sumEven;
+  if (!(Math.abs(fine - coarse) <= 1e-10 * fine)) return undefined;
+  return fine * Math.exp(peak);
 }

@@ -26,6 +26,17 @@ describe('sortFloat64', () => {
     expect(got.every((v, i) => i === 0 || v >= got[i - 1])).toBe(true);
   });
 
+  it.each([
+    ['dense: one hi word, lo words sorted byte-wise', (u: number) => 1 + u * 1e-9],
+    ['mid-dense: short runs of equal hi words', (u: number) => 100 + u * 1e-3],
+    ['integers and halves: lo words already in order', (u: number) => Math.floor(u * 200) / 2 - 50],
+  ])('%s', (_name, f) => {
+    const r = rng(9);
+    const a = Float64Array.from({ length: 50_000 }, () => f(r()));
+    const expected = a.slice().sort();
+    expect(sortFloat64(a).every((v, i) => v === expected[i])).toBe(true);
+  });
+
   it('sorts small arrays and keeps the same values', () => {
     const a = normals(1000, 2);
     const got = sortFloat64(a.slice());
