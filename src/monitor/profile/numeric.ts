@@ -131,7 +131,7 @@ export class NumericProfiler {
       let lo = Infinity;
       let hi = -Infinity;
       for (let i = at; i < at + take; i++) {
-        const v = values[i]!;
+        const v = values[i];
         if (v - v !== 0) continue; // NaN, +inf, -inf
         const x = v === 0 ? 0 : v;
         buf[k++] = x;
@@ -146,7 +146,7 @@ export class NumericProfiler {
       const mean = sum / n;
       let m2 = 0;
       for (let i = start; i < k; i++) {
-        const d = buf[i]! - mean;
+        const d = buf[i] - mean;
         m2 += d * d;
       }
       this.combineMoments(n, mean, m2);

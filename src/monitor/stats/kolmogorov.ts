@@ -448,11 +448,11 @@ function stridedSmirnovSum(
     if (l > peak) peak = l;
   }
   const tail = logTerm(nTerms - 1);
-  if (!(logs[0]! < peak - 50 && tail < peak - 50)) return undefined;
+  if (!(logs[0] < peak - 50 && tail < peak - 50)) return undefined;
   let sum = 0;
   let sumEven = 0;
   for (let k = 0; k < logs.length; k++) {
-    const t = Math.exp(logs[k]! - peak);
+    const t = Math.exp(logs[k] - peak);
     sum += t;
     if (k % 2 === 0) sumEven += t;
   }

@@ -63,8 +63,10 @@ function radixSort(values: Float64Array): void {
     from = to;
     to = t;
   }
+  // after an odd number of passes `to` is `words` itself: use the other buffer as scratch
+  const spare = from === words ? to : from;
   if (from !== words) words.set(from);
-  if (loVaries) sortTiesByLo(words, n, to);
+  if (loVaries) sortTiesByLo(words, n, spare);
   for (let i = 0; i < 2 * n; i += 2) {
     const hi = words[i + 1];
     if (hi & 0x80000000) {
