@@ -22,3 +22,4 @@ export {
   type Store,
   type ObjectRef,
 } from './store/index.js';
+export * from './monitor/index.js';

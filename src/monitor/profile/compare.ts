@@ -27,7 +27,7 @@ import {
   DEFAULT_THRESHOLD,
   isDrifted,
   TEST_KINDS,
-  type ColumnKind,
+  type DriftColumnKind,
   type DriftTest,
 } from '../stats/choose.js';
 import { walkSorted, walkWeighted } from '../stats/ecdf.js';
@@ -66,7 +66,7 @@ export interface CategoricalStats {
 }
 
 /** What the HTML report draws: shares per bin or per category, reference vs current. */
-export type ChartData =
+export type DriftChart =
   | {
       type: 'histogram';
       /** bin edges; the first and last bins also hold anything beyond them */
@@ -102,7 +102,7 @@ interface DriftBase {
   distinctValues: number | null;
   /** true when a statistic came from a sketch rather than the values */
   approximate: boolean;
-  chart: ChartData | null;
+  chart: DriftChart | null;
 }
 
 export interface NumericDrift extends DriftBase {
@@ -125,7 +125,7 @@ export interface CategoricalDrift extends DriftBase {
 export type ColumnDrift = NumericDrift | CategoricalDrift;
 
 function resolveTest(
-  kind: ColumnKind,
+  kind: DriftColumnKind,
   referenceCount: number,
   distinctValues: number,
   options: DriftOptions,
@@ -332,7 +332,11 @@ function numericErrorBound(
  * between the 0.5th and 99.5th percentiles of both samples, so one extreme value
  * does not squash the picture (the outer bins hold the tails).
  */
-function numericChart(reference: NumericProfile, current: NumericProfile, bins: number): ChartData {
+function numericChart(
+  reference: NumericProfile,
+  current: NumericProfile,
+  bins: number,
+): DriftChart {
   const counts = valueCountPair(reference, current);
   if (counts && counts.values.length <= bins) {
     return {
@@ -486,7 +490,7 @@ function categoricalChart(
   nRef: number,
   nCur: number,
   maxBars: number,
-): ChartData {
+): DriftChart {
   const order = labels
     .map((_, i) => i)
     .filter((i) => labels[i] !== OTHER_LABEL)

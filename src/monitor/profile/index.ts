@@ -28,7 +28,7 @@ export {
   shareAtOrBelow,
   quantileOf,
   histogramOf,
-  type Histogram,
+  type ProfileHistogram,
 } from './view.js';
 export {
   numericDrift,
@@ -37,7 +37,7 @@ export {
   type DriftOptions,
   type NumericStats,
   type CategoricalStats,
-  type ChartData,
+  type DriftChart,
   type CategoryShare,
   type NumericDrift,
   type CategoricalDrift,

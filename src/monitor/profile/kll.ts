@@ -25,7 +25,7 @@ import { MloError } from '../../errors.js';
 import type { WeightedSample } from '../stats/ecdf.js';
 import { sortFloat64 } from '../stats/sort.js';
 
-export const KLL_DEFAULT_K = 4096;
+export const KLL_DEFAULT_K = 16384;
 const CAPACITY_RATIO = 2 / 3;
 const MIN_CAPACITY = 8;
 const SEED = 0x9e3779b9;

@@ -19,7 +19,7 @@ import { MloError } from '../../errors.js';
 import { quantileSorted } from '../stats/quantile.js';
 import { sortFloat64 } from '../stats/sort.js';
 import { KLL_DEFAULT_K, KllSketch } from './kll.js';
-import { histogramOf, quantileOf, type Histogram } from './view.js';
+import { histogramOf, quantileOf, type ProfileHistogram } from './view.js';
 
 export const DEFAULT_EXACT_LIMIT = 100_000;
 export const DEFAULT_DISTINCT_LIMIT = 1000;
@@ -65,7 +65,7 @@ export interface NumericProfile {
   distinct: ValueCounts | null;
   /** SUMMARY_QUANTILES, numpy-linear when exact, from the sketch otherwise */
   quantiles: { q: number; value: number }[];
-  histogram: Histogram;
+  histogram: ProfileHistogram;
   options: Required<Omit<NumericProfileOptions, 'bufferLimit'>>;
 }
 

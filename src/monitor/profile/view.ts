@@ -7,7 +7,7 @@ import { unitWeighted, type WeightedSample } from '../stats/ecdf.js';
 import { countAtOrBelow, countBelow, quantileSorted } from '../stats/quantile.js';
 import type { NumericProfile } from './numeric.js';
 
-export interface Histogram {
+export interface ProfileHistogram {
   /** bin edges; bins are [e_i, e_i+1) and the last one also holds its right edge */
   edges: number[];
   /** values per bin (estimated when the profile is a sketch) */
@@ -68,7 +68,7 @@ export function quantileOf(p: NumericProfile, q: number): number {
 }
 
 /** Values per bin of `edges` (numpy.histogram's convention: the last bin is closed). */
-export function histogramOf(p: NumericProfile, edges: number[]): Histogram {
+export function histogramOf(p: NumericProfile, edges: number[]): ProfileHistogram {
   const counts: number[] = [];
   if (edges.length < 2 || p.count === 0) return { edges, counts: edges.length < 2 ? [] : [0] };
   const below = (x: number, last: boolean): number =>

@@ -16,7 +16,7 @@
 
 export type DriftTest = 'ks' | 'chisquare' | 'z' | 'wasserstein' | 'jensenshannon' | 'psi';
 
-export type ColumnKind = 'numeric' | 'categorical';
+export type DriftColumnKind = 'numeric' | 'categorical';
 
 /** p-value tests flag drift below the threshold; distances at or above it. */
 export const TEST_DIRECTION: Record<DriftTest, 'pvalue' | 'distance'> = {
@@ -39,7 +39,7 @@ export const DEFAULT_THRESHOLD: Record<DriftTest, number> = {
 };
 
 /** Which tests make sense for which kind (for validating per-column overrides). */
-export const TEST_KINDS: Record<DriftTest, readonly ColumnKind[]> = {
+export const TEST_KINDS: Record<DriftTest, readonly DriftColumnKind[]> = {
   ks: ['numeric'],
   wasserstein: ['numeric'],
   chisquare: ['numeric', 'categorical'],
@@ -49,7 +49,7 @@ export const TEST_KINDS: Record<DriftTest, readonly ColumnKind[]> = {
 };
 
 export interface ChooseTestInput {
-  kind: ColumnKind;
+  kind: DriftColumnKind;
   /** non-null reference values */
   referenceCount: number;
   /** distinct non-null values over reference and current together */

@@ -50,7 +50,7 @@ export {
   DEFAULT_THRESHOLD,
   TEST_KINDS,
   type DriftTest,
-  type ColumnKind,
+  type DriftColumnKind,
   type ChooseTestInput,
   type TestChoice,
 } from './choose.js';
