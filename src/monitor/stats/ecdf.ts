@@ -35,29 +35,55 @@ export function walkSorted(a: Float64Array, b: Float64Array): SortedWalk {
   let j = 0;
   let maxDiff = 0;
   let minDiff = 0;
-  let sum = 0;
-  let comp = 0;
-  let diff = 0;
-  let prev = NaN;
-  while (i < n1 || j < n2) {
-    const va = i < n1 ? a[i] : Infinity;
-    const vb = j < n2 ? b[j] : Infinity;
-    const v = va < vb ? va : vb;
-    if (diff !== 0) {
-      // area of |F1 - F2| over [prev, v): Neumaier-compensated
-      const term = Math.abs(diff) * (v - prev);
-      const t = sum + term;
-      comp += Math.abs(sum) >= term ? sum - t + term : term - t + sum;
-      sum = t;
+  const area = new CompensatedSum();
+  // One value per step; the ECDFs are compared only where the next merged value is
+  // larger (inside a run of equal values the state is not a point of either ECDF).
+  // Equal heads advance together.
+  while (i < n1 && j < n2) {
+    const va = a[i];
+    const vb = b[j];
+    const takeA = va <= vb;
+    const takeB = vb <= va;
+    if (takeA) i++;
+    if (takeB) j++;
+    const v = takeA ? va : vb;
+    const na = i < n1 ? a[i] : Infinity;
+    const nb = j < n2 ? b[j] : Infinity;
+    const next = na < nb ? na : nb;
+    if (next !== v) {
+      const diff = i * n2 - j * n1;
+      if (diff > maxDiff) maxDiff = diff;
+      else if (-diff > minDiff) minDiff = -diff;
+      if (next !== Infinity) area.add(Math.abs(diff) * (next - v));
     }
-    while (i < n1 && a[i] === v) i++;
-    while (j < n2 && b[j] === v) j++;
-    diff = i * n2 - j * n1;
-    if (diff > maxDiff) maxDiff = diff;
-    else if (-diff > minDiff) minDiff = -diff;
-    prev = v;
   }
-  return { maxDiff, minDiff, area: sum + comp };
+  // one sample is used up: the difference now moves monotonically back to 0, so
+  // only the area still grows
+  while (i < n1) {
+    const v = a[i++];
+    if (i < n1 && a[i] !== v) area.add(Math.abs(i * n2 - j * n1) * (a[i] - v));
+  }
+  while (j < n2) {
+    const v = b[j++];
+    if (j < n2 && b[j] !== v) area.add(Math.abs(i * n2 - j * n1) * (b[j] - v));
+  }
+  return { maxDiff, minDiff, area: area.value() };
+}
+
+/** Neumaier's compensated summation: the walks add up to millions of terms. */
+class CompensatedSum {
+  private sum = 0;
+  private comp = 0;
+
+  add(term: number): void {
+    const t = this.sum + term;
+    this.comp += Math.abs(this.sum) >= Math.abs(term) ? this.sum - t + term : term - t + this.sum;
+    this.sum = t;
+  }
+
+  value(): number {
+    return this.sum + this.comp;
+  }
 }
 
 export interface WeightedWalk {
@@ -83,8 +109,7 @@ export function walkWeighted(a: WeightedSample, b: WeightedSample): WeightedWalk
   let j = 0;
   let dPlus = 0;
   let dMinus = 0;
-  let sum = 0;
-  let comp = 0;
+  const area = new CompensatedSum();
   let diff = 0;
   let prev = NaN;
   while (i < n1 || j < n2) {
@@ -92,10 +117,7 @@ export function walkWeighted(a: WeightedSample, b: WeightedSample): WeightedWalk
     const vb = j < n2 ? bv[j] : Infinity;
     const v = va < vb ? va : vb;
     if (diff !== 0) {
-      const term = Math.abs(diff) * (v - prev);
-      const t = sum + term;
-      comp += Math.abs(sum) >= term ? sum - t + term : term - t + sum;
-      sum = t;
+      area.add(Math.abs(diff) * (v - prev));
     }
     while (i < n1 && av[i] === v) i++;
     while (j < n2 && bv[j] === v) j++;
@@ -106,7 +128,7 @@ export function walkWeighted(a: WeightedSample, b: WeightedSample): WeightedWalk
     else if (-diff > dMinus) dMinus = -diff;
     prev = v;
   }
-  return { dPlus, dMinus, area: sum + comp };
+  return { dPlus, dMinus, area: area.value() };
 }
 
 /** An exact sorted sample seen as a weighted one (unit weights). */
