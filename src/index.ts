@@ -28,3 +28,4 @@ export * from './io/index.js';
 export { jsonSchemas } from './schemas.js';
 export * from './evaluate/metrics/index.js';
 export * from './registry/gates/index.js';
+export * from './monitor/index.js';

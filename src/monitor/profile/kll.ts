@@ -1,0 +1,290 @@
+/**
+ * KLL quantile sketch (Karnin, Lang & Liberty 2016), the sketch whylogs and Apache
+ * DataSketches use for distributions: levels of "compactors"; an item at level h
+ * stands for 2^h values. A full level is sorted and every other item (random
+ * offset) moves up a level. Sketches merge by concatenating levels.
+ *
+ * Why KLL: the drift statistics need the reference CDF (KS, PSI buckets) and its
+ * integral (Wasserstein). KLL bounds the *rank* error of every CDF value, which is
+ * exactly what KS and the PSI proportions need; a value-relative sketch (DDSketch)
+ * bounds quantile values instead and says nothing about F(x) for data far from 0
+ * with a small spread; t-digest has no guarantee.
+ *
+ * Error: a compaction at level h changes the rank of any query point by 0 or ±2^h
+ * with a fair random sign, so the rank error of a query is a martingale with those
+ * increments. We count compactions per level (m_h), so each sketch knows its own
+ * bound: by Azuma–Hoeffding, P(|error| >= t) <= 2 exp(-t² / (2 Σ m_h 4^h)), and a
+ * union over the retained items gives a bound on sup_x |F̂(x) - F(x)|.
+ *
+ * No npm package implements KLL (DataSketches has no JavaScript port); DDSketch
+ * (@datadog/sketches-js) and `tdigest` are the maintained alternatives, rejected above.
+ * Compaction offsets come from a seeded generator so the same data in the same
+ * order always gives the same sketch.
+ */
+import { MloError } from '../../errors.js';
+import type { WeightedSample } from '../stats/ecdf.js';
+import { sortFloat64 } from '../stats/sort.js';
+
+export const KLL_DEFAULT_K = 16384;
+const CAPACITY_RATIO = 2 / 3;
+const MIN_CAPACITY = 8;
+const SEED = 0x9e3779b9;
+
+export interface KllState {
+  k: number;
+  /** total weight = number of values summarised */
+  n: number;
+  /** items per level, level 0 first */
+  levels: Float64Array[];
+  /** compactions performed at each level (for the error bound) */
+  compactions: number[];
+  /** xorshift32 state */
+  rng: number;
+}
+
+export class KllSketch {
+  readonly k: number;
+  private n = 0;
+  private levels: Float64Array[] = [];
+  private sizes: number[] = [];
+  private compactions: number[] = [];
+  private rng = SEED;
+
+  constructor(k = KLL_DEFAULT_K) {
+    if (!Number.isInteger(k) || k < MIN_CAPACITY || k > 1 << 20) {
+      throw new MloError(
+        'INVALID',
+        `KLL sketch k must be an integer in [${MIN_CAPACITY}, 1048576]`,
+      );
+    }
+    this.k = k;
+    this.addLevel();
+  }
+
+  /** how many values the sketch summarises */
+  get count(): number {
+    return this.n;
+  }
+
+  /** how many items it keeps */
+  get retained(): number {
+    let s = 0;
+    for (const z of this.sizes) s += z;
+    return s;
+  }
+
+  /** Add finite values (the caller has removed nulls, NaN and ±inf). */
+  update(values: ArrayLike<number>): void {
+    let i = 0;
+    while (i < values.length) {
+      // lazy KLL: level 0 may use all the slack of the levels above it, and at
+      // least k, so big batches are sorted and compacted in few large steps (a
+      // compaction's error does not depend on how many items it halves)
+      const room = Math.max(this.k, this.totalCapacity() - this.retained);
+      const take = Math.min(room, values.length - i);
+      this.ensureRoom(0, take);
+      const level = this.levels[0];
+      let size = this.sizes[0];
+      for (let j = 0; j < take; j++) level[size++] = values[i + j]!;
+      this.sizes[0] = size;
+      this.n += take;
+      i += take;
+      this.compress();
+    }
+  }
+
+  /**
+   * Add a sorted run of finite values in one cascade: the run is halved level by
+   * level (one compaction per level, each a linear pass over sorted items) until it
+   * fits in k items. This is how profiles feed whole sorted columns: no comparison
+   * sort, and fewer compactions (so a tighter bound) than item-by-item updates.
+   */
+  updateSorted(sorted: Float64Array): void {
+    let run = sorted;
+    let h = 0;
+    while (run.length > this.k) {
+      while (this.levels.length <= h + 1) this.addLevel();
+      const odd = run.length % 2;
+      if (odd) this.append(h, run.subarray(0, 1));
+      const offset = this.nextBit();
+      const next = new Float64Array((run.length - odd) / 2);
+      for (let i = odd + offset, j = 0; j < next.length; i += 2, j++) next[j] = run[i]!;
+      this.compactions[h]++;
+      run = next;
+      h++;
+    }
+    while (this.levels.length <= h) this.addLevel();
+    this.append(h, run);
+    this.n += sorted.length;
+    this.compress();
+  }
+
+  /** Fold another sketch into this one. Both must have the same k. */
+  merge(other: KllSketch): void {
+    if (other.k !== this.k) {
+      throw new MloError('INVALID', `cannot merge KLL sketches with k=${this.k} and k=${other.k}`);
+    }
+    while (this.levels.length < other.levels.length) this.addLevel();
+    for (let h = 0; h < other.levels.length; h++) {
+      const size = other.sizes[h];
+      this.ensureRoom(h, size);
+      this.levels[h].set(other.levels[h].subarray(0, size), this.sizes[h]);
+      this.sizes[h] += size;
+      this.compactions[h] += other.compactions[h];
+    }
+    this.n += other.n;
+    this.compress();
+  }
+
+  /** A copy that can be changed without touching this one. */
+  clone(): KllSketch {
+    return KllSketch.fromState(this.toState());
+  }
+
+  /** The summarised distribution as sorted support points with cumulative weights. */
+  toWeighted(): WeightedSample {
+    const total = this.retained;
+    const values = new Float64Array(total);
+    const weights = new Float64Array(total);
+    let at = 0;
+    for (let h = 0; h < this.levels.length; h++) {
+      const size = this.sizes[h];
+      values.set(this.levels[h].subarray(0, size), at);
+      weights.fill(2 ** h, at, at + size);
+      at += size;
+    }
+    const order = new Uint32Array(total);
+    for (let i = 0; i < total; i++) order[i] = i;
+    order.sort((a, b) => values[a] - values[b]);
+    // equal values become one support point, so the walk's CDF steps are right
+    const outV = new Float64Array(total);
+    const outC = new Float64Array(total);
+    let m = 0;
+    let cum = 0;
+    for (let i = 0; i < total; i++) {
+      const v = values[order[i]];
+      cum += weights[order[i]];
+      if (m > 0 && outV[m - 1] === v) {
+        outC[m - 1] = cum;
+      } else {
+        outV[m] = v;
+        outC[m] = cum;
+        m++;
+      }
+    }
+    return { values: outV.slice(0, m), cumWeights: outC.slice(0, m), count: this.n };
+  }
+
+  /**
+   * A bound on sup_x |F̂(x) - F(x)| (as a share of n) that holds with probability
+   * 1 - delta: Azuma–Hoeffding for one query, union over the retained items.
+   * 0 while nothing has been compacted (the sketch is then exact).
+   */
+  rankErrorBound(delta = 0.01): number {
+    let variance = 0;
+    for (let h = 0; h < this.compactions.length; h++) variance += this.compactions[h] * 4 ** h;
+    if (variance === 0 || this.n === 0) return 0;
+    const points = this.retained + 1;
+    return Math.sqrt(2 * Math.log((2 * points) / delta) * variance) / this.n;
+  }
+
+  toState(): KllState {
+    return {
+      k: this.k,
+      n: this.n,
+      levels: this.levels.map((l, h) => l.slice(0, this.sizes[h])),
+      compactions: [...this.compactions],
+      rng: this.rng,
+    };
+  }
+
+  static fromState(state: KllState): KllSketch {
+    const s = new KllSketch(state.k);
+    s.levels = [];
+    s.sizes = [];
+    s.compactions = [];
+    for (let h = 0; h < state.levels.length; h++) {
+      s.addLevel();
+      const items = state.levels[h];
+      s.ensureRoom(h, items.length);
+      s.levels[h].set(items);
+      s.sizes[h] = items.length;
+      s.compactions[h] = state.compactions[h] ?? 0;
+    }
+    if (s.levels.length === 0) s.addLevel();
+    s.n = state.n;
+    s.rng = state.rng >>> 0 || SEED;
+    return s;
+  }
+
+  private append(h: number, items: Float64Array): void {
+    this.ensureRoom(h, items.length);
+    this.levels[h].set(items, this.sizes[h]);
+    this.sizes[h] += items.length;
+  }
+
+  private addLevel(): void {
+    this.levels.push(new Float64Array(MIN_CAPACITY));
+    this.sizes.push(0);
+    this.compactions.push(0);
+  }
+
+  private ensureRoom(h: number, extra: number): void {
+    const level = this.levels[h];
+    const need = this.sizes[h] + extra;
+    if (need <= level.length) return;
+    const grown = new Float64Array(Math.max(need, level.length * 2));
+    grown.set(level.subarray(0, this.sizes[h]));
+    this.levels[h] = grown;
+  }
+
+  /** The top level holds k items; each level below holds 2/3 of the one above. */
+  private capacity(h: number): number {
+    const depth = this.levels.length - 1 - h;
+    return Math.max(MIN_CAPACITY, Math.ceil(this.k * CAPACITY_RATIO ** depth));
+  }
+
+  private totalCapacity(): number {
+    let s = 0;
+    for (let h = 0; h < this.levels.length; h++) s += this.capacity(h);
+    return s;
+  }
+
+  /** Compact the lowest full level until the sketch fits its capacity again. */
+  private compress(): void {
+    while (this.retained > this.totalCapacity()) {
+      let h = 0;
+      while (h < this.levels.length && this.sizes[h] < this.capacity(h)) h++;
+      if (h === this.levels.length) h = this.levels.length - 1;
+      this.compactLevel(h);
+    }
+  }
+
+  private compactLevel(h: number): void {
+    if (h + 1 === this.levels.length) this.addLevel();
+    const size = this.sizes[h];
+    const items = this.levels[h].subarray(0, size);
+    sortFloat64(items);
+    // an odd item stays behind, unweighted by the coin flip
+    const odd = size % 2;
+    const start = odd;
+    const offset = this.nextBit();
+    const promoted = (size - odd) / 2;
+    this.ensureRoom(h + 1, promoted);
+    const up = this.levels[h + 1];
+    let at = this.sizes[h + 1];
+    for (let i = start + offset; i < size; i += 2) up[at++] = items[i]!;
+    this.sizes[h + 1] = at;
+    this.sizes[h] = odd;
+    this.compactions[h]++;
+  }
+
+  private nextBit(): number {
+    let x = this.rng;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.rng = x >>> 0;
+    return this.rng & 1;
+  }
+}
