@@ -27,7 +27,9 @@ export interface RunOptions {
   threshold?: number;
 }
 
-export type Label = number | string;
+/** A class label as a model returns it (same shape as the metrics' Label). */
+export type { Label } from '../evaluate/metrics/index.js';
+import type { Label } from '../evaluate/metrics/index.js';
 
 export interface RawOutput {
   type: ElementType;

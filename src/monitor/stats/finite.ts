@@ -13,7 +13,7 @@ export interface FiniteValues {
 }
 
 /** Copy the finite values out of `input`; count the rest as nulls. */
-export function finiteValues(input: ArrayLike<number>): FiniteValues {
+export function splitFinite(input: ArrayLike<number>): FiniteValues {
   const n = input.length;
   const out = new Float64Array(n);
   let k = 0;
@@ -27,7 +27,7 @@ export function finiteValues(input: ArrayLike<number>): FiniteValues {
 
 /** The finite values of `input`, sorted ascending (a fresh array; the input is untouched). */
 export function sortedFinite(input: ArrayLike<number>): FiniteValues {
-  const f = finiteValues(input);
+  const f = splitFinite(input);
   sortFloat64(f.values);
   return f;
 }

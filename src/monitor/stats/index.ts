@@ -1,6 +1,6 @@
 /** Drift statistics on typed arrays and plain counts; scipy/numpy/Evidently semantics. */
 export { sortFloat64 } from './sort.js';
-export { finiteValues, sortedFinite, isSortedFinite, type FiniteValues } from './finite.js';
+export { splitFinite, sortedFinite, isSortedFinite, type FiniteValues } from './finite.js';
 export {
   walkSorted,
   walkWeighted,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { finiteValues, sortFloat64, sortedFinite } from '../../../src/monitor/stats/index.js';
+import { splitFinite, sortFloat64, sortedFinite } from '../../../src/monitor/stats/index.js';
 import { normals, rng } from './helpers.js';
 
 describe('sortFloat64', () => {
@@ -44,9 +44,9 @@ describe('sortFloat64', () => {
   });
 });
 
-describe('finiteValues', () => {
+describe('splitFinite', () => {
   it('counts NaN and ±inf as nulls and drops them, turning -0 into +0', () => {
-    const f = finiteValues([1, NaN, -Infinity, -0, Infinity, 2]);
+    const f = splitFinite([1, NaN, -Infinity, -0, Infinity, 2]);
     expect(Array.from(f.values)).toEqual([1, 0, 2]);
     expect(Object.is(f.values[1], 0)).toBe(true);
     expect(f.nulls).toBe(3);
