@@ -3,7 +3,8 @@
  * them, for editors (YAML language servers) and for other tools.
  * scripts/gen-docs.mjs writes them to schemas/; a test keeps them in sync.
  */
-import { z } from './util/schema.js';
+import * as z from 'zod/mini';
+import './util/schema.js';
 import { repoConfigSchema } from './repo/index.js';
 import { pointerSchema } from './data/pointer.js';
 

@@ -5,6 +5,14 @@ import { InvalidArgumentError, type Command } from 'commander';
 // eslint-disable-next-line @typescript-eslint/consistent-type-imports -- a type-only view of a lazily loaded module
 export const lib = (): Promise<typeof import('../index.js')> => import('../index.js');
 
+/**
+ * The part of the public API the everyday data commands need (repo + data), so
+ * `mlo status` does not load the whole library. Everything in it is also exported
+ * by src/index.ts.
+ */
+// eslint-disable-next-line @typescript-eslint/consistent-type-imports -- as above
+export const dataLib = (): Promise<typeof import('./data-api.js')> => import('./data-api.js');
+
 /** The directory the command runs in: `-C DIR` or the process's cwd. */
 export function cwdOf(cmd: Command): string {
   let root: Command = cmd;

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { CheckoutResult, StatusEntry } from '../index.js';
 import { formatBytes } from '../util/fs.js';
-import { action, cwdOf, lib, parsePositiveInt } from './common.js';
+import { action, cwdOf, dataLib, parsePositiveInt } from './common.js';
 import { color } from './render/color.js';
 import { print, printJson, warn } from './render/output.js';
 import { createProgress } from './render/progress.js';
@@ -25,7 +25,7 @@ export function registerDataCommands(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(
       action(async (paths: string[], opts: { json?: boolean }, cmd: Command) => {
-        const { openRepo, add } = await lib();
+        const { openRepo, add } = await dataLib();
         const cwd = cwdOf(cmd);
         const repo = openRepo(cwd);
         const progress = await createProgress();
@@ -63,7 +63,7 @@ export function registerDataCommands(program: Command): void {
     .action(
       action(
         async (paths: string[], opts: { json?: boolean; exitCode?: boolean }, cmd: Command) => {
-          const { openRepo, status } = await lib();
+          const { openRepo, status } = await dataLib();
           const cwd = cwdOf(cmd);
           const repo = openRepo(cwd);
           try {
@@ -86,7 +86,7 @@ export function registerDataCommands(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(
       action(async (paths: string[], opts: { force?: boolean; json?: boolean }, cmd: Command) => {
-        const { openRepo, checkout } = await lib();
+        const { openRepo, checkout } = await dataLib();
         const cwd = cwdOf(cmd);
         const repo = openRepo(cwd);
         const progress = await createProgress();
@@ -119,7 +119,7 @@ export function registerDataCommands(program: Command): void {
     .action(
       action(
         async (opts: { dryRun?: boolean; allCommits?: boolean; json?: boolean }, cmd: Command) => {
-          const { openRepo, gc } = await lib();
+          const { openRepo, gc } = await dataLib();
           const repo = openRepo(cwdOf(cmd));
           try {
             const r = gc(repo, { dryRun: opts.dryRun, allCommits: opts.allCommits });
@@ -142,7 +142,7 @@ export function registerDataCommands(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(
       action(async (opts: { json?: boolean }, cmd: Command) => {
-        const { openRepo, fsck } = await lib();
+        const { openRepo, fsck } = await dataLib();
         const repo = openRepo(cwdOf(cmd));
         const progress = await createProgress();
         try {
@@ -181,7 +181,7 @@ export function registerDataCommands(program: Command): void {
           opts: { remote?: string; jobs: number; json?: boolean },
           cmd: Command,
         ) => {
-          const { openRepo, push } = await lib();
+          const { openRepo, push } = await dataLib();
           const cwd = cwdOf(cmd);
           const repo = openRepo(cwd);
           const progress = await createProgress();
@@ -228,7 +228,7 @@ export function registerDataCommands(program: Command): void {
           opts: { remote?: string; jobs: number; force?: boolean; json?: boolean },
           cmd: Command,
         ) => {
-          const { openRepo, pull } = await lib();
+          const { openRepo, pull } = await dataLib();
           const cwd = cwdOf(cmd);
           const repo = openRepo(cwd);
           const progress = await createProgress();

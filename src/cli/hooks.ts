@@ -1,6 +1,6 @@
 /** `mlo hooks install|uninstall|run` */
 import type { Command } from 'commander';
-import { action, cwdOf, lib } from './common.js';
+import { action, cwdOf, dataLib } from './common.js';
 import { note, print, printJson } from './render/output.js';
 
 export function registerHookCommands(program: Command): void {
@@ -14,7 +14,7 @@ export function registerHookCommands(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(
       action(async (opts: { json?: boolean }, cmd: Command) => {
-        const { openRepo, installHooks } = await lib();
+        const { openRepo, installHooks } = await dataLib();
         const r = installHooks(openRepo(cwdOf(cmd)));
         if (opts.json) return printJson(r);
         if (r.installed.length) print(`installed ${r.installed.join(', ')} in ${r.dir}`);
@@ -29,7 +29,7 @@ export function registerHookCommands(program: Command): void {
     .description('remove mlo hooks and restore the ones they replaced')
     .action(
       action(async (_opts: unknown, cmd: Command) => {
-        const { openRepo, uninstallHooks } = await lib();
+        const { openRepo, uninstallHooks } = await dataLib();
         const r = uninstallHooks(openRepo(cwdOf(cmd)));
         print(r.removed.length ? `removed ${r.removed.join(', ')}` : 'no mlo hooks installed');
       }),
@@ -42,7 +42,7 @@ export function registerHookCommands(program: Command): void {
     .argument('[args...]')
     .action(
       action(async (name: string, args: string[], _opts: unknown, cmd: Command) => {
-        const { openRepo, runHook } = await lib();
+        const { openRepo, runHook } = await dataLib();
         const r = await runHook(openRepo(cwdOf(cmd)), name, args);
         for (const m of r.messages) note(m);
         return r.exitCode;

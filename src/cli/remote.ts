@@ -1,6 +1,6 @@
 /** `mlo remote add|list|remove|default` */
 import type { Command } from 'commander';
-import { action, cwdOf, lib } from './common.js';
+import { action, cwdOf, dataLib } from './common.js';
 import { print, printJson } from './render/output.js';
 import { renderTable } from './render/table.js';
 
@@ -17,7 +17,7 @@ export function registerRemoteCommands(program: Command): void {
     .option('-d, --default', 'make it the default remote')
     .action(
       action(async (name: string, url: string, opts: { default?: boolean }, cmd: Command) => {
-        const { openRepo, addRemote } = await lib();
+        const { openRepo, addRemote } = await dataLib();
         const r = addRemote(openRepo(cwdOf(cmd)), name, url, { makeDefault: opts.default });
         print(`added remote ${r.name} -> ${r.url}${r.isDefault ? ' (default)' : ''}`);
       }),
@@ -29,7 +29,7 @@ export function registerRemoteCommands(program: Command): void {
     .option('--json', 'print the remotes as JSON')
     .action(
       action(async (opts: { json?: boolean }, cmd: Command) => {
-        const { openRepo, listRemotes } = await lib();
+        const { openRepo, listRemotes } = await dataLib();
         const remotes = listRemotes(openRepo(cwdOf(cmd)));
         if (opts.json) return printJson({ remotes });
         if (remotes.length === 0)
@@ -49,7 +49,7 @@ export function registerRemoteCommands(program: Command): void {
     .argument('<name>')
     .action(
       action(async (name: string, _opts: unknown, cmd: Command) => {
-        const { openRepo, removeRemote } = await lib();
+        const { openRepo, removeRemote } = await dataLib();
         removeRemote(openRepo(cwdOf(cmd)), name);
         print(`removed remote ${name}`);
       }),
@@ -61,7 +61,7 @@ export function registerRemoteCommands(program: Command): void {
     .argument('<name>')
     .action(
       action(async (name: string, _opts: unknown, cmd: Command) => {
-        const { openRepo, setDefaultRemote } = await lib();
+        const { openRepo, setDefaultRemote } = await dataLib();
         setDefaultRemote(openRepo(cwdOf(cmd)), name);
         print(`default remote: ${name}`);
       }),

@@ -1,6 +1,6 @@
 /** `mlo init` */
 import type { Command } from 'commander';
-import { action, cwdOf, lib } from './common.js';
+import { action, cwdOf, dataLib } from './common.js';
 import { color } from './render/color.js';
 import { print, printJson, warn } from './render/output.js';
 
@@ -11,7 +11,7 @@ export function registerRepoCommands(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(
       action(async (opts: { json?: boolean }, cmd: Command) => {
-        const { initRepo } = await lib();
+        const { initRepo } = await dataLib();
         const r = initRepo(cwdOf(cmd));
         if (opts.json) return printJson(r);
         for (const w of r.warnings) warn(w);

@@ -5,7 +5,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import { stringify } from 'yaml';
-import { z } from '../util/schema.js';
+import * as z from 'zod/mini';
+import '../util/schema.js';
 import { readYamlFile } from '../util/yaml-file.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { toPosixRelative } from '../util/fs.js';

@@ -1,7 +1,8 @@
 /** `.mlo/config.yaml`: repository settings that travel with git. */
 import { existsSync, readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
-import { z } from '../util/schema.js';
+import * as z from 'zod/mini';
+import '../util/schema.js';
 import { parseYaml } from '../util/yaml-file.js';
 import { writeFileAtomic } from '../util/atomic.js';
 

@@ -4,7 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { LineCounter, isMap, isNode, isPair, isScalar, parseDocument, type Document } from 'yaml';
-import type { z } from './schema.js';
+import type * as z from 'zod/mini';
+import './schema.js';
 import { MloError } from '../errors.js';
 import { isNotFound } from './fs.js';
 
