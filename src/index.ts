@@ -30,3 +30,4 @@ export * from './evaluate/metrics/index.js';
 export * from './registry/gates/index.js';
 export * from './monitor/index.js';
 export * from './registry/index.js';
+export * from './evaluate/index.js';

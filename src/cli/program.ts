@@ -7,6 +7,7 @@ import pkg from '../../package.json' with { type: 'json' };
 import { registerDataCommands } from './data.js';
 import { registerHookCommands } from './hooks.js';
 import { registerModelCommands } from './model.js';
+import { registerEvalCommand } from './eval.js';
 import { registerRemoteCommands } from './remote.js';
 import { registerRepoCommands } from './repo.js';
 
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerRemoteCommands(program);
   registerHookCommands(program);
   registerModelCommands(program);
+  registerEvalCommand(program);
   // Every subcommand fails like the root: one error line, exit 2, no stack.
   const applyExitOverride = (cmd: Command): void => {
     cmd.exitOverride();
