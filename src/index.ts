@@ -31,3 +31,4 @@ export * from './registry/gates/index.js';
 export * from './monitor/index.js';
 export * from './registry/index.js';
 export * from './evaluate/index.js';
+export * from './promote/index.js';

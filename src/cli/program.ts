@@ -8,6 +8,7 @@ import { registerDataCommands } from './data.js';
 import { registerHookCommands } from './hooks.js';
 import { registerModelCommands } from './model.js';
 import { registerEvalCommand } from './eval.js';
+import { registerPromoteCommands } from './promote.js';
 import { registerRemoteCommands } from './remote.js';
 import { registerRepoCommands } from './repo.js';
 
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerHookCommands(program);
   registerModelCommands(program);
   registerEvalCommand(program);
+  registerPromoteCommands(program);
   // Every subcommand fails like the root: one error line, exit 2, no stack.
   const applyExitOverride = (cmd: Command): void => {
     cmd.exitOverride();
