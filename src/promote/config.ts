@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isScalar, LineCounter, parseDocument, Scalar } from 'yaml';
+import { isNode, isScalar, LineCounter, parseDocument, Scalar } from 'yaml';
 import * as z from 'zod/mini';
 import '../util/schema.js';
 import { MloError } from '../errors.js';
@@ -72,11 +72,11 @@ export function parsePromotionConfig(text: string, file: string, shown: string):
     const gates: Gate[] = [];
     raw.gates.forEach((input, i) => {
       try {
-        gates.push(parseGate(input as string | Record<string, unknown>));
+        gates.push(parseGate(input));
       } catch (err) {
         if (!(err instanceof MloError)) throw err;
         const path = ['promotion', alias, 'gates', i];
-        const pos = gatePosition(doc, path, err.details as Partial<GateErrorDetails> | undefined);
+        const pos = gatePosition(doc, path, err.details);
         const at = pos === undefined ? { line: 1, col: 1 } : lines.linePos(pos);
         problems.push({
           line: at.line,
@@ -98,11 +98,8 @@ function gatePosition(
   path: (string | number)[],
   details: Partial<GateErrorDetails> | undefined,
 ): number | undefined {
-  const node = doc.getIn(path, true);
-  if (!isScalar(node) || !node.range) {
-    const range = (node as { range?: [number, number, number] } | undefined)?.range;
-    return range?.[0];
-  }
+  const node: unknown = doc.getIn(path, true);
+  if (!isScalar(node) || !node.range) return isNode(node) ? node.range?.[0] : undefined;
   const quoted = node.type === Scalar.QUOTE_DOUBLE || node.type === Scalar.QUOTE_SINGLE;
   const block = node.type === Scalar.BLOCK_FOLDED || node.type === Scalar.BLOCK_LITERAL;
   if (block) return node.range[0];
