@@ -94,13 +94,13 @@ describe('mlo add', () => {
     expect(mlo(['fsck'], { cwd: dir }).code).toBe(0);
     expect(
       parseJson<{ entries: { state: string }[] }>(mlo(['status', '--json'], { cwd: dir }))
-        .entries[0]!.state,
+        .entries[0].state,
     ).toBe('ok');
     writeFileSync(join(dir, 'big/d3/f3.txt'), 'changed');
     const st = parseJson<{ entries: { state: string; changes: { modified: string[] } }[] }>(
       mlo(['status', '--json'], { cwd: dir }),
     );
-    expect(st.entries[0]!.changes.modified).toEqual(['d3/f3.txt']);
+    expect(st.entries[0].changes.modified).toEqual(['d3/f3.txt']);
     rmSync(join(dir, 'big'), { recursive: true });
     writeFileSync(join(dir, 'big.mlo'), readFileSync(join(dir, 'big.mlo'))); // unchanged pointer
     expect(mlo(['checkout'], { cwd: dir }).code).toBe(0);
