@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { registerDataCommands } from './data.js';
 import { registerHookCommands } from './hooks.js';
+import { registerModelCommands } from './model.js';
 import { registerRemoteCommands } from './remote.js';
 import { registerRepoCommands } from './repo.js';
 
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerDataCommands(program);
   registerRemoteCommands(program);
   registerHookCommands(program);
+  registerModelCommands(program);
   // Every subcommand fails like the root: one error line, exit 2, no stack.
   const applyExitOverride = (cmd: Command): void => {
     cmd.exitOverride();

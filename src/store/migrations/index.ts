@@ -4,7 +4,8 @@
  */
 import type { Migration } from './types.js';
 import { core } from './001-core.js';
+import { registry } from './003-registry.js';
 
-export const MIGRATIONS: readonly Migration[] = [core];
+export const MIGRATIONS: readonly Migration[] = [core, registry];
 
 export type { Migration } from './types.js';
