@@ -218,7 +218,9 @@ async function evaluateLoaded(
   let nulls = 0;
   // one matrix for every run: onnxruntime is done with its input when run() resolves
   const matrix = new Float32Array(batchRows * nf);
-  let firstRows: Float32Array | null = null;
+  // the first rows, kept to time one at a time after the batched pass
+  const latencyX = new Float32Array(Math.max(0, options.latencyRows ?? DEFAULT_LATENCY_ROWS) * nf);
+  let latencyFilled = 0;
   for await (const batch of reader.batches()) {
     const featureCols = batch.columns.slice(0, nf);
     for (let from = 0; from < batch.length; from += batchRows) {
@@ -231,7 +233,11 @@ async function evaluateLoaded(
       const x = rows === batchRows ? matrix : matrix.subarray(0, rows * nf);
       const out = await runBatch(session, x, rows, nf, forceClassification, acc.rows === 0, model);
       scoringMs += performance.now() - t0;
-      firstRows ??= x.slice(0, Math.min(rows, options.latencyRows ?? DEFAULT_LATENCY_ROWS) * nf);
+      if (latencyFilled < latencyX.length) {
+        const take = x.subarray(0, Math.min(x.length, latencyX.length - latencyFilled));
+        latencyX.set(take, latencyFilled);
+        latencyFilled += take.length;
+      }
       acc.add(out, batch, from, rows, plan, shown);
     }
   }
@@ -273,8 +279,7 @@ async function evaluateLoaded(
     });
   }
 
-  const sampleRows = firstRows ? firstRows.length / nf : 0;
-  const latencies = await measureLatency(session, firstRows ?? new Float32Array(0), sampleRows, nf);
+  const latencies = await measureLatency(session, latencyX, latencyFilled / nf, nf);
   const latency = computeLatencyMetrics({
     latenciesMs: latencies,
     rows: acc.rows,

@@ -73,8 +73,8 @@ export interface PromoteResult {
 
 export async function promote(repo: Repo, options: PromoteOptions): Promise<PromoteResult> {
   const alias = checkAliasName(options.to, { settable: true });
-  const candidate = resolveModel(repo, options.ref);
   const policy = policyFor(repo, alias);
+  const candidate = resolveModel(repo, options.ref);
   const holder = currentHolder(repo, candidate.name, alias);
   const base = {
     dryRun: options.dryRun ?? false,
