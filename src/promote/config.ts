@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isNode, isScalar, LineCounter, parseDocument, Scalar } from 'yaml';
+import { isMap, isNode, isScalar, LineCounter, parseDocument, Scalar } from 'yaml';
 import * as z from 'zod/mini';
 import '../util/schema.js';
 import { MloError } from '../errors.js';
@@ -30,12 +30,8 @@ const aliasSchema = z.strictObject({
   gates: z.array(gateInputSchema).check(z.minLength(1)),
 });
 
-export const promotionSchema = z.record(
-  z
-    .string()
-    .check(z.regex(ALIAS_RE, 'an alias name: letters, digits, _ and -, starting with a letter')),
-  aliasSchema,
-);
+/** Alias names are checked after the schema, so their error can point at the key. */
+export const promotionSchema = z.record(z.string(), aliasSchema);
 
 /** mlo.yaml as far as promotion reads it: other top-level keys are not ours to judge. */
 const fileSchema = z.looseObject({ promotion: z.optional(z.nullable(promotionSchema)) });
@@ -69,6 +65,16 @@ export function parsePromotionConfig(text: string, file: string, shown: string):
   const problems: ConfigProblem[] = [];
   const aliases: Record<string, AliasPolicy> = {};
   for (const [alias, raw] of Object.entries(section)) {
+    if (!ALIAS_RE.test(alias)) {
+      const at = lines.linePos(keyOffset(doc, alias) ?? 0);
+      problems.push({
+        line: at.line,
+        col: at.col,
+        path: `promotion.${alias}`,
+        message: `"${alias}" is not an alias name: letters, digits, _ and -, starting with a letter`,
+      });
+      continue;
+    }
     const gates: Gate[] = [];
     raw.gates.forEach((input, i) => {
       try {
@@ -90,6 +96,13 @@ export function parsePromotionConfig(text: string, file: string, shown: string):
   }
   if (problems.length > 0) throw configError(shown, problems);
   return { file, aliases };
+}
+
+function keyOffset(doc: ReturnType<typeof parseDocument>, alias: string): number | undefined {
+  const section: unknown = doc.get('promotion', true);
+  if (!isMap(section)) return undefined;
+  const pair = section.items.find((p) => isScalar(p.key) && p.key.value === alias);
+  return pair && isScalar(pair.key) ? pair.key.range?.[0] : undefined;
 }
 
 /** Offset in the file of the spot a gate error points at (inside a quoted scalar: past the quote). */
