@@ -22,3 +22,12 @@ export {
   type Store,
   type ObjectRef,
 } from './store/index.js';
+export * from './tracking/index.js';
+export * from './pipeline/index.js';
+export type {
+  RunStatus,
+  FieldRef,
+  FilterExpr,
+  SortKey,
+  RunAttribute,
+} from './store/index.js';

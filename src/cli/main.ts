@@ -8,6 +8,9 @@ import { registerDataCommands } from './data.js';
 import { registerHookCommands } from './hooks.js';
 import { registerRemoteCommands } from './remote.js';
 import { registerRepoCommands } from './repo.js';
+import { registerRunCommands } from './runs.js';
+import { registerPipelineCommands } from './pipeline.js';
+import { registerMetricsCommands } from './metrics.js';
 import { reportError } from './render/errors.js';
 
 export function buildProgram(): Command {
@@ -24,6 +27,9 @@ export function buildProgram(): Command {
   registerDataCommands(program);
   registerRemoteCommands(program);
   registerHookCommands(program);
+  registerRunCommands(program);
+  registerPipelineCommands(program);
+  registerMetricsCommands(program);
   // Every subcommand fails like the root: one error line, exit 2, no stack.
   const applyExitOverride = (cmd: Command): void => {
     cmd.exitOverride();

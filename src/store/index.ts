@@ -8,3 +8,6 @@ export {
 } from './state.js';
 export { addObjectRefs, removeObjectRefs, listReferencedHashes, type ObjectRef } from './refs.js';
 export { MIGRATIONS, type Migration } from './migrations/index.js';
+export * from './runs.js';
+export * from './run-query.js';
+export * from './stage-cache.js';

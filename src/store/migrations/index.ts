@@ -4,7 +4,8 @@
  */
 import type { Migration } from './types.js';
 import { core } from './001-core.js';
+import { tracking } from './002-tracking.js';
 
-export const MIGRATIONS: readonly Migration[] = [core];
+export const MIGRATIONS: readonly Migration[] = [core, tracking];
 
 export type { Migration } from './types.js';
