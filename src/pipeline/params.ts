@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse as parseYamlText, parseDocument } from 'yaml';
+import { isScalar, parse as parseYamlText, parseDocument, stringify } from 'yaml';
 import { MloError } from '../errors.js';
 import type { Repo } from '../repo/index.js';
 import { writeFileAtomic } from '../util/atomic.js';
@@ -157,20 +157,45 @@ export function setParams(repo: Repo, assignments: ParamAssignment[]): string[] 
       for (const a of list) setIn(data, a.key.split('.'), a.value);
       writeFileAtomic(abs, `${JSON.stringify(data, null, 2)}\n`);
     } else {
-      const doc = parseDocument(text);
-      if (doc.errors.length) {
-        throw new MloError(
-          'INVALID',
-          `${file}: not valid YAML: ${doc.errors[0].message.split('\n')[0]}`,
-        );
-      }
-      if (doc.contents === null)
-        doc.contents = doc.createNode({}) as unknown as typeof doc.contents;
-      for (const a of list) doc.setIn(a.key.split('.'), a.value);
-      writeFileAtomic(abs, doc.toString());
+      writeFileAtomic(abs, editYaml(text, file, list));
     }
   }
   return [...byFile.keys()];
+}
+
+/**
+ * Set values in YAML text. A key that exists as a plain scalar has just its value
+ * replaced in the text, so spacing and comments around it stay byte for byte (a
+ * clean git diff); new keys go through the document model.
+ */
+function editYaml(text: string, file: string, list: ParamAssignment[]): string {
+  const doc = parseDocument(text);
+  if (doc.errors.length) {
+    throw new MloError('INVALID', `${file}: not valid YAML: ${doc.errors[0].message.split('\n')[0]}`);
+  }
+  const splices: [number, number, string][] = [];
+  const structural: ParamAssignment[] = [];
+  for (const a of list) {
+    const node = doc.getIn(a.key.split('.'), true);
+    const isLeaf = a.value === null || typeof a.value !== 'object';
+    if (isScalar(node) && node.range && isLeaf && node.type !== 'BLOCK_LITERAL' && node.type !== 'BLOCK_FOLDED') {
+      const rendered = stringify(a.value, { lineWidth: 0 }).replace(/\n$/, '');
+      if (!rendered.includes('\n')) {
+        splices.push([node.range[0], node.range[1], rendered]);
+        continue;
+      }
+    }
+    structural.push(a);
+  }
+  let out = text;
+  for (const [start, end, value] of splices.sort((x, y) => y[0] - x[0])) {
+    out = out.slice(0, start) + value + out.slice(end);
+  }
+  if (structural.length === 0) return out;
+  const doc2 = parseDocument(out);
+  if (doc2.contents === null) doc2.contents = doc2.createNode({}) as unknown as typeof doc2.contents;
+  for (const a of structural) doc2.setIn(a.key.split('.'), a.value);
+  return doc2.toString();
 }
 
 function setIn(obj: Record<string, unknown>, path: string[], value: unknown): void {

@@ -148,15 +148,18 @@ export async function runCommand(
   } finally {
     unsubscribe?.();
     if (killTimer !== undefined) {
-      // The child is gone; give survivors of its tree the rest of their grace, then kill.
-      const pid = child.pid;
       clearTimeout(killTimer);
-      if (pid !== undefined && [...tree].some(isAlive)) {
-        setTimeout(() => signalAll(pid, tree, detached, 'SIGKILL'), 500).unref();
-      }
+      // The child is gone, but what it started may still run (a background job
+      // ignores SIGINT): a short grace, then SIGKILL for the rest of the tree.
+      const pid = child.pid as number;
+      const deadline = Date.now() + Math.min(graceMs, 1000);
+      while ([...tree].some(isAlive) && Date.now() < deadline) await sleep(50);
+      if ([...tree].some(isAlive)) signalAll(pid, tree, detached, 'SIGKILL');
     }
   }
 }
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function signalAll(root: number, tree: Set<number>, group: boolean, signal: NodeJS.Signals): void {
   if (group) {
@@ -175,10 +178,17 @@ function signalAll(root: number, tree: Set<number>, group: boolean, signal: Node
   }
 }
 
+/** Alive and not a zombie (an exited child its new parent has not reaped yet). */
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  if (process.platform !== 'linux') return true;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }

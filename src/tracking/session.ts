@@ -196,7 +196,13 @@ export async function runCommandAsRun(
       MLO_RUN_ID: run.id,
       MLO_LOG: logPath,
     };
-    timer = setInterval(() => void ingest.poll().catch(() => undefined), POLL_MS);
+    let ingestError: unknown;
+    timer = setInterval(() => {
+      ingest.poll().catch((err: unknown) => {
+        // keep the run going; the final read retries and reports
+        ingestError ??= err;
+      });
+    }, POLL_MS);
     for (const command of options.commands) {
       const outcome = await runCommand(command, {
         cwd: options.cwd,
@@ -225,7 +231,14 @@ export async function runCommandAsRun(
     }
     clearInterval(timer);
     timer = undefined;
-    await ingest.poll(true);
+    try {
+      await ingest.poll(true);
+    } catch (err) {
+      warnings.push(`MLO_LOG: could not record logged values: ${(err as Error).message}`);
+    }
+    if (ingestError !== undefined && warnings.every((w) => !w.startsWith('MLO_LOG: could not'))) {
+      warnings.push(`MLO_LOG: a live read failed (${(ingestError as Error).message}); recovered at the end`);
+    }
     if (status === 'finished') {
       for (const rel of options.metricsFiles ?? []) {
         readMetricsInto(repo, run, rel, startMs, warnings);

@@ -162,7 +162,22 @@ export class RunWriter {
   /** Write everything pending in one transaction. */
   flush(): void {
     if (!this.pending) return;
-    writeRunBatch(this.store, this.seq, this.takeBatch());
+    const batch = this.takeBatch();
+    try {
+      writeRunBatch(this.store, this.seq, batch);
+    } catch (err) {
+      this.putBack(batch);
+      throw err;
+    }
+  }
+
+  /** A failed write keeps its values for the next flush (a later one may succeed). */
+  private putBack(batch: ReturnType<RunWriter['takeBatch']>): void {
+    this.points = batch.metrics.concat(this.points);
+    for (const [k, v] of batch.params) if (!this.params.has(k)) this.params.set(k, v);
+    for (const [k, v] of batch.tags) if (!this.tags.has(k)) this.tags.set(k, v);
+    this.artifacts = batch.artifacts.concat(this.artifacts);
+    this.io = batch.io.concat(this.io);
   }
 
   /** Write what is pending and end the run, atomically. */
