@@ -171,14 +171,23 @@ export function setParams(repo: Repo, assignments: ParamAssignment[]): string[] 
 function editYaml(text: string, file: string, list: ParamAssignment[]): string {
   const doc = parseDocument(text);
   if (doc.errors.length) {
-    throw new MloError('INVALID', `${file}: not valid YAML: ${doc.errors[0].message.split('\n')[0]}`);
+    throw new MloError(
+      'INVALID',
+      `${file}: not valid YAML: ${doc.errors[0].message.split('\n')[0]}`,
+    );
   }
   const splices: [number, number, string][] = [];
   const structural: ParamAssignment[] = [];
   for (const a of list) {
     const node = doc.getIn(a.key.split('.'), true);
     const isLeaf = a.value === null || typeof a.value !== 'object';
-    if (isScalar(node) && node.range && isLeaf && node.type !== 'BLOCK_LITERAL' && node.type !== 'BLOCK_FOLDED') {
+    if (
+      isScalar(node) &&
+      node.range &&
+      isLeaf &&
+      node.type !== 'BLOCK_LITERAL' &&
+      node.type !== 'BLOCK_FOLDED'
+    ) {
       const rendered = stringify(a.value, { lineWidth: 0 }).replace(/\n$/, '');
       if (!rendered.includes('\n')) {
         splices.push([node.range[0], node.range[1], rendered]);
@@ -193,7 +202,8 @@ function editYaml(text: string, file: string, list: ParamAssignment[]): string {
   }
   if (structural.length === 0) return out;
   const doc2 = parseDocument(out);
-  if (doc2.contents === null) doc2.contents = doc2.createNode({}) as unknown as typeof doc2.contents;
+  if (doc2.contents === null)
+    doc2.contents = doc2.createNode({}) as unknown as typeof doc2.contents;
   for (const a of structural) doc2.setIn(a.key.split('.'), a.value);
   return doc2.toString();
 }

@@ -336,7 +336,7 @@ class Repro {
   }
 
   private ignoreOuts(outs: OutDecl[]): void {
-    for (const o of outs) if (o.gitignore) ignoreInGit(this.repo.root, this.repo.store, o.path);
+    for (const o of outs) if (o.gitignore) ignoreInGit(this.repo, o.path);
   }
 
   private async execute(

@@ -4,12 +4,14 @@
  * cache in one read, and restoring them from it. Entries have the shape of pointer
  * files ({path, hash, size, type: dir, files}) so gc recognises them in mlo.lock.
  *
- * Built on the data layer's exported API; a directory walk that ingests while it
- * hashes lives here because `scanDirectory` hashes without caching (a second read).
+ * Built only on the data layer's stable primitives (hash state rows, hashFile,
+ * manifests, the object cache), so that hashing stage inputs and caching stage
+ * outputs mean exactly what `mlo add` means without depending on its internals.
  */
 import {
   mkdirSync,
   readdirSync,
+  readlinkSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -22,17 +24,16 @@ import type { Repo } from '../repo/index.js';
 import {
   ObjectBatch,
   cacheOf,
-  currentFileHash,
   decodeManifest,
   encodeManifest,
+  hashFile,
   linkTypeOf,
-  scanDirectory,
   sha256,
   type ManifestEntry,
 } from '../data/index.js';
 import { getHashState, getHashStatesUnder, putHashStates, type HashState } from '../store/index.js';
 import { tempPathFor } from '../util/atomic.js';
-import { isInside, lstatOrNull, toPosixRelative } from '../util/fs.js';
+import { isInside, statOrNull, toPosixRelative } from '../util/fs.js';
 
 /** A hashed path, in the shape of a pointer file. */
 export interface PathEntry {
@@ -66,18 +67,48 @@ export function repoRelative(repo: Repo, cwd: string, arg: string): string {
  * when it does not exist. New state rows go to `learned` for one batched write.
  */
 export function hashPath(repo: Repo, rel: string, learned: HashState[]): PathEntry | undefined {
-  const st = lstatOrNull(join(repo.root, rel));
+  const abs = join(repo.root, rel);
+  // stat, not lstat: a dependency checked out as a link into the cache is its target
+  const st = statOrNull(abs);
   if (!st) return undefined;
-  if (st.isDirectory()) {
-    const scan = scanDirectory(repo, rel);
-    if (!scan) return undefined;
-    learned.push(...scan.learned);
-    const size = scan.entries.reduce((n, e) => n + e.size, 0);
-    return { path: rel, hash: scan.hash, size, type: 'dir', files: scan.entries.length };
+  if (st.isDirectory()) return hashDirectory(repo, rel, learned);
+  if (!st.isFile()) return undefined;
+  const known = getHashState(repo.store, rel);
+  let hash: string;
+  if (matches(known, st)) hash = known.hash;
+  else {
+    hash = hashFile(abs).hash;
+    learned.push(stateOf(rel, st, hash));
   }
-  const hash = currentFileHash(repo, rel, learned);
-  if (hash === undefined) return undefined;
-  return { path: rel, hash, size: statSync(join(repo.root, rel)).size };
+  return { path: rel, hash, size: st.size };
+}
+
+function hashDirectory(repo: Repo, rel: string, learned: HashState[]): PathEntry {
+  const abs = join(repo.root, rel);
+  const states = getHashStatesUnder(repo.store, rel);
+  const entries: ManifestEntry[] = [];
+  let size = 0;
+  for (const f of listFiles(repo, abs)) {
+    const fileAbs = join(abs, f);
+    const st = statOrNull(fileAbs);
+    if (!st?.isFile()) continue; // vanished while we looked
+    const known = states.get(`${rel}/${f}`);
+    let hash: string;
+    if (matches(known, st)) hash = known.hash;
+    else {
+      hash = hashFile(fileAbs).hash;
+      learned.push(stateOf(`${rel}/${f}`, st, hash));
+    }
+    entries.push({ path: f, hash, size: st.size });
+    size += st.size;
+  }
+  return {
+    path: rel,
+    hash: encodeManifest(entries).hash,
+    size,
+    type: 'dir',
+    files: entries.length,
+  };
 }
 
 /** Hash many paths, writing the learned hash state once. */
@@ -105,14 +136,14 @@ function matches(state: HashState | undefined, st: Stats): state is HashState {
 /** Put a workspace file or directory into the cache, reading each changed file once. */
 export async function cachePath(repo: Repo, rel: string): Promise<PathEntry> {
   const abs = join(repo.root, rel);
-  const st = lstatOrNull(abs);
+  const st = statOrNull(abs);
   if (!st) throw new MloError('NOT_FOUND', `${rel}: no such file or directory`);
   if (st.isDirectory()) return cacheDirectory(repo, rel);
   if (!st.isFile()) throw new MloError('USAGE', `${rel}: not a regular file or directory`);
   const cache = cacheOf(repo);
   const known = getHashState(repo.store, rel);
   let hash: string;
-  if (matches(known, st) && cache.has(known.hash)) hash = known.hash;
+  if (matches(known, st) && cache.hasIntact(known.hash, st.size)) hash = known.hash;
   else if (st.size <= WHOLE_READ_LIMIT) {
     const buf = readFileSync(abs);
     hash = sha256(buf);
@@ -122,14 +153,22 @@ export async function cachePath(repo: Repo, rel: string): Promise<PathEntry> {
   return { path: rel, hash, size: st.size };
 }
 
-function listFiles(absDir: string): string[] {
+/**
+ * Regular files below a directory, sorted as manifests are. Symbolic links are not
+ * data (as in `mlo add`) and are skipped — except links into our own cache, which
+ * are files checked out in symlink mode.
+ */
+function listFiles(repo: Repo, absDir: string): string[] {
   const files: string[] = [];
   const walk = (abs: string, prefix: string): void => {
     for (const e of readdirSync(abs, { withFileTypes: true })) {
       const rel = prefix ? `${prefix}/${e.name}` : e.name;
-      // Symbolic links are not data (as in `mlo add`): never followed, never cached.
       if (e.isDirectory()) walk(join(abs, e.name), rel);
       else if (e.isFile()) files.push(rel);
+      else if (e.isSymbolicLink()) {
+        const target = resolve(abs, readlinkSync(join(abs, e.name)));
+        if (isInside(repo.cacheDir, target)) files.push(rel);
+      }
     }
   };
   walk(absDir, '');
@@ -146,12 +185,12 @@ async function cacheDirectory(repo: Repo, rel: string): Promise<PathEntry> {
   const fresh: HashState[] = [];
   let size = 0;
   try {
-    for (const f of listFiles(abs)) {
+    for (const f of listFiles(repo, abs)) {
       const fileAbs = join(abs, f);
       const st = statSync(fileAbs);
       const known = states.get(`${rel}/${f}`);
       let hash: string;
-      if (matches(known, st) && batch.known(known.hash)) hash = known.hash;
+      if (matches(known, st) && batch.known(known.hash, st.size)) hash = known.hash;
       else {
         if (st.size <= WHOLE_READ_LIMIT) {
           const buf = readFileSync(fileAbs);

@@ -237,7 +237,9 @@ export async function runCommandAsRun(
       warnings.push(`MLO_LOG: could not record logged values: ${(err as Error).message}`);
     }
     if (ingestError !== undefined && warnings.every((w) => !w.startsWith('MLO_LOG: could not'))) {
-      warnings.push(`MLO_LOG: a live read failed (${(ingestError as Error).message}); recovered at the end`);
+      warnings.push(
+        `MLO_LOG: a live read failed (${(ingestError as Error).message}); recovered at the end`,
+      );
     }
     if (status === 'finished') {
       for (const rel of options.metricsFiles ?? []) {
