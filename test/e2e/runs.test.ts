@@ -91,7 +91,7 @@ describe('runs list / show / compare / delete', () => {
     const dir = makeRepo();
     const r = mlo(['runs', 'list', '--filter', "metrics.f1 > 0.8 and (params.model = 'rf'"], { cwd: dir });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^error: filter: expected '\)' to close the '\(' at column 22, found the end of the filter at column 43$/m);
+    expect(r.stderr).toMatch(/^error: filter: expected '\)' to close the '\(' at column 22, found the end of the filter at column 42$/m);
     const hints = r.stderr.split('\n').filter((l) => l.startsWith('hint: '));
     expect(hints[1].indexOf('^') - 'hint: '.length).toBe(41);
     expect(r.stdout).toBe('');
