@@ -95,7 +95,7 @@ describe('runs list / show / compare / delete', () => {
     const hints = r.stderr.split('\n').filter((l) => l.startsWith('hint: '));
     expect(hints[1].indexOf('^') - 'hint: '.length).toBe(41);
     expect(r.stdout).toBe('');
-    const sort = mlo(['runs', 'list', '--sort', 'metrics.f1:sideways'], { cwd: dir });
+    const sort = mlo(['runs', 'list', '--sort', 'metrics.f1 desc'], { cwd: dir });
     expect(sort.code).toBe(2);
     expect(mlo(['runs', 'list', '--limit', '-1'], { cwd: dir }).code).toBe(2);
   });
