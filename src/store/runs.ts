@@ -46,12 +46,18 @@ export interface NewRunRow {
   pid?: number;
 }
 
-/** A metric point; value null is NaN. */
-export interface MetricPoint {
+/**
+ * The points of one metric in one flush, as parallel arrays (the first `n` entries
+ * count): no object per point, and they go to the store as they are.
+ */
+export interface SeriesBatch {
   key: string;
-  value: number | null;
-  step: number;
-  ts: number;
+  n: number;
+  steps: Float64Array;
+  /** milliseconds since 1970 */
+  ts: Float64Array;
+  /** NaN where the value was NaN */
+  vals: Float64Array;
 }
 
 export interface ArtifactRow {
@@ -73,7 +79,7 @@ export interface IoRow {
 
 /** Everything one flush writes, in one transaction. */
 export interface RunBatch {
-  metrics?: MetricPoint[];
+  series?: SeriesBatch[];
   params?: [string, string][];
   tags?: [string, string][];
   artifacts?: ArtifactRow[];
@@ -88,13 +94,10 @@ export interface RunEnd {
   error?: string;
 }
 
-/** Rows per multi-row INSERT: one statement call per 64 points is ~1.5x faster than one per point. */
-const CHUNK = 64;
-
 interface Statements {
   insertRun: Statement;
-  insertPoint: Statement;
-  insertPoints: Statement;
+  nextChunk: Statement;
+  insertChunk: Statement;
   upsertLatest: Statement;
   upsertParam: Statement;
   upsertTag: Statement;
@@ -118,11 +121,12 @@ function stmts(db: Db): Statements {
        VALUES (@id, @name, @experiment, 'running', @startMs, @command, @cwd, @gitCommit,
          @gitDirty, @stage, @host, @pid)`,
     ),
-    insertPoint: db.prepare(
-      'INSERT INTO run_metrics (run, key, step, ts, value) VALUES (?,?,?,?,?)',
-    ),
-    insertPoints: db.prepare(
-      `INSERT INTO run_metrics (run, key, step, ts, value) VALUES ${Array(CHUNK).fill('(?,?,?,?,?)').join(',')}`,
+    nextChunk: db
+      .prepare('SELECT COALESCE(MAX(chunk) + 1, 0) FROM run_metric_chunks WHERE run = ? AND key = ?')
+      .pluck(),
+    insertChunk: db.prepare(
+      `INSERT INTO run_metric_chunks (run, key, chunk, n, max_step, steps, ts, vals)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     // MLflow's rule for the "latest" value: highest step, then latest timestamp.
     upsertLatest: db.prepare(
@@ -194,35 +198,33 @@ export function insertRun(store: Store, run: NewRunRow): number {
 
 function writeBatchRows(db: Db, seq: number, batch: RunBatch): void {
   const s = stmts(db);
-  const points = batch.metrics ?? [];
-  if (points.length > 0) {
-    const args: unknown[] = new Array<unknown>(CHUNK * 5);
-    let i = 0;
-    for (; i + CHUNK <= points.length; i += CHUNK) {
-      for (let j = 0; j < CHUNK; j++) {
-        const p = points[i + j];
-        const o = j * 5;
-        args[o] = seq;
-        args[o + 1] = p.key;
-        args[o + 2] = p.step;
-        args[o + 3] = p.ts;
-        args[o + 4] = p.value;
-      }
-      s.insertPoints.run(args);
+  const series = batch.series ?? [];
+  for (const sb of series) {
+    const { key, n, steps, ts, vals } = sb;
+    if (n === 0) continue;
+    let maxStep = -Infinity;
+    // Only the series' best point in this batch can become the stored latest.
+    let best = 0;
+    for (let i = 0; i < n; i++) {
+      const st = steps[i];
+      if (st > maxStep) maxStep = st;
+      if (st > steps[best] || (st === steps[best] && ts[i] >= ts[best])) best = i;
     }
-    for (; i < points.length; i++) {
-      const p = points[i];
-      s.insertPoint.run(seq, p.key, p.step, p.ts, p.value);
-    }
-    // Only each key's best point in this batch can become the stored latest.
-    const best = new Map<string, MetricPoint>();
-    for (const p of points) {
-      const b = best.get(p.key);
-      if (!b || p.step > b.step || (p.step === b.step && p.ts >= b.ts)) best.set(p.key, p);
-    }
-    for (const p of best.values()) s.upsertLatest.run(seq, p.key, p.value, p.step, p.ts);
-    s.refreshMetrics.run({ seq });
+    const chunk = s.nextChunk.get(seq, key) as number;
+    s.insertChunk.run(
+      seq,
+      key,
+      chunk,
+      n,
+      maxStep,
+      blobOf(steps.subarray(0, n)),
+      blobOf(ts.subarray(0, n)),
+      blobOf(vals.subarray(0, n)),
+    );
+    const v = vals[best];
+    s.upsertLatest.run(seq, key, Number.isNaN(v) ? null : v, steps[best], ts[best]);
   }
+  if (series.some((x) => x.n > 0)) s.refreshMetrics.run({ seq });
   if (batch.params?.length) {
     for (const [k, v] of batch.params) s.upsertParam.run(seq, k, v, numericValue(v));
     s.refreshParams.run({ seq });
@@ -299,21 +301,53 @@ export function findRunIdsByName(store: Store, name: string, limit = 2): string[
 /** The highest step logged so far for each metric of a run. */
 export function maxMetricSteps(store: Store, seq: number): Map<string, number> {
   const rows = store.db
-    .prepare('SELECT key, MAX(step) AS step FROM run_metrics WHERE run = ? GROUP BY key')
+    .prepare('SELECT key, MAX(max_step) AS step FROM run_metric_chunks WHERE run = ? GROUP BY key')
     .all(seq) as { key: string; step: number }[];
   return new Map(rows.map((r) => [r.key, r.step]));
 }
 
+/** Chunks store float64 arrays little-endian, the byte order of every platform Node runs on. */
+function blobOf(a: Float64Array): Buffer {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+}
+
+function arrayOf(b: Buffer): Float64Array {
+  // copy: a blob's byte offset need not be a multiple of 8
+  const out = new Float64Array(b.length / 8);
+  new Uint8Array(out.buffer).set(b);
+  return out;
+}
+
+/** Every point of a series, ordered by step, then time, then the order logged. */
 export function metricSeries(
   store: Store,
   seq: number,
   key: string,
 ): { step: number; value: number | null; ts: number }[] {
-  return store.db
+  const chunks = store.db
     .prepare(
-      'SELECT step, value, ts FROM run_metrics WHERE run = ? AND key = ? ORDER BY step, ts, rowid',
+      'SELECT steps, ts, vals FROM run_metric_chunks WHERE run = ? AND key = ? ORDER BY chunk',
     )
-    .all(seq, key) as { step: number; value: number | null; ts: number }[];
+    .all(seq, key) as { steps: Buffer; ts: Buffer; vals: Buffer }[];
+  const points: { step: number; value: number | null; ts: number }[] = [];
+  for (const c of chunks) {
+    const steps = arrayOf(c.steps);
+    const ts = arrayOf(c.ts);
+    const vals = arrayOf(c.vals);
+    for (let i = 0; i < steps.length; i++) {
+      const v = vals[i];
+      points.push({ step: steps[i], value: Number.isNaN(v) ? null : v, ts: ts[i] });
+    }
+  }
+  // stable: equal step and time keep the order they were logged in
+  let sorted = true;
+  for (let i = 1; i < points.length && sorted; i++) {
+    const a = points[i - 1];
+    const b = points[i];
+    if (b.step < a.step || (b.step === a.step && b.ts < a.ts)) sorted = false;
+  }
+  if (!sorted) points.sort((a, b) => a.step - b.step || a.ts - b.ts);
+  return points;
 }
 
 export function metricKeys(store: Store, seq: number): string[] {

@@ -128,9 +128,9 @@ export class Run {
   }
 
   /** Log one metric value; `step` defaults to the series' next step. */
-  logMetric(key: string, value: number, step?: number, options: { timestamp?: number } = {}): void {
+  logMetric(key: string, value: number, step?: number, options?: { timestamp?: number }): void {
     this.checkOpen();
-    this.writer.metric(key, value, step, options.timestamp);
+    this.writer.metric(key, value, step, options?.timestamp);
     this.schedule();
   }
 

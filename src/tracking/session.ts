@@ -111,7 +111,8 @@ class LogIngest {
   ) {
     this.tail = new FileTail(logPath);
     this.sink = {
-      metric: (k, v, step, ts) => run.logMetric(k, v as number, step, { timestamp: ts }),
+      metric: (k, v, step, ts) =>
+        run.logMetric(k, v as number, step, ts === undefined ? undefined : { timestamp: ts }),
       param: (k, v) => run.logParam(k, v),
       tag: (k, v) => run.setTag(k, v),
       artifact: (path, name) => this.artifacts.push({ path, name }),

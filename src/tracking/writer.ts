@@ -12,7 +12,7 @@ import {
   writeRunBatch,
   type ArtifactRow,
   type IoRow,
-  type MetricPoint,
+  type SeriesBatch,
   type RunEnd,
 } from '../store/index.js';
 
@@ -47,10 +47,37 @@ export interface WriterOptions {
   fresh?: boolean;
 }
 
+/** A growable column store for one metric's pending points. */
+class SeriesBuffer implements SeriesBatch {
+  n = 0;
+  steps: Float64Array = new Float64Array(256);
+  ts: Float64Array = new Float64Array(256);
+  vals: Float64Array = new Float64Array(256);
+  constructor(readonly key: string) {}
+
+  push(step: number, ts: number, value: number): void {
+    if (this.n === this.steps.length) {
+      const grow = (a: Float64Array): Float64Array => {
+        const b = new Float64Array(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.steps = grow(this.steps);
+      this.ts = grow(this.ts);
+      this.vals = grow(this.vals);
+    }
+    this.steps[this.n] = step;
+    this.ts[this.n] = ts;
+    this.vals[this.n] = value;
+    this.n++;
+  }
+}
+
 export class RunWriter {
   readonly store: Store;
   readonly seq: number;
-  private points: MetricPoint[] = [];
+  private series = new Map<string, SeriesBuffer>();
+  private pointCount = 0;
   private params = new Map<string, string>();
   private tags = new Map<string, string>();
   private artifacts: ArtifactRow[] = [];
@@ -66,12 +93,12 @@ export class RunWriter {
 
   /** metric points waiting for the next flush */
   get pendingPoints(): number {
-    return this.points.length;
+    return this.pointCount;
   }
 
   get pending(): boolean {
     return (
-      this.points.length > 0 ||
+      this.pointCount > 0 ||
       this.params.size > 0 ||
       this.tags.size > 0 ||
       this.artifacts.length > 0 ||
@@ -108,13 +135,10 @@ export class RunWriter {
     if (last === undefined || s > last) steps.set(key, s);
     const t = ts ?? Date.now();
     if (!Number.isFinite(t)) throw new MloError('USAGE', `metric ${key}: bad timestamp ${t}`);
-    // SQLite keeps NaN as NULL; store it so explicitly.
-    this.points.push({
-      key,
-      value: value === null || Number.isNaN(value) ? null : value,
-      step: s,
-      ts: Math.round(t),
-    });
+    let buf = this.series.get(key);
+    if (!buf) this.series.set(key, (buf = new SeriesBuffer(key)));
+    buf.push(s, Math.round(t), value === null ? NaN : value);
+    this.pointCount++;
   }
 
   param(key: string, value: ParamValue): void {
@@ -145,13 +169,14 @@ export class RunWriter {
 
   private takeBatch() {
     const batch = {
-      metrics: this.points,
+      series: [...this.series.values()] as SeriesBatch[],
       params: [...this.params],
       tags: [...this.tags],
       artifacts: this.artifacts,
       io: this.io,
     };
-    this.points = [];
+    this.series = new Map();
+    this.pointCount = 0;
     this.params = new Map();
     this.tags = new Map();
     this.artifacts = [];
@@ -173,7 +198,16 @@ export class RunWriter {
 
   /** A failed write keeps its values for the next flush (a later one may succeed). */
   private putBack(batch: ReturnType<RunWriter['takeBatch']>): void {
-    this.points = batch.metrics.concat(this.points);
+    // points logged since the failed write go after the failed ones
+    for (const sb of batch.series) {
+      const later = this.series.get(sb.key);
+      const merged = new SeriesBuffer(sb.key);
+      for (const src of later ? [sb, later] : [sb]) {
+        for (let i = 0; i < src.n; i++) merged.push(src.steps[i], src.ts[i], src.vals[i]);
+      }
+      this.pointCount += sb.n;
+      this.series.set(sb.key, merged);
+    }
     for (const [k, v] of batch.params) if (!this.params.has(k)) this.params.set(k, v);
     for (const [k, v] of batch.tags) if (!this.tags.has(k)) this.tags.set(k, v);
     this.artifacts = batch.artifacts.concat(this.artifacts);

@@ -5,8 +5,7 @@ import type { Migration } from './types.js';
  * stage run-cache.
  *
  * Child tables point at `runs.seq`, an integer, rather than the 32-character public
- * id: metric points are the bulk of the store and the smaller key roughly halves
- * their size. `params_json`, `metrics_json` and `tags_json` on the run row are
+ * id. `params_json`, `metrics_json` and `tags_json` on the run row are
  * denormalised copies (latest metric values) refreshed in the same transaction as
  * every write: listing 10,000 runs reads one table instead of grouping 400,000 rows;
  * filtering and sorting use the normalised tables and their keys.
@@ -60,16 +59,22 @@ export const tracking: Migration = {
     ) WITHOUT ROWID;
     CREATE INDEX run_tags_by_key ON run_tags (key, value);
 
-    -- Every logged point. value NULL is NaN (SQLite stores NaN as NULL). A key may
-    -- hold several points at one step, as in MLflow.
-    CREATE TABLE run_metrics (
-      run   INTEGER NOT NULL REFERENCES runs (seq) ON DELETE CASCADE,
-      key   TEXT NOT NULL,
-      step  INTEGER NOT NULL,
-      ts    INTEGER NOT NULL,
-      value REAL
-    );
-    CREATE INDEX run_metrics_series ON run_metrics (run, key, step);
+    -- Every logged point, in chunks: one row per metric per flush, holding parallel
+    -- little-endian float64 arrays of steps, timestamps (ms) and values (NaN kept).
+    -- A training loop logging every step writes a handful of rows per second instead
+    -- of thousands, which is what lets ingestion run at hundreds of thousands of
+    -- points per second. A key may hold several points at one step, as in MLflow.
+    CREATE TABLE run_metric_chunks (
+      run      INTEGER NOT NULL REFERENCES runs (seq) ON DELETE CASCADE,
+      key      TEXT NOT NULL,
+      chunk    INTEGER NOT NULL,
+      n        INTEGER NOT NULL,
+      max_step INTEGER NOT NULL,
+      steps    BLOB NOT NULL,
+      ts       BLOB NOT NULL,
+      vals     BLOB NOT NULL,
+      PRIMARY KEY (run, key, chunk)
+    ) WITHOUT ROWID;
 
     -- The point with the highest step (then the latest timestamp) of each series.
     CREATE TABLE run_latest_metrics (

@@ -75,3 +75,24 @@ describe('MLO_LOG lines', () => {
     expect(events).toEqual([['metric', 'NaN in a name', 1, undefined, undefined]]);
   });
 });
+
+describe('MLO_LOG fast path', () => {
+  it('reads the common metric line the same way whatever the spacing', () => {
+    const { events, problems } = collect([
+      '{"metric":"loss","value":0.25,"step":3}',
+      '{"metric": "loss", "value": -1.5e-3, "step": 4}',
+      '  {"metric":"acc","value":1}  ',
+      '{"metric":"a\\"b","value":2,"step":5}',
+      '{"metric":"loss","value":01,"step":1}',
+      '{"metric":"loss","value":1,"step":99999999999999999999}',
+    ]);
+    expect(events).toEqual([
+      ['metric', 'loss', 0.25, 3, undefined],
+      ['metric', 'loss', -0.0015, 4, undefined],
+      ['metric', 'acc', 1, undefined, undefined],
+      ['metric', 'a"b', 2, 5, undefined],
+    ]);
+    // a leading zero is not JSON; a step past 2^53 is not an exact integer
+    expect(problems.slice(4)).toEqual(['not valid JSON', '"step" must be an integer']);
+  });
+});

@@ -9,6 +9,7 @@ import {
   listRuns,
   metricHistory,
   startRun,
+  type ParamValue,
   type Repo,
 } from '../../../src/index.js';
 import { tempRepo } from './temp-repo.js';
@@ -16,7 +17,7 @@ import { tempRepo } from './temp-repo.js';
 async function run(
   repo: Repo,
   name: string,
-  values: { params?: Record<string, unknown>; metrics?: Record<string, number>; tags?: Record<string, string> },
+  values: { params?: Record<string, ParamValue>; metrics?: Record<string, number>; tags?: Record<string, string> },
   status: 'finished' | 'failed' = 'finished',
 ): Promise<string> {
   const r = await startRun(repo, { name, git: false, attach: false, params: values.params, tags: values.tags });
@@ -113,7 +114,7 @@ describe('runs through the Node API', () => {
     expect(refs).toEqual([a.hash]);
     deleteRuns(repo, [r.id]);
     expect(repo.store.db.prepare('SELECT COUNT(*) FROM object_refs').pluck().get()).toBe(0);
-    expect(repo.store.db.prepare('SELECT COUNT(*) FROM run_metrics').pluck().get()).toBe(0);
+    expect(repo.store.db.prepare('SELECT COUNT(*) FROM run_metric_chunks').pluck().get()).toBe(0);
   });
 });
 
