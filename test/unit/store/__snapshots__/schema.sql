@@ -1,5 +1,18 @@
 CREATE TABLE hash_state ( path TEXT PRIMARY KEY, inode INTEGER NOT NULL, mtime_ms REAL NOT NULL, size INTEGER NOT NULL, hash TEXT NOT NULL ) WITHOUT ROWID;
 CREATE TABLE meta ( key TEXT PRIMARY KEY, value TEXT NOT NULL ) WITHOUT ROWID;
 CREATE TABLE object_refs ( kind TEXT NOT NULL, owner TEXT NOT NULL, hash TEXT NOT NULL, PRIMARY KEY (kind, owner, hash) ) WITHOUT ROWID;
+CREATE TABLE run_artifacts ( run INTEGER NOT NULL REFERENCES runs (seq) ON DELETE CASCADE, name TEXT NOT NULL, hash TEXT NOT NULL, size INTEGER NOT NULL, type TEXT NOT NULL CHECK (type IN ('file', 'dir')), files INTEGER, PRIMARY KEY (run, name) ) WITHOUT ROWID;
+CREATE TABLE run_io ( run INTEGER NOT NULL REFERENCES runs (seq) ON DELETE CASCADE, role TEXT NOT NULL CHECK (role IN ('input', 'output')), path TEXT NOT NULL, hash TEXT, size INTEGER, type TEXT CHECK (type IN ('file', 'dir')), files INTEGER, PRIMARY KEY (run, role, path) ) WITHOUT ROWID;
+CREATE TABLE run_latest_metrics ( run INTEGER NOT NULL REFERENCES runs (seq) ON DELETE CASCADE, key TEXT NOT NULL, value REAL, step INTEGER NOT NULL, ts INTEGER NOT NULL, PRIMARY KEY (run, key) ) WITHOUT ROWID;
+CREATE TABLE run_metric_chunks ( run INTEGER NOT NULL REFERENCES runs (seq) ON DELETE CASCADE, key TEXT NOT NULL, chunk INTEGER NOT NULL, n INTEGER NOT NULL, max_step INTEGER NOT NULL, steps BLOB NOT NULL, ts BLOB NOT NULL, vals BLOB NOT NULL, PRIMARY KEY (run, key, chunk) ) WITHOUT ROWID;
+CREATE TABLE run_params ( run INTEGER NOT NULL REFERENCES runs (seq) ON DELETE CASCADE, key TEXT NOT NULL, value TEXT NOT NULL, num REAL, PRIMARY KEY (run, key) ) WITHOUT ROWID;
+CREATE TABLE run_tags ( run INTEGER NOT NULL REFERENCES runs (seq) ON DELETE CASCADE, key TEXT NOT NULL, value TEXT NOT NULL, num REAL, PRIMARY KEY (run, key) ) WITHOUT ROWID;
+CREATE TABLE runs ( seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, name TEXT NOT NULL, experiment TEXT NOT NULL, status TEXT NOT NULL CHECK (status IN ('running', 'finished', 'failed', 'killed')), start_ms INTEGER NOT NULL, end_ms INTEGER, command TEXT, cwd TEXT, exit_code INTEGER, git_commit TEXT, git_dirty INTEGER, stage TEXT, host TEXT NOT NULL, pid INTEGER, log_tail TEXT, error TEXT, params_json TEXT NOT NULL DEFAULT '{}', metrics_json TEXT NOT NULL DEFAULT '{}', tags_json TEXT NOT NULL DEFAULT '{}' );
 CREATE TABLE schema_migrations ( version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL );
+CREATE TABLE stage_cache ( key TEXT PRIMARY KEY, stage TEXT NOT NULL, outs TEXT NOT NULL, run_id TEXT, created_ms INTEGER NOT NULL ) WITHOUT ROWID;
 CREATE INDEX object_refs_by_hash ON object_refs (hash);
+CREATE INDEX run_io_by_hash ON run_io (hash);
+CREATE INDEX run_tags_by_key ON run_tags (key, value);
+CREATE INDEX runs_by_experiment ON runs (experiment, start_ms);
+CREATE INDEX runs_by_start ON runs (start_ms);
+CREATE INDEX runs_by_status ON runs (status);
