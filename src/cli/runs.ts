@@ -172,22 +172,22 @@ Combine with and, or, not and parentheses. Quote text: 'rf'. Odd keys: metrics.\
           },
           cmd: Command,
         ) => {
-          const { openRepo, listRuns, parseColumns } = await lib();
+          const { openRepo, listRuns, listRunsJson, parseColumns } = await lib();
           const limit = opts.limit ?? (opts.json ? 0 : 50);
           const columns = opts.columns ? parseColumns(opts.columns) : undefined;
           const repo = openRepo(cwdOf(cmd));
           try {
-            const r = listRuns(repo, {
+            const query = {
               experiment: opts.experiment,
               filter: opts.filter,
               sort: opts.sort,
               limit,
-            });
+            };
             if (opts.json) {
-              // Compact: 10,000 runs pretty-printed would be tens of MB of spaces.
-              process.stdout.write(`${JSON.stringify({ runs: r.runs })}\n`);
+              process.stdout.write(`${listRunsJson(repo, query)}\n`);
               return;
             }
+            const r = listRuns(repo, query);
             if (r.runs.length === 0) {
               print(
                 r.total === 0 && !opts.filter && !opts.experiment

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { MloError } from '../errors.js';
 import type { Repo } from '../repo/index.js';
 import { LOCK_FILE } from '../data/index.js';
-import { queryRunRows, type RunRow, type RunStatus } from '../store/index.js';
+import { queryRunRows, type RunListRow, type RunStatus } from '../store/index.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { isNotFound } from '../util/fs.js';
 import {
@@ -281,7 +281,7 @@ export function expShow(repo: Repo, options: { sweep?: string } = {}): ExpShowRe
     filter: parseFilter(tagFilter(SWEEP_TAG, '=', sweep)),
     sort: [{ field: { kind: 'attr', name: 'start' }, desc: false }],
   });
-  const byCombo = new Map<number, RunRow[]>();
+  const byCombo = new Map<number, RunListRow[]>();
   for (const r of rows) {
     const tags = JSON.parse(r.tags_json) as Record<string, string>;
     const combo = Number(tags[COMBO_TAG] ?? 0);
@@ -292,7 +292,7 @@ export function expShow(repo: Repo, options: { sweep?: string } = {}): ExpShowRe
   const experiments: ExpShowRow[] = [...byCombo.keys()]
     .sort((a, b) => a - b)
     .map((combo) => {
-      const runs = byCombo.get(combo) as RunRow[];
+      const runs = byCombo.get(combo) as RunListRow[];
       const tags = JSON.parse(runs[0].tags_json) as Record<string, string>;
       const params = JSON.parse(tags[COMBO_PARAMS_TAG] ?? '{}') as Record<string, unknown>;
       Object.keys(params).forEach((k) => paramKeys.add(k));

@@ -47,8 +47,27 @@ export interface RunQuery {
   nowMs?: number;
 }
 
+/** What a listing needs: no command, log tail or git columns (a log tail is up to 16 KiB). */
+export type RunListRow = Pick<
+  RunRow,
+  | 'seq'
+  | 'id'
+  | 'name'
+  | 'experiment'
+  | 'status'
+  | 'start_ms'
+  | 'end_ms'
+  | 'stage'
+  | 'params_json'
+  | 'metrics_json'
+  | 'tags_json'
+>;
+
+const LIST_COLUMNS =
+  'r.seq, r.id, r.name, r.experiment, r.status, r.start_ms, r.end_ms, r.stage, r.params_json, r.metrics_json, r.tags_json';
+
 export interface RunQueryResult {
-  rows: RunRow[];
+  rows: RunListRow[];
   /** runs matching before the limit */
   total: number;
 }
@@ -226,12 +245,24 @@ export function queryRunRows(store: Store, query: RunQuery): RunQueryResult {
   const where: string[] = [];
   if (query.experiment !== undefined) where.push(`r.experiment = ${c.bind(query.experiment)}`);
   if (query.filter) where.push(c.expr(query.filter));
-  const sql = `SELECT r.*, COUNT(*) OVER () AS total_count FROM runs r ${joins.join(' ')}
-    ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-    ORDER BY ${order.join(', ')}
-    ${query.limit ? `LIMIT ${Math.floor(query.limit)}` : ''}`;
-  const rows = store.db.prepare(sql).all(...c.args) as (RunRow & { total_count: number })[];
-  const total = rows.length ? rows[0].total_count : 0;
-  for (const r of rows) delete (r as Partial<typeof r>).total_count;
-  return { rows, total };
+  const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  const limit = query.limit ? Math.floor(query.limit) : 0;
+  const from = `FROM runs r ${joins.join(' ')} ${whereSql} ORDER BY ${order.join(', ')}`;
+  if (!limit) {
+    const rows = store.db.prepare(`SELECT ${LIST_COLUMNS} ${from}`).all(...c.args) as RunListRow[];
+    return { rows, total: rows.length };
+  }
+  // Limited: the ordered ids of every match give the total in the same pass (the
+  // filter is evaluated once), then only the rows shown are read.
+  const seqs = store.db.prepare(`SELECT r.seq ${from}`).pluck().all(...c.args) as number[];
+  const shown = seqs.slice(0, limit);
+  const byId = new Map<number, RunListRow>();
+  for (let i = 0; i < shown.length; i += 500) {
+    const part = shown.slice(i, i + 500);
+    const rows = store.db
+      .prepare(`SELECT ${LIST_COLUMNS} FROM runs r WHERE r.seq IN (${part.map(() => '?').join(',')})`)
+      .all(...part) as RunListRow[];
+    for (const r of rows) byId.set(r.seq, r);
+  }
+  return { rows: shown.map((q) => byId.get(q) as RunListRow), total: seqs.length };
 }

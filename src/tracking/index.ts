@@ -30,6 +30,7 @@ export {
 } from './log.js';
 export {
   listRuns,
+  listRunsJson,
   getRun,
   compareRuns,
   metricHistory,
