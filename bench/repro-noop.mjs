@@ -15,7 +15,8 @@ const perStage = Math.ceil(files / stages);
 for (let s = 0; s < stages; s++) {
   const dir = join(repo, 'data', `shard-${String(s).padStart(2, '0')}`);
   mkdirSync(dir, { recursive: true });
-  for (let f = 0; f < perStage && s * perStage + f < files; f++) writeFileSync(join(dir, `f${f}.txt`), `shard ${s} file ${f}\n`.repeat(64));
+  for (let f = 0; f < perStage && s * perStage + f < files; f++)
+    writeFileSync(join(dir, `f${f}.txt`), `shard ${s} file ${f}\n`.repeat(64));
 }
 mkdirSync(join(repo, 'src'), { recursive: true });
 // each stage reads its shard (a directory dep) and the shared script, and writes a summary
@@ -32,7 +33,12 @@ fs.writeFileSync('out/' + i + '.txt', String(n));
 const yaml = ['stages:'];
 for (let s = 0; s < stages; s++) {
   const i = String(s).padStart(2, '0');
-  yaml.push(`  s${i}:`, `    cmd: node src/stage.cjs ${i}`, `    deps: [data/shard-${i}, src/stage.cjs]`, `    outs: [out/${i}.txt]`);
+  yaml.push(
+    `  s${i}:`,
+    `    cmd: node src/stage.cjs ${i}`,
+    `    deps: [data/shard-${i}, src/stage.cjs]`,
+    `    outs: [out/${i}.txt]`,
+  );
 }
 writeFileSync(join(repo, 'mlo.yaml'), yaml.join('\n') + '\n');
 sh('git add -A >/dev/null && git -c user.email=b@b -c user.name=b commit -qm bench', { cwd: repo });
@@ -46,17 +52,26 @@ let rss;
 for (let i = 0; i < rounds; i++) {
   t.node.push(timed(process.execPath, ['-e', '0'], { noRss: true }).ms);
   const r = mlo(['repro', '--json'], { cwd: repo });
-  if (!JSON.parse(r.stdout).stages.every((s) => s.outcome === 'skipped')) throw new Error('a stage was not skipped');
+  if (!JSON.parse(r.stdout).stages.every((s) => s.outcome === 'skipped'))
+    throw new Error('a stage was not skipped');
   t.noop.push(r.ms);
   rss = r.rssMb;
 }
 let opened = 'n/a (strace missing)';
 if (existsSync('/usr/bin/strace')) {
   const log = join(base, 'noop.strace');
-  timed('/usr/bin/strace', ['-f', '-e', 'trace=open,openat', '-o', log, process.execPath, MLO, 'repro'], { cwd: repo, noRss: true });
+  timed(
+    '/usr/bin/strace',
+    ['-f', '-e', 'trace=open,openat', '-o', log, process.execPath, MLO, 'repro'],
+    { cwd: repo, noRss: true },
+  );
   opened = `${sh(`grep -c '${repo}/data/.*txt' "${log}" || true`).stdout.trim()} dependency files opened`;
 }
 const noop = median(t.noop);
 console.log(`node -e 0                : ${median(t.node).toFixed(0)} ms`);
-console.log(`mlo repro (nothing to do): ${noop.toFixed(0)} ms (target < 1000 ms), peak RSS ${rss.toFixed(0)} MB; ${opened}`);
-console.log(`DVC 3 no-op repro of 100 stages: ${DVC_100_STAGES_MS} ms -> ratio ${(noop / DVC_100_STAGES_MS).toFixed(2)}`);
+console.log(
+  `mlo repro (nothing to do): ${noop.toFixed(0)} ms (target < 1000 ms), peak RSS ${rss.toFixed(0)} MB; ${opened}`,
+);
+console.log(
+  `DVC 3 no-op repro of 100 stages: ${DVC_100_STAGES_MS} ms -> ratio ${(noop / DVC_100_STAGES_MS).toFixed(2)}`,
+);

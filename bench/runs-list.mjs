@@ -10,7 +10,8 @@ const runs = Number(process.argv[2] ?? 10_000);
 const base = workDir('runs-list');
 const marker = join(base, `seeded-${runs}`);
 let repo;
-if (existsSync(marker)) repo = JSON.parse(await import('node:fs').then((fs) => fs.readFileSync(marker, 'utf8'))).repo;
+if (existsSync(marker))
+  repo = JSON.parse(await import('node:fs').then((fs) => fs.readFileSync(marker, 'utf8'))).repo;
 else {
   repo = freshRepo(base);
   writeFileSync(
@@ -32,11 +33,15 @@ for (let r = 0; r < ${runs}; r++) {
   writeFileSync(marker, JSON.stringify({ repo }));
 }
 
-const filter = "metrics.m1 > 0.5 and (params.p0 in ('rf', 'svm') or tags.team = 't1') and status = 'finished'";
+const filter =
+  "metrics.m1 > 0.5 and (params.p0 in ('rf', 'svm') or tags.team = 't1') and status = 'finished'";
 const cases = [
   ['table, newest 50', ['runs', 'list']],
   ['table, filter + sort', ['runs', 'list', '-f', filter, '-s', 'metrics.m2:desc']],
-  ['table, filter + sort, all rows', ['runs', 'list', '-f', filter, '-s', 'metrics.m2:desc', '-l', '0']],
+  [
+    'table, filter + sort, all rows',
+    ['runs', 'list', '-f', filter, '-s', 'metrics.m2:desc', '-l', '0'],
+  ],
   ['--json, filter + sort', ['runs', 'list', '--json', '-f', filter, '-s', 'metrics.m2:desc']],
   ['--json, all runs', ['runs', 'list', '--json']],
 ];
@@ -51,13 +56,18 @@ for (let i = 0; i < rounds; i++) {
     const r = mlo(args, { cwd: repo, noRss: true });
     t[name].push(r.ms);
     if (name === '--json, filter + sort') matched = JSON.parse(r.stdout).runs.length;
-    if (name === '--json, all runs' && JSON.parse(r.stdout).runs.length !== runs) throw new Error('not every run listed');
+    if (name === '--json, all runs' && JSON.parse(r.stdout).runs.length !== runs)
+      throw new Error('not every run listed');
   }
 }
-console.log(`runs: ${runs} x 20 params x 20 metrics; filter matches ${matched}; medians of ${rounds}`);
+console.log(
+  `runs: ${runs} x 20 params x 20 metrics; filter matches ${matched}; medians of ${rounds}`,
+);
 console.log(`node -e 0                          : ${median(t.node).toFixed(0)} ms`);
 console.log(`mlo --version                      : ${median(t.version).toFixed(0)} ms`);
 for (const [name] of cases) {
   const ms = median(t[name]);
-  console.log(`mlo runs list ${name.padEnd(22)}: ${ms.toFixed(0)} ms (target < 300 ms; ${(ms / median(t.node)).toFixed(1)}x node -e 0)`);
+  console.log(
+    `mlo runs list ${name.padEnd(22)}: ${ms.toFixed(0)} ms (target < 300 ms; ${(ms / median(t.node)).toFixed(1)}x node -e 0)`,
+  );
 }

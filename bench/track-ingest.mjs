@@ -79,16 +79,27 @@ const execWriter = [];
 const api = [];
 let lastId;
 for (let r = 0; r < rounds; r++) {
-  writerAlone.push(timed(process.execPath, ['writer.cjs'], { cwd: repo, noRss: true, env: { MLO_LOG: join(repo, 'alone.jsonl') } }).ms);
+  writerAlone.push(
+    timed(process.execPath, ['writer.cjs'], {
+      cwd: repo,
+      noRss: true,
+      env: { MLO_LOG: join(repo, 'alone.jsonl') },
+    }).ms,
+  );
   execEmpty.push(mlo(['exec', '--', 'node', '-e', '0'], { cwd: repo, noRss: true }).ms);
   const e = mlo(['exec', '--json', '--', 'node', 'writer.cjs'], { cwd: repo });
   execWriter.push(e.ms);
   lastId = JSON.parse(e.stdout).id;
   const a = timed(process.execPath, ['api.mjs'], { cwd: repo, noRss: true });
   api.push(JSON.parse(a.stdout.trim().split('\n').pop()));
-  reference.push(JSON.parse(timed(process.execPath, ['mlflow-schema.mjs'], { cwd: repo, noRss: true }).stdout).ms);
+  reference.push(
+    JSON.parse(timed(process.execPath, ['mlflow-schema.mjs'], { cwd: repo, noRss: true }).stdout)
+      .ms,
+  );
 }
-const stored = JSON.parse(mlo(['metrics', 'history', lastId, 'loss', '--json'], { cwd: repo, noRss: true }).stdout).points.length;
+const stored = JSON.parse(
+  mlo(['metrics', 'history', lastId, 'loss', '--json'], { cwd: repo, noRss: true }).stdout,
+).points.length;
 if (stored !== points / 5) throw new Error(`expected ${points / 5} loss points, found ${stored}`);
 
 const w = median(writerAlone);
@@ -105,9 +116,19 @@ const refRate = points / (median(reference) / 1000);
 console.log(`points: ${points} (5 metrics x ${points / 5} steps), medians of ${rounds}`);
 console.log(`MLO_LOG  writer alone            : ${w.toFixed(0)} ms`);
 console.log(`MLO_LOG  mlo exec (empty command): ${ee.toFixed(0)} ms`);
-console.log(`MLO_LOG  mlo exec -- writer      : ${ex.toFixed(0)} ms; ingestion adds ${ingestMs.toFixed(0)} ms`);
-console.log(`MLO_LOG  rate (points / (exec - empty exec)) : ${k(logRate)} points/s  (target >= 200k; ${(logRate / MLFLOW_POINTS_PER_S).toFixed(0)}x MLflow's ~6k/s)`);
-console.log(`Node API logMetric loop          : ${apiLoop.toFixed(0)} ms (${((apiLoop * 1000) / points).toFixed(2)} us per point, flushes included)`);
-console.log(`Node API loop + end()            : ${apiTotal.toFixed(0)} ms -> ${k(apiRate)} points/s  (target >= 200k; ${(apiRate / MLFLOW_POINTS_PER_S).toFixed(0)}x MLflow)`);
-console.log(`same run: MLflow's schema, 1,000-point batches, better-sqlite3: ${k(refRate)} points/s -> MLO_LOG ${(logRate / refRate).toFixed(1)}x, Node API ${(apiRate / refRate).toFixed(1)}x`);
+console.log(
+  `MLO_LOG  mlo exec -- writer      : ${ex.toFixed(0)} ms; ingestion adds ${ingestMs.toFixed(0)} ms`,
+);
+console.log(
+  `MLO_LOG  rate (points / (exec - empty exec)) : ${k(logRate)} points/s  (target >= 200k; ${(logRate / MLFLOW_POINTS_PER_S).toFixed(0)}x MLflow's ~6k/s)`,
+);
+console.log(
+  `Node API logMetric loop          : ${apiLoop.toFixed(0)} ms (${((apiLoop * 1000) / points).toFixed(2)} us per point, flushes included)`,
+);
+console.log(
+  `Node API loop + end()            : ${apiTotal.toFixed(0)} ms -> ${k(apiRate)} points/s  (target >= 200k; ${(apiRate / MLFLOW_POINTS_PER_S).toFixed(0)}x MLflow)`,
+);
+console.log(
+  `same run: MLflow's schema, 1,000-point batches, better-sqlite3: ${k(refRate)} points/s -> MLO_LOG ${(logRate / refRate).toFixed(1)}x, Node API ${(apiRate / refRate).toFixed(1)}x`,
+);
 cleanup(repo);

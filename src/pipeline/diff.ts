@@ -107,7 +107,7 @@ function compare(
     if (state === 'unchanged' && !all) continue;
     const e: DiffEntry = { path, key, old: before[key], new: after[key], state };
     if (numeric && typeof before[key] === 'number' && typeof after[key] === 'number') {
-      e.change = (after[key] as number) - (before[key] as number);
+      e.change = after[key] - before[key];
     }
     out.push(e);
   }

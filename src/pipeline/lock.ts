@@ -69,7 +69,7 @@ export function readLock(repo: Repo): LockFile {
       cmd: typeof s.cmd === 'string' ? [s.cmd] : s.cmd,
       env: s.env ?? {},
       deps: s.deps ?? [],
-      params: (s.params ?? {}) as ParamValues,
+      params: s.params ?? {},
       outs: s.outs ?? [],
       metrics: s.metrics ?? [],
     });

@@ -254,13 +254,18 @@ export function queryRunRows(store: Store, query: RunQuery): RunQueryResult {
   }
   // Limited: the ordered ids of every match give the total in the same pass (the
   // filter is evaluated once), then only the rows shown are read.
-  const seqs = store.db.prepare(`SELECT r.seq ${from}`).pluck().all(...c.args) as number[];
+  const seqs = store.db
+    .prepare(`SELECT r.seq ${from}`)
+    .pluck()
+    .all(...c.args) as number[];
   const shown = seqs.slice(0, limit);
   const byId = new Map<number, RunListRow>();
   for (let i = 0; i < shown.length; i += 500) {
     const part = shown.slice(i, i + 500);
     const rows = store.db
-      .prepare(`SELECT ${LIST_COLUMNS} FROM runs r WHERE r.seq IN (${part.map(() => '?').join(',')})`)
+      .prepare(
+        `SELECT ${LIST_COLUMNS} FROM runs r WHERE r.seq IN (${part.map(() => '?').join(',')})`,
+      )
       .all(...part) as RunListRow[];
     for (const r of rows) byId.set(r.seq, r);
   }

@@ -122,7 +122,9 @@ function stmts(db: Db): Statements {
          @gitDirty, @stage, @host, @pid)`,
     ),
     nextChunk: db
-      .prepare('SELECT COALESCE(MAX(chunk) + 1, 0) FROM run_metric_chunks WHERE run = ? AND key = ?')
+      .prepare(
+        'SELECT COALESCE(MAX(chunk) + 1, 0) FROM run_metric_chunks WHERE run = ? AND key = ?',
+      )
       .pluck(),
     insertChunk: db.prepare(
       `INSERT INTO run_metric_chunks (run, key, chunk, n, max_step, steps, ts, vals)

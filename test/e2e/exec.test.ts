@@ -22,7 +22,8 @@ interface RunJson {
 }
 
 const sha = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
-const show = (cwd: string, id: string): RunJson => parseJson<RunJson>(mlo(['runs', 'show', id, '--json'], { cwd }));
+const show = (cwd: string, id: string): RunJson =>
+  parseJson<RunJson>(mlo(['runs', 'show', id, '--json'], { cwd }));
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Alive and not a zombie: a killed grandchild reparented to a non-reaping pid 1 stays a zombie. */
@@ -67,7 +68,26 @@ describe('mlo exec', () => {
     const dir = makeRepo();
     writeTree(dir, { 'train.js': TRAIN, 'data.csv': 'a,b\n1,2\n' });
     const r = mlo(
-      ['exec', '-n', 'first', '-e', 'exp1', '-p', 'seed=1', '-t', 'kind=test', '-d', 'data.csv', '-o', 'model.bin', '-m', 'metrics.json', '--', 'node', 'train.js'],
+      [
+        'exec',
+        '-n',
+        'first',
+        '-e',
+        'exp1',
+        '-p',
+        'seed=1',
+        '-t',
+        'kind=test',
+        '-d',
+        'data.csv',
+        '-o',
+        'model.bin',
+        '-m',
+        'metrics.json',
+        '--',
+        'node',
+        'train.js',
+      ],
       { cwd: dir },
     );
     expect(r.code, r.stderr).toBe(0);
@@ -87,9 +107,13 @@ describe('mlo exec', () => {
     const log = run.artifacts.find((a) => a.name === 'output.log') as { hash: string };
     const obj = join(dir, '.mlo/cache', log.hash.slice(0, 2), log.hash.slice(2));
     expect(readFileSync(obj, 'utf8')).toBe(`run ${id}\nto stderr\n`);
-    expect(existsSync(join(dir, '.mlo/cache', sha(model).slice(0, 2), sha(model).slice(2)))).toBe(true);
+    expect(existsSync(join(dir, '.mlo/cache', sha(model).slice(0, 2), sha(model).slice(2)))).toBe(
+      true,
+    );
     // runs in the experiment
-    const listed = parseJson<{ runs: { id: string }[] }>(mlo(['runs', 'list', '-e', 'exp1', '--json'], { cwd: dir }));
+    const listed = parseJson<{ runs: { id: string }[] }>(
+      mlo(['runs', 'list', '-e', 'exp1', '--json'], { cwd: dir }),
+    );
     expect(listed.runs.map((x) => x.id)).toEqual([id]);
   });
 
@@ -104,13 +128,19 @@ describe('mlo exec', () => {
     const cleanRun = show(dir, parseJson<{ id: string }>(clean).id);
     expect(cleanRun.git).toEqual({ commit: head, dirty: false });
     writeFileSync(join(dir, 'a.txt'), 'changed');
-    const dirty = show(dir, parseJson<{ id: string }>(mlo(['exec', '--json', '--', 'node', '-e', '0'], { cwd: dir })).id);
+    const dirty = show(
+      dir,
+      parseJson<{ id: string }>(mlo(['exec', '--json', '--', 'node', '-e', '0'], { cwd: dir })).id,
+    );
     expect(dirty.git).toEqual({ commit: head, dirty: true });
   });
 
   it('exits with the command exit code and marks the run failed with the log tail', () => {
     const dir = makeRepo();
-    writeTree(dir, { 'fail.js': "for (let i = 0; i < 60; i++) console.log('line ' + i); console.error('boom: bad input'); process.exit(3);" });
+    writeTree(dir, {
+      'fail.js':
+        "for (let i = 0; i < 60; i++) console.log('line ' + i); console.error('boom: bad input'); process.exit(3);",
+    });
     const r = mlo(['exec', '--json', '--', 'node', 'fail.js'], { cwd: dir });
     expect(r.code).toBe(3);
     const out = parseJson<{ id: string; status: string; exitCode: number }>(r);
@@ -186,7 +216,10 @@ const t = setInterval(() => { if (fs.existsSync('go')) { clearInterval(t); } }, 
     const outside = mlo(['log', 'metric', 'x', '1'], { cwd: dir, env: { MLO_RUN_ID: undefined } });
     expect(outside.code).toBe(2);
     expect(outside.stderr).toMatch(/no run to log to/);
-    const explicit = mlo(['log', 'metric', 'x', '2', '--run', run.id.slice(0, 7)], { cwd: dir, env: { MLO_RUN_ID: undefined } });
+    const explicit = mlo(['log', 'metric', 'x', '2', '--run', run.id.slice(0, 7)], {
+      cwd: dir,
+      env: { MLO_RUN_ID: undefined },
+    });
     expect(explicit.code, explicit.stderr).toBe(0);
     expect(show(dir, run.id).metrics.x).toBe(2);
     expect(mlo(['log', 'metric', 'x', 'high', '--run', run.id], { cwd: dir }).code).toBe(2);
@@ -223,8 +256,13 @@ fs.writeFileSync('run-id', process.env.MLO_RUN_ID);
 setInterval(() => {}, 1000);
 `,
     });
-    const p = mloAsync(['exec', '--', 'node', 'tree.js'], { cwd: dir, env: { MLO_KILL_GRACE_MS: '3000' } });
-    await waitFor(() => existsSync(join(dir, 'grandchild.pid')) && existsSync(join(dir, 'child.pid')));
+    const p = mloAsync(['exec', '--', 'node', 'tree.js'], {
+      cwd: dir,
+      env: { MLO_KILL_GRACE_MS: '3000' },
+    });
+    await waitFor(
+      () => existsSync(join(dir, 'grandchild.pid')) && existsSync(join(dir, 'child.pid')),
+    );
     const child = Number(readFileSync(join(dir, 'child.pid'), 'utf8'));
     const grandchild = Number(readFileSync(join(dir, 'grandchild.pid'), 'utf8'));
     expect(alive(child) && alive(grandchild)).toBe(true);
@@ -263,7 +301,9 @@ fs.appendFileSync(process.env.MLO_LOG, JSON.stringify({ param: 'worker', value: 
     const ids = results.map((r) => (JSON.parse(r.stdout) as { id: string }).id);
     expect(new Set(ids).size).toBe(6);
     for (const [i, id] of ids.entries()) {
-      const h = parseJson<{ points: { step: number; value: number }[] }>(mlo(['metrics', 'history', id, 'loss', '--json'], { cwd: dir }));
+      const h = parseJson<{ points: { step: number; value: number }[] }>(
+        mlo(['metrics', 'history', id, 'loss', '--json'], { cwd: dir }),
+      );
       expect(h.points).toHaveLength(n);
       expect(h.points.map((p) => p.step)).toEqual(Array.from({ length: n }, (_, k) => k));
       expect(show(dir, id).params.worker).toBe(String(i));

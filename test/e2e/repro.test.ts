@@ -69,7 +69,9 @@ function setup(): string {
 }
 
 const executions = (dir: string): string[] =>
-  existsSync(join(dir, 'executions.log')) ? readFileSync(join(dir, 'executions.log'), 'utf8').trim().split('\n') : [];
+  existsSync(join(dir, 'executions.log'))
+    ? readFileSync(join(dir, 'executions.log'), 'utf8').trim().split('\n')
+    : [];
 
 function repro(dir: string, ...args: string[]): ReproJson {
   const r = mlo(['repro', '--json', ...args], { cwd: dir });
@@ -77,7 +79,8 @@ function repro(dir: string, ...args: string[]): ReproJson {
   return out;
 }
 
-const outcomes = (r: ReproJson): Record<string, string> => Object.fromEntries(r.stages.map((s) => [s.stage, s.outcome]));
+const outcomes = (r: ReproJson): Record<string, string> =>
+  Object.fromEntries(r.stages.map((s) => [s.stage, s.outcome]));
 const read = (dir: string, f: string): string => readFileSync(join(dir, f), 'utf8');
 
 describe('mlo repro', () => {
@@ -92,16 +95,27 @@ describe('mlo repro', () => {
     expect(lock).toContain('train.lr: 0.1');
     // each stage run is a run with the stage's params and metrics
     const train = first.stages[1];
-    const run = parseJson<{ params: Record<string, string>; metrics: Record<string, number>; tags: Record<string, string>; status: string }>(
-      mlo(['runs', 'show', train.runId as string, '--json'], { cwd: dir }),
-    );
-    expect(run).toMatchObject({ status: 'finished', params: { 'train.lr': '0.1' }, tags: { 'mlo.stage': 'train' } });
+    const run = parseJson<{
+      params: Record<string, string>;
+      metrics: Record<string, number>;
+      tags: Record<string, string>;
+      status: string;
+    }>(mlo(['runs', 'show', train.runId as string, '--json'], { cwd: dir }));
+    expect(run).toMatchObject({
+      status: 'finished',
+      params: { 'train.lr': '0.1' },
+      tags: { 'mlo.stage': 'train' },
+    });
     expect(run.metrics).toEqual({ loss: 0.9, 'train.loss': 0.9 });
     // outs are kept out of git
     expect(read(dir, 'data/.gitignore')).toContain('/prepared');
 
     // nothing changed: all skipped, lock byte-identical
-    expect(outcomes(repro(dir))).toEqual({ prepare: 'skipped', train: 'skipped', evaluate: 'skipped' });
+    expect(outcomes(repro(dir))).toEqual({
+      prepare: 'skipped',
+      train: 'skipped',
+      evaluate: 'skipped',
+    });
     expect(read(dir, 'mlo.lock')).toBe(lock);
     expect(executions(dir)).toHaveLength(3);
 
@@ -116,15 +130,37 @@ describe('mlo repro', () => {
     expect(p.stages[1].reasons).toEqual(['param train.lr changed (0.1 -> 0.2)']);
 
     // a param the stage does not declare: nothing
-    writeFileSync(join(dir, 'params.yaml'), read(dir, 'params.yaml').replace('epochs: 3', 'epochs: 4'));
-    expect(outcomes(repro(dir))).toEqual({ prepare: 'skipped', train: 'skipped', evaluate: 'skipped' });
+    writeFileSync(
+      join(dir, 'params.yaml'),
+      read(dir, 'params.yaml').replace('epochs: 3', 'epochs: 4'),
+    );
+    expect(outcomes(repro(dir))).toEqual({
+      prepare: 'skipped',
+      train: 'skipped',
+      evaluate: 'skipped',
+    });
 
     // the command
-    writeFileSync(join(dir, 'mlo.yaml'), PIPELINE['mlo.yaml'].replace('cmd: node src/evaluate.js', 'cmd: node src/evaluate.js --verbose'));
+    writeFileSync(
+      join(dir, 'mlo.yaml'),
+      PIPELINE['mlo.yaml'].replace(
+        'cmd: node src/evaluate.js',
+        'cmd: node src/evaluate.js --verbose',
+      ),
+    );
     const c = repro(dir);
     expect(outcomes(c)).toEqual({ prepare: 'skipped', train: 'skipped', evaluate: 'ran' });
     expect(c.stages[2].reasons).toEqual(['command changed']);
-    expect(executions(dir)).toEqual(['prepare', 'train', 'evaluate', 'prepare', 'evaluate', 'train', 'evaluate', 'evaluate']);
+    expect(executions(dir)).toEqual([
+      'prepare',
+      'train',
+      'evaluate',
+      'prepare',
+      'evaluate',
+      'train',
+      'evaluate',
+      'evaluate',
+    ]);
   });
 
   it('restores deleted outputs from the run cache instead of running', () => {
@@ -140,13 +176,19 @@ describe('mlo repro', () => {
     // and says so in the terminal
     rmSync(join(dir, 'eval.json'));
     const human = mlo(['repro'], { cwd: dir });
-    expect(human.stdout).toMatch(/restored evaluate from the run cache \(outputs of run [0-9a-f]{8}\)/);
+    expect(human.stdout).toMatch(
+      /restored evaluate from the run cache \(outputs of run [0-9a-f]{8}\)/,
+    );
 
     // back to an earlier param value: its outputs come from the cache too
     writeFileSync(join(dir, 'params.yaml'), PIPELINE['params.yaml'].replace('lr: 0.1', 'lr: 0.3'));
     repro(dir);
     writeFileSync(join(dir, 'params.yaml'), PIPELINE['params.yaml']);
-    expect(outcomes(repro(dir))).toEqual({ prepare: 'skipped', train: 'restored', evaluate: 'restored' });
+    expect(outcomes(repro(dir))).toEqual({
+      prepare: 'skipped',
+      train: 'restored',
+      evaluate: 'restored',
+    });
     expect(read(dir, 'models/model.json')).toBe(model);
     expect(executions(dir).filter((e) => e === 'train')).toHaveLength(2);
 
@@ -160,12 +202,20 @@ describe('mlo repro', () => {
   it('--dry-run says what would happen and changes nothing; --force runs everything', () => {
     const dir = setup();
     const dry = repro(dir, '--dry-run');
-    expect(outcomes(dry)).toEqual({ prepare: 'would-run', train: 'would-run', evaluate: 'would-run' });
+    expect(outcomes(dry)).toEqual({
+      prepare: 'would-run',
+      train: 'would-run',
+      evaluate: 'would-run',
+    });
     expect(existsSync(join(dir, 'mlo.lock'))).toBe(false);
     expect(executions(dir)).toEqual([]);
     repro(dir);
     rmSync(join(dir, 'models'), { recursive: true });
-    expect(outcomes(repro(dir, '-n'))).toEqual({ prepare: 'skipped', train: 'would-restore', evaluate: 'skipped' });
+    expect(outcomes(repro(dir, '-n'))).toEqual({
+      prepare: 'skipped',
+      train: 'would-restore',
+      evaluate: 'skipped',
+    });
     expect(existsSync(join(dir, 'models'))).toBe(false);
     expect(outcomes(repro(dir, '--force', 'train'))).toEqual({ prepare: 'ran', train: 'ran' });
   });
@@ -184,7 +234,8 @@ const t = setInterval(() => {
     writeTree(dir, {
       'a.js': wait('a', 'b'),
       'b.js': wait('b', 'a'),
-      'mlo.yaml': 'stages:\n  a:\n    cmd: node a.js\n    outs: [a.out]\n  b:\n    cmd: node b.js\n    outs: [b.out]\n  join:\n    cmd: cat a.out b.out > joined.txt\n    deps: [a.out, b.out]\n    outs: [joined.txt]\n',
+      'mlo.yaml':
+        'stages:\n  a:\n    cmd: node a.js\n    outs: [a.out]\n  b:\n    cmd: node b.js\n    outs: [b.out]\n  join:\n    cmd: cat a.out b.out > joined.txt\n    deps: [a.out, b.out]\n    outs: [joined.txt]\n',
     });
     const r = mlo(['repro', '-j', '2'], { cwd: dir });
     expect(r.code, r.stdout + r.stderr).toBe(0);
@@ -214,13 +265,20 @@ const t = setInterval(() => {
     expect(r.code).toBe(1);
     const out = parseJson<ReproJson>(r);
     expect(out.ok).toBe(false);
-    expect(outcomes(out)).toEqual({ broken: 'failed', after: 'blocked', lazy: 'failed', fine: 'ran' });
+    expect(outcomes(out)).toEqual({
+      broken: 'failed',
+      after: 'blocked',
+      lazy: 'failed',
+      fine: 'ran',
+    });
     const by = Object.fromEntries(out.stages.map((s) => [s.stage, s]));
     expect(by.broken).toMatchObject({ exitCode: 4, error: 'exited with code 4' });
     expect(by.after.reasons).toEqual(['upstream stage broken failed']);
     expect(by.lazy.error).toBe('the stage did not write its out never.txt');
     expect(read(dir, 'fine.txt')).toBe('fine\n');
-    const run = parseJson<{ status: string; logTail: string }>(mlo(['runs', 'show', by.broken.runId as string, '--json'], { cwd: dir }));
+    const run = parseJson<{ status: string; logTail: string }>(
+      mlo(['runs', 'show', by.broken.runId as string, '--json'], { cwd: dir }),
+    );
     expect(run).toMatchObject({ status: 'failed', logTail: 'step 1\ncannot open weights' });
     // the failed stages left no lock entry; the good one did
     const lock = read(dir, 'mlo.lock');
@@ -237,18 +295,23 @@ const t = setInterval(() => {
   it('Ctrl-C stops the running stage tree, marks its run killed and records nothing for it', async () => {
     const dir = makeRepo();
     writeTree(dir, {
-      'slow.js': "require('fs').writeFileSync('started', process.env.MLO_RUN_ID); setInterval(() => {}, 1000);",
-      'mlo.yaml': 'stages:\n  slow:\n    cmd: node slow.js\n    outs: [never.txt]\n  next:\n    cmd: touch n.txt\n    deps: [never.txt]\n    outs: [n.txt]\n',
+      'slow.js':
+        "require('fs').writeFileSync('started', process.env.MLO_RUN_ID); setInterval(() => {}, 1000);",
+      'mlo.yaml':
+        'stages:\n  slow:\n    cmd: node slow.js\n    outs: [never.txt]\n  next:\n    cmd: touch n.txt\n    deps: [never.txt]\n    outs: [n.txt]\n',
     });
     const p = mloAsync(['repro', '--json'], { cwd: dir });
     const end = Date.now() + 20_000;
-    while (!existsSync(join(dir, 'started')) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    while (!existsSync(join(dir, 'started')) && Date.now() < end)
+      await new Promise((r) => setTimeout(r, 50));
     p.child.kill('SIGINT');
     const r = await p.done;
     expect(r.code).toBe(130);
     const out = JSON.parse(r.stdout) as ReproJson;
     expect(outcomes(out)).toEqual({ slow: 'killed', next: 'blocked' });
-    const run = parseJson<{ status: string }>(mlo(['runs', 'show', read(dir, 'started'), '--json'], { cwd: dir }));
+    const run = parseJson<{ status: string }>(
+      mlo(['runs', 'show', read(dir, 'started'), '--json'], { cwd: dir }),
+    );
     expect(run.status).toBe('killed');
     expect(existsSync(join(dir, 'mlo.lock'))).toBe(false);
   });
@@ -277,11 +340,20 @@ describe('pipeline files', () => {
 `,
     });
     const r = repro(dir, '-j', '2');
-    expect(r.stages.map((s) => s.stage).sort()).toEqual(['fit@a-1', 'fit@a-2', 'fit@b-1', 'fit@b-2', 'prep@a', 'prep@b']);
+    expect(r.stages.map((s) => s.stage).sort()).toEqual([
+      'fit@a-1',
+      'fit@a-2',
+      'fit@b-1',
+      'fit@b-2',
+      'prep@a',
+      'prep@b',
+    ]);
     expect(r.ok).toBe(true);
     expect(read(dir, 'fit-b-2.txt')).toBe('b\n');
     const tree = mlo(['dag'], { cwd: dir });
-    expect(tree.stdout).toBe('prep@a\n├─▶ fit@a-1\n└─▶ fit@a-2\nprep@b\n├─▶ fit@b-1\n└─▶ fit@b-2\n');
+    expect(tree.stdout).toBe(
+      'prep@a\n├─▶ fit@a-1\n└─▶ fit@a-2\nprep@b\n├─▶ fit@b-1\n└─▶ fit@b-2\n',
+    );
     const mermaid = mlo(['dag', '--mermaid', 'fit@a-1'], { cwd: dir });
     expect(mermaid.stdout).toBe('flowchart TD\n  s0["prep@a"]\n  s1["fit@a-1"]\n  s0 --> s1\n');
     const dot = mlo(['dag', '--dot'], { cwd: dir });
@@ -291,18 +363,28 @@ describe('pipeline files', () => {
 
   it('refuses a cycle and two writers of one output, naming the stages (exit 2)', () => {
     const dir = makeRepo();
-    writeTree(dir, { 'mlo.yaml': 'stages:\n  a:\n    cmd: x\n    deps: [b.txt]\n    outs: [a.txt]\n  b:\n    cmd: y\n    deps: [a.txt]\n    outs: [b.txt]\n' });
+    writeTree(dir, {
+      'mlo.yaml':
+        'stages:\n  a:\n    cmd: x\n    deps: [b.txt]\n    outs: [a.txt]\n  b:\n    cmd: y\n    deps: [a.txt]\n    outs: [b.txt]\n',
+    });
     const cyc = mlo(['repro'], { cwd: dir });
     expect(cyc.code).toBe(2);
     expect(cyc.stderr).toMatch(/error: the stages form a cycle: (a -> b -> a|b -> a -> b)/);
-    writeTree(dir, { 'mlo.yaml': 'stages:\n  a:\n    cmd: x\n    outs: [o.txt]\n  b:\n    cmd: y\n    outs: [o.txt]\n' });
+    writeTree(dir, {
+      'mlo.yaml':
+        'stages:\n  a:\n    cmd: x\n    outs: [o.txt]\n  b:\n    cmd: y\n    outs: [o.txt]\n',
+    });
     const dup = mlo(['dag'], { cwd: dir });
     expect(dup.code).toBe(2);
     expect(dup.stderr).toMatch(/error: stages a and b both write o.txt/);
-    writeTree(dir, { 'mlo.yaml': 'stages:\n  a:\n    cmd: x\n    outs: [o.txt]\n    deps: [missing.txt]\n' });
+    writeTree(dir, {
+      'mlo.yaml': 'stages:\n  a:\n    cmd: x\n    outs: [o.txt]\n    deps: [missing.txt]\n',
+    });
     const missing = mlo(['repro'], { cwd: dir });
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/error: stage a: dependency missing.txt does not exist and no stage writes it/);
+    expect(missing.stderr).toMatch(
+      /error: stage a: dependency missing.txt does not exist and no stage writes it/,
+    );
     writeTree(dir, { 'mlo.yaml': 'stages:\n  a:\n    cmd: x\n    outz: [o.txt]\n' });
     const typo = mlo(['repro'], { cwd: dir });
     expect(typo.code).toBe(2);
@@ -319,12 +401,16 @@ describe('pipeline files', () => {
     // --set writes the value into params.yaml, keeping its comments and layout
     repro(dir, '--set', 'train.lr=0.25');
     expect(read(dir, 'params.yaml')).toBe(PIPELINE['params.yaml'].replace('lr: 0.1', 'lr: 0.25'));
-    const p = parseJson<{ rev: string; entries: unknown[] }>(mlo(['params', 'diff', '--json'], { cwd: dir }));
-    expect(p.rev).toBe('HEAD');
-    expect(p.entries).toEqual([{ path: 'params.yaml', key: 'train.lr', old: 0.1, new: 0.25, state: 'changed' }]);
-    const m = parseJson<{ entries: { path: string; key: string; old: number; new: number; change: number }[] }>(
-      mlo(['metrics', 'diff', 'HEAD', '--json'], { cwd: dir }),
+    const p = parseJson<{ rev: string; entries: unknown[] }>(
+      mlo(['params', 'diff', '--json'], { cwd: dir }),
     );
+    expect(p.rev).toBe('HEAD');
+    expect(p.entries).toEqual([
+      { path: 'params.yaml', key: 'train.lr', old: 0.1, new: 0.25, state: 'changed' },
+    ]);
+    const m = parseJson<{
+      entries: { path: string; key: string; old: number; new: number; change: number }[];
+    }>(mlo(['metrics', 'diff', 'HEAD', '--json'], { cwd: dir }));
     const loss = m.entries.find((e) => e.key === 'train.loss');
     expect(loss).toMatchObject({ path: 'metrics.json', old: 0.9, new: 0.75 });
     expect(loss?.change).toBeCloseTo(-0.15, 10);
@@ -339,9 +425,14 @@ describe('pipeline files', () => {
     const params = read(dir, 'params.yaml');
     const lock = read(dir, 'mlo.lock');
     const model = read(dir, 'models/model.json');
-    const r = mlo(['exp', 'run', '--set', 'train.lr=0.2,0.4', '--set', 'eval.k=1,2', '--json'], { cwd: dir });
+    const r = mlo(['exp', 'run', '--set', 'train.lr=0.2,0.4', '--set', 'eval.k=1,2', '--json'], {
+      cwd: dir,
+    });
     expect(r.code, r.stderr).toBe(0);
-    const sweep = parseJson<{ sweep: string; combinations: { params: Record<string, unknown>; ok: boolean; runs: string[] }[] }>(r);
+    const sweep = parseJson<{
+      sweep: string;
+      combinations: { params: Record<string, unknown>; ok: boolean; runs: string[] }[];
+    }>(r);
     expect(sweep.combinations.map((c) => c.params)).toEqual([
       { 'train.lr': 0.2, 'eval.k': 1 },
       { 'train.lr': 0.2, 'eval.k': 2 },
@@ -353,21 +444,45 @@ describe('pipeline files', () => {
     expect(read(dir, 'params.yaml')).toBe(params);
     expect(read(dir, 'mlo.lock')).toBe(lock);
     expect(read(dir, 'models/model.json')).toBe(model);
-    expect(outcomes(repro(dir))).toEqual({ prepare: 'skipped', train: 'skipped', evaluate: 'skipped' });
-    const show = parseJson<{ sweep: string; params: string[]; experiments: { params: Record<string, number>; status: string; metrics: Record<string, number> }[] }>(
-      mlo(['exp', 'show', '--json'], { cwd: dir }),
-    );
+    expect(outcomes(repro(dir))).toEqual({
+      prepare: 'skipped',
+      train: 'skipped',
+      evaluate: 'skipped',
+    });
+    const show = parseJson<{
+      sweep: string;
+      params: string[];
+      experiments: {
+        params: Record<string, number>;
+        status: string;
+        metrics: Record<string, number>;
+      }[];
+    }>(mlo(['exp', 'show', '--json'], { cwd: dir }));
     expect(show.sweep).toBe(sweep.sweep);
     expect(show.params).toEqual(['train.lr', 'eval.k']);
-    expect(show.experiments.map((e) => [e.params['train.lr'], e.params['eval.k'], e.status, e.metrics['train.loss']])).toEqual([
+    expect(
+      show.experiments.map((e) => [
+        e.params['train.lr'],
+        e.params['eval.k'],
+        e.status,
+        e.metrics['train.loss'],
+      ]),
+    ).toEqual([
       [0.2, 1, 'finished', 0.8],
       [0.2, 2, 'finished', 0.8],
       [0.4, 1, 'finished', 0.6],
       [0.4, 2, 'finished', 0.6],
     ]);
     // evaluate's metric, from the model trained with that lr
-    expect(show.experiments.map((e) => e.metrics.score)).toEqual([4.2 + 4, 4.2 + 4, 8.4 + 4, 8.4 + 4]);
-    const runs = parseJson<{ runs: unknown[] }>(mlo(['runs', 'list', '--json', '-f', `tags.\`mlo.sweep\` = '${sweep.sweep}'`], { cwd: dir }));
+    expect(show.experiments.map((e) => e.metrics.score)).toEqual([
+      4.2 + 4,
+      4.2 + 4,
+      8.4 + 4,
+      8.4 + 4,
+    ]);
+    const runs = parseJson<{ runs: unknown[] }>(
+      mlo(['runs', 'list', '--json', '-f', `tags.\`mlo.sweep\` = '${sweep.sweep}'`], { cwd: dir }),
+    );
     expect(runs.runs).toHaveLength(8);
     const unused = mlo(['exp', 'run', '--set', 'nobody.uses=1,2'], { cwd: dir });
     expect(unused.code).toBe(2);

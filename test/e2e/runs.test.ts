@@ -45,7 +45,10 @@ console.log(JSON.stringify(ids));
   const r = mlo(['exec', '--json', '--', 'node', 'seed.mjs'], { cwd: dir });
   expect(r.code, r.stderr).toBe(0);
   // the seeding script's own output went to stderr (--json): its last line is the ids
-  const line = r.stderr.trim().split('\n').find((l) => l.startsWith('{"rf-a"')) as string;
+  const line = r.stderr
+    .trim()
+    .split('\n')
+    .find((l) => l.startsWith('{"rf-a"')) as string;
   return JSON.parse(line) as Record<string, string>;
 }
 
@@ -53,7 +56,11 @@ describe('runs list / show / compare / delete', () => {
   it('lists runs as {"runs":[...]} with params, latest metrics and tags; filters, sorts, limits', () => {
     const dir = makeRepo();
     const ids = seed(dir);
-    const all = parseJson<ListJson>(mlo(['runs', 'list', '--json', '--filter', "tags.team = 'y' or tags.team = 'x'"], { cwd: dir }));
+    const all = parseJson<ListJson>(
+      mlo(['runs', 'list', '--json', '--filter', "tags.team = 'y' or tags.team = 'x'"], {
+        cwd: dir,
+      }),
+    );
     expect(all.runs.map((r) => r.name)).toEqual(['lr', 'svm', 'rf-b', 'rf-a']);
     const rfA = all.runs.find((r) => r.name === 'rf-a');
     expect(rfA).toEqual({
@@ -68,30 +75,58 @@ describe('runs list / show / compare / delete', () => {
       tags: { team: 'y' },
     });
     const r = mlo(
-      ['runs', 'list', '--json', '-f', "metrics.f1 > 0.8 and (params.model = 'rf' or params.model in ('svm')) and status = 'finished'", '-s', 'metrics.f1:asc'],
+      [
+        'runs',
+        'list',
+        '--json',
+        '-f',
+        "metrics.f1 > 0.8 and (params.model = 'rf' or params.model in ('svm')) and status = 'finished'",
+        '-s',
+        'metrics.f1:asc',
+      ],
       { cwd: dir },
     );
     expect(parseJson<ListJson>(r).runs.map((x) => x.name)).toEqual(['svm', 'rf-a']);
-    const limited = parseJson<ListJson>(mlo(['runs', 'list', '--json', '-s', 'metrics.f1:desc', '--limit', '2', '-f', 'metrics.f1 > 0'], { cwd: dir }));
+    const limited = parseJson<ListJson>(
+      mlo(
+        ['runs', 'list', '--json', '-s', 'metrics.f1:desc', '--limit', '2', '-f', 'metrics.f1 > 0'],
+        { cwd: dir },
+      ),
+    );
     expect(limited.runs.map((x) => x.name)).toEqual(['rf-a', 'svm']);
   });
 
   it('shows chosen params and metrics as table columns and says when rows were cut', () => {
     const dir = makeRepo();
     seed(dir);
-    const r = mlo(['runs', 'list', '-c', 'params.depth,metrics.f1', '-l', '2', '-f', "name != 'nope'"], { cwd: dir });
+    const r = mlo(
+      ['runs', 'list', '-c', 'params.depth,metrics.f1', '-l', '2', '-f', "name != 'nope'"],
+      { cwd: dir },
+    );
     expect(r.code, r.stderr).toBe(0);
     const [header, ...rows] = r.stdout.trim().split('\n');
-    expect(header.split(/\s{2,}/)).toEqual(['id', 'name', 'status', 'start', 'duration', 'params.depth', 'metrics.f1']);
+    expect(header.split(/\s{2,}/)).toEqual([
+      'id',
+      'name',
+      'status',
+      'start',
+      'duration',
+      'params.depth',
+      'metrics.f1',
+    ]);
     expect(rows[0]).toMatch(/^[0-9a-f]{8}\s+lr\s+failed .*\s0\.6$/);
     expect(rows[rows.length - 1]).toBe('2 of 5 runs shown (--limit 0 for all)');
   });
 
   it('a malformed filter exits 2 naming the column, with a caret under it', () => {
     const dir = makeRepo();
-    const r = mlo(['runs', 'list', '--filter', "metrics.f1 > 0.8 and (params.model = 'rf'"], { cwd: dir });
+    const r = mlo(['runs', 'list', '--filter', "metrics.f1 > 0.8 and (params.model = 'rf'"], {
+      cwd: dir,
+    });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^error: filter: expected '\)' to close the '\(' at column 22, found the end of the filter at column 42$/m);
+    expect(r.stderr).toMatch(
+      /^error: filter: expected '\)' to close the '\(' at column 22, found the end of the filter at column 42$/m,
+    );
     const hints = r.stderr.split('\n').filter((l) => l.startsWith('hint: '));
     expect(hints[1].indexOf('^') - 'hint: '.length).toBe(41);
     expect(r.stdout).toBe('');
@@ -107,7 +142,9 @@ describe('runs list / show / compare / delete', () => {
     expect(show.code, show.stderr).toBe(0);
     expect(show.stdout).toContain(ids['rf-a']);
     expect(show.stdout).toMatch(/status\s+finished/);
-    const cmp = mlo(['runs', 'compare', ids['rf-a'].slice(0, 8), ids.svm.slice(0, 8), '--json'], { cwd: dir });
+    const cmp = mlo(['runs', 'compare', ids['rf-a'].slice(0, 8), ids.svm.slice(0, 8), '--json'], {
+      cwd: dir,
+    });
     const c = parseJson<{ params: { key: string; values: unknown[]; differs: boolean }[] }>(cmp);
     expect(c.params).toContainEqual({ key: 'model', values: ['rf', 'svm'], differs: true });
     expect(c.params).toContainEqual({ key: 'depth', values: ['3', '3'], differs: false });
@@ -115,9 +152,10 @@ describe('runs list / show / compare / delete', () => {
     expect(table.stdout).toMatch(/params\.model\s+rf\s+svm/);
     expect(table.stdout).not.toMatch(/params\.depth/); // same in both: hidden
     expect(table.stdout).toContain('identical row(s) hidden');
-    const hist = parseJson<{ key: string; points: { step: number; value: number; timestamp: number }[] }>(
-      mlo(['metrics', 'history', ids['rf-a'], 'f1', '--json'], { cwd: dir }),
-    );
+    const hist = parseJson<{
+      key: string;
+      points: { step: number; value: number; timestamp: number }[];
+    }>(mlo(['metrics', 'history', ids['rf-a'], 'f1', '--json'], { cwd: dir }));
     expect(hist.key).toBe('f1');
     expect(hist.points.map((p) => [p.step, p.value])).toEqual([
       [0, 1.82],
@@ -129,7 +167,9 @@ describe('runs list / show / compare / delete', () => {
     expect(mlo(['metrics', 'history', ids['rf-a'], 'nope'], { cwd: dir }).code).toBe(2);
     const del = mlo(['runs', 'delete', ids['rf-b'].slice(0, 10), '--json'], { cwd: dir });
     expect(parseJson<{ deleted: string[] }>(del).deleted).toEqual([ids['rf-b']]);
-    const after = parseJson<ListJson>(mlo(['runs', 'list', '--json', '-f', "name = 'rf-b'"], { cwd: dir }));
+    const after = parseJson<ListJson>(
+      mlo(['runs', 'list', '--json', '-f', "name = 'rf-b'"], { cwd: dir }),
+    );
     expect(after.runs).toEqual([]);
     expect(mlo(['runs', 'show', ids['rf-b']], { cwd: dir }).code).toBe(2);
   });
@@ -137,15 +177,25 @@ describe('runs list / show / compare / delete', () => {
   it('the Node API ends a run when the script exits: finished, or failed when it throws', () => {
     const dir = makeRepo();
     writeTree(dir, {
-      'ok.mjs': apiScript(`const run = await startRun(repo, { name: 'no-end', git: false }); run.logMetric('m', 1);`),
-      'throws.mjs': apiScript(`const run = await startRun(repo, { name: 'throws', git: false }); run.logMetric('m', 2); throw new Error('bug');`),
-      'killed.mjs': apiScript(`const run = await startRun(repo, { name: 'sigkill', git: false }); run.logMetric('m', 3); run.flush(); process.kill(process.pid, 'SIGKILL');`),
+      'ok.mjs': apiScript(
+        `const run = await startRun(repo, { name: 'no-end', git: false }); run.logMetric('m', 1);`,
+      ),
+      'throws.mjs': apiScript(
+        `const run = await startRun(repo, { name: 'throws', git: false }); run.logMetric('m', 2); throw new Error('bug');`,
+      ),
+      'killed.mjs': apiScript(
+        `const run = await startRun(repo, { name: 'sigkill', git: false }); run.logMetric('m', 3); run.flush(); process.kill(process.pid, 'SIGKILL');`,
+      ),
     });
     const env = { ...process.env, MLO_RUN_ID: undefined };
     for (const f of ['ok.mjs', 'throws.mjs', 'killed.mjs']) {
       spawnSync(process.execPath, [f], { cwd: dir, env, stdio: 'ignore' });
     }
-    const own = parseJson<ListJson>(mlo(['runs', 'list', '--json', '-f', "name in ('no-end', 'throws', 'sigkill')"], { cwd: dir })).runs;
+    const own = parseJson<ListJson>(
+      mlo(['runs', 'list', '--json', '-f', "name in ('no-end', 'throws', 'sigkill')"], {
+        cwd: dir,
+      }),
+    ).runs;
     const s = Object.fromEntries(own.map((r) => [r.name, r]));
     expect(s['no-end']).toMatchObject({ status: 'finished', metrics: { m: 1 } });
     expect(s.throws).toMatchObject({ status: 'failed', metrics: { m: 2 } });

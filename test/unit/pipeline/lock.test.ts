@@ -38,7 +38,9 @@ describe('mlo.lock', () => {
     // params keys sorted at every level
     expect(text).toMatch(/train\.b:\n\s+a:\n\s+- 2\n\s+- 1\n\s+z: 1\n\s+train\.lr: 0\.1/);
     // a directory entry has the pointer-file shape gc reads
-    expect(text).toContain(`path: data\n        hash: ${h('a')}\n        size: 300\n        type: dir\n        files: 3`);
+    expect(text).toContain(
+      `path: data\n        hash: ${h('a')}\n        size: 300\n        type: dir\n        files: 3`,
+    );
   });
 
   it('reads back what it wrote', () => {
@@ -58,7 +60,12 @@ describe('mlo.lock', () => {
 
   it('refuses a malformed lock with file:line:col', () => {
     const repo = tempRepo();
-    writeFileSync(join(repo.root, 'mlo.lock'), 'schema: 1\nstages:\n  a:\n    cmd: x\n    outs:\n      - path: m\n        hash: nothex\n        size: 1\n');
-    expect(() => readLock(repo)).toThrow(/^mlo\.lock:7:15: stages\.a\.outs\[0\]\.hash: must be a 64-character/);
+    writeFileSync(
+      join(repo.root, 'mlo.lock'),
+      'schema: 1\nstages:\n  a:\n    cmd: x\n    outs:\n      - path: m\n        hash: nothex\n        size: 1\n',
+    );
+    expect(() => readLock(repo)).toThrow(
+      /^mlo\.lock:7:15: stages\.a\.outs\[0\]\.hash: must be a 64-character/,
+    );
   });
 });

@@ -62,7 +62,9 @@ stages:
       'grid@svm-5',
     ]);
     expect(p.byName.get('build@us')).toMatchObject({ cmd: ['make us'], group: 'build' });
-    expect(p.byName.get('build@us')?.outs).toEqual([{ path: 'results/us.bin', cache: true, persist: false, gitignore: true }]);
+    expect(p.byName.get('build@us')?.outs).toEqual([
+      { path: 'results/us.bin', cache: true, persist: false, gitignore: true },
+    ]);
     expect(p.byName.get('fit@big')?.cmd).toEqual(['fit --size 9 --name big --epochs 7']);
     expect(p.byName.get('grid@svm-5')?.outs.map((o) => o.path)).toEqual(['models/svm-5.json']);
   });
@@ -110,9 +112,17 @@ stages:
     ['stages:\n  a:\n    cmd: 3\n', 'mlo.yaml:3:10', 'expected a command'],
     ['stages:\n  a:\n    deps: [x]\n', 'mlo.yaml:3:5', 'missing "cmd"'],
     ['stages:\n  a:\n    cmd: x\n    deps: data\n', 'mlo.yaml:4:11', 'expected a list of paths'],
-    ['stages:\n  a:\n    foreach: [1]\n    cmd: x\n', 'mlo.yaml:3:14', 'mlo.yaml:4:10: stages.a.cmd: with foreach, "cmd" belongs under "do:"'],
+    [
+      'stages:\n  a:\n    foreach: [1]\n    cmd: x\n',
+      'mlo.yaml:3:14',
+      'mlo.yaml:4:10: stages.a.cmd: with foreach, "cmd" belongs under "do:"',
+    ],
     ['stages:\n  a:\n    do: {cmd: x}\n', 'mlo.yaml:3:9', 'needs "foreach:"'],
-    ['stages:\n  a:\n    cmd: x\n    outs: [/abs/path]\n', 'mlo.yaml:4:12', 'relative to the repository root'],
+    [
+      'stages:\n  a:\n    cmd: x\n    outs: [/abs/path]\n',
+      'mlo.yaml:4:12',
+      'relative to the repository root',
+    ],
     ['stages:\n  a:\n    cmd: x\n    deps: [../up]\n', 'mlo.yaml:4:12', 'outside the repository'],
     ['stages:\n  a:\n    cmd: echo ${nope}\n', 'mlo.yaml:3:5', '${nope} is not defined'],
     ['stages:\n  a b:\n    cmd: x\n', 'mlo.yaml:2:3', 'stage name'],
@@ -177,12 +187,15 @@ stages:
   });
 
   it('names both stages writing one output, and overlapping outputs', () => {
-    expect(loadError('stages:\n  a:\n    cmd: a\n    outs: [o]\n  b:\n    cmd: b\n    outs: [o]\n').message).toBe(
-      'stages a and b both write o',
-    );
-    expect(loadError('stages:\n  a:\n    cmd: a\n    outs: [d]\n  b:\n    cmd: b\n    metrics: [d/m.json]\n').message).toContain(
-      'outputs overlap: d (stage a) and d/m.json (stage b)',
-    );
+    expect(
+      loadError('stages:\n  a:\n    cmd: a\n    outs: [o]\n  b:\n    cmd: b\n    outs: [o]\n')
+        .message,
+    ).toBe('stages a and b both write o');
+    expect(
+      loadError(
+        'stages:\n  a:\n    cmd: a\n    outs: [d]\n  b:\n    cmd: b\n    metrics: [d/m.json]\n',
+      ).message,
+    ).toContain('outputs overlap: d (stage a) and d/m.json (stage b)');
     expect(loadError('stages:\n  a:\n    cmd: a\n    deps: [o/x]\n    outs: [o]\n').message).toBe(
       'stage a depends on its own output o',
     );

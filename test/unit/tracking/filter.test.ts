@@ -14,7 +14,9 @@ function errorOf(expr: string): MloError {
 describe('filter parser', () => {
   it('parses the MLflow form into an and of comparisons', () => {
     expect(
-      parseFilter("metrics.f1 > 0.8 and params.model = 'rf' and tags.team != 'x' and status = 'finished'"),
+      parseFilter(
+        "metrics.f1 > 0.8 and params.model = 'rf' and tags.team != 'x' and status = 'finished'",
+      ),
     ).toEqual({
       type: 'and',
       items: [
@@ -35,15 +37,23 @@ describe('filter parser', () => {
   });
 
   it('reads in, not in, like, ilike, is null, not, and keyword case', () => {
-    expect(parseFilter("params.m IN ('a', \"b\", 3)")).toEqual({
+    expect(parseFilter('params.m IN (\'a\', "b", 3)')).toEqual({
       type: 'in',
       field: { kind: 'param', key: 'm' },
       values: ['a', 'b', 3],
       negated: false,
     });
     expect(parseFilter("params.m not in ('a')")).toMatchObject({ type: 'in', negated: true });
-    expect(parseFilter("name LIKE 'tr%'")).toMatchObject({ type: 'like', ignoreCase: false, pattern: 'tr%' });
-    expect(parseFilter("name not ilike 'TR%'")).toMatchObject({ type: 'like', ignoreCase: true, negated: true });
+    expect(parseFilter("name LIKE 'tr%'")).toMatchObject({
+      type: 'like',
+      ignoreCase: false,
+      pattern: 'tr%',
+    });
+    expect(parseFilter("name not ilike 'TR%'")).toMatchObject({
+      type: 'like',
+      ignoreCase: true,
+      negated: true,
+    });
     expect(parseFilter('metrics.f1 is null')).toMatchObject({ type: 'null', negated: false });
     expect(parseFilter('metrics.f1 IS NOT NULL')).toMatchObject({ type: 'null', negated: true });
     expect(parseFilter('not metrics.a > 1')).toMatchObject({ type: 'not' });
@@ -56,14 +66,25 @@ describe('filter parser', () => {
       op: '>=',
       value: 0.001,
     });
-    expect(parseFilter('metrics.val/loss == -0.5')).toMatchObject({ field: { key: 'val/loss' }, op: '=', value: -0.5 });
-    expect(parseFilter('metrics.`val loss` <> 2')).toMatchObject({ field: { key: 'val loss' }, op: '!=' });
-    expect(parseFilter('metric."a b" < 1')).toMatchObject({ field: { kind: 'metric', key: 'a b' } });
+    expect(parseFilter('metrics.val/loss == -0.5')).toMatchObject({
+      field: { key: 'val/loss' },
+      op: '=',
+      value: -0.5,
+    });
+    expect(parseFilter('metrics.`val loss` <> 2')).toMatchObject({
+      field: { key: 'val loss' },
+      op: '!=',
+    });
+    expect(parseFilter('metric."a b" < 1')).toMatchObject({
+      field: { kind: 'metric', key: 'a b' },
+    });
     expect(parseFilter("params.s = 'it''s'")).toMatchObject({ value: "it's" });
   });
 
   it('turns dates into milliseconds for start and end', () => {
-    expect(parseFilter("start >= '2024-05-01T00:00:00Z'")).toMatchObject({ value: Date.UTC(2024, 4, 1) });
+    expect(parseFilter("start >= '2024-05-01T00:00:00Z'")).toMatchObject({
+      value: Date.UTC(2024, 4, 1),
+    });
   });
 
   it.each([
@@ -96,7 +117,10 @@ describe('filter parser', () => {
   });
 
   it('parses sort keys with a direction', () => {
-    expect(parseSortKey('metrics.f1:desc')).toEqual({ field: { kind: 'metric', key: 'f1' }, desc: true });
+    expect(parseSortKey('metrics.f1:desc')).toEqual({
+      field: { kind: 'metric', key: 'f1' },
+      desc: true,
+    });
     expect(parseSortKey('start')).toEqual({ field: { kind: 'attr', name: 'start' }, desc: false });
     expect(() => parseSortKey('metrics.f1 > 1')).toThrow(/--sort/);
   });

@@ -17,10 +17,20 @@ import { tempRepo } from './temp-repo.js';
 async function run(
   repo: Repo,
   name: string,
-  values: { params?: Record<string, ParamValue>; metrics?: Record<string, number>; tags?: Record<string, string> },
+  values: {
+    params?: Record<string, ParamValue>;
+    metrics?: Record<string, number>;
+    tags?: Record<string, string>;
+  },
   status: 'finished' | 'failed' = 'finished',
 ): Promise<string> {
-  const r = await startRun(repo, { name, git: false, attach: false, params: values.params, tags: values.tags });
+  const r = await startRun(repo, {
+    name,
+    git: false,
+    attach: false,
+    params: values.params,
+    tags: values.tags,
+  });
   for (const [k, v] of Object.entries(values.metrics ?? {})) r.logMetric(k, v);
   await r.end(status);
   return r.id;
@@ -32,7 +42,13 @@ const names = (repo: Repo, filter: string): string[] =>
 describe('runs through the Node API', () => {
   it('records params, metric series, tags and status; latest is the highest step', async () => {
     const repo = tempRepo();
-    const r = await startRun(repo, { name: 'a', experiment: 'exp1', git: false, attach: false, params: { lr: 0.01, layers: [64, 32] } });
+    const r = await startRun(repo, {
+      name: 'a',
+      experiment: 'exp1',
+      git: false,
+      attach: false,
+      params: { lr: 0.01, layers: [64, 32] },
+    });
     r.logMetric('loss', 0.9, 0);
     r.logMetric('loss', 0.1, 5);
     r.logMetric('loss', 0.5, 2); // logged late, lower step: not the latest
@@ -92,7 +108,9 @@ describe('runs through the Node API', () => {
 
   it('refuses bad keys and values with a usage error, before creating anything', async () => {
     const repo = tempRepo();
-    await expect(startRun(repo, { git: false, attach: false, params: { '': 1 } })).rejects.toThrow(MloError);
+    await expect(startRun(repo, { git: false, attach: false, params: { '': 1 } })).rejects.toThrow(
+      MloError,
+    );
     expect(listRuns(repo).total).toBe(0);
     const r = await startRun(repo, { git: false, attach: false });
     expect(() => r.logMetric('a\nb', 1)).toThrow(/control characters/);
@@ -110,7 +128,10 @@ describe('runs through the Node API', () => {
     await r.end();
     expect(a).toMatchObject({ name: 'model.bin', size: 7, type: 'file' });
     expect(getRun(repo, r.id).artifacts).toEqual([a]);
-    const refs = repo.store.db.prepare("SELECT hash FROM object_refs WHERE kind = 'run' AND owner = ?").pluck().all(r.id);
+    const refs = repo.store.db
+      .prepare("SELECT hash FROM object_refs WHERE kind = 'run' AND owner = ?")
+      .pluck()
+      .all(r.id);
     expect(refs).toEqual([a.hash]);
     deleteRuns(repo, [r.id]);
     expect(repo.store.db.prepare('SELECT COUNT(*) FROM object_refs').pluck().get()).toBe(0);
@@ -121,8 +142,16 @@ describe('runs through the Node API', () => {
 describe('finding runs', () => {
   async function fixture(): Promise<Repo> {
     const repo = tempRepo();
-    await run(repo, 'rf1', { params: { model: 'rf', depth: 3 }, metrics: { f1: 0.9 }, tags: { team: 'a' } });
-    await run(repo, 'rf2', { params: { model: 'rf', depth: 10 }, metrics: { f1: 0.7 }, tags: { team: 'b' } });
+    await run(repo, 'rf1', {
+      params: { model: 'rf', depth: 3 },
+      metrics: { f1: 0.9 },
+      tags: { team: 'a' },
+    });
+    await run(repo, 'rf2', {
+      params: { model: 'rf', depth: 10 },
+      metrics: { f1: 0.7 },
+      tags: { team: 'b' },
+    });
     await run(repo, 'svm', { params: { model: 'svm', depth: 3.0 }, metrics: { f1: 0.85 } });
     await run(repo, 'lr', { params: { model: 'lr' }, metrics: { f1: 0.6 } }, 'failed');
     await run(repo, 'Tree-x', { params: { model: 'tree_x' } });
@@ -133,7 +162,9 @@ describe('finding runs', () => {
     const repo = await fixture();
     expect(names(repo, "metrics.f1 > 0.8 and params.model = 'rf'")).toEqual(['rf1']);
     expect(names(repo, "metrics.f1 > 0.8 or status = 'failed'")).toEqual(['lr', 'rf1', 'svm']);
-    expect(names(repo, "(params.model = 'rf' or params.model = 'svm') and metrics.f1 < 0.88")).toEqual(['rf2', 'svm']);
+    expect(
+      names(repo, "(params.model = 'rf' or params.model = 'svm') and metrics.f1 < 0.88"),
+    ).toEqual(['rf2', 'svm']);
     expect(names(repo, "params.model in ('svm', 'lr')")).toEqual(['lr', 'svm']);
     expect(names(repo, "params.model not in ('svm', 'lr')")).toEqual(['Tree-x', 'rf1', 'rf2']);
     expect(names(repo, "name like 'rf%'")).toEqual(['rf1', 'rf2']);
