@@ -24,6 +24,7 @@ import {
 import { buildDag, downstreamOf, selectStages } from './dag.js';
 import { loadPipeline } from './load.js';
 import { readLock } from './lock.js';
+import { acquireReproLock } from './repro-lock.js';
 import { parseScalar, parseSetArg, setParams, type ParamAssignment } from './params.js';
 import { repro, type ReproEvent, type StageResult } from './repro.js';
 
@@ -182,9 +183,16 @@ export async function expRun(repo: Repo, options: ExpRunOptions): Promise<ExpRun
   const combos = grid(axes);
   const sweep = randomBytes(4).toString('hex');
   const files = [...new Set(axes.map((a) => a.file)), LOCK_FILE];
-  const saved = snapshot(repo, files);
   // The commit the sweep started from; the params edits would make every run "dirty".
   const git = await readGitInfo(repo.root);
+  const release = acquireReproLock(repo, 'mlo exp run');
+  let saved: Map<string, string | undefined>;
+  try {
+    saved = snapshot(repo, files);
+  } catch (err) {
+    release();
+    throw err;
+  }
   const combinations: ExpCombination[] = [];
   try {
     for (let i = 0; i < combos.length; i++) {
@@ -207,6 +215,7 @@ export async function expRun(repo: Repo, options: ExpRunOptions): Promise<ExpRun
         git,
         onEvent: options.onEvent,
         onOutput: options.onOutput,
+        lockHeld: true,
       });
       combinations.push({
         index: i,
@@ -219,6 +228,7 @@ export async function expRun(repo: Repo, options: ExpRunOptions): Promise<ExpRun
   } finally {
     restoreSnapshot(repo, saved);
     restoreLockedOutputs(repo);
+    release();
   }
   return {
     sweep,

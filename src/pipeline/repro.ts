@@ -34,6 +34,7 @@ import { loadPipeline, type OutDecl, type Pipeline, type Stage } from './load.js
 import { readLock, updateLock, type LockEntry, type LockFile, type StageLock } from './lock.js';
 import { flattenParamValues, ParamsReader, parseSetArg, setParams } from './params.js';
 import { lookupRunCache, runCacheKey, saveRunCache, type CachedResult } from './run-cache.js';
+import { acquireReproLock } from './repro-lock.js';
 
 export interface ReproOptions {
   /** stage names (or foreach/matrix group names); default: every stage */
@@ -56,6 +57,8 @@ export interface ReproOptions {
   git?: GitInfo;
   onEvent?: (event: ReproEvent) => void;
   onOutput?: (stage: string, stream: 'stdout' | 'stderr', chunk: Buffer) => void;
+  /** @internal the caller (exp run) already holds the repro lock */
+  lockHeld?: boolean;
 }
 
 export type StageOutcome =
@@ -209,6 +212,10 @@ class Repro {
       else if (!progressed) break;
     }
     this.memo.flush();
+    for (const n of selected) {
+      if (!this.results.has(n))
+        this.finish({ stage: n, outcome: 'not-run', reasons: ['not reached'] });
+    }
     return selected.map((n) => this.results.get(n) as StageResult);
   }
 
@@ -448,18 +455,25 @@ export async function repro(repo: Repo, options: ReproOptions = {}): Promise<Rep
   const jobs = options.jobs ?? 1;
   if (!Number.isInteger(jobs) || jobs < 1)
     throw new MloError('USAGE', `--jobs must be a positive integer, got ${jobs}`);
-  let paramsChanged: string[] = [];
-  if (options.set?.length) {
-    const assignments = options.set.map(parseSetArg);
-    if (!options.dryRun) paramsChanged = setParams(repo, assignments);
-    else throw new MloError('USAGE', '--set with --dry-run would change nothing; drop one of them');
+  if (options.set?.length && options.dryRun) {
+    throw new MloError('USAGE', '--set with --dry-run would change nothing; drop one of them');
   }
-  const pipeline = loadPipeline(repo);
-  const dag = buildDag(pipeline);
-  const selected = selectStages(dag, options.targets);
-  const r = new Repro(repo, pipeline, dag, options);
-  r.checkDeps(selected);
-  const stages = await r.run(selected);
+  const assignments = (options.set ?? []).map(parseSetArg);
+  const release =
+    options.dryRun || options.lockHeld ? undefined : acquireReproLock(repo, 'mlo repro');
+  let stages: StageResult[];
+  let paramsChanged: string[] = [];
+  try {
+    if (assignments.length) paramsChanged = setParams(repo, assignments);
+    const pipeline = loadPipeline(repo);
+    const dag = buildDag(pipeline);
+    const selected = selectStages(dag, options.targets);
+    const r = new Repro(repo, pipeline, dag, options);
+    r.checkDeps(selected);
+    stages = await r.run(selected);
+  } finally {
+    release?.();
+  }
   return {
     stages,
     ok: stages.every((s) => !FAILED.has(s.outcome)),

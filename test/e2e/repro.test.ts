@@ -489,3 +489,29 @@ describe('pipeline files', () => {
     expect(unused.stderr).toMatch(/no stage uses param nobody.uses/);
   });
 });
+
+describe('one repro at a time', () => {
+  it('a second repro in the same repository is refused while the first runs', async () => {
+    const dir = makeRepo();
+    writeTree(dir, {
+      'slow.js':
+        "const fs = require('fs'); fs.writeFileSync('started', ''); const t = setInterval(() => { if (fs.existsSync('go')) { clearInterval(t); fs.writeFileSync('out.txt', 'x'); } }, 20);",
+      'mlo.yaml': 'stages:\n  slow:\n    cmd: node slow.js\n    outs: [out.txt]\n',
+    });
+    const first = mloAsync(['repro'], { cwd: dir });
+    const end = Date.now() + 20_000;
+    while (!existsSync(join(dir, 'started')) && Date.now() < end)
+      await new Promise((r) => setTimeout(r, 50));
+    const second = mlo(['repro'], { cwd: dir });
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(
+      /error: another mlo repro \(pid \d+\) is running in this repository/,
+    );
+    // a dry run only reads: allowed
+    expect(mlo(['repro', '--dry-run'], { cwd: dir }).code).toBe(0);
+    writeFileSync(join(dir, 'go'), '');
+    expect((await first.done).code).toBe(0);
+    // the lock went with it
+    expect(mlo(['repro'], { cwd: dir }).code).toBe(0);
+  });
+});
