@@ -110,6 +110,11 @@ describe('mlo exec', () => {
     expect(existsSync(join(dir, '.mlo/cache', sha(model).slice(0, 2), sha(model).slice(2)))).toBe(
       true,
     );
+    // gc keeps what the run keeps: its output, its artifacts and its log
+    expect(mlo(['gc'], { cwd: dir }).code).toBe(0);
+    for (const h of [sha(model), log.hash, ...run.artifacts.map((a) => a.hash)]) {
+      expect(existsSync(join(dir, '.mlo/cache', h.slice(0, 2), h.slice(2))), h).toBe(true);
+    }
     // runs in the experiment
     const listed = parseJson<{ runs: { id: string }[] }>(
       mlo(['runs', 'list', '-e', 'exp1', '--json'], { cwd: dir }),
