@@ -120,6 +120,10 @@ describe('mlo exec', () => {
       mlo(['runs', 'list', '-e', 'exp1', '--json'], { cwd: dir }),
     );
     expect(listed.runs.map((x) => x.id)).toEqual([id]);
+    // deleted, the run keeps nothing alive
+    expect(mlo(['runs', 'delete', id], { cwd: dir }).code).toBe(0);
+    expect(mlo(['gc'], { cwd: dir }).code).toBe(0);
+    expect(existsSync(obj)).toBe(false);
   });
 
   it('records the git commit and whether tracked files were dirty', () => {
