@@ -24,10 +24,4 @@ export {
 } from './store/index.js';
 export * from './tracking/index.js';
 export * from './pipeline/index.js';
-export type {
-  RunStatus,
-  FieldRef,
-  FilterExpr,
-  SortKey,
-  RunAttribute,
-} from './store/index.js';
+export type { RunStatus, FieldRef, FilterExpr, SortKey, RunAttribute } from './store/index.js';
