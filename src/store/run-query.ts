@@ -66,6 +66,37 @@ export type RunListRow = Pick<
 const LIST_COLUMNS =
   'r.seq, r.id, r.name, r.experiment, r.status, r.start_ms, r.end_ms, r.stage, r.params_json, r.metrics_json, r.tags_json';
 
+type RawListRow = [
+  number,
+  string,
+  string,
+  string,
+  RunRow['status'],
+  number,
+  number | null,
+  string | null,
+  string,
+  string,
+  string,
+];
+
+/** Rows as arrays, then objects of one literal shape: twice as fast as row objects from the driver. */
+function listRows(rows: RawListRow[]): RunListRow[] {
+  return rows.map((r) => ({
+    seq: r[0],
+    id: r[1],
+    name: r[2],
+    experiment: r[3],
+    status: r[4],
+    start_ms: r[5],
+    end_ms: r[6],
+    stage: r[7],
+    params_json: r[8],
+    metrics_json: r[9],
+    tags_json: r[10],
+  }));
+}
+
 export interface RunQueryResult {
   rows: RunListRow[];
   /** runs matching before the limit */
@@ -249,7 +280,12 @@ export function queryRunRows(store: Store, query: RunQuery): RunQueryResult {
   const limit = query.limit ? Math.floor(query.limit) : 0;
   const from = `FROM runs r ${joins.join(' ')} ${whereSql} ORDER BY ${order.join(', ')}`;
   if (!limit) {
-    const rows = store.db.prepare(`SELECT ${LIST_COLUMNS} ${from}`).all(...c.args) as RunListRow[];
+    const rows = listRows(
+      store.db
+        .prepare(`SELECT ${LIST_COLUMNS} ${from}`)
+        .raw()
+        .all(...c.args) as RawListRow[],
+    );
     return { rows, total: rows.length };
   }
   // Limited: the ordered ids of every match give the total in the same pass (the
@@ -262,11 +298,14 @@ export function queryRunRows(store: Store, query: RunQuery): RunQueryResult {
   const byId = new Map<number, RunListRow>();
   for (let i = 0; i < shown.length; i += 500) {
     const part = shown.slice(i, i + 500);
-    const rows = store.db
-      .prepare(
-        `SELECT ${LIST_COLUMNS} FROM runs r WHERE r.seq IN (${part.map(() => '?').join(',')})`,
-      )
-      .all(...part) as RunListRow[];
+    const rows = listRows(
+      store.db
+        .prepare(
+          `SELECT ${LIST_COLUMNS} FROM runs r WHERE r.seq IN (${part.map(() => '?').join(',')})`,
+        )
+        .raw()
+        .all(...part) as RawListRow[],
+    );
     for (const r of rows) byId.set(r.seq, r);
   }
   return { rows: shown.map((q) => byId.get(q) as RunListRow), total: seqs.length };
