@@ -29,6 +29,21 @@ export function installStopHandlers(stop: StopSignal): () => void {
 
 const shortId = (id: string): string => id.slice(0, 8);
 
+/**
+ * Without `--`, commander reads mlo's options anywhere on the line, so in
+ * `mlo exec python -m train` the `-m` would be taken as --metrics. Such a line is
+ * refused; one whose command has no dash arguments is unambiguous.
+ */
+function separated(cmd: Command, command: string[]): boolean {
+  let root: Command = cmd;
+  while (root.parent) root = root.parent;
+  // commander keeps the argv it parsed; its typings do not show it
+  const raw = ((root as unknown as { rawArgs?: string[] }).rawArgs ?? process.argv).slice(2);
+  if (raw.includes('--')) return true;
+  const start = raw.indexOf(command[0], raw.indexOf('exec') + 1);
+  return start < 0 || !raw.slice(start + 1).some((a) => a.startsWith('-'));
+}
+
 export function registerRunCommands(program: Command): void {
   program
     .command('exec')
@@ -79,7 +94,14 @@ example: mlo exec -n baseline -p lr=0.01 -d data/train.csv -o model.onnx -- pyth
           },
           cmd: Command,
         ) => {
-          const { openRepo, execRun, parseAssignments, StopSignal } = await lib();
+          const { openRepo, execRun, parseAssignments, StopSignal, MloError } = await lib();
+          if (!separated(cmd, command)) {
+            throw new MloError(
+              'USAGE',
+              'the command has options of its own: put -- before it, so that mlo does not read them',
+              { hint: `mlo exec [options] -- ${command.join(' ')} ...` },
+            );
+          }
           const cwd = cwdOf(cmd);
           const repo = openRepo(cwd);
           const stop = new StopSignal();

@@ -173,6 +173,17 @@ describe('mlo exec', () => {
     expect(parseJson<{ error: string }>(r).error).toContain('command not found');
   });
 
+  it('refuses a command with dash options but no -- (mlo would take them as its own)', () => {
+    const dir = makeRepo();
+    const r = mlo(['exec', 'node', '-e', 'require("fs").writeFileSync("ran", "")'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/put -- before it/);
+    expect(existsSync(join(dir, 'ran'))).toBe(false);
+    expect(mlo(['exec', 'node', '--trace-warnings', 'x.js'], { cwd: dir }).code).toBe(2);
+    const plain = mlo(['exec', '-n', 'plain', 'node', 'x.js'], { cwd: dir, env: {} });
+    expect(plain.stderr).not.toMatch(/put -- before it/);
+  });
+
   it('runs a single argument with shell syntax through the shell', () => {
     const dir = makeRepo();
     const r = mlo(['exec', '--', 'echo one && echo two > two.txt'], { cwd: dir });
