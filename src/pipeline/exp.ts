@@ -10,7 +10,13 @@ import { randomBytes } from 'node:crypto';
 import { MloError } from '../errors.js';
 import type { Repo } from '../repo/index.js';
 import { LOCK_FILE } from '../data/index.js';
-import { queryRunRows, type RunListRow, type RunStatus } from '../store/index.js';
+import {
+  putHashStates,
+  queryRunRows,
+  type HashState,
+  type RunListRow,
+  type RunStatus,
+} from '../store/index.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { isNotFound } from '../util/fs.js';
 import {
@@ -150,13 +156,14 @@ function restoreSnapshot(repo: Repo, saved: Map<string, string | undefined>): vo
 export function restoreLockedOutputs(repo: Repo): string[] {
   const lock = readLock(repo);
   const failed: string[] = [];
-  const learned: Parameters<typeof hashPath>[2] = [];
+  const learned: HashState[] = [];
   for (const entry of lock.values()) {
     for (const e of [...entry.outs, ...entry.metrics]) {
       if (hashPath(repo, e.path, learned)?.hash === e.hash) continue;
       if (!isCached(repo, e) || !restorePath(repo, e)) failed.push(e.path);
     }
   }
+  if (learned.length) putHashStates(repo.store, learned);
   return failed;
 }
 
