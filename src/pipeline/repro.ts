@@ -9,7 +9,7 @@
  *
  * A failed stage blocks what depends on it; independent branches go on.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { MloError } from '../errors.js';
@@ -468,6 +468,7 @@ export async function repro(repo: Repo, options: ReproOptions = {}): Promise<Rep
     const pipeline = loadPipeline(repo);
     const dag = buildDag(pipeline);
     const selected = selectStages(dag, options.targets);
+    checkOutsNotTracked(repo, pipeline);
     const r = new Repro(repo, pipeline, dag, options);
     r.checkDeps(selected);
     stages = await r.run(selected);
@@ -481,6 +482,30 @@ export async function repro(repo: Repo, options: ReproOptions = {}): Promise<Rep
     paramsChanged,
     ...(options.stop?.signal && { stopped: options.stop.signal }),
   };
+}
+
+/**
+ * A stage output must not also be data tracked with `mlo add`: the pointer file and
+ * mlo.lock would fight over its content (DVC refuses the same overlap).
+ */
+function checkOutsNotTracked(repo: Repo, pipeline: Pipeline): void {
+  for (const s of pipeline.stages) {
+    for (const o of [...s.outs, ...s.metrics]) {
+      const parts = o.path.split('/');
+      for (let i = parts.length; i > 0; i--) {
+        const tracked = parts.slice(0, i).join('/');
+        if (existsSync(join(repo.root, `${tracked}.mlo`))) {
+          throw new MloError(
+            'INVALID',
+            `stage ${s.name} writes ${o.path}, which is tracked by ${tracked}.mlo`,
+            {
+              hint: `${pipeline.positions.where(s.yamlPath)}: let the stage own it (remove ${tracked}.mlo) or write elsewhere`,
+            },
+          );
+        }
+      }
+    }
+  }
 }
 
 /** The loaded pipeline and its graph (for `mlo dag` and the exp commands). */

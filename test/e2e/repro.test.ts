@@ -385,6 +385,16 @@ describe('pipeline files', () => {
     expect(missing.stderr).toMatch(
       /error: stage a: dependency missing.txt does not exist and no stage writes it/,
     );
+    writeTree(dir, {
+      'data/raw.csv': 'a\n',
+      'mlo.yaml': 'stages:\n  a:\n    cmd: x\n    outs: [data/raw.csv]\n',
+    });
+    expect(mlo(['add', 'data/raw.csv'], { cwd: dir }).code).toBe(0);
+    const tracked = mlo(['repro'], { cwd: dir });
+    expect(tracked.code).toBe(2);
+    expect(tracked.stderr).toMatch(
+      /error: stage a writes data\/raw.csv, which is tracked by data\/raw.csv.mlo/,
+    );
     writeTree(dir, { 'mlo.yaml': 'stages:\n  a:\n    cmd: x\n    outz: [o.txt]\n' });
     const typo = mlo(['repro'], { cwd: dir });
     expect(typo.code).toBe(2);
