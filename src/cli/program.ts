@@ -9,6 +9,9 @@ import { registerHookCommands } from './hooks.js';
 import { registerModelCommands } from './model.js';
 import { registerRemoteCommands } from './remote.js';
 import { registerRepoCommands } from './repo.js';
+import { registerRunCommands } from './runs.js';
+import { registerPipelineCommands } from './pipeline.js';
+import { registerMetricsCommands } from './metrics.js';
 
 export function buildProgram(): Command {
   const program = new Command('mlo')
@@ -24,6 +27,9 @@ export function buildProgram(): Command {
   registerDataCommands(program);
   registerRemoteCommands(program);
   registerHookCommands(program);
+  registerRunCommands(program);
+  registerPipelineCommands(program);
+  registerMetricsCommands(program);
   registerModelCommands(program);
   // Every subcommand fails like the root: one error line, exit 2, no stack.
   const applyExitOverride = (cmd: Command): void => {
