@@ -32,3 +32,6 @@ export * from './monitor/index.js';
 export * from './registry/index.js';
 export * from './evaluate/index.js';
 export * from './promote/index.js';
+export * from './tracking/index.js';
+export * from './pipeline/index.js';
+export type { RunStatus, FieldRef, FilterExpr, SortKey, RunAttribute } from './store/index.js';
