@@ -10,6 +10,7 @@ import { cacheOf, sha256 } from '../data/index.js';
 import { openTable } from '../io/index.js';
 import { readSignature, type ModelSignature } from '../onnx/index.js';
 import type { Repo } from '../repo/index.js';
+import { getRun, type RunDetail } from '../tracking/index.js';
 import {
   addObjectRefs,
   ensureModelRow,
@@ -34,7 +35,7 @@ export interface RegisterOptions {
   path: string;
   /** relative paths are resolved against this (default: the repo root) */
   cwd?: string;
-  /** the tracking run that produced the model */
+  /** the tracking run that produced the model: id, prefix or name (default: $MLO_RUN_ID, set inside `mlo exec`) */
   runId?: string;
   metrics?: Record<string, number>;
   tags?: Record<string, string>;
@@ -106,9 +107,13 @@ export async function registerModel(repo: Repo, options: RegisterOptions): Promi
     }
   }
 
+  const run = findRun(repo, options.runId, warnings);
   const actor = await readActor(repo);
+  // The run's commit is the code that produced the model; HEAD is where it was registered.
+  const gitCommit = run?.git.commit ?? actor.gitCommit;
+  const gitDirty = run ? run.git.dirty : actor.gitDirty;
   const lineage: Pick<Lineage, 'inputs' | 'baselineData'> = {
-    inputs: [],
+    inputs: (run?.inputs ?? []).map((i) => ({ path: i.path, hash: i.hash ?? null })),
     baselineData: baseline
       ? { path: baseline.file.display, hash: baseline.file.hash, target: options.target ?? null }
       : null,
@@ -128,9 +133,9 @@ export async function registerModel(repo: Repo, options: RegisterOptions): Promi
       created_ms: now,
       created_by: actor.who,
       source: options.path,
-      run_id: options.runId ?? null,
-      git_commit: actor.gitCommit,
-      git_dirty: actor.gitDirty === null ? null : actor.gitDirty ? 1 : 0,
+      run_id: run?.id ?? null,
+      git_commit: gitCommit,
+      git_dirty: gitDirty === null ? null : gitDirty ? 1 : 0,
       signature_json: JSON.stringify(signature),
       features_json: choice.features ? JSON.stringify(choice.features) : null,
       features_source: choice.source,
@@ -142,6 +147,29 @@ export async function registerModel(repo: Repo, options: RegisterOptions): Promi
     return { version, fresh: true };
   });
   return { created: created.fresh, model: getVersion(repo, name, created.version), warnings };
+}
+
+/**
+ * The run named by --run (NOT_FOUND when there is none), or the one `mlo exec` is
+ * running (a stale $MLO_RUN_ID is only a warning: nobody asked for it by name).
+ */
+function findRun(
+  repo: Repo,
+  ref: string | undefined,
+  warnings: RegisterWarning[],
+): RunDetail | undefined {
+  if (ref !== undefined) return getRun(repo, ref);
+  const env = process.env.MLO_RUN_ID?.trim();
+  if (!env) return undefined;
+  try {
+    return getRun(repo, env);
+  } catch (err) {
+    if (!(err instanceof MloError)) throw err;
+    warnings.push({
+      message: `MLO_RUN_ID=${env}: ${err.message}; the model is registered without a run`,
+    });
+    return undefined;
+  }
 }
 
 function findExisting(repo: Repo, name: string, hash: string): ModelVersion | undefined {

@@ -209,14 +209,6 @@ export function insertVersionRow(
   return { id: Number(info.lastInsertRowid), version };
 }
 
-/** Fill in lineage found after registration (e.g. a run's inputs). */
-export function updateLineage(store: Store, versionId: number, lineageJson: string): void {
-  stmt(store, 'UPDATE model_versions SET lineage_json = ? WHERE id = ?').run(
-    lineageJson,
-    versionId,
-  );
-}
-
 export function getAliasRow(store: Store, name: string, alias: string): AliasRow | undefined {
   return stmt(
     store,

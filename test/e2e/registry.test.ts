@@ -126,7 +126,10 @@ describe('mlo model', () => {
     const list = parseJson<{ models: { name: string; versions: number; latestVersion: number }[] }>(
       ok(mlo(['model', 'list', '--json'], { cwd })),
     );
-    expect(list.models).toMatchObject([{ name: 'churn', versions: 2, latestVersion: 2 }]);
+    expect(list.models.find((m) => m.name === 'churn')).toMatchObject({
+      versions: 2,
+      latestVersion: 2,
+    });
     const show = parseJson<
       ModelJson & { lineage: { gitCommit: string }; metrics: object; tags: object }
     >(ok(mlo(['model', 'show', 'churn@1', '--json'], { cwd })));
@@ -134,6 +137,51 @@ describe('mlo model', () => {
     expect(show.metrics).toEqual({ auc_train: 0.61 });
     expect(show.tags).toEqual({ team: 'risk' });
     expect(ok(mlo(['model', 'show', 'churn'], { cwd })).stdout).toMatch(/^churn@2/);
+  });
+
+  it('inside mlo exec the version is linked to the run, its commit and its input hashes', () => {
+    const cwd = p.dir;
+    const run = parseJson<{ id: string }>(
+      ok(
+        mlo(
+          [
+            'exec',
+            '--name',
+            'train',
+            '--dep',
+            'data/holdout.csv',
+            '--json',
+            '--',
+            process.execPath,
+            join(ROOT, 'bin/mlo.js'),
+            'model',
+            'register',
+            'linked',
+            'models/strong.onnx',
+          ],
+          { cwd },
+        ),
+      ),
+    );
+    const show = parseJson<{
+      lineage: { runId: string; gitCommit: string; inputs: { path: string; hash: string }[] };
+    }>(ok(mlo(['model', 'show', 'linked', '--json'], { cwd })));
+    const csvHash = sha(readFileSync(join(cwd, 'data/holdout.csv')));
+    expect(show.lineage).toMatchObject({
+      runId: run.id,
+      gitCommit: p.head,
+      inputs: [{ path: 'data/holdout.csv', hash: csvHash }],
+    });
+    // by --run, with an id prefix
+    ok(
+      mlo(['model', 'register', 'linked2', 'models/weak.onnx', '--run', run.id.slice(0, 8)], {
+        cwd,
+      }),
+    );
+    const again = parseJson<{ lineage: { runId: string } }>(
+      ok(mlo(['model', 'show', 'linked2', '--json'], { cwd })),
+    );
+    expect(again.lineage.runId).toBe(run.id);
   });
 
   it('refuses invalid ONNX with exit 2 and one error line; warns about ZipMap outputs', async () => {

@@ -28,6 +28,7 @@ import {
   type AliasEvent,
 } from '../../../src/registry/index.js';
 import { runModel } from '../../../src/onnx/index.js';
+import { startRun } from '../../../src/tracking/index.js';
 import { csv, git, tempRepo, writeFile } from './helpers.js';
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
@@ -134,15 +135,18 @@ describe('registerModel', () => {
     expect((await registerModel(repo, { name: 'twin', path })).created).toBe(true);
   });
 
-  it('records signature, metrics, tags, who and the git commit', async () => {
+  it('records signature, metrics, tags, who, and the run with its commit and input hashes', async () => {
     const { dir, repo } = tempRepo();
     const head = git(dir, 'rev-parse', 'HEAD');
+    const run = await startRun(repo, { name: 'train-1', git: { commit: 'c0ffee', dirty: true } });
+    run.recordPath('input', { path: 'data/train.csv', hash: 'a'.repeat(64), size: 10 });
+    await run.end();
     const r = await registerModel(repo, {
       name: 'churn',
       path: writeFile(dir, 'm.onnx', await classifier(1)),
       metrics: { accuracy: 0.91 },
       tags: { team: 'risk' },
-      runId: 'abc123',
+      runId: run.id.slice(0, 8),
     });
     const m = r.model;
     expect(m.signature.inputs.map((i) => [i.name, i.elementType, i.shape])).toEqual([
@@ -152,8 +156,53 @@ describe('registerModel', () => {
     expect(m.metrics).toEqual({ accuracy: 0.91 });
     expect(m.tags).toEqual({ team: 'risk' });
     expect(m.createdBy).toBe('Ada Tester <ada@example.com>');
-    expect(m.lineage).toMatchObject({ runId: 'abc123', gitCommit: head, gitDirty: false });
+    expect(m.lineage).toEqual({
+      runId: run.id,
+      gitCommit: 'c0ffee',
+      gitDirty: true,
+      inputs: [{ path: 'data/train.csv', hash: 'a'.repeat(64) }],
+      baselineData: null,
+    });
     expect(m.source).toBe(`${dir}/m.onnx`);
+    // without a run: the repository's HEAD
+    const plain = await registerModel(repo, {
+      name: 'churn',
+      path: writeFile(dir, 'm2.onnx', await classifier(2)),
+    });
+    expect(plain.model.lineage).toMatchObject({
+      runId: null,
+      gitCommit: head,
+      gitDirty: false,
+      inputs: [],
+    });
+    const third = writeFile(dir, 'm3.onnx', await classifier(3));
+    const unknown = await caughtAsync(() =>
+      registerModel(repo, { name: 'churn', path: third, runId: 'nope' }),
+    );
+    expect([unknown.code, unknown.message]).toEqual(['NOT_FOUND', 'no run matches nope']);
+  });
+
+  it('inside mlo exec ($MLO_RUN_ID) the model is linked to the running run', async () => {
+    const { dir, repo } = tempRepo();
+    const run = await startRun(repo, { name: 'exec-run', git: false });
+    process.env.MLO_RUN_ID = run.id;
+    try {
+      const r = await registerModel(repo, {
+        name: 'm',
+        path: writeFile(dir, 'm.onnx', await classifier(1)),
+      });
+      expect(r.model.lineage.runId).toBe(run.id);
+      process.env.MLO_RUN_ID = 'f'.repeat(32);
+      const stale = await registerModel(repo, {
+        name: 'm',
+        path: writeFile(dir, 'm2.onnx', await classifier(2)),
+      });
+      expect(stale.model.lineage.runId).toBeNull();
+      expect(stale.warnings.map((w) => w.message).join()).toMatch(/MLO_RUN_ID=f+: no run matches/);
+    } finally {
+      delete process.env.MLO_RUN_ID;
+      await run.end();
+    }
   });
 
   it('MLO_USER names who acts; outside git there is no commit', async () => {
