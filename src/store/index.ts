@@ -11,3 +11,27 @@ export {
 } from './state.js';
 export { addObjectRefs, removeObjectRefs, listReferencedHashes, type ObjectRef } from './refs.js';
 export { MIGRATIONS, type Migration } from './migrations/index.js';
+export {
+  insertBaseline,
+  getBaselineByName,
+  getBaselineByModel,
+  listBaselineRecords,
+  getBaselineColumns,
+  deleteBaseline,
+  insertDriftReport,
+  listDriftReports,
+  getDriftReportJson,
+  type ModelVersionKey,
+  type BaselineRecord,
+  type BaselineColumnRecord,
+  type DriftReportRecord,
+  type DriftScoreRecord,
+} from './baselines.js';
+export {
+  hasPredictionLog,
+  iteratePredictionLog,
+  PREDICTION_LOG_DDL,
+  PREDICTION_LOG_TABLE,
+  type PredictionLogQuery,
+  type PredictionLogRow,
+} from './prediction-log.js';

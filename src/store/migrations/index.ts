@@ -4,7 +4,8 @@
  */
 import type { Migration } from './types.js';
 import { core } from './001-core.js';
+import { monitor } from './004-monitor.js';
 
-export const MIGRATIONS: readonly Migration[] = [core];
+export const MIGRATIONS: readonly Migration[] = [core, monitor];
 
 export type { Migration } from './types.js';
