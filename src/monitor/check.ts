@@ -359,19 +359,15 @@ function columnResult(
   override: DriftOptions,
 ): { report: DriftColumnReport; detail: ColumnDetail } {
   const ref = col.profile;
-  const base = {
-    column: col.name,
-    kind: col.kind,
-    role: col.role,
-    reference: { count: ref.count, nulls: ref.nulls },
-  };
+  const base = { reference: { count: ref.count, nulls: ref.nulls } };
   const unchecked = (
     status: 'missing' | 'skipped' | 'error',
     message: string,
   ): DriftColumnReport => {
     const { test, threshold } = presumedTest(ref, override);
     return {
-      ...base,
+      column: col.name,
+      kind: col.kind,
       test,
       score: null,
       threshold,
@@ -380,6 +376,8 @@ function columnResult(
       severity: null,
       status,
       message,
+      role: col.role,
+      reference: base.reference,
       current: outcome
         ? { count: outcome.current.count, nulls: outcome.current.nulls }
         : { count: 0, nulls: 0 },
@@ -414,15 +412,18 @@ function columnResult(
   const score = ok ? finiteOrNull(drift.score) : null;
   const drifted = ok && drift.drifted;
   const report: DriftColumnReport = {
-    ...base,
+    column: col.name,
+    kind: col.kind,
     test: drift.test,
     score,
     threshold: drift.threshold,
     drifted,
     stats,
-    severity: ok ? severityOf(drifted, stats.psi) : null,
+    severity: ok ? severityOf(drifted, finiteOrNull(outcome.severityPsi)) : null,
     status: drift.status,
     ...(drift.message !== undefined && { message: drift.message }),
+    role: col.role,
+    reference: base.reference,
     current: { count: outcome.current.count, nulls: outcome.current.nulls },
     approximate: drift.approximate,
   };

@@ -7,8 +7,11 @@
  * Severity says how far a drifted column moved, on the scale credit-risk teams have
  * used for PSI for decades: PSI < 0.1 low, < 0.25 medium, otherwise high. It is
  * "none" for a column that did not drift (whatever its PSI) and null for a column
- * that could not be checked. The deciding test stays Evidently's; PSI is computed for
- * every column, numeric or categorical, so the scale is the same across kinds.
+ * that could not be checked. The deciding test stays Evidently's; PSI exists for every
+ * column, so the scale is the same across kinds. It is the reported PSI (decile
+ * buckets, or categories), except for a numeric column whose test compared value
+ * counts (few distinct values, where decile edges collapse): there, PSI over those
+ * values.
  */
 import type { ColumnRole } from './columns.js';
 import type { CategoricalStats, CategoryShare, DriftChart, NumericStats } from './profile/index.js';

@@ -75,7 +75,7 @@ export function barsSvg(chart: Extract<DriftChart, { type: 'bars' }>): string {
   const row = 26;
   const labelW = Math.min(200, 12 + Math.max(4, ...labels.map((l) => Math.min(28, l.length))) * 7);
   const height = M.top + labels.length * row + 26;
-  const plotW = W - labelW - 70;
+  const plotW = W - labelW - 110;
   const xMax = Math.max(1e-9, ...reference, ...current) * 1.05;
   const x = (v: number): number => (v / xMax) * plotW;
   const rows = labels.map((label, i) => {

@@ -165,7 +165,7 @@ function card(c: DriftColumnReport, d: ColumnDetail, i: number): string {
           .map((u) => `<code>${esc(u)}</code>`)
           .join(' ')}${c.unseen.count > 10 ? ' …' : ''}</p>`
       : '';
-  return `<section class="card ${c.drifted ? 'drifted' : ''}" id="${anchor(c.column, i)}" data-drifted="${c.drifted}">
+  return `<section class="${c.drifted ? 'card drifted' : 'card'}" id="${anchor(c.column, i)}" data-drifted="${c.drifted}">
   <div class="card-head"><h3>${esc(c.column)}</h3><span class="tag">${c.kind}</span>${c.role !== 'feature' ? `<span class="tag">${c.role}</span>` : ''}${statusTag(c)}${severityBadge(c.severity)}</div>
   ${decision}
   <div class="card-body">
