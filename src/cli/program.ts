@@ -8,6 +8,7 @@ import { registerBaselineCommands } from './baseline.js';
 import { registerDataCommands } from './data.js';
 import { registerDriftCommands } from './drift.js';
 import { registerHookCommands } from './hooks.js';
+import { registerModelCommands } from './model.js';
 import { registerRemoteCommands } from './remote.js';
 import { registerRepoCommands } from './repo.js';
 
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerDataCommands(program);
   registerRemoteCommands(program);
   registerHookCommands(program);
+  registerModelCommands(program);
   registerBaselineCommands(program);
   registerDriftCommands(program);
   // Every subcommand fails like the root: one error line, exit 2, no stack.

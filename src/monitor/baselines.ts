@@ -24,11 +24,10 @@ import {
   planColumns,
   readRequest,
   type ColumnRole,
-  type PlannedColumn,
   type SkippedColumn,
 } from './columns.js';
 import { configSelection, loadDriftConfig } from './config.js';
-import { resolveModelRef, type ModelRef } from './model-ref.js';
+import { resolveModelRef, type ModelVersionRef } from './model-ref.js';
 import {
   decodeProfile,
   DEFAULT_EXACT_LIMIT,
@@ -52,7 +51,7 @@ export interface CreateBaselineOptions {
   /** directory `data` is relative to (default: the process's) */
   cwd?: string;
   /** tie the baseline to a model version: {name, version} or a REF such as "churn@champion" */
-  model?: ModelRef;
+  model?: ModelVersionRef;
   /** profile only these columns (plus target and prediction) */
   columns?: readonly string[];
   target?: string;
@@ -155,11 +154,29 @@ export async function createBaseline(
   options: CreateBaselineOptions,
 ): Promise<BaselineInfo> {
   const model = options.model === undefined ? null : resolveModelRef(repo, options.model);
-  const name = options.name ?? (model ? `${model.name}@${model.version}` : undefined);
-  if (name === undefined) throw new MloError('USAGE', 'a baseline needs a name (or a model)');
-  if (options.name !== undefined) checkName(name);
+  const name = baselineName(options.name, model);
   if (!options.force) refuseExisting(repo, name, model);
+  const prepared = await prepareBaseline(repo, options);
+  return storeBaseline(repo, prepared, { name, model, force: options.force });
+}
 
+/** A profiled data file, not stored yet (see storeBaseline). */
+export interface PreparedBaseline {
+  record: Omit<BaselineRecord, 'id' | 'name' | 'model' | 'createdMs'>;
+  columns: LoadedBaseline['columns'];
+}
+
+export type PrepareBaselineOptions = Omit<CreateBaselineOptions, 'name' | 'model' | 'force'>;
+
+/**
+ * The profiling half of createBaseline: reads the file, writes nothing. The registry
+ * calls it before registering a model version (a bad file then registers nothing) and
+ * storeBaseline once the version exists.
+ */
+export async function prepareBaseline(
+  repo: Repo,
+  options: PrepareBaselineOptions,
+): Promise<PreparedBaseline> {
   const config = loadDriftConfig(repo.root);
   const fromConfig = configSelection(config);
   const selection = {
@@ -199,7 +216,7 @@ export async function createBaseline(
   if (rows === 0) {
     throw new MloError('INVALID', `${shown}: no data rows; a baseline needs reference data`);
   }
-  const kept: { plan: PlannedColumn; profile: ColumnProfile; bytes: Uint8Array }[] = [];
+  const columns: LoadedBaseline['columns'] = [];
   planned.forEach((plan, i) => {
     const profile = results[i].profile!;
     if (plan.dropIfHighCardinality && profile.kind === 'categorical') {
@@ -212,44 +229,70 @@ export async function createBaseline(
         return;
       }
     }
-    kept.push({ plan, profile, bytes: encodedOf(results[i]) });
-  });
-  const sourceHash = await hashing;
-  const record: Omit<BaselineRecord, 'id'> = {
-    name,
-    createdMs: Date.now(),
-    source: sourcePath(repo, abs),
-    sourceHash,
-    sourceFormat: reader.format,
-    rows,
-    model,
-    target: options.target ?? null,
-    prediction: options.prediction ?? null,
-    meta: { skipped, issues, exactLimit, sketchK: KLL_DEFAULT_K },
-  };
-  const columns: BaselineColumnRecord[] = kept.map(({ plan, bytes }, position) => ({
-    position,
-    name: plan.name,
-    kind: plan.kind,
-    role: plan.role,
-    sourceKind: plan.readKind,
-    kindSource: plan.kindSource,
-    profile: bytes,
-  }));
-  const id = insertBaseline(repo.store, record, columns, { replace: options.force });
-  return infoOf(
-    { ...record, id },
-    kept.map(({ plan, profile, bytes }, position) => ({
-      position,
+    columns.push({
+      position: columns.length,
       name: plan.name,
       kind: plan.kind,
       role: plan.role,
       sourceKind: plan.readKind,
       kindSource: plan.kindSource,
       profile,
-      bytes,
-    })),
-  );
+      bytes: encodedOf(results[i]),
+    });
+  });
+  return {
+    record: {
+      source: sourcePath(repo, abs),
+      sourceHash: await hashing,
+      sourceFormat: reader.format,
+      rows,
+      target: options.target ?? null,
+      prediction: options.prediction ?? null,
+      meta: { skipped, issues, exactLimit, sketchK: KLL_DEFAULT_K },
+    },
+    columns,
+  };
+}
+
+/**
+ * Store a prepared baseline under `name` (default "MODEL@VERSION"), optionally tied to
+ * a model version. Without `force`, an existing baseline of that name or model
+ * version is a CONFLICT; with it, that baseline is replaced (its history stays).
+ */
+export function storeBaseline(
+  repo: Repo,
+  prepared: PreparedBaseline,
+  target: { name?: string; model?: ModelVersionKey | null; force?: boolean },
+): BaselineInfo {
+  const model = target.model ?? null;
+  const name = baselineName(target.name, model);
+  if (!target.force) refuseExisting(repo, name, model);
+  const record: Omit<BaselineRecord, 'id'> = {
+    ...prepared.record,
+    name,
+    model,
+    createdMs: Date.now(),
+  };
+  const rows: BaselineColumnRecord[] = prepared.columns.map((c) => ({
+    position: c.position,
+    name: c.name,
+    kind: c.kind,
+    role: c.role,
+    sourceKind: c.sourceKind,
+    kindSource: c.kindSource,
+    profile: c.bytes,
+  }));
+  const id = insertBaseline(repo.store, record, rows, { replace: target.force });
+  return infoOf({ ...record, id }, prepared.columns);
+}
+
+function baselineName(name: string | undefined, model: ModelVersionKey | null): string {
+  if (name !== undefined) {
+    checkName(name);
+    return name;
+  }
+  if (model) return `${model.name}@${model.version}`;
+  throw new MloError('USAGE', 'a baseline needs a name (or a model)');
 }
 
 function refuseExisting(repo: Repo, name: string, model: ModelVersionKey | null): void {
@@ -275,7 +318,7 @@ function refuseExisting(repo: Repo, name: string, model: ModelVersionKey | null)
 
 export interface FindBaselineQuery {
   name?: string;
-  model?: ModelRef;
+  model?: ModelVersionRef;
 }
 
 /** The baseline with this name, or the one tied to this model version; undefined if none. */

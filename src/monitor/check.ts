@@ -15,7 +15,7 @@ import type { ProgressFn } from '../util/progress.js';
 import { loadBaseline, sourcePath, userPath, type LoadedBaseline } from './baselines.js';
 import type { PlannedColumn } from './columns.js';
 import { loadDriftConfig, PROJECT_FILE, type DriftConfig } from './config.js';
-import { formatModelVersion, resolveModelRef, type ModelRef } from './model-ref.js';
+import { formatModelVersion, resolveModelRef, type ModelVersionRef } from './model-ref.js';
 import { profilePredictions } from './predictions.js';
 import {
   CategoricalProfiler,
@@ -50,7 +50,7 @@ export interface CheckDriftOptions {
   /** the baseline by name ... */
   baseline?: string;
   /** ... or the baseline of a model version ({name, version} or a REF such as "churn@champion") */
-  model?: ModelRef;
+  model?: ModelVersionRef;
   /** current data: a file ... */
   data?: string;
   /** ... an in-memory table (readTable / tableFromRecords) ... */

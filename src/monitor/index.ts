@@ -23,6 +23,8 @@ export * from './stats/index.js';
 export * from './profile/index.js';
 export {
   createBaseline,
+  prepareBaseline,
+  storeBaseline,
   findBaseline,
   loadBaseline,
   listBaselines,
@@ -30,6 +32,8 @@ export {
   removeBaseline,
   parseKindOverrides,
   type CreateBaselineOptions,
+  type PrepareBaselineOptions,
+  type PreparedBaseline,
   type FindBaselineQuery,
   type BaselineInfo,
   type BaselineColumnInfo,
@@ -65,7 +69,7 @@ export {
   type DriftConfig,
   type ColumnDriftConfig,
 } from './config.js';
-export { resolveModelRef, formatModelVersion, type ModelRef } from './model-ref.js';
+export { resolveModelRef, formatModelVersion, type ModelVersionRef } from './model-ref.js';
 export { parseSince } from './since.js';
 export type { ColumnRole, SkippedColumn } from './columns.js';
 export { renderDriftHtml } from './html/render.js';

@@ -1,28 +1,26 @@
 /**
- * Model references as drift sees them: a model version is (name, version). A REF
- * string ("churn@3", "churn@champion", "churn") is resolved by the registry; until
- * the registry capability is on this branch only "NAME@N" is understood.
+ * Model versions as drift sees them: (name, version). A reference string
+ * ("churn@3", "churn@champion", "churn") is resolved by the registry, so an alias
+ * means the version holding it now.
  */
 import { MloError } from '../errors.js';
+import { resolveModel } from '../registry/index.js';
 import type { Repo } from '../repo/index.js';
 import type { ModelVersionKey } from '../store/index.js';
 
-export type ModelRef = ModelVersionKey | string;
+/** A model version, or a registry reference to one. */
+export type ModelVersionRef = ModelVersionKey | string;
 
-/** The model version a reference names. */
-export function resolveModelRef(repo: Repo, ref: ModelRef): ModelVersionKey {
-  void repo;
-  if (typeof ref !== 'string') {
-    if (ref.name === '' || !Number.isInteger(ref.version) || ref.version < 1) {
-      throw new MloError('USAGE', `invalid model version ${JSON.stringify(ref)}`);
-    }
-    return ref;
+/** The model version a reference names (NOT_FOUND, exit 2, when there is none). */
+export function resolveModelRef(repo: Repo, ref: ModelVersionRef): ModelVersionKey {
+  if (typeof ref === 'string') {
+    const m = resolveModel(repo, ref);
+    return { name: m.name, version: m.version };
   }
-  const m = /^(.+)@(\d+)$/.exec(ref);
-  if (m) return { name: m[1], version: Number(m[2]) };
-  throw new MloError('USAGE', `cannot resolve model reference "${ref}" without the registry`, {
-    hint: 'name the version: NAME@N',
-  });
+  if (ref.name === '' || !Number.isInteger(ref.version) || ref.version < 1) {
+    throw new MloError('USAGE', `invalid model version ${JSON.stringify(ref)}`);
+  }
+  return { name: ref.name, version: ref.version };
 }
 
 export function formatModelVersion(m: ModelVersionKey): string {

@@ -11,6 +11,8 @@ export {
 } from './state.js';
 export { addObjectRefs, removeObjectRefs, listReferencedHashes, type ObjectRef } from './refs.js';
 export { MIGRATIONS, type Migration } from './migrations/index.js';
+export * from './models.js';
+export * from './evaluations.js';
 export {
   insertBaseline,
   getBaselineByName,

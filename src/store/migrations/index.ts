@@ -4,8 +4,9 @@
  */
 import type { Migration } from './types.js';
 import { core } from './001-core.js';
+import { registry } from './003-registry.js';
 import { monitor } from './004-monitor.js';
 
-export const MIGRATIONS: readonly Migration[] = [core, monitor];
+export const MIGRATIONS: readonly Migration[] = [core, registry, monitor];
 
 export type { Migration } from './types.js';
