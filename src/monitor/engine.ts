@@ -83,7 +83,7 @@ export type WorkerReply =
   | { type: 'done'; results: ({ encoded: Uint8Array } | { outcome: ColumnOutcome })[] }
   | { type: 'error'; code: MloErrorCode | null; message: string };
 
-const workerUrl = (): URL => new URL('./profile.worker.js', import.meta.url);
+const workerUrl = (): URL => new URL('./drift-profile.worker.js', import.meta.url);
 
 function workerAvailable(): boolean {
   return existsSync(fileURLToPath(workerUrl()));

@@ -12,7 +12,7 @@ const BACKGROUND_FROM = 8 << 20;
 
 /** Start hashing `path`; await the result when needed. Never rejects: null on failure. */
 export async function hashInBackground(path: string, size: number): Promise<string | null> {
-  const workerUrl = new URL('./source-hash.worker.js', import.meta.url);
+  const workerUrl = new URL('./drift-hash.worker.js', import.meta.url);
   if (size < BACKGROUND_FROM || !existsSync(fileURLToPath(workerUrl))) {
     try {
       return hashFile(path).hash;
