@@ -44,7 +44,10 @@ export function registerDriftCommands(program: Command): void {
       'compare current data (a file or logged predictions) with a baseline, column by column',
     )
     .option('--baseline <name>', 'the baseline to compare against')
-    .option('--model <ref>', "the model version's baseline (NAME@VERSION, NAME@ALIAS)")
+    .option(
+      '--model <ref>',
+      "the model version's baseline (NAME@VERSION, NAME@ALIAS); with --baseline and --predictions, whose log to read",
+    )
     .option('--data <file>', 'current data: CSV, TSV, Parquet or JSON Lines')
     .option(
       '--predictions',
@@ -65,8 +68,8 @@ export function registerDriftCommands(program: Command): void {
         if (opts.since !== undefined && !opts.predictions) {
           throw new MloError('USAGE', '--since goes with --predictions');
         }
-        if ((opts.baseline === undefined) === (opts.model === undefined)) {
-          throw new MloError('USAGE', 'give exactly one of --baseline NAME or --model REF');
+        if (opts.baseline === undefined && opts.model === undefined) {
+          throw new MloError('USAGE', 'give --baseline NAME or --model REF');
         }
         const cwd = cwdOf(cmd);
         const repo = openRepo(cwd);

@@ -49,7 +49,11 @@ export const CURRENT_EXACT_LIMIT = 1 << 20;
 export interface CheckDriftOptions {
   /** the baseline by name ... */
   baseline?: string;
-  /** ... or the baseline of a model version ({name, version} or a REF such as "churn@champion") */
+  /**
+   * ... or the baseline of a model version ({name, version} or a REF such as
+   * "churn@champion"). With `baseline` and `predictions`, it picks the model whose
+   * prediction log is read.
+   */
   model?: ModelVersionRef;
   /** current data: a file ... */
   data?: string;
@@ -91,14 +95,20 @@ export async function checkDrift(
   if (sources.length !== 1) {
     throw new MloError('USAGE', 'a drift check needs exactly one of --data FILE or --predictions');
   }
-  if ((options.baseline === undefined) === (options.model === undefined)) {
-    throw new MloError(
-      'USAGE',
-      'a drift check needs exactly one of --baseline NAME or --model REF',
-    );
+  if (options.baseline === undefined && options.model === undefined) {
+    throw new MloError('USAGE', 'a drift check needs --baseline NAME or --model REF');
+  }
+  if (options.baseline !== undefined && options.model !== undefined && !options.predictions) {
+    throw new MloError('USAGE', 'give one of --baseline NAME or --model REF', {
+      hint: 'both together mean: this baseline against the prediction log of that model (--predictions)',
+    });
   }
   const model = options.model === undefined ? undefined : resolveModelRef(repo, options.model);
-  const baseline = loadBaseline(repo, { name: options.baseline, model });
+  // with --baseline, --model only picks the prediction log to read
+  const baseline = loadBaseline(
+    repo,
+    options.baseline !== undefined ? { name: options.baseline } : { model },
+  );
   const config = options.config ?? loadDriftConfig(repo.root);
   const share = options.share ?? config.share;
   if (!(share >= 0 && share <= 1)) {

@@ -15,8 +15,10 @@ export const monitor: Migration = {
   version: 4,
   name: 'monitor',
   up: `
+    -- AUTOINCREMENT: a re-created baseline never gets its predecessor's id back, so
+    -- drift reports can tell the generations apart.
     CREATE TABLE baselines (
-      id            INTEGER PRIMARY KEY,
+      id            INTEGER PRIMARY KEY AUTOINCREMENT,
       name          TEXT NOT NULL UNIQUE,
       created_ms    INTEGER NOT NULL,
       source        TEXT NOT NULL,
