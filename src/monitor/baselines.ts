@@ -36,7 +36,6 @@ import {
   type NumericProfileOptions,
 } from './profile/index.js';
 import { encodedOf, runColumnTasks } from './engine.js';
-import { hashInBackground } from './source-hash.js';
 import type { DriftColumnKind } from './stats/index.js';
 
 export type { ModelVersionKey } from '../store/index.js';
@@ -202,15 +201,14 @@ export async function prepareBaseline(
     }
   }
   const { planned, skipped } = planColumns(reader.schema, selection);
-  const hashing = hashInBackground(abs, reader.sizeBytes);
   const exactLimit = options.exactLimit ?? DEFAULT_EXACT_LIMIT;
   const numeric: NumericProfileOptions = { exactLimit, sketchK: KLL_DEFAULT_K };
   const names = reader.schema.columns.map((c) => c.name);
-  const { rows, results } = await runColumnTasks(
+  const { rows, results, hash } = await runColumnTasks(
     reader.batches(),
     planned.map((p) => names.indexOf(p.name)),
     planned.map((plan) => ({ plan })),
-    { numeric, sizeBytes: reader.sizeBytes, parallel: options.parallel },
+    { numeric, sizeBytes: reader.sizeBytes, parallel: options.parallel, hashFile: abs },
   );
   const issues = reader.issues();
   if (rows === 0) {
@@ -243,7 +241,7 @@ export async function prepareBaseline(
   return {
     record: {
       source: sourcePath(repo, abs),
-      sourceHash: await hashing,
+      sourceHash: hash,
       sourceFormat: reader.format,
       rows,
       target: options.target ?? null,

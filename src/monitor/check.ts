@@ -37,7 +37,6 @@ import {
   type DriftReport,
 } from './report.js';
 import { parseSince } from './since.js';
-import { hashInBackground } from './source-hash.js';
 import { chooseTest, DEFAULT_THRESHOLD, TEST_KINDS, type DriftTest } from './stats/index.js';
 
 /**
@@ -78,7 +77,7 @@ export interface CheckDriftOptions {
 
 interface CurrentData {
   source: string;
-  sourceHash: Promise<string | null> | null;
+  sourceHash: string | null;
   rows: number;
   since?: string | null;
   /** by baseline column position; null when the column is not in the current data */
@@ -138,7 +137,7 @@ export async function checkDrift(
   }
 
   const result = compare(baseline, current, config, share);
-  result.report.current.source_hash = current.sourceHash ? await current.sourceHash : null;
+  result.report.current.source_hash = current.sourceHash;
   if (options.save !== false) result.report.id = saveReport(repo, baseline, result.report);
   if (options.html !== undefined) {
     const { renderDriftHtml } = await import('./html/render.js');
@@ -215,16 +214,20 @@ async function profileFile(
     types,
     onProgress: options.onProgress,
   });
-  const sourceHash = hashInBackground(abs, reader.sizeBytes);
-  const { rows, results } = await runColumnTasks(
+  const { rows, results, hash } = await runColumnTasks(
     reader.batches(),
     present.map((_, i) => i),
     present,
-    { numeric: currentNumeric, sizeBytes: reader.sizeBytes, parallel: options.parallel },
+    {
+      numeric: currentNumeric,
+      sizeBytes: reader.sizeBytes,
+      parallel: options.parallel,
+      hashFile: abs,
+    },
   );
   return {
     source: sourcePath(repo, abs),
-    sourceHash,
+    sourceHash: hash,
     rows,
     outcomes: outcomesOf(tasks, present, results),
     issues: reader.issues(),

@@ -18,6 +18,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
+import { hashFile } from '../data/index.js';
 import { MloError, type MloErrorCode } from '../errors.js';
 import type { ColumnBatch, Column } from '../io/index.js';
 import type { PlannedColumn } from './columns.js';
@@ -62,6 +63,11 @@ export interface ColumnWorkOptions extends ProfileTableOptions {
   parallel?: boolean;
   /** the input's size in bytes, for the default above */
   sizeBytes?: number;
+  /**
+   * Also SHA-256 this file. The worker hashes it in the time it would spend waiting
+   * for the parser; without a worker it is hashed on the main thread at the end.
+   */
+  hashFile?: string;
 }
 
 /** Messages to the profile worker. */
@@ -73,6 +79,8 @@ export type WorkerRequest =
         reference: Uint8Array | null;
         options: DriftOptions;
       }[];
+      /** a file to hash between batches */
+      hashFile: string | null;
     }
   | { type: 'batch'; arrays: Float64Array[] }
   | { type: 'finish' };
@@ -80,7 +88,12 @@ export type WorkerRequest =
 /** Messages from the profile worker. */
 export type WorkerReply =
   | { type: 'ack' }
-  | { type: 'done'; results: ({ encoded: Uint8Array } | { outcome: ColumnOutcome })[] }
+  | {
+      type: 'done';
+      results: ({ encoded: Uint8Array } | { outcome: ColumnOutcome })[];
+      /** the SHA-256 of `hashFile`, null when it could not be read */
+      hash: string | null;
+    }
   | { type: 'error'; code: MloErrorCode | null; message: string };
 
 const workerUrl = (): URL => new URL('./drift-profile.worker.js', import.meta.url);
@@ -104,14 +117,14 @@ export async function runColumnTasks(
   indexes: readonly number[],
   tasks: readonly ColumnTask[],
   options: ColumnWorkOptions,
-): Promise<{ rows: number; results: TaskResult[] }> {
+): Promise<{ rows: number; results: TaskResult[]; hash: string | null }> {
   const candidates = tasks.map((t, i) => (offloadable(t) ? i : -1)).filter((i) => i >= 0);
   const parallel =
-    candidates.length > 0 &&
+    (candidates.length > 0 || options.hashFile !== undefined) &&
     (options.parallel ?? (options.sizeBytes ?? 0) >= PARALLEL_MIN_BYTES) &&
     workerAvailable();
   const toWorker = new Set<number>();
-  if (parallel) {
+  if (parallel && candidates.length > 0) {
     const take = Math.max(1, Math.round(candidates.length * WORKER_SHARE));
     // spread over the columns: neighbours in a file often have similar costs
     for (let k = 0; k < take; k++)
@@ -119,18 +132,17 @@ export async function runColumnTasks(
   }
   const local = tasks.map((t, i) => (toWorker.has(i) ? null : createProfiler(t.plan, options)));
   const remote = [...toWorker];
-  const client =
-    remote.length > 0
-      ? await WorkerClient.start(
-          remote.map((i) => tasks[i]),
-          options,
-        )
-      : null;
+  const client = parallel
+    ? await WorkerClient.start(
+        remote.map((i) => tasks[i]),
+        options,
+      )
+    : null;
   let rows = 0;
   try {
     for await (const batch of batches) {
       rows += batch.length;
-      if (client) {
+      if (client && remote.length > 0) {
         const arrays = remote.map(
           (i) => (batch.columns[indexes[i]] as Column & { values: Float64Array }).values,
         );
@@ -147,18 +159,22 @@ export async function runColumnTasks(
       if (!p) return { profile: null, encoded: null, outcome: null };
       return finishLocal(p, t);
     });
+    let hash: string | null = null;
     if (pending) {
-      const replies = await pending;
+      const done = await pending;
+      hash = done.hash;
       remote.forEach((i, k) => {
-        const r = replies[k];
+        const r = done.results[k];
         if ('encoded' in r) {
           results[i] = { profile: decodeProfile(r.encoded), encoded: r.encoded, outcome: null };
         } else {
           results[i] = { profile: null, encoded: null, outcome: r.outcome };
         }
       });
+    } else if (options.hashFile !== undefined) {
+      hash = hashOrNull(options.hashFile);
     }
-    return { rows, results };
+    return { rows, results, hash };
   } finally {
     client?.close();
   }
@@ -181,7 +197,7 @@ class WorkerClient {
   private inFlight = 0;
   private wake: (() => void) | null = null;
   private failure: Error | null = null;
-  private done: ((r: Extract<WorkerReply, { type: 'done' }>['results']) => void) | null = null;
+  private done: ((r: Extract<WorkerReply, { type: 'done' }>) => void) | null = null;
   private fail: ((e: Error) => void) | null = null;
 
   private constructor(private readonly worker: Worker) {
@@ -189,7 +205,7 @@ class WorkerClient {
       if (m.type === 'ack') {
         this.inFlight--;
         this.wakeUp();
-      } else if (m.type === 'done') this.done?.(m.results);
+      } else if (m.type === 'done') this.done?.(m);
       else this.abort(m.code ? new MloError(m.code, m.message) : new Error(m.message));
     });
     worker.on('error', (err) => this.abort(err));
@@ -208,6 +224,7 @@ class WorkerClient {
         reference: t.reference ? t.reference.bytes : null,
         options: t.reference?.options ?? {},
       })),
+      hashFile: options.hashFile ?? null,
     };
     client.worker.postMessage(request);
     return client;
@@ -224,7 +241,7 @@ class WorkerClient {
     this.worker.postMessage(request, buffers);
   }
 
-  finish(): Promise<Extract<WorkerReply, { type: 'done' }>['results']> {
+  finish(): Promise<Extract<WorkerReply, { type: 'done' }>> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       this.done = resolve;
@@ -251,6 +268,14 @@ class WorkerClient {
     this.wakeUp();
     this.fail?.(err);
     this.done = null;
+  }
+}
+
+function hashOrNull(path: string): string | null {
+  try {
+    return hashFile(path).hash;
+  } catch {
+    return null;
   }
 }
 
