@@ -156,7 +156,7 @@ export async function createBaseline(
   const name = baselineName(options.name, model);
   if (!options.force) refuseExisting(repo, name, model);
   const prepared = await prepareBaseline(repo, options);
-  return storeBaseline(repo, prepared, { name, model, force: options.force });
+  return storeBaseline(repo, prepared, { name: options.name, model, force: options.force });
 }
 
 /** A profiled data file, not stored yet (see storeBaseline). */
