@@ -1,7 +1,7 @@
 /** `mlo baseline create|list|show|rm`: reference data profiles for drift checks. */
 import type { Command } from 'commander';
 import type { BaselineColumnInfo, BaselineInfo } from '../index.js';
-import { action, collect, cwdOf, lib } from './common.js';
+import { action, collect, cwdOf, lib, parsePositiveInt } from './common.js';
 import { color } from './render/color.js';
 import { print, printJson, warn } from './render/output.js';
 import { createProgress } from './render/progress.js';
@@ -14,6 +14,7 @@ interface CreateFlags {
   target?: string;
   prediction?: string;
   kind?: string[];
+  exactLimit?: number;
   force?: boolean;
   json?: boolean;
 }
@@ -45,6 +46,11 @@ export function registerBaselineCommands(program: Command): void {
       'column kind override, numeric or categorical (repeatable, or comma-separated)',
       collect,
     )
+    .option(
+      '--exact-limit <n>',
+      'numeric values kept exactly per column (default 100,000); beyond, a KLL sketch (rank error ~1e-4)',
+      parsePositiveInt('--exact-limit'),
+    )
     .option('-f, --force', 'replace an existing baseline of that name (history is kept)')
     .option('--json', 'print the baseline as JSON')
     .action(
@@ -63,6 +69,7 @@ export function registerBaselineCommands(program: Command): void {
             target: opts.target,
             prediction: opts.prediction,
             kinds: parseKindOverrides(opts.kind ?? []),
+            exactLimit: opts.exactLimit,
             force: opts.force,
             onProgress: progress.onProgress,
           });

@@ -208,7 +208,7 @@ describe('runColumnTasks (one thread)', () => {
       count: profileNumeric(x.values).count,
       values: profileNumeric(x.values).values,
     });
-    const k = table.batch.columns[1] as { codes: Int32Array; dictionary: string[] };
+    const k = table.batch.columns[1] as { codes: Int32Array; dictionary: readonly string[] };
     const cat = profileCategorical(k);
     expect(results[1].profile).toMatchObject({ categories: cat.categories, counts: cat.counts });
   });
