@@ -18,6 +18,10 @@
  *
  * `report` is the JSON document `mlo drift check --json` prints (report.ts);
  * `save: false` keeps it out of `mlo drift history`. Nothing here prints.
+ *
+ * The promotion gate `drift_share <= X`:
+ *
+ *     const { share, reason } = await measureModelDrift(repo, { model: candidate, data: 'holdout.csv' });
  */
 export * from './stats/index.js';
 export * from './profile/index.js';
@@ -43,6 +47,7 @@ export {
   type ModelVersionKey,
 } from './baselines.js';
 export { checkDrift, CURRENT_EXACT_LIMIT, type CheckDriftOptions } from './check.js';
+export { measureModelDrift, type ModelDriftOptions, type ModelDrift } from './gate.js';
 export {
   severityOf,
   SEVERITY_PSI,

@@ -15,6 +15,7 @@ import {
   findBaseline,
   getDriftReport,
   listBaselines,
+  measureModelDrift,
   parseDriftConfig,
   prepareBaseline,
   removeBaseline,
@@ -172,6 +173,24 @@ describe('checkDrift', () => {
     await expect(checkDrift(repo, { baseline: 'nope', table })).rejects.toThrow(
       /no baseline "nope"/,
     );
+  });
+});
+
+describe('measureModelDrift (the drift_share gate)', () => {
+  it('measures the data against the version baseline, or says why it cannot', async () => {
+    const repo = repoWith({
+      'ref.csv': csvOf(records(1500, 10)),
+      'holdout.csv': csvOf(records(800, 11, 1, true)),
+    });
+    const model = { name: 'churn', version: 4 };
+    const none = await measureModelDrift(repo, { model, data: 'holdout.csv', cwd: repo.root });
+    expect(none.share).toBeNull();
+    expect(none.reason).toMatch(/churn@4 has no drift baseline/);
+    await createBaseline(repo, { data: 'ref.csv', cwd: repo.root, model });
+    const m = await measureModelDrift(repo, { model, data: 'holdout.csv', cwd: repo.root });
+    expect(m.share).toBe(m.report!.drift_share);
+    expect(m.share).toBeCloseTo(2 / 3, 12); // x and k moved, flag did not
+    expect(driftHistory(repo, 'churn@4').reports).toHaveLength(1);
   });
 });
 
