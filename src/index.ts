@@ -30,3 +30,6 @@ export * from './evaluate/metrics/index.js';
 export * from './registry/gates/index.js';
 export * from './monitor/index.js';
 export * from './registry/index.js';
+export * from './tracking/index.js';
+export * from './pipeline/index.js';
+export type { RunStatus, FieldRef, FilterExpr, SortKey, RunAttribute } from './store/index.js';

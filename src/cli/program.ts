@@ -11,6 +11,9 @@ import { registerHookCommands } from './hooks.js';
 import { registerModelCommands } from './model.js';
 import { registerRemoteCommands } from './remote.js';
 import { registerRepoCommands } from './repo.js';
+import { registerRunCommands } from './runs.js';
+import { registerPipelineCommands } from './pipeline.js';
+import { registerMetricsCommands } from './metrics.js';
 
 export function buildProgram(): Command {
   const program = new Command('mlo')
@@ -26,6 +29,9 @@ export function buildProgram(): Command {
   registerDataCommands(program);
   registerRemoteCommands(program);
   registerHookCommands(program);
+  registerRunCommands(program);
+  registerPipelineCommands(program);
+  registerMetricsCommands(program);
   registerModelCommands(program);
   registerBaselineCommands(program);
   registerDriftCommands(program);

@@ -13,6 +13,9 @@ export { addObjectRefs, removeObjectRefs, listReferencedHashes, type ObjectRef }
 export { MIGRATIONS, type Migration } from './migrations/index.js';
 export * from './models.js';
 export * from './evaluations.js';
+export * from './runs.js';
+export * from './run-query.js';
+export * from './stage-cache.js';
 export {
   insertBaseline,
   getBaselineByName,

@@ -4,9 +4,10 @@
  */
 import type { Migration } from './types.js';
 import { core } from './001-core.js';
+import { tracking } from './002-tracking.js';
 import { registry } from './003-registry.js';
 import { monitor } from './004-monitor.js';
 
-export const MIGRATIONS: readonly Migration[] = [core, registry, monitor];
+export const MIGRATIONS: readonly Migration[] = [core, tracking, registry, monitor];
 
 export type { Migration } from './types.js';
