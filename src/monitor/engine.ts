@@ -14,8 +14,15 @@
  * when the worker falls behind. Small tables, runs from source (the worker script is
  * built by esbuild), and `parallel: false` do everything on the main thread; both
  * paths run the same code per column and give identical results.
+ *
+ * A second thread only helps when a core is free. On a saturated machine Linux gives
+ * a session's threads one fair share together (autogroup), so the worker's start-up
+ * and its second JIT and heap (~15% more CPU) make the run slower, not faster: the
+ * default is to go parallel only while the 1-minute load average leaves a core free.
+ * MLO_PARALLEL=1 or 0 forces the choice (tests, benchmarks).
  */
 import { existsSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
 import { hashFile } from '../data/index.js';
@@ -59,7 +66,7 @@ export interface TaskResult {
 }
 
 export interface ColumnWorkOptions extends ProfileTableOptions {
-  /** default: when the input is at least PARALLEL_MIN_BYTES and the worker script exists */
+  /** default: a worker when the input is at least PARALLEL_MIN_BYTES and a core is free (see above) */
   parallel?: boolean;
   /** the input's size in bytes, for the default above */
   sizeBytes?: number;
@@ -102,6 +109,15 @@ function workerAvailable(): boolean {
   return existsSync(fileURLToPath(workerUrl()));
 }
 
+/** The default for `parallel`: a big input, and a core to spare (or MLO_PARALLEL). */
+function parallelByDefault(sizeBytes: number): boolean {
+  const forced = process.env.MLO_PARALLEL;
+  if (forced === '1') return true;
+  if (forced === '0') return false;
+  const cores = availableParallelism();
+  return sizeBytes >= PARALLEL_MIN_BYTES && cores > 1 && loadavg()[0] < cores - 0.5;
+}
+
 /** Whether a task's column can go to the worker: numbers already in a Float64Array. */
 function offloadable(t: ColumnTask): boolean {
   const k = t.plan.readKind;
@@ -121,7 +137,7 @@ export async function runColumnTasks(
   const candidates = tasks.map((t, i) => (offloadable(t) ? i : -1)).filter((i) => i >= 0);
   const parallel =
     (candidates.length > 0 || options.hashFile !== undefined) &&
-    (options.parallel ?? (options.sizeBytes ?? 0) >= PARALLEL_MIN_BYTES) &&
+    (options.parallel ?? parallelByDefault(options.sizeBytes ?? 0)) &&
     workerAvailable();
   const toWorker = new Set<number>();
   if (parallel && candidates.length > 0) {

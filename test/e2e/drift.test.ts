@@ -484,10 +484,13 @@ describe('the worker thread', () => {
       );
     }
     writeFileSync(join(dir, 'big.csv'), lines.join('\n') + '\n');
-    expect(mlo(['baseline', 'create', 'b', '--data', 'big.csv'], { cwd: dir }).code).toBe(0);
+    // MLO_PARALLEL=1: use the worker whatever the machine's load
+    const env = { MLO_PARALLEL: '1' };
+    expect(mlo(['baseline', 'create', 'b', '--data', 'big.csv'], { cwd: dir, env }).code).toBe(0);
     const cli = parseJson<ReportJson>(
       mlo(['drift', 'check', '--baseline', 'b', '--data', 'big.csv', '--json', '--no-save'], {
         cwd: dir,
+        env,
       }),
     );
     const { openRepo, checkDrift, createBaseline, showBaseline } =
