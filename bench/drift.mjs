@@ -4,7 +4,11 @@
 // same files, in the same run. Each mlo command runs in a fresh process, CSV reading
 // included, as a user would run it; peak RSS from GNU time.
 //
-//   npm run build:fast && node bench/drift.mjs [--rows N] [--repeat K] [--no-python] [--big GB]
+//   npm run build:fast && node bench/drift.mjs [--rows N] [--repeat K] [--no-python] [--exact] [--big GB]
+//
+// By default the baseline keeps 100,000 values per numeric column and a KLL sketch
+// beyond (what `mlo baseline create` does); --exact keeps all of them
+// (--exact-limit ROWS), so the numbers match scipy's to the last digits.
 //
 // pandas + scipy (Debian's python3-pandas and python3-scipy via /usr/bin/python3; the
 // bench runs without them) do what a drift check needs: read_csv both files, then per
@@ -41,6 +45,7 @@ const ROWS = Number(arg('rows', '1000000'));
 const REPEAT = Number(arg('repeat', '1'));
 const PYTHON = !process.argv.includes('--no-python');
 const BIG_GB = Number(arg('big', '0'));
+const EXACT = process.argv.includes('--exact') ? ['--exact-limit', String(ROWS)] : [];
 
 if (!existsSync(join(ROOT, 'dist/cli.js'))) {
   console.error('dist/ is missing: run `npm run build:fast` first');
@@ -97,7 +102,11 @@ spawnSync('git', ['init', '-q'], { cwd: repo });
 run(process.execPath, [MLO, 'init'], repo);
 
 const baseline = best(() =>
-  run(process.execPath, [MLO, 'baseline', 'create', 'ref', '--data', refCsv, '--force'], repo),
+  run(
+    process.execPath,
+    [MLO, 'baseline', 'create', 'ref', '--data', refCsv, '--force', ...EXACT],
+    repo,
+  ),
 );
 const check = best(() =>
   run(
@@ -231,7 +240,7 @@ if (py) {
   }
   console.log('');
   console.log(
-    'largest |mlo - scipy| over the columns (reference sketched, current exact): ' +
+    `largest |mlo - scipy| over the columns (reference ${EXACT.length ? 'exact' : 'sketched beyond 100,000 values'}, current exact): ` +
       Object.entries(worst)
         .map(([k, v]) => `${k} ${v.toExponential(1)}`)
         .join(', '),
