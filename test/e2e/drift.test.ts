@@ -5,6 +5,7 @@
  * overrides, the HTML report and every bad-input case of the issue.
  */
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { parquetWriteFile } from 'hyparquet-writer';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeRepo, mlo, parseJson, writeTree } from '../helpers/cli.js';
@@ -468,6 +469,60 @@ describe('mlo drift history', () => {
     const one = mlo(['drift', 'history', 'b', '--column', 'amount'], { cwd: dir });
     expect(one.stdout).toMatch(/wasserstein/);
     expect(mlo(['drift', 'history', 'nope'], { cwd: dir }).code).toBe(2);
+  });
+});
+
+describe('file formats', () => {
+  it('checks JSON Lines and Parquet like the same rows as CSV, and a CSV baseline from TSV', () => {
+    const dir = repoWithFixtures();
+    // the small fixture's current rows, without the text cell ("abc" cannot be a Parquet double)
+    const text = readFileSync(join(FIXTURES, 'small_cur.csv'), 'utf8').trim().split('\n');
+    const header = text[0].split(',');
+    const rows = text
+      .slice(1)
+      .map((l) => l.split(','))
+      .filter((r) => r[0] !== 'abc');
+    const num = (v: string): number | null =>
+      v === '' ? null : v === 'inf' ? Infinity : v === '-inf' ? -Infinity : Number(v);
+    writeFileSync(
+      join(dir, 'cur.csv'),
+      [header, ...rows].map((r) => r.join(',')).join('\n') + '\n',
+    );
+    writeFileSync(
+      join(dir, 'cur.jsonl'),
+      rows
+        .map((r) => {
+          const o = { amount: num(r[0]), visits: num(r[1]), plan: r[2], churned: num(r[3]) };
+          // JSON has no NaN or inf: write them as strings, which the reader parses in number columns
+          return JSON.stringify(o, (_k, v: unknown) =>
+            typeof v === 'number' && !Number.isFinite(v) ? String(v) : v,
+          );
+        })
+        .join('\n') + '\n',
+    );
+    parquetWriteFile({
+      filename: join(dir, 'cur.parquet'),
+      columnData: [
+        { name: 'amount', data: rows.map((r) => num(r[0])), type: 'DOUBLE' },
+        { name: 'visits', data: rows.map((r) => num(r[1])), type: 'DOUBLE' },
+        { name: 'plan', data: rows.map((r) => r[2]), type: 'STRING' },
+        { name: 'churned', data: rows.map((r) => num(r[3])), type: 'DOUBLE' },
+      ],
+    });
+    writeFileSync(
+      join(dir, 'ref.tsv'),
+      readFileSync(join(dir, 'small_ref.csv'), 'utf8').replaceAll(',', '\t'),
+    );
+    expect(mlo(['baseline', 'create', 'b', '--data', 'ref.tsv'], { cwd: dir }).code).toBe(0);
+    const reportOf = (file: string) => {
+      const r = mlo(['drift', 'check', '--baseline', 'b', '--data', file, '--json'], { cwd: dir });
+      expect(r.code, `${file}: ${r.stderr}`).toBe(0);
+      return parseJson<ReportJson>(r).columns.map((c) => [c.column, c.current, c.stats]);
+    };
+    const csv = reportOf('cur.csv');
+    expect(csv.find((c) => c[0] === 'amount')![1]).toEqual({ count: 389, nulls: 10 });
+    expect(reportOf('cur.jsonl')).toEqual(csv);
+    expect(reportOf('cur.parquet')).toEqual(csv);
   });
 });
 
