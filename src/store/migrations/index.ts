@@ -6,6 +6,8 @@ import type { Migration } from './types.js';
 import { core } from './001-core.js';
 import { tracking } from './002-tracking.js';
 import { registry } from './003-registry.js';
-export const MIGRATIONS: readonly Migration[] = [core, tracking, registry];
+import { monitor } from './004-monitor.js';
+
+export const MIGRATIONS: readonly Migration[] = [core, tracking, registry, monitor];
 
 export type { Migration } from './types.js';
