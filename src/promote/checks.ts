@@ -1,8 +1,11 @@
 /**
  * The gates that need other capabilities: `validate: SUITE` (data validation) and
  * `drift_share` (drift against the candidate's baseline). Each returns what the gate
- * evaluator takes, or says why it could not be measured.
+ * evaluator takes, or says why it could not be measured. Bad configuration (an unknown
+ * suite, a malformed one) is still an error (exit 2), as it is for `mlo validate`.
  */
+import { MloError } from '../errors.js';
+import { checkDrift } from '../monitor/index.js';
 import type { ModelVersion, DataFile } from '../registry/index.js';
 import type { ValidationOutcome } from '../registry/gates/index.js';
 import type { Repo } from '../repo/index.js';
@@ -11,36 +14,67 @@ export interface ValidationCheck {
   outcomes: Record<string, ValidationOutcome>;
   /** suite → why it was not run */
   notRun: Record<string, string>;
+  /** suite → the stored validation result's id */
+  ids: Record<string, number | null>;
 }
 
-/** Validate the evaluation data against each suite a gate names. */
+/**
+ * Validate the evaluation data against each suite a gate names. Until the validation
+ * capability is merged, every suite is reported as not run.
+ */
 export async function runValidationGates(
   _repo: Repo,
   _data: DataFile,
   suites: readonly string[],
 ): Promise<ValidationCheck> {
-  const notRun: Record<string, string> = {};
+  const check: ValidationCheck = { outcomes: {}, notRun: {}, ids: {} };
   for (const suite of suites) {
-    notRun[suite] =
+    check.notRun[suite] =
       `validation is not available in this build of mlo, so suite '${suite}' was not run`;
   }
-  return { outcomes: {}, notRun };
+  return check;
 }
 
 export interface DriftCheck {
   share: number | null;
   /** why the share could not be measured */
   reason?: string;
+  /** dataset drift by the drift configuration's own threshold */
+  datasetDrift?: boolean;
+  drifted?: string[];
 }
 
-/** The share of drifted features of the evaluation data against the candidate's baseline. */
+/**
+ * The share of drifted columns of the evaluation data against the candidate's
+ * baseline (`mlo model register --baseline-data`, or `mlo baseline create --model`).
+ * No baseline fails the gate with a reason rather than stopping the promotion.
+ */
 export async function measureDriftShare(
-  _repo: Repo,
+  repo: Repo,
   model: ModelVersion,
-  _data: DataFile,
+  data: DataFile,
 ): Promise<DriftCheck> {
-  return {
-    share: null,
-    reason: `drift checks are not available in this build of mlo, so ${model.name}@${model.version} was not compared with a baseline`,
-  };
+  try {
+    const { report } = await checkDrift(repo, {
+      model: { name: model.name, version: model.version },
+      data: data.abs,
+    });
+    return {
+      share: report.drift_share,
+      datasetDrift: report.dataset_drift,
+      drifted: report.columns.filter((c) => c.drifted).map((c) => c.column),
+    };
+  } catch (err) {
+    if (
+      err instanceof MloError &&
+      err.code === 'NOT_FOUND' &&
+      /has no baseline/.test(err.message)
+    ) {
+      return {
+        share: null,
+        reason: `${model.name}@${model.version} has no drift baseline: register it with --baseline-data, or \`mlo baseline create NAME --data FILE --model ${model.name}@${model.version}\``,
+      };
+    }
+    throw err;
+  }
 }

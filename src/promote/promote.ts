@@ -24,7 +24,7 @@ import {
 } from '../registry/index.js';
 import type { Repo } from '../repo/index.js';
 import type { ProgressFn } from '../util/progress.js';
-import { measureDriftShare, runValidationGates } from './checks.js';
+import { measureDriftShare, runValidationGates, type DriftCheck } from './checks.js';
 import { loadPromotionConfig, CONFIG_FILE, type AliasPolicy } from './config.js';
 
 export interface PromoteOptions {
@@ -168,22 +168,15 @@ export async function promote(repo: Repo, options: PromoteOptions): Promise<Prom
       Object.assign(context.currentMetrics, theirs.metrics);
     }
   }
-  let notRun: Record<string, string> = {};
-  if (file && need.suites.length > 0) {
-    const v = await runValidationGates(repo, file, need.suites);
-    context.validation = v.outcomes;
-    notRun = v.notRun;
-  }
-  let driftReason: string | undefined;
-  if (file && need.drift) {
-    const d = await measureDriftShare(repo, candidate, file);
-    context.driftShare = d.share;
-    driftReason = d.reason;
-  }
+  const validation =
+    file && need.suites.length > 0 ? await runValidationGates(repo, file, need.suites) : undefined;
+  if (validation) context.validation = validation.outcomes;
+  const drift = file && need.drift ? await measureDriftShare(repo, candidate, file) : undefined;
+  if (drift) context.driftShare = drift.share;
 
   const outcome = evaluateGates(policy.gates, context);
   const gates = outcome.results.map((r, i) =>
-    explainNotMeasured(r, policy.gates[i], notRun, driftReason),
+    explainGate(r, policy.gates[i], validation?.notRun ?? {}, drift),
   );
   const failed = gates.filter((g) => !g.passed).map((g) => g.gate);
   const data = file && { path: file.display, hash: file.hash, target: source.target ?? null };
@@ -210,7 +203,13 @@ export async function promote(repo: Repo, options: PromoteOptions): Promise<Prom
       expectedFrom: holder?.version ?? null,
       move: outcome.passed,
       gates,
-      detail: { data, evaluations, failed },
+      detail: {
+        data,
+        evaluations,
+        failed,
+        ...(validation && { validations: validation.ids }),
+        ...(drift && { drift: { share: drift.share, drifted: drift.drifted ?? [] } }),
+      },
     },
     actor,
   );
@@ -269,18 +268,20 @@ function dataSource(
   };
 }
 
-/** A gate the evaluator could only call "not run": say why it was not. */
-function explainNotMeasured(
+/** Say why a gate could not be measured, and which columns drifted. */
+function explainGate(
   r: GateResult,
   gate: Gate,
   notRun: Record<string, string>,
-  driftReason: string | undefined,
+  drift: DriftCheck | undefined,
 ): GateResult {
-  if (r.passed) return r;
   if (gate.kind === 'validate' && r.observed === null && gate.suite in notRun) {
     return { ...r, reason: notRun[gate.suite] };
   }
-  if (r.kind === 'drift' && r.observed === null && driftReason)
-    return { ...r, reason: driftReason };
-  return r;
+  if (gate.kind !== 'drift' || !drift) return r;
+  if (r.observed === null && drift.reason) return { ...r, reason: drift.reason };
+  const cols = drift.drifted ?? [];
+  if (cols.length === 0) return r;
+  const shown = cols.slice(0, 8).join(', ') + (cols.length > 8 ? ', ...' : '');
+  return { ...r, reason: `${r.reason}; drifted: ${shown}` };
 }

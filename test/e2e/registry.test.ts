@@ -327,9 +327,14 @@ describe('mlo promote', () => {
     gap_fail: 'gap(accuracy, region) < 0',
     reg_pass: 'auc_train >= 0.6',
     reg_fail: 'auc_train >= 0.7',
-    val_fail: { validate: 'holdout' },
+    val_fail: { validate: 'rows_bad' },
+    drift_pass: 'drift_share <= 0.3',
     drift_fail: 'drift_share <= 0.3',
+    drift_nobase_fail: 'drift_share <= 1',
   };
+  /** evaluation data per alias (default data/holdout.csv); shifted features drift */
+  const dataOf = (alias: string): string =>
+    alias === 'drift_fail' ? 'data/shifted.csv' : 'data/holdout.csv';
 
   beforeAll(async () => {
     p = await project();
@@ -338,21 +343,43 @@ describe('mlo promote', () => {
       const line = typeof gate === 'string' ? `"${gate}"` : `{validate: ${gate.validate}}`;
       const data = alias.startsWith('reg_')
         ? ''
-        : '    data: data/holdout.csv\n    target: churned\n';
+        : `    data: ${dataOf(alias)}\n    target: churned\n`;
       return `  ${alias}:\n${data}    gates:\n      - ${line}\n`;
     });
+    const holdout = readFileSync(join(cwd, 'data/holdout.csv'), 'utf8').trimEnd().split('\n');
+    const shifted = holdout.map((line, i) =>
+      i === 0
+        ? line
+        : line
+            .split(',')
+            .map((v, j) => (j < FEATURES.length ? String(Number(v) * 3 + 50) : v))
+            .join(','),
+    );
     writeTree(cwd, {
-      'mlo.yaml': `stages:\n  train:\n    cmd: echo train\npromotion:\n${blocks.join('')}  champion:\n    data: data/holdout.csv\n    target: churned\n    gates:\n      - accuracy >= 0.3\n      - f1 >= current\n`,
+      'data/shifted.csv': shifted.join('\n') + '\n',
+      'mlo.yaml': `stages:\n  train:\n    cmd: echo train\nvalidation:\n  rows_ok:\n    - expect_table_row_count_to_be_between: {min_value: 100}\n    - expect_column_values_to_be_in_set: {column: churned, value_set: [0, 1]}\n  rows_bad:\n    - expect_table_row_count_to_be_between: {min_value: 100000}\npromotion:\n${blocks.join('')}  champion:\n    data: data/holdout.csv\n    target: churned\n    gates:\n      - accuracy >= 0.3\n      - f1 >= current\n`,
     });
     ok(
       mlo(['model', 'register', 'churn', 'models/weak.onnx', '--metric', 'auc_train=0.65'], {
         cwd,
       }),
     );
+    const withBaseline = ['--baseline-data', 'data/holdout.csv', '--target', 'churned'];
     ok(
-      mlo(['model', 'register', 'churn', 'models/strong.onnx', '--metric', 'auc_train=0.65'], {
-        cwd,
-      }),
+      mlo(
+        [
+          'model',
+          'register',
+          'churn',
+          'models/strong.onnx',
+          '--metric',
+          'auc_train=0.65',
+          ...withBaseline,
+        ],
+        {
+          cwd,
+        },
+      ),
     );
     const evalOf = (ref: string) =>
       parseJson<{ metrics: Record<string, number> }>(
@@ -384,6 +411,9 @@ describe('mlo promote', () => {
       ok(mlo(['model', 'alias', 'set', 'churn', alias, '2'], { cwd }));
   });
 
+  /** each alias's decision, as the test that promoted it saw it */
+  const decided: Record<string, PromoteJson> = {};
+
   function promote(alias: string, candidate: string): { r: RunResult; json: PromoteJson } {
     const r = mlo(['promote', candidate, '--to', alias, '--json'], { cwd: p.dir });
     return { r, json: parseJson<PromoteJson>(r) };
@@ -392,7 +422,9 @@ describe('mlo promote', () => {
   const cases = Object.keys(policies).map((alias) => ({
     alias,
     passes: alias.endsWith('_pass'),
-    candidate: alias === 'cur_fail' || alias === 'rel_fail' ? 'churn@1' : 'churn@2',
+    candidate: ['cur_fail', 'rel_fail', 'drift_nobase_fail'].includes(alias)
+      ? 'churn@1'
+      : 'churn@2',
   }));
 
   it.each(cases)('$alias: exit code, verdict and alias move', ({ alias, passes, candidate }) => {
@@ -401,7 +433,8 @@ describe('mlo promote', () => {
     const text = typeof gate === 'string' ? gate : `validate: ${gate.validate}`;
     expect(json.gates).toHaveLength(1);
     expect(json.gates[0].gate).toBe(text);
-    expect(json.gates[0].passed).toBe(passes);
+    expect(json.gates[0].passed, json.gates[0].reason).toBe(passes);
+    decided[alias] = json;
     expect(json.promoted).toBe(passes);
     expect(r.code).toBe(passes ? 0 : 1);
     if (!passes) expect(r.stderr).toContain(`error: gate "${text}" failed: `);
@@ -413,17 +446,24 @@ describe('mlo promote', () => {
   });
 
   it('observed values and thresholds are the measured ones', () => {
-    const cur = promote('cur_fail', 'churn@1').json.gates[0];
+    const cur = decided.cur_fail.gates[0];
     expect(cur.observed).toBeCloseTo(metrics.weak.f1, 12);
     expect(cur.threshold).toBeCloseTo(metrics.strong.f1 + 0.01, 12);
-    const rel = promote('rel_fail', 'churn@1').json.gates[0];
+    const rel = decided.rel_fail.gates[0];
     expect(rel.threshold).toBeCloseTo(metrics.strong.roc_auc * 0.99, 12);
-    const acc = promote('acc_fail', 'churn@2').json.gates[0];
+    const acc = decided.acc_fail.gates[0];
     expect([acc.observed, acc.threshold]).toEqual([metrics.strong.accuracy, 0.999]);
-    const val = promote('val_fail', 'churn@2').json.gates[0];
+    const val = decided.val_fail.gates[0];
     expect(val.reason).toMatch(/validation is not available/);
-    const drift = promote('drift_fail', 'churn@2').json.gates[0];
-    expect(drift.reason).toMatch(/drift checks are not available/);
+    const still = decided.drift_pass.gates[0];
+    expect([still.observed, still.threshold]).toEqual([0, 0.3]);
+    const drift = decided.drift_fail.gates[0];
+    // the four shifted features of six baseline columns (the target and region did not move)
+    expect(drift.observed).toBeCloseTo(4 / 6, 12);
+    const listed = /drifted: (.*)$/.exec(drift.reason)?.[1].split(', ').sort();
+    expect(listed).toEqual(FEATURES);
+    const none = decided.drift_nobase_fail.gates[0];
+    expect(none.reason).toMatch(/churn@1 has no drift baseline/);
   });
 
   it('the audit log records every decision with who, the commit and the gate results', () => {
