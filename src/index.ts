@@ -29,3 +29,4 @@ export { jsonSchemas } from './schemas.js';
 export * from './evaluate/metrics/index.js';
 export * from './registry/gates/index.js';
 export * from './monitor/index.js';
+export * from './validate/index.js';

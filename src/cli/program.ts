@@ -8,6 +8,7 @@ import { registerDataCommands } from './data.js';
 import { registerHookCommands } from './hooks.js';
 import { registerRemoteCommands } from './remote.js';
 import { registerRepoCommands } from './repo.js';
+import { registerValidateCommands } from './validate.js';
 
 export function buildProgram(): Command {
   const program = new Command('mlo')
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerDataCommands(program);
   registerRemoteCommands(program);
   registerHookCommands(program);
+  registerValidateCommands(program);
   // Every subcommand fails like the root: one error line, exit 2, no stack.
   const applyExitOverride = (cmd: Command): void => {
     cmd.exitOverride();

@@ -11,3 +11,11 @@ export {
 } from './state.js';
 export { addObjectRefs, removeObjectRefs, listReferencedHashes, type ObjectRef } from './refs.js';
 export { MIGRATIONS, type Migration } from './migrations/index.js';
+export {
+  insertValidation,
+  findValidations,
+  getValidation,
+  type ValidationRow,
+  type NewValidationRow,
+  type ValidationQuery,
+} from './validations.js';

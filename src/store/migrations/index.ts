@@ -4,7 +4,8 @@
  */
 import type { Migration } from './types.js';
 import { core } from './001-core.js';
+import { validation } from './006-validation.js';
 
-export const MIGRATIONS: readonly Migration[] = [core];
+export const MIGRATIONS: readonly Migration[] = [core, validation];
 
 export type { Migration } from './types.js';

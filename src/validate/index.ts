@@ -1,0 +1,58 @@
+/**
+ * Data validation, the Great Expectations part: suites of GX expectations (same names,
+ * same kwargs, same result JSON), checked in one streaming pass over a CSV, Parquet or
+ * JSON Lines file, with results stored by data hash, JUnit XML for CI, and suites
+ * inferred from data.
+ *
+ * ## For promotion gates (`validate: SUITE`)
+ *
+ *     const r = await validateFile(repo, { file: 'data/holdout.csv', suite: 'holdout', reuse: true });
+ *     r.success      // false only when an error-severity expectation failed
+ *     r.statistics   // { evaluated, successful, unsuccessful, success_percent, warnings }
+ *
+ * `suite` is a name under `validation:` in mlo.yaml, a path to a suite file, or a Suite.
+ * Relative paths start at `cwd` (default: the repo root). The result is stored with the
+ * data file's sha256 and the suite's content hash (`listValidations`,
+ * `latestValidation`); `reuse: true` returns a stored result for the same data and
+ * expectations instead of reading the file again. Bad input (a missing file or column,
+ * a malformed suite or table) throws MloError with exit code 2; failed expectations
+ * never throw.
+ *
+ * ## Semantics (Great Expectations on pandas)
+ *
+ * Missing cells — nulls and NaN — are left out of map expectations, and `mostly` is the
+ * share of the other rows that must pass; the null expectations count every row. A
+ * cell that does not fit its column's kind ("abc" in a number column) is an unexpected
+ * value for comparisons and is left out of statistics. A column inferred as text is
+ * read as numbers (or dates) when an expectation gives it numeric (date) bounds.
+ * Results use GX's SUMMARY result format (partial lists of 20 values).
+ */
+export { validateFile, listValidations, latestValidation, showValidation } from './validate-file.js';
+export type { ValidateFileOptions, StoredValidationQuery } from './validate-file.js';
+export { runSuite, type RunSuiteOptions, type SuiteRun } from './run.js';
+export {
+  loadSuite,
+  loadSuiteFile,
+  listSuites,
+  isSuitePath,
+  PROJECT_FILE,
+  type SuiteInfo,
+  type LoadSuiteOptions,
+} from './suites.js';
+export { suiteFromYaml, makeSuite, suiteHash, YamlSource } from './suite.js';
+export { compileSuite, compileExpectation, knownExpectationNames } from './compile.js';
+export { listExpectations, type ExpectationInfo } from './catalog/index.js';
+export { inferSuite, suiteToYaml, type InferOptions, type InferredSuite } from './infer.js';
+export { inferSuiteFile, type InferSuiteFileOptions, type InferSuiteFileResult } from './infer-file.js';
+export { toJUnitXml, writeJUnitXml, targetOf } from './junit.js';
+export type {
+  Severity,
+  ExpectationConfig,
+  Suite,
+  ResultFormat,
+  MapResultDetails,
+  AggregateResultDetails,
+  ExpectationResult,
+  ValidationStatistics,
+  ValidationResult,
+} from './types.js';
