@@ -41,11 +41,23 @@ const suite = [
   ['expect_column_values_to_not_be_null', { column: 'n1', mostly: 0.95 }],
   ['expect_column_values_to_not_be_null', { column: 'c0' }],
   ['expect_column_values_to_be_between', { column: 'n0', min_value: -10, max_value: 10 }],
-  ['expect_column_values_to_be_between', { column: 'n1', min_value: -20, max_value: 40, mostly: 0.99 }],
+  [
+    'expect_column_values_to_be_between',
+    { column: 'n1', min_value: -20, max_value: 40, mostly: 0.99 },
+  ],
   ['expect_column_values_to_be_between', { column: 'n2', min_value: 0, max_value: 999 }],
-  ['expect_column_values_to_be_between', { column: 'n3', min_value: 0, max_value: 60, strict_min: true }],
-  ['expect_column_values_to_be_in_set', { column: 'c0', value_set: ['US', 'UK', 'DE', 'FR', 'JP', 'BR', 'IN', 'CA'] }],
-  ['expect_column_values_to_be_in_set', { column: 'c1', value_set: ['mobile', 'desktop'], severity: 'warn' }],
+  [
+    'expect_column_values_to_be_between',
+    { column: 'n3', min_value: 0, max_value: 60, strict_min: true },
+  ],
+  [
+    'expect_column_values_to_be_in_set',
+    { column: 'c0', value_set: ['US', 'UK', 'DE', 'FR', 'JP', 'BR', 'IN', 'CA'] },
+  ],
+  [
+    'expect_column_values_to_be_in_set',
+    { column: 'c1', value_set: ['mobile', 'desktop'], severity: 'warn' },
+  ],
   ['expect_column_values_to_not_be_in_set', { column: 'c2', value_set: ['gold'] }],
   ['expect_column_values_to_match_regex', { column: 'c3', regex: '^segment_\\d+$' }],
   ['expect_column_value_lengths_to_be_between', { column: 'c0', min_value: 2, max_value: 2 }],
@@ -59,19 +71,45 @@ const suite = [
   ['expect_column_sum_to_be_between', { column: 'n11', min_value: 0 }],
   [
     'expect_column_quantile_values_to_be_between',
-    { column: 'n12', quantile_ranges: { quantiles: [0.25, 0.5, 0.75], value_ranges: [[110, 115], [118, 122], [125, 130]] } },
+    {
+      column: 'n12',
+      quantile_ranges: {
+        quantiles: [0.25, 0.5, 0.75],
+        value_ranges: [
+          [110, 115],
+          [118, 122],
+          [125, 130],
+        ],
+      },
+    },
   ],
   ['expect_column_proportion_of_unique_values_to_be_between', { column: 'n14', max_value: 0.01 }],
-  ['expect_column_distinct_values_to_be_in_set', { column: 'c2', value_set: ['free', 'basic', 'pro', 'enterprise'] }],
-  ['expect_column_most_common_value_to_be_in_set', { column: 'c4', value_set: ['a', 'b'], ties_okay: true }],
-  ['expect_column_pair_values_a_to_be_greater_than_b', { column_A: 'n13', column_B: 'n1', mostly: 0.9 }],
+  [
+    'expect_column_distinct_values_to_be_in_set',
+    { column: 'c2', value_set: ['free', 'basic', 'pro', 'enterprise'] },
+  ],
+  [
+    'expect_column_most_common_value_to_be_in_set',
+    { column: 'c4', value_set: ['a', 'b'], ties_okay: true },
+  ],
+  [
+    'expect_column_pair_values_a_to_be_greater_than_b',
+    { column_A: 'n13', column_B: 'n1', mostly: 0.9 },
+  ],
   ['expect_compound_columns_to_be_unique', { column_list: ['c0', 'c3', 'n8'], mostly: 0.01 }],
   ['expect_column_to_exist', { column: 'c4' }],
   ['expect_column_values_to_be_null', { column: 'n13', mostly: 0.005, severity: 'warn' }],
 ];
 if (suite.length !== 30) throw new Error(`the suite has ${suite.length} expectations, not 30`);
 const suitePath = join(out, 'validate-suite.json');
-writeFileSync(suitePath, JSON.stringify(suite.map(([k, v]) => ({ [k]: v })), null, 1));
+writeFileSync(
+  suitePath,
+  JSON.stringify(
+    suite.map(([k, v]) => ({ [k]: v })),
+    null,
+    1,
+  ),
+);
 
 const repo = freshRepo(out);
 const runs = [];
@@ -83,7 +121,8 @@ for (let i = 0; i < repeat; i++) {
     allowFail: true,
     env: { NODE_OPTIONS: '' },
   });
-  if (r.status !== 0 && r.status !== 1) throw new Error(`mlo validate failed (${r.status}): ${r.stderr}`);
+  if (r.status !== 0 && r.status !== 1)
+    throw new Error(`mlo validate failed (${r.status}): ${r.stderr}`);
   runs.push(r);
   last = JSON.parse(r.stdout);
 }
@@ -91,16 +130,23 @@ cleanup(repo);
 const ms = median(runs.map((r) => r.ms));
 const rss = Math.max(...runs.map((r) => r.rssMb ?? 0));
 const s = last.statistics;
-console.log(`mlo validate: ${rows.toLocaleString('en-US')} rows × ${columns.length} columns, ${s.evaluated} expectations`);
+console.log(
+  `mlo validate: ${rows.toLocaleString('en-US')} rows × ${columns.length} columns, ${s.evaluated} expectations`,
+);
 console.log(
   `  ${fmt(ms)} wall (median of ${repeat}), peak RSS ${rss.toFixed(0)} MB; ${s.successful} passed, ${s.unsuccessful} failed (${s.warnings} warn)`,
 );
-console.log(`  targets: < 5 s ${ms < 5000 ? 'ok' : 'MISSED'}, < 1024 MB ${rss < 1024 ? 'ok' : 'MISSED'}`);
+console.log(
+  `  targets: < 5 s ${ms < 5000 ? 'ok' : 'MISSED'}, < 1024 MB ${rss < 1024 ? 'ok' : 'MISSED'}`,
+);
 
 const hasPandas =
-  withPandas && spawnSync('/usr/bin/python3', ['-c', 'import pandas'], { encoding: 'utf8' }).status === 0;
+  withPandas &&
+  spawnSync('/usr/bin/python3', ['-c', 'import pandas'], { encoding: 'utf8' }).status === 0;
 if (!hasPandas) {
-  console.log('pandas: not available (apt-get install python3-pandas); Great Expectations: not installable here (no PyPI)');
+  console.log(
+    'pandas: not available (apt-get install python3-pandas); Great Expectations: not installable here (no PyPI)',
+  );
   process.exit(0);
 }
 const py = join(out, 'validate-pandas.py');
@@ -115,7 +161,9 @@ for (let i = 0; i < repeat; i++) {
 const pms = median(pr.map((r) => r.ms));
 const prss = Math.max(...pr.map((r) => r.rssMb ?? 0));
 console.log(`pandas (the same 30 checks; GX itself is not installable here):`);
-console.log(`  ${fmt(pms)} wall (read_csv ${fmt(pandasOut.read_ms)}), peak RSS ${prss.toFixed(0)} MB`);
+console.log(
+  `  ${fmt(pms)} wall (read_csv ${fmt(pandasOut.read_ms)}), peak RSS ${prss.toFixed(0)} MB`,
+);
 console.log(`  mlo is ${ratio(pms, ms)}× faster, using ${ratio(rss, prss)}× the memory`);
 const disagree = last.results
   .map((r, i) => [i, r.success, pandasOut.success[i]])

@@ -36,12 +36,19 @@ export function registerValidateCommands(program: Command): void {
       'check a data file against a suite of Great Expectations expectations (exit 1 when an error-severity one fails), or infer a suite',
     )
     .argument('[file]', 'the data file: CSV, Parquet or JSON Lines')
-    .option('-s, --suite <name|path>', "a suite under validation: in mlo.yaml, or a suite file (default: mlo.yaml's only suite)")
+    .option(
+      '-s, --suite <name|path>',
+      "a suite under validation: in mlo.yaml, or a suite file (default: mlo.yaml's only suite)",
+    )
     .option('--json', 'print {"success", "statistics", "results": [...]} as JSON')
     .option('--junit <path>', 'also write JUnit XML, one testcase per expectation')
     .option('--infer', 'infer a suite from the data instead (types, nulls, ranges, categories)')
     .option('-o, --out <path>', 'with --infer: write the suite here (default: print it)')
-    .option('--format <format>', 'table format when the extension does not say: csv, parquet, jsonl', parseFormat)
+    .option(
+      '--format <format>',
+      'table format when the extension does not say: csv, parquet, jsonl',
+      parseFormat,
+    )
     .option('--delimiter <char>', 'CSV field delimiter')
     .option('--no-store', 'do not keep the result in .mlo/mlo.db')
     .option('--list', 'list the expectations mlo knows, with their kwargs')
@@ -55,20 +62,37 @@ export function registerValidateCommands(program: Command): void {
           });
         }
         if (opts.infer && (opts.suite !== undefined || opts.junit !== undefined)) {
-          throw new api.MloError('USAGE', '--infer writes a suite; it does not take --suite or --junit');
+          throw new api.MloError(
+            'USAGE',
+            '--infer writes a suite; it does not take --suite or --junit',
+          );
         }
         if (!opts.infer && opts.out !== undefined) {
-          throw new api.MloError('USAGE', '--out goes with --infer (to save the result: --json or --junit PATH)');
+          throw new api.MloError(
+            'USAGE',
+            '--out goes with --infer (to save the result: --json or --junit PATH)',
+          );
         }
         const cwd = cwdOf(cmd);
         const repo = api.openRepo(cwd);
         const progress = await createProgress();
         try {
-          const common = { file, cwd, format: opts.format, delimiter: opts.delimiter, onProgress: progress.onProgress };
+          const common = {
+            file,
+            cwd,
+            format: opts.format,
+            delimiter: opts.delimiter,
+            onProgress: progress.onProgress,
+          };
           if (opts.infer) {
             const r = await api.inferSuiteFile(repo, { ...common, out: opts.out });
             progress.stop();
-            if (opts.json) return printJson({ out: r.out ?? null, rows: r.rows, expectations: r.suite.expectations });
+            if (opts.json)
+              return printJson({
+                out: r.out ?? null,
+                rows: r.rows,
+                expectations: r.suite.expectations,
+              });
             if (r.out === undefined) return print(r.yaml);
             print(
               `${color.green('wrote')} ${r.suite.expectations.length} expectations to ${r.out} (inferred from ${r.rows.toLocaleString('en-US')} rows)`,
@@ -76,7 +100,11 @@ export function registerValidateCommands(program: Command): void {
             print(color.dim(`check new data with: mlo validate FILE --suite ${r.out}`));
             return;
           }
-          const result = await api.validateFile(repo, { ...common, suite: opts.suite, store: opts.store });
+          const result = await api.validateFile(repo, {
+            ...common,
+            suite: opts.suite,
+            store: opts.store,
+          });
           progress.stop();
           if (opts.junit !== undefined) api.writeJUnitXml(result, resolve(cwd, opts.junit));
           if (opts.json) printJson(result);
@@ -107,16 +135,18 @@ const clip = (s: string): string => (s.length > MAX_CELL ? `${s.slice(0, MAX_CEL
 
 function showValue(v: unknown): string {
   if (v === undefined) return '';
-  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(6)));
+  if (typeof v === 'number')
+    return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(6)));
   if (typeof v === 'string') return v;
-  return JSON.stringify(v) ?? String(v);
+  return JSON.stringify(v) ?? '';
 }
 
 function unexpectedCell(r: ExpectationResult): string {
   const u = r.result.unexpected_count;
   if (u === undefined) return '';
   const p = r.result.unexpected_percent;
-  const percent = p === null || p === undefined ? '' : ` (${p === 0 ? '0' : Number(p.toPrecision(3))}%)`;
+  const percent =
+    p === null || p === undefined ? '' : ` (${p === 0 ? '0' : Number(p.toPrecision(3))}%)`;
   if (u === 0) return `0${percent}`;
   const examples = (r.result.partial_unexpected_list ?? [])
     .slice(0, 3)
@@ -147,7 +177,14 @@ function renderResult(result: ValidationResult, targetOf: (r: ExpectationResult)
   ]);
   print(
     renderTable(
-      ['RESULT', 'EXPECTATION', 'COLUMN', 'OBSERVED', { header: 'UNEXPECTED', align: 'left' }, 'SEVERITY'],
+      [
+        'RESULT',
+        'EXPECTATION',
+        'COLUMN',
+        'OBSERVED',
+        { header: 'UNEXPECTED', align: 'left' },
+        'SEVERITY',
+      ],
       rows,
       { indent: '  ' },
     ),
@@ -158,14 +195,19 @@ function renderResult(result: ValidationResult, targetOf: (r: ExpectationResult)
     for (const r of failed) {
       const target = targetOf(r);
       const mark = r.severity === 'warn' ? color.yellow('!') : color.red('✗');
-      print(`  ${mark} ${r.expectation_config.expectation_type}${target === '' ? '' : `(${target})`}: ${r.summary}`);
+      print(
+        `  ${mark} ${r.expectation_config.expectation_type}${target === '' ? '' : `(${target})`}: ${r.summary}`,
+      );
     }
   }
   print();
   const errors = s.unsuccessful - s.warnings;
   const parts = [`${s.successful} of ${s.evaluated} expectations passed`];
   if (errors > 0) parts.push(color.red(`${errors} failed`));
-  if (s.warnings > 0) parts.push(color.yellow(`${s.warnings} warning${s.warnings === 1 ? '' : 's'}`));
+  if (s.warnings > 0)
+    parts.push(color.yellow(`${s.warnings} warning${s.warnings === 1 ? '' : 's'}`));
   const verdict = result.success ? color.green('data is valid') : color.red('validation failed');
-  print(`${verdict}: ${parts.join(', ')}${result.id !== undefined ? color.dim(` (stored as validation ${result.id})`) : ''}`);
+  print(
+    `${verdict}: ${parts.join(', ')}${result.id !== undefined ? color.dim(` (stored as validation ${result.id})`) : ''}`,
+  );
 }

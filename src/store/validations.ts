@@ -67,6 +67,5 @@ export function findValidations(store: Store, query: ValidationQuery = {}): Vali
 
 export function getValidation(store: Store, id: number): ValidationRow | undefined {
   return store.db.prepare('SELECT * FROM validations WHERE id = ?').get(id) as
-    | ValidationRow
-    | undefined;
+    ValidationRow | undefined;
 }

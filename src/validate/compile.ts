@@ -89,7 +89,10 @@ export function compileExpectation(
       kwargsOk = false;
       for (const issue of parsed.error.issues) {
         const sub = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
-        problems.push({ path: [key, ...sub], message: `${def.name}: ${[key, ...sub].join('.')}: ${issue.message}` });
+        problems.push({
+          path: [key, ...sub],
+          message: `${def.name}: ${[key, ...sub].join('.')}: ${issue.message}`,
+        });
       }
     }
   }
@@ -101,7 +104,10 @@ export function compileExpectation(
   }
   const mostly = raw.mostly ?? 1;
   if (typeof mostly !== 'number' || !(mostly >= 0 && mostly <= 1))
-    problems.push({ path: ['mostly'], message: `${def.name}: mostly must be a number from 0 to 1, got ${JSON.stringify(mostly)}` });
+    problems.push({
+      path: ['mostly'],
+      message: `${def.name}: mostly must be a number from 0 to 1, got ${JSON.stringify(mostly)}`,
+    });
   const severityText = raw.severity ?? 'error';
   const severity = typeof severityText === 'string' ? SEVERITIES[severityText] : undefined;
   if (severity === undefined)
@@ -115,7 +121,8 @@ export function compileExpectation(
   const format = readResultFormat(raw.result_format, def.name, problems);
   // rules across kwargs need each of them well-formed
   if (kwargsOk && def.check !== undefined) {
-    for (const [key, message] of def.check(kwargs)) problems.push({ path: [key], message: `${def.name}: ${message}` });
+    for (const [key, message] of def.check(kwargs))
+      problems.push({ path: [key], message: `${def.name}: ${message}` });
   }
   if (problems.length > 0) return { problems };
   const written = Object.fromEntries(
@@ -148,7 +155,10 @@ function readResultFormat(
 ): { format: ResultFormat; limit: number } {
   const fallback = { format: 'SUMMARY' as ResultFormat, limit: DEFAULT_PARTIAL_COUNT };
   if (value === undefined) return fallback;
-  const obj = typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  const obj =
+    typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
   const format = obj !== undefined ? obj.result_format : value;
   const allowed = ['BOOLEAN_ONLY', 'BASIC', 'SUMMARY'];
   if (typeof format !== 'string' || !allowed.includes(format)) {
@@ -180,7 +190,11 @@ export function compileSuite(suite: Suite): CompiledExpectation[] {
   const problems: string[] = [];
   let hint: string | undefined;
   suite.expectations.forEach((e, i) => {
-    const raw = { ...e.kwargs, severity: e.severity, ...(e.meta !== undefined && { meta: e.meta }) };
+    const raw = {
+      ...e.kwargs,
+      severity: e.severity,
+      ...(e.meta !== undefined && { meta: e.meta }),
+    };
     const r = compileExpectation(e.expectation_type, raw, e.source);
     if (r.compiled !== undefined) out.push(r.compiled);
     for (const p of r.problems) {

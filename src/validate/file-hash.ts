@@ -29,7 +29,9 @@ export function startFileHash(repo: Repo, abs: string): Promise<string> {
   }
   const remember = (hash: string): string => {
     if (st !== null && rel !== undefined) {
-      putHashStates(repo.store, [{ path: rel, inode: st.ino, mtimeMs: st.mtimeMs, size: st.size, hash }]);
+      putHashStates(repo.store, [
+        { path: rel, inode: st.ino, mtimeMs: st.mtimeMs, size: st.size, hash },
+      ]);
     }
     return hash;
   };
@@ -50,7 +52,8 @@ async function hashOnWorker(url: URL, abs: string): Promise<string> {
       worker.once('error', reject);
       worker.postMessage(abs);
     });
-    if (reply.hash === undefined) throw new Error(`hashing ${abs} failed: ${reply.error ?? 'no reply'}`);
+    if (reply.hash === undefined)
+      throw new Error(`hashing ${abs} failed: ${reply.error ?? 'no reply'}`);
     return reply.hash;
   } finally {
     void worker.terminate();

@@ -27,7 +27,12 @@
  * read as numbers (or dates) when an expectation gives it numeric (date) bounds.
  * Results use GX's SUMMARY result format (partial lists of 20 values).
  */
-export { validateFile, listValidations, latestValidation, showValidation } from './validate-file.js';
+export {
+  validateFile,
+  listValidations,
+  latestValidation,
+  showValidation,
+} from './validate-file.js';
 export type { ValidateFileOptions, StoredValidationQuery } from './validate-file.js';
 export { runSuite, type RunSuiteOptions, type SuiteRun } from './run.js';
 export {
@@ -43,7 +48,11 @@ export { suiteFromYaml, makeSuite, suiteHash, YamlSource } from './suite.js';
 export { compileSuite, compileExpectation, knownExpectationNames } from './compile.js';
 export { listExpectations, type ExpectationInfo } from './catalog/index.js';
 export { inferSuite, suiteToYaml, type InferOptions, type InferredSuite } from './infer.js';
-export { inferSuiteFile, type InferSuiteFileOptions, type InferSuiteFileResult } from './infer-file.js';
+export {
+  inferSuiteFile,
+  type InferSuiteFileOptions,
+  type InferSuiteFileResult,
+} from './infer-file.js';
 export { toJUnitXml, writeJUnitXml, targetOf } from './junit.js';
 export type {
   Severity,

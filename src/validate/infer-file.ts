@@ -1,5 +1,6 @@
 /** `mlo validate FILE --infer [--out PATH]`: infer a suite and write it as YAML. */
-import { resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { MloError } from '../errors.js';
 import type { Repo } from '../repo/index.js';
 import { writeFileAtomic } from '../util/atomic.js';
@@ -30,7 +31,10 @@ export interface InferSuiteFileResult {
   out?: string;
 }
 
-export async function inferSuiteFile(repo: Repo, options: InferSuiteFileOptions): Promise<InferSuiteFileResult> {
+export async function inferSuiteFile(
+  repo: Repo,
+  options: InferSuiteFileOptions,
+): Promise<InferSuiteFileResult> {
   const cwd = options.cwd ?? repo.root;
   const abs = resolve(cwd, options.file);
   if (statOrNull(abs) === null) throw new MloError('NOT_FOUND', `${options.file}: no such file`);
@@ -41,7 +45,7 @@ export async function inferSuiteFile(repo: Repo, options: InferSuiteFileOptions)
     onProgress: options.onProgress,
   });
   const comment = [
-    ` Inferred by \`mlo validate ${file} --infer\` from ${inferred.rows.toLocaleString('en-US')} rows.`,
+    ` Inferred by \`mlo validate ${file} --infer\` from ${inferred.rows.toLocaleString('en-US')} row${inferred.rows === 1 ? '' : 's'}.`,
     ' The data it came from passes every expectation; tighten or loosen them to what new',
     ' data should meet. Add `severity: warn` to report an expectation without failing.',
   ].join('\n');
@@ -50,9 +54,15 @@ export async function inferSuiteFile(repo: Repo, options: InferSuiteFileOptions)
   let name = `inferred from ${file}`;
   if (options.out !== undefined) {
     const target = resolve(cwd, options.out);
+    mkdirSync(dirname(target), { recursive: true });
     writeFileAtomic(target, yaml);
     out = displayPath(repo, target);
     name = out;
   }
-  return { suite: makeSuite(name, out ?? file, inferred.expectations), yaml, rows: inferred.rows, ...(out !== undefined && { out }) };
+  return {
+    suite: makeSuite(name, out ?? file, inferred.expectations),
+    yaml,
+    rows: inferred.rows,
+    ...(out !== undefined && { out }),
+  };
 }

@@ -151,11 +151,17 @@ function expectationsFor(p: ColumnProfile): [string, Record<string, unknown>][] 
   const withMostly = (kwargs: Record<string, unknown>, share: number): Record<string, unknown> =>
     share < 1 ? { ...kwargs, mostly: mostlyBelow(share) } : kwargs;
   if (p.present > 0) {
-    out.push(['expect_column_values_to_be_of_type', withMostly({ column, type_: typeName(p) }, valid / p.present)]);
+    out.push([
+      'expect_column_values_to_be_of_type',
+      withMostly({ column, type_: typeName(p) }, valid / p.present),
+    ]);
   }
   if (p.missing === 0 && p.rows > 0) out.push(['expect_column_values_to_not_be_null', { column }]);
   else if (p.present > 0) {
-    out.push(['expect_column_values_to_not_be_null', { column, mostly: mostlyBelow(p.present / p.rows) }]);
+    out.push([
+      'expect_column_values_to_not_be_null',
+      { column, mostly: mostlyBelow(p.present / p.rows) },
+    ]);
   }
   const kind = p.info.kind;
   const numeric = kind === 'number' || kind === 'integer';
@@ -171,7 +177,10 @@ function expectationsFor(p: ColumnProfile): [string, Record<string, unknown>][] 
       kind === 'datetime'
         ? { min_value: isoOf(lo), max_value: isoOf(hi) }
         : { min_value: lo, max_value: hi };
-    out.push(['expect_column_values_to_be_between', withMostly({ column, ...bounds }, valid / p.present)]);
+    out.push([
+      'expect_column_values_to_be_between',
+      withMostly({ column, ...bounds }, valid / p.present),
+    ]);
   }
   const index = p.index;
   const categorical =
@@ -185,7 +194,9 @@ function expectationsFor(p: ColumnProfile): [string, Record<string, unknown>][] 
       // mismatched cells are keyed by their text; a value set of numbers leaves them out
       if (!numeric || typeof index.keys[s] === 'number') keys.push(index.keys[s]);
     }
-    keys.sort((a, b) => (typeof a === 'number' && typeof b === 'number' ? a - b : String(a) < String(b) ? -1 : 1));
+    keys.sort((a, b) =>
+      typeof a === 'number' && typeof b === 'number' ? a - b : String(a) < String(b) ? -1 : 1,
+    );
     const share = numeric ? valid / p.present : 1;
     out.push([
       'expect_column_values_to_be_in_set',
@@ -236,7 +247,8 @@ export async function inferSuite(path: string, options: InferOptions = {}): Prom
   for (const p of profiles) items.push(...expectationsFor(p));
   const expectations = items.map(([type, kwargs]) => {
     const { compiled, problems } = compileExpectation(type, kwargs);
-    if (compiled === undefined) throw new Error(`inferred an invalid expectation: ${problems[0]?.message}`);
+    if (compiled === undefined)
+      throw new Error(`inferred an invalid expectation: ${problems[0]?.message}`);
     return compiled.config;
   });
   return { expectations, rows, columns: [...reader.schema.fileColumns] };
@@ -248,7 +260,7 @@ export function suiteToYaml(expectations: readonly ExpectationConfig[], comment?
     [e.expectation_type]: { ...e.kwargs, ...(e.severity === 'warn' && { severity: 'warn' }) },
   }));
   const doc = new Document(list);
-  const seq = doc.contents as Node | null;
+  const seq = doc.contents;
   if (isSeq(seq)) {
     for (const item of seq.items) {
       if (!isMap(item)) continue;

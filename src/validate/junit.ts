@@ -4,6 +4,8 @@
  * could not be evaluated are <error>s, and warn-severity failures pass with the
  * warning in <system-out> (the run's exit code does not fail on them either).
  */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { writeFileAtomic } from '../util/atomic.js';
 import type { ExpectationResult, ValidationResult } from './types.js';
 
@@ -37,8 +39,12 @@ const attr = (name: string, value: string | number): string =>
 export function targetOf(r: ExpectationResult): string {
   const k = r.expectation_config.kwargs;
   if (typeof k.column === 'string') return k.column;
-  if (typeof k.column_A === 'string' && typeof k.column_B === 'string') return `${k.column_A}, ${k.column_B}`;
-  if (Array.isArray(k.column_list) && r.expectation_config.expectation_type.startsWith('expect_compound'))
+  if (typeof k.column_A === 'string' && typeof k.column_B === 'string')
+    return `${k.column_A}, ${k.column_B}`;
+  if (
+    Array.isArray(k.column_list) &&
+    r.expectation_config.expectation_type.startsWith('expect_compound')
+  )
     return k.column_list.join(', ');
   if (typeof k.baseline === 'string') return k.baseline;
   return '';
@@ -110,5 +116,6 @@ export function toJUnitXml(result: ValidationResult): string {
 
 /** Write the JUnit XML of a result to `path` (atomically: CI never reads half a file). */
 export function writeJUnitXml(result: ValidationResult, path: string): void {
+  mkdirSync(dirname(path), { recursive: true });
   writeFileAtomic(path, toJUnitXml(result));
 }

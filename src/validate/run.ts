@@ -46,7 +46,11 @@ interface Planned {
 }
 
 /** Validate the table at `path` against `suite`: one pass over the data. */
-export async function runSuite(path: string, suite: Suite, options: RunSuiteOptions = {}): Promise<SuiteRun> {
+export async function runSuite(
+  path: string,
+  suite: Suite,
+  options: RunSuiteOptions = {},
+): Promise<SuiteRun> {
   const compiled = compileSuite(suite);
   const file = options.file ?? path;
   const readOptions: OpenTableOptions = {
@@ -82,7 +86,8 @@ export async function runSuite(path: string, suite: Suite, options: RunSuiteOpti
     try {
       return { compiled: c, evaluate: c.def.plan(c.kwargs, ctx), error: null };
     } catch (err) {
-      if (err instanceof EvaluationError) return { compiled: c, evaluate: null, error: err.message };
+      if (err instanceof EvaluationError)
+        return { compiled: c, evaluate: null, error: err.message };
       throw err;
     }
   });

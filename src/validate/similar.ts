@@ -18,19 +18,24 @@ export function closestMatch(name: string, candidates: Iterable<string>): string
       best = c;
     }
   }
-  const close = bestDistance <= Math.max(1, Math.floor(name.length / 3)) && bestDistance < name.length / 2;
+  const close =
+    bestDistance <= Math.max(1, Math.floor(name.length / 3)) && bestDistance < name.length / 2;
   return close ? best : undefined;
 }
 
-/** Levenshtein distance, one row at a time. */
+/** Edit distance where swapping two neighbours counts as one edit (optimal string alignment). */
 export function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  const rows: number[][] = [Array.from({ length: b.length + 1 }, (_, j) => j)];
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
     for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(rows[i - 1][j] + 1, row[j - 1] + 1, rows[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d = Math.min(d, rows[i - 2][j - 2] + 1);
+      row[j] = d;
     }
-    prev = row;
+    rows.push(row);
   }
-  return prev[b.length];
+  return rows[a.length][b.length];
 }

@@ -40,7 +40,11 @@ export class YamlSource {
     /** the file as messages name it */
     readonly file: string,
   ) {
-    this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
+    this.doc = parseDocument(text, {
+      lineCounter: this.lines,
+      prettyErrors: false,
+      uniqueKeys: true,
+    });
     if (this.doc.errors.length > 0) {
       throw problemsError(
         file,
@@ -112,9 +116,11 @@ export function suiteFromYaml(
   options: { name: string; path?: readonly (string | number)[]; file?: string },
 ): Suite {
   const path = options.path ?? [];
-  let listNode = (path.length === 0 ? source.doc.contents : source.doc.getIn(path, true)) as Node | null;
+  let listNode = (
+    path.length === 0 ? source.doc.contents : source.doc.getIn(path, true)
+  ) as Node | null;
   if (path.length === 0 && isMap(listNode)) {
-    listNode = (pairNode(listNode, 'expectations')?.value ?? listNode) as Node | null;
+    listNode = pairNode(listNode, 'expectations')?.value ?? listNode;
   }
   if (!isSeq(listNode)) {
     const p = source.at(listNode);
@@ -130,7 +136,10 @@ export function suiteFromYaml(
   const expectations: ExpectationConfig[] = [];
   listNode.items.forEach((item, i) => {
     const itemNode = item as Node | null;
-    const here = [...path, i].map((p) => (typeof p === 'number' ? `[${p}]` : p)).join('.').replace(/\.\[/g, '[');
+    const here = [...path, i]
+      .map((p) => (typeof p === 'number' ? `[${p}]` : p))
+      .join('.')
+      .replace(/\.\[/g, '[');
     const fail = (node: Node | null, message: string, hint?: string): void => {
       problems.push({ ...source.at(node ?? itemNode), message: `${here}: ${message}`, hint });
     };
@@ -143,7 +152,11 @@ export function suiteFromYaml(
     let nameNode: Node;
     let kwargsNode: Node | null;
     const raw: Record<string, unknown> = {};
-    if (typeNode !== undefined && (pairNode(itemNode, 'kwargs') !== undefined || pairNode(itemNode, 'expectation_type') !== undefined)) {
+    if (
+      typeNode !== undefined &&
+      (pairNode(itemNode, 'kwargs') !== undefined ||
+        pairNode(itemNode, 'expectation_type') !== undefined)
+    ) {
       // GX's form: {expectation_type, kwargs, meta, severity}
       const t = typeNode.value?.toJSON() as unknown;
       if (typeof t !== 'string') {
@@ -159,7 +172,11 @@ export function suiteFromYaml(
       }
     } else {
       if (itemNode.items.length !== 1) {
-        fail(itemNode, `expected one expectation per item, found ${itemNode.items.length} keys`, shapeHint);
+        fail(
+          itemNode,
+          `expected one expectation per item, found ${itemNode.items.length} keys`,
+          shapeHint,
+        );
         return;
       }
       const pair = itemNode.items[0];
@@ -172,7 +189,11 @@ export function suiteFromYaml(
       nameNode = key;
       kwargsNode = (pair.value as Node | null) ?? null;
     }
-    if (kwargsNode !== null && !isMap(kwargsNode) && !(isScalar(kwargsNode) && kwargsNode.value === null)) {
+    if (
+      kwargsNode !== null &&
+      !isMap(kwargsNode) &&
+      !(isScalar(kwargsNode) && kwargsNode.value === null)
+    ) {
       fail(kwargsNode, `${type}: kwargs must be a mapping like {column: age}`);
       return;
     }
@@ -185,9 +206,11 @@ export function suiteFromYaml(
     function locate(p: ExpectationProblem, name: Node, kw: YAMLMap | null, item: YAMLMap): void {
       const first = String(p.path[0]);
       let node: Node | null = name;
-      if (p.path.length > 0 && kw !== null && pairNode(kw, first) !== undefined) node = nodeAt(kw, p.path);
+      if (p.path.length > 0 && kw !== null && pairNode(kw, first) !== undefined)
+        node = nodeAt(kw, p.path);
       // severity and meta written beside kwargs (GX's form) are found on the item
-      else if (p.path.length > 0 && pairNode(item, first) !== undefined) node = nodeAt(item, p.path);
+      else if (p.path.length > 0 && pairNode(item, first) !== undefined)
+        node = nodeAt(item, p.path);
       problems.push({ ...source.at(node ?? name), message: `${here}: ${p.message}`, hint: p.hint });
     }
   });

@@ -48,14 +48,18 @@ function readText(abs: string, shown: string): string {
 }
 
 /** The `validation:` mapping of mlo.yaml, or null when the file or the section is absent. */
-function validationSection(repo: Repo): { source: YamlSource; node: Node & { items: unknown[] } } | null {
+function validationSection(
+  repo: Repo,
+): { source: YamlSource; node: Node & { items: unknown[] } } | null {
   const abs = join(repo.root, PROJECT_FILE);
   if (!existsSync(abs)) return null;
   const source = new YamlSource(readText(abs, PROJECT_FILE), PROJECT_FILE);
   const root = source.doc.contents as Node | null;
   if (root === null || (isScalar(root) && root.value === null)) return null;
   if (!isMap(root)) {
-    throw problemsError(PROJECT_FILE, [{ ...source.at(root), message: 'expected a mapping at the top level' }]);
+    throw problemsError(PROJECT_FILE, [
+      { ...source.at(root), message: 'expected a mapping at the top level' },
+    ]);
   }
   const pair = root.items.find((p) => isScalar(p.key) && p.key.value === 'validation');
   if (pair === undefined) return null;
@@ -81,7 +85,9 @@ export function listSuites(repo: Repo): SuiteInfo[] {
   return node.items.map((pair) => {
     const key = pair.key as Node | null;
     if (!isScalar(key) || typeof key.value !== 'string') {
-      throw problemsError(PROJECT_FILE, [{ ...source.at(key), message: 'validation: suite names must be text' }]);
+      throw problemsError(PROJECT_FILE, [
+        { ...source.at(key), message: 'validation: suite names must be text' },
+      ]);
     }
     const value = pair.value as Node | null;
     const file = isScalar(value) && typeof value.value === 'string' ? value.value : PROJECT_FILE;
@@ -106,13 +112,21 @@ export function loadSuite(repo: Repo, ref?: string, options: LoadSuiteOptions = 
   if (ref === undefined) {
     if (names.length === 1) return loadSuite(repo, names[0], options);
     if (names.length === 0) {
-      throw new MloError('USAGE', `no validation suites in ${PROJECT_FILE}; name a suite file with --suite PATH`, {
-        hint: 'add one under `validation: <name>:` in mlo.yaml, or write one with `mlo validate FILE --infer --out suite.yaml`',
-      });
+      throw new MloError(
+        'USAGE',
+        `no validation suites in ${PROJECT_FILE}; name a suite file with --suite PATH`,
+        {
+          hint: 'add one under `validation: <name>:` in mlo.yaml, or write one with `mlo validate FILE --infer --out suite.yaml`',
+        },
+      );
     }
-    throw new MloError('USAGE', `${PROJECT_FILE} has ${names.length} suites; choose one with --suite NAME`, {
-      hint: `suites: ${names.join(', ')}`,
-    });
+    throw new MloError(
+      'USAGE',
+      `${PROJECT_FILE} has ${names.length} suites; choose one with --suite NAME`,
+      {
+        hint: `suites: ${names.join(', ')}`,
+      },
+    );
   }
   if (section === null || !names.includes(ref)) {
     const asFile = resolve(cwd, ref);
@@ -121,12 +135,18 @@ export function loadSuite(repo: Repo, ref?: string, options: LoadSuiteOptions = 
     throw new MloError(
       'NOT_FOUND',
       `no suite "${ref}" under validation: in ${PROJECT_FILE}${near === undefined ? '' : ` (did you mean "${near}"?)`}`,
-      { hint: names.length > 0 ? `suites: ${names.join(', ')}` : 'define it under `validation: <name>:` in mlo.yaml, or pass a suite file' },
+      {
+        hint:
+          names.length > 0
+            ? `suites: ${names.join(', ')}`
+            : 'define it under `validation: <name>:` in mlo.yaml, or pass a suite file',
+      },
     );
   }
   const { source, node } = section;
   if (!isMap(node)) throw new MloError('INTERNAL', 'validation section is not a mapping');
-  const value = node.items.find((p) => isScalar(p.key) && p.key.value === ref)?.value as Node | null;
+  const value = node.items.find((p) => isScalar(p.key) && p.key.value === ref)
+    ?.value as Node | null;
   if (isScalar(value) && typeof value.value === 'string') {
     return { ...loadSuiteFile(repo, resolve(repo.root, value.value)), name: ref };
   }

@@ -52,7 +52,10 @@ export interface ValidateFileOptions {
  * `statistics.warnings`). Missing files and columns, and malformed suites or data,
  * throw MloError (exit 2); a failed expectation never throws.
  */
-export async function validateFile(repo: Repo, options: ValidateFileOptions): Promise<ValidationResult> {
+export async function validateFile(
+  repo: Repo,
+  options: ValidateFileOptions,
+): Promise<ValidationResult> {
   const cwd = options.cwd ?? repo.root;
   const abs = resolve(cwd, options.file);
   const st = statOrNull(abs);
@@ -65,7 +68,10 @@ export async function validateFile(repo: Repo, options: ValidateFileOptions): Pr
   const hashing = startFileHash(repo, abs);
   // a failed pass must not leave the hash's rejection unhandled
   hashing.catch(() => undefined);
-  if (options.reuse === true && !suite.expectations.some((e) => e.expectation_type === DRIFT_EXPECTATION)) {
+  if (
+    options.reuse === true &&
+    !suite.expectations.some((e) => e.expectation_type === DRIFT_EXPECTATION)
+  ) {
     const stored = latestValidation(repo, { dataHash: await hashing, suiteHash: suite.hash });
     if (stored !== undefined) return { ...stored, reused: true };
   }

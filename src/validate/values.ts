@@ -46,7 +46,7 @@ export function boundFor(
   if (isTextKind(kind)) {
     if (typeof value === 'string') return value;
     throw new EvaluationError(
-      `${name} ${String(value)} is a number but column "${column}" holds text (${kind})`,
+      `${name} ${textOf(value)} is a number but column "${column}" holds text (${kind})`,
     );
   }
   if (kind === 'datetime') {
@@ -145,14 +145,14 @@ export class ValueSet {
 function keyOf(kind: ColumnKind, item: unknown): Key | undefined {
   if (item === null || item === undefined) return undefined;
   if (isTextKind(kind)) {
-    return typeof item === 'string' ? item : String(item);
+    return textOf(item);
   }
   if (kind === 'boolean') {
     if (typeof item === 'boolean') return item;
     const b = typeof item === 'string' ? parseBooleanText(item) : undefined;
     if (b !== undefined) return b;
     if (item === 1 || item === 0) return item === 1;
-    return String(item);
+    return textOf(item);
   }
   if (typeof item === 'number') return item;
   if (typeof item === 'boolean') return item ? 1 : 0;
@@ -160,7 +160,7 @@ function keyOf(kind: ColumnKind, item: unknown): Key | undefined {
     const parsed = kind === 'datetime' ? parseDatetimeText(item) : parseNumberText(item);
     return parsed === undefined || Number.isNaN(parsed) ? item : parsed;
   }
-  return String(item);
+  return textOf(item);
 }
 
 /**
@@ -219,7 +219,17 @@ const TYPE_NAMES: Record<TypeClass, readonly string[]> = {
     'smallint',
     'tinyint',
   ],
-  float: ['float', 'float16', 'float32', 'float64', 'double', 'number', 'numeric', 'decimal', 'real'],
+  float: [
+    'float',
+    'float16',
+    'float32',
+    'float64',
+    'double',
+    'number',
+    'numeric',
+    'decimal',
+    'real',
+  ],
   string: ['str', 'string', 'object', 'unicode', 'text', 'varchar', 'char', 'category'],
   boolean: ['bool', 'boolean', 'bool_'],
   datetime: [
@@ -262,6 +272,13 @@ export function pct(n: number | null | undefined): string {
   return `${Number(n.toPrecision(4))}%`;
 }
 
+/** Any value as text: strings as they are, everything else as JSON. */
+export function textOf(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  return JSON.stringify(v) ?? 'undefined';
+}
+
 /** A value in a summary: strings quoted, numbers formatted, lists bracketed. */
 export function show(v: unknown, max = 40): string {
   if (typeof v === 'number') return fmt(v);
@@ -275,5 +292,5 @@ export function show(v: unknown, max = 40): string {
     return `[${parts.join(', ')}]`;
   }
   if (v === null || v === undefined) return 'null';
-  return JSON.stringify(v) ?? String(v);
+  return textOf(v);
 }

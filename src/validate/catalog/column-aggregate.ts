@@ -30,7 +30,6 @@ import {
   nonNegativeInt,
   plainOutcome,
   valueSet,
-  type BetweenKwargs,
   type ExpectationDef,
   type Outcome,
 } from './common.js';
@@ -168,7 +167,8 @@ const quantiles = define({
     if (qs.some((q) => q < 0 || q > 1))
       problems.push(['quantile_ranges', 'quantiles must lie between 0 and 1']);
     for (const r of ranges) {
-      if (r.length !== 2) problems.push(['quantile_ranges', `value range ${show(r)} must be [min, max]`]);
+      if (r.length !== 2)
+        problems.push(['quantile_ranges', `value range ${show(r)} must be [min, max]`]);
       else if (r[0] !== null && r[1] !== null && r[0] > r[1])
         problems.push(['quantile_ranges', `value range ${show(r)} has min above max`]);
     }
@@ -264,7 +264,7 @@ function uniqueStatDef(
           observed: observe(acc),
           lo: k.min_value ?? undefined,
           hi: k.max_value ?? undefined,
-          k: k as BetweenKwargs,
+          k: k,
         });
     },
   });
@@ -353,7 +353,8 @@ const mostCommon = define({
       let top = 0;
       for (let s = 0; s < index.size; s++) if (index.counts[s] > top) top = index.counts[s];
       const modes: Key[] = [];
-      for (let s = 0; s < index.size; s++) if (top > 0 && index.counts[s] === top) modes.push(index.keys[s]);
+      for (let s = 0; s < index.size; s++)
+        if (top > 0 && index.counts[s] === top) modes.push(index.keys[s]);
       sortKeys(modes);
       const expected = new ValueSet(acc.info.kind, k.value_set).all();
       const hits = modes.filter((m) => expected.has(m)).length;
@@ -366,7 +367,9 @@ const mostCommon = define({
       return plainOutcome(
         success,
         shown,
-        success ? `${what} in the set` : `${what}${modes.length > 1 && k.ties_okay !== true ? ' (ties are not okay)' : ''}; expected one of ${show(k.value_set)}`,
+        success
+          ? `${what} in the set`
+          : `${what}${modes.length > 1 && k.ties_okay !== true ? ' (ties are not okay)' : ''}; expected one of ${show(k.value_set)}`,
       );
     };
   },

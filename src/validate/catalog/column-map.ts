@@ -62,14 +62,16 @@ function planTest(
   };
 }
 
-const wantsBounds =
-  (column: string, ...values: unknown[]): Record<string, 'number' | 'datetime'> => {
-    for (const v of values) {
-      const kind = kindWantedBy(v);
-      if (kind !== undefined) return { [column]: kind };
-    }
-    return {};
-  };
+const wantsBounds = (
+  column: string,
+  ...values: unknown[]
+): Record<string, 'number' | 'datetime'> => {
+  for (const v of values) {
+    const kind = kindWantedBy(v);
+    if (kind !== undefined) return { [column]: kind };
+  }
+  return {};
+};
 
 const notNull = define({
   name: 'expect_column_values_to_not_be_null',
@@ -128,14 +130,20 @@ const between = define({
   name: 'expect_column_values_to_be_between',
   domain: 'column',
   map: true,
-  description: 'values lie between min_value and max_value (inclusive unless strict_min/strict_max)',
+  description:
+    'values lie between min_value and max_value (inclusive unless strict_min/strict_max)',
   kwargs: betweenKwargs,
   required: ['column'],
   check: (k) => checkBetween(k, true),
   columns: (k) => [k.column],
   wants: (k) => wantsBounds(k.column, k.min_value, k.max_value),
   plan: (k, ctx) => {
-    const range = describeRange(k.min_value, k.max_value, k.strict_min === true, k.strict_max === true);
+    const range = describeRange(
+      k.min_value,
+      k.max_value,
+      k.strict_min === true,
+      k.strict_max === true,
+    );
     return planTest(
       ctx,
       k.column,
@@ -143,7 +151,12 @@ const between = define({
         const { kind, name } = acc.info;
         const lo = boundFor(kind, k.min_value, 'min_value', name);
         const hi = boundFor(kind, k.max_value, 'max_value', name);
-        const inRange = makeBetween<number | string>(lo, hi, k.strict_min === true, k.strict_max === true);
+        const inRange = makeBetween<number | string>(
+          lo,
+          hi,
+          k.strict_min === true,
+          k.strict_max === true,
+        );
         if (typeof lo === 'string' || typeof hi === 'string') return { text: inRange };
         return { number: inRange, boolean: (b) => inRange(b ? 1 : 0) };
       },
@@ -153,7 +166,11 @@ const between = define({
   },
 });
 
-function setTester(kind: Parameters<typeof presentKey>[0], items: readonly unknown[], inSet: boolean): Tester {
+function setTester(
+  kind: Parameters<typeof presentKey>[0],
+  items: readonly unknown[],
+  inSet: boolean,
+): Tester {
   const set = new ValueSet(kind, items);
   const ok = (key: number | string | boolean): boolean => set.has(key) === inSet;
   return { number: ok, boolean: ok, text: ok, mismatch: ok };
@@ -205,7 +222,11 @@ function textTester(test: (s: string) => boolean): Tester {
   };
 }
 
-function datetimeAware(acc: ColumnAccumulator, tester: Tester, test: (s: string) => boolean): Tester {
+function datetimeAware(
+  acc: ColumnAccumulator,
+  tester: Tester,
+  test: (s: string) => boolean,
+): Tester {
   if (acc.info.kind !== 'datetime') return tester;
   return { ...tester, number: (v) => test(String(isoOf(v))) };
 }
@@ -216,7 +237,10 @@ export function regexProblems(patterns: readonly string[], key: string): [string
     try {
       compileRegex(p);
     } catch (err) {
-      problems.push([key, `${JSON.stringify(p)} is not a usable regular expression: ${(err as Error).message}`]);
+      problems.push([
+        key,
+        `${JSON.stringify(p)} is not a usable regular expression: ${(err as Error).message}`,
+      ]);
     }
   }
   return problems;
@@ -267,7 +291,9 @@ function planRegexList(
     column,
     (acc) => datetimeAware(acc, textTester(test), test),
     name,
-    mode === 'none' ? 'match one of the patterns' : `match ${mode === 'all' ? 'not all' : 'none'} of the patterns`,
+    mode === 'none'
+      ? 'match one of the patterns'
+      : `match ${mode === 'all' ? 'not all' : 'none'} of the patterns`,
   );
 }
 
@@ -278,12 +304,22 @@ const matchRegexList = define({
   domain: 'column',
   map: true,
   description: 'values match any (match_on: any) or all (match_on: all) of regex_list',
-  kwargs: { column: columnName, regex_list: regexList, match_on: z.optional(z.enum(['any', 'all'])) },
+  kwargs: {
+    column: columnName,
+    regex_list: regexList,
+    match_on: z.optional(z.enum(['any', 'all'])),
+  },
   required: ['column', 'regex_list'],
   check: (k) => regexProblems(k.regex_list, 'regex_list'),
   columns: (k) => [k.column],
   plan: (k, ctx) =>
-    planRegexList(ctx, k.column, k.regex_list, 'expect_column_values_to_match_regex_list', k.match_on ?? 'any'),
+    planRegexList(
+      ctx,
+      k.column,
+      k.regex_list,
+      'expect_column_values_to_match_regex_list',
+      k.match_on ?? 'any',
+    ),
 });
 
 const notMatchRegexList = define({
@@ -296,7 +332,13 @@ const notMatchRegexList = define({
   check: (k) => regexProblems(k.regex_list, 'regex_list'),
   columns: (k) => [k.column],
   plan: (k, ctx) =>
-    planRegexList(ctx, k.column, k.regex_list, 'expect_column_values_to_not_match_regex_list', 'none'),
+    planRegexList(
+      ctx,
+      k.column,
+      k.regex_list,
+      'expect_column_values_to_not_match_regex_list',
+      'none',
+    ),
 });
 
 const lengthsBetween = define({
@@ -322,7 +364,12 @@ const lengthsBetween = define({
       k.strict_max === true,
     );
     const test = (s: string): boolean => inRange(codePointLength(s));
-    const range = describeRange(k.min_value, k.max_value, k.strict_min === true, k.strict_max === true);
+    const range = describeRange(
+      k.min_value,
+      k.max_value,
+      k.strict_min === true,
+      k.strict_max === true,
+    );
     return planTest(
       ctx,
       k.column,
@@ -356,7 +403,8 @@ const lengthsEqual = define({
 /** Whether each cell is of one of the type classes: by the column's kind and, for integers, the value. */
 function typeTester(classes: ReadonlySet<TypeClass>, kind: string): Tester {
   const isString = classes.has('string');
-  if (kind === 'datetime') return { number: () => classes.has('datetime'), mismatch: () => isString };
+  if (kind === 'datetime')
+    return { number: () => classes.has('datetime'), mismatch: () => isString };
   return {
     number: (v) => classes.has('float') || (classes.has('integer') && Number.isInteger(v)),
     boolean: () => classes.has('boolean'),
@@ -374,7 +422,12 @@ export function typeProblems(names: readonly string[], key: string): [string, st
     ]);
 }
 
-function planType(ctx: PlanContext, column: string, names: readonly string[], name: string): Evaluate {
+function planType(
+  ctx: PlanContext,
+  column: string,
+  names: readonly string[],
+  name: string,
+): Evaluate {
   const classes = new Set(names.map((n) => typeClassOf(n) as TypeClass));
   return planTest(
     ctx,

@@ -220,8 +220,14 @@ export function betweenOutcome(input: {
   why?: string;
 }): Outcome {
   const { what, observed, lo, hi, k } = input;
-  const range = describeRange(k.min_value, k.max_value, k.strict_min === true, k.strict_max === true);
-  const details = input.details && Object.keys(input.details).length > 0 ? input.details : undefined;
+  const range = describeRange(
+    k.min_value,
+    k.max_value,
+    k.strict_min === true,
+    k.strict_max === true,
+  );
+  const details =
+    input.details && Object.keys(input.details).length > 0 ? input.details : undefined;
   if (observed === null || Number.isNaN(observed)) {
     return {
       success: false,
@@ -245,6 +251,11 @@ export function betweenOutcome(input: {
 }
 
 /** An expectation whose condition is plain: observed value, pass or fail, one line. */
-export function plainOutcome(success: boolean, observed: unknown, summary: string, details?: Record<string, unknown>): Outcome {
+export function plainOutcome(
+  success: boolean,
+  observed: unknown,
+  summary: string,
+  details?: Record<string, unknown>,
+): Outcome {
   return { success, result: { observed_value: observed, ...(details && { details }) }, summary };
 }

@@ -76,11 +76,7 @@ const hasNaN = (col: Column, i: number): boolean =>
   'values' in col && col.kind !== 'boolean' && Number.isNaN(col.values[i]);
 
 /** How to compare two columns' values: as numbers, or as text. */
-function comparer(
-  a: ColumnAccumulator,
-  b: ColumnAccumulator,
-  name: string,
-): { numeric: boolean } {
+function comparer(a: ColumnAccumulator, b: ColumnAccumulator, name: string): { numeric: boolean } {
   const ta = isTextKind(a.info.kind);
   const tb = isTextKind(b.info.kind);
   if (ta !== tb) {
@@ -92,15 +88,22 @@ function comparer(
 }
 
 const num = (col: Column, i: number): number => ('values' in col ? col.values[i] : NaN);
-const txt = (col: Column, i: number): string => ('codes' in col ? col.dictionary[col.codes[i]] : '');
+const txt = (col: Column, i: number): string =>
+  'codes' in col ? col.dictionary[col.codes[i]] : '';
 
-const pairIgnore = z.optional(z.enum(['both_values_are_missing', 'either_value_is_missing', 'neither']));
+const pairIgnore = z.optional(
+  z.enum(['both_values_are_missing', 'either_value_is_missing', 'neither']),
+);
 
 function pairDef(
   name: string,
   description: string,
   extra: { or_equal?: typeof flag },
-  relation: (orEqual: boolean) => { num: (x: number, y: number) => boolean; txt: (x: string, y: string) => boolean; bad: string },
+  relation: (orEqual: boolean) => {
+    num: (x: number, y: number) => boolean;
+    txt: (x: string, y: string) => boolean;
+    bad: string;
+  },
 ): ExpectationDef {
   return define({
     name,
@@ -184,7 +187,8 @@ class CompoundCheck implements BatchCheck {
   consume(_columns: readonly Column[], rowStart: number, length: number): void {
     const slots = this.accs.map((acc) => {
       const s = acc.index?.batchSlots;
-      if (s === null || s === undefined) throw new EvaluationError('internal: batch slots were not kept');
+      if (s === null || s === undefined)
+        throw new EvaluationError('internal: batch slots were not kept');
       return s;
     });
     const k = slots.length;
@@ -250,7 +254,8 @@ const compound = define({
         const value: Record<string, unknown> = {};
         accs.forEach((acc, j) => {
           const s = parts[j];
-          value[acc.info.name] = s < 0 || acc.index === null ? null : presentKey(acc.info.kind, acc.index.keys[s]);
+          value[acc.info.name] =
+            s < 0 || acc.index === null ? null : presentKey(acc.info.kind, acc.index.keys[s]);
         });
         unexpected.add(row, value);
       }

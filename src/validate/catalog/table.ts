@@ -11,7 +11,6 @@ import {
   nonNegativeInt,
   numberBound,
   plainOutcome,
-  type BetweenKwargs,
   type ExpectationDef,
 } from './common.js';
 
@@ -37,7 +36,7 @@ const rowCountBetween = define({
       observed: ctx.rows(),
       lo: k.min_value ?? undefined,
       hi: k.max_value ?? undefined,
-      k: k as BetweenKwargs,
+      k: k,
     }),
 });
 
@@ -69,7 +68,11 @@ const columnCountEqual = define({
   columns: () => [],
   plan: (k, ctx) => () => {
     const n = ctx.schema.fileColumns.length;
-    return plainOutcome(n === k.value, n, `${n} columns${n === k.value ? '' : `, expected ${k.value}`}`);
+    return plainOutcome(
+      n === k.value,
+      n,
+      `${n} columns${n === k.value ? '' : `, expected ${k.value}`}`,
+    );
   },
 });
 
@@ -88,7 +91,7 @@ const columnCountBetween = define({
       observed: ctx.schema.fileColumns.length,
       lo: k.min_value ?? undefined,
       hi: k.max_value ?? undefined,
-      k: k as BetweenKwargs,
+      k: k,
     }),
 });
 
@@ -96,8 +99,7 @@ const matchSet = define({
   name: 'expect_table_columns_to_match_set',
   domain: 'table',
   map: false,
-  description:
-    'the columns are column_set, in any order (exact_match: false allows more columns)',
+  description: 'the columns are column_set, in any order (exact_match: false allows more columns)',
   kwargs: { column_set: z.array(z.string()), exact_match: flag },
   required: ['column_set'],
   columns: () => [],
@@ -133,11 +135,16 @@ const matchOrderedList = define({
   testsExistence: true,
   plan: (k, ctx) => () => {
     const cols = ctx.schema.fileColumns;
-    const mismatched: { 'Expected Column Position': number; Expected: string | null; Found: string | null }[] = [];
+    const mismatched: {
+      'Expected Column Position': number;
+      Expected: string | null;
+      Found: string | null;
+    }[] = [];
     for (let i = 0; i < Math.max(cols.length, k.column_list.length); i++) {
       const expected = k.column_list[i] ?? null;
       const found = cols[i] ?? null;
-      if (expected !== found) mismatched.push({ 'Expected Column Position': i, Expected: expected, Found: found });
+      if (expected !== found)
+        mismatched.push({ 'Expected Column Position': i, Expected: expected, Found: found });
     }
     const success = mismatched.length === 0;
     const first = mismatched[0];
