@@ -10,6 +10,7 @@
  * checks — and statistics leave it out.
  */
 import { CellState, type Column, type ColumnInfo } from '../io/index.js';
+import { RowKeys } from './duplicates.js';
 import { Float64Table } from './f64-table.js';
 
 /** A Float64Array that grows by doubling. */
@@ -286,6 +287,11 @@ export class ColumnAccumulator {
   moments: Moments | null = null;
   values: GrowableF64 | null = null;
   index: ValueIndex | null = null;
+  /** every row's value in row order, NaN for missing and mismatched cells (numeric columns) */
+  rowKeys: RowKeys | null = null;
+  /** mismatched cells by raw text: how many, and their first rows (with rowKeys) */
+  readonly mismatchKeys = new Map<string, { count: number; rows: number[] }>();
+  private mismatchRowLimit = 0;
   readonly checks: ColumnCheck[] = [];
   private readonly numeric: boolean;
 
@@ -303,6 +309,12 @@ export class ColumnAccumulator {
 
   needValues(): GrowableF64 {
     return (this.values ??= new GrowableF64());
+  }
+
+  /** Keep every row's value in row order (numeric columns: uniqueness by sorting). */
+  needRowKeys(mismatchRows: number): void {
+    this.rowKeys ??= new RowKeys();
+    this.mismatchRowLimit = Math.max(this.mismatchRowLimit, mismatchRows);
   }
 
   /**
@@ -335,21 +347,40 @@ export class ColumnAccumulator {
       const values = col.values;
       const moments = this.moments;
       const kept = this.values;
-      if (this.numeric || moments !== null || kept !== null) {
+      const rowKeys = this.rowKeys;
+      if (this.numeric || moments !== null || kept !== null || rowKeys !== null) {
         for (let i = 0; i < n; i++) {
-          if (state !== null && state[i] !== CellState.VALUE) continue;
+          if (state !== null && state[i] !== CellState.VALUE) {
+            if (rowKeys !== null) {
+              rowKeys.push(NaN);
+              if (state[i] === CellState.MISMATCH) this.keyMismatch(col.mismatches?.get(i) ?? '', rowStart + i);
+            }
+            continue;
+          }
           const v = values[i];
           if (v !== v) {
             missing++;
+            if (rowKeys !== null) rowKeys.push(NaN);
             continue;
           }
           if (moments !== null) moments.add(v);
           if (kept !== null) kept.push(v);
+          if (rowKeys !== null) rowKeys.push(v);
         }
       }
     }
     this.missing += missing;
     this.index?.add(col, rowStart);
     for (const check of this.checks) check.consume(col, rowStart);
+  }
+
+  private keyMismatch(raw: string, row: number): void {
+    let entry = this.mismatchKeys.get(raw);
+    if (entry === undefined) {
+      entry = { count: 0, rows: [] };
+      this.mismatchKeys.set(raw, entry);
+    }
+    entry.count++;
+    if (entry.rows.length < this.mismatchRowLimit) entry.rows.push(row);
   }
 }

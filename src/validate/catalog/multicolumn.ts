@@ -6,7 +6,8 @@
 import * as z from 'zod/mini';
 import '../../util/schema.js';
 import { CellState, type Column } from '../../io/index.js';
-import { SlotCounts, Unexpected, type BatchCheck, type ColumnAccumulator } from '../accumulate.js';
+import { Unexpected, type BatchCheck, type ColumnAccumulator } from '../accumulate.js';
+import { RowKeys, summarizeDuplicates } from '../duplicates.js';
 import { Float64Table } from '../f64-table.js';
 import { EvaluationError, isoOf, isTextKind, presentKey } from '../values.js';
 import { columnList, columnName, define, flag, mapOutcome, type ExpectationDef } from './common.js';
@@ -165,30 +166,28 @@ type MultiIgnore = 'all_values_are_missing' | 'any_value_is_missing' | 'never';
 const SLOT_LIMIT = 2 ** 26;
 
 /**
- * Rows whose combination of values occurs more than once. Each row's columns are
- * folded pairwise into one number through hash tables of (combination so far, next
- * column's slot), so no string is built per row.
+ * Rows whose combination of values occurs more than once. Each row's combination
+ * becomes one number — the columns' value slots folded pairwise through small hash
+ * tables, the last column added arithmetically — and duplicates are found by sorting
+ * those numbers (see duplicates.ts), so no string is built per row.
  */
 class CompoundCheck implements BatchCheck {
   considered = 0;
-  /** counts per combination: the last level's ids (one column: its slot + 1) */
-  readonly index: SlotCounts;
+  readonly keys = new RowKeys();
+  /** (combination of the columns before j, slot of column j) → id, for 1 ≤ j < k-1 */
   private readonly levels: Float64Table[];
 
   constructor(
     private readonly accs: readonly ColumnAccumulator[],
     private readonly ignore: MultiIgnore,
-    limit: number,
   ) {
-    this.index = new SlotCounts(limit);
-    this.levels = accs.slice(1).map(() => new Float64Table());
+    this.levels = accs.slice(1, -1).map(() => new Float64Table());
   }
 
-  consume(_columns: readonly Column[], rowStart: number, length: number): void {
+  consume(_columns: readonly Column[], _rowStart: number, length: number): void {
     const slots = this.accs.map((acc) => {
       const s = acc.index?.batchSlots;
-      if (s === null || s === undefined)
-        throw new EvaluationError('internal: batch slots were not kept');
+      if (s === null || s === undefined) throw new EvaluationError('internal: batch slots were not kept');
       return s;
     });
     const k = slots.length;
@@ -202,20 +201,31 @@ class CompoundCheck implements BatchCheck {
         if (id >= SLOT_LIMIT || s + 1 >= SLOT_LIMIT) {
           throw new EvaluationError('more than 67 million distinct combinations');
         }
-        id = levels[j - 1].slotOf(id * SLOT_LIMIT + (s + 1));
+        const combined = id * SLOT_LIMIT + (s + 1);
+        id = j < k - 1 ? levels[j - 1].slotOf(combined) : combined;
       }
-      if (this.ignore === 'all_values_are_missing' && missing === k) continue;
-      if (this.ignore === 'any_value_is_missing' && missing > 0) continue;
-      this.considered++;
-      this.index.hit(id, rowStart + i);
+      const ignored =
+        (this.ignore === 'all_values_are_missing' && missing === k) ||
+        (this.ignore === 'any_value_is_missing' && missing > 0);
+      if (ignored) this.keys.push(NaN);
+      else {
+        this.considered++;
+        this.keys.push(id);
+      }
     }
   }
 
-  /** The column slots (−1 for missing) a combination stands for. */
-  slotsOf(combination: number): number[] {
-    const out: number[] = new Array<number>(this.accs.length);
-    let id = combination;
-    for (let j = this.accs.length - 1; j >= 1; j--) {
+  /** The column slots (−1 for missing) a combination key stands for. */
+  slotsOf(key: number): number[] {
+    const k = this.accs.length;
+    const out: number[] = new Array<number>(k);
+    if (k === 1) {
+      out[0] = key - 1;
+      return out;
+    }
+    out[k - 1] = (key % SLOT_LIMIT) - 1;
+    let id = Math.floor(key / SLOT_LIMIT);
+    for (let j = k - 2; j >= 1; j--) {
       const combined = this.levels[j - 1].keys[id];
       out[j] = (combined % SLOT_LIMIT) - 1;
       id = Math.floor(combined / SLOT_LIMIT);
@@ -243,14 +253,13 @@ const compound = define({
   plan: (k, ctx) => {
     const accs = k.column_list.map((c) => ctx.column(c));
     for (const acc of accs) acc.needIndex({ batchSlots: true });
-    const check = new CompoundCheck(accs, k.ignore_row_if ?? 'all_values_are_missing', ctx.limit);
+    const check = new CompoundCheck(accs, k.ignore_row_if ?? 'all_values_are_missing');
     ctx.addBatchCheck(k.column_list, check);
     return () => {
-      const { index } = check;
-      const dups = index.duplicates();
+      const summary = summarizeDuplicates(check.keys.view(), ctx.limit);
       const unexpected = new Unexpected(ctx.limit);
-      for (const { row, slot } of index.firstDuplicateRows(dups.slots, ctx.limit)) {
-        const parts = check.slotsOf(slot);
+      for (const { row, key } of summary.first) {
+        const parts = check.slotsOf(key);
         const value: Record<string, unknown> = {};
         accs.forEach((acc, j) => {
           const s = parts[j];
@@ -259,14 +268,14 @@ const compound = define({
         });
         unexpected.add(row, value);
       }
-      unexpected.count = dups.rows;
+      unexpected.count = summary.duplicateRows;
       return mapOutcome({
         acc: null,
         rows: ctx.rows(),
         considered: check.considered,
         unexpected,
         mostly: ctx.mostly,
-        bad: `repeat a combination (${dups.slots.length.toLocaleString('en-US')} repeated combinations)`,
+        bad: `repeat a combination (${summary.duplicateKeys.toLocaleString('en-US')} repeated combinations)`,
         noun: 'rows',
       });
     };
