@@ -29,3 +29,43 @@ appendFileSync(join(dir, 'data/train.csv'), '1000,0\n');
 sh('mlo', ['status']);
 sh('mlo', ['checkout', '--force']);
 sh('mlo', ['status']);
+
+// --- run tracking and pipelines -------------------------------------------------
+mkdirSync(join(dir, 'src'));
+writeFileSync(
+  join(dir, 'src/train.js'),
+  `// a toy "training": reads params.yaml, logs a loss curve through MLO_LOG, writes a model
+const fs = require('fs');
+const lr = Number(/lr: ([0-9.]+)/.exec(fs.readFileSync('params.yaml', 'utf8'))[1]);
+const rows = fs.readFileSync('data/train.csv', 'utf8').trim().split('\\n').length - 1;
+let loss = 1;
+for (let step = 0; step < 20; step++) {
+  loss *= 1 - lr;
+  fs.appendFileSync(process.env.MLO_LOG, JSON.stringify({ metric: 'loss', value: loss, step }) + '\\n');
+}
+fs.mkdirSync('models', { recursive: true });
+fs.writeFileSync('models/model.json', JSON.stringify({ lr, rows }));
+fs.writeFileSync('metrics.json', JSON.stringify({ loss, accuracy: 1 - loss / 2 }));
+console.log('trained on', rows, 'rows with lr', lr);
+`,
+);
+writeFileSync(join(dir, 'params.yaml'), 'train:\n  lr: 0.1\n');
+writeFileSync(
+  join(dir, 'mlo.yaml'),
+  'stages:\n  train:\n    cmd: node src/train.js\n    deps: [data/train.csv, src/train.js]\n    params: [train.lr]\n    outs: [models]\n    metrics: [metrics.json]\n',
+);
+sh('mlo', ['exec', '--name', 'by-hand', '--param', 'lr=0.1', '--', 'node', 'src/train.js']);
+sh('mlo', ['repro']);
+sh('mlo', ['repro']);
+sh('mlo', ['repro', '--set', 'train.lr=0.2']);
+sh('mlo', ['exp', 'run', '--set', 'train.lr=0.05,0.3']);
+sh('mlo', ['exp', 'show']);
+sh('mlo', [
+  'runs',
+  'list',
+  '--filter',
+  "metrics.accuracy > 0.6 or name = 'by-hand'",
+  '--sort',
+  'metrics.accuracy:desc',
+]);
+sh('mlo', ['dag', '--mermaid']);

@@ -29,4 +29,8 @@ export { jsonSchemas } from './schemas.js';
 export * from './evaluate/metrics/index.js';
 export * from './registry/gates/index.js';
 export * from './monitor/index.js';
+export * from './registry/index.js';
+export * from './tracking/index.js';
+export * from './pipeline/index.js';
+export type { RunStatus, FieldRef, FilterExpr, SortKey, RunAttribute } from './store/index.js';
 export * from './validate/index.js';

@@ -6,8 +6,12 @@ import { Command } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { registerDataCommands } from './data.js';
 import { registerHookCommands } from './hooks.js';
+import { registerModelCommands } from './model.js';
 import { registerRemoteCommands } from './remote.js';
 import { registerRepoCommands } from './repo.js';
+import { registerRunCommands } from './runs.js';
+import { registerPipelineCommands } from './pipeline.js';
+import { registerMetricsCommands } from './metrics.js';
 import { registerValidateCommands } from './validate.js';
 
 export function buildProgram(): Command {
@@ -24,6 +28,10 @@ export function buildProgram(): Command {
   registerDataCommands(program);
   registerRemoteCommands(program);
   registerHookCommands(program);
+  registerRunCommands(program);
+  registerPipelineCommands(program);
+  registerMetricsCommands(program);
+  registerModelCommands(program);
   registerValidateCommands(program);
   // Every subcommand fails like the root: one error line, exit 2, no stack.
   const applyExitOverride = (cmd: Command): void => {

@@ -3,7 +3,7 @@
  * keep them out of git, and remember what we hashed so the next add or status of
  * an unchanged path reads nothing.
  */
-import { lstatSync, readFileSync, realpathSync, renameSync, statSync, type Stats } from 'node:fs';
+import { lstatSync, realpathSync, renameSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { MloError } from '../errors.js';
@@ -13,6 +13,7 @@ import { renameIntoPlace, tempPathFor } from '../util/atomic.js';
 import { isInside, toPosixRelative } from '../util/fs.js';
 import type { ProgressFn } from '../util/progress.js';
 import { ObjectBatch } from './batch.js';
+import { hashFilesIntoCache } from './store-files.js';
 import { cacheOf, linkTypeOf } from './context.js';
 import { sha256 } from './hash.js';
 import { ignoreInGit } from './gitignore.js';
@@ -20,7 +21,7 @@ import { encodeManifest } from './manifest.js';
 import { saveSnapshot, scanDirectory, type DirScan } from './scan.js';
 import { POINTER_EXT, pointerPathFor, readPointer, writePointer, type Pointer } from './pointer.js';
 import { resolveTarget, trackedAncestor, type Target } from './targets.js';
-import { stateMatches, stateOf } from './workspace.js';
+import { readWholeFile, stateMatches, stateOf, type FileStamp } from './workspace.js';
 import type { ObjectCache } from './cache.js';
 
 /** Files up to this size are read whole; larger ones stream. */
@@ -166,9 +167,9 @@ interface HashIntoCache {
   onBytes?: (n: number) => void;
 }
 
-async function hashIntoCache(abs: string, st: Stats, ctx: HashIntoCache): Promise<string> {
+async function hashIntoCache(abs: string, st: FileStamp, ctx: HashIntoCache): Promise<string> {
   if (st.size <= WHOLE_READ_LIMIT) {
-    const buf = readFileSync(abs);
+    const buf = readWholeFile(abs, st.size);
     const hash = sha256(buf);
     if (ctx.batch) ctx.batch.put(hash, buf);
     else ctx.cache.putBuffer(hash, buf, { fsync: ctx.durable });
@@ -177,6 +178,40 @@ async function hashIntoCache(abs: string, st: Stats, ctx: HashIntoCache): Promis
   }
   const { hash } = await ctx.cache.ingestFile(abs, { onBytes: ctx.onBytes, durable: ctx.durable });
   return hash;
+}
+
+/**
+ * Hash and store the changed files of a directory: small ones together (on two
+ * threads when there are many), large ones one by one, streamed.
+ */
+async function hashManyIntoCache(
+  files: { abs: string; stamp: FileStamp }[],
+  ctx: HashIntoCache,
+  allowPack: boolean,
+  onFiles?: (done: number, total: number) => void,
+): Promise<string[]> {
+  const hashes = new Array<string>(files.length);
+  const small = files.map((_, i) => i).filter((i) => files[i].stamp.size <= WHOLE_READ_LIMIT);
+  const smallHashes = await hashFilesIntoCache(
+    {
+      paths: small.map((i) => files[i].abs),
+      sizes: small.map((i) => files[i].stamp.size),
+      cacheDir: ctx.cache.dir,
+      tmpDir: ctx.cache.ensureTmp(),
+      allowPack,
+      durable: ctx.durable,
+    },
+    ctx.batch!,
+  );
+  small.forEach((i, k) => (hashes[i] = smallHashes[k]!));
+  onFiles?.(small.length, files.length);
+  let done = small.length;
+  for (let i = 0; i < files.length; i++) {
+    if (hashes[i] !== undefined) continue;
+    hashes[i] = await hashIntoCache(files[i].abs, files[i].stamp, { ...ctx, batch: undefined });
+    onFiles?.(++done, files.length);
+  }
+  return hashes;
 }
 
 /** Whether objects `mlo add` writes are fsync'd (core.fsync), see repo/config.ts. */
@@ -228,18 +263,20 @@ async function addDirectory(
   const store = repo.store;
   const link = linkTypeOf(repo);
   const durable = addIsDurable(repo);
-  const batch = new ObjectBatch(cache, {
-    allowPack: link === 'copy' || link === 'reflink',
-    durable,
-  });
+  const allowPack = link === 'copy' || link === 'reflink';
+  const batch = new ObjectBatch(cache, { allowPack, durable });
   const ctx: HashIntoCache = { cache, batch, durable };
   let scan: DirScan | undefined;
   try {
     scan = await scanDirectory(repo, cache, t.rel, {
-      hashChanged: (abs, st) => hashIntoCache(abs, st, ctx),
-      onFile:
-        onProgress &&
-        ((done, total) => onProgress({ phase: `adding ${t.rel}`, done, total, unit: 'files' })),
+      hashMany: (files) =>
+        hashManyIntoCache(
+          files,
+          ctx,
+          allowPack,
+          onProgress &&
+            ((done, total) => onProgress({ phase: `adding ${t.rel}`, done, total, unit: 'files' })),
+        ),
     });
     if (!scan) throw new MloError('NOT_FOUND', `${t.arg}: no such directory`);
     if (scan.pointers.length > 0) {

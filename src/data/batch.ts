@@ -12,6 +12,8 @@ import type { PackWriter } from './pack.js';
 export const PACKABLE_SIZE = 64 << 10;
 /** Fewer new small objects than this stay loose: small batches keep the cache browsable. */
 const PACK_THRESHOLD = 64;
+/** After this many membership checks, switch to bulk listings. */
+const BULK_FROM = 2048;
 
 export class ObjectBatch {
   private readonly cache: ObjectCache;
@@ -21,6 +23,7 @@ export class ObjectBatch {
   private queued: [string, Uint8Array][] = [];
   private pack: PackWriter | undefined;
   private readonly temps: [string, string][] = [];
+  private checked = 0;
   written = 0;
 
   /**
@@ -33,9 +36,16 @@ export class ObjectBatch {
     this.durable = options.durable ?? true;
   }
 
-  /** true when the object is queued in this batch or stored whole */
+  /**
+   * true when the object is queued in this batch or stored. Big batches test
+   * membership against listings (pack indexes, loose directories) instead of a
+   * stat per object; truncated loose objects are then caught by the caller's
+   * `notIntact` pass.
+   */
   known(hash: string, size: number): boolean {
-    return this.seen.has(hash) || this.cache.hasIntact(hash, size);
+    if (this.seen.has(hash)) return true;
+    if (++this.checked < BULK_FROM) return this.cache.hasIntact(hash, size);
+    return this.cache.packs.hashSet().has(hash) || this.cache.looseSet().has(hash);
   }
 
   put(hash: string, data: Uint8Array): void {

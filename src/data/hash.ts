@@ -1,11 +1,12 @@
 /** SHA-256 hashing of buffers and files, and the shape of a valid hash. */
-import { createHash } from 'node:crypto';
+import { createHash, hash as oneShotHash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
 
 export const HASH_RE = /^[0-9a-f]{64}$/;
 
 export function sha256(data: Uint8Array | string): string {
-  return createHash('sha256').update(data).digest('hex');
+  // crypto.hash skips the Hash object: measurably cheaper for 100,000 small files.
+  return oneShotHash('sha256', data, 'hex');
 }
 
 const READ_CHUNK = 4 << 20;

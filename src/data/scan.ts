@@ -5,7 +5,6 @@
  * the inode and mtime; entry sizes come from the manifest itself.
  */
 import { join } from 'node:path';
-import type { Stats } from 'node:fs';
 import type { Repo } from '../repo/index.js';
 import {
   getDirState,
@@ -18,7 +17,7 @@ import { lstatOrNull } from '../util/fs.js';
 import type { ObjectCache } from './cache.js';
 import { hashFile } from './hash.js';
 import { encodeManifest, type ManifestEntry } from './manifest.js';
-import { listDirectory, stateMatches, stateOf, statFile } from './workspace.js';
+import { listDirectory, stateMatches, stateOf, type FileStamp } from './workspace.js';
 import { statMany } from './stat-many.js';
 
 export interface ScannedFile extends ManifestEntry {
@@ -40,7 +39,7 @@ export interface DirScan {
 }
 
 /** Hash a changed file; add stores it in the cache at the same time. */
-export type ChangedFileHasher = (abs: string, st: Stats) => string | Promise<string>;
+export type ChangedFileHasher = (abs: string, st: FileStamp) => string | Promise<string>;
 
 class Snapshot {
   readonly manifest: string;
@@ -104,6 +103,8 @@ export function saveSnapshot(
 export interface ScanOptions {
   /** how to hash a file whose stat changed (default: read it, store nothing) */
   hashChanged?: ChangedFileHasher;
+  /** hash all changed files in one call (add: stores them, in parallel when many) */
+  hashMany?: (files: { abs: string; stamp: FileStamp }[]) => Promise<string[]>;
   onFile?: (done: number, total: number) => void;
 }
 
@@ -125,28 +126,35 @@ export async function scanDirectory(
   let rehashed = 0;
   const total = listing.files.length;
   const stamps = await statMany(listing.files.map((p) => `${abs}/${p}`));
+  const pending: { index: number; abs: string; rel: string; stamp: FileStamp }[] = [];
   for (let i = 0; i < total; i++) {
     const path = listing.files[i];
     if (Number.isNaN(stamps[3 * i])) continue; // vanished while we looked
     const stamp = { ino: stamps[3 * i], mtimeMs: stamps[3 * i + 1], size: stamps[3 * i + 2] };
     const hash = snapshot?.hashIfUnchanged(path, stamp);
-    if (hash !== undefined) {
-      reused++;
-      files.push({ path, hash, ...stamp });
-    } else {
-      const fst = statFile(`${abs}/${path}`);
-      if (!fst) continue;
-      const fresh = await hashChangedFile(
+    if (hash === undefined)
+      pending.push({ index: files.length, abs: `${abs}/${path}`, rel: `${rel}/${path}`, stamp });
+    else reused++;
+    files.push({ path, hash: hash ?? '', ...stamp });
+  }
+  rehashed = pending.length;
+  if (options.hashMany && pending.length > 0) {
+    const hashes = await options.hashMany(pending.map((p) => ({ abs: p.abs, stamp: p.stamp })));
+    pending.forEach((p, k) => (files[p.index].hash = hashes[k]!));
+  } else {
+    for (let k = 0; k < pending.length; k++) {
+      const p = pending[k];
+      files[p.index].hash = await hashChangedFile(
         repo,
-        `${rel}/${path}`,
-        fst,
+        p.abs,
+        p.rel,
+        p.stamp,
         options.hashChanged,
         learned,
       );
-      rehashed++;
-      files.push({ path, hash: fresh, size: fst.size, ino: fst.ino, mtimeMs: fst.mtimeMs });
+      if (options.onFile && (k % 512 === 0 || k === pending.length - 1))
+        options.onFile(k + 1, pending.length);
     }
-    if (options.onFile && (i % 512 === 0 || i === total - 1)) options.onFile(i + 1, total);
   }
   // Identical to the snapshot: skip re-encoding the manifest.
   const unchanged = snapshot !== undefined && reused === snapshot.size && files.length === reused;
@@ -157,12 +165,12 @@ export async function scanDirectory(
 
 async function hashChangedFile(
   repo: Repo,
+  fileAbs: string,
   fileRel: string,
-  fst: Stats,
+  fst: FileStamp,
   hashChanged: ChangedFileHasher | undefined,
   learned: HashState[],
 ): Promise<string> {
-  const fileAbs = join(repo.root, fileRel);
   if (hashChanged) {
     // add records a whole snapshot afterwards, not per-file state
     const h = hashChanged(fileAbs, fst);

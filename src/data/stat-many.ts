@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { statTriples } from './stat-triples.js';
 
-const PARALLEL_FROM = 20_000;
+const PARALLEL_FROM = 8192;
 
 export async function statMany(paths: readonly string[]): Promise<Float64Array> {
   const workerUrl = new URL('./stat.worker.js', import.meta.url);

@@ -2,7 +2,16 @@
  * Reading the workspace: the files of a tracked directory, and a file's hash from the
  * hash state when stat() says it has not changed since we last hashed it.
  */
-import { readdirSync, readlinkSync, statSync, type Stats } from 'node:fs';
+import {
+  closeSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  readSync,
+  statSync,
+  type Stats,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isInside } from '../util/fs.js';
 import type { HashState } from '../store/index.js';
@@ -47,8 +56,15 @@ export function compareCodeUnits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** What stat() says about a file, as far as change detection cares. */
+export interface FileStamp {
+  ino: number;
+  mtimeMs: number;
+  size: number;
+}
+
 /** The state still describes this file: same inode, mtime and size. */
-export function stateMatches(state: HashState | undefined, st: Stats): state is HashState {
+export function stateMatches(state: HashState | undefined, st: FileStamp): state is HashState {
   return (
     state !== undefined &&
     state.inode === st.ino &&
@@ -57,10 +73,32 @@ export function stateMatches(state: HashState | undefined, st: Stats): state is 
   );
 }
 
-export function stateOf(path: string, st: Stats, hash: string): HashState {
+export function stateOf(path: string, st: FileStamp, hash: string): HashState {
   return { path, inode: st.ino, mtimeMs: st.mtimeMs, size: st.size, hash };
 }
 
 export function statFile(abs: string): Stats | undefined {
   return statSync(abs, { throwIfNoEntry: false });
+}
+
+/**
+ * Read a whole small file whose size stat() just gave, in three syscalls. If the
+ * file grew meanwhile, fall back to reading to the end (the caller's stamp is then
+ * stale, so the next scan looks at the file again).
+ */
+export function readWholeFile(abs: string, size: number): Buffer {
+  const fd = openSync(abs, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(size + 1);
+    let got = 0;
+    for (;;) {
+      const n = readSync(fd, buf, got, buf.length - got, null);
+      if (n === 0) return buf.subarray(0, got);
+      got += n;
+      if (got > size) break;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return readFileSync(abs);
 }

@@ -3,6 +3,7 @@ import {
   existsSync,
   mkdirSync,
   readFileSync,
+  rmSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -80,6 +81,31 @@ describe('mlo add', () => {
     ]);
     expect(readFileSync(join(dir, 'imgs.mlo'), 'utf8')).toMatch(/type: dir[\s\S]*files: 3/);
     expect(readFileSync(join(dir, '.gitignore'), 'utf8').split('\n')).toContain('/imgs');
+  });
+
+  it('a directory big enough for the two-thread path round-trips exactly', () => {
+    const dir = makeRepo();
+    const tree: Record<string, string> = {};
+    // past both thresholds: hashing (4096 files) and stat (8192 files) use a worker
+    for (let i = 0; i < 9000; i++) tree[`big/d${i % 30}/f${i}.txt`] = `content ${i % 8500}`; // some duplicates
+    writeTree(dir, tree);
+    const r = parseJson<AddJson>(mlo(['add', 'big', '--json'], { cwd: dir }));
+    expect(r.entries[0]).toMatchObject({ files: 9000, result: 'added' });
+    expect(mlo(['fsck'], { cwd: dir }).code).toBe(0);
+    expect(
+      parseJson<{ entries: { state: string }[] }>(mlo(['status', '--json'], { cwd: dir }))
+        .entries[0].state,
+    ).toBe('ok');
+    writeFileSync(join(dir, 'big/d3/f3.txt'), 'changed');
+    const st = parseJson<{ entries: { state: string; changes: { modified: string[] } }[] }>(
+      mlo(['status', '--json'], { cwd: dir }),
+    );
+    expect(st.entries[0].changes.modified).toEqual(['d3/f3.txt']);
+    rmSync(join(dir, 'big'), { recursive: true });
+    writeFileSync(join(dir, 'big.mlo'), readFileSync(join(dir, 'big.mlo'))); // unchanged pointer
+    expect(mlo(['checkout'], { cwd: dir }).code).toBe(0);
+    expect(readFileSync(join(dir, 'big/d17/f8507.txt'), 'utf8')).toBe('content 7');
+    expect(readFileSync(join(dir, 'big/d3/f3.txt'), 'utf8')).toBe('content 3');
   });
 
   it('re-adding an unchanged path is a no-op that rewrites nothing', () => {

@@ -1,0 +1,414 @@
+/** `mlo model register|list|show|alias set|alias rm|export`: the model registry. */
+import type { Command } from 'commander';
+import { MloError } from '../errors.js';
+import type {
+  AliasChange,
+  AliasEvent,
+  IoInfo,
+  ModelDetail,
+  ModelSummary,
+  ModelVersion,
+} from '../index.js';
+import { formatBytes } from '../util/fs.js';
+import { action, collect, cwdOf, lib, parsePositiveInt } from './common.js';
+import { color } from './render/color.js';
+import { print, printJson, warn } from './render/output.js';
+import { renderTable } from './render/table.js';
+
+interface RegisterFlags {
+  run?: string;
+  metric?: string[];
+  tag?: string[];
+  features?: string;
+  baselineData?: string;
+  target?: string;
+  json?: boolean;
+}
+
+export function registerModelCommands(program: Command): void {
+  const model = program
+    .command('model')
+    .description('the model registry: versions, signatures, lineage, aliases');
+
+  model
+    .command('register')
+    .description('store an ONNX model as the next version of NAME')
+    .argument('<name>', 'model name (letters, digits, . _ -)')
+    .argument('<path>', 'the .onnx file')
+    .option('--run <id>', 'the tracking run that produced it (lineage)')
+    .option('--metric <key=value>', 'a metric to record (repeatable)', collect, [])
+    .option('--tag <key=value>', 'a tag to record (repeatable)', collect, [])
+    .option('--features <a,b,c>', "the model's input features by name, in input order")
+    .option(
+      '--baseline-data <file>',
+      'reference data: its columns minus --target name the features',
+    )
+    .option('--target <column>', 'the target column of --baseline-data')
+    .option('--json', 'print the registered version as JSON')
+    .action(
+      action(async (name: string, path: string, opts: RegisterFlags, cmd: Command) => {
+        const { openRepo, registerModel, splitFeatureList } = await lib();
+        const cwd = cwdOf(cmd);
+        const repo = openRepo(cwd);
+        try {
+          const r = await registerModel(repo, {
+            name,
+            path,
+            cwd,
+            runId: opts.run,
+            metrics: parseMetrics(opts.metric ?? []),
+            tags: parseTags(opts.tag ?? []),
+            features: opts.features === undefined ? undefined : splitFeatureList(opts.features),
+            baselineData: opts.baselineData,
+            target: opts.target,
+          });
+          for (const w of r.warnings) warn(w.hint ? `${w.message}\n  hint: ${w.hint}` : w.message);
+          if (opts.json) return printJson({ created: r.created, ...r.model, warnings: r.warnings });
+          const m = r.model;
+          const ref = color.bold(`${m.name}@${m.version}`);
+          print(
+            r.created
+              ? `registered ${ref} (${m.hash.slice(0, 12)}, ${formatBytes(m.size)})`
+              : `${ref} already holds these bytes (${m.hash.slice(0, 12)}); nothing registered`,
+          );
+          if (r.created) print(`features: ${describeFeatures(m)}`);
+        } finally {
+          repo.close();
+        }
+      }),
+    );
+
+  model
+    .command('list')
+    .description('list models, or the versions of one model')
+    .argument('[name]', 'list the versions of this model')
+    .option('--json', 'print {"models":[...]} (or {"name","versions":[...]}) as JSON')
+    .action(
+      action(async (name: string | undefined, opts: { json?: boolean }, cmd: Command) => {
+        const { openRepo, listModels, listVersions } = await lib();
+        const repo = openRepo(cwdOf(cmd));
+        try {
+          if (name === undefined) {
+            const models = listModels(repo);
+            if (opts.json) return printJson({ models });
+            renderModels(models);
+          } else {
+            const versions = listVersions(repo, name);
+            if (opts.json) return printJson({ name, versions });
+            renderVersions(versions);
+          }
+        } finally {
+          repo.close();
+        }
+      }),
+    );
+
+  model
+    .command('show')
+    .description('a version: lineage, signature, features, metrics, evaluations, alias history')
+    .argument('<ref>', 'NAME, NAME@VERSION or NAME@ALIAS')
+    .option('--json', 'print the version as JSON')
+    .action(
+      action(async (ref: string, opts: { json?: boolean }, cmd: Command) => {
+        const { openRepo, showModel } = await lib();
+        const repo = openRepo(cwdOf(cmd));
+        try {
+          const detail = showModel(repo, ref);
+          if (opts.json) return printJson(detail);
+          renderDetail(detail);
+        } finally {
+          repo.close();
+        }
+      }),
+    );
+
+  const alias = model.command('alias').description('point aliases (champion, staging) at versions');
+  alias
+    .command('set')
+    .description('point ALIAS at VERSION (default: the latest), without gates; audited')
+    .argument('<name>', 'model name')
+    .argument('<alias>', 'alias name')
+    .argument('[version]', 'version number', parsePositiveInt('VERSION'))
+    .option('--json', 'print the change as JSON')
+    .action(
+      action(
+        async (
+          name: string,
+          aliasName: string,
+          version: number | undefined,
+          opts: { json?: boolean },
+          cmd: Command,
+        ) => {
+          const { openRepo, setAlias } = await lib();
+          const repo = openRepo(cwdOf(cmd));
+          try {
+            const change = await setAlias(repo, { name, alias: aliasName, version });
+            if (opts.json) return printJson(change);
+            print(describeChange(change));
+          } finally {
+            repo.close();
+          }
+        },
+      ),
+    );
+  alias
+    .command('rm')
+    .description('remove ALIAS from model NAME; audited')
+    .argument('<name>', 'model name')
+    .argument('<alias>', 'alias name')
+    .option('--json', 'print the change as JSON')
+    .action(
+      action(async (name: string, aliasName: string, opts: { json?: boolean }, cmd: Command) => {
+        const { openRepo, removeAlias } = await lib();
+        const repo = openRepo(cwdOf(cmd));
+        try {
+          const change = await removeAlias(repo, { name, alias: aliasName });
+          if (opts.json) return printJson(change);
+          print(describeChange(change));
+        } finally {
+          repo.close();
+        }
+      }),
+    );
+
+  model
+    .command('export')
+    .description("write a version's ONNX file (PATH may be a directory)")
+    .argument('<ref>', 'NAME, NAME@VERSION or NAME@ALIAS')
+    .argument('<path>', 'where to write it')
+    .option('--json', 'print the result as JSON')
+    .action(
+      action(async (ref: string, path: string, opts: { json?: boolean }, cmd: Command) => {
+        const { openRepo, exportModel } = await lib();
+        const cwd = cwdOf(cmd);
+        const repo = openRepo(cwd);
+        try {
+          const r = exportModel(repo, ref, path, { cwd });
+          if (opts.json) return printJson(r);
+          print(`wrote ${r.name}@${r.version} to ${r.path} (${formatBytes(r.size)})`);
+        } finally {
+          repo.close();
+        }
+      }),
+    );
+}
+
+function splitAssignment(text: string, flag: string): [string, string] {
+  const eq = text.indexOf('=');
+  if (eq <= 0) throw new MloError('USAGE', `${flag} expects key=value, got "${text}"`);
+  return [text.slice(0, eq).trim(), text.slice(eq + 1).trim()];
+}
+
+function parseMetrics(items: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const item of items) {
+    const [k, v] = splitAssignment(item, '--metric');
+    const n = Number(v);
+    if (v === '' || !Number.isFinite(n)) {
+      throw new MloError('USAGE', `--metric ${k} must be a number, got "${v}"`);
+    }
+    out[k] = n;
+  }
+  return out;
+}
+
+function parseTags(items: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of items) {
+    const [k, v] = splitAssignment(item, '--tag');
+    out[k] = v;
+  }
+  return out;
+}
+
+function describeFeatures(m: ModelVersion): string {
+  if (!m.features) return color.dim('unknown (eval uses the data columns minus the target)');
+  const from = {
+    flag: '--features',
+    metadata: 'model metadata',
+    'baseline-data': '--baseline-data',
+    inputs: 'input names',
+  }[m.featuresSource ?? 'flag'];
+  return `${m.features.join(', ')} ${color.dim(`(from ${from})`)}`;
+}
+
+export function time(iso: string): string {
+  return iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+}
+
+function aliasList(aliases: Record<string, number>): string {
+  return Object.entries(aliases)
+    .map(([a, v]) => `${a}→${v}`)
+    .join(', ');
+}
+
+function renderModels(models: ModelSummary[]): void {
+  if (models.length === 0) {
+    print('no models registered yet: mlo model register NAME model.onnx');
+    return;
+  }
+  print(
+    renderTable(
+      [
+        'name',
+        { header: 'versions', align: 'right' },
+        { header: 'latest', align: 'right' },
+        'aliases',
+        'updated',
+      ],
+      models.map((m) => [
+        m.name,
+        String(m.versions),
+        String(m.latestVersion),
+        aliasList(m.aliases),
+        time(m.updatedAt),
+      ]),
+    ),
+  );
+}
+
+function shortMetrics(metrics: Record<string, number | null>, max = 4): string {
+  const entries = Object.entries(metrics);
+  const shown = entries.slice(0, max).map(([k, v]) => `${k}=${fmtNum(v)}`);
+  if (entries.length > max) shown.push('…');
+  return shown.join(' ');
+}
+
+export function fmtNum(v: number | null | boolean | undefined): string {
+  if (v === null || v === undefined) return '-';
+  if (typeof v === 'boolean') return v ? 'pass' : 'fail';
+  return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4)));
+}
+
+function renderVersions(versions: ModelVersion[]): void {
+  print(
+    renderTable(
+      [{ header: 'version', align: 'right' }, 'aliases', 'created', 'by', 'run', 'metrics', 'hash'],
+      versions.map((v) => [
+        String(v.version),
+        v.aliases.join(', '),
+        time(v.createdAt),
+        v.createdBy,
+        v.lineage.runId ?? '',
+        shortMetrics(v.metrics),
+        v.hash.slice(0, 12),
+      ]),
+    ),
+  );
+}
+
+function ioLine(io: IoInfo): string {
+  const shape = io.shape
+    ? `[${io.shape.map((d) => (d === null ? '?' : String(d))).join(', ')}]`
+    : '';
+  return `${io.name}  ${io.type} ${shape}`.trimEnd();
+}
+
+function renderDetail(d: ModelDetail): void {
+  const head = `${color.bold(`${d.name}@${d.version}`)}${d.aliases.length ? `  (${d.aliases.join(', ')})` : ''}`;
+  print(head);
+  const rows: [string, string][] = [
+    ['hash', d.hash],
+    ['size', formatBytes(d.size)],
+    ['created', `${time(d.createdAt)} by ${d.createdBy}`],
+    ['source', d.source ?? '-'],
+    ['run', d.lineage.runId ?? '-'],
+    [
+      'git',
+      d.lineage.gitCommit
+        ? `${d.lineage.gitCommit.slice(0, 12)}${d.lineage.gitDirty ? ' (dirty)' : ''}`
+        : '-',
+    ],
+  ];
+  if (d.lineage.inputs.length) {
+    rows.push([
+      'inputs',
+      d.lineage.inputs.map((i) => `${i.path} ${i.hash?.slice(0, 12) ?? ''}`).join('; '),
+    ]);
+  }
+  if (d.lineage.baselineData) {
+    rows.push([
+      'baseline',
+      `${d.lineage.baselineData.path} ${d.lineage.baselineData.hash.slice(0, 12)}`,
+    ]);
+  }
+  rows.push(['features', describeFeatures(d)]);
+  d.signature.inputs.forEach((io, i) => rows.push([i === 0 ? 'model in' : '', ioLine(io)]));
+  d.signature.outputs.forEach((io, i) =>
+    rows.push([
+      i === 0 ? 'model out' : '',
+      `${ioLine(io)}${io.isTensor ? '' : color.yellow('  (not usable)')}`,
+    ]),
+  );
+  if (d.signature.classLabels) rows.push(['classes', d.signature.classLabels.join(', ')]);
+  if (Object.keys(d.metrics).length) rows.push(['metrics', shortMetrics(d.metrics, 100)]);
+  if (Object.keys(d.tags).length) {
+    rows.push([
+      'tags',
+      Object.entries(d.tags)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' '),
+    ]);
+  }
+  const w = Math.max(...rows.map(([k]) => k.length));
+  for (const [k, v] of rows) print(`  ${k.padEnd(w)}  ${v}`);
+  for (const warning of d.signature.warnings) warn(`${warning.message}\n  hint: ${warning.hint}`);
+
+  if (d.evaluations.length) {
+    print('\nevaluations');
+    print(
+      renderTable(
+        ['when', 'data', 'target', { header: 'rows', align: 'right' }, 'metrics'],
+        d.evaluations.map((e) => [
+          time(e.createdAt),
+          `${e.data.path} ${color.dim(e.data.hash.slice(0, 8))}`,
+          e.target,
+          String(e.rows),
+          shortMetrics(e.metrics, 5),
+        ]),
+        { indent: '  ' },
+      ),
+    );
+  }
+  if (d.aliasHistory.length) {
+    print('\nalias history');
+    print(renderHistory(d.aliasHistory));
+  }
+}
+
+export function renderHistory(events: AliasEvent[]): string {
+  return renderTable(
+    ['when', 'alias', 'action', 'outcome', 'from→to', 'who', 'commit', 'gates'],
+    events.map((e) => [
+      time(e.at),
+      e.alias,
+      e.action,
+      e.outcome === 'rejected' ? color.red(e.outcome) : e.outcome,
+      `${e.fromVersion ?? '-'}→${e.toVersion ?? '-'}`,
+      e.who,
+      e.gitCommit?.slice(0, 8) ?? '',
+      e.gates ? gateSummary(e.gates) : '',
+    ]),
+    { indent: '  ' },
+  );
+}
+
+function gateSummary(gates: { gate: string; passed: boolean }[]): string {
+  const failed = gates.filter((g) => !g.passed);
+  if (failed.length === 0) return `${gates.length}/${gates.length} passed`;
+  return `failed: ${failed.map((g) => g.gate).join('; ')}`;
+}
+
+export function describeChange(c: AliasChange): string {
+  const ref = `${c.name}@${c.alias}`;
+  switch (c.outcome) {
+    case 'moved':
+      return `${ref}: ${c.from ?? 'none'} → ${c.to}`;
+    case 'removed':
+      return `${ref}: removed (was ${c.from})`;
+    case 'unchanged':
+      return `${ref} already points at ${c.to}`;
+    case 'rejected':
+      return `${ref}: stays at ${c.from ?? 'none'}`;
+  }
+}

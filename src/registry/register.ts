@@ -1,0 +1,203 @@
+/**
+ * `mlo model register`: keep an ONNX file in the cache as the next version of a model,
+ * with its signature, feature names and lineage. The same bytes registered again under
+ * the same name give back the version that already holds them.
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { MloError, errnoCode } from '../errors.js';
+import { cacheOf, sha256 } from '../data/index.js';
+import { openTable } from '../io/index.js';
+import { readSignature, type ModelSignature } from '../onnx/index.js';
+import type { Repo } from '../repo/index.js';
+import {
+  addObjectRefs,
+  ensureModelRow,
+  findVersionRowByHash,
+  getModelRow,
+  insertVersionRow,
+  withWriteLock,
+} from '../store/index.js';
+import { identifyDataFile } from './data-hash.js';
+import { chooseFeatures } from './features.js';
+import type { Lineage, ModelVersion } from './records.js';
+import { checkModelName } from './ref.js';
+import { getVersion } from './resolve.js';
+import { readActor } from './who.js';
+
+/** object_refs kind under which model versions keep their ONNX bytes alive for gc */
+export const MODEL_REF_KIND = 'model';
+
+export interface RegisterOptions {
+  name: string;
+  /** the ONNX file */
+  path: string;
+  /** relative paths are resolved against this (default: the repo root) */
+  cwd?: string;
+  /** the tracking run that produced the model */
+  runId?: string;
+  metrics?: Record<string, number>;
+  tags?: Record<string, string>;
+  /** feature names in input order */
+  features?: readonly string[];
+  /** reference data: its columns minus `target` name the features; drift baselines come from it */
+  baselineData?: string;
+  target?: string;
+}
+
+export interface RegisterWarning {
+  message: string;
+  hint?: string;
+}
+
+export interface RegisterResult {
+  /** false when these bytes were already a version of this model */
+  created: boolean;
+  model: ModelVersion;
+  warnings: RegisterWarning[];
+}
+
+export async function registerModel(repo: Repo, options: RegisterOptions): Promise<RegisterResult> {
+  const name = checkModelName(options.name);
+  const cwd = options.cwd ?? repo.root;
+  const abs = resolve(cwd, options.path);
+  checkMetrics(options.metrics ?? {});
+  const bytes = await readBytes(abs, options.path);
+  const signature = await readModelSignature(abs, options.path);
+  const hash = sha256(bytes);
+  const warnings: RegisterWarning[] = signature.warnings.map((w) => ({
+    message: `${options.path}: ${w.message}`,
+    hint: w.hint,
+  }));
+
+  const existing = findExisting(repo, name, hash);
+  if (existing) {
+    if (hasNewMetadata(options)) {
+      warnings.push({
+        message: `${options.path} is already ${name}@${existing.version}; the metrics, tags, features and lineage given now were not recorded (versions do not change)`,
+      });
+    }
+    return { created: false, model: existing, warnings };
+  }
+
+  const baseline = options.baselineData ? await readBaselineColumns(repo, options, cwd) : undefined;
+  if (options.target !== undefined && !baseline) {
+    throw new MloError('USAGE', '--target names the target column of --baseline-data; pass both');
+  }
+  const choice = chooseFeatures({
+    signature,
+    flag: options.features,
+    baseline: baseline && {
+      file: options.baselineData ?? '',
+      columns: baseline.columns,
+      target: options.target,
+    },
+    label: options.path,
+  });
+  for (const w of choice.warnings) warnings.push({ message: w });
+  if (baseline && choice.features && choice.source !== 'baseline-data') {
+    const missing = choice.features.filter((f) => !baseline.columns.includes(f));
+    if (missing.length > 0) {
+      throw new MloError(
+        'INVALID',
+        `${options.baselineData}: no column(s) ${missing.map((m) => JSON.stringify(m)).join(', ')} for the model's features`,
+        { hint: `the features are ${choice.features.join(', ')}` },
+      );
+    }
+  }
+
+  const actor = await readActor(repo);
+  const lineage: Pick<Lineage, 'inputs' | 'baselineData'> = {
+    inputs: [],
+    baselineData: baseline
+      ? { path: baseline.file.display, hash: baseline.file.hash, target: options.target ?? null }
+      : null,
+  };
+  // The object goes in first: a version row never points at bytes that are not there.
+  cacheOf(repo).putBuffer(hash, bytes);
+  const now = Date.now();
+  const created = withWriteLock(repo.store, () => {
+    const modelId = ensureModelRow(repo.store, name, now);
+    // Another process may have registered the same bytes since we looked.
+    const raced = findVersionRowByHash(repo.store, modelId, hash);
+    if (raced) return { version: raced.version, fresh: false };
+    const { version } = insertVersionRow(repo.store, modelId, {
+      name,
+      hash,
+      size: bytes.length,
+      created_ms: now,
+      created_by: actor.who,
+      source: options.path,
+      run_id: options.runId ?? null,
+      git_commit: actor.gitCommit,
+      git_dirty: actor.gitDirty === null ? null : actor.gitDirty ? 1 : 0,
+      signature_json: JSON.stringify(signature),
+      features_json: choice.features ? JSON.stringify(choice.features) : null,
+      features_source: choice.source,
+      metrics_json: JSON.stringify(options.metrics ?? {}),
+      tags_json: JSON.stringify(options.tags ?? {}),
+      lineage_json: JSON.stringify(lineage),
+    });
+    addObjectRefs(repo.store, [{ kind: MODEL_REF_KIND, owner: `${name}@${version}`, hash }]);
+    return { version, fresh: true };
+  });
+  return { created: created.fresh, model: getVersion(repo, name, created.version), warnings };
+}
+
+function findExisting(repo: Repo, name: string, hash: string): ModelVersion | undefined {
+  const model = getModelRow(repo.store, name);
+  const row = model && findVersionRowByHash(repo.store, model.id, hash);
+  return row ? getVersion(repo, name, row.version) : undefined;
+}
+
+async function readBytes(abs: string, shown: string): Promise<Buffer> {
+  try {
+    return await readFile(abs);
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') throw new MloError('NOT_FOUND', `${shown}: no such file`);
+    throw err;
+  }
+}
+
+async function readBaselineColumns(
+  repo: Repo,
+  options: RegisterOptions,
+  cwd: string,
+): Promise<{ columns: string[]; file: ReturnType<typeof identifyDataFile> }> {
+  const path = options.baselineData ?? '';
+  const file = identifyDataFile(repo, path, cwd);
+  const reader = await openTable(file.abs);
+  return { columns: [...reader.schema.fileColumns], file };
+}
+
+/** The signature, with errors naming the file as the user wrote it. */
+async function readModelSignature(abs: string, shown: string): Promise<ModelSignature> {
+  try {
+    return await readSignature(abs);
+  } catch (err) {
+    if (err instanceof MloError && err.message.startsWith(abs)) {
+      throw new MloError(err.code, shown + err.message.slice(abs.length), {
+        hint: err.hint,
+        cause: err,
+      });
+    }
+    throw err;
+  }
+}
+
+function hasNewMetadata(o: RegisterOptions): boolean {
+  return (
+    Object.keys(o.metrics ?? {}).length > 0 ||
+    Object.keys(o.tags ?? {}).length > 0 ||
+    (o.features?.length ?? 0) > 0 ||
+    o.runId !== undefined ||
+    o.baselineData !== undefined
+  );
+}
+
+function checkMetrics(metrics: Record<string, number>): void {
+  for (const [k, v] of Object.entries(metrics)) {
+    if (!Number.isFinite(v))
+      throw new MloError('USAGE', `metric ${k} must be a finite number, got ${v}`);
+  }
+}

@@ -1,0 +1,197 @@
+/**
+ * From a reference to a version record, its bytes, and a loaded session: the small,
+ * stable surface `mlo eval`, `mlo promote` and `mlo serve` build on.
+ */
+import { MloError } from '../errors.js';
+import { cacheOf, sha256 } from '../data/index.js';
+import { createSession, type OnnxSession, type SessionOptions } from '../onnx/index.js';
+import type { Repo } from '../repo/index.js';
+import {
+  getAliasRow,
+  getLatestVersionRow,
+  getModelRow,
+  getVersionRow,
+  listAliasRows,
+  listModelRows,
+  readRegistryGeneration,
+  type ModelVersionRow,
+} from '../store/index.js';
+import { versionFromRow, type ModelVersion } from './records.js';
+import { parseModelRef, type ModelRef } from './ref.js';
+
+/**
+ * The version a reference names: `churn@3`, `churn@champion`, `churn` (latest).
+ * Unknown models, versions and aliases are NOT_FOUND (exit 2, HTTP 404) with a hint
+ * listing what exists.
+ */
+export function resolveModel(repo: Repo, ref: string | ModelRef): ModelVersion {
+  const r = typeof ref === 'string' ? parseModelRef(ref) : ref;
+  const model = getModelRow(repo.store, r.name);
+  if (!model) throw unknownModel(repo, r.name);
+  let row: ModelVersionRow | undefined;
+  switch (r.kind) {
+    case 'latest':
+      row = getLatestVersionRow(repo.store, r.name);
+      break;
+    case 'version':
+      row = getVersionRow(repo.store, r.name, r.version);
+      if (!row) throw unknownVersion(repo, r.name, r.version);
+      break;
+    case 'alias': {
+      const alias = getAliasRow(repo.store, r.name, r.alias);
+      if (!alias) throw unknownAlias(repo, model.id, r.name, r.alias);
+      row = getVersionRow(repo.store, r.name, alias.version);
+      break;
+    }
+  }
+  if (!row) throw new MloError('NOT_FOUND', `model ${r.name} has no versions`);
+  return withAliases(repo, row, model.id);
+}
+
+/** One version by number (NOT_FOUND when either does not exist). */
+export function getVersion(repo: Repo, name: string, version: number): ModelVersion {
+  return resolveModel(repo, { name, kind: 'version', version, text: `${name}@${version}` });
+}
+
+function withAliases(repo: Repo, row: ModelVersionRow, modelId: number): ModelVersion {
+  const aliases = listAliasRows(repo.store, modelId)
+    .filter((a) => a.version === row.version)
+    .map((a) => a.alias);
+  return versionFromRow(row, aliases);
+}
+
+/**
+ * The ONNX bytes of a version, checked against its hash: a corrupt or missing cache
+ * object is an error, never a silently different model.
+ */
+export function readModelBytes(
+  repo: Repo,
+  model: Pick<ModelVersion, 'name' | 'version' | 'hash'>,
+): Buffer {
+  const cache = cacheOf(repo);
+  const label = `${model.name}@${model.version}`;
+  if (!cache.has(model.hash)) {
+    throw new MloError(
+      'NOT_FOUND',
+      `the ONNX file of ${label} (${model.hash.slice(0, 12)}) is not in the cache`,
+      {
+        hint: 'the cache was cleaned outside mlo or this is a fresh clone: register the model file again',
+      },
+    );
+  }
+  const bytes = cache.read(model.hash);
+  if (sha256(bytes) !== model.hash) {
+    throw new MloError('INVALID', `the cached ONNX file of ${label} is corrupt (hash mismatch)`, {
+      hint: 'run `mlo fsck`, then register the model file again',
+    });
+  }
+  return bytes;
+}
+
+export interface LoadedModel {
+  model: ModelVersion;
+  session: OnnxSession;
+}
+
+/** Resolve a reference and load it into onnxruntime-node (release the session when done). */
+export async function loadModel(
+  repo: Repo,
+  ref: string | ModelRef | ModelVersion,
+  options: SessionOptions = {},
+): Promise<LoadedModel> {
+  const model = typeof ref === 'object' && 'hash' in ref ? ref : resolveModel(repo, ref);
+  const session = await createSession(readModelBytes(repo, model), options);
+  return { model, session };
+}
+
+/**
+ * A number that grows whenever what a reference resolves to may have changed (an alias
+ * set, moved or removed; a new version registered), in any process. One indexed read
+ * of the store: cheap enough to poll every few hundred milliseconds.
+ */
+export function registryGeneration(repo: Repo): number {
+  return readRegistryGeneration(repo.store);
+}
+
+export interface WatchOptions {
+  /** how often to look (default 1000 ms) */
+  intervalMs?: number;
+  /** the reference now resolves to another version */
+  onChange: (model: ModelVersion, previous: ModelVersion) => void;
+  /** the reference no longer resolves (alias removed) or the store failed; keep serving the old one */
+  onError?: (err: unknown) => void;
+}
+
+export interface ModelWatch {
+  /** what the reference resolved to at the last look */
+  readonly current: ModelVersion;
+  /** look now instead of waiting for the timer; true when the version changed */
+  check(): boolean;
+  stop(): void;
+}
+
+/**
+ * Follow a reference such as `churn@champion`: polls the registry generation and,
+ * when it moved, resolves the reference again; `onChange` fires only when the
+ * version is a different one. The timer does not keep the process alive.
+ */
+export function watchModelRef(
+  repo: Repo,
+  ref: string | ModelRef,
+  options: WatchOptions,
+): ModelWatch {
+  const parsed = typeof ref === 'string' ? parseModelRef(ref) : ref;
+  let current = resolveModel(repo, parsed);
+  let seen = registryGeneration(repo);
+  const check = (): boolean => {
+    try {
+      const g = registryGeneration(repo);
+      if (g === seen) return false;
+      seen = g;
+      const next = resolveModel(repo, parsed);
+      if (next.hash === current.hash && next.version === current.version) return false;
+      const previous = current;
+      current = next;
+      options.onChange(next, previous);
+      return true;
+    } catch (err) {
+      options.onError?.(err);
+      return false;
+    }
+  };
+  const timer = setInterval(check, options.intervalMs ?? 1000);
+  timer.unref();
+  return {
+    get current() {
+      return current;
+    },
+    check,
+    stop: () => clearInterval(timer),
+  };
+}
+
+function unknownModel(repo: Repo, name: string): MloError {
+  const names = listModelRows(repo.store).map((m) => m.name);
+  return new MloError('NOT_FOUND', `no model named "${name}"`, {
+    hint:
+      names.length === 0
+        ? 'no models are registered yet: `mlo model register NAME model.onnx`'
+        : `registered models: ${names.slice(0, 20).join(', ')}${names.length > 20 ? ', ...' : ''}`,
+  });
+}
+
+function unknownVersion(repo: Repo, name: string, version: number): MloError {
+  const latest = getLatestVersionRow(repo.store, name)?.version ?? 0;
+  return new MloError('NOT_FOUND', `model ${name} has no version ${version}`, {
+    hint: latest === 0 ? undefined : `${name} has versions 1 to ${latest}`,
+  });
+}
+
+function unknownAlias(repo: Repo, modelId: number, name: string, alias: string): MloError {
+  const aliases = listAliasRows(repo.store, modelId).map((a) => `${a.alias} → ${a.version}`);
+  return new MloError('NOT_FOUND', `model ${name} has no alias "${alias}"`, {
+    hint: aliases.length
+      ? `aliases of ${name}: ${aliases.join(', ')}`
+      : `${name} has no aliases yet: \`mlo model alias set ${name} ${alias} VERSION\` or \`mlo promote ${name}@VERSION --to ${alias}\``,
+  });
+}

@@ -1,0 +1,328 @@
+/**
+ * SQL for the model registry tables (migration 003): models, versions, aliases and the
+ * append-only alias audit. Rows come back as stored (JSON as text); src/registry turns
+ * them into records.
+ */
+import type { Statement } from 'better-sqlite3';
+import type { Store } from './open.js';
+
+/** Prepared statements per store: a server resolving aliases must not re-prepare them. */
+const statements = new WeakMap<Store, Map<string, Statement>>();
+function stmt(store: Store, sql: string): Statement {
+  let map = statements.get(store);
+  if (!map) statements.set(store, (map = new Map<string, Statement>()));
+  let s = map.get(sql);
+  if (!s) map.set(sql, (s = store.db.prepare(sql)));
+  return s;
+}
+
+export interface ModelRow {
+  id: number;
+  name: string;
+  created_ms: number;
+}
+
+export interface ModelVersionRow {
+  id: number;
+  model: number;
+  name: string;
+  version: number;
+  hash: string;
+  size: number;
+  created_ms: number;
+  created_by: string;
+  source: string | null;
+  run_id: string | null;
+  git_commit: string | null;
+  git_dirty: number | null;
+  signature_json: string;
+  features_json: string | null;
+  features_source: string | null;
+  metrics_json: string;
+  tags_json: string;
+  lineage_json: string;
+}
+
+export type NewModelVersion = Omit<ModelVersionRow, 'id' | 'model' | 'version'>;
+
+export interface AliasRow {
+  name: string;
+  alias: string;
+  version: number;
+  updated_ms: number;
+}
+
+export type AliasAction = 'set' | 'remove' | 'promote' | 'rollback';
+export type AliasOutcome = 'moved' | 'unchanged' | 'rejected' | 'removed';
+
+export interface AliasEventRow {
+  seq: number;
+  name: string;
+  alias: string;
+  action: AliasAction;
+  outcome: AliasOutcome;
+  from_version: number | null;
+  to_version: number | null;
+  who: string;
+  at_ms: number;
+  git_commit: string | null;
+  gates_json: string | null;
+  detail_json: string | null;
+}
+
+export type NewAliasEvent = Omit<AliasEventRow, 'seq' | 'name'>;
+
+/**
+ * meta key of the counter that grows whenever what a model reference resolves to may
+ * have changed (an alias set, moved or removed; a new version): what a server polls.
+ */
+const GENERATION_KEY = 'registry.generation';
+
+function bumpGeneration(store: Store): void {
+  stmt(
+    store,
+    `INSERT INTO meta (key, value) VALUES ('${GENERATION_KEY}', '1')
+     ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)`,
+  ).run();
+}
+
+const VERSION_COLUMNS = `v.id, v.model, m.name, v.version, v.hash, v.size, v.created_ms, v.created_by,
+  v.source, v.run_id, v.git_commit, v.git_dirty, v.signature_json, v.features_json,
+  v.features_source, v.metrics_json, v.tags_json, v.lineage_json`;
+
+export function getModelRow(store: Store, name: string): ModelRow | undefined {
+  return stmt(store, 'SELECT id, name, created_ms FROM models WHERE name = ?').get(name) as
+    ModelRow | undefined;
+}
+
+/** The model's id, creating the model when it is new. Call inside a write transaction. */
+export function ensureModelRow(store: Store, name: string, nowMs: number): number {
+  const existing = getModelRow(store, name);
+  if (existing) return existing.id;
+  const info = stmt(store, 'INSERT INTO models (name, created_ms) VALUES (?, ?)').run(name, nowMs);
+  return Number(info.lastInsertRowid);
+}
+
+export function listModelRows(store: Store): ModelRow[] {
+  return stmt(store, 'SELECT id, name, created_ms FROM models ORDER BY name').all() as ModelRow[];
+}
+
+export function getVersionRow(
+  store: Store,
+  name: string,
+  version: number,
+): ModelVersionRow | undefined {
+  return stmt(
+    store,
+    `SELECT ${VERSION_COLUMNS} FROM model_versions v JOIN models m ON m.id = v.model
+     WHERE m.name = ? AND v.version = ?`,
+  ).get(name, version) as ModelVersionRow | undefined;
+}
+
+export function getVersionRowById(store: Store, id: number): ModelVersionRow | undefined {
+  return stmt(
+    store,
+    `SELECT ${VERSION_COLUMNS} FROM model_versions v JOIN models m ON m.id = v.model WHERE v.id = ?`,
+  ).get(id) as ModelVersionRow | undefined;
+}
+
+export function getLatestVersionRow(store: Store, name: string): ModelVersionRow | undefined {
+  return stmt(
+    store,
+    `SELECT ${VERSION_COLUMNS} FROM model_versions v JOIN models m ON m.id = v.model
+     WHERE m.name = ? ORDER BY v.version DESC LIMIT 1`,
+  ).get(name) as ModelVersionRow | undefined;
+}
+
+export function findVersionRowByHash(
+  store: Store,
+  modelId: number,
+  hash: string,
+): ModelVersionRow | undefined {
+  return stmt(
+    store,
+    `SELECT ${VERSION_COLUMNS} FROM model_versions v JOIN models m ON m.id = v.model
+     WHERE v.model = ? AND v.hash = ?`,
+  ).get(modelId, hash) as ModelVersionRow | undefined;
+}
+
+export function listVersionRows(store: Store, modelId: number): ModelVersionRow[] {
+  return stmt(
+    store,
+    `SELECT ${VERSION_COLUMNS} FROM model_versions v JOIN models m ON m.id = v.model
+     WHERE v.model = ? ORDER BY v.version`,
+  ).all(modelId) as ModelVersionRow[];
+}
+
+/** Per model: how many versions, the latest, and when it last got one. */
+export function versionCounts(
+  store: Store,
+): Map<number, { versions: number; latest: number; latestMs: number }> {
+  const rows = stmt(
+    store,
+    `SELECT model, COUNT(*) AS n, MAX(version) AS latest, MAX(created_ms) AS latest_ms
+     FROM model_versions GROUP BY model`,
+  ).all() as { model: number; n: number; latest: number; latest_ms: number }[];
+  return new Map(
+    rows.map((r) => [r.model, { versions: r.n, latest: r.latest, latestMs: r.latest_ms }]),
+  );
+}
+
+/**
+ * Insert the next version of a model (max + 1). Call inside a write transaction so
+ * that two registrations cannot pick the same number.
+ */
+export function insertVersionRow(
+  store: Store,
+  modelId: number,
+  row: NewModelVersion,
+): { id: number; version: number } {
+  const max = stmt(store, 'SELECT MAX(version) FROM model_versions WHERE model = ?')
+    .pluck()
+    .get(modelId) as number | null;
+  const version = (max ?? 0) + 1;
+  const info = stmt(
+    store,
+    `INSERT INTO model_versions (model, version, hash, size, created_ms, created_by, source,
+       run_id, git_commit, git_dirty, signature_json, features_json, features_source,
+       metrics_json, tags_json, lineage_json)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(
+    modelId,
+    version,
+    row.hash,
+    row.size,
+    row.created_ms,
+    row.created_by,
+    row.source,
+    row.run_id,
+    row.git_commit,
+    row.git_dirty,
+    row.signature_json,
+    row.features_json,
+    row.features_source,
+    row.metrics_json,
+    row.tags_json,
+    row.lineage_json,
+  );
+  bumpGeneration(store);
+  return { id: Number(info.lastInsertRowid), version };
+}
+
+/** Fill in lineage found after registration (e.g. a run's inputs). */
+export function updateLineage(store: Store, versionId: number, lineageJson: string): void {
+  stmt(store, 'UPDATE model_versions SET lineage_json = ? WHERE id = ?').run(
+    lineageJson,
+    versionId,
+  );
+}
+
+export function getAliasRow(store: Store, name: string, alias: string): AliasRow | undefined {
+  return stmt(
+    store,
+    `SELECT m.name, a.alias, a.version, a.updated_ms FROM model_aliases a
+     JOIN models m ON m.id = a.model WHERE m.name = ? AND a.alias = ?`,
+  ).get(name, alias) as AliasRow | undefined;
+}
+
+/** Aliases of one model (by id), or of every model. */
+export function listAliasRows(store: Store, modelId?: number): AliasRow[] {
+  if (modelId === undefined) {
+    return stmt(
+      store,
+      `SELECT m.name, a.alias, a.version, a.updated_ms FROM model_aliases a
+       JOIN models m ON m.id = a.model ORDER BY m.name, a.alias`,
+    ).all() as AliasRow[];
+  }
+  return stmt(
+    store,
+    `SELECT m.name, a.alias, a.version, a.updated_ms FROM model_aliases a
+     JOIN models m ON m.id = a.model WHERE a.model = ? ORDER BY a.alias`,
+  ).all(modelId) as AliasRow[];
+}
+
+/** Point an alias at a version, or remove it (version null); bumps the registry generation. */
+export function writeAliasRow(
+  store: Store,
+  modelId: number,
+  alias: string,
+  version: number | null,
+  nowMs: number,
+): void {
+  if (version === null) {
+    stmt(store, 'DELETE FROM model_aliases WHERE model = ? AND alias = ?').run(modelId, alias);
+  } else {
+    stmt(
+      store,
+      `INSERT INTO model_aliases (model, alias, version, updated_ms) VALUES (?, ?, ?, ?)
+       ON CONFLICT (model, alias) DO UPDATE SET version = excluded.version, updated_ms = excluded.updated_ms`,
+    ).run(modelId, alias, version, nowMs);
+  }
+  bumpGeneration(store);
+}
+
+/** The registry generation (0 before the first version); see GENERATION_KEY. */
+export function readRegistryGeneration(store: Store): number {
+  const v = stmt(store, `SELECT value FROM meta WHERE key = '${GENERATION_KEY}'`).pluck().get() as
+    string | undefined;
+  return v === undefined ? 0 : Number(v);
+}
+
+export function appendAliasEvent(store: Store, modelId: number, event: NewAliasEvent): number {
+  const info = stmt(
+    store,
+    `INSERT INTO alias_events (model, alias, action, outcome, from_version, to_version, who,
+       at_ms, git_commit, gates_json, detail_json)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(
+    modelId,
+    event.alias,
+    event.action,
+    event.outcome,
+    event.from_version,
+    event.to_version,
+    event.who,
+    event.at_ms,
+    event.git_commit,
+    event.gates_json,
+    event.detail_json,
+  );
+  return Number(info.lastInsertRowid);
+}
+
+export function getAliasEventRow(store: Store, seq: number): AliasEventRow | undefined {
+  return stmt(
+    store,
+    `SELECT e.seq, m.name, e.alias, e.action, e.outcome, e.from_version, e.to_version, e.who,
+       e.at_ms, e.git_commit, e.gates_json, e.detail_json
+     FROM alias_events e JOIN models m ON m.id = e.model WHERE e.seq = ?`,
+  ).get(seq) as AliasEventRow | undefined;
+}
+
+export interface AliasEventQuery {
+  modelId: number;
+  alias?: string;
+  /** events whose from or to version is this one */
+  version?: number;
+}
+
+/** Audit events, oldest first. */
+export function listAliasEvents(store: Store, q: AliasEventQuery): AliasEventRow[] {
+  const where = ['e.model = ?'];
+  const args: (string | number)[] = [q.modelId];
+  if (q.alias !== undefined) {
+    where.push('e.alias = ?');
+    args.push(q.alias);
+  }
+  if (q.version !== undefined) {
+    where.push('(e.from_version = ? OR e.to_version = ?)');
+    args.push(q.version, q.version);
+  }
+  return stmt(
+    store,
+    `SELECT e.seq, m.name, e.alias, e.action, e.outcome, e.from_version, e.to_version, e.who,
+       e.at_ms, e.git_commit, e.gates_json, e.detail_json
+     FROM alias_events e JOIN models m ON m.id = e.model
+     WHERE ${where.join(' AND ')} ORDER BY e.seq`,
+  ).all(...args) as AliasEventRow[];
+}

@@ -1,0 +1,312 @@
+/**
+ * Searching runs: a small filter AST (produced by the tracking capability's parser)
+ * compiled into one SQL statement with bound parameters, so SQLite filters and sorts
+ * 10,000 runs through its indexes instead of JavaScript walking every row.
+ */
+import type { Store } from './open.js';
+import type { RunRow } from './runs.js';
+
+export type RunAttribute =
+  | 'id'
+  | 'name'
+  | 'experiment'
+  | 'status'
+  | 'start'
+  | 'end'
+  | 'duration'
+  | 'stage'
+  | 'commit'
+  | 'exit_code';
+
+export type FieldRef =
+  { kind: 'metric' | 'param' | 'tag'; key: string } | { kind: 'attr'; name: RunAttribute };
+
+export type Literal = string | number;
+export type CompareOp = '=' | '!=' | '<' | '<=' | '>' | '>=';
+
+export type FilterExpr =
+  | { type: 'and' | 'or'; items: FilterExpr[] }
+  | { type: 'not'; expr: FilterExpr }
+  | { type: 'cmp'; field: FieldRef; op: CompareOp; value: Literal }
+  | { type: 'in'; field: FieldRef; values: Literal[]; negated: boolean }
+  | { type: 'like'; field: FieldRef; pattern: string; negated: boolean; ignoreCase: boolean }
+  | { type: 'null'; field: FieldRef; negated: boolean };
+
+export interface SortKey {
+  field: FieldRef;
+  desc: boolean;
+}
+
+export interface RunQuery {
+  experiment?: string;
+  filter?: FilterExpr;
+  sort?: SortKey[];
+  /** 0 or undefined: no limit */
+  limit?: number;
+  /** the time `duration` of running runs is measured to */
+  nowMs?: number;
+}
+
+/** What a listing needs: no command, log tail or git columns (a log tail is up to 16 KiB). */
+export type RunListRow = Pick<
+  RunRow,
+  | 'seq'
+  | 'id'
+  | 'name'
+  | 'experiment'
+  | 'status'
+  | 'start_ms'
+  | 'end_ms'
+  | 'stage'
+  | 'params_json'
+  | 'metrics_json'
+  | 'tags_json'
+>;
+
+const LIST_COLUMNS =
+  'r.seq, r.id, r.name, r.experiment, r.status, r.start_ms, r.end_ms, r.stage, r.params_json, r.metrics_json, r.tags_json';
+
+type RawListRow = [
+  number,
+  string,
+  string,
+  string,
+  RunRow['status'],
+  number,
+  number | null,
+  string | null,
+  string,
+  string,
+  string,
+];
+
+/** Rows as arrays, then objects of one literal shape: twice as fast as row objects from the driver. */
+function listRows(rows: RawListRow[]): RunListRow[] {
+  return rows.map((r) => ({
+    seq: r[0],
+    id: r[1],
+    name: r[2],
+    experiment: r[3],
+    status: r[4],
+    start_ms: r[5],
+    end_ms: r[6],
+    stage: r[7],
+    params_json: r[8],
+    metrics_json: r[9],
+    tags_json: r[10],
+  }));
+}
+
+export interface RunQueryResult {
+  rows: RunListRow[];
+  /** runs matching before the limit */
+  total: number;
+}
+
+const ATTR_SQL: Record<RunAttribute, string> = {
+  id: 'r.id',
+  name: 'r.name',
+  experiment: 'r.experiment',
+  status: 'r.status',
+  start: 'r.start_ms',
+  end: 'r.end_ms',
+  duration: '((COALESCE(r.end_ms, $NOW) - r.start_ms) / 1000.0)',
+  stage: 'r.stage',
+  commit: 'r.git_commit',
+  exit_code: 'r.exit_code',
+};
+
+const TABLE = { metric: 'run_latest_metrics', param: 'run_params', tag: 'run_tags' } as const;
+
+class Compiler {
+  readonly args: unknown[] = [];
+  private readonly now: number;
+
+  constructor(now: number) {
+    this.now = now;
+  }
+
+  attr(name: RunAttribute): string {
+    return ATTR_SQL[name].replace('$NOW', String(this.now));
+  }
+
+  bind(v: unknown): string {
+    this.args.push(v);
+    return '?';
+  }
+
+  expr(e: FilterExpr): string {
+    switch (e.type) {
+      case 'and':
+      case 'or':
+        return `(${e.items.map((x) => this.expr(x)).join(e.type === 'and' ? ' AND ' : ' OR ')})`;
+      case 'not':
+        return `(NOT ${this.expr(e.expr)})`;
+      case 'cmp':
+        return this.cmp(e.field, e.op, e.value);
+      case 'in':
+        return this.inList(e.field, e.values, e.negated);
+      case 'like':
+        return this.like(e.field, e.pattern, e.negated, e.ignoreCase);
+      case 'null':
+        return this.isNull(e.field, e.negated);
+    }
+  }
+
+  /** `EXISTS (...)` on the key's row: runs without the key never match a comparison. */
+  private exists(field: { kind: 'metric' | 'param' | 'tag'; key: string }, cond: string): string {
+    const key = this.bind(field.key);
+    return `EXISTS (SELECT 1 FROM ${TABLE[field.kind]} x WHERE x.run = r.seq AND x.key = ${key} AND ${cond})`;
+  }
+
+  private cmp(field: FieldRef, op: CompareOp, value: Literal): string {
+    const sqlOp = op === '!=' ? '<>' : op;
+    if (field.kind === 'attr') {
+      return `(${this.attr(field.name)} ${sqlOp} ${this.bind(value)})`;
+    }
+    if (field.kind === 'metric')
+      return this.existsWith(field, (v) => `x.value ${sqlOp} ${v}`, value);
+    // params and tags: numbers compare as numbers, strings as text
+    const col = typeof value === 'number' ? 'x.num' : 'x.value';
+    return this.existsWith(field, (v) => `${col} ${sqlOp} ${v}`, value);
+  }
+
+  /** Bind order must follow placeholder order: key first, then the value. */
+  private existsWith(
+    field: { kind: 'metric' | 'param' | 'tag'; key: string },
+    cond: (placeholder: string) => string,
+    value: Literal,
+  ): string {
+    const key = this.bind(field.key);
+    const v = this.bind(value);
+    return `EXISTS (SELECT 1 FROM ${TABLE[field.kind]} x WHERE x.run = r.seq AND x.key = ${key} AND ${cond(v)})`;
+  }
+
+  private inList(field: FieldRef, values: Literal[], negated: boolean): string {
+    const not = negated ? 'NOT ' : '';
+    if (field.kind === 'attr') {
+      const col = this.attr(field.name);
+      return `(${col} ${not}IN (${values.map((v) => this.bind(v)).join(', ')}))`;
+    }
+    // `not in` keeps MLflow's rule: the run must have the key. Placeholders bind in
+    // text order, so the EXISTS guard is built first.
+    const guard = negated ? this.exists(field, 'TRUE') : '';
+    const strings = values.filter((v): v is string => typeof v === 'string');
+    const numbers = values.filter((v): v is number => typeof v === 'number');
+    const key = this.bind(field.key);
+    const parts: string[] = [];
+    if (field.kind === 'metric') {
+      parts.push(`x.value IN (${numbers.map((v) => this.bind(v)).join(', ')})`);
+    } else {
+      if (strings.length) parts.push(`x.value IN (${strings.map((v) => this.bind(v)).join(', ')})`);
+      if (numbers.length) parts.push(`x.num IN (${numbers.map((v) => this.bind(v)).join(', ')})`);
+    }
+    const inner = `EXISTS (SELECT 1 FROM ${TABLE[field.kind]} x WHERE x.run = r.seq AND x.key = ${key} AND (${parts.join(' OR ')}))`;
+    return negated ? `(${guard} AND NOT ${inner})` : inner;
+  }
+
+  private like(field: FieldRef, pattern: string, negated: boolean, ignoreCase: boolean): string {
+    const test = ignoreCase
+      ? (col: string, p: string) => `${col} LIKE ${p} ESCAPE '\\'`
+      : (col: string, p: string) => `${col} GLOB ${p}`;
+    const bound = ignoreCase ? pattern : likeToGlob(pattern);
+    if (field.kind === 'attr') {
+      const t = test(this.attr(field.name), this.bind(bound));
+      return negated ? `(NOT ${t})` : `(${t})`;
+    }
+    const f = field as { kind: 'param' | 'tag'; key: string };
+    if (!negated) return this.existsWith(f, (v) => test('x.value', v), bound);
+    const key = this.bind(f.key);
+    const v = this.bind(bound);
+    return `EXISTS (SELECT 1 FROM ${TABLE[f.kind]} x WHERE x.run = r.seq AND x.key = ${key} AND NOT ${test('x.value', v)})`;
+  }
+
+  private isNull(field: FieldRef, negated: boolean): string {
+    if (field.kind === 'attr') return `(${this.attr(field.name)} IS ${negated ? 'NOT ' : ''}NULL)`;
+    const e = this.exists(field, 'TRUE');
+    return negated ? e : `(NOT ${e})`;
+  }
+}
+
+/**
+ * SQL LIKE is case-insensitive in SQLite; MLflow's `like` is case-sensitive, so it
+ * becomes GLOB: `%` → `*`, `_` → `?`, GLOB's own specials bracketed, `\%` and `\_`
+ * literal.
+ */
+export function likeToGlob(pattern: string): string {
+  let out = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '\\' && i + 1 < pattern.length) {
+      const n = pattern[++i];
+      out += n === '*' || n === '?' || n === '[' ? `[${n}]` : n;
+    } else if (c === '%') out += '*';
+    else if (c === '_') out += '?';
+    else if (c === '*' || c === '?' || c === '[') out += `[${c}]`;
+    else out += c;
+  }
+  return out;
+}
+
+export function queryRunRows(store: Store, query: RunQuery): RunQueryResult {
+  const c = new Compiler(query.nowMs ?? Date.now());
+  const joins: string[] = [];
+  const order: string[] = [];
+  (query.sort ?? []).forEach((s, i) => {
+    const dir = s.desc ? 'DESC' : 'ASC';
+    if (s.field.kind === 'attr') {
+      const col = c.attr(s.field.name);
+      order.push(`${col} IS NULL`, `${col} ${dir}`);
+      return;
+    }
+    const alias = `s${i}`;
+    joins.push(
+      `LEFT JOIN ${TABLE[s.field.kind]} ${alias} ON ${alias}.run = r.seq AND ${alias}.key = ${c.bind(s.field.key)}`,
+    );
+    if (s.field.kind === 'metric') order.push(`${alias}.value IS NULL`, `${alias}.value ${dir}`);
+    else
+      order.push(
+        `${alias}.value IS NULL`,
+        `${alias}.num IS NULL`,
+        `${alias}.num ${dir}`,
+        `${alias}.value ${dir}`,
+      );
+  });
+  order.push('r.start_ms DESC', 'r.seq DESC');
+  const where: string[] = [];
+  if (query.experiment !== undefined) where.push(`r.experiment = ${c.bind(query.experiment)}`);
+  if (query.filter) where.push(c.expr(query.filter));
+  const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  const limit = query.limit ? Math.floor(query.limit) : 0;
+  const from = `FROM runs r ${joins.join(' ')} ${whereSql} ORDER BY ${order.join(', ')}`;
+  if (!limit) {
+    const rows = listRows(
+      store.db
+        .prepare(`SELECT ${LIST_COLUMNS} ${from}`)
+        .raw()
+        .all(...c.args) as RawListRow[],
+    );
+    return { rows, total: rows.length };
+  }
+  // Limited: the ordered ids of every match give the total in the same pass (the
+  // filter is evaluated once), then only the rows shown are read.
+  const seqs = store.db
+    .prepare(`SELECT r.seq ${from}`)
+    .pluck()
+    .all(...c.args) as number[];
+  const shown = seqs.slice(0, limit);
+  const byId = new Map<number, RunListRow>();
+  for (let i = 0; i < shown.length; i += 500) {
+    const part = shown.slice(i, i + 500);
+    const rows = listRows(
+      store.db
+        .prepare(
+          `SELECT ${LIST_COLUMNS} FROM runs r WHERE r.seq IN (${part.map(() => '?').join(',')})`,
+        )
+        .raw()
+        .all(...part) as RawListRow[],
+    );
+    for (const r of rows) byId.set(r.seq, r);
+  }
+  return { rows: shown.map((q) => byId.get(q) as RunListRow), total: seqs.length };
+}
