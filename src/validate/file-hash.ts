@@ -35,7 +35,7 @@ export function startFileHash(repo: Repo, abs: string): Promise<string> {
     }
     return hash;
   };
-  const workerUrl = new URL('./hash.worker.js', import.meta.url);
+  const workerUrl = new URL('./file-hash.worker.js', import.meta.url);
   if (st === null || st.size < WORKER_FROM_BYTES || !existsSync(fileURLToPath(workerUrl))) {
     // inline, but after the caller's synchronous start: the pass runs first
     return Promise.resolve().then(() => remember(hashFile(abs).hash));

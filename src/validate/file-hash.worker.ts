@@ -1,5 +1,5 @@
 /**
- * Worker half of startFileHash: sha256 of a file on the other core while the main
+ * Worker half of startFileHash (file-hash.ts): sha256 of a file on the other core while the main
  * thread validates it, so a cold file costs one read's time, not two. Written out
  * here (not data's hashFile) so the worker script stays a few lines of node built-ins.
  */
