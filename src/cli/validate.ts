@@ -108,7 +108,7 @@ export function registerValidateCommands(program: Command): void {
           progress.stop();
           if (opts.junit !== undefined) api.writeJUnitXml(result, resolve(cwd, opts.junit));
           if (opts.json) printJson(result);
-          else renderResult(result, api.targetOf);
+          else renderResult(result, api.expectationTarget);
           return result.success ? 0 : 1;
         } finally {
           progress.stop();
@@ -161,7 +161,10 @@ function statusCell(r: ExpectationResult): string {
   return r.exception_info.raised_exception ? color.red('ERROR') : color.red('FAIL');
 }
 
-function renderResult(result: ValidationResult, targetOf: (r: ExpectationResult) => string): void {
+function renderResult(
+  result: ValidationResult,
+  expectationTarget: (r: ExpectationResult) => string,
+): void {
   const { data, suite, statistics: s } = result;
   print(
     `suite ${color.bold(suite.name)}${suite.file !== suite.name ? color.dim(` (${suite.file})`) : ''} on ${color.bold(data.file)}: ${data.rows.toLocaleString('en-US')} rows, ${data.columns.length} columns ${color.dim(`sha256 ${data.hash.slice(0, 12)}`)}`,
@@ -170,7 +173,7 @@ function renderResult(result: ValidationResult, targetOf: (r: ExpectationResult)
   const rows = result.results.map((r) => [
     statusCell(r),
     r.expectation_config.expectation_type,
-    clip(targetOf(r)),
+    clip(expectationTarget(r)),
     clip(r.exception_info.raised_exception ? '-' : showValue(r.result.observed_value)),
     clip(unexpectedCell(r)),
     r.severity === 'warn' ? color.yellow('warn') : 'error',
@@ -193,7 +196,7 @@ function renderResult(result: ValidationResult, targetOf: (r: ExpectationResult)
   if (failed.length > 0) {
     print();
     for (const r of failed) {
-      const target = targetOf(r);
+      const target = expectationTarget(r);
       const mark = r.severity === 'warn' ? color.yellow('!') : color.red('✗');
       print(
         `  ${mark} ${r.expectation_config.expectation_type}${target === '' ? '' : `(${target})`}: ${r.summary}`,

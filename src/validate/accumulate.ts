@@ -353,7 +353,8 @@ export class ColumnAccumulator {
           if (state !== null && state[i] !== CellState.VALUE) {
             if (rowKeys !== null) {
               rowKeys.push(NaN);
-              if (state[i] === CellState.MISMATCH) this.keyMismatch(col.mismatches?.get(i) ?? '', rowStart + i);
+              if (state[i] === CellState.MISMATCH)
+                this.keyMismatch(col.mismatches?.get(i) ?? '', rowStart + i);
             }
             continue;
           }

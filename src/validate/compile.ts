@@ -6,7 +6,12 @@
 import { MloError } from '../errors.js';
 import { CATALOG, findExpectation, type ExpectationDef } from './catalog/index.js';
 import { closestMatch } from './similar.js';
-import type { ExpectationConfig, ResultFormat, Severity, Suite } from './types.js';
+import type {
+  ExpectationConfig,
+  ExpectationResultFormat,
+  ExpectationSeverity,
+  ExpectationSuite,
+} from './types.js';
 
 /** A problem with one expectation; `path` is inside its kwargs ([] = the expectation itself). */
 export interface ExpectationProblem {
@@ -21,8 +26,8 @@ export interface CompiledExpectation {
   /** the kwargs as the definition's schemas parsed them */
   kwargs: Record<string, unknown>;
   mostly: number;
-  severity: Severity;
-  format: ResultFormat;
+  severity: ExpectationSeverity;
+  format: ExpectationResultFormat;
   /** how many unexpected values a result lists */
   limit: number;
 }
@@ -34,7 +39,7 @@ const MAX_PARTIAL_COUNT = 1000;
 /** kwargs every expectation takes besides its own */
 const COMMON_KWARGS = ['severity', 'meta', 'result_format', 'catch_exceptions', 'notes', 'id'];
 
-const SEVERITIES: Record<string, Severity> = {
+const SEVERITIES: Record<string, ExpectationSeverity> = {
   error: 'error',
   warn: 'warn',
   // GX 1.x names
@@ -134,13 +139,13 @@ export function compileExpectation(
       def,
       kwargs,
       mostly: mostly as number,
-      severity: severity as Severity,
+      severity: severity as ExpectationSeverity,
       format: format.format,
       limit: format.limit,
       config: {
         expectation_type: def.name,
         kwargs: written,
-        severity: severity as Severity,
+        severity: severity as ExpectationSeverity,
         ...(meta !== undefined && { meta: meta as Record<string, unknown> }),
         ...(source !== undefined && { source }),
       },
@@ -152,8 +157,8 @@ function readResultFormat(
   value: unknown,
   name: string,
   problems: ExpectationProblem[],
-): { format: ResultFormat; limit: number } {
-  const fallback = { format: 'SUMMARY' as ResultFormat, limit: DEFAULT_PARTIAL_COUNT };
+): { format: ExpectationResultFormat; limit: number } {
+  const fallback = { format: 'SUMMARY' as ExpectationResultFormat, limit: DEFAULT_PARTIAL_COUNT };
   if (value === undefined) return fallback;
   const obj =
     typeof value === 'object' && value !== null && !Array.isArray(value)
@@ -181,11 +186,11 @@ function readResultFormat(
       });
     } else limit = n;
   }
-  return { format: format as ResultFormat, limit };
+  return { format: format as ExpectationResultFormat, limit };
 }
 
 /** Compile a whole suite (one built in code, or read back): INVALID naming the first problem. */
-export function compileSuite(suite: Suite): CompiledExpectation[] {
+export function compileSuite(suite: ExpectationSuite): CompiledExpectation[] {
   const out: CompiledExpectation[] = [];
   const problems: string[] = [];
   let hint: string | undefined;

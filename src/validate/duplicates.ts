@@ -51,7 +51,7 @@ export function summarizeDuplicates(rowKeys: Float64Array, limit: number): Dupli
   let distinct = 0;
   let duplicateRows = 0;
   const dupKeys: number[] = [];
-  for (let i = 0; i < keyed; ) {
+  for (let i = 0; i < keyed;) {
     let j = i + 1;
     while (j < keyed && sorted[j] === sorted[i]) j++;
     distinct++;

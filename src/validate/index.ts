@@ -10,7 +10,7 @@
  *     r.success      // false only when an error-severity expectation failed
  *     r.statistics   // { evaluated, successful, unsuccessful, success_percent, warnings }
  *
- * `suite` is a name under `validation:` in mlo.yaml, a path to a suite file, or a Suite.
+ * `suite` is a name under `validation:` in mlo.yaml, a path to a suite file, or a ExpectationSuite.
  * Relative paths start at `cwd` (default: the repo root). The result is stored with the
  * data file's sha256 and the suite's content hash (`listValidations`,
  * `latestValidation`); `reuse: true` returns a stored result for the same data and
@@ -40,11 +40,10 @@ export {
   loadSuiteFile,
   listSuites,
   isSuitePath,
-  PROJECT_FILE,
   type SuiteInfo,
   type LoadSuiteOptions,
 } from './suites.js';
-export { suiteFromYaml, makeSuite, suiteHash, YamlSource } from './suite.js';
+export { suiteFromYaml, makeSuite, suiteHash, YamlSource as SuiteYamlSource } from './suite.js';
 export { compileSuite, compileExpectation, knownExpectationNames } from './compile.js';
 export { listExpectations, type ExpectationInfo } from './catalog/index.js';
 export { inferSuite, suiteToYaml, type InferOptions, type InferredSuite } from './infer.js';
@@ -53,12 +52,12 @@ export {
   type InferSuiteFileOptions,
   type InferSuiteFileResult,
 } from './infer-file.js';
-export { toJUnitXml, writeJUnitXml, targetOf } from './junit.js';
+export { toJUnitXml, writeJUnitXml, expectationTarget } from './junit.js';
 export type {
-  Severity,
+  ExpectationSeverity,
   ExpectationConfig,
-  Suite,
-  ResultFormat,
+  ExpectationSuite,
+  ExpectationResultFormat,
   MapResultDetails,
   AggregateResultDetails,
   ExpectationResult,

@@ -9,7 +9,7 @@ import type { ProgressFn } from '../util/progress.js';
 import { inferSuite, suiteToYaml } from './infer.js';
 import { makeSuite } from './suite.js';
 import { displayPath } from './suites.js';
-import type { Suite } from './types.js';
+import type { ExpectationSuite } from './types.js';
 
 export interface InferSuiteFileOptions {
   /** the data file, relative to `cwd` */
@@ -23,7 +23,7 @@ export interface InferSuiteFileOptions {
 }
 
 export interface InferSuiteFileResult {
-  suite: Suite;
+  suite: ExpectationSuite;
   /** the suite as YAML, as written */
   yaml: string;
   rows: number;

@@ -36,7 +36,7 @@ const attr = (name: string, value: string | number): string =>
   `${name}="${escapeXmlAttribute(String(value))}"`;
 
 /** What an expectation is about: its column(s), for the test case name. */
-export function targetOf(r: ExpectationResult): string {
+export function expectationTarget(r: ExpectationResult): string {
   const k = r.expectation_config.kwargs;
   if (typeof k.column === 'string') return k.column;
   if (typeof k.column_A === 'string' && typeof k.column_B === 'string')
@@ -51,7 +51,7 @@ export function targetOf(r: ExpectationResult): string {
 }
 
 function testName(r: ExpectationResult): string {
-  const target = targetOf(r);
+  const target = expectationTarget(r);
   return `${r.expectation_config.expectation_type}${target === '' ? '' : `(${target})`}`;
 }
 

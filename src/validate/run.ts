@@ -4,6 +4,7 @@
  * index, a row check). Then the file is read once, each batch handed to every
  * accumulator and row check, and each expectation answers from what was gathered.
  */
+import { resolve } from 'node:path';
 import { MloError } from '../errors.js';
 import {
   openTable,
@@ -12,11 +13,12 @@ import {
   type OpenTableOptions,
   type TableReader,
 } from '../io/index.js';
+import type { Repo } from '../repo/index.js';
 import type { ProgressFn } from '../util/progress.js';
 import { ColumnAccumulator, type BatchCheck } from './accumulate.js';
 import type { Evaluate, Outcome, PlanContext } from './catalog/index.js';
 import { compileSuite, type CompiledExpectation } from './compile.js';
-import type { ExpectationResult, Suite, ValidationStatistics } from './types.js';
+import type { ExpectationResult, ExpectationSuite, ValidationStatistics } from './types.js';
 import { count, EvaluationError, isTextKind } from './values.js';
 
 export interface RunSuiteOptions {
@@ -28,6 +30,8 @@ export interface RunSuiteOptions {
   delimiter?: string;
   /** bytes read so far */
   onProgress?: ProgressFn;
+  /** the repository, for expectations that need its store (drift baselines) */
+  repo?: Repo;
 }
 
 export interface SuiteRun {
@@ -48,7 +52,7 @@ interface Planned {
 /** Validate the table at `path` against `suite`: one pass over the data. */
 export async function runSuite(
   path: string,
-  suite: Suite,
+  suite: ExpectationSuite,
   options: RunSuiteOptions = {},
 ): Promise<SuiteRun> {
   const compiled = compileSuite(suite);
@@ -73,6 +77,8 @@ export async function runSuite(
       limit: c.limit,
       mostly: c.mostly,
       file,
+      path: resolve(path),
+      repo: options.repo,
       rows: () => rows,
       column: (name) => {
         const acc = accs.get(name);

@@ -21,7 +21,7 @@ import {
 } from 'yaml';
 import { MloError } from '../errors.js';
 import { compileExpectation, type ExpectationProblem } from './compile.js';
-import type { ExpectationConfig, Suite } from './types.js';
+import type { ExpectationConfig, ExpectationSuite } from './types.js';
 
 export interface ConfigProblemAt {
   line: number;
@@ -114,7 +114,7 @@ const shapeHint =
 export function suiteFromYaml(
   source: YamlSource,
   options: { name: string; path?: readonly (string | number)[]; file?: string },
-): Suite {
+): ExpectationSuite {
   const path = options.path ?? [];
   let listNode = (
     path.length === 0 ? source.doc.contents : source.doc.getIn(path, true)
@@ -219,7 +219,11 @@ export function suiteFromYaml(
 }
 
 /** A suite with its content hash. */
-export function makeSuite(name: string, file: string, expectations: ExpectationConfig[]): Suite {
+export function makeSuite(
+  name: string,
+  file: string,
+  expectations: ExpectationConfig[],
+): ExpectationSuite {
   return { name, file, expectations, hash: suiteHash(expectations) };
 }
 

@@ -16,7 +16,7 @@ import type { Repo } from '../repo/index.js';
 import { isNotFound } from '../util/fs.js';
 import { closestMatch } from './similar.js';
 import { problemsError, suiteFromYaml, YamlSource } from './suite.js';
-import type { Suite } from './types.js';
+import type { ExpectationSuite } from './types.js';
 
 /** The project file that holds pipeline stages, suites and gates. */
 export const PROJECT_FILE = 'mlo.yaml';
@@ -104,7 +104,11 @@ export interface LoadSuiteOptions {
  * The suite `ref` names: a path to a suite file, or a name under `validation:` in
  * mlo.yaml. Without a ref, mlo.yaml's only suite.
  */
-export function loadSuite(repo: Repo, ref?: string, options: LoadSuiteOptions = {}): Suite {
+export function loadSuite(
+  repo: Repo,
+  ref?: string,
+  options: LoadSuiteOptions = {},
+): ExpectationSuite {
   const cwd = options.cwd ?? repo.root;
   if (ref !== undefined && isSuitePath(ref)) return loadSuiteFile(repo, resolve(cwd, ref));
   const section = validationSection(repo);
@@ -154,7 +158,7 @@ export function loadSuite(repo: Repo, ref?: string, options: LoadSuiteOptions = 
 }
 
 /** A file holding just the list (or a GX suite with `expectations:`). */
-export function loadSuiteFile(repo: Repo, abs: string): Suite {
+export function loadSuiteFile(repo: Repo, abs: string): ExpectationSuite {
   const shown = displayPath(repo, abs);
   const source = new YamlSource(readText(abs, shown), shown);
   return suiteFromYaml(source, { name: shown });

@@ -5,20 +5,20 @@
  */
 
 /** `error` fails the run (exit 1); `warn` is reported and does not. */
-export type Severity = 'error' | 'warn';
+export type ExpectationSeverity = 'error' | 'warn';
 
 /** One expectation as a suite writes it, checked against its definition. */
 export interface ExpectationConfig {
   expectation_type: string;
   /** the kwargs as written, without `severity` and `meta` */
   kwargs: Record<string, unknown>;
-  severity: Severity;
+  severity: ExpectationSeverity;
   meta?: Record<string, unknown>;
   /** where it is written, "mlo.yaml:12:7" */
   source?: string;
 }
 
-export interface Suite {
+export interface ExpectationSuite {
   /** the name in mlo.yaml, or the file as the user gave it */
   name: string;
   /** the file it was read from (repo-relative when inside the repo) */
@@ -29,7 +29,7 @@ export interface Suite {
 }
 
 /** What GX calls result_format; mlo never keeps every unexpected value (COMPLETE). */
-export type ResultFormat = 'BOOLEAN_ONLY' | 'BASIC' | 'SUMMARY';
+export type ExpectationResultFormat = 'BOOLEAN_ONLY' | 'BASIC' | 'SUMMARY';
 
 /** `result` of a map expectation (a yes/no question per row), as GX's SUMMARY format. */
 export interface MapResultDetails {
@@ -56,7 +56,7 @@ export interface AggregateResultDetails {
 
 export interface ExpectationResult {
   success: boolean;
-  severity: Severity;
+  severity: ExpectationSeverity;
   expectation_config: {
     expectation_type: string;
     kwargs: Record<string, unknown>;

@@ -18,7 +18,7 @@ import { startFileHash } from './file-hash.js';
 import type { ProgressFn } from '../util/progress.js';
 import { runSuite } from './run.js';
 import { displayPath, loadSuite } from './suites.js';
-import type { Suite, ValidationResult } from './types.js';
+import type { ExpectationSuite, ValidationResult } from './types.js';
 
 const DRIFT_EXPECTATION = 'expect_no_drift_from_baseline';
 
@@ -27,9 +27,9 @@ export interface ValidateFileOptions {
   file: string;
   /**
    * A suite name under `validation:` in mlo.yaml, a path to a suite file (relative to
-   * `cwd`), or a Suite object. Default: mlo.yaml's only suite.
+   * `cwd`), or a ExpectationSuite object. Default: mlo.yaml's only suite.
    */
-  suite?: string | Suite;
+  suite?: string | ExpectationSuite;
   /** where relative paths start (default: the repo root) */
   cwd?: string;
   /** keep the result in the store (default true) */
@@ -80,6 +80,7 @@ export async function validateFile(
     format: options.format,
     delimiter: options.delimiter,
     onProgress: options.onProgress,
+    repo,
   });
   const hash = await hashing;
   const result: ValidationResult = {

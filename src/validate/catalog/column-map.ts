@@ -513,7 +513,9 @@ const unique = define({
     if (numeric) acc.needRowKeys(ctx.limit);
     else acc.needIndex({ repeats: ctx.limit });
     return () => {
-      const unexpected = numeric ? numericDuplicates(acc, ctx.limit) : indexDuplicates(acc, ctx.limit);
+      const unexpected = numeric
+        ? numericDuplicates(acc, ctx.limit)
+        : indexDuplicates(acc, ctx.limit);
       return mapOutcome({
         acc,
         rows: ctx.rows(),

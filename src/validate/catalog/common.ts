@@ -6,6 +6,7 @@
 import * as z from 'zod/mini';
 import '../../util/schema.js';
 import type { TableSchema } from '../../io/index.js';
+import type { Repo } from '../../repo/index.js';
 import type { BatchCheck, ColumnAccumulator, Unexpected } from '../accumulate.js';
 import type { ExpectationResult, MapResultDetails } from '../types.js';
 import { count, describeRange, makeBetween, pct, show } from '../values.js';
@@ -26,8 +27,12 @@ export interface PlanContext {
   addBatchCheck(columns: readonly string[], check: BatchCheck): void;
   /** rows read, once the pass is over */
   rows(): number;
-  /** the data file, for checks that read it their own way (drift) */
+  /** the data file as messages name it */
   readonly file: string;
+  /** the data file's absolute path, for checks that read it their own way (drift) */
+  readonly path: string;
+  /** the repository, for checks that need its store (drift baselines); absent outside one */
+  readonly repo: Repo | undefined;
 }
 
 export interface Outcome {

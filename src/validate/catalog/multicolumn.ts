@@ -187,7 +187,8 @@ class CompoundCheck implements BatchCheck {
   consume(_columns: readonly Column[], _rowStart: number, length: number): void {
     const slots = this.accs.map((acc) => {
       const s = acc.index?.batchSlots;
-      if (s === null || s === undefined) throw new EvaluationError('internal: batch slots were not kept');
+      if (s === null || s === undefined)
+        throw new EvaluationError('internal: batch slots were not kept');
       return s;
     });
     const k = slots.length;

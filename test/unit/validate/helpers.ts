@@ -6,7 +6,7 @@ import { onTestFinished } from 'vitest';
 import { compileExpectation } from '../../../src/validate/compile.js';
 import { runSuite, type SuiteRun } from '../../../src/validate/run.js';
 import { makeSuite } from '../../../src/validate/suite.js';
-import type { ExpectationResult, Suite } from '../../../src/validate/types.js';
+import type { ExpectationResult, ExpectationSuite } from '../../../src/validate/types.js';
 
 export type Item = [string, Record<string, unknown>];
 
@@ -23,7 +23,7 @@ export function tempFile(name: string, content: string | Uint8Array): string {
 }
 
 /** A suite from [name, kwargs] items; throws on the first problem (tests of valid suites). */
-export function suiteOf(items: Item[]): Suite {
+export function suiteOf(items: Item[]): ExpectationSuite {
   return makeSuite(
     'test',
     'test',
