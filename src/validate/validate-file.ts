@@ -18,7 +18,7 @@ import { startFileHash } from './file-hash.js';
 import type { ProgressFn } from '../util/progress.js';
 import { runSuite } from './run.js';
 import { displayPath, loadSuite } from './suites.js';
-import type { ExpectationSuite, ValidationResult } from './types.js';
+import type { ExpectationSuite, ValidationResult, ValidationStatistics } from './types.js';
 
 const DRIFT_EXPECTATION = 'expect_no_drift_from_baseline';
 
@@ -125,6 +125,37 @@ export interface StoredValidationQuery {
   dataPath?: string;
   /** newest first; default 50 */
   limit?: number;
+}
+
+/** A stored validation without its per-expectation results: for listings and reports. */
+export interface ValidationSummary {
+  id: number;
+  suite: { name: string; hash: string };
+  data: { file: string; hash: string; rows: number };
+  success: boolean;
+  statistics: ValidationStatistics;
+  validated_at: string;
+}
+
+/** Stored validations, newest first, read without parsing their results. */
+export function listValidationSummaries(
+  repo: Repo,
+  query: StoredValidationQuery = {},
+): ValidationSummary[] {
+  return findValidations(repo.store, { ...query }).map((row) => ({
+    id: row.id,
+    suite: { name: row.suite, hash: row.suite_hash },
+    data: { file: row.data_path, hash: row.data_hash, rows: row.rows },
+    success: row.success === 1,
+    statistics: {
+      evaluated: row.evaluated,
+      successful: row.successful,
+      unsuccessful: row.unsuccessful,
+      success_percent: row.evaluated === 0 ? 100 : (row.successful / row.evaluated) * 100,
+      warnings: row.warnings,
+    },
+    validated_at: row.created_at,
+  }));
 }
 
 /** Stored validation results, newest first. */

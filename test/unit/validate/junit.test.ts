@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toJUnitXml } from '../../../src/validate/junit.js';
+import { escapeXmlAttribute, escapeXmlText, toJUnitXml } from '../../../src/validate/junit.js';
 import type { ValidationResult } from '../../../src/validate/types.js';
 import { runCsv, type Item } from './helpers.js';
 import { parseXml } from './xml.js';
@@ -89,6 +89,15 @@ describe('JUnit XML', () => {
     expect(root.attrs.failures).toBe('0');
     expect(root.attrs.errors).toBe('0');
     expect(root.children[0].children[1].children).toEqual([]);
+  });
+
+  it('characters XML cannot hold become U+FFFD; markup characters are escaped', () => {
+    const nasty = 'a\u0000b\u0008c\uD800d\uDC00e\uFFFEf <&> "q" \'s\' \uD83D\uDE00\nline';
+    const head = '<?xml version="1.0" encoding="UTF-8"?>\n';
+    const el = parseXml(`${head}<t a="${escapeXmlAttribute(nasty)}">${escapeXmlText(nasty)}</t>`);
+    const expected = 'a\uFFFDb\uFFFDc\uFFFDd\uFFFDe\uFFFDf <&> "q" \'s\' \uD83D\uDE00\nline';
+    expect(el.attrs.a).toBe(expected);
+    expect(el.text).toBe(expected);
   });
 
   it('the checker itself rejects what is not well-formed', () => {

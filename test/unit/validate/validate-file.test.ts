@@ -7,6 +7,7 @@ import { initRepo, openRepo, type Repo } from '../../../src/repo/index.js';
 import {
   latestValidation,
   listValidations,
+  listValidationSummaries,
   showValidation,
   validateFile,
 } from '../../../src/validate/validate-file.js';
@@ -69,6 +70,16 @@ describe('validateFile', () => {
     expect(latestValidation(repo, { dataHash: r.data.hash, suiteHash: r.suite.hash })?.id).toBe(
       r.id,
     );
+    expect(listValidationSummaries(repo, { suite: 'raw' })).toEqual([
+      {
+        id: r.id,
+        suite: { name: 'raw', hash: r.suite.hash },
+        data: { file: 'data.csv', hash: r.data.hash, rows: 3 },
+        success: false,
+        statistics: r.statistics,
+        validated_at: r.validated_at,
+      },
+    ]);
     const raw = repo.store.db
       .prepare('SELECT suite, data_path, success, warnings FROM validations')
       .get();
