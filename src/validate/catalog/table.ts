@@ -108,19 +108,26 @@ const matchSet = define({
     const cols = ctx.schema.fileColumns;
     const have = new Set(cols);
     const want = new Set(k.column_set);
-    const missing = k.column_set.filter((c) => !have.has(c));
-    const unexpected = cols.filter((c) => !want.has(c));
+    // as GX: sorted lists, and only the non-empty ones under details.mismatched
+    const missing = [...new Set(k.column_set)].filter((c) => !have.has(c)).sort();
+    const unexpected = cols.filter((c) => !want.has(c)).sort();
     const exact = k.exact_match !== false;
     const success = missing.length === 0 && (!exact || unexpected.length === 0);
+    if (missing.length === 0 && unexpected.length === 0) {
+      return plainOutcome(true, [...cols], `${cols.length} columns match the set`);
+    }
+    const mismatched = {
+      ...(unexpected.length > 0 && { unexpected }),
+      ...(missing.length > 0 && { missing }),
+    };
     const problems: string[] = [];
     if (missing.length > 0) problems.push(`missing ${show(missing)}`);
-    if (exact && unexpected.length > 0) problems.push(`unexpected ${show(unexpected)}`);
-    return plainOutcome(
-      success,
-      [...cols],
-      success ? `${cols.length} columns match the set` : problems.join('; '),
-      success ? undefined : { mismatched: { unexpected: exact ? unexpected : [], missing } },
-    );
+    if (unexpected.length > 0) {
+      problems.push(
+        `${exact ? 'unexpected' : 'also (allowed by exact_match: false)'} ${show(unexpected)}`,
+      );
+    }
+    return plainOutcome(success, [...cols].sort(), problems.join('; '), { mismatched });
   },
 });
 
