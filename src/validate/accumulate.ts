@@ -10,31 +10,8 @@
  * checks — and statistics leave it out.
  */
 import { CellState, type Column, type ColumnInfo } from '../io/index.js';
-import { RowKeys } from './duplicates.js';
 import { Float64Table } from './f64-table.js';
-
-/** A Float64Array that grows by doubling. */
-export class GrowableF64 {
-  data = new Float64Array(1024);
-  length = 0;
-
-  push(v: number): void {
-    if (this.length === this.data.length) this.grow(this.length + 1);
-    this.data[this.length++] = v;
-  }
-
-  grow(min: number): void {
-    let cap = this.data.length;
-    while (cap < min) cap *= 2;
-    const next = new Float64Array(cap);
-    next.set(this.data.subarray(0, this.length));
-    this.data = next;
-  }
-
-  view(): Float64Array {
-    return this.data.subarray(0, this.length);
-  }
-}
+import { GrowableF64 } from './growable.js';
 
 /** Count, compensated sum, Welford's mean and M2, min and max of the values seen. */
 export class Moments {
@@ -288,7 +265,7 @@ export class ColumnAccumulator {
   values: GrowableF64 | null = null;
   index: ValueIndex | null = null;
   /** every row's value in row order, NaN for missing and mismatched cells (numeric columns) */
-  rowKeys: RowKeys | null = null;
+  rowKeys: GrowableF64 | null = null;
   /** mismatched cells by raw text: how many, and their first rows (with rowKeys) */
   readonly mismatchKeys = new Map<string, { count: number; rows: number[] }>();
   private mismatchRowLimit = 0;
@@ -313,7 +290,7 @@ export class ColumnAccumulator {
 
   /** Keep every row's value in row order (numeric columns: uniqueness by sorting). */
   needRowKeys(mismatchRows: number): void {
-    this.rowKeys ??= new RowKeys();
+    this.rowKeys ??= new GrowableF64();
     this.mismatchRowLimit = Math.max(this.mismatchRowLimit, mismatchRows);
   }
 

@@ -6,25 +6,6 @@
  */
 import { sortFloat64 } from '../monitor/index.js';
 
-/** One key per row, in row order; NaN marks a row without a key (missing, left out). */
-export class RowKeys {
-  data = new Float64Array(1 << 16);
-  length = 0;
-
-  push(key: number): void {
-    if (this.length === this.data.length) {
-      const grown = new Float64Array(this.data.length * 2);
-      grown.set(this.data);
-      this.data = grown;
-    }
-    this.data[this.length++] = key;
-  }
-
-  view(): Float64Array {
-    return this.data.subarray(0, this.length);
-  }
-}
-
 export interface DuplicateSummary {
   /** rows with a key */
   keyed: number;
@@ -38,6 +19,10 @@ export interface DuplicateSummary {
   first: { row: number; key: number }[];
 }
 
+/**
+ * Duplicates among `rowKeys`: one key per row, in row order, NaN for a row without
+ * a key (missing, or left out).
+ */
 export function summarizeDuplicates(rowKeys: Float64Array, limit: number): DuplicateSummary {
   let keyed = 0;
   for (let r = 0; r < rowKeys.length; r++) if (rowKeys[r] === rowKeys[r]) keyed++;

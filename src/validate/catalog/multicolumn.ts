@@ -7,7 +7,8 @@ import * as z from 'zod/mini';
 import '../../util/schema.js';
 import { CellState, type Column } from '../../io/index.js';
 import { Unexpected, type BatchCheck, type ColumnAccumulator } from '../accumulate.js';
-import { RowKeys, summarizeDuplicates } from '../duplicates.js';
+import { summarizeDuplicates } from '../duplicates.js';
+import { GrowableF64 } from '../growable.js';
 import { Float64Table } from '../f64-table.js';
 import { EvaluationError, isoOf, isTextKind, presentKey } from '../values.js';
 import { columnList, columnName, define, flag, mapOutcome, type ExpectationDef } from './common.js';
@@ -173,7 +174,7 @@ const SLOT_LIMIT = 2 ** 26;
  */
 class CompoundCheck implements BatchCheck {
   considered = 0;
-  readonly keys = new RowKeys();
+  readonly keys = new GrowableF64();
   /** (combination of the columns before j, slot of column j) → id, for 1 ≤ j < k-1 */
   private readonly levels: Float64Table[];
 
