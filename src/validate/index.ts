@@ -10,13 +10,14 @@
  *     r.success      // false only when an error-severity expectation failed
  *     r.statistics   // { evaluated, successful, unsuccessful, success_percent, warnings }
  *
- * `suite` is a name under `validation:` in mlo.yaml, a path to a suite file, or a ExpectationSuite.
- * Relative paths start at `cwd` (default: the repo root). The result is stored with the
- * data file's sha256 and the suite's content hash (`listValidations`,
- * `latestValidation`); `reuse: true` returns a stored result for the same data and
- * expectations instead of reading the file again. Bad input (a missing file or column,
- * a malformed suite or table) throws MloError with exit code 2; failed expectations
- * never throw.
+ * `suite` is a name under `validation:` in mlo.yaml, a path to a suite file, or an
+ * ExpectationSuite. Relative paths start at `cwd` (default: the repo root). The result
+ * is stored with the data file's sha256 and the suite's content hash
+ * (`listValidations`, `listValidationSummaries`, `latestValidation`); `reuse: true`
+ * returns a stored result for the same bytes and expectations instead of reading the
+ * file again. Bad input (a missing file or column, a malformed suite or table) throws
+ * MloError with exit code 2; failed expectations never throw. `loadSuite` checks a
+ * suite without reading data.
  *
  * ## Semantics (Great Expectations on pandas)
  *
@@ -25,7 +26,16 @@
  * cell that does not fit its column's kind ("abc" in a number column) is an unexpected
  * value for comparisons and is left out of statistics. A column inferred as text is
  * read as numbers (or dates) when an expectation gives it numeric (date) bounds.
- * Results use GX's SUMMARY result format (partial lists of 20 values).
+ * Results use GX's SUMMARY result format (partial lists of 20 values). An expectation
+ * that cannot be evaluated (a mean of text) fails with `exception_info`, as GX's do.
+ *
+ * ## One pass
+ *
+ * Every expectation is planned before the data is read: it asks per-column
+ * accumulators for what it needs, and the file is then read once (only the columns
+ * the suite names). Memory is bounded by the batch size except where an answer needs
+ * the values themselves: medians and quantiles keep a column's numbers, uniqueness
+ * keeps one number per row, distinct-value questions keep the distinct values.
  */
 export {
   validateFile,

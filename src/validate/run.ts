@@ -19,7 +19,7 @@ import { ColumnAccumulator, type BatchCheck } from './accumulate.js';
 import type { Evaluate, Outcome, PlanContext } from './catalog/index.js';
 import { compileSuite, type CompiledExpectation } from './compile.js';
 import type { ExpectationResult, ExpectationSuite, ValidationStatistics } from './types.js';
-import { count, EvaluationError, isTextKind } from './values.js';
+import { EvaluationError, isTextKind } from './values.js';
 
 export interface RunSuiteOptions {
   /** the file as results and messages name it (default: the path) */
@@ -207,7 +207,7 @@ function toResult(c: CompiledExpectation, outcome: Outcome | string): Expectatio
   };
 }
 
-export function statisticsOf(results: readonly ExpectationResult[]): ValidationStatistics {
+function statisticsOf(results: readonly ExpectationResult[]): ValidationStatistics {
   const evaluated = results.length;
   const successful = results.filter((r) => r.success).length;
   return {
@@ -217,9 +217,4 @@ export function statisticsOf(results: readonly ExpectationResult[]): ValidationS
     success_percent: evaluated === 0 ? 100 : (successful / evaluated) * 100,
     warnings: results.filter((r) => !r.success && r.severity === 'warn').length,
   };
-}
-
-/** "29 of 30 expectations passed" */
-export function describeStatistics(s: ValidationStatistics): string {
-  return `${count(s.successful)} of ${count(s.evaluated)} expectations passed`;
 }

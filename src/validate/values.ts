@@ -243,9 +243,6 @@ const TYPE_NAMES: Record<TypeClass, readonly string[]> = {
   ],
 };
 
-/** Type names accepted by expect_column_values_to_be_of_type / _in_type_list. */
-export const KNOWN_TYPE_NAMES: readonly string[] = Object.values(TYPE_NAMES).flat();
-
 export function typeClassOf(name: string): TypeClass | undefined {
   const lower = name.toLowerCase();
   for (const [cls, names] of Object.entries(TYPE_NAMES) as [TypeClass, readonly string[]][]) {
