@@ -4,7 +4,9 @@
  */
 import { Command } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
+import { registerBaselineCommands } from './baseline.js';
 import { registerDataCommands } from './data.js';
+import { registerDriftCommands } from './drift.js';
 import { registerHookCommands } from './hooks.js';
 import { registerModelCommands } from './model.js';
 import { registerRemoteCommands } from './remote.js';
@@ -32,6 +34,8 @@ export function buildProgram(): Command {
   registerPipelineCommands(program);
   registerMetricsCommands(program);
   registerModelCommands(program);
+  registerBaselineCommands(program);
+  registerDriftCommands(program);
   registerValidateCommands(program);
   // Every subcommand fails like the root: one error line, exit 2, no stack.
   const applyExitOverride = (cmd: Command): void => {

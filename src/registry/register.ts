@@ -9,6 +9,7 @@ import { MloError, errnoCode } from '../errors.js';
 import { cacheOf, sha256 } from '../data/index.js';
 import { openTable } from '../io/index.js';
 import { readSignature, type ModelSignature } from '../onnx/index.js';
+import type { BaselineInfo } from '../monitor/index.js';
 import type { Repo } from '../repo/index.js';
 import {
   addObjectRefs,
@@ -54,6 +55,8 @@ export interface RegisterResult {
   /** false when these bytes were already a version of this model */
   created: boolean;
   model: ModelVersion;
+  /** the drift baseline profiled from --baseline-data (named NAME@VERSION), if any */
+  baseline: BaselineInfo | null;
   warnings: RegisterWarning[];
 }
 
@@ -77,7 +80,7 @@ export async function registerModel(repo: Repo, options: RegisterOptions): Promi
         message: `${options.path} is already ${name}@${existing.version}; the metrics, tags, features and lineage given now were not recorded (versions do not change)`,
       });
     }
-    return { created: false, model: existing, warnings };
+    return { created: false, model: existing, baseline: null, warnings };
   }
 
   const baseline = options.baselineData ? await readBaselineColumns(repo, options, cwd) : undefined;
@@ -105,6 +108,16 @@ export async function registerModel(repo: Repo, options: RegisterOptions): Promi
       );
     }
   }
+
+  // profiled before anything is written: a file that cannot be a baseline registers nothing
+  const monitor = options.baselineData ? await import('../monitor/index.js') : undefined;
+  const prepared = monitor
+    ? await monitor.prepareBaseline(repo, {
+        data: options.baselineData!,
+        cwd,
+        target: options.target,
+      })
+    : undefined;
 
   const actor = await readActor(repo);
   const lineage: Pick<Lineage, 'inputs' | 'baselineData'> = {
@@ -141,7 +154,19 @@ export async function registerModel(repo: Repo, options: RegisterOptions): Promi
     addObjectRefs(repo.store, [{ kind: MODEL_REF_KIND, owner: `${name}@${version}`, hash }]);
     return { version, fresh: true };
   });
-  return { created: created.fresh, model: getVersion(repo, name, created.version), warnings };
+  const baselineInfo =
+    monitor && prepared && created.fresh
+      ? monitor.storeBaseline(repo, prepared, {
+          model: { name, version: created.version },
+          force: true,
+        })
+      : null;
+  return {
+    created: created.fresh,
+    model: getVersion(repo, name, created.version),
+    baseline: baselineInfo,
+    warnings,
+  };
 }
 
 function findExisting(repo: Repo, name: string, hash: string): ModelVersion | undefined {

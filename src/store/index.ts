@@ -17,6 +17,30 @@ export * from './runs.js';
 export * from './run-query.js';
 export * from './stage-cache.js';
 export {
+  insertBaseline,
+  getBaselineByName,
+  getBaselineByModel,
+  listBaselineRecords,
+  getBaselineColumns,
+  deleteBaseline,
+  insertDriftReport,
+  listDriftReports,
+  getDriftReportJson,
+  type ModelVersionKey,
+  type BaselineRecord,
+  type BaselineColumnRecord,
+  type DriftReportRecord,
+  type DriftScoreRecord,
+} from './baselines.js';
+export {
+  hasPredictionLog,
+  iteratePredictionLog,
+  PREDICTION_LOG_DDL,
+  PREDICTION_LOG_TABLE,
+  type PredictionLogQuery,
+  type PredictionLogRow,
+} from './prediction-log.js';
+export {
   insertValidation,
   findValidations,
   getValidation,

@@ -207,4 +207,39 @@ describe('mlo validate', () => {
     );
     expect(list.expectations.length).toBeGreaterThanOrEqual(35);
   });
+
+  it('expect_no_drift_from_baseline: against a baseline made with mlo baseline create', () => {
+    const dir = project();
+    const rows = (shift: number): string =>
+      [
+        'x,c',
+        ...Array.from(
+          { length: 1500 },
+          (_, i) => `${((i * 7919) % 1000) / 100 + shift},${'abc'[i % 3]}`,
+        ),
+      ].join('\n') + '\n';
+    writeTree(dir, {
+      'ref.csv': rows(0),
+      'same.csv': rows(0),
+      'moved.csv': rows(5),
+      'drift.yaml': '- expect_no_drift_from_baseline: {baseline: ref}\n',
+    });
+    const b = mlo(['baseline', 'create', 'ref', '--data', 'ref.csv'], { cwd: dir });
+    expect(b.code).toBe(0);
+    const same = mlo(['validate', 'same.csv', '--suite', 'drift.yaml'], { cwd: dir });
+    expect(same.code).toBe(0);
+    expect(same.stdout).toMatch(/data is valid: 1 of 1 expectations passed/);
+    const moved = mlo(['validate', 'moved.csv', '--suite', 'drift.yaml', '--json'], { cwd: dir });
+    expect(moved.code).toBe(1);
+    const j = parseJson<ValidationResult>(moved);
+    expect(j.results[0].result.details).toMatchObject({
+      dataset_drift: true,
+      drifted_columns: ['x'],
+    });
+    expect(j.results[0].summary).toMatch(/^1 of 2 columns drifted from baseline "ref"/);
+    writeTree(dir, { 'drift2.yaml': '- expect_no_drift_from_baseline: {baseline: nope}\n' });
+    const nope = mlo(['validate', 'same.csv', '--suite', 'drift2.yaml'], { cwd: dir });
+    expect(nope.code).toBe(2);
+    expect(nope.stderr).toMatch(/^error: no baseline "nope"$/m);
+  });
 });

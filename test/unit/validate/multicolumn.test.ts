@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { one, runCsv } from './helpers.js';
+import { one } from './helpers.js';
 
 describe('expect_column_pair_values_a_to_be_greater_than_b', () => {
   const csv = 'a,b\n5,1\n2,2\n1,3\n,4\n6,\n,\n9,8\n';
@@ -116,15 +116,5 @@ describe('expect_compound_columns_to_be_unique', () => {
     const dupRows = pairs.filter((p) => (counts.get(p) ?? 0) > 1).length;
     expect(r.result.unexpected_count).toBe(dupRows);
     expect(r.success).toBe((pairs.length - dupRows) / pairs.length >= 0.5);
-  });
-});
-
-describe('expect_no_drift_from_baseline', () => {
-  it('is known, and says it cannot run until drift baselines exist', async () => {
-    const run = await runCsv('a\n1\n', [['expect_no_drift_from_baseline', { baseline: 'ref' }]]);
-    const r = run.results[0];
-    expect(r.success).toBe(false);
-    expect(r.exception_info.raised_exception).toBe(true);
-    expect(r.summary).toMatch(/baseline "ref".*needs drift baselines/);
   });
 });
