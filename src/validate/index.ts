@@ -36,6 +36,8 @@
  * the suite names). Memory is bounded by the batch size except where an answer needs
  * the values themselves: medians and quantiles keep a column's numbers, uniqueness
  * keeps one number per row, distinct-value questions keep the distinct values.
+ * `expect_no_drift_from_baseline` is the exception: the drift capability profiles the
+ * file in a pass of its own (its own worker and null rules), after this one.
  */
 export {
   validateFile,
