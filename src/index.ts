@@ -35,3 +35,4 @@ export * from './promote/index.js';
 export * from './tracking/index.js';
 export * from './pipeline/index.js';
 export type { RunStatus, FieldRef, FilterExpr, SortKey, RunAttribute } from './store/index.js';
+export * from './validate/index.js';

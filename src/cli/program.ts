@@ -16,6 +16,7 @@ import { registerRepoCommands } from './repo.js';
 import { registerRunCommands } from './runs.js';
 import { registerPipelineCommands } from './pipeline.js';
 import { registerMetricsCommands } from './metrics.js';
+import { registerValidateCommands } from './validate.js';
 
 export function buildProgram(): Command {
   const program = new Command('mlo')
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerPromoteCommands(program);
   registerBaselineCommands(program);
   registerDriftCommands(program);
+  registerValidateCommands(program);
   // Every subcommand fails like the root: one error line, exit 2, no stack.
   const applyExitOverride = (cmd: Command): void => {
     cmd.exitOverride();

@@ -40,3 +40,11 @@ export {
   type PredictionLogQuery,
   type PredictionLogRow,
 } from './prediction-log.js';
+export {
+  insertValidation,
+  findValidations,
+  getValidation,
+  type ValidationRow,
+  type NewValidationRow,
+  type ValidationQuery,
+} from './validations.js';

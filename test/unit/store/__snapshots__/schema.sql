@@ -22,6 +22,7 @@ CREATE TABLE run_tags ( run INTEGER NOT NULL REFERENCES runs (seq) ON DELETE CAS
 CREATE TABLE runs ( seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, name TEXT NOT NULL, experiment TEXT NOT NULL, status TEXT NOT NULL CHECK (status IN ('running', 'finished', 'failed', 'killed')), start_ms INTEGER NOT NULL, end_ms INTEGER, command TEXT, cwd TEXT, exit_code INTEGER, git_commit TEXT, git_dirty INTEGER, stage TEXT, host TEXT NOT NULL, pid INTEGER, log_tail TEXT, error TEXT, params_json TEXT NOT NULL DEFAULT '{}', metrics_json TEXT NOT NULL DEFAULT '{}', tags_json TEXT NOT NULL DEFAULT '{}' );
 CREATE TABLE schema_migrations ( version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL );
 CREATE TABLE stage_cache ( key TEXT PRIMARY KEY, stage TEXT NOT NULL, outs TEXT NOT NULL, run_id TEXT, created_ms INTEGER NOT NULL ) WITHOUT ROWID;
+CREATE TABLE validations ( id INTEGER PRIMARY KEY, -- the suite's name in mlo.yaml, or its file; and the hash of its expectations suite TEXT NOT NULL, suite_hash TEXT NOT NULL, -- the data file as validated (repo-relative inside the repo) and its sha256 data_path TEXT NOT NULL, data_hash TEXT NOT NULL, rows INTEGER NOT NULL, success INTEGER NOT NULL, evaluated INTEGER NOT NULL, successful INTEGER NOT NULL, unsuccessful INTEGER NOT NULL, warnings INTEGER NOT NULL, -- the whole ValidationResult as JSON result TEXT NOT NULL, created_at TEXT NOT NULL );
 CREATE INDEX alias_events_by_alias ON alias_events (model, alias, seq);
 CREATE UNIQUE INDEX baselines_by_model ON baselines (model_name, model_version) WHERE model_name IS NOT NULL;
 CREATE INDEX drift_reports_by_baseline ON drift_reports (baseline_name, created_ms);
@@ -32,3 +33,5 @@ CREATE INDEX run_tags_by_key ON run_tags (key, value);
 CREATE INDEX runs_by_experiment ON runs (experiment, start_ms);
 CREATE INDEX runs_by_start ON runs (start_ms);
 CREATE INDEX runs_by_status ON runs (status);
+CREATE INDEX validations_by_data ON validations (data_hash, suite_hash);
+CREATE INDEX validations_by_suite ON validations (suite, id);
