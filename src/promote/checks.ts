@@ -9,6 +9,7 @@ import { checkDrift } from '../monitor/index.js';
 import type { ModelVersion, DataFile } from '../registry/index.js';
 import type { ValidationOutcome } from '../registry/gates/index.js';
 import type { Repo } from '../repo/index.js';
+import { validateFile } from '../validate/index.js';
 
 export interface ValidationCheck {
   outcomes: Record<string, ValidationOutcome>;
@@ -19,18 +20,20 @@ export interface ValidationCheck {
 }
 
 /**
- * Validate the evaluation data against each suite a gate names. Until the validation
- * capability is merged, every suite is reported as not run.
+ * Validate the evaluation data against each suite a gate names (a suite under
+ * `validation:` in mlo.yaml or a suite file), reusing a stored result for the same
+ * data and expectations.
  */
 export async function runValidationGates(
-  _repo: Repo,
-  _data: DataFile,
+  repo: Repo,
+  data: DataFile,
   suites: readonly string[],
 ): Promise<ValidationCheck> {
   const check: ValidationCheck = { outcomes: {}, notRun: {}, ids: {} };
   for (const suite of suites) {
-    check.notRun[suite] =
-      `validation is not available in this build of mlo, so suite '${suite}' was not run`;
+    const r = await validateFile(repo, { file: data.abs, suite, reuse: true });
+    check.outcomes[suite] = { success: r.success, statistics: r.statistics };
+    check.ids[suite] = r.id ?? null;
   }
   return check;
 }

@@ -327,6 +327,7 @@ describe('mlo promote', () => {
     gap_fail: 'gap(accuracy, region) < 0',
     reg_pass: 'auc_train >= 0.6',
     reg_fail: 'auc_train >= 0.7',
+    val_pass: { validate: 'rows_ok' },
     val_fail: { validate: 'rows_bad' },
     drift_pass: 'drift_share <= 0.3',
     drift_fail: 'drift_share <= 0.3',
@@ -454,7 +455,9 @@ describe('mlo promote', () => {
     const acc = decided.acc_fail.gates[0];
     expect([acc.observed, acc.threshold]).toEqual([metrics.strong.accuracy, 0.999]);
     const val = decided.val_fail.gates[0];
-    expect(val.reason).toMatch(/validation is not available/);
+    expect([val.observed, val.threshold]).toEqual([false, true]);
+    expect(val.reason).toBe('suite rows_bad failed: 1 of 1 expectations did not pass');
+    expect(decided.val_pass.gates[0].reason).toMatch(/suite rows_ok passed \(2\/2 expectations\)/);
     const still = decided.drift_pass.gates[0];
     expect([still.observed, still.threshold]).toEqual([0, 0.3]);
     const drift = decided.drift_fail.gates[0];
