@@ -3,18 +3,7 @@
  * append-only alias audit. Rows come back as stored (JSON as text); src/registry turns
  * them into records.
  */
-import type { Statement } from 'better-sqlite3';
-import type { Store } from './open.js';
-
-/** Prepared statements per store: a server resolving aliases must not re-prepare them. */
-const statements = new WeakMap<Store, Map<string, Statement>>();
-function stmt(store: Store, sql: string): Statement {
-  let map = statements.get(store);
-  if (!map) statements.set(store, (map = new Map<string, Statement>()));
-  let s = map.get(sql);
-  if (!s) map.set(sql, (s = store.db.prepare(sql)));
-  return s;
-}
+import { cachedStatement as stmt, type Store } from './open.js';
 
 export interface ModelRow {
   id: number;
