@@ -33,3 +33,4 @@ export * from './registry/index.js';
 export * from './tracking/index.js';
 export * from './pipeline/index.js';
 export type { RunStatus, FieldRef, FilterExpr, SortKey, RunAttribute } from './store/index.js';
+export * from './serve/index.js';

@@ -12,6 +12,7 @@ import { registerRepoCommands } from './repo.js';
 import { registerRunCommands } from './runs.js';
 import { registerPipelineCommands } from './pipeline.js';
 import { registerMetricsCommands } from './metrics.js';
+import { registerServeCommands } from './serve.js';
 
 export function buildProgram(): Command {
   const program = new Command('mlo')
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerPipelineCommands(program);
   registerMetricsCommands(program);
   registerModelCommands(program);
+  registerServeCommands(program);
   // Every subcommand fails like the root: one error line, exit 2, no stack.
   const applyExitOverride = (cmd: Command): void => {
     cmd.exitOverride();

@@ -16,3 +16,4 @@ export * from './evaluations.js';
 export * from './runs.js';
 export * from './run-query.js';
 export * from './stage-cache.js';
+export * from './predictions.js';

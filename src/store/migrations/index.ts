@@ -6,6 +6,7 @@ import type { Migration } from './types.js';
 import { core } from './001-core.js';
 import { tracking } from './002-tracking.js';
 import { registry } from './003-registry.js';
-export const MIGRATIONS: readonly Migration[] = [core, tracking, registry];
+import { serve } from './005-serve.js';
+export const MIGRATIONS: readonly Migration[] = [core, tracking, registry, serve];
 
 export type { Migration } from './types.js';

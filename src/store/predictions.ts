@@ -1,0 +1,131 @@
+/**
+ * SQL for the prediction log (migration 005): batched inserts for the server's log
+ * writer, filtered streaming reads for drift checks and `readPredictions`. Rows come
+ * back as stored (inputs and outputs as JSON text); src/serve parses them.
+ */
+import type { Statement } from 'better-sqlite3';
+import type { Store } from './open.js';
+
+export type PredictionRole = 'primary' | 'shadow';
+export type PredictionRoute = 'main' | 'canary' | 'shadow';
+
+export interface PredictionRow {
+  id: number;
+  ts_ms: number;
+  model: string;
+  version: number;
+  role: PredictionRole;
+  route: PredictionRoute | null;
+  request_id: string | null;
+  latency_ms: number | null;
+  /** JSON object: one instance by feature name */
+  inputs: string;
+  /** JSON object: {"prediction": ..., "probabilities": [...]?} */
+  outputs: string;
+}
+
+/**
+ * One row to insert, as an array in column order (ts_ms, model, version, role, route,
+ * request_id, latency_ms, inputs, outputs): the writer builds thousands a second.
+ */
+export type NewPredictionRow = [
+  tsMs: number,
+  model: string,
+  version: number,
+  role: PredictionRole,
+  route: PredictionRoute | null,
+  requestId: string | null,
+  latencyMs: number | null,
+  inputs: string,
+  outputs: string,
+];
+
+export interface PredictionQuery {
+  model?: string;
+  version?: number;
+  /** default: every role */
+  role?: PredictionRole;
+  /** epoch ms, inclusive */
+  sinceMs?: number;
+  /** epoch ms, exclusive */
+  untilMs?: number;
+  /** newest rows only, still returned oldest first */
+  limit?: number;
+}
+
+const statements = new WeakMap<Store, Map<string, Statement>>();
+function stmt(store: Store, sql: string): Statement {
+  let map = statements.get(store);
+  if (!map) statements.set(store, (map = new Map<string, Statement>()));
+  let s = map.get(sql);
+  if (!s) map.set(sql, (s = store.db.prepare(sql)));
+  return s;
+}
+
+const INSERT_SQL = `INSERT INTO prediction_log
+  (ts_ms, model, version, role, route, request_id, latency_ms, inputs, outputs)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+/** Insert rows in one transaction (all or none). */
+export function insertPredictionRows(store: Store, rows: readonly NewPredictionRow[]): void {
+  if (rows.length === 0) return;
+  const insert = stmt(store, INSERT_SQL);
+  store.db.transaction(() => {
+    for (const r of rows) insert.run(r);
+  })();
+}
+
+function whereOf(q: PredictionQuery): { sql: string; params: (string | number)[] } {
+  const parts: string[] = [];
+  const params: (string | number)[] = [];
+  if (q.model !== undefined) {
+    parts.push('model = ?');
+    params.push(q.model);
+  }
+  if (q.version !== undefined) {
+    parts.push('version = ?');
+    params.push(q.version);
+  }
+  if (q.role !== undefined) {
+    parts.push('role = ?');
+    params.push(q.role);
+  }
+  if (q.sinceMs !== undefined) {
+    parts.push('ts_ms >= ?');
+    params.push(q.sinceMs);
+  }
+  if (q.untilMs !== undefined) {
+    parts.push('ts_ms < ?');
+    params.push(q.untilMs);
+  }
+  return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
+}
+
+const COLUMNS = 'id, ts_ms, model, version, role, route, request_id, latency_ms, inputs, outputs';
+
+/** Matching rows, oldest first, streamed (a long log stays out of memory). */
+export function iteratePredictionRows(
+  store: Store,
+  query: PredictionQuery = {},
+): IterableIterator<PredictionRow> {
+  const { sql, params } = whereOf(query);
+  if (query.limit !== undefined) {
+    // the newest `limit` rows, turned back into time order
+    return stmt(
+      store,
+      `SELECT * FROM (SELECT ${COLUMNS} FROM prediction_log ${sql} ORDER BY ts_ms DESC, id DESC LIMIT ?)
+       ORDER BY ts_ms, id`,
+    ).iterate(...params, query.limit) as IterableIterator<PredictionRow>;
+  }
+  return stmt(
+    store,
+    `SELECT ${COLUMNS} FROM prediction_log ${sql} ORDER BY ts_ms, id`,
+  ).iterate(...params) as IterableIterator<PredictionRow>;
+}
+
+export function countPredictionRows(store: Store, query: PredictionQuery = {}): number {
+  const { sql, params } = whereOf(query);
+  return stmt(store, `SELECT count(*) FROM prediction_log ${sql}`)
+    .pluck()
+    .get(...params) as number;
+}
