@@ -24,7 +24,9 @@ function parseWholeNumber(flag: string, max: number): (value: string) => number 
   return (value: string) => {
     const n = Number(value);
     if (!/^\d+$/.test(value.trim()) || n > max) {
-      throw new InvalidArgumentError(`${flag} must be a whole number from 0 to ${max}, got "${value}"`);
+      throw new InvalidArgumentError(
+        `${flag} must be a whole number from 0 to ${max}, got "${value}"`,
+      );
     }
     return n;
   };
@@ -33,28 +35,75 @@ function parseWholeNumber(flag: string, max: number): (value: string) => number 
 export function registerServeCommands(program: Command): void {
   program
     .command('serve')
-    .description('serve a registered model over HTTP: /predict, KServe V2, MLflow /invocations, /metrics')
-    .argument('<model>', 'NAME, NAME@VERSION or NAME@ALIAS (alias moves are picked up without a restart)')
-    .option('--port <n>', 'port to listen on (0 picks a free one)', parseWholeNumber('--port', 65535), 8080)
-    .option('--host <address>', 'address to bind; the default serves this machine only', '127.0.0.1')
+    .description(
+      'serve a registered model over HTTP: /predict, KServe V2, MLflow /invocations, /metrics',
+    )
+    .argument(
+      '<model>',
+      'NAME, NAME@VERSION or NAME@ALIAS (alias moves are picked up without a restart)',
+    )
+    .option(
+      '--port <n>',
+      'port to listen on (0 picks a free one)',
+      parseWholeNumber('--port', 65535),
+      8080,
+    )
+    .option(
+      '--host <address>',
+      'address to bind; the default serves this machine only',
+      '127.0.0.1',
+    )
     .option('--canary <NAME@REF:PCT>', 'send PCT% of requests (by request id) to another version')
-    .option('--shadow <NAME@REF>', 'also run this version on every request after answering, and log its outputs')
-    .option('--token-env <VAR>', 'require "Authorization: Bearer <token>", the token read from $VAR')
-    .option('--log-predictions', 'write inputs and outputs to the prediction log (for mlo drift check --predictions)')
-    .option('--max-batch <n>', 'rows per model run when batching concurrent requests (1: off; default 32)', parsePositiveInt('--max-batch'))
-    .option('--max-delay-ms <ms>', 'how long a request may wait for others to batch with (default 0)', parseWholeNumber('--max-delay-ms', 10_000))
-    .option('--threads <n>', 'model worker threads (0: run the model on the HTTP thread; default 0)', parseWholeNumber('--threads', 64))
-    .option('--max-body-bytes <n>', 'largest request body (default 4 MiB)', parsePositiveInt('--max-body-bytes'))
-    .option('--max-rows <n>', 'most rows in one request (default 10000)', parsePositiveInt('--max-rows'))
+    .option(
+      '--shadow <NAME@REF>',
+      'also run this version on every request after answering, and log its outputs',
+    )
+    .option(
+      '--token-env <VAR>',
+      'require "Authorization: Bearer <token>", the token read from $VAR',
+    )
+    .option(
+      '--log-predictions',
+      'write inputs and outputs to the prediction log (for mlo drift check --predictions)',
+    )
+    .option(
+      '--max-batch <n>',
+      'rows per model run when batching concurrent requests (1: off; default 32)',
+      parsePositiveInt('--max-batch'),
+    )
+    .option(
+      '--max-delay-ms <ms>',
+      'how long a request may wait for others to batch with (default 0)',
+      parseWholeNumber('--max-delay-ms', 10_000),
+    )
+    .option(
+      '--threads <n>',
+      'model worker threads (0: run the model on the HTTP thread; default 0)',
+      parseWholeNumber('--threads', 64),
+    )
+    .option(
+      '--max-body-bytes <n>',
+      'largest request body (default 4 MiB)',
+      parsePositiveInt('--max-body-bytes'),
+    )
+    .option(
+      '--max-rows <n>',
+      'most rows in one request (default 10000)',
+      parsePositiveInt('--max-rows'),
+    )
     .action(
       action(async (model: string, opts: ServeFlags, cmd: Command) => {
         let token: string | undefined;
         if (opts.tokenEnv !== undefined) {
           token = process.env[opts.tokenEnv];
           if (token === undefined || token.trim() === '') {
-            throw new MloError('USAGE', `--token-env ${opts.tokenEnv}: that environment variable is not set or empty`, {
-              hint: `export ${opts.tokenEnv}=<token> before starting the server`,
-            });
+            throw new MloError(
+              'USAGE',
+              `--token-env ${opts.tokenEnv}: that environment variable is not set or empty`,
+              {
+                hint: `export ${opts.tokenEnv}=<token> before starting the server`,
+              },
+            );
           }
         }
         const { openRepo, startServer } = await lib();
@@ -108,7 +157,8 @@ function renderStart(server: Server, auth: boolean): void {
   print(`serving ${describeModel(main)} on ${server.url}`);
   for (const m of models) {
     if (m.route === 'canary') print(`  canary ${describeModel(m)}: ${m.percent}% of requests`);
-    if (m.route === 'shadow') print(`  shadow ${describeModel(m)}: runs after every answer, never returned`);
+    if (m.route === 'shadow')
+      print(`  shadow ${describeModel(m)}: runs after every answer, never returned`);
   }
   if (server.logWriter) print(`  prediction log: on`);
   if (auth) print(`  bearer token required (health checks excepted)`);

@@ -54,9 +54,13 @@ export function checkJsonContentType(req: IncomingMessage): void {
   if (type === undefined) return;
   const base = type.split(';', 1)[0].trim().toLowerCase();
   if (base === 'application/json' || base.endsWith('+json')) return;
-  throw new MloError('UNSUPPORTED_MEDIA', `Content-Type must be application/json, got ${base || 'nothing'}`, {
-    hint: 'send the body as JSON with the header Content-Type: application/json',
-  });
+  throw new MloError(
+    'UNSUPPORTED_MEDIA',
+    `Content-Type must be application/json, got ${base || 'nothing'}`,
+    {
+      hint: 'send the body as JSON with the header Content-Type: application/json',
+    },
+  );
 }
 
 export function parseJsonBody(body: Buffer): unknown {

@@ -12,12 +12,7 @@
  *
  * The prediction_log table's shape is documented in src/store/migrations/005-serve.ts.
  */
-export {
-  startServer,
-  type Server,
-  type ServedModelInfo,
-  type ShutdownSummary,
-} from './server.js';
+export { startServer, type Server, type ServedModelInfo, type ShutdownSummary } from './server.js';
 export { SERVE_DEFAULTS, type ServeOptions, type ServeEvent } from './options.js';
 export { parseCanary, goesToCanary, hashRequestId, type CanarySpec } from './routing.js';
 export {

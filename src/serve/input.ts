@@ -30,7 +30,11 @@ export interface InputLimits {
   maxRows: number;
 }
 
-export function makeLayout(names: readonly string[] | null, count: number, label: string): FeatureLayout {
+export function makeLayout(
+  names: readonly string[] | null,
+  count: number,
+  label: string,
+): FeatureLayout {
   return { names, index: new Map((names ?? []).map((n, i) => [n, i])), count, label };
 }
 
@@ -41,12 +45,15 @@ export function invalid(message: string, hint?: string): MloError {
 function typeName(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'string') return `a string (${JSON.stringify(v.length > 20 ? `${v.slice(0, 20)}...` : v)})`;
+  if (typeof v === 'string')
+    return `a string (${JSON.stringify(v.length > 20 ? `${v.slice(0, 20)}...` : v)})`;
   return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 }
 
 function notNumber(where: string, v: unknown): MloError {
-  return invalid(`${where} must be a number, got ${typeName(v)}`);
+  return invalid(
+    `${where} must be a finite number, got ${typeof v === 'number' ? v : typeName(v)}`,
+  );
 }
 
 function checkRowCount(n: number, where: string, limits: InputLimits): void {
@@ -60,7 +67,9 @@ function checkRowCount(n: number, where: string, limits: InputLimits): void {
 
 function quoteList(names: readonly string[], max = 10): string {
   const shown = names.slice(0, max).map((n) => JSON.stringify(n));
-  return names.length > max ? `${shown.join(', ')}, ... (${names.length} in all)` : shown.join(', ');
+  return names.length > max
+    ? `${shown.join(', ')}, ... (${names.length} in all)`
+    : shown.join(', ');
 }
 
 function needNames(layout: FeatureLayout, where: string): readonly string[] {
@@ -93,7 +102,8 @@ export function rowsFromRecords(
   where: string,
   limits: InputLimits,
 ): Matrix {
-  if (!Array.isArray(records)) throw invalid(`${where} must be an array of objects, got ${typeName(records)}`);
+  if (!Array.isArray(records))
+    throw invalid(`${where} must be an array of objects, got ${typeName(records)}`);
   const names = needNames(layout, where);
   const n = records.length;
   checkRowCount(n, where, limits);
@@ -108,8 +118,8 @@ export function rowsFromRecords(
     let seen = 0;
     for (let j = 0; j < f; j++) {
       const v = obj[names[j]];
-      if (typeof v === 'number') {
-        values[i * f + j] = v;
+      if (Number.isFinite(v)) {
+        values[i * f + j] = v as number;
         seen++;
       } else if (v === undefined) {
         throw describeMismatch(obj, layout, names, `${where}[${i}]`);
@@ -132,7 +142,8 @@ export function rowsFromArrays(
   where: string,
   limits: InputLimits,
 ): Matrix {
-  if (!Array.isArray(rows)) throw invalid(`${where} must be an array of rows, got ${typeName(rows)}`);
+  if (!Array.isArray(rows))
+    throw invalid(`${where} must be an array of rows, got ${typeName(rows)}`);
   const n = rows.length;
   checkRowCount(n, where, limits);
   const f = layout.count;
@@ -150,8 +161,8 @@ export function rowsFromArrays(
     }
     for (let j = 0; j < f; j++) {
       const v: unknown = row[j];
-      if (typeof v !== 'number') throw notNumber(`${where}[${i}][${j}]`, v);
-      values[i * f + j] = v;
+      if (!Number.isFinite(v)) throw notNumber(`${where}[${i}][${j}]`, v);
+      values[i * f + j] = v as number;
     }
   }
   return { values, rows: n };
@@ -174,21 +185,25 @@ export function rowsFromColumns(
     throw describeMismatch(obj, layout, names, where);
   }
   const first = obj[names[0]];
-  if (!Array.isArray(first)) throw invalid(`${where}.${names[0]} must be an array, got ${typeName(first)}`);
+  if (!Array.isArray(first))
+    throw invalid(`${where}.${names[0]} must be an array, got ${typeName(first)}`);
   const n = first.length;
   checkRowCount(n, where, limits);
   const f = layout.count;
   const values = new Float64Array(n * f);
   for (let j = 0; j < f; j++) {
     const col = obj[names[j]];
-    if (!Array.isArray(col)) throw invalid(`${where}.${names[j]} must be an array, got ${typeName(col)}`);
+    if (!Array.isArray(col))
+      throw invalid(`${where}.${names[j]} must be an array, got ${typeName(col)}`);
     if (col.length !== n) {
-      throw invalid(`${where}.${names[j]} has ${col.length} value(s) but ${where}.${names[0]} has ${n}`);
+      throw invalid(
+        `${where}.${names[j]} has ${col.length} value(s) but ${where}.${names[0]} has ${n}`,
+      );
     }
     for (let i = 0; i < n; i++) {
       const v: unknown = col[i];
-      if (typeof v !== 'number') throw notNumber(`${where}.${names[j]}[${i}]`, v);
-      values[i * f + j] = v;
+      if (!Number.isFinite(v)) throw notNumber(`${where}.${names[j]}[${i}]`, v);
+      values[i * f + j] = v as number;
     }
   }
   return { values, rows: n };
@@ -249,7 +264,12 @@ export function rowsFromRecordsOrArrays(
   where: string,
   limits: InputLimits,
 ): Matrix {
-  if (Array.isArray(rows) && rows.length > 0 && !Array.isArray(rows[0]) && typeof rows[0] === 'object') {
+  if (
+    Array.isArray(rows) &&
+    rows.length > 0 &&
+    !Array.isArray(rows[0]) &&
+    typeof rows[0] === 'object'
+  ) {
     return rowsFromRecords(rows, layout, where, limits);
   }
   return rowsFromArrays(rows, layout, where, limits);

@@ -15,7 +15,8 @@ export interface LogSink {
   close(): Promise<void>;
 }
 
-export type LogWorkerRequest = { id: number; close?: false; batches: LogBatch[] } | { id: number; close: true };
+export type LogWorkerRequest =
+  { id: number; close?: false; batches: LogBatch[] } | { id: number; close: true };
 export interface LogWorkerReply {
   id: number;
   written: number;
@@ -55,7 +56,9 @@ async function threadSink(script: URL, dbPath: string): Promise<LogSink> {
           const transfer = msg.close
             ? []
             : msg.batches.flatMap((b) =>
-                [b.ts, b.latency, b.x, b.values, b.probs].filter((a) => a !== null).map((a) => a.buffer as ArrayBuffer),
+                [b.ts, b.latency, b.x, b.values, b.probs]
+                  .filter((a) => a !== null)
+                  .map((a) => a.buffer as ArrayBuffer),
               );
           worker.postMessage(msg, transfer);
         });

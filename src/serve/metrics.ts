@@ -10,7 +10,12 @@ export interface ServeMetrics {
   batch(model: string, version: string, rows: number): void;
   modelLoaded(route: string, model: string, version: number, seconds: number): void;
   modelUnloaded(route: string, model: string, version: number): void;
-  shadow(model: string, version: string, outcome: 'agree' | 'disagree' | 'error', rows: number): void;
+  shadow(
+    model: string,
+    version: string,
+    outcome: 'agree' | 'disagree' | 'error',
+    rows: number,
+  ): void;
   shadowDropped(rows: number): void;
   logQueue(rows: number): void;
   logWritten(rows: number): void;

@@ -82,10 +82,19 @@ export interface ResolvedOptions {
   logQueueRows: number;
 }
 
-function wholeNumber(name: string, value: number | undefined, fallback: number, min: number, max: number): number {
+function wholeNumber(
+  name: string,
+  value: number | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new MloError('USAGE', `${name} must be a whole number from ${min} to ${max}, got ${value}`);
+    throw new MloError(
+      'USAGE',
+      `${name} must be a whole number from ${min} to ${max}, got ${value}`,
+    );
   }
   return value;
 }
@@ -93,7 +102,8 @@ function wholeNumber(name: string, value: number | undefined, fallback: number, 
 export function resolveOptions(o: ServeOptions): ResolvedOptions {
   parseModelRef(o.model);
   if (o.shadow !== undefined) parseModelRef(o.shadow);
-  if (o.token !== undefined && o.token.trim() === '') throw new MloError('USAGE', 'the bearer token is empty');
+  if (o.token !== undefined && o.token.trim() === '')
+    throw new MloError('USAGE', 'the bearer token is empty');
   const d = SERVE_DEFAULTS;
   return {
     model: o.model,
@@ -108,7 +118,13 @@ export function resolveOptions(o: ServeOptions): ResolvedOptions {
     threads: wholeNumber('--threads', o.threads, d.threads, 0, 64),
     maxBodyBytes: wholeNumber('--max-body-bytes', o.maxBodyBytes, d.maxBodyBytes, 64, 1 << 30),
     maxRows: wholeNumber('--max-rows', o.maxRows, d.maxRows, 1, 10_000_000),
-    reloadIntervalMs: wholeNumber('reloadIntervalMs', o.reloadIntervalMs, d.reloadIntervalMs, 10, 3_600_000),
+    reloadIntervalMs: wholeNumber(
+      'reloadIntervalMs',
+      o.reloadIntervalMs,
+      d.reloadIntervalMs,
+      10,
+      3_600_000,
+    ),
     logQueueRows: wholeNumber('logQueueRows', o.logQueueRows, d.logQueueRows, 1, 100_000_000),
   };
 }

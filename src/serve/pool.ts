@@ -11,6 +11,8 @@ import type { Runner } from './runner.js';
 export interface ModelWorkerData {
   bytes: Uint8Array;
   nFeatures: number;
+  /** run at a lower priority than request handling (the shadow) */
+  background?: boolean;
 }
 
 export interface ModelWorkerRequest {
@@ -72,7 +74,8 @@ export async function createWorkerRunner(
         if (!p) return;
         member.pending.delete(msg.id);
         if ('out' in msg) p.resolve(msg.out);
-        else if ('error' in msg) p.reject(new MloError(msg.error.code as MloErrorCode, msg.error.message));
+        else if ('error' in msg)
+          p.reject(new MloError(msg.error.code as MloErrorCode, msg.error.message));
       });
       const fail = (why: string): void => {
         if (dead) return;
@@ -101,9 +104,7 @@ export async function createWorkerRunner(
       worker.on('exit', (code) => fail(`exit code ${code}`));
     });
 
-  const started = await Promise.allSettled(
-    Array.from({ length: options.threads }, () => spawn()),
-  );
+  const started = await Promise.allSettled(Array.from({ length: options.threads }, () => spawn()));
   for (const s of started) if (s.status === 'fulfilled') members.push(s.value);
   const failure = started.find((s) => s.status === 'rejected');
   if (failure) {
@@ -123,7 +124,9 @@ export async function createWorkerRunner(
       const id = nextId++;
       return new Promise<ModelOutputs>((resolve, reject) => {
         member.pending.set(id, { resolve, reject });
-        member.worker.postMessage({ id, x, nRows } satisfies ModelWorkerRequest, [x.buffer as ArrayBuffer]);
+        member.worker.postMessage({ id, x, nRows } satisfies ModelWorkerRequest, [
+          x.buffer as ArrayBuffer,
+        ]);
       });
     },
     async close(): Promise<void> {

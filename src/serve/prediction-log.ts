@@ -67,7 +67,14 @@ export class PredictionLog {
   }
 
   /** Queue the rows of one answered request (x: nRows × nFeatures as received). */
-  record(source: LogSource, requestId: string, ts: number, latencyMs: number, x: Float64Array, out: ModelOutputs): void {
+  record(
+    source: LogSource,
+    requestId: string,
+    ts: number,
+    latencyMs: number,
+    x: Float64Array,
+    out: ModelOutputs,
+  ): void {
     const n = out.nRows;
     if (this.closed || this.queued + this.writing + n > this.capacity) {
       this.totals.dropped += n;
@@ -153,7 +160,8 @@ function packBatch(source: LogSource, entries: Entry[]): LogBatch {
     for (let i = 0; i < rows; i++) ids[at + i] = e.requestId;
     if (labels && out.labels) for (let i = 0; i < rows; i++) labels[at + i] = out.labels[i];
     if (values && out.values) values.set(out.values.subarray(0, rows * targets), at * targets);
-    if (probs && out.probabilities) probs.set(out.probabilities.subarray(0, rows * classes), at * classes);
+    if (probs && out.probabilities)
+      probs.set(out.probabilities.subarray(0, rows * classes), at * classes);
     at += rows;
   }
   return { source, n, ts, latency, ids, x, labels, values, targets, probs, classes };

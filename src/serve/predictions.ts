@@ -54,19 +54,29 @@ export interface PredictionRecord {
 }
 
 /** `since`/`until` forms → epoch ms. */
-export function parseTimeBound(value: string | number | Date, flag = '--since', now = Date.now()): number {
+export function parseTimeBound(
+  value: string | number | Date,
+  flag = '--since',
+  now = Date.now(),
+): number {
   if (typeof value === 'number') return value;
   if (value instanceof Date) return value.getTime();
   const m = /^(\d+(?:\.\d+)?)\s*(s|m|h|d|w)$/.exec(value.trim());
   if (m) {
-    const unit = { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3, w: 7 * 86400e3 }[m[2] as 's' | 'm' | 'h' | 'd' | 'w'];
+    const unit = { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3, w: 7 * 86400e3 }[
+      m[2] as 's' | 'm' | 'h' | 'd' | 'w'
+    ];
     return now - Number(m[1]) * unit;
   }
   const t = Date.parse(value);
   if (Number.isNaN(t)) {
-    throw new MloError('USAGE', `${flag} "${value}" is neither a duration (30m, 24h, 7d) nor a date`, {
-      hint: 'for example --since 24h or --since 2026-01-31T12:00:00Z',
-    });
+    throw new MloError(
+      'USAGE',
+      `${flag} "${value}" is neither a duration (30m, 24h, 7d) nor a date`,
+      {
+        hint: 'for example --since 24h or --since 2026-01-31T12:00:00Z',
+      },
+    );
   }
   return t;
 }
@@ -122,8 +132,12 @@ function recordOf(row: PredictionRow): PredictionRecord {
 }
 
 /** Logged rows, oldest first, one at a time (bounded memory for long logs). */
-export function* iteratePredictions(repo: Repo, options: ReadPredictionsOptions): Generator<PredictionRecord> {
-  for (const row of iteratePredictionRows(repo.store, predictionQuery(repo, options))) yield recordOf(row);
+export function* iteratePredictions(
+  repo: Repo,
+  options: ReadPredictionsOptions,
+): Generator<PredictionRecord> {
+  for (const row of iteratePredictionRows(repo.store, predictionQuery(repo, options)))
+    yield recordOf(row);
 }
 
 /** Logged rows, oldest first. */
@@ -152,7 +166,10 @@ export interface PredictionColumns {
   requestIds: (string | null)[];
 }
 
-export function readPredictionColumns(repo: Repo, options: ReadPredictionsOptions): PredictionColumns {
+export function readPredictionColumns(
+  repo: Repo,
+  options: ReadPredictionsOptions,
+): PredictionColumns {
   const records = readPredictions(repo, options);
   const n = records.length;
   const features: string[] = [];

@@ -19,7 +19,13 @@ export function parseCanary(text: string): CanarySpec {
   const at = text.lastIndexOf(':');
   const pctText = at < 0 ? '' : text.slice(at + 1).replace(/%$/, '');
   const percent = Number(pctText);
-  if (at < 0 || pctText.trim() === '' || !Number.isFinite(percent) || percent <= 0 || percent >= 100) {
+  if (
+    at < 0 ||
+    pctText.trim() === '' ||
+    !Number.isFinite(percent) ||
+    percent <= 0 ||
+    percent >= 100
+  ) {
     throw new MloError('USAGE', `--canary "${text}": expected NAME@REF:PCT with 0 < PCT < 100`, {
       hint: 'for example --canary churn@challenger:10 sends 10% of requests to churn@challenger',
     });
@@ -52,7 +58,10 @@ export function requestIdOf(header: string | string[] | undefined): string {
   if (header === undefined || header === '') return randomUUID();
   const id = Array.isArray(header) ? header[0] : header;
   if (id.length > MAX_ID_LENGTH) {
-    throw new MloError('INVALID', `x-request-id is ${id.length} characters long; the limit is ${MAX_ID_LENGTH}`);
+    throw new MloError(
+      'INVALID',
+      `x-request-id is ${id.length} characters long; the limit is ${MAX_ID_LENGTH}`,
+    );
   }
   return id;
 }

@@ -7,8 +7,10 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { insertPredictionRows, openStore, type Store } from '../store/index.js';
 import { buildLogRows, type LogBatch } from './log-rows.js';
 import type { LogWorkerReply, LogWorkerRequest } from './log-sink.js';
+import { lowerThreadPriority } from './thread-priority.js';
 
 const port = parentPort!;
+lowerThreadPriority();
 let store: Store | undefined;
 let openError: string | undefined;
 try {

@@ -7,9 +7,12 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { isMloError } from '../errors.js';
 import { createSession, runModel } from '../onnx/index.js';
 import type { ModelWorkerData, ModelWorkerReply, ModelWorkerRequest } from './pool.js';
+import { lowerThreadPriority } from './thread-priority.js';
 
 const data = workerData as ModelWorkerData;
 const port = parentPort!;
+// before the session exists, so onnxruntime's own threads inherit it
+if (data.background) lowerThreadPriority();
 
 function errorOf(err: unknown): { code: string; message: string } {
   return isMloError(err)
@@ -22,7 +25,8 @@ try {
   port.on('message', (msg: ModelWorkerRequest) => {
     runModel(session, msg.x, msg.nRows, data.nFeatures).then(
       (out) => port.postMessage({ id: msg.id, out } satisfies ModelWorkerReply),
-      (err: unknown) => port.postMessage({ id: msg.id, error: errorOf(err) } satisfies ModelWorkerReply),
+      (err: unknown) =>
+        port.postMessage({ id: msg.id, error: errorOf(err) } satisfies ModelWorkerReply),
     );
   });
   port.postMessage({ id: 0, ready: true } satisfies ModelWorkerReply);

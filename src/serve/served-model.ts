@@ -47,14 +47,22 @@ export function layoutOf(model: ModelVersion): FeatureLayout {
   const label = `${model.name}@${model.version}`;
   const count = modelFeatureCount(model.signature) ?? model.features?.length ?? null;
   if (count === null) {
-    throw new MloError('INVALID', `cannot serve ${label}: its input does not say how many features it takes`, {
-      hint: `register it with its feature names: mlo model register ${model.name} FILE --features a,b,c`,
-    });
+    throw new MloError(
+      'INVALID',
+      `cannot serve ${label}: its input does not say how many features it takes`,
+      {
+        hint: `register it with its feature names: mlo model register ${model.name} FILE --features a,b,c`,
+      },
+    );
   }
   return makeLayout(model.features, count, label);
 }
 
-export async function loadServedModel(repo: Repo, model: ModelVersion, options: LoadOptions): Promise<ServedModel> {
+export async function loadServedModel(
+  repo: Repo,
+  model: ModelVersion,
+  options: LoadOptions,
+): Promise<ServedModel> {
   const t0 = performance.now();
   const layout = layoutOf(model);
   const bytes = readModelBytes(repo, model);
@@ -62,7 +70,7 @@ export async function loadServedModel(repo: Repo, model: ModelVersion, options: 
   const runner = script
     ? await createWorkerRunner(
         script,
-        { bytes, nFeatures: layout.count },
+        { bytes, nFeatures: layout.count, background: options.route === 'shadow' },
         {
           threads: options.threads,
           onCrash: (message) => options.onWorkerCrash?.(layout.label, message),
@@ -106,9 +114,13 @@ export async function warmUp(served: ServedModel): Promise<void> {
   try {
     await served.runner.run(new Float32Array(served.layout.count), 1);
   } catch (err) {
-    throw new MloError('INVALID', `cannot serve ${served.label}: a test run failed: ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw new MloError(
+      'INVALID',
+      `cannot serve ${served.label}: a test run failed: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
   }
 }
 

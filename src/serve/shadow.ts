@@ -32,7 +32,10 @@ export interface ShadowHooks {
 export function columnMap(from: FeatureLayout, to: FeatureLayout): Int32Array | null {
   if (!from.names || !to.names) {
     if (from.count !== to.count) {
-      throw new MloError('INVALID', `the shadow ${to.label} takes ${to.count} features but ${from.label} takes ${from.count}`);
+      throw new MloError(
+        'INVALID',
+        `the shadow ${to.label} takes ${to.count} features but ${from.label} takes ${from.count}`,
+      );
     }
     return null;
   }
@@ -44,7 +47,10 @@ export function columnMap(from: FeatureLayout, to: FeatureLayout): Int32Array | 
     else map[j] = i;
   });
   if (missing.length > 0) {
-    throw new MloError('INVALID', `the shadow ${to.label} takes feature(s) ${missing.join(', ')} that ${from.label} does not`);
+    throw new MloError(
+      'INVALID',
+      `the shadow ${to.label} takes feature(s) ${missing.join(', ')} that ${from.label} does not`,
+    );
   }
   return map.every((v, j) => v === j) && from.count === to.count ? null : map;
 }
@@ -100,7 +106,8 @@ export class Shadow {
             countAgreement(primaryOut, out),
             performance.now() - queuedAt,
           ),
-        (err: unknown) => this.hooks.onError(shadow, n, err instanceof Error ? err.message : String(err)),
+        (err: unknown) =>
+          this.hooks.onError(shadow, n, err instanceof Error ? err.message : String(err)),
       )
       .finally(() => {
         this.pending -= n;
@@ -122,7 +129,13 @@ export class Shadow {
   }
 }
 
-function remap(x: Float64Array, n: number, fromCount: number, toCount: number, map: Int32Array | null): Float64Array {
+function remap(
+  x: Float64Array,
+  n: number,
+  fromCount: number,
+  toCount: number,
+  map: Int32Array | null,
+): Float64Array {
   if (!map) return x;
   const out = new Float64Array(n * toCount);
   for (let i = 0; i < n; i++) {

@@ -117,10 +117,9 @@ export function iteratePredictionRows(
        ORDER BY ts_ms, id`,
     ).iterate(...params, query.limit) as IterableIterator<PredictionRow>;
   }
-  return stmt(
-    store,
-    `SELECT ${COLUMNS} FROM prediction_log ${sql} ORDER BY ts_ms, id`,
-  ).iterate(...params) as IterableIterator<PredictionRow>;
+  return stmt(store, `SELECT ${COLUMNS} FROM prediction_log ${sql} ORDER BY ts_ms, id`).iterate(
+    ...params,
+  ) as IterableIterator<PredictionRow>;
 }
 
 export function countPredictionRows(store: Store, query: PredictionQuery = {}): number {

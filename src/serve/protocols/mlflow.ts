@@ -18,8 +18,8 @@ import {
   rowsFromRecordsOrArrays,
   rowsFromSplit,
 } from '../input.js';
-import { predictionList } from '../outputs.js';
-import { requireObject, type Protocol } from './types.js';
+import { predictionsJson } from '../outputs.js';
+import { JsonText, requireObject, type Protocol } from './types.js';
 
 const FIELDS = ['dataframe_split', 'dataframe_records', 'instances', 'inputs'] as const;
 
@@ -27,7 +27,9 @@ export const mlflowProtocol: Protocol = {
   parse(body, served, limits) {
     const obj = requireObject(body, `with one of ${FIELDS.join(', ')}`);
     const given = FIELDS.filter((f) => obj[f] !== undefined);
-    const extra = Object.keys(obj).filter((k) => !(FIELDS as readonly string[]).includes(k) && k !== 'params');
+    const extra = Object.keys(obj).filter(
+      (k) => !(FIELDS as readonly string[]).includes(k) && k !== 'params',
+    );
     if (given.length !== 1 || extra.length > 0) {
       throw invalid(
         given.length > 1
@@ -58,7 +60,7 @@ export const mlflowProtocol: Protocol = {
   },
 
   render(out) {
-    return { predictions: predictionList(out) };
+    return new JsonText(`{"predictions":${predictionsJson(out)}}`);
   },
 
   errorBody(err: MloError, status: number) {

@@ -9,8 +9,8 @@
  */
 import type { MloError } from '../../errors.js';
 import { invalid, rowsFromArrays, rowsFromRecords } from '../input.js';
-import { predictionList, probabilityRows } from '../outputs.js';
-import { requireObject, type Protocol } from './types.js';
+import { predictionsJson, probabilitiesJson } from '../outputs.js';
+import { JsonText, requireObject, type Protocol } from './types.js';
 
 const EXPECTED = '{"instances": [{feature: value, ...}]} or {"inputs": [[value, ...]]}';
 
@@ -38,14 +38,14 @@ export const mloProtocol: Protocol = {
   },
 
   render(out, served, _parsed, requestId) {
-    const probabilities = probabilityRows(out);
-    return {
-      predictions: predictionList(out),
-      ...(probabilities ? { probabilities, classes: out.classLabels } : {}),
-      model: served.model.name,
-      version: served.model.version,
-      request_id: requestId,
-    };
+    const probabilities = probabilitiesJson(out);
+    const classes =
+      probabilities === null
+        ? ''
+        : `,"probabilities":${probabilities},"classes":${JSON.stringify(out.classLabels)}`;
+    return new JsonText(
+      `{"predictions":${predictionsJson(out)}${classes},"model":${JSON.stringify(served.model.name)},"version":${served.model.version},"request_id":${JSON.stringify(requestId)}}`,
+    );
   },
 
   errorBody(err: MloError) {

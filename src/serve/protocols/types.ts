@@ -11,7 +11,7 @@ export interface Parsed {
 export interface Protocol<P extends Parsed = Parsed> {
   /** the body (already JSON-parsed) → rows for `served`; throws MloError for bad input */
   parse(body: unknown, served: ServedModel, limits: InputLimits): P;
-  /** the response body for one answered request */
+  /** the response body for one answered request: a value, or JSON text already written */
   render(out: ModelOutputs, served: ServedModel, parsed: P, requestId: string): unknown;
   /** the error body this protocol's clients expect */
   errorBody(err: MloError, status: number): unknown;
@@ -24,4 +24,9 @@ export function requireObject(body: unknown, expected: string): Record<string, u
   }
   const got = body === null ? 'null' : Array.isArray(body) ? 'an array' : `a ${typeof body}`;
   throw invalid(`the body must be a JSON object (${expected}), got ${got}`);
+}
+
+/** JSON text a protocol wrote itself (the hot path skips JSON.stringify of arrays). */
+export class JsonText {
+  constructor(readonly text: string) {}
 }

@@ -63,23 +63,31 @@ interface Tensor {
 
 /** A request tensor, checked: known datatype, whole shape, data of that many numbers. */
 function readTensor(t: unknown, where: string): Tensor {
-  if (typeof t !== 'object' || t === null || Array.isArray(t)) throw invalid(`${where} must be an object`);
+  if (typeof t !== 'object' || t === null || Array.isArray(t))
+    throw invalid(`${where} must be an object`);
   const { name, shape, datatype, data } = t as Record<string, unknown>;
-  if (typeof name !== 'string' || name === '') throw invalid(`${where}.name must be a non-empty string`);
+  if (typeof name !== 'string' || name === '')
+    throw invalid(`${where}.name must be a non-empty string`);
   const at = `${where} ("${name}")`;
   if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) {
     throw invalid(`${at}.shape must be an array of non-negative whole numbers`);
   }
   if (typeof datatype !== 'string' || !(datatype in DATATYPES)) {
-    throw invalid(`${at}.datatype ${JSON.stringify(datatype)} is not one of ${Object.keys(DATATYPES).join(', ')}`);
+    throw invalid(
+      `${at}.datatype ${JSON.stringify(datatype)} is not one of ${Object.keys(DATATYPES).join(', ')}`,
+    );
   }
   const kind = DATATYPES[datatype];
   if (kind === 'bytes') throw invalid(`${at} is BYTES; this model takes numeric features`);
   if (!Array.isArray(data)) throw invalid(`${at}.data must be an array`);
-  const flat = (data as unknown[]).some(Array.isArray) ? (data as unknown[]).flat(Infinity) : (data as unknown[]);
+  const flat = (data as unknown[]).some(Array.isArray)
+    ? (data as unknown[]).flat(Infinity)
+    : (data as unknown[]);
   const size = (shape as number[]).reduce((a, b) => a * b, 1);
   if (flat.length !== size) {
-    throw invalid(`${at} has ${flat.length} value(s) but shape [${shape.join(', ')}] holds ${size}`);
+    throw invalid(
+      `${at} has ${flat.length} value(s) but shape [${shape.join(', ')}] holds ${size}`,
+    );
   }
   const values = new Float64Array(size);
   for (let i = 0; i < size; i++) {
@@ -88,9 +96,14 @@ function readTensor(t: unknown, where: string): Tensor {
       if (typeof v !== 'boolean') throw invalid(`${at}.data[${i}] must be true or false for BOOL`);
       values[i] = v ? 1 : 0;
     } else {
-      if (typeof v !== 'number') throw invalid(`${at}.data[${i}] must be a number, got ${v === null ? 'null' : typeof v}`);
-      if (kind === 'int' && !Number.isInteger(v)) throw invalid(`${at}.data[${i}] must be a whole number for ${datatype}`);
-      values[i] = v;
+      if (!Number.isFinite(v)) {
+        throw invalid(
+          `${at}.data[${i}] must be a finite number, got ${typeof v === 'number' ? v : v === null ? 'null' : typeof v}`,
+        );
+      }
+      if (kind === 'int' && !Number.isInteger(v))
+        throw invalid(`${at}.data[${i}] must be a whole number for ${datatype}`);
+      values[i] = v as number;
     }
   }
   return { name, shape: shape as number[], values };
@@ -111,7 +124,9 @@ function checkRows(n: number, limits: InputLimits): void {
 function fromMatrixTensor(t: Tensor, served: ServedModel, limits: InputLimits): Matrix {
   const f = served.layout.count;
   if (t.shape.length !== 2 || t.shape[1] !== f) {
-    throw invalid(`input "${t.name}" has shape [${t.shape.join(', ')}]; ${served.label} takes [N, ${f}]`);
+    throw invalid(
+      `input "${t.name}" has shape [${t.shape.join(', ')}]; ${served.label} takes [N, ${f}]`,
+    );
   }
   checkRows(t.shape[0], limits);
   return { values: t.values, rows: t.shape[0] };
@@ -132,8 +147,12 @@ function fromFeatureTensors(tensors: Tensor[], served: ServedModel, limits: Inpu
   }
   const n = tensors[0].shape[0] ?? 0;
   for (const t of tensors) {
-    const ok = (t.shape.length === 1 || (t.shape.length === 2 && t.shape[1] === 1)) && t.shape[0] === n;
-    if (!ok) throw invalid(`input "${t.name}" has shape [${t.shape.join(', ')}]; expected [${n}] or [${n}, 1]`);
+    const ok =
+      (t.shape.length === 1 || (t.shape.length === 2 && t.shape[1] === 1)) && t.shape[0] === n;
+    if (!ok)
+      throw invalid(
+        `input "${t.name}" has shape [${t.shape.join(', ')}]; expected [${n}] or [${n}, 1]`,
+      );
   }
   checkRows(n, limits);
   const f = layout.count;
@@ -154,7 +173,8 @@ export const v2Protocol: Protocol<V2Parsed> = {
   parse(body, served, limits) {
     const obj = requireObject(body, '{"inputs": [{"name", "shape", "datatype", "data"}]}');
     const { inputs, outputs, id } = obj;
-    if (!Array.isArray(inputs) || inputs.length === 0) throw invalid('"inputs" must be a non-empty array of tensors');
+    if (!Array.isArray(inputs) || inputs.length === 0)
+      throw invalid('"inputs" must be a non-empty array of tensors');
     if (id !== undefined && typeof id !== 'string') throw invalid('"id" must be a string');
     let wanted: string[] | undefined;
     if (outputs !== undefined) {
@@ -164,7 +184,9 @@ export const v2Protocol: Protocol<V2Parsed> = {
         const name = (o as { name?: unknown } | null)?.name;
         if (typeof name !== 'string') throw invalid(`outputs[${i}].name must be a string`);
         if (!usable.includes(name)) {
-          throw invalid(`outputs[${i}]: ${served.label} has no output "${name}"; it has ${usable.join(', ')}`);
+          throw invalid(
+            `outputs[${i}]: ${served.label} has no output "${name}"; it has ${usable.join(', ')}`,
+          );
         }
         return name;
       });
@@ -184,7 +206,9 @@ export const v2Protocol: Protocol<V2Parsed> = {
         `unknown input tensor(s) ${tensors
           .filter((t) => !served.layout.index.has(t.name) && t.name !== single?.name)
           .map((t) => JSON.stringify(t.name))
-          .join(', ')}; ${served.label} takes ${takes}${names ? ` or one tensor per feature (${names.join(', ')})` : ''}`,
+          .join(
+            ', ',
+          )}; ${served.label} takes ${takes}${names ? ` or one tensor per feature (${names.join(', ')})` : ''}`,
       );
     }
     return { matrix, id, outputs: wanted };
