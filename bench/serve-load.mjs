@@ -61,28 +61,34 @@ function once(isBad, due) {
   else goodSent++;
   inflight++;
   return new Promise((resolve) => {
+    let settled = false;
+    const settle = () => {
+      settled = true;
+      inflight--;
+      resolve();
+    };
     const r = http.request(
       { agent, host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers },
       (res) => {
         res.resume();
         res.on('end', () => {
+          if (settled) return;
           const ms = performance.now() - due;
           status[res.statusCode] = (status[res.statusCode] ?? 0) + 1;
           if (!isBad) {
             if (res.statusCode === 200) goodOk++;
             latencies.push(ms);
           } else if (res.statusCode >= 400 && res.statusCode < 500) badRejected++;
-          inflight--;
-          resolve();
+          settle();
         });
       },
     );
     r.on('error', (err) => {
-      // an oversized body may be cut off by the server's 413 + close; that is an answer
+      // a 413 answered before the whole body was sent ends in a reset: the answer counts
+      if (settled) return;
       errors++;
       errorKinds[err.code ?? err.message] = (errorKinds[err.code ?? err.message] ?? 0) + 1;
-      inflight--;
-      resolve();
+      settle();
     });
     r.end(req.body);
   });
