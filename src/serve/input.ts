@@ -235,11 +235,11 @@ export function rowsFromSplit(
     throw invalid(`${where}.columns must be an array of column names`);
   }
   const names = layout.names;
-  const order = (columns as string[]).map((c) => layout.index.get(c) ?? -1);
-  const dup = (columns as string[]).find((c, i) => columns.indexOf(c) !== i);
+  const order = columns.map((c) => layout.index.get(c) ?? -1);
+  const dup = columns.find((c, i) => columns.indexOf(c) !== i);
   if (dup !== undefined) throw invalid(`${where}.columns names "${dup}" twice`);
   if (columns.length !== names.length || order.includes(-1)) {
-    const rec = Object.fromEntries((columns as string[]).map((c) => [c, true]));
+    const rec = Object.fromEntries(columns.map((c) => [c, true]));
     throw describeMismatch(rec, layout, names, `${where}.columns`);
   }
   const inFileOrder = rowsFromArrays(data, layout, `${where}.data`, limits);

@@ -30,7 +30,12 @@ export async function openLogSink(dbPath: string): Promise<LogSink> {
 
 async function threadSink(script: URL, dbPath: string): Promise<LogSink> {
   const { Worker } = await import('node:worker_threads');
-  const worker = new Worker(script, { workerData: { dbPath } });
+  // A small young generation: the writer's garbage is short-lived strings, and a big
+  // nursery only makes the process's RSS climb under sustained load.
+  const worker = new Worker(script, {
+    workerData: { dbPath },
+    resourceLimits: { maxYoungGenerationSizeMb: 4 },
+  });
   const pending = new Map<number, { resolve: (n: number) => void; reject: (e: Error) => void }>();
   let nextId = 1;
   let dead: Error | undefined;

@@ -5,9 +5,7 @@
 import type { Label, ModelOutputs, RawOutput } from '../onnx/index.js';
 
 function sliceData(data: RawOutput['data'], from: number, to: number): RawOutput['data'] {
-  return data instanceof Float32Array || data instanceof Float64Array
-    ? data.slice(from, to)
-    : (data.slice(from, to) as RawOutput['data']);
+  return data.slice(from, to);
 }
 
 function sliceRaw(out: ModelOutputs, start: number, n: number): Record<string, RawOutput> {

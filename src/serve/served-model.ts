@@ -77,14 +77,13 @@ export async function loadServedModel(
         },
       )
     : await createInlineRunner(bytes, layout.count);
-  let served: ServedModel | undefined;
   const onBatch = options.onBatch;
   const batcher = new Batcher(runner, {
     maxBatch: options.maxBatch,
     maxDelayMs: options.maxDelayMs,
-    onBatch: onBatch ? (rows) => served && onBatch(served, rows) : undefined,
+    onBatch: onBatch ? (rows) => onBatch(served, rows) : undefined,
   });
-  served = {
+  const served: ServedModel = {
     route: options.route,
     model,
     label: layout.label,

@@ -367,7 +367,7 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
 
   /** `/v2/models/NAME[/versions/V][/ready|/infer]` */
   const v2Model = async (ctx: Ctx, path: string): Promise<void> => {
-    ctx.protocol = v2Protocol as Protocol<Parsed>;
+    ctx.protocol = v2Protocol;
     const parts = path.split('/').slice(3);
     let name: string;
     try {
@@ -400,14 +400,15 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
       });
     }
     if (action === 'infer') {
-      // a model name shared by main and canary is routed; a version pins one of them
+      // the main model's name is routed (the canary takes its share, whatever its
+      // name); a version, or the canary's own name, pins one model
       const target =
         exact !== undefined
           ? () => exact
-          : candidates.length === 1
-            ? () => candidates[0]
-            : undefined;
-      return predict(ctx, v2Protocol as Protocol<Parsed>, target);
+          : main.served.model.name === name
+            ? undefined
+            : () => candidates[0];
+      return predict(ctx, v2Protocol, target);
     }
     if (ctx.req.method !== 'GET' && ctx.req.method !== 'HEAD')
       throw methodNotAllowed(ctx.req, 'GET');
@@ -647,8 +648,13 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
             };
           });
         }
-        server.closeAllConnections();
+        // answered sockets close themselves (their last answer said connection: close);
+        // whatever is left after a grace period is cut
+        server.closeIdleConnections();
+        const grace = setTimeout(() => server.closeAllConnections(), 1000);
+        grace.unref();
         await stopped;
+        clearTimeout(grace);
         await Promise.all(slots.map((s) => s.reloading));
         await shadow?.drain(Math.min(timeoutMs, 5000));
         const logTotals = log ? await log.close() : null;

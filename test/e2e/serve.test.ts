@@ -67,13 +67,33 @@ async function startServe(dir: string, args: string[], env: Record<string, strin
   return { url, child, done, stdout: () => out };
 }
 
-async function predict(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; version: string | null; body: any }> {
+interface PredictBody {
+  predictions: number[];
+  probabilities: number[][];
+}
+
+interface LoadReport {
+  fiveXX: number;
+  errors: number;
+  good: { sent: number; ok: number; unanswered: number };
+  bad: { sent: number; rejected4xx: number };
+}
+
+async function predict(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; version: string | null; body: PredictBody }> {
   const res = await fetch(`${url}/predict`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
   });
-  return { status: res.status, version: res.headers.get('x-model-version'), body: await res.json() };
+  return {
+    status: res.status,
+    version: res.headers.get('x-model-version'),
+    body: (await res.json()) as PredictBody,
+  };
 }
 
 describe('mlo serve (built CLI)', () => {
@@ -193,7 +213,7 @@ describe('mlo serve (built CLI)', () => {
       { encoding: 'utf8' },
     );
     expect(r.status, r.stderr).toBe(0);
-    const report = JSON.parse(r.stdout);
+    const report = JSON.parse(r.stdout) as LoadReport;
     expect(report.fiveXX).toBe(0);
     expect(report.good.unanswered).toBe(0);
     expect(report.good.ok).toBeGreaterThan(100);
