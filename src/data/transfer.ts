@@ -11,10 +11,11 @@ import { runPool } from '../util/pool.js';
 import type { ProgressFn } from '../util/progress.js';
 import { checkout, type CheckoutResult } from './checkout.js';
 import { cacheOf } from './context.js';
-import { hashFile } from './hash.js';
+import { hashFile, sha256 } from './hash.js';
+import { ObjectBatch, PACKABLE_SIZE } from './batch.js';
 import type { Pointer } from './pointer.js';
 import { loadSelectedPointers } from './pointers.js';
-import { openRemote } from './remote/index.js';
+import { openRemote, type Remote } from './remote/index.js';
 import type { ObjectCache } from './cache.js';
 
 export interface TransferOptions {
@@ -135,59 +136,94 @@ export async function pull(
     checkout: { restored: [], unchanged: [], removed: [], missing: [] },
   };
   const jobs = options.jobs ?? 8;
-  const fetchAll = async (hashes: string[]): Promise<void> => {
-    const wanted = [...new Set(hashes)].filter((h) => !cache.has(h));
-    result.skipped += hashes.length - wanted.length;
-    if (wanted.length === 0) return;
-    const present = await remote.has(wanted);
-    for (const h of wanted) if (!present.has(h)) result.missingRemote.push(h);
-    const temps: [string, string][] = [];
-    const tmpDir = cache.ensureTmp();
-    try {
-      await runPool(
-        wanted.filter((h) => present.has(h)),
+  const fetchAll = async (wantedObjects: { hash: string; size: number }[]): Promise<void> => {
+    const bySize = new Map(wantedObjects.map((o) => [o.hash, o.size]));
+    const missing = cache.missing(bySize.keys());
+    result.skipped += bySize.size - missing.length;
+    if (missing.length === 0) return;
+    const present = await remote.has(missing);
+    for (const h of missing) if (!present.has(h)) result.missingRemote.push(h);
+    await fetchObjects(
+      cache,
+      remote,
+      missing.filter((h) => present.has(h)),
+      bySize,
+      {
         jobs,
-        async (hash) => {
-          const tmp = tempPathFor('pull', tmpDir);
-          await remote.get(hash, tmp);
-          const got = hashFile(tmp);
-          if (got.hash !== hash) {
-            rmSync(tmp, { force: true });
-            throw new MloError(
-              'INVALID',
-              `remote "${remote.name}" holds a corrupt copy of object ${hash}`,
-              {
-                hint: 'push it again from a machine that has it intact',
-              },
-            );
-          }
-          temps.push([hash, tmp]);
+        onObject: (size) => {
           result.downloaded++;
-          result.bytes += got.size;
+          result.bytes += size;
           options.onProgress?.({
             phase: `pulling from ${remote.name}`,
             done: result.downloaded,
-            total: wanted.length,
+            total: missing.length,
             unit: 'objects',
           });
         },
-      );
-      syncFileSystem(tmpDir);
-    } catch (err) {
-      for (const [, tmp] of temps) rmSync(tmp, { force: true });
-      throw err;
-    }
-    for (const [hash, tmp] of temps) cache.adoptTemp(hash, tmp);
+      },
+    );
   };
   // Top level first (file objects and manifests), then the files the manifests list.
-  await fetchAll(pointers.map((p) => p.hash));
-  const children: string[] = [];
+  // Manifest sizes are unknown up front: fetch them as large objects (never packed).
+  await fetchAll(
+    pointers.map((p) => ({ hash: p.hash, size: p.type === 'dir' ? Infinity : p.size })),
+  );
+  const children: { hash: string; size: number }[] = [];
   for (const p of pointers) {
     if (p.type === 'dir' && cache.has(p.hash)) {
-      for (const e of cache.readManifest(p.hash)) children.push(e.hash);
+      for (const e of cache.readManifest(p.hash)) children.push(e);
     }
   }
   await fetchAll(children);
   result.checkout = await checkout(repo, { cwd, paths: options.paths, force: options.force });
   return result;
+}
+
+/**
+ * Download objects into the cache. Every object is verified against its hash
+ * before it becomes visible; small ones travel through memory into one pack (like
+ * `mlo add`), large ones through temp files. All are made durable: this is the
+ * only local copy.
+ */
+async function fetchObjects(
+  cache: ObjectCache,
+  remote: Remote,
+  hashes: string[],
+  sizes: Map<string, number>,
+  options: { jobs: number; onObject: (size: number) => void },
+): Promise<void> {
+  const batch = new ObjectBatch(cache, { allowPack: true, durable: true });
+  const temps: [string, string][] = [];
+  const tmpDir = cache.ensureTmp();
+  const corrupt = (hash: string): MloError =>
+    new MloError('INVALID', `remote "${remote.name}" holds a corrupt copy of object ${hash}`, {
+      hint: 'push it again from a machine that has it intact',
+    });
+  try {
+    await runPool(hashes, options.jobs, async (hash) => {
+      if ((sizes.get(hash) ?? Infinity) <= PACKABLE_SIZE) {
+        const data = await remote.read(hash);
+        if (sha256(data) !== hash) throw corrupt(hash);
+        batch.put(hash, data);
+        options.onObject(data.length);
+        return;
+      }
+      const tmp = tempPathFor('pull', tmpDir);
+      await remote.get(hash, tmp);
+      const got = hashFile(tmp);
+      if (got.hash !== hash) {
+        rmSync(tmp, { force: true });
+        throw corrupt(hash);
+      }
+      temps.push([hash, tmp]);
+      options.onObject(got.size);
+    });
+    batch.finish();
+    if (temps.length) syncFileSystem(tmpDir);
+  } catch (err) {
+    batch.abort();
+    for (const [, tmp] of temps) rmSync(tmp, { force: true });
+    throw err;
+  }
+  for (const [hash, tmp] of temps) cache.adoptTemp(hash, tmp);
 }

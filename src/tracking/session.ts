@@ -16,6 +16,7 @@ import { runCommand, signalExitCode, type CommandSpec, type StopSignal } from '.
 import { startRun, type Run, type StartRunOptions } from './run.js';
 import { FileTail } from './tail.js';
 import type { PathEntry } from './paths.js';
+import { libraryEntry } from '../util/library.js';
 
 export interface CommandRunOptions {
   /** run one after the other; the first failure ends the run */
@@ -197,6 +198,8 @@ export async function runCommandAsRun(
       MLO_RUN_ID: run.id,
       MLO_LOG: logPath,
     };
+    const lib = libraryEntry();
+    if (lib !== undefined) env.MLO_LIB ??= lib;
     let ingestError: unknown;
     timer = setInterval(() => {
       ingest.poll().catch((err: unknown) => {

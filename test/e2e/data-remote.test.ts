@@ -68,6 +68,33 @@ describe('remotes, push and pull', () => {
     expect(mlo(['fsck'], { cwd: clone }).code).toBe(0);
   });
 
+  it('pull stores many small objects in one pack, verified, and checks them out', () => {
+    const dir = makeRepo();
+    const store = join(tempDir(), 'store');
+    const tree: Record<string, string> = {};
+    for (let i = 0; i < 150; i++) tree[`many/f${i}.txt`] = `small object ${i}`;
+    writeTree(dir, tree);
+    mlo(['add', 'many'], { cwd: dir });
+    mlo(['remote', 'add', 'origin', store], { cwd: dir });
+    mlo(['push'], { cwd: dir });
+    rmSync(join(dir, '.mlo/cache'), { recursive: true });
+    rmSync(join(dir, 'many'), { recursive: true });
+    const r = parseJson<{ downloaded: number }>(mlo(['pull', '--json'], { cwd: dir }));
+    expect(r.downloaded).toBe(151);
+    expect(
+      readdirSync(join(dir, '.mlo/cache/packs')).filter((f) => f.endsWith('.idx')),
+    ).toHaveLength(1);
+    expect(readFileSync(join(dir, 'many/f149.txt'), 'utf8')).toBe('small object 149');
+    expect(mlo(['fsck'], { cwd: dir }).code).toBe(0);
+    // a remote object that rotted is refused, not cached
+    const h = sha256('small object 7');
+    writeFileSync(join(store, h.slice(0, 2), h.slice(2)), 'rotten');
+    rmSync(join(dir, '.mlo/cache'), { recursive: true });
+    const bad = mlo(['pull'], { cwd: dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/corrupt copy of object/);
+  });
+
   it('an interrupted push resumes: objects that arrived whole are skipped', () => {
     const dir = makeRepo();
     const store = join(tempDir(), 'store');

@@ -329,4 +329,19 @@ fs.appendFileSync(process.env.MLO_LOG, JSON.stringify({ param: 'worker', value: 
       expect(show(dir, id).params.worker).toBe(String(i));
     }
   });
+
+  it('gives the command MLO_LIB, the running mlo library, so scripts can train without installing mlo', () => {
+    const dir = makeRepo();
+    writeTree(dir, {
+      'uses-lib.mjs': `const mlo = await import(process.env.MLO_LIB);
+const { makeClassification, trainLogisticRegression } = mlo;
+const { X, y } = makeClassification({ nRows: 200, nFeatures: 3, seed: 1 });
+const model = trainLogisticRegression(X, y);
+console.log('classes', model.classes.length);`,
+    });
+    const r = mlo(['exec', '--', 'node', 'uses-lib.mjs'], { cwd: dir });
+    expect(r.stderr).not.toMatch(/Error/);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('classes 2');
+  });
 });

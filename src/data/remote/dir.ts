@@ -1,5 +1,5 @@
 /** A directory remote: the same <hh>/<rest> layout as the cache, on any mounted path. */
-import { access, copyFile, mkdir, open, rename, rm } from 'node:fs/promises';
+import { access, copyFile, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Remote } from './types.js';
@@ -70,5 +70,9 @@ export class DirectoryRemote implements Remote {
 
   async get(hash: string, dest: string): Promise<void> {
     await copyFile(this.pathOf(hash), dest);
+  }
+
+  async read(hash: string): Promise<Uint8Array> {
+    return readFile(this.pathOf(hash));
   }
 }

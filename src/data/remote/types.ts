@@ -14,4 +14,6 @@ export interface Remote {
   put(hash: string, source: { path: string } | { data: Uint8Array }): Promise<void>;
   /** Download one object into `dest` (a local temp path that does not exist yet). */
   get(hash: string, dest: string): Promise<void>;
+  /** Download one small object into memory (pull packs many small objects at once). */
+  read(hash: string): Promise<Uint8Array>;
 }
