@@ -20,13 +20,23 @@ import { makeRepo, mlo, mloAsync, ROOT, type RunResult } from '../helpers/cli.js
 const FEATURES = 'age,tenure,spend';
 const W1 = { w: [0.5, -1.25, 2], b: 0.25 };
 
-const p1 = (x: number[]): number => 1 / (1 + Math.exp(-x.reduce((s, v, j) => s + v * W1.w[j], W1.b)));
+const p1 = (x: number[]): number =>
+  1 / (1 + Math.exp(-x.reduce((s, v, j) => s + v * W1.w[j], W1.b)));
 
 async function churnRepo(): Promise<string> {
   const dir = makeRepo();
-  writeFileSync(join(dir, 'v1.onnx'), await buildLinearClassifier({ coefficients: [W1.w], intercepts: [W1.b] }));
-  writeFileSync(join(dir, 'v2.onnx'), await buildLinearClassifier({ coefficients: [W1.w.map((v) => -v)], intercepts: [-W1.b] }));
-  writeFileSync(join(dir, 'slow.onnx'), await buildSlowModel({ nFeatures: 3, matmuls: 60, size: 256 }));
+  writeFileSync(
+    join(dir, 'v1.onnx'),
+    await buildLinearClassifier({ coefficients: [W1.w], intercepts: [W1.b] }),
+  );
+  writeFileSync(
+    join(dir, 'v2.onnx'),
+    await buildLinearClassifier({ coefficients: [W1.w.map((v) => -v)], intercepts: [-W1.b] }),
+  );
+  writeFileSync(
+    join(dir, 'slow.onnx'),
+    await buildSlowModel({ nFeatures: 3, matmuls: 60, size: 256 }),
+  );
   writeFileSync(join(dir, 'broken.onnx'), await buildFailingModel({ nFeatures: 3 }));
   for (const [name, file] of [
     ['churn', 'v1.onnx'],
@@ -47,7 +57,11 @@ interface Running {
   stdout: () => string;
 }
 
-async function startServe(dir: string, args: string[], env: Record<string, string> = {}): Promise<Running> {
+async function startServe(
+  dir: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<Running> {
   const { child, done } = mloAsync(['serve', ...args, '--port', '0'], { cwd: dir, env });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -99,7 +113,14 @@ async function predict(
 describe('mlo serve (built CLI)', () => {
   it('serves on worker threads with a failing shadow on its own thread; SIGTERM stops it cleanly with the log flushed', async () => {
     const dir = await churnRepo();
-    const s = await startServe(dir, ['churn@1', '--threads', '1', '--shadow', 'broken', '--log-predictions']);
+    const s = await startServe(dir, [
+      'churn@1',
+      '--threads',
+      '1',
+      '--shadow',
+      'broken',
+      '--log-predictions',
+    ]);
     for (let i = 0; i < 10; i++) {
       const x = [i, 1 - i, i / 4];
       const r = await predict(s.url, { inputs: [x] }, { 'x-request-id': `r${i}` });
@@ -110,7 +131,9 @@ describe('mlo serve (built CLI)', () => {
     s.child.kill('SIGTERM');
     const end = await s.done;
     expect(end.code, end.stderr).toBe(0);
-    expect(end.stdout).toMatch(/stopped: 10 request\(s\) answered.*prediction log: 10 row\(s\) written, 0 dropped/);
+    expect(end.stdout).toMatch(
+      /stopped: 10 request\(s\) answered.*prediction log: 10 row\(s\) written, 0 dropped/,
+    );
     expect(end.stderr).toMatch(/shadow broken@1 failed/);
     const repo = openRepo(dir);
     try {
@@ -167,12 +190,21 @@ describe('mlo serve (built CLI)', () => {
 
   it('--token-env: the token comes from the environment; without it, 401', async () => {
     const dir = await churnRepo();
-    const missing = mlo(['serve', 'churn', '--token-env', 'MLO_TEST_TOKEN', '--port', '0'], { cwd: dir, env: { MLO_TEST_TOKEN: undefined } });
+    const missing = mlo(['serve', 'churn', '--token-env', 'MLO_TEST_TOKEN', '--port', '0'], {
+      cwd: dir,
+      env: { MLO_TEST_TOKEN: undefined },
+    });
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain('error: --token-env MLO_TEST_TOKEN: that environment variable is not set or empty');
-    const s = await startServe(dir, ['churn@1', '--token-env', 'MLO_TEST_TOKEN'], { MLO_TEST_TOKEN: 'tok-123' });
+    expect(missing.stderr).toContain(
+      'error: --token-env MLO_TEST_TOKEN: that environment variable is not set or empty',
+    );
+    const s = await startServe(dir, ['churn@1', '--token-env', 'MLO_TEST_TOKEN'], {
+      MLO_TEST_TOKEN: 'tok-123',
+    });
     expect((await predict(s.url, { inputs: [[1, 2, 3]] })).status).toBe(401);
-    expect((await predict(s.url, { inputs: [[1, 2, 3]] }, { authorization: 'Bearer tok-123' })).status).toBe(200);
+    expect(
+      (await predict(s.url, { inputs: [[1, 2, 3]] }, { authorization: 'Bearer tok-123' })).status,
+    ).toBe(200);
     s.child.kill('SIGINT');
     expect((await s.done).code).toBe(0);
   });
@@ -180,7 +212,10 @@ describe('mlo serve (built CLI)', () => {
   it('refuses bad flags, unknown models and a busy port with exit 2 and one error line', async () => {
     const dir = await churnRepo();
     const cases: [string[], RegExp][] = [
-      [['serve', 'churn', '--canary', 'churn@2:150'], /error: --canary "churn@2:150": expected NAME@REF:PCT with 0 < PCT < 100/],
+      [
+        ['serve', 'churn', '--canary', 'churn@2:150'],
+        /error: --canary "churn@2:150": expected NAME@REF:PCT with 0 < PCT < 100/,
+      ],
       [['serve', 'nope@champion'], /error: no model named "nope"/],
       [['serve', 'churn@9'], /error: model churn has no version 9/],
       [['serve', 'churn', '--threads', 'many'], /--threads must be a whole number/],
@@ -209,7 +244,19 @@ describe('mlo serve (built CLI)', () => {
     const body = JSON.stringify({ instances: [{ age: 1, tenure: 2, spend: 3 }] });
     const r = spawnSync(
       process.execPath,
-      [join(ROOT, 'bench/serve-load.mjs'), '--url', `${s.url}/predict`, '--body', body, '--concurrency', '8', '--seconds', '3', '--bad-share', '0.02'],
+      [
+        join(ROOT, 'bench/serve-load.mjs'),
+        '--url',
+        `${s.url}/predict`,
+        '--body',
+        body,
+        '--concurrency',
+        '8',
+        '--seconds',
+        '3',
+        '--bad-share',
+        '0.02',
+      ],
       { encoding: 'utf8' },
     );
     expect(r.status, r.stderr).toBe(0);

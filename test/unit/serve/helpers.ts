@@ -53,11 +53,12 @@ export async function registerBytes(
   repo: Repo,
   name: string,
   bytes: Uint8Array,
-  features: string[] | undefined = FEATURES,
+  /** null: register without feature names */
+  features: string[] | null = FEATURES,
 ): Promise<number> {
   const file = join(repo.root, `${name}-${Date.now()}-${Math.random()}.onnx`);
   writeFileSync(file, bytes);
-  const r = await registerModel(repo, { name, path: file, features });
+  const r = await registerModel(repo, { name, path: file, features: features ?? undefined });
   return r.model.version;
 }
 
@@ -66,7 +67,11 @@ export async function repoWithChurn(): Promise<Repo> {
   const repo = tempRepo();
   for (const v of [1, 2]) {
     const { w, b } = WEIGHTS[v];
-    await registerBytes(repo, 'churn', await buildLinearClassifier({ coefficients: [w], intercepts: [b] }));
+    await registerBytes(
+      repo,
+      'churn',
+      await buildLinearClassifier({ coefficients: [w], intercepts: [b] }),
+    );
   }
   return repo;
 }
@@ -80,7 +85,12 @@ export function expected(version: number, x: number[]): { p1: number; label: num
 }
 
 export async function serve(repo: Repo, options: Partial<ServeOptions> = {}): Promise<Server> {
-  const server = await startServer(repo, { model: 'churn@1', port: 0, reloadIntervalMs: 50, ...options });
+  const server = await startServer(repo, {
+    model: 'churn@1',
+    port: 0,
+    reloadIntervalMs: 50,
+    ...options,
+  });
   defer(() => server.close({ timeoutMs: 2000 }));
   return server;
 }
@@ -100,7 +110,10 @@ export async function request(
   const res = await fetch(url, {
     method: init.method ?? (body === undefined ? 'GET' : 'POST'),
     body,
-    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...init.headers },
+    headers: {
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...init.headers,
+    },
   });
   const text = await res.text();
   let parsed: unknown = text;
@@ -119,7 +132,9 @@ export function metric(text: string, name: string, labels: Record<string, string
     if (!line.startsWith(name)) continue;
     const m = /^([a-z_]+)(?:\{(.*)\})? (\S+)$/.exec(line);
     if (!m || m[1] !== name) continue;
-    const got = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
+    const got = Object.fromEntries(
+      [...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]),
+    );
     if (want.every(([k, v]) => got[k] === v)) return Number(m[3]);
   }
   return NaN;

@@ -17,7 +17,12 @@ describe('reading the prediction log', () => {
 
   it('filters by model, version (or alias), role and time; limit keeps the newest, oldest first', async () => {
     const repo = await repoWithChurn();
-    const row = (ts: number, version: number, role: 'primary' | 'shadow', id: string): NewPredictionRow => [
+    const row = (
+      ts: number,
+      version: number,
+      role: 'primary' | 'shadow',
+      id: string,
+    ): NewPredictionRow => [
       ts,
       'churn',
       version,
@@ -35,13 +40,31 @@ describe('reading the prediction log', () => {
       row(3000, 1, 'shadow', 'c'),
       row(4000, 1, 'primary', 'd'),
     ]);
-    expect(readPredictions(repo, { model: 'churn' }).map((r) => r.requestId)).toEqual(['a', 'b', 'c', 'd']);
-    expect(readPredictions(repo, { model: 'churn@1' }).map((r) => r.requestId)).toEqual(['a', 'b', 'd']);
-    expect(readPredictions(repo, { model: 'churn@1', role: 'shadow' }).map((r) => r.requestId)).toEqual(['c']);
-    expect(readPredictions(repo, { model: 'churn', since: 2000, until: 4000 }).map((r) => r.requestId)).toEqual(['b', 'c']);
-    expect(readPredictions(repo, { model: 'churn@1', limit: 2 }).map((r) => r.requestId)).toEqual(['b', 'd']);
+    expect(readPredictions(repo, { model: 'churn' }).map((r) => r.requestId)).toEqual([
+      'a',
+      'b',
+      'c',
+      'd',
+    ]);
+    expect(readPredictions(repo, { model: 'churn@1' }).map((r) => r.requestId)).toEqual([
+      'a',
+      'b',
+      'd',
+    ]);
+    expect(
+      readPredictions(repo, { model: 'churn@1', role: 'shadow' }).map((r) => r.requestId),
+    ).toEqual(['c']);
+    expect(
+      readPredictions(repo, { model: 'churn', since: 2000, until: 4000 }).map((r) => r.requestId),
+    ).toEqual(['b', 'c']);
+    expect(readPredictions(repo, { model: 'churn@1', limit: 2 }).map((r) => r.requestId)).toEqual([
+      'b',
+      'd',
+    ]);
     await setAlias(repo, { name: 'churn', alias: 'champion', version: 2 });
-    expect(readPredictions(repo, { model: 'churn@champion' }).map((r) => r.requestId)).toEqual(['c']);
+    expect(readPredictions(repo, { model: 'churn@champion' }).map((r) => r.requestId)).toEqual([
+      'c',
+    ]);
     expect(countPredictions(repo, { model: 'churn@1' })).toBe(3);
     const first = readPredictions(repo, { model: 'churn', limit: 10 })[0];
     expect(first).toEqual({

@@ -36,11 +36,19 @@ function checkRows(predictions: unknown, probabilities?: unknown): void {
 
 describe('POST /predict', () => {
   it('answers instances by feature name with predictions, probabilities, model, version, request id', async () => {
-    const r = await request(`${base}/predict`, { body: { instances: records }, headers: { 'x-request-id': 'req-1' } });
+    const r = await request(`${base}/predict`, {
+      body: { instances: records },
+      headers: { 'x-request-id': 'req-1' },
+    });
     expect(r.status).toBe(200);
     const body = r.body as Record<string, unknown>;
     checkRows(body.predictions, body.probabilities);
-    expect(body).toMatchObject({ classes: [0, 1], model: 'churn', version: 1, request_id: 'req-1' });
+    expect(body).toMatchObject({
+      classes: [0, 1],
+      model: 'churn',
+      version: 1,
+      request_id: 'req-1',
+    });
     expect(r.headers.get('x-model-version')).toBe('1');
     expect(r.headers.get('x-model-name')).toBe('churn');
     expect(r.headers.get('x-request-id')).toBe('req-1');
@@ -51,14 +59,18 @@ describe('POST /predict', () => {
     expect(r.status).toBe(200);
     const body = r.body as { predictions: unknown; probabilities: unknown; request_id: string };
     checkRows(body.predictions, body.probabilities);
-    expect(body.request_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(body.request_id).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+    );
     expect(r.headers.get('x-request-id')).toBe(body.request_id);
   });
 
   it('refuses both or neither form', async () => {
     const both = await request(`${base}/predict`, { body: { instances: records, inputs: rows } });
     expect(both.status).toBe(400);
-    expect((both.body as { error: string }).error).toBe('give either "instances" or "inputs", not both');
+    expect((both.body as { error: string }).error).toBe(
+      'give either "instances" or "inputs", not both',
+    );
     const neither = await request(`${base}/predict`, { body: { rows } });
     expect(neither.status).toBe(400);
   });
@@ -66,12 +78,23 @@ describe('POST /predict', () => {
 
 describe('MLflow scoring protocol', () => {
   const forms: [string, unknown][] = [
-    ['dataframe_split', { dataframe_split: { columns: ['spend', 'age', 'tenure'], data: rows.map((r) => [r[2], r[0], r[1]]) } }],
+    [
+      'dataframe_split',
+      {
+        dataframe_split: {
+          columns: ['spend', 'age', 'tenure'],
+          data: rows.map((r) => [r[2], r[0], r[1]]),
+        },
+      },
+    ],
     ['dataframe_records', { dataframe_records: records }],
     ['instances as rows', { instances: rows }],
     ['instances as records', { instances: records }],
     ['inputs as rows', { inputs: rows }],
-    ['inputs as columns', { inputs: Object.fromEntries(FEATURES.map((f, j) => [f, rows.map((r) => r[j])])) }],
+    [
+      'inputs as columns',
+      { inputs: Object.fromEntries(FEATURES.map((f, j) => [f, rows.map((r) => r[j])])) },
+    ],
     ['with params', { dataframe_records: records, params: { threshold: 0.5 } }],
   ];
   for (const [name, body] of forms) {
@@ -83,11 +106,14 @@ describe('MLflow scoring protocol', () => {
   }
 
   it('answers errors the way MLflow does', async () => {
-    const r = await request(`${base}/invocations`, { body: { dataframe_records: records, instances: rows } });
+    const r = await request(`${base}/invocations`, {
+      body: { dataframe_records: records, instances: rows },
+    });
     expect(r.status).toBe(400);
     expect(r.body).toEqual({
       error_code: 'BAD_REQUEST',
-      message: 'give exactly one of dataframe_split, dataframe_records, instances, inputs; got dataframe_records and instances',
+      message:
+        'give exactly one of dataframe_split, dataframe_records, instances, inputs; got dataframe_records and instances',
     });
   });
 
@@ -120,14 +146,22 @@ describe('Open Inference Protocol (KServe V2)', () => {
       ],
       parameters: { features: FEATURES, version: 1 },
     });
-    expect((await request(`${base}/v2/models/churn/ready`)).body).toEqual({ name: 'churn', ready: true });
+    expect((await request(`${base}/v2/models/churn/ready`)).body).toEqual({
+      name: 'churn',
+      ready: true,
+    });
     expect((await request(`${base}/v2/models/churn/versions/1/ready`)).status).toBe(200);
     expect((await request(`${base}/v2/models/churn/versions/7`)).status).toBe(404);
     expect((await request(`${base}/v2/models/other`)).status).toBe(404);
   });
 
   function checkV2(body: unknown, id?: string): void {
-    const b = body as { model_name: string; model_version: string; id: string; outputs: { name: string; datatype: string; shape: number[]; data: number[] }[] };
+    const b = body as {
+      model_name: string;
+      model_version: string;
+      id: string;
+      outputs: { name: string; datatype: string; shape: number[]; data: number[] }[];
+    };
     expect(b.model_name).toBe('churn');
     expect(b.model_version).toBe('1');
     if (id) expect(b.id).toBe(id);
@@ -141,7 +175,10 @@ describe('Open Inference Protocol (KServe V2)', () => {
 
   it('infers from the model input tensor, flat or nested, FP32 or FP64', async () => {
     const flat = await request(`${base}/v2/models/churn/infer`, {
-      body: { id: 'abc', inputs: [{ name: 'X', shape: [3, 3], datatype: 'FP32', data: rows.flat() }] },
+      body: {
+        id: 'abc',
+        inputs: [{ name: 'X', shape: [3, 3], datatype: 'FP32', data: rows.flat() }],
+      },
     });
     expect(flat.status, flat.text).toBe(200);
     checkV2(flat.body, 'abc');
@@ -155,7 +192,12 @@ describe('Open Inference Protocol (KServe V2)', () => {
   it('infers from one tensor per feature, and returns only the outputs asked for', async () => {
     const r = await request(`${base}/v2/models/churn/infer`, {
       body: {
-        inputs: FEATURES.map((f, j) => ({ name: f, shape: [3, 1], datatype: 'FP32', data: rows.map((x) => x[j]) })),
+        inputs: FEATURES.map((f, j) => ({
+          name: f,
+          shape: [3, 1],
+          datatype: 'FP32',
+          data: rows.map((x) => x[j]),
+        })),
         outputs: [{ name: 'label' }],
       },
     });
@@ -167,15 +209,42 @@ describe('Open Inference Protocol (KServe V2)', () => {
 
   it('refuses bad tensors with a reason', async () => {
     const cases: [unknown, string][] = [
-      [{ inputs: [{ name: 'X', shape: [3, 3], datatype: 'FP32', data: [1, 2] }] }, 'inputs[0] ("X") has 2 value(s) but shape [3, 3] holds 9'],
-      [{ inputs: [{ name: 'X', shape: [1, 2], datatype: 'FP32', data: [1, 2] }] }, 'input "X" has shape [1, 2]; churn@1 takes [N, 3]'],
-      [{ inputs: [{ name: 'X', shape: [1, 3], datatype: 'BYTES', data: ['a', 'b', 'c'] }] }, 'inputs[0] ("X") is BYTES; this model takes numeric features'],
-      [{ inputs: [{ name: 'X', shape: [1, 3], datatype: 'FP99', data: [1, 2, 3] }] }, 'inputs[0] ("X").datatype "FP99" is not one of BOOL, UINT8, UINT16, UINT32, UINT64, INT8, INT16, INT32, INT64, FP16, FP32, FP64, BYTES'],
-      [{ inputs: [{ name: 'X', shape: [1, 3], datatype: 'INT32', data: [1, 2.5, 3] }] }, 'inputs[0] ("X").data[1] must be a whole number for INT32'],
-      [{ inputs: [{ name: 'Y', shape: [1, 3], datatype: 'FP32', data: [1, 2, 3] }] }, 'unknown input tensor(s) "Y"; churn@1 takes "X" [N, 3] or one tensor per feature (age, tenure, spend)'],
-      [{ inputs: [{ name: 'age', shape: [1], datatype: 'FP32', data: [1] }] }, 'missing input tensor(s) for feature(s) "tenure", "spend"'],
+      [
+        { inputs: [{ name: 'X', shape: [3, 3], datatype: 'FP32', data: [1, 2] }] },
+        'inputs[0] ("X") has 2 value(s) but shape [3, 3] holds 9',
+      ],
+      [
+        { inputs: [{ name: 'X', shape: [1, 2], datatype: 'FP32', data: [1, 2] }] },
+        'input "X" has shape [1, 2]; churn@1 takes [N, 3]',
+      ],
+      [
+        { inputs: [{ name: 'X', shape: [1, 3], datatype: 'BYTES', data: ['a', 'b', 'c'] }] },
+        'inputs[0] ("X") is BYTES; this model takes numeric features',
+      ],
+      [
+        { inputs: [{ name: 'X', shape: [1, 3], datatype: 'FP99', data: [1, 2, 3] }] },
+        'inputs[0] ("X").datatype "FP99" is not one of BOOL, UINT8, UINT16, UINT32, UINT64, INT8, INT16, INT32, INT64, FP16, FP32, FP64, BYTES',
+      ],
+      [
+        { inputs: [{ name: 'X', shape: [1, 3], datatype: 'INT32', data: [1, 2.5, 3] }] },
+        'inputs[0] ("X").data[1] must be a whole number for INT32',
+      ],
+      [
+        { inputs: [{ name: 'Y', shape: [1, 3], datatype: 'FP32', data: [1, 2, 3] }] },
+        'unknown input tensor(s) "Y"; churn@1 takes "X" [N, 3] or one tensor per feature (age, tenure, spend)',
+      ],
+      [
+        { inputs: [{ name: 'age', shape: [1], datatype: 'FP32', data: [1] }] },
+        'missing input tensor(s) for feature(s) "tenure", "spend"',
+      ],
       [{ inputs: [] }, '"inputs" must be a non-empty array of tensors'],
-      [{ inputs: [{ name: 'X', shape: [1, 3], datatype: 'FP32', data: [1, 2, 3] }], outputs: [{ name: 'nope' }] }, 'outputs[0]: churn@1 has no output "nope"; it has label, probabilities'],
+      [
+        {
+          inputs: [{ name: 'X', shape: [1, 3], datatype: 'FP32', data: [1, 2, 3] }],
+          outputs: [{ name: 'nope' }],
+        },
+        'outputs[0]: churn@1 has no output "nope"; it has label, probabilities',
+      ],
     ];
     for (const [body, message] of cases) {
       const r = await request(`${base}/v2/models/churn/infer`, { body });
@@ -192,21 +261,51 @@ describe('the rest', () => {
     const r = await request(`${base}/metrics`);
     expect(r.status).toBe(200);
     expect(r.headers.get('content-type')).toMatch(/^text\/plain/);
-    expect(metric(r.text, 'mlo_serve_requests_total', { model: 'churn', version: '1', route: '/predict', status: '200' })).toBeGreaterThanOrEqual(1);
-    expect(metric(r.text, 'mlo_serve_requests_total', { model: 'churn', version: '1', route: '/predict', status: '400' })).toBeGreaterThanOrEqual(1);
-    expect(metric(r.text, 'mlo_serve_request_duration_seconds_count', { route: '/predict' })).toBeGreaterThanOrEqual(2);
-    expect(metric(r.text, 'mlo_serve_batch_rows_count', { model: 'churn', version: '1' })).toBeGreaterThanOrEqual(1);
-    expect(metric(r.text, 'mlo_serve_model_load_seconds', { route: 'main', model: 'churn', version: '1' })).toBeGreaterThan(0);
+    expect(
+      metric(r.text, 'mlo_serve_requests_total', {
+        model: 'churn',
+        version: '1',
+        route: '/predict',
+        status: '200',
+      }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      metric(r.text, 'mlo_serve_requests_total', {
+        model: 'churn',
+        version: '1',
+        route: '/predict',
+        status: '400',
+      }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      metric(r.text, 'mlo_serve_request_duration_seconds_count', { route: '/predict' }),
+    ).toBeGreaterThanOrEqual(2);
+    expect(
+      metric(r.text, 'mlo_serve_batch_rows_count', { model: 'churn', version: '1' }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      metric(r.text, 'mlo_serve_model_load_seconds', {
+        route: 'main',
+        model: 'churn',
+        version: '1',
+      }),
+    ).toBeGreaterThan(0);
     expect(metric(r.text, 'mlo_serve_prediction_log_queue_rows')).toBe(0);
     expect(metric(r.text, 'mlo_serve_prediction_log_dropped_rows_total')).toBe(0);
   });
 
   it('GET / describes the server; unknown routes are 404, wrong methods 405', async () => {
     const root = await request(`${base}/`);
-    expect(root.body).toMatchObject({ name: 'mlo', models: [{ route: 'main', name: 'churn', version: 1, features: FEATURES, runner: 'inline' }] });
+    expect(root.body).toMatchObject({
+      name: 'mlo',
+      models: [{ route: 'main', name: 'churn', version: 1, features: FEATURES, runner: 'inline' }],
+    });
     const missing = await request(`${base}/nope`);
     expect(missing.status).toBe(404);
-    expect(missing.body).toEqual({ error: 'no route GET /nope', hint: 'GET / lists the endpoints' });
+    expect(missing.body).toEqual({
+      error: 'no route GET /nope',
+      hint: 'GET / lists the endpoints',
+    });
     const wrong = await request(`${base}/predict`, { method: 'GET' });
     expect(wrong.status).toBe(405);
     expect(wrong.headers.get('allow')).toBe('POST');
