@@ -45,7 +45,10 @@ describe('model worker pool', () => {
       for (let i = 0; i < 200 && !answer; i++) {
         answer = await runner.run(Float32Array.from([5]), 1).then(
           (o) => o.labels as number[],
-          () => new Promise<undefined>((r) => setTimeout(r, 25)),
+          async () => {
+            await new Promise((r) => setTimeout(r, 25));
+            return undefined;
+          },
         );
       }
       expect(answer).toEqual([5]);
