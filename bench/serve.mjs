@@ -19,6 +19,7 @@
 // python3-sklearn and gunicorn (apt-get install ...); without them it is skipped and
 // the report says so.
 import { spawn, spawnSync } from 'node:child_process';
+import http from 'node:http';
 import { existsSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -116,7 +117,8 @@ function startProcess(cmd, args, opts = {}) {
 async function waitUntilServing(url) {
   for (let i = 0; i < 600; i++) {
     try {
-      if ((await fetch(`${url}/ping`)).ok) return;
+      await getText(`${url}/ping`);
+      return;
     } catch {
       // not yet
     }
@@ -260,9 +262,23 @@ function load(url, args) {
   return JSON.parse(r.stdout);
 }
 
+/** GET on a fresh connection: this process sleeps in spawnSync between calls, so pooled sockets go stale. */
+function getText(url) {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { agent: false }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve(body));
+      })
+      .on('error', reject);
+  });
+}
+
 /** /predict's latency histogram (cumulative bucket counts by upper bound, seconds). */
 async function histogram(url) {
-  const text = await (await fetch(`${url}/metrics`)).text();
+  const text = await getText(`${url}/metrics`);
   const buckets = [];
   for (const m of text.matchAll(
     /^mlo_serve_request_duration_seconds_bucket\{le="([^"]+)",route="\/predict"\} (\S+)$/gm,
@@ -289,7 +305,7 @@ function quantile(before, after, q) {
 }
 
 async function metricValue(url, name) {
-  const text = await (await fetch(`${url}/metrics`)).text();
+  const text = await getText(`${url}/metrics`);
   const line = text.split('\n').find((l) => l.startsWith(`${name} `));
   return line ? Number(line.split(' ')[1]) : NaN;
 }

@@ -45,11 +45,15 @@ function num(v: number): string {
   return Number.isFinite(v) ? String(v) : 'null';
 }
 
-export function buildLogRows(batch: LogBatch): NewPredictionRow[] {
+/**
+ * The batch's rows, built one at a time as the insert consumes them: the writer's
+ * garbage then dies young (a whole batch of row arrays alive at once made its
+ * scavenges copy them over and over).
+ */
+export function* logRows(batch: LogBatch): Generator<NewPredictionRow> {
   const { source, n, x, labels, values, targets, probs, classes } = batch;
   const f = source.nFeatures;
   const keys = keyPrefixes(source);
-  const rows = new Array<NewPredictionRow>(n);
   for (let i = 0; i < n; i++) {
     let inputs = '';
     for (let j = 0; j < f; j++) inputs += keys[j] + num(x[i * f + j]);
@@ -73,7 +77,7 @@ export function buildLogRows(batch: LogBatch): NewPredictionRow[] {
       outputs += `,"probabilities":[${part.join(',')}]`;
     }
     outputs += '}';
-    rows[i] = [
+    yield [
       batch.ts[i],
       source.model,
       source.version,
@@ -85,5 +89,9 @@ export function buildLogRows(batch: LogBatch): NewPredictionRow[] {
       outputs,
     ];
   }
-  return rows;
+}
+
+/** Every row of the batches, in order. */
+export function* logRowsOf(batches: readonly LogBatch[]): Generator<NewPredictionRow> {
+  for (const b of batches) yield* logRows(b);
 }

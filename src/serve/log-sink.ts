@@ -5,7 +5,7 @@
  * than a stalled server.
  */
 import { insertPredictionRows, openStore } from '../store/index.js';
-import { buildLogRows, type LogBatch } from './log-rows.js';
+import { logRowsOf, type LogBatch } from './log-rows.js';
 import { workerScript } from './runner.js';
 
 export interface LogSink {
@@ -86,9 +86,7 @@ async function inlineSink(dbPath: string): Promise<LogSink> {
   return {
     kind: 'inline',
     async write(batches) {
-      const rows = batches.flatMap((b) => buildLogRows(b));
-      insertPredictionRows(store, rows);
-      return rows.length;
+      return insertPredictionRows(store, logRowsOf(batches));
     },
     async close() {
       store.close();

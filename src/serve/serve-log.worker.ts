@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { insertPredictionRows, openStore, type Store } from '../store/index.js';
-import { buildLogRows, type LogBatch } from './log-rows.js';
+import { logRowsOf } from './log-rows.js';
 import type { LogWorkerReply, LogWorkerRequest } from './log-sink.js';
 import { lowerThreadPriority } from './thread-priority.js';
 
@@ -28,9 +28,8 @@ port.on('message', (msg: LogWorkerRequest) => {
   }
   try {
     if (!store) throw new Error(openError);
-    const rows = msg.batches.flatMap((b: LogBatch) => buildLogRows(b));
-    insertPredictionRows(store, rows);
-    port.postMessage({ id: msg.id, written: rows.length } satisfies LogWorkerReply);
+    const written = insertPredictionRows(store, logRowsOf(msg.batches));
+    port.postMessage({ id: msg.id, written } satisfies LogWorkerReply);
   } catch (err) {
     port.postMessage({
       id: msg.id,

@@ -7,7 +7,7 @@ import { spawnSync, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import {
   buildFailingModel,
   buildLinearClassifier,
@@ -63,6 +63,10 @@ async function startServe(
   env: Record<string, string> = {},
 ): Promise<Running> {
   const { child, done } = mloAsync(['serve', ...args, '--port', '0'], { cwd: dir, env });
+  // a failed assertion must not leave a server behind
+  onTestFinished(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   const url = await new Promise<string>((resolve, reject) => {

@@ -82,4 +82,24 @@ describe('reading the prediction log', () => {
       probabilities: [0.25, 0.75],
     });
   });
+
+  it('writes every row of a batch in order, past the eight rows a statement takes', async () => {
+    const repo = await repoWithChurn();
+    const rows: NewPredictionRow[] = Array.from({ length: 21 }, (_, i) => [
+      1000 + i,
+      'churn',
+      1,
+      'primary',
+      'main',
+      `r${i}`,
+      i / 2,
+      `{"age":${i},"tenure":0,"spend":0}`,
+      `{"prediction":${i % 2}}`,
+    ]);
+    insertPredictionRows(repo.store, rows);
+    const back = readPredictions(repo, { model: 'churn' });
+    expect(back.map((r) => [r.tsMs, r.requestId, r.latencyMs, r.inputs.age, r.prediction])).toEqual(
+      rows.map((_, i) => [1000 + i, `r${i}`, i / 2, i, i % 2]),
+    );
+  });
 });
