@@ -1,12 +1,13 @@
 /**
- * The prediction log's bounded queue on the HTTP thread. Recording a request only keeps
- * references to arrays it already has; every flush (a timer, or a full batch) packs
- * them into columns per served model and hands them to the writer (log-sink.ts), which
- * builds the JSON and writes one transaction. Rows waiting or being written count
- * against the capacity; past it, new rows are dropped and counted, so a slow or
- * locked store costs log rows, never request latency or failures.
+ * The prediction log's bounded queue on the HTTP thread. Recording a request copies
+ * its rows into growing typed-array columns per served model (no per-request objects
+ * stay alive until the flush: holding thousands of them made every young-generation
+ * GC copy them). Every flush (a timer, or a full batch) hands the columns to the
+ * writer (log-sink.ts), which builds the JSON and writes one transaction. Rows waiting
+ * or being written count against the capacity; past it, new rows are dropped and
+ * counted, so a slow or locked store costs log rows, never request latency or failures.
  */
-import type { ModelOutputs } from '../onnx/index.js';
+import type { Label, ModelOutputs } from '../onnx/index.js';
 import type { LogBatch, LogSource } from './log-rows.js';
 import type { LogSink } from './log-sink.js';
 
@@ -22,21 +23,114 @@ export interface PredictionLogOptions {
   onDropped?: (rows: number, why: 'full' | 'error', message?: string) => void;
 }
 
-interface Entry {
-  requestId: string;
-  ts: number;
-  latencyMs: number;
-  x: Float64Array;
-  out: ModelOutputs;
-}
-
 export interface LogTotals {
   written: number;
   dropped: number;
 }
 
+/** One served model's rows since the last flush, column by column. */
+class Columns {
+  n = 0;
+  private cap: number;
+  private ts: Float64Array;
+  private latency: Float64Array;
+  private x: Float64Array;
+  private ids: string[] = [];
+  private labels: Label[] | null = null;
+  private values: Float64Array | null = null;
+  private probs: Float32Array | null = null;
+  private targets = 0;
+  private classes = 0;
+
+  constructor(
+    readonly source: LogSource,
+    capacity: number,
+  ) {
+    this.cap = capacity;
+    this.ts = new Float64Array(capacity);
+    this.latency = new Float64Array(capacity);
+    this.x = new Float64Array(capacity * source.nFeatures);
+  }
+
+  push(requestId: string, ts: number, latencyMs: number, x: Float64Array, out: ModelOutputs): void {
+    const rows = out.nRows;
+    const at = this.n;
+    if (at + rows > this.cap) this.grow(at + rows);
+    if (at === 0) this.shapeFrom(out);
+    // (x, values and probabilities hold exactly this request's rows)
+    this.x.set(x, at * this.source.nFeatures);
+    if (rows === 1) {
+      this.ts[at] = ts;
+      this.latency[at] = latencyMs;
+    } else {
+      this.ts.fill(ts, at, at + rows);
+      this.latency.fill(latencyMs, at, at + rows);
+    }
+    for (let i = 0; i < rows; i++) this.ids.push(requestId);
+    const labels = out.labels;
+    if (this.labels && labels) for (let i = 0; i < rows; i++) this.labels.push(labels[i]);
+    if (this.values && out.values) this.values.set(out.values, at * this.targets);
+    if (this.probs && out.probabilities) this.probs.set(out.probabilities, at * this.classes);
+    this.n = at + rows;
+  }
+
+  /** The outputs a model gives are the same every run: size the output columns once. */
+  private shapeFrom(out: ModelOutputs): void {
+    this.labels = out.labels ? [] : null;
+    this.targets = out.values ? out.targetCount : 0;
+    this.classes = out.probabilities ? out.classCount : 0;
+    this.values = out.values ? new Float64Array(this.cap * this.targets) : null;
+    this.probs = out.probabilities ? new Float32Array(this.cap * this.classes) : null;
+  }
+
+  private grow(need: number): void {
+    const cap = Math.max(need, this.cap * 2);
+    const f = this.source.nFeatures;
+    const more = <T extends Float64Array | Float32Array>(a: T, width: number): T => {
+      const b = new (a.constructor as new (n: number) => T)(cap * width);
+      b.set(a.subarray(0, this.n * width));
+      return b;
+    };
+    this.ts = more(this.ts, 1);
+    this.latency = more(this.latency, 1);
+    this.x = more(this.x, f);
+    if (this.values) this.values = more(this.values, this.targets);
+    if (this.probs) this.probs = more(this.probs, this.classes);
+    this.cap = cap;
+  }
+
+  /** The rows as a batch (its arrays are handed over), and start empty again. */
+  take(): LogBatch {
+    const batch: LogBatch = {
+      source: this.source,
+      n: this.n,
+      ts: this.ts,
+      latency: this.latency,
+      ids: this.ids,
+      x: this.x,
+      labels: this.labels,
+      values: this.values,
+      targets: this.targets,
+      probs: this.probs,
+      classes: this.classes,
+    };
+    // the next period starts with room for as many rows as this one had
+    const cap = Math.max(64, this.n);
+    this.n = 0;
+    this.cap = cap;
+    this.ts = new Float64Array(cap);
+    this.latency = new Float64Array(cap);
+    this.x = new Float64Array(cap * this.source.nFeatures);
+    this.ids = [];
+    this.labels = null;
+    this.values = null;
+    this.probs = null;
+    return batch;
+  }
+}
+
 export class PredictionLog {
-  private readonly queues = new Map<LogSource, Entry[]>();
+  private readonly columns = new Map<LogSource, Columns>();
   private queued = 0;
   private writing = 0;
   private readonly inflight = new Set<Promise<void>>();
@@ -81,9 +175,9 @@ export class PredictionLog {
       this.options.onDropped?.(n, 'full');
       return;
     }
-    let q = this.queues.get(source);
-    if (!q) this.queues.set(source, (q = []));
-    q.push({ requestId, ts, latencyMs, x, out });
+    let cols = this.columns.get(source);
+    if (!cols) this.columns.set(source, (cols = new Columns(source, 256)));
+    cols.push(requestId, ts, latencyMs, x, out);
     this.queued += n;
     if (this.queued >= this.batchRows && !this.flushScheduled) {
       this.flushScheduled = true;
@@ -96,10 +190,7 @@ export class PredictionLog {
     this.flushScheduled = false;
     if (this.queued === 0) return;
     const batches: LogBatch[] = [];
-    for (const [source, entries] of this.queues) {
-      if (entries.length > 0) batches.push(packBatch(source, entries));
-    }
-    this.queues.clear();
+    for (const cols of this.columns.values()) if (cols.n > 0) batches.push(cols.take());
     const rows = this.queued;
     this.queued = 0;
     this.writing += rows;
@@ -133,36 +224,4 @@ export class PredictionLog {
     }
     return this.totals;
   }
-}
-
-/** One served model's queued requests as the columns the writer takes. */
-function packBatch(source: LogSource, entries: Entry[]): LogBatch {
-  let n = 0;
-  for (const e of entries) n += e.out.nRows;
-  const f = source.nFeatures;
-  const first = entries[0].out;
-  const classes = first.probabilities ? first.classCount : 0;
-  const targets = first.values ? first.targetCount : 0;
-  const ts = new Float64Array(n);
-  const latency = new Float64Array(n);
-  const ids = new Array<string>(n);
-  const x = new Float64Array(n * f);
-  const labels = first.labels ? new Array<(typeof first.labels)[number]>(n) : null;
-  const values = first.values ? new Float64Array(n * targets) : null;
-  const probs = first.probabilities ? new Float32Array(n * classes) : null;
-  let at = 0;
-  for (const e of entries) {
-    const out = e.out;
-    const rows = out.nRows;
-    x.set(e.x, at * f);
-    ts.fill(e.ts, at, at + rows);
-    latency.fill(e.latencyMs, at, at + rows);
-    for (let i = 0; i < rows; i++) ids[at + i] = e.requestId;
-    if (labels && out.labels) for (let i = 0; i < rows; i++) labels[at + i] = out.labels[i];
-    if (values && out.values) values.set(out.values.subarray(0, rows * targets), at * targets);
-    if (probs && out.probabilities)
-      probs.set(out.probabilities.subarray(0, rows * classes), at * classes);
-    at += rows;
-  }
-  return { source, n, ts, latency, ids, x, labels, values, targets, probs, classes };
 }
