@@ -13,7 +13,7 @@
 // open-loop run at 1,000 req/s gives latency percentiles, with and without the
 // prediction log (whose drop counter must stay 0).
 //
-//   npm run build:fast && node bench/serve.mjs [--seconds 3] [--rounds 3] [--quick]
+//   npm run build:fast && node bench/serve.mjs [--seconds 2] [--rounds 5] [--quick]
 //
 // Needs wrk (apt-get install wrk). The Flask peer needs python3-flask, python3-pandas,
 // python3-sklearn and gunicorn (apt-get install ...); without them it is skipped and
@@ -32,7 +32,7 @@ const arg = (name, fallback) => {
 };
 const QUICK = argv.includes('--quick');
 const SECONDS = arg('seconds', 2);
-const ROUNDS = arg('rounds', QUICK ? 1 : 3);
+const ROUNDS = arg('rounds', QUICK ? 1 : 5);
 const CONNECTIONS = 16;
 
 if (spawnSync('wrk', ['--version']).error) {
@@ -168,6 +168,13 @@ const servers = [
     lua: lua.predict,
   },
   {
+    key: 'log',
+    label: 'mlo serve --log-predictions',
+    start: () => mloServe(['--log-predictions']),
+    path: '/predict',
+    lua: lua.predict,
+  },
+  {
     key: 'nobatch',
     label: 'mlo serve --max-batch 1 (no batching)',
     start: () => mloServe(['--max-batch', '1']),
@@ -185,13 +192,6 @@ const servers = [
     key: 'threads2',
     label: 'mlo serve --threads 2',
     start: () => mloServe(['--threads', '2']),
-    path: '/predict',
-    lua: lua.predict,
-  },
-  {
-    key: 'log',
-    label: 'mlo serve --log-predictions',
-    start: () => mloServe(['--log-predictions']),
     path: '/predict',
     lua: lua.predict,
   },
