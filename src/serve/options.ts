@@ -50,8 +50,13 @@ export interface ServeEvent {
 }
 
 /**
- * Defaults, measured by bench/serve.mjs on a 2-core machine with a small logistic
- * regression at concurrency 16 (see the report in bench/RESULTS.md).
+ * Defaults, measured by bench/serve.mjs on a 2-core machine (10-feature logistic
+ * regression, single-row requests, 16 connections, the load generator on the same
+ * machine): opportunistic batching answered 2.3× the requests of --max-batch 1 (0.68
+ * vs 0.30 of a bare node:http server); model worker threads answered fewer than the
+ * HTTP thread running the model itself (--threads 1: 0.78×, --threads 2: 0.91×), as
+ * the message round trip costs the HTTP thread about what a batched run does. Threads
+ * are for models whose runs are long enough to stall the event loop.
  */
 export const SERVE_DEFAULTS = {
   host: '127.0.0.1',
