@@ -46,7 +46,9 @@ if (existsSync('/usr/bin/strace')) {
     { cwd: repo, noRss: true },
   );
   void tr;
-  const log = sh(`grep -c '${repo}/data/' "${join(base, 'status.strace')}" || true`).stdout.trim();
+  const log = sh(
+    `grep -E 'open(at)?\\(.*${repo}/data/d[0-9]+/f' "${join(base, 'status.strace')}" | grep -vc O_DIRECTORY || true`,
+  ).stdout.trim();
   opened = `${log} data files opened`;
 }
 console.log(`files: ${files} of 1 KiB`);

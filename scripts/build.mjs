@@ -24,7 +24,13 @@ const entryPoints = {
   program: join(root, 'src/cli/program.ts'),
   index: join(root, 'src/index.ts'),
 };
-for (const w of findWorkers(join(root, 'src'))) entryPoints[basename(w, '.ts')] = w;
+for (const w of findWorkers(join(root, 'src'))) {
+  const name = basename(w, '.ts');
+  // dist/ is flat: two workers with one name would silently overwrite each other.
+  if (entryPoints[name])
+    throw new Error(`two worker scripts are named ${name}.ts: ${entryPoints[name]} and ${w}`);
+  entryPoints[name] = w;
+}
 
 rmSync(join(root, 'dist'), { recursive: true, force: true, maxRetries: 3 });
 await build({

@@ -7,16 +7,20 @@ import * as z from 'zod/mini';
 import './util/schema.js';
 import { repoConfigSchema } from './repo/index.js';
 import { pointerSchema } from './data/pointer.js';
+import { suiteJsonSchema } from './validate/json-schema.js';
 
 export function jsonSchemas(): Record<string, unknown> {
   const entries: [string, z.ZodMiniType, string][] = [
     ['config', repoConfigSchema, '.mlo/config.yaml: repository settings'],
     ['pointer', pointerSchema, '<path>.mlo: pointer file of a tracked file or directory'],
   ];
-  return Object.fromEntries(
-    entries.map(([name, schema, title]) => [
-      name,
-      { title, ...z.toJSONSchema(schema, { unrepresentable: 'any', io: 'input' }) },
-    ]),
-  );
+  return {
+    ...Object.fromEntries(
+      entries.map(([name, schema, title]) => [
+        name,
+        { title, ...z.toJSONSchema(schema, { unrepresentable: 'any', io: 'input' }) },
+      ]),
+    ),
+    suite: suiteJsonSchema(),
+  };
 }

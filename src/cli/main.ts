@@ -5,6 +5,15 @@
 import { buildProgram } from './program.js';
 import { reportError } from './render/errors.js';
 
+// `mlo runs list | head` closes the pipe early: that is the reader's choice, not an
+// error, so stop quietly instead of crashing on EPIPE.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 export async function main(argv: string[] = process.argv): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);

@@ -63,7 +63,13 @@ export function registerModelCommands(program: Command): void {
             target: opts.target,
           });
           for (const w of r.warnings) warn(w.hint ? `${w.message}\n  hint: ${w.hint}` : w.message);
-          if (opts.json) return printJson({ created: r.created, ...r.model, warnings: r.warnings });
+          if (opts.json)
+            return printJson({
+              created: r.created,
+              ...r.model,
+              baseline: r.baseline,
+              warnings: r.warnings,
+            });
           const m = r.model;
           const ref = color.bold(`${m.name}@${m.version}`);
           print(
@@ -72,6 +78,12 @@ export function registerModelCommands(program: Command): void {
               : `${ref} already holds these bytes (${m.hash.slice(0, 12)}); nothing registered`,
           );
           if (r.created) print(`features: ${describeFeatures(m)}`);
+          if (r.baseline) {
+            print(
+              `drift baseline ${color.bold(r.baseline.name)}: ${r.baseline.rows.toLocaleString('en-US')} rows, ${r.baseline.columns.length} columns ` +
+                color.dim(`(mlo drift check --model ${m.name}@${m.version} --data FILE)`),
+            );
+          }
         } finally {
           repo.close();
         }

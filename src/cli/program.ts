@@ -4,14 +4,19 @@
  */
 import { Command } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
+import { registerBaselineCommands } from './baseline.js';
 import { registerDataCommands } from './data.js';
+import { registerDriftCommands } from './drift.js';
 import { registerHookCommands } from './hooks.js';
 import { registerModelCommands } from './model.js';
+import { registerEvalCommand } from './eval.js';
+import { registerPromoteCommands } from './promote.js';
 import { registerRemoteCommands } from './remote.js';
 import { registerRepoCommands } from './repo.js';
 import { registerRunCommands } from './runs.js';
 import { registerPipelineCommands } from './pipeline.js';
 import { registerMetricsCommands } from './metrics.js';
+import { registerValidateCommands } from './validate.js';
 import { registerServeCommands } from './serve.js';
 
 export function buildProgram(): Command {
@@ -32,6 +37,11 @@ export function buildProgram(): Command {
   registerPipelineCommands(program);
   registerMetricsCommands(program);
   registerModelCommands(program);
+  registerEvalCommand(program);
+  registerPromoteCommands(program);
+  registerBaselineCommands(program);
+  registerDriftCommands(program);
+  registerValidateCommands(program);
   registerServeCommands(program);
   // Every subcommand fails like the root: one error line, exit 2, no stack.
   const applyExitOverride = (cmd: Command): void => {

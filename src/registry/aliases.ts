@@ -111,14 +111,13 @@ export async function rollbackAlias(
 }
 
 /**
- * The holders an alias went through, with rolled-back moves taken off: a move pushes
- * its new holder (null for a removal), a rollback pops one.
+ * The holders an alias went through, starting from "none" (null), with rolled-back
+ * moves taken off: a move pushes its new holder (null for a removal), a rollback pops.
  */
 export function holderStack(events: readonly AliasEvent[]): (number | null)[] {
-  const stack: (number | null)[] = [];
+  const stack: (number | null)[] = [null];
   for (const e of events) {
     if (e.outcome !== 'moved' && e.outcome !== 'removed') continue;
-    if (stack.length === 0 && e.fromVersion !== null) stack.push(e.fromVersion);
     if (e.action === 'rollback') stack.pop();
     else stack.push(e.toVersion);
   }

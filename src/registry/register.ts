@@ -9,7 +9,9 @@ import { MloError, errnoCode } from '../errors.js';
 import { cacheOf, sha256 } from '../data/index.js';
 import { openTable } from '../io/index.js';
 import { readSignature, type ModelSignature } from '../onnx/index.js';
+import type { BaselineInfo } from '../monitor/index.js';
 import type { Repo } from '../repo/index.js';
+import { getRun, type RunDetail } from '../tracking/index.js';
 import {
   addObjectRefs,
   ensureModelRow,
@@ -34,7 +36,7 @@ export interface RegisterOptions {
   path: string;
   /** relative paths are resolved against this (default: the repo root) */
   cwd?: string;
-  /** the tracking run that produced the model */
+  /** the tracking run that produced the model: id, prefix or name (default: $MLO_RUN_ID, set inside `mlo exec`) */
   runId?: string;
   metrics?: Record<string, number>;
   tags?: Record<string, string>;
@@ -54,6 +56,8 @@ export interface RegisterResult {
   /** false when these bytes were already a version of this model */
   created: boolean;
   model: ModelVersion;
+  /** the drift baseline profiled from --baseline-data (named NAME@VERSION), if any */
+  baseline: BaselineInfo | null;
   warnings: RegisterWarning[];
 }
 
@@ -77,7 +81,7 @@ export async function registerModel(repo: Repo, options: RegisterOptions): Promi
         message: `${options.path} is already ${name}@${existing.version}; the metrics, tags, features and lineage given now were not recorded (versions do not change)`,
       });
     }
-    return { created: false, model: existing, warnings };
+    return { created: false, model: existing, baseline: null, warnings };
   }
 
   const baseline = options.baselineData ? await readBaselineColumns(repo, options, cwd) : undefined;
@@ -106,9 +110,23 @@ export async function registerModel(repo: Repo, options: RegisterOptions): Promi
     }
   }
 
+  const run = findRun(repo, options.runId, warnings);
+  // profiled before anything is written: a file that cannot be a baseline registers nothing
+  const monitor = options.baselineData ? await import('../monitor/index.js') : undefined;
+  const prepared = monitor
+    ? await monitor.prepareBaseline(repo, {
+        data: options.baselineData!,
+        cwd,
+        target: options.target,
+      })
+    : undefined;
+
   const actor = await readActor(repo);
+  // The run's commit is the code that produced the model; HEAD is where it was registered.
+  const gitCommit = run?.git.commit ?? actor.gitCommit;
+  const gitDirty = run ? run.git.dirty : actor.gitDirty;
   const lineage: Pick<Lineage, 'inputs' | 'baselineData'> = {
-    inputs: [],
+    inputs: (run?.inputs ?? []).map((i) => ({ path: i.path, hash: i.hash ?? null })),
     baselineData: baseline
       ? { path: baseline.file.display, hash: baseline.file.hash, target: options.target ?? null }
       : null,
@@ -128,9 +146,9 @@ export async function registerModel(repo: Repo, options: RegisterOptions): Promi
       created_ms: now,
       created_by: actor.who,
       source: options.path,
-      run_id: options.runId ?? null,
-      git_commit: actor.gitCommit,
-      git_dirty: actor.gitDirty === null ? null : actor.gitDirty ? 1 : 0,
+      run_id: run?.id ?? null,
+      git_commit: gitCommit,
+      git_dirty: gitDirty === null ? null : gitDirty ? 1 : 0,
       signature_json: JSON.stringify(signature),
       features_json: choice.features ? JSON.stringify(choice.features) : null,
       features_source: choice.source,
@@ -141,7 +159,42 @@ export async function registerModel(repo: Repo, options: RegisterOptions): Promi
     addObjectRefs(repo.store, [{ kind: MODEL_REF_KIND, owner: `${name}@${version}`, hash }]);
     return { version, fresh: true };
   });
-  return { created: created.fresh, model: getVersion(repo, name, created.version), warnings };
+  const baselineInfo =
+    monitor && prepared && created.fresh
+      ? monitor.storeBaseline(repo, prepared, {
+          model: { name, version: created.version },
+          force: true,
+        })
+      : null;
+  return {
+    created: created.fresh,
+    model: getVersion(repo, name, created.version),
+    baseline: baselineInfo,
+    warnings,
+  };
+}
+
+/**
+ * The run named by --run (NOT_FOUND when there is none), or the one `mlo exec` is
+ * running (a stale $MLO_RUN_ID is only a warning: nobody asked for it by name).
+ */
+function findRun(
+  repo: Repo,
+  ref: string | undefined,
+  warnings: RegisterWarning[],
+): RunDetail | undefined {
+  if (ref !== undefined) return getRun(repo, ref);
+  const env = process.env.MLO_RUN_ID?.trim();
+  if (!env) return undefined;
+  try {
+    return getRun(repo, env);
+  } catch (err) {
+    if (!(err instanceof MloError)) throw err;
+    warnings.push({
+      message: `MLO_RUN_ID=${env}: ${err.message}; the model is registered without a run`,
+    });
+    return undefined;
+  }
 }
 
 function findExisting(repo: Repo, name: string, hash: string): ModelVersion | undefined {

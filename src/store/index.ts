@@ -16,4 +16,35 @@ export * from './evaluations.js';
 export * from './runs.js';
 export * from './run-query.js';
 export * from './stage-cache.js';
+export {
+  insertBaseline,
+  getBaselineByName,
+  getBaselineByModel,
+  listBaselineRecords,
+  getBaselineColumns,
+  deleteBaseline,
+  insertDriftReport,
+  listDriftReports,
+  getDriftReportJson,
+  type ModelVersionKey,
+  type BaselineRecord,
+  type BaselineColumnRecord,
+  type DriftReportRecord,
+  type DriftScoreRecord,
+} from './baselines.js';
+export {
+  hasPredictionLog,
+  iteratePredictionLog,
+  PREDICTION_LOG_TABLE,
+  type PredictionLogQuery,
+  type PredictionLogRow,
+} from './prediction-log.js';
+export {
+  insertValidation,
+  findValidations,
+  getValidation,
+  type ValidationRow,
+  type NewValidationRow,
+  type ValidationQuery,
+} from './validations.js';
 export * from './predictions.js';

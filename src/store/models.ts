@@ -3,18 +3,7 @@
  * append-only alias audit. Rows come back as stored (JSON as text); src/registry turns
  * them into records.
  */
-import type { Statement } from 'better-sqlite3';
-import type { Store } from './open.js';
-
-/** Prepared statements per store: a server resolving aliases must not re-prepare them. */
-const statements = new WeakMap<Store, Map<string, Statement>>();
-function stmt(store: Store, sql: string): Statement {
-  let map = statements.get(store);
-  if (!map) statements.set(store, (map = new Map<string, Statement>()));
-  let s = map.get(sql);
-  if (!s) map.set(sql, (s = store.db.prepare(sql)));
-  return s;
-}
+import { cachedStatement as stmt, type Store } from './open.js';
 
 export interface ModelRow {
   id: number;
@@ -207,14 +196,6 @@ export function insertVersionRow(
   );
   bumpGeneration(store);
   return { id: Number(info.lastInsertRowid), version };
-}
-
-/** Fill in lineage found after registration (e.g. a run's inputs). */
-export function updateLineage(store: Store, versionId: number, lineageJson: string): void {
-  stmt(store, 'UPDATE model_versions SET lineage_json = ? WHERE id = ?').run(
-    lineageJson,
-    versionId,
-  );
 }
 
 export function getAliasRow(store: Store, name: string, alias: string): AliasRow | undefined {

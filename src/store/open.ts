@@ -106,3 +106,17 @@ function newerStoreError(path: string, found: number, known: number): MloError {
 export function withWriteLock<T>(store: Store, fn: () => T): T {
   return store.db.transaction(fn).immediate();
 }
+
+/**
+ * A prepared statement cached per store: preparing costs more than running a point
+ * query, and hot paths (the hash state, a server resolving aliases) run the same
+ * SQL many times.
+ */
+const statements = new WeakMap<Store, Map<string, Database.Statement>>();
+export function cachedStatement(store: Store, sql: string): Database.Statement {
+  let map = statements.get(store);
+  if (!map) statements.set(store, (map = new Map<string, Database.Statement>()));
+  let s = map.get(sql);
+  if (!s) map.set(sql, (s = store.db.prepare(sql)));
+  return s;
+}

@@ -3,8 +3,7 @@
  * writer, filtered streaming reads for drift checks and `readPredictions`. Rows come
  * back as stored (inputs and outputs as JSON text); src/serve parses them.
  */
-import type { Statement } from 'better-sqlite3';
-import type { Store } from './open.js';
+import { cachedStatement, type Store } from './open.js';
 
 export type PredictionRole = 'primary' | 'shadow';
 export type PredictionRoute = 'main' | 'canary' | 'shadow';
@@ -53,14 +52,7 @@ export interface PredictionQuery {
   limit?: number;
 }
 
-const statements = new WeakMap<Store, Map<string, Statement>>();
-function stmt(store: Store, sql: string): Statement {
-  let map = statements.get(store);
-  if (!map) statements.set(store, (map = new Map<string, Statement>()));
-  let s = map.get(sql);
-  if (!s) map.set(sql, (s = store.db.prepare(sql)));
-  return s;
-}
+const stmt = cachedStatement;
 
 const COLUMN_LIST = '(ts_ms, model, version, role, route, request_id, latency_ms, inputs, outputs)';
 const ROW_PARAMS = '(?, ?, ?, ?, ?, ?, ?, ?, ?)';

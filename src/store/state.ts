@@ -1,16 +1,5 @@
 /** The hash state table: which files we already hashed, keyed by what stat() says. */
-import type { Statement } from 'better-sqlite3';
-import type { Store } from './open.js';
-
-/** Prepared statements per store: preparing costs more than running a point query. */
-const statements = new WeakMap<Store, Map<string, Statement>>();
-function stmt(store: Store, sql: string): Statement {
-  let map = statements.get(store);
-  if (!map) statements.set(store, (map = new Map<string, Statement>()));
-  let s = map.get(sql);
-  if (!s) map.set(sql, (s = store.db.prepare(sql)));
-  return s;
-}
+import { cachedStatement as stmt, type Store } from './open.js';
 
 export interface HashState {
   path: string;

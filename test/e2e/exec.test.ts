@@ -280,11 +280,18 @@ setInterval(() => {}, 1000);
       cwd: dir,
       env: { MLO_KILL_GRACE_MS: '3000' },
     });
+    // A pid file exists before its number is written: wait for a whole number (an
+    // empty read would be pid 0, which names our own process group).
+    const readPid = (name: string): number | undefined => {
+      const p = join(dir, name);
+      const text = existsSync(p) ? readFileSync(p, 'utf8').trim() : '';
+      return /^\d+$/.test(text) ? Number(text) : undefined;
+    };
     await waitFor(
-      () => existsSync(join(dir, 'grandchild.pid')) && existsSync(join(dir, 'child.pid')),
+      () => readPid('grandchild.pid') !== undefined && readPid('child.pid') !== undefined,
     );
-    const child = Number(readFileSync(join(dir, 'child.pid'), 'utf8'));
-    const grandchild = Number(readFileSync(join(dir, 'grandchild.pid'), 'utf8'));
+    const child = readPid('child.pid')!;
+    const grandchild = readPid('grandchild.pid')!;
     expect(alive(child) && alive(grandchild)).toBe(true);
     p.child.kill(signal);
     const r = await p.done;

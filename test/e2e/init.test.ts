@@ -57,3 +57,19 @@ describe('mlo init', () => {
     expect(r.stderr.trim().split('\n')[0]).toMatch(/^error: unknown option/);
   });
 });
+
+describe('output to a closed pipe', () => {
+  it('stops quietly (exit 0, no EPIPE crash) when the reader goes away, like `mlo ... | head`', async () => {
+    const { spawn } = await import('node:child_process');
+    const { MLO_BIN } = await import('../helpers/cli.js');
+    const child = spawn(process.execPath, [MLO_BIN, 'init', '--help'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.destroy(); // the reader is gone before mlo writes a byte
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((res) => child.on('close', res));
+    expect(stderr).not.toMatch(/EPIPE|Error/);
+    expect(code).toBe(0);
+  });
+});

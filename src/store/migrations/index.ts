@@ -6,7 +6,17 @@ import type { Migration } from './types.js';
 import { core } from './001-core.js';
 import { tracking } from './002-tracking.js';
 import { registry } from './003-registry.js';
+import { monitor } from './004-monitor.js';
 import { serve } from './005-serve.js';
-export const MIGRATIONS: readonly Migration[] = [core, tracking, registry, serve];
+import { validation } from './006-validation.js';
+
+export const MIGRATIONS: readonly Migration[] = [
+  core,
+  tracking,
+  registry,
+  monitor,
+  serve,
+  validation,
+];
 
 export type { Migration } from './types.js';

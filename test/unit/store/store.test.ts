@@ -43,7 +43,7 @@ describe('store', () => {
     old.db.prepare("INSERT INTO meta (key, value) VALUES ('k', 'kept')").run();
     old.close();
     const extra = {
-      version: MIGRATIONS.length + 1,
+      version: latestSchemaVersion() + 1,
       name: 'test-extra',
       up: 'CREATE TABLE extra (x INTEGER);',
     };

@@ -1,7 +1,11 @@
 CREATE TRIGGER alias_events_no_delete BEFORE DELETE ON alias_events BEGIN SELECT RAISE(ABORT, 'alias_events is append-only'); END;
 CREATE TRIGGER alias_events_no_update BEFORE UPDATE ON alias_events BEGIN SELECT RAISE(ABORT, 'alias_events is append-only'); END;
 CREATE TABLE alias_events ( seq INTEGER PRIMARY KEY, model INTEGER NOT NULL REFERENCES models (id), alias TEXT NOT NULL, action TEXT NOT NULL CHECK (action IN ('set', 'remove', 'promote', 'rollback')), outcome TEXT NOT NULL CHECK (outcome IN ('moved', 'unchanged', 'rejected', 'removed')), from_version INTEGER, to_version INTEGER, who TEXT NOT NULL, at_ms INTEGER NOT NULL, git_commit TEXT, gates_json TEXT, detail_json TEXT );
+CREATE TABLE baseline_columns ( baseline INTEGER NOT NULL REFERENCES baselines (id) ON DELETE CASCADE, position INTEGER NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL CHECK (kind IN ('numeric', 'categorical')), role TEXT NOT NULL CHECK (role IN ('feature', 'target', 'prediction')), source_kind TEXT NOT NULL, kind_source TEXT NOT NULL, profile BLOB NOT NULL, PRIMARY KEY (baseline, position) ) WITHOUT ROWID;
+CREATE TABLE baselines ( id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE, created_ms INTEGER NOT NULL, source TEXT NOT NULL, source_hash TEXT, source_format TEXT NOT NULL, rows INTEGER NOT NULL, model_name TEXT, model_version INTEGER, target TEXT, prediction TEXT, meta_json TEXT NOT NULL DEFAULT '{}', CHECK ((model_name IS NULL) = (model_version IS NULL)) );
 CREATE TABLE dir_state ( path TEXT PRIMARY KEY, manifest TEXT NOT NULL, stamps BLOB NOT NULL ) WITHOUT ROWID;
+CREATE TABLE drift_reports ( id INTEGER PRIMARY KEY, baseline_name TEXT NOT NULL, baseline_id INTEGER NOT NULL, created_ms INTEGER NOT NULL, source TEXT NOT NULL, source_hash TEXT, rows INTEGER NOT NULL, dataset_drift INTEGER NOT NULL, drift_share REAL NOT NULL, drifted_columns INTEGER NOT NULL, checked_columns INTEGER NOT NULL, report_json TEXT NOT NULL );
+CREATE TABLE drift_scores ( report INTEGER NOT NULL REFERENCES drift_reports (id) ON DELETE CASCADE, position INTEGER NOT NULL, name TEXT NOT NULL, test TEXT NOT NULL, score REAL, threshold REAL NOT NULL, drifted INTEGER NOT NULL, psi REAL, PRIMARY KEY (report, position) ) WITHOUT ROWID;
 CREATE TABLE evaluations ( id INTEGER PRIMARY KEY, version_id INTEGER NOT NULL REFERENCES model_versions (id), data_hash TEXT NOT NULL, data_path TEXT NOT NULL, target TEXT NOT NULL, features_json TEXT NOT NULL, task TEXT NOT NULL, rows INTEGER NOT NULL, metrics_json TEXT NOT NULL, reasons_json TEXT NOT NULL, detail_json TEXT NOT NULL, slices_json TEXT NOT NULL DEFAULT '{}', created_ms INTEGER NOT NULL );
 CREATE TABLE hash_state ( path TEXT PRIMARY KEY, inode INTEGER NOT NULL, mtime_ms REAL NOT NULL, size INTEGER NOT NULL, hash TEXT NOT NULL ) WITHOUT ROWID;
 CREATE TABLE meta ( key TEXT PRIMARY KEY, value TEXT NOT NULL ) WITHOUT ROWID;
@@ -19,7 +23,10 @@ CREATE TABLE run_tags ( run INTEGER NOT NULL REFERENCES runs (seq) ON DELETE CAS
 CREATE TABLE runs ( seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, name TEXT NOT NULL, experiment TEXT NOT NULL, status TEXT NOT NULL CHECK (status IN ('running', 'finished', 'failed', 'killed')), start_ms INTEGER NOT NULL, end_ms INTEGER, command TEXT, cwd TEXT, exit_code INTEGER, git_commit TEXT, git_dirty INTEGER, stage TEXT, host TEXT NOT NULL, pid INTEGER, log_tail TEXT, error TEXT, params_json TEXT NOT NULL DEFAULT '{}', metrics_json TEXT NOT NULL DEFAULT '{}', tags_json TEXT NOT NULL DEFAULT '{}' );
 CREATE TABLE schema_migrations ( version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL );
 CREATE TABLE stage_cache ( key TEXT PRIMARY KEY, stage TEXT NOT NULL, outs TEXT NOT NULL, run_id TEXT, created_ms INTEGER NOT NULL ) WITHOUT ROWID;
+CREATE TABLE validations ( id INTEGER PRIMARY KEY, -- the suite's name in mlo.yaml, or its file; and the hash of its expectations suite TEXT NOT NULL, suite_hash TEXT NOT NULL, -- the data file as validated (repo-relative inside the repo) and its sha256 data_path TEXT NOT NULL, data_hash TEXT NOT NULL, rows INTEGER NOT NULL, success INTEGER NOT NULL, evaluated INTEGER NOT NULL, successful INTEGER NOT NULL, unsuccessful INTEGER NOT NULL, warnings INTEGER NOT NULL, -- the whole ValidationResult as JSON result TEXT NOT NULL, created_at TEXT NOT NULL );
 CREATE INDEX alias_events_by_alias ON alias_events (model, alias, seq);
+CREATE UNIQUE INDEX baselines_by_model ON baselines (model_name, model_version) WHERE model_name IS NOT NULL;
+CREATE INDEX drift_reports_by_baseline ON drift_reports (baseline_name, created_ms);
 CREATE INDEX evaluations_by_data ON evaluations (version_id, data_hash, target);
 CREATE INDEX object_refs_by_hash ON object_refs (hash);
 CREATE INDEX prediction_log_by_model ON prediction_log (model, version, ts_ms);
@@ -28,3 +35,5 @@ CREATE INDEX run_tags_by_key ON run_tags (key, value);
 CREATE INDEX runs_by_experiment ON runs (experiment, start_ms);
 CREATE INDEX runs_by_start ON runs (start_ms);
 CREATE INDEX runs_by_status ON runs (status);
+CREATE INDEX validations_by_data ON validations (data_hash, suite_hash);
+CREATE INDEX validations_by_suite ON validations (suite, id);

@@ -1,0 +1,22 @@
+/**
+ * Evaluation: run a registered model over a data file and measure it. The metric
+ * functions themselves are in ./metrics (exported from src/index.ts on their own).
+ *
+ *     const r = await evaluateModel(repo, { model: 'churn@3', data: 'holdout.csv', target: 'churned' });
+ *     r.metrics.accuracy; r.metrics.p99_ms; r.slices.region?.gaps.accuracy
+ *
+ * Features reach the model by name: `features`, else the names registered with the
+ * model, else the data's columns minus the target, in file order; other columns are
+ * ignored. Latency (p50_ms, p95_ms, p99_ms) is measured on up to 1,000 rows run one at
+ * a time, as a server sees requests; rows_per_s is the batched pass's throughput
+ * (building feature matrices and running the model; reading the file not counted).
+ */
+export {
+  evaluateModel,
+  evaluateOrReuse,
+  type EvaluateOptions,
+  type EvaluationResult,
+  type FeaturesFrom,
+} from './evaluate.js';
+export { findStoredEvaluation, evaluationFromRow, type StoredEvaluationQuery } from './stored.js';
+export { measureLatency, type LatencyOptions } from './latency.js';

@@ -1,0 +1,91 @@
+/**
+ * The `drift:` section of mlo.yaml (other sections belong to other capabilities and
+ * are not looked at):
+ *
+ *     drift:
+ *       share: 0.5              # dataset drift when >= this share of checked columns drifted
+ *       fail: false             # exit 1 on dataset drift, as --fail-on-drift
+ *       columns:
+ *         age: {test: ks, threshold: 0.01}
+ *         zip: {kind: categorical, test: jensenshannon, threshold: 0.2}
+ *         user_id: {skip: true}  # not profiled unless named with --columns
+ *
+ * Tests: ks, chisquare, z, wasserstein, jensenshannon, psi (stats/choose.ts). A test
+ * that does not fit the column's kind is reported when the check runs.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as z from 'zod/mini';
+import '../util/schema.js';
+import { parseYaml } from '../util/yaml-file.js';
+import type { DriftColumnKind, DriftTest } from './stats/index.js';
+
+export const DEFAULT_DRIFT_SHARE = 0.5;
+
+const TESTS = ['ks', 'chisquare', 'z', 'wasserstein', 'jensenshannon', 'psi'] as const;
+
+const columnSchema = z.strictObject({
+  kind: z.optional(z.enum(['numeric', 'categorical'])),
+  test: z.optional(z.enum(TESTS)),
+  threshold: z.optional(z.number().check(z.gte(0))),
+  skip: z.optional(z.boolean()),
+});
+
+const driftSchema = z.strictObject({
+  share: z.optional(z.number().check(z.gte(0), z.lte(1))),
+  fail: z.optional(z.boolean()),
+  columns: z.optional(z.record(z.string(), columnSchema)),
+});
+
+const fileSchema = z.looseObject({ drift: z.optional(z.nullable(driftSchema)) });
+
+export interface ColumnDriftConfig {
+  kind?: DriftColumnKind;
+  test?: DriftTest;
+  threshold?: number;
+  skip?: boolean;
+}
+
+export interface DriftConfig {
+  /** dataset drift when the share of drifted columns is at least this */
+  share: number;
+  fail: boolean;
+  columns: Record<string, ColumnDriftConfig>;
+}
+
+export const PROJECT_FILE = 'mlo.yaml';
+
+/** The drift settings of the project at `root` (defaults when mlo.yaml or the section is absent). */
+export function loadDriftConfig(root: string): DriftConfig {
+  const file = join(root, PROJECT_FILE);
+  if (!existsSync(file)) return defaultDriftConfig();
+  return parseDriftConfig(readFileSync(file, 'utf8'), PROJECT_FILE);
+}
+
+export function parseDriftConfig(text: string, displayPath = PROJECT_FILE): DriftConfig {
+  const parsed = parseYaml(text, fileSchema, displayPath);
+  const d = parsed.drift ?? {};
+  return {
+    share: d.share ?? DEFAULT_DRIFT_SHARE,
+    fail: d.fail ?? false,
+    columns: { ...d.columns },
+  };
+}
+
+export function defaultDriftConfig(): DriftConfig {
+  return { share: DEFAULT_DRIFT_SHARE, fail: false, columns: {} };
+}
+
+/** Kind overrides and skipped columns the config asks for at baseline time. */
+export function configSelection(config: DriftConfig): {
+  kinds: Record<string, DriftColumnKind>;
+  skip: string[];
+} {
+  const kinds: Record<string, DriftColumnKind> = {};
+  const skip: string[] = [];
+  for (const [name, c] of Object.entries(config.columns)) {
+    if (c.kind) kinds[name] = c.kind;
+    if (c.skip) skip.push(name);
+  }
+  return { kinds, skip };
+}

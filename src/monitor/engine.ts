@@ -1,0 +1,303 @@
+/**
+ * The column work of a baseline or a check, spread over the machine's two cores.
+ *
+ * Parsing CSV is the main thread's job and takes about as long as all the numeric
+ * statistics together (filtering, moments, a radix sort of each column, the drift
+ * walk). So for a big table a worker thread takes a share of the numeric columns:
+ * their value arrays are transferred to it batch by batch (no copy: a reader never
+ * reuses its arrays) while the main thread parses on, and at the end both sides
+ * finish their columns at the same time. The worker gets more than half of the
+ * numeric columns because the main thread also parses; categorical columns stay on
+ * the main thread (counting codes is cheap).
+ *
+ * At most MAX_IN_FLIGHT batches wait in the worker's queue, so memory stays bounded
+ * when the worker falls behind. Small tables, runs from source (the worker script is
+ * built by esbuild), and `parallel: false` do everything on the main thread; both
+ * paths run the same code per column and give identical results.
+ *
+ * A second thread only helps when a core is free. On a saturated machine Linux gives
+ * a session's threads one fair share together (autogroup), so the worker's start-up
+ * and its second JIT and heap (~15% more CPU) make the run slower, not faster: the
+ * default is to go parallel only while the 1-minute load average leaves a core free.
+ * MLO_PARALLEL=1 or 0 forces the choice (tests, benchmarks).
+ */
+import { existsSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { Worker } from 'node:worker_threads';
+import { hashFile } from '../data/index.js';
+import { MloError, type MloErrorCode } from '../errors.js';
+import type { ColumnBatch, Column } from '../io/index.js';
+import type { PlannedColumn } from './columns.js';
+import { computeOutcome, type ColumnOutcome } from './outcome.js';
+import {
+  decodeProfile,
+  encodeProfile,
+  type ColumnProfile,
+  type DriftOptions,
+  type NumericProfileOptions,
+} from './profile/index.js';
+import {
+  addColumn,
+  createProfiler,
+  type ProfileTableOptions,
+  type Profiler,
+} from './profile-table.js';
+
+/** Tables smaller than this are profiled on the main thread (a worker costs ~30 ms to start). */
+export const PARALLEL_MIN_BYTES = 4 << 20;
+const MAX_IN_FLIGHT = 4;
+/** Share of the numeric columns the worker takes (the main thread also parses). */
+const WORKER_SHARE = 0.6;
+
+export interface ColumnTask {
+  plan: PlannedColumn;
+  /** check mode: the baseline's profile of this column, and how to compare */
+  reference?: { profile: ColumnProfile; bytes: Uint8Array; options: DriftOptions };
+}
+
+export interface TaskResult {
+  /** the column's profile (check mode: only for columns done on the main thread) */
+  profile: ColumnProfile | null;
+  /** baseline mode: the profile encoded (encodeProfile) */
+  encoded: Uint8Array | null;
+  /** check mode: the comparison with the reference */
+  outcome: ColumnOutcome | null;
+}
+
+export interface ColumnWorkOptions extends ProfileTableOptions {
+  /** default: a worker when the input is at least PARALLEL_MIN_BYTES and a core is free (see above) */
+  parallel?: boolean;
+  /** the input's size in bytes, for the default above */
+  sizeBytes?: number;
+  /**
+   * Also SHA-256 this file. The worker hashes it in the time it would spend waiting
+   * for the parser; without a worker it is hashed on the main thread at the end.
+   */
+  hashFile?: string;
+}
+
+/** Messages to the profile worker. */
+export type WorkerRequest =
+  | {
+      type: 'init';
+      tasks: {
+        numeric: NumericProfileOptions;
+        reference: Uint8Array | null;
+        options: DriftOptions;
+      }[];
+      /** a file to hash between batches */
+      hashFile: string | null;
+    }
+  | { type: 'batch'; arrays: Float64Array[] }
+  | { type: 'finish' };
+
+/** Messages from the profile worker. */
+export type WorkerReply =
+  | { type: 'ack' }
+  | {
+      type: 'done';
+      results: ({ encoded: Uint8Array } | { outcome: ColumnOutcome })[];
+      /** the SHA-256 of `hashFile`, null when it could not be read */
+      hash: string | null;
+    }
+  | { type: 'error'; code: MloErrorCode | null; message: string };
+
+const workerUrl = (): URL => new URL('./drift-profile.worker.js', import.meta.url);
+
+function workerAvailable(): boolean {
+  return existsSync(fileURLToPath(workerUrl()));
+}
+
+/** The default for `parallel`: a big input, and a core to spare (or MLO_PARALLEL). */
+function parallelByDefault(sizeBytes: number): boolean {
+  const forced = process.env.MLO_PARALLEL;
+  if (forced === '1') return true;
+  if (forced === '0') return false;
+  const cores = availableParallelism();
+  return sizeBytes >= PARALLEL_MIN_BYTES && cores > 1 && loadavg()[0] < cores - 0.5;
+}
+
+/** Whether a task's column can go to the worker: numbers already in a Float64Array. */
+function offloadable(t: ColumnTask): boolean {
+  const k = t.plan.readKind;
+  return t.plan.kind === 'numeric' && (k === 'number' || k === 'integer' || k === 'datetime');
+}
+
+/**
+ * Profile the tasks' columns over `batches` (column `indexes[i]` of each batch feeds
+ * task i) and, in check mode, compare each with its reference.
+ */
+export async function runColumnTasks(
+  batches: AsyncIterable<ColumnBatch> | Iterable<ColumnBatch>,
+  indexes: readonly number[],
+  tasks: readonly ColumnTask[],
+  options: ColumnWorkOptions,
+): Promise<{ rows: number; results: TaskResult[]; hash: string | null }> {
+  const candidates = tasks.map((t, i) => (offloadable(t) ? i : -1)).filter((i) => i >= 0);
+  const parallel =
+    (candidates.length > 0 || options.hashFile !== undefined) &&
+    (options.parallel ?? parallelByDefault(options.sizeBytes ?? 0)) &&
+    workerAvailable();
+  const toWorker = new Set<number>();
+  if (parallel && candidates.length > 0) {
+    const take = Math.max(1, Math.round(candidates.length * WORKER_SHARE));
+    // spread over the columns: neighbours in a file often have similar costs
+    for (let k = 0; k < take; k++)
+      toWorker.add(candidates[Math.floor((k * candidates.length) / take)]);
+  }
+  const local = tasks.map((t, i) => (toWorker.has(i) ? null : createProfiler(t.plan, options)));
+  const remote = [...toWorker];
+  const client = parallel
+    ? await WorkerClient.start(
+        remote.map((i) => tasks[i]),
+        options,
+      )
+    : null;
+  let rows = 0;
+  try {
+    for await (const batch of batches) {
+      rows += batch.length;
+      if (client && remote.length > 0) {
+        const arrays = remote.map(
+          (i) => (batch.columns[indexes[i]] as Column & { values: Float64Array }).values,
+        );
+        await client.send(arrays);
+      }
+      for (let i = 0; i < tasks.length; i++) {
+        const p = local[i];
+        if (p) addColumn(p, batch.columns[indexes[i]]);
+      }
+    }
+    const pending = client?.finish();
+    const results: TaskResult[] = tasks.map((t, i) => {
+      const p = local[i];
+      if (!p) return { profile: null, encoded: null, outcome: null };
+      return finishLocal(p, t);
+    });
+    let hash: string | null = null;
+    if (pending) {
+      const done = await pending;
+      hash = done.hash;
+      remote.forEach((i, k) => {
+        const r = done.results[k];
+        if ('encoded' in r) {
+          results[i] = { profile: decodeProfile(r.encoded), encoded: r.encoded, outcome: null };
+        } else {
+          results[i] = { profile: null, encoded: null, outcome: r.outcome };
+        }
+      });
+    } else if (options.hashFile !== undefined) {
+      hash = hashOrNull(options.hashFile);
+    }
+    return { rows, results, hash };
+  } finally {
+    client?.close();
+  }
+}
+
+function finishLocal(p: Profiler, t: ColumnTask): TaskResult {
+  const profile = p.finish();
+  if (t.reference) {
+    return {
+      profile,
+      encoded: null,
+      outcome: computeOutcome(t.reference.profile, profile, t.reference.options),
+    };
+  }
+  return { profile, encoded: null, outcome: null };
+}
+
+/** The main thread's side of the profile worker, with back-pressure. */
+class WorkerClient {
+  private inFlight = 0;
+  private wake: (() => void) | null = null;
+  private failure: Error | null = null;
+  private done: ((r: Extract<WorkerReply, { type: 'done' }>) => void) | null = null;
+  private fail: ((e: Error) => void) | null = null;
+
+  private constructor(private readonly worker: Worker) {
+    worker.on('message', (m: WorkerReply) => {
+      if (m.type === 'ack') {
+        this.inFlight--;
+        this.wakeUp();
+      } else if (m.type === 'done') this.done?.(m);
+      else this.abort(m.code ? new MloError(m.code, m.message) : new Error(m.message));
+    });
+    worker.on('error', (err) => this.abort(err));
+    worker.on('exit', (code) => {
+      if (this.done) this.abort(new Error(`the profile worker exited (${code})`));
+    });
+  }
+
+  static async start(tasks: ColumnTask[], options: ColumnWorkOptions): Promise<WorkerClient> {
+    const { Worker } = await import('node:worker_threads');
+    const client = new WorkerClient(new Worker(workerUrl()));
+    const request: WorkerRequest = {
+      type: 'init',
+      tasks: tasks.map((t) => ({
+        numeric: options.numeric ?? {},
+        reference: t.reference ? t.reference.bytes : null,
+        options: t.reference?.options ?? {},
+      })),
+      hashFile: options.hashFile ?? null,
+    };
+    client.worker.postMessage(request);
+    return client;
+  }
+
+  async send(arrays: Float64Array[]): Promise<void> {
+    while (this.inFlight >= MAX_IN_FLIGHT && this.failure === null) {
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+    if (this.failure) throw this.failure;
+    this.inFlight++;
+    const buffers = [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
+    const request: WorkerRequest = { type: 'batch', arrays };
+    this.worker.postMessage(request, buffers);
+  }
+
+  finish(): Promise<Extract<WorkerReply, { type: 'done' }>> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.done = resolve;
+      this.fail = reject;
+      const request: WorkerRequest = { type: 'finish' };
+      this.worker.postMessage(request);
+    });
+  }
+
+  close(): void {
+    this.done = null;
+    void this.worker.terminate();
+  }
+
+  private wakeUp(): void {
+    const w = this.wake;
+    this.wake = null;
+    w?.();
+  }
+
+  private abort(err: Error): void {
+    if (this.failure) return;
+    this.failure = err;
+    this.wakeUp();
+    this.fail?.(err);
+    this.done = null;
+  }
+}
+
+function hashOrNull(path: string): string | null {
+  try {
+    return hashFile(path).hash;
+  } catch {
+    return null;
+  }
+}
+
+/** Encode for the store: what the worker already encoded is reused. */
+export function encodedOf(result: TaskResult): Uint8Array {
+  if (result.encoded) return result.encoded;
+  if (!result.profile) throw new MloError('INTERNAL', 'a column was neither profiled nor encoded');
+  return encodeProfile(result.profile);
+}
