@@ -35,7 +35,6 @@ export {
 export {
   hasPredictionLog,
   iteratePredictionLog,
-  PREDICTION_LOG_TABLE,
   type PredictionLogQuery,
   type PredictionLogRow,
 } from './prediction-log.js';

@@ -22,8 +22,6 @@
  */
 import type { Store } from './open.js';
 
-export const PREDICTION_LOG_TABLE = 'prediction_log';
-
 export interface PredictionLogQuery {
   model: string;
   version: number;
@@ -39,11 +37,12 @@ export interface PredictionLogRow {
   outputs: string;
 }
 
-export function hasPredictionLog(store: Store): boolean {
+/** Whether the server ever logged a prediction of this model version (at any time). */
+export function hasPredictionLog(store: Store, model: string, version: number): boolean {
   return (
     store.db
-      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")
-      .get(PREDICTION_LOG_TABLE) !== undefined
+      .prepare('SELECT 1 FROM prediction_log WHERE model = ? AND version = ? LIMIT 1')
+      .get(model, version) !== undefined
   );
 }
 
