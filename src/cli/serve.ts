@@ -7,8 +7,8 @@ import { color } from './render/color.js';
 import { note, print, warn } from './render/output.js';
 
 interface ServeFlags {
-  port: number;
-  host: string;
+  port?: number;
+  host?: string;
   canary?: string;
   shadow?: string;
   tokenEnv?: string;
@@ -39,20 +39,15 @@ export function registerServeCommands(program: Command): void {
       'serve a registered model over HTTP: /predict, KServe V2, MLflow /invocations, /metrics',
     )
     .argument(
-      '<model>',
-      'NAME, NAME@VERSION or NAME@ALIAS (alias moves are picked up without a restart)',
+      '[model]',
+      'NAME, NAME@VERSION or NAME@ALIAS (alias moves are picked up without a restart); default: serve.model in mlo.yaml',
     )
     .option(
       '--port <n>',
-      'port to listen on (0 picks a free one)',
+      'port to listen on (0 picks a free one; default 8080)',
       parseWholeNumber('--port', 65535),
-      8080,
     )
-    .option(
-      '--host <address>',
-      'address to bind; the default serves this machine only',
-      '127.0.0.1',
-    )
+    .option('--host <address>', 'address to bind; the default, 127.0.0.1, serves this machine only')
     .option('--canary <NAME@REF:PCT>', 'send PCT% of requests (by request id) to another version')
     .option(
       '--shadow <NAME@REF>',
@@ -66,6 +61,7 @@ export function registerServeCommands(program: Command): void {
       '--log-predictions',
       'write inputs and outputs to the prediction log (for mlo drift check --predictions)',
     )
+    .option('--no-log-predictions', 'do not log, whatever serve.log_predictions in mlo.yaml says')
     .option(
       '--max-batch <n>',
       'rows per model run when batching concurrent requests (1: off; default 32)',
@@ -92,36 +88,33 @@ export function registerServeCommands(program: Command): void {
       parsePositiveInt('--max-rows'),
     )
     .action(
-      action(async (model: string, opts: ServeFlags, cmd: Command) => {
-        let token: string | undefined;
-        if (opts.tokenEnv !== undefined) {
-          token = process.env[opts.tokenEnv];
-          if (token === undefined || token.trim() === '') {
-            throw new MloError(
-              'USAGE',
-              `--token-env ${opts.tokenEnv}: that environment variable is not set or empty`,
-              {
-                hint: `export ${opts.tokenEnv}=<token> before starting the server`,
-              },
-            );
-          }
-        }
-        const { openRepo, startServer } = await lib();
+      action(async (modelArg: string | undefined, opts: ServeFlags, cmd: Command) => {
+        const { openRepo, startServer, loadServeConfig } = await lib();
         const repo = openRepo(cwdOf(cmd));
         try {
+          // flags win over the serve: section of mlo.yaml, which wins over the defaults
+          const config = loadServeConfig(repo.root);
+          const model = modelArg ?? config.model;
+          if (model === undefined) {
+            throw new MloError('USAGE', 'mlo serve: name the model to serve', {
+              hint: 'mlo serve NAME@ALIAS, or set serve.model in mlo.yaml',
+            });
+          }
+          const tokenEnv = opts.tokenEnv ?? config.token_env;
+          const token = tokenEnv === undefined ? undefined : readToken(tokenEnv);
           const server = await startServer(repo, {
             model,
-            port: opts.port,
-            host: opts.host,
-            canary: opts.canary,
-            shadow: opts.shadow,
+            port: opts.port ?? config.port ?? 8080,
+            host: opts.host ?? config.host ?? '127.0.0.1',
+            canary: opts.canary ?? config.canary,
+            shadow: opts.shadow ?? config.shadow,
             token,
-            logPredictions: opts.logPredictions,
-            maxBatch: opts.maxBatch,
-            maxDelayMs: opts.maxDelayMs,
-            threads: opts.threads,
-            maxBodyBytes: opts.maxBodyBytes,
-            maxRows: opts.maxRows,
+            logPredictions: opts.logPredictions ?? config.log_predictions,
+            maxBatch: opts.maxBatch ?? config.max_batch,
+            maxDelayMs: opts.maxDelayMs ?? config.max_delay_ms,
+            threads: opts.threads ?? config.threads,
+            maxBodyBytes: opts.maxBodyBytes ?? config.max_body_bytes,
+            maxRows: opts.maxRows ?? config.max_rows,
             onEvent: renderEvent,
           });
           renderStart(server, Boolean(token));
@@ -139,6 +132,18 @@ export function registerServeCommands(program: Command): void {
         }
       }),
     );
+}
+
+function readToken(variable: string): string {
+  const token = process.env[variable];
+  if (token === undefined || token.trim() === '') {
+    throw new MloError(
+      'USAGE',
+      `--token-env ${variable}: that environment variable is not set or empty`,
+      { hint: `export ${variable}=<token> before starting the server` },
+    );
+  }
+  return token;
 }
 
 function renderEvent(e: ServeEvent): void {

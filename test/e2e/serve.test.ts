@@ -242,6 +242,36 @@ describe('mlo serve (built CLI)', () => {
     }
   });
 
+  it('reads its defaults from the serve: section of mlo.yaml; flags win', async () => {
+    const dir = await churnRepo();
+    const none = mlo(['serve', '--port', '0'], { cwd: dir });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('error: mlo serve: name the model to serve');
+    expect(none.stderr).toContain('serve.model in mlo.yaml');
+
+    writeFileSync(join(dir, 'mlo.yaml'), 'serve:\n  model: churn@1\n  log_predictions: true\n');
+    const s = await startServe(dir, []);
+    expect(s.stdout()).toContain('serving churn@1');
+    expect(s.stdout()).toContain('prediction log: on');
+    const answer = await predict(s.url, { inputs: [[1, 2, 3]] });
+    expect(answer.version).toBe('1');
+    expect(answer.body.probabilities[0][1]).toBeCloseTo(p1([1, 2, 3]), 5);
+    s.child.kill('SIGTERM');
+    expect((await s.done).code).toBe(0);
+
+    const flags = await startServe(dir, ['churn@2', '--no-log-predictions']);
+    expect(flags.stdout()).toContain('serving churn@2');
+    expect(flags.stdout()).not.toContain('prediction log: on');
+    flags.child.kill('SIGTERM');
+    expect((await flags.done).code).toBe(0);
+
+    writeFileSync(join(dir, 'mlo.yaml'), 'serve:\n  model: churn\n  port: eighty\n');
+    const bad = mlo(['serve'], { cwd: dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^error: mlo\.yaml:3:\d+: .*serve\.port/m);
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('soak (short): sustained load with 2% malformed requests: no 5xx, every good request answered, still serving', async () => {
     const dir = await churnRepo();
     const s = await startServe(dir, ['churn@1', '--log-predictions']);
