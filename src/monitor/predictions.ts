@@ -52,10 +52,15 @@ export function profilePredictions(
   options: ProfileTableOptions = {},
 ): PredictionProfile {
   const store = repo.store;
-  if (!hasPredictionLog(store)) {
-    throw new MloError('NOT_FOUND', 'this repository has no prediction log', {
-      hint: 'serve the model with `mlo serve MODEL --log-predictions` to record one',
-    });
+  if (!hasPredictionLog(store, source.model.name, source.model.version)) {
+    const ref = `${source.model.name}@${source.model.version}`;
+    throw new MloError(
+      'NOT_FOUND',
+      `no prediction log for ${ref}: it was never served with logging`,
+      {
+        hint: 'serve the model with `mlo serve MODEL --log-predictions` to record one',
+      },
+    );
   }
   const names = planned.map((p) => p.name);
   const pred = source.predictionColumn;

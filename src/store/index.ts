@@ -35,8 +35,6 @@ export {
 export {
   hasPredictionLog,
   iteratePredictionLog,
-  PREDICTION_LOG_DDL,
-  PREDICTION_LOG_TABLE,
   type PredictionLogQuery,
   type PredictionLogRow,
 } from './prediction-log.js';
@@ -48,3 +46,4 @@ export {
   type NewValidationRow,
   type ValidationQuery,
 } from './validations.js';
+export * from './predictions.js';

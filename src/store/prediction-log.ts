@@ -18,27 +18,9 @@
  *
  * One row per predicted instance (a request with 32 instances is 32 rows), inputs
  * keyed by the feature names recorded in the registry, outputs with the predicted
- * value under "prediction" (other output names may follow). PREDICTION_LOG_DDL is
- * that script, for the serve migration and for tests.
+ * value under "prediction" (other output names may follow).
  */
 import type { Store } from './open.js';
-
-export const PREDICTION_LOG_TABLE = 'prediction_log';
-
-export const PREDICTION_LOG_DDL = `
-  CREATE TABLE prediction_log (
-    id         INTEGER PRIMARY KEY,
-    ts_ms      INTEGER NOT NULL,
-    model      TEXT NOT NULL,
-    version    INTEGER NOT NULL,
-    role       TEXT NOT NULL DEFAULT 'primary',
-    request_id TEXT,
-    latency_ms REAL,
-    inputs     TEXT NOT NULL,
-    outputs    TEXT NOT NULL
-  );
-  CREATE INDEX prediction_log_by_model ON prediction_log (model, version, ts_ms);
-`;
 
 export interface PredictionLogQuery {
   model: string;
@@ -55,11 +37,12 @@ export interface PredictionLogRow {
   outputs: string;
 }
 
-export function hasPredictionLog(store: Store): boolean {
+/** Whether the server ever logged a prediction of this model version (at any time). */
+export function hasPredictionLog(store: Store, model: string, version: number): boolean {
   return (
     store.db
-      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")
-      .get(PREDICTION_LOG_TABLE) !== undefined
+      .prepare('SELECT 1 FROM prediction_log WHERE model = ? AND version = ? LIMIT 1')
+      .get(model, version) !== undefined
   );
 }
 

@@ -12,7 +12,6 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildLinearRegressor } from '../../src/onnx/index.js';
-import { PREDICTION_LOG_DDL } from '../../src/store/prediction-log.js';
 import { makeRepo, mlo, parseJson, writeTree } from '../helpers/cli.js';
 
 interface ReportJson {
@@ -220,8 +219,6 @@ describe('drift check --predictions', () => {
   ): void {
     const db = new Database(join(dir, '.mlo/mlo.db'));
     try {
-      const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'prediction_log'").get();
-      if (!exists) db.exec(PREDICTION_LOG_DDL);
       const insert = db.prepare(
         'INSERT INTO prediction_log (ts_ms, model, version, role, request_id, latency_ms, inputs, outputs) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       );

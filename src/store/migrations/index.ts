@@ -7,8 +7,16 @@ import { core } from './001-core.js';
 import { tracking } from './002-tracking.js';
 import { registry } from './003-registry.js';
 import { monitor } from './004-monitor.js';
+import { serve } from './005-serve.js';
 import { validation } from './006-validation.js';
 
-export const MIGRATIONS: readonly Migration[] = [core, tracking, registry, monitor, validation];
+export const MIGRATIONS: readonly Migration[] = [
+  core,
+  tracking,
+  registry,
+  monitor,
+  serve,
+  validation,
+];
 
 export type { Migration } from './types.js';

@@ -1,0 +1,437 @@
+// mlo serve against its ceiling and its peers, in one run, same client (wrk):
+//
+//   - a bare node:http server answering a fixed JSON body (the HTTP ceiling here)
+//   - mlo serve with its defaults, and the variants the defaults were chosen from
+//     (batching off, model worker threads, prediction logging on, MLflow's protocol)
+//   - a Flask + pandas + scikit-learn server under gunicorn, doing what
+//     `mlflow models serve` did up to MLflow 2.x (1 sync worker, its default; and 2)
+//
+// Single-row requests for a 10-feature logistic regression, 16 connections. Every
+// measurement sits between two of the bare server and counts as a share of their mean,
+// so background load on a shared machine (which swings within seconds) cancels out;
+// ratios are medians over rounds of those shares. Then an
+// open-loop run at 1,000 req/s gives latency percentiles, with and without the
+// prediction log (whose drop counter must stay 0).
+//
+//   npm run build:fast && node bench/serve.mjs [--seconds 2] [--rounds 5] [--quick]
+//
+// Needs wrk (apt-get install wrk). The Flask peer needs python3-flask, python3-pandas,
+// python3-sklearn and gunicorn (apt-get install ...); without them it is skipped and
+// the report says so.
+import { spawn, spawnSync } from 'node:child_process';
+import http from 'node:http';
+import { existsSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cleanup, freshRepo, median, mlo as runMlo, MLO, ROOT } from './lib.mjs';
+
+const argv = process.argv.slice(2);
+const arg = (name, fallback) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(argv[i + 1]) : fallback;
+};
+const QUICK = argv.includes('--quick');
+const SECONDS = arg('seconds', 2);
+const ROUNDS = arg('rounds', QUICK ? 1 : 5);
+const CONNECTIONS = 16;
+
+if (spawnSync('wrk', ['--version']).error) {
+  console.error('wrk is not installed: apt-get install -y wrk');
+  process.exit(2);
+}
+if (!existsSync(join(ROOT, 'dist/index.js'))) {
+  console.error('build first: npm run build:fast');
+  process.exit(2);
+}
+
+const api = await import(join(ROOT, 'dist/index.js'));
+const F = 10;
+const features = Array.from({ length: F }, (_, j) => `f${j}`);
+const row = Object.fromEntries(features.map((f, j) => [f, Math.round((0.1 + j * 0.1) * 10) / 10]));
+const bodies = {
+  predict: JSON.stringify({ instances: [row] }),
+  records: JSON.stringify({ dataframe_records: [row] }),
+};
+
+// ------------------------------------------------------------------ set-up
+const repo = freshRepo();
+const work = mkdtempSync(join(tmpdir(), 'mlo-serve-bench-'));
+writeFileSync(
+  join(repo, 'lr.onnx'),
+  await api.buildLinearClassifier({
+    coefficients: [Array.from({ length: F }, (_, j) => Math.sin(j + 1))],
+    intercepts: [0.1],
+  }),
+);
+runMlo(['model', 'register', 'm', 'lr.onnx', '--features', features.join(',')], {
+  cwd: repo,
+  noRss: true,
+});
+
+const luaFor = (name, body) => {
+  const path = join(work, `${name}.lua`);
+  writeFileSync(
+    path,
+    `wrk.method = "POST"\nwrk.body = '${body}'\nwrk.headers["Content-Type"] = "application/json"\n`,
+  );
+  return path;
+};
+const lua = {
+  predict: luaFor('predict', bodies.predict),
+  records: luaFor('records', bodies.records),
+};
+
+const children = [];
+let nth = 0;
+function startProcess(cmd, args, opts = {}) {
+  // stderr to a file: a pipe would fill up (and stall the server) while spawnSync(wrk)
+  // keeps this process from reading it
+  const errPath = join(work, `server-${nth++}.err`);
+  const child = spawn(cmd, args, {
+    cwd: opts.cwd ?? repo,
+    stdio: ['ignore', 'pipe', openSync(errPath, 'w')],
+  });
+  children.push(child);
+  let out = '';
+  const err = () => readFileSync(errPath, 'utf8');
+  child.stdout.on('data', (d) => (out += d));
+  return new Promise((resolve, reject) => {
+    const deadline = setTimeout(() => reject(new Error(`${cmd} did not start: ${err()}`)), 30_000);
+    const poll = setInterval(() => {
+      const m = /listening on (http:\/\/[\d.:]+)/.exec(out) ?? (opts.url ? [null, opts.url] : null);
+      if (m) {
+        clearInterval(poll);
+        clearTimeout(deadline);
+        // listening is not serving: gunicorn's worker imports pandas and sklearn first
+        waitUntilServing(m[1]).then(() => resolve({ child, url: m[1], stderr: err }), reject);
+      }
+      if (child.exitCode !== null) {
+        clearInterval(poll);
+        clearTimeout(deadline);
+        reject(new Error(`${cmd} ${args.join(' ')} exited: ${err()}`));
+      }
+    }, 50);
+  });
+}
+
+async function waitUntilServing(url) {
+  for (let i = 0; i < 600; i++) {
+    try {
+      await getText(`${url}/ping`);
+      return;
+    } catch {
+      // not yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${url} never answered /ping`);
+}
+
+const mloServe = (extra) =>
+  startProcess(process.execPath, [MLO, 'serve', 'm@1', '--port', '0', ...extra]);
+
+const hasPeer =
+  spawnSync('/usr/bin/python3', ['-c', 'import flask, pandas, sklearn'], { stdio: 'ignore' })
+    .status === 0 && spawnSync('gunicorn', ['--version'], { stdio: 'ignore' }).status === 0;
+
+let port = 18000 + Math.floor(Math.random() * 20000);
+const gunicorn = (workers) => {
+  const p = port++;
+  return startProcess(
+    'gunicorn',
+    [
+      '-w',
+      String(workers),
+      '-b',
+      `127.0.0.1:${p}`,
+      '--chdir',
+      join(ROOT, 'bench'),
+      'serve_flask_peer:app',
+    ],
+    { url: `http://127.0.0.1:${p}`, cwd: join(ROOT, 'bench') },
+  );
+};
+
+const servers = [
+  {
+    key: 'bare',
+    label: 'bare node:http (fixed JSON)',
+    start: () => startProcess(process.execPath, [join(ROOT, 'bench/serve-bare.mjs')]),
+    path: '/',
+    lua: lua.predict,
+  },
+  {
+    key: 'mlo',
+    label: 'mlo serve (defaults)',
+    start: () => mloServe([]),
+    path: '/predict',
+    lua: lua.predict,
+  },
+  {
+    key: 'log',
+    label: 'mlo serve --log-predictions',
+    start: () => mloServe(['--log-predictions']),
+    path: '/predict',
+    lua: lua.predict,
+  },
+  {
+    key: 'nobatch',
+    label: 'mlo serve --max-batch 1 (no batching)',
+    start: () => mloServe(['--max-batch', '1']),
+    path: '/predict',
+    lua: lua.predict,
+  },
+  {
+    key: 'threads1',
+    label: 'mlo serve --threads 1',
+    start: () => mloServe(['--threads', '1']),
+    path: '/predict',
+    lua: lua.predict,
+  },
+  {
+    key: 'threads2',
+    label: 'mlo serve --threads 2',
+    start: () => mloServe(['--threads', '2']),
+    path: '/predict',
+    lua: lua.predict,
+  },
+  {
+    key: 'mlflowproto',
+    label: 'mlo serve, /invocations dataframe_records',
+    start: () => mloServe([]),
+    path: '/invocations',
+    lua: lua.records,
+  },
+];
+if (hasPeer) {
+  servers.push(
+    {
+      key: 'flask1',
+      label: 'Flask+pandas+sklearn, gunicorn -w 1 (MLflow 2.x default)',
+      start: () => gunicorn(1),
+      path: '/invocations',
+      lua: lua.records,
+    },
+    {
+      key: 'flask2',
+      label: 'Flask+pandas+sklearn, gunicorn -w 2',
+      start: () => gunicorn(2),
+      path: '/invocations',
+      lua: lua.records,
+    },
+  );
+}
+if (QUICK)
+  servers.splice(
+    0,
+    servers.length,
+    ...servers.filter((s) => ['bare', 'mlo', 'log', 'flask1'].includes(s.key)),
+  );
+if (process.env.ONLY)
+  servers.splice(
+    0,
+    servers.length,
+    ...servers.filter((s) => process.env.ONLY.split(',').includes(s.key)),
+  );
+
+function wrk(url, luaPath, seconds) {
+  const r = spawnSync(
+    'wrk',
+    ['-t2', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-s', luaPath, url],
+    {
+      encoding: 'utf8',
+    },
+  );
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1] ?? NaN);
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(r.stdout)?.[1] ?? 0);
+  const errors = /Socket errors: (.*)/.exec(r.stdout)?.[1];
+  if (!(rps > 0)) console.error(`wrk against ${url} answered nothing:\n${r.stdout}${r.stderr}`);
+  return { rps, non2xx, errors };
+}
+
+function load(url, args) {
+  const r = spawnSync(
+    process.execPath,
+    [join(ROOT, 'bench/serve-load.mjs'), '--url', url, ...args],
+    {
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
+    },
+  );
+  if (r.status !== 0) throw new Error(`serve-load failed: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+/** GET on a fresh connection: this process sleeps in spawnSync between calls, so pooled sockets go stale. */
+function getText(url) {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { agent: false }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve(body));
+      })
+      .on('error', reject);
+  });
+}
+
+/** /predict's latency histogram (cumulative bucket counts by upper bound, seconds). */
+async function histogram(url) {
+  const text = await getText(`${url}/metrics`);
+  const buckets = [];
+  for (const m of text.matchAll(
+    /^mlo_serve_request_duration_seconds_bucket\{le="([^"]+)",route="\/predict"\} (\S+)$/gm,
+  )) {
+    buckets.push([m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[2])]);
+  }
+  return buckets;
+}
+
+/** The q-quantile (ms) of what was observed between two histogram reads, interpolated in its bucket as Prometheus does. */
+function quantile(before, after, q) {
+  const counts = after.map(([le, c], i) => [le, c - (before[i]?.[1] ?? 0)]);
+  const total = counts.at(-1)[1];
+  const rank = q * total;
+  for (let i = 0; i < counts.length; i++) {
+    if (counts[i][1] >= rank) {
+      const [le, c] = counts[i];
+      const [lo, cLo] = i === 0 ? [0, 0] : counts[i - 1];
+      if (!Number.isFinite(le)) return lo * 1000;
+      return (lo + ((le - lo) * (rank - cLo)) / Math.max(1, c - cLo)) * 1000;
+    }
+  }
+  return NaN;
+}
+
+async function metricValue(url, name) {
+  const text = await getText(`${url}/metrics`);
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line ? Number(line.split(' ')[1]) : NaN;
+}
+
+// ------------------------------------------------------------------ run
+const fmt = (v) => (Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : 'n/a');
+try {
+  for (const s of servers) s.proc = await s.start();
+  console.log(
+    `mlo serve bench · logistic regression, ${F} features, single-row requests · wrk -t2 -c${CONNECTIONS} · ${ROUNDS} round(s) of ${SECONDS}s per server, alternating`,
+  );
+  if (!hasPeer)
+    console.log(
+      'Flask peer skipped: needs python3-flask, python3-pandas, python3-sklearn and gunicorn',
+    );
+  for (const s of servers) {
+    wrk(s.proc.url + s.path, s.lua, 1); // warm-up
+    s.rps = [];
+    s.rel = [];
+    s.bad = 0;
+  }
+  // Background load on a shared machine swings within seconds: every measurement sits
+  // between two of the bare server, and counts as a share of their mean.
+  const bare = servers.find((s) => s.key === 'bare');
+  const others = servers.filter((s) => s !== bare);
+  const measure = (s) => {
+    const w = wrk(s.proc.url + s.path, s.lua, SECONDS);
+    s.rps.push(w.rps);
+    s.bad += w.non2xx;
+    return w.rps;
+  };
+  for (let r = 0; r < ROUNDS; r++) {
+    let before = measure(bare);
+    for (const s of others) {
+      const v = measure(s);
+      const after = measure(bare);
+      s.rel.push(v / ((before + after) / 2));
+      before = after;
+    }
+  }
+  const by = Object.fromEntries(servers.map((s) => [s.key, s]));
+  const share = (key) => median(by[key].rel);
+  const ratioOf = (a, b) => (b === 'bare' ? share(a) : share(a) / share(b));
+
+  console.log(
+    '\nserver                                                 req/s (median)  share of bare   per round',
+  );
+  for (const s of servers) {
+    console.log(
+      `${s.label.padEnd(56)} ${fmt(median(s.rps)).padStart(8)}   ${s === bare ? '    —' : share(s.key).toFixed(3).padStart(8)}       ${s.rps.map(fmt).join(' / ')}${s.bad ? `   (${s.bad} non-2xx!)` : ''}`,
+    );
+  }
+
+  // open loop at 1,000 req/s: latency, and the log's drop counter
+  // the bare server is the control: what this machine's scheduling alone does to p99
+  // (rounds alternate the three; the run with the median p99 of each is reported)
+  const openLoop = (url) =>
+    load(url, ['--body', bodies.predict, '--rate', '1000', '--seconds', String(QUICK ? 4 : 6)]);
+  const runs = { bare: [], mlo: [], log: [] };
+  const serverSide = [];
+  for (let r = 0; r < (QUICK ? 1 : 3); r++) {
+    runs.bare.push(openLoop(`${by.bare.proc.url}/`));
+    const before = await histogram(by.mlo.proc.url);
+    runs.mlo.push(openLoop(`${by.mlo.proc.url}/predict`));
+    serverSide.push(quantile(before, await histogram(by.mlo.proc.url), 0.99));
+    runs.log.push(openLoop(`${by.log.proc.url}/predict`));
+  }
+  const medianRun = (xs) =>
+    [...xs].sort((x, y) => x.latencyMs.p99 - y.latencyMs.p99)[Math.floor(xs.length / 2)];
+  const latBare = medianRun(runs.bare);
+  const lat = medianRun(runs.mlo);
+  const latLog = medianRun(runs.log);
+  await new Promise((r) => setTimeout(r, 500)); // one log flush interval
+  const dropped = await metricValue(by.log.proc.url, 'mlo_serve_prediction_log_dropped_rows_total');
+  const written = await metricValue(by.log.proc.url, 'mlo_serve_prediction_log_written_rows_total');
+
+  console.log('\nopen loop, 1,000 req/s (median) p50 ms   p99 ms   p99.9 ms   answered');
+  for (const [label, l, all] of [
+    ['bare node:http (control)', latBare, runs.bare],
+    ['mlo serve (defaults)', lat, runs.mlo],
+    ['mlo serve --log-predictions', latLog, runs.log],
+  ]) {
+    console.log(
+      `${label.padEnd(30)} ${String(l.latencyMs.p50).padStart(7)}  ${String(l.latencyMs.p99).padStart(7)}  ${String(l.latencyMs.p999).padStart(9)}   ${l.good.ok}/${l.good.sent}   (p99 of each run: ${all.map((x) => x.latencyMs.p99).join(' / ')})`,
+    );
+  }
+  console.log(
+    `mlo serve's own p99 (request read → answer written, from its histogram): ${serverSide.map((v) => v.toFixed(2)).join(' / ')} ms`,
+  );
+  console.log(`prediction log after both runs: ${written} rows written, ${dropped} dropped`);
+
+  console.log('\nratios (medians of shares of the adjacent bare runs)    target');
+  const line = (label, v, target, ok) =>
+    console.log(
+      `${label.padEnd(56)} ${v.toFixed(2).padStart(6)}   ${target.padEnd(8)} ${ok ? 'ok' : 'MISSED'}`,
+    );
+  const vsBare = ratioOf('mlo', 'bare');
+  line('mlo serve / bare node:http', vsBare, '>= 0.60', vsBare >= 0.6);
+  if (by.flask1) {
+    const vsFlask = ratioOf('mlo', 'flask1');
+    line('mlo serve / Flask+gunicorn -w 1 (MLflow 2.x)', vsFlask, '>= 10', vsFlask >= 10);
+    if (by.flask2) line('mlo serve / Flask+gunicorn -w 2', ratioOf('mlo', 'flask2'), '', true);
+  }
+  const logRatio = ratioOf('log', 'mlo');
+  line('logging on / logging off', logRatio, '>= 0.90', logRatio >= 0.9);
+  if (by.nobatch)
+    line(
+      'batching on (default) / --max-batch 1',
+      ratioOf('mlo', 'nobatch'),
+      '> 1',
+      ratioOf('mlo', 'nobatch') > 1,
+    );
+  if (by.threads1) line('--threads 1 / inline (default)', ratioOf('threads1', 'mlo'), '', true);
+  if (by.threads2) line('--threads 2 / inline (default)', ratioOf('threads2', 'mlo'), '', true);
+  if (by.mlflowproto)
+    line('mlo /invocations / mlo /predict', ratioOf('mlflowproto', 'mlo'), '', true);
+  const mlflowFastApi = 3300;
+  console.log(
+    `mlo serve ${fmt(median(by.mlo.rps))} req/s here vs MLflow's FastAPI server, published at ~${fmt(mlflowFastApi)} req/s on an echo model (another machine): ${(median(by.mlo.rps) / mlflowFastApi).toFixed(1)}×`,
+  );
+  console.log(
+    `p99 at 1,000 req/s: ${lat.latencyMs.p99} ms (target < 5) ${lat.latencyMs.p99 < 5 ? 'ok' : 'MISSED'} (bare control ${latBare.latencyMs.p99} ms; server-side ${median(serverSide).toFixed(2)} ms); with logging ${latLog.latencyMs.p99} ms; log drops ${dropped} (target 0) ${dropped === 0 ? 'ok' : 'MISSED'}`,
+  );
+} finally {
+  for (const c of children) c.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, 500));
+  cleanup(repo);
+  cleanup(work);
+}

@@ -1,0 +1,147 @@
+/**
+ * One model version loaded for serving: its feature layout, where it computes (inline
+ * or worker threads) behind a micro-batcher, and a count of the requests using it, so
+ * that a hot reload can retire it once the last of them has answered.
+ */
+import { MloError } from '../errors.js';
+import { modelFeatureCount, readModelBytes, type ModelVersion } from '../registry/index.js';
+import type { Repo } from '../repo/index.js';
+import type { PredictionRoute } from '../store/index.js';
+import { Batcher } from './batcher.js';
+import { makeLayout, type FeatureLayout } from './input.js';
+import type { LogSource } from './log-rows.js';
+import { createWorkerRunner } from './pool.js';
+import { createInlineRunner, workerScript, type Runner } from './runner.js';
+
+export interface ServedModel {
+  readonly route: PredictionRoute;
+  readonly model: ModelVersion;
+  /** "churn@3" */
+  readonly label: string;
+  readonly layout: FeatureLayout;
+  readonly runner: Runner;
+  readonly batcher: Batcher;
+  readonly loadSeconds: number;
+  /** how it appears in the prediction log when it answers (primary) */
+  readonly logAs: LogSource;
+  /** requests holding it */
+  inflight: number;
+  retired: boolean;
+  /** set by retire(): resolves once no request holds it and its runner is closed */
+  closed?: Promise<void>;
+  drained?: () => void;
+}
+
+export interface LoadOptions {
+  route: PredictionRoute;
+  /** worker threads (0: on the HTTP thread) */
+  threads: number;
+  maxBatch: number;
+  maxDelayMs: number;
+  onBatch?: (model: ServedModel, rows: number) => void;
+  onWorkerCrash?: (model: string, message: string) => void;
+}
+
+/** Feature count and names of a version, or an error saying why it cannot be served. */
+export function layoutOf(model: ModelVersion): FeatureLayout {
+  const label = `${model.name}@${model.version}`;
+  const count = modelFeatureCount(model.signature) ?? model.features?.length ?? null;
+  if (count === null) {
+    throw new MloError(
+      'INVALID',
+      `cannot serve ${label}: its input does not say how many features it takes`,
+      {
+        hint: `register it with its feature names: mlo model register ${model.name} FILE --features a,b,c`,
+      },
+    );
+  }
+  return makeLayout(model.features, count, label);
+}
+
+export async function loadServedModel(
+  repo: Repo,
+  model: ModelVersion,
+  options: LoadOptions,
+): Promise<ServedModel> {
+  const t0 = performance.now();
+  const layout = layoutOf(model);
+  const bytes = readModelBytes(repo, model);
+  const script = options.threads > 0 ? workerScript('serve-model.worker.js') : undefined;
+  const runner = script
+    ? await createWorkerRunner(
+        script,
+        { bytes, nFeatures: layout.count, background: options.route === 'shadow' },
+        {
+          threads: options.threads,
+          onCrash: (message) => options.onWorkerCrash?.(layout.label, message),
+        },
+      )
+    : await createInlineRunner(bytes, layout.count);
+  const onBatch = options.onBatch;
+  const batcher = new Batcher(runner, {
+    maxBatch: options.maxBatch,
+    maxDelayMs: options.maxDelayMs,
+    onBatch: onBatch ? (rows) => onBatch(served, rows) : undefined,
+  });
+  const served: ServedModel = {
+    route: options.route,
+    model,
+    label: layout.label,
+    layout,
+    runner,
+    batcher,
+    loadSeconds: (performance.now() - t0) / 1000,
+    logAs: {
+      model: model.name,
+      version: model.version,
+      route: options.route,
+      role: options.route === 'shadow' ? 'shadow' : 'primary',
+      names: model.features,
+      nFeatures: layout.count,
+    },
+    inflight: 0,
+    retired: false,
+  };
+  return served;
+}
+
+/**
+ * One run of zeros, so the first client does not pay for onnxruntime's lazy set-up,
+ * and a model that cannot run is found before it is put in front of clients.
+ */
+export async function warmUp(served: ServedModel): Promise<void> {
+  try {
+    await served.runner.run(new Float32Array(served.layout.count), 1);
+  } catch (err) {
+    throw new MloError(
+      'INVALID',
+      `cannot serve ${served.label}: a test run failed: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
+  }
+}
+
+export function acquire(served: ServedModel): ServedModel {
+  served.inflight++;
+  return served;
+}
+
+export function release(served: ServedModel): void {
+  served.inflight--;
+  if (served.retired && served.inflight === 0) served.drained?.();
+}
+
+/** Stop taking new requests for it; close it once the last one in flight has answered. */
+export function retire(served: ServedModel): Promise<void> {
+  if (!served.closed) {
+    served.retired = true;
+    const drained =
+      served.inflight === 0
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => (served.drained = resolve));
+    served.closed = drained.then(() => served.runner.close()).catch(() => undefined);
+  }
+  return served.closed;
+}

@@ -1,0 +1,145 @@
+/**
+ * SQL for the prediction log (migration 005): batched inserts for the server's log
+ * writer, filtered streaming reads for drift checks and `readPredictions`. Rows come
+ * back as stored (inputs and outputs as JSON text); src/serve parses them.
+ */
+import { cachedStatement, type Store } from './open.js';
+
+export type PredictionRole = 'primary' | 'shadow';
+export type PredictionRoute = 'main' | 'canary' | 'shadow';
+
+export interface PredictionRow {
+  id: number;
+  ts_ms: number;
+  model: string;
+  version: number;
+  role: PredictionRole;
+  route: PredictionRoute | null;
+  request_id: string | null;
+  latency_ms: number | null;
+  /** JSON object: one instance by feature name */
+  inputs: string;
+  /** JSON object: {"prediction": ..., "probabilities": [...]?} */
+  outputs: string;
+}
+
+/**
+ * One row to insert, as an array in column order (ts_ms, model, version, role, route,
+ * request_id, latency_ms, inputs, outputs): the writer builds thousands a second.
+ */
+export type NewPredictionRow = [
+  tsMs: number,
+  model: string,
+  version: number,
+  role: PredictionRole,
+  route: PredictionRoute | null,
+  requestId: string | null,
+  latencyMs: number | null,
+  inputs: string,
+  outputs: string,
+];
+
+export interface PredictionQuery {
+  model?: string;
+  version?: number;
+  /** default: every role */
+  role?: PredictionRole;
+  /** epoch ms, inclusive */
+  sinceMs?: number;
+  /** epoch ms, exclusive */
+  untilMs?: number;
+  /** newest rows only, still returned oldest first */
+  limit?: number;
+}
+
+const stmt = cachedStatement;
+
+const COLUMN_LIST = '(ts_ms, model, version, role, route, request_id, latency_ms, inputs, outputs)';
+const ROW_PARAMS = '(?, ?, ?, ?, ?, ?, ?, ?, ?)';
+/**
+ * Rows per INSERT statement: each run() call crosses into the addon, and eight rows a
+ * statement made a log write ~25% cheaper than one (measured while serving).
+ */
+const ROWS_PER_STATEMENT = 8;
+const INSERT_ONE = `INSERT INTO prediction_log ${COLUMN_LIST} VALUES ${ROW_PARAMS}`;
+const INSERT_MANY = `INSERT INTO prediction_log ${COLUMN_LIST} VALUES ${Array<string>(ROWS_PER_STATEMENT).fill(ROW_PARAMS).join(', ')}`;
+
+/**
+ * Insert rows in one transaction (all or none). Rows may come from a generator: they
+ * are consumed one at a time, so a big batch never sits in memory as row arrays.
+ * Returns how many were written.
+ */
+export function insertPredictionRows(store: Store, rows: Iterable<NewPredictionRow>): number {
+  const one = stmt(store, INSERT_ONE);
+  const many = stmt(store, INSERT_MANY);
+  const width = 9;
+  const params = new Array<unknown>(ROWS_PER_STATEMENT * width);
+  return store.db.transaction(() => {
+    let n = 0;
+    let k = 0;
+    for (const r of rows) {
+      for (let c = 0; c < width; c++) params[k * width + c] = r[c];
+      n++;
+      if (++k === ROWS_PER_STATEMENT) {
+        many.run(params);
+        k = 0;
+      }
+    }
+    for (let i = 0; i < k; i++) one.run(params.slice(i * width, (i + 1) * width));
+    return n;
+  })();
+}
+
+function whereOf(q: PredictionQuery): { sql: string; params: (string | number)[] } {
+  const parts: string[] = [];
+  const params: (string | number)[] = [];
+  if (q.model !== undefined) {
+    parts.push('model = ?');
+    params.push(q.model);
+  }
+  if (q.version !== undefined) {
+    parts.push('version = ?');
+    params.push(q.version);
+  }
+  if (q.role !== undefined) {
+    parts.push('role = ?');
+    params.push(q.role);
+  }
+  if (q.sinceMs !== undefined) {
+    parts.push('ts_ms >= ?');
+    params.push(q.sinceMs);
+  }
+  if (q.untilMs !== undefined) {
+    parts.push('ts_ms < ?');
+    params.push(q.untilMs);
+  }
+  return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
+}
+
+const COLUMNS = 'id, ts_ms, model, version, role, route, request_id, latency_ms, inputs, outputs';
+
+/** Matching rows, oldest first, streamed (a long log stays out of memory). */
+export function iteratePredictionRows(
+  store: Store,
+  query: PredictionQuery = {},
+): IterableIterator<PredictionRow> {
+  const { sql, params } = whereOf(query);
+  if (query.limit !== undefined) {
+    // the newest `limit` rows, turned back into time order
+    return stmt(
+      store,
+      `SELECT * FROM (SELECT ${COLUMNS} FROM prediction_log ${sql} ORDER BY ts_ms DESC, id DESC LIMIT ?)
+       ORDER BY ts_ms, id`,
+    ).iterate(...params, query.limit) as IterableIterator<PredictionRow>;
+  }
+  return stmt(store, `SELECT ${COLUMNS} FROM prediction_log ${sql} ORDER BY ts_ms, id`).iterate(
+    ...params,
+  ) as IterableIterator<PredictionRow>;
+}
+
+export function countPredictionRows(store: Store, query: PredictionQuery = {}): number {
+  const { sql, params } = whereOf(query);
+  return stmt(store, `SELECT count(*) FROM prediction_log ${sql}`)
+    .pluck()
+    .get(...params) as number;
+}

@@ -1,0 +1,309 @@
+/**
+ * `mlo serve` as users run it: the built CLI in a fresh repository, model worker
+ * threads and the log writer thread from the bundle, signals, other mlo processes
+ * moving aliases while it serves.
+ */
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import {
+  buildFailingModel,
+  buildLinearClassifier,
+  buildSlowModel,
+  openRepo,
+  readPredictions,
+} from '../../src/index.js';
+import { makeRepo, mlo, mloAsync, ROOT, type RunResult } from '../helpers/cli.js';
+
+const FEATURES = 'age,tenure,spend';
+const W1 = { w: [0.5, -1.25, 2], b: 0.25 };
+
+const p1 = (x: number[]): number =>
+  1 / (1 + Math.exp(-x.reduce((s, v, j) => s + v * W1.w[j], W1.b)));
+
+async function churnRepo(): Promise<string> {
+  const dir = makeRepo();
+  writeFileSync(
+    join(dir, 'v1.onnx'),
+    await buildLinearClassifier({ coefficients: [W1.w], intercepts: [W1.b] }),
+  );
+  writeFileSync(
+    join(dir, 'v2.onnx'),
+    await buildLinearClassifier({ coefficients: [W1.w.map((v) => -v)], intercepts: [-W1.b] }),
+  );
+  writeFileSync(
+    join(dir, 'slow.onnx'),
+    await buildSlowModel({ nFeatures: 3, matmuls: 60, size: 256 }),
+  );
+  writeFileSync(join(dir, 'broken.onnx'), await buildFailingModel({ nFeatures: 3 }));
+  for (const [name, file] of [
+    ['churn', 'v1.onnx'],
+    ['churn', 'v2.onnx'],
+    ['churn', 'slow.onnx'],
+    ['broken', 'broken.onnx'],
+  ]) {
+    const r = mlo(['model', 'register', name, file, '--features', FEATURES], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+  }
+  return dir;
+}
+
+interface Running {
+  url: string;
+  child: ChildProcess;
+  done: Promise<RunResult>;
+  stdout: () => string;
+}
+
+async function startServe(
+  dir: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<Running> {
+  const { child, done } = mloAsync(['serve', ...args, '--port', '0'], { cwd: dir, env });
+  // a failed assertion must not leave a server behind
+  onTestFinished(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const poll = setInterval(() => {
+      const m = /listening on (http:\/\/[\d.:]+)/.exec(out);
+      if (m) {
+        clearInterval(poll);
+        resolve(m[1]);
+      }
+    }, 20);
+    void done.then((r) => {
+      clearInterval(poll);
+      reject(new Error(`mlo serve exited ${r.code}: ${r.stderr}`));
+    });
+  });
+  return { url, child, done, stdout: () => out };
+}
+
+interface PredictBody {
+  predictions: number[];
+  probabilities: number[][];
+}
+
+interface LoadReport {
+  fiveXX: number;
+  errors: number;
+  good: { sent: number; ok: number; unanswered: number };
+  bad: { sent: number; rejected4xx: number };
+}
+
+async function predict(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; version: string | null; body: PredictBody }> {
+  const res = await fetch(`${url}/predict`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  return {
+    status: res.status,
+    version: res.headers.get('x-model-version'),
+    body: (await res.json()) as PredictBody,
+  };
+}
+
+describe('mlo serve (built CLI)', () => {
+  it('serves on worker threads with a failing shadow on its own thread; SIGTERM stops it cleanly with the log flushed', async () => {
+    const dir = await churnRepo();
+    const s = await startServe(dir, [
+      'churn@1',
+      '--threads',
+      '1',
+      '--shadow',
+      'broken',
+      '--log-predictions',
+    ]);
+    for (let i = 0; i < 10; i++) {
+      const x = [i, 1 - i, i / 4];
+      const r = await predict(s.url, { inputs: [x] }, { 'x-request-id': `r${i}` });
+      expect(r.status).toBe(200);
+      expect(r.version).toBe('1');
+      expect(r.body.probabilities[0][1]).toBeCloseTo(p1(x), 5);
+    }
+    s.child.kill('SIGTERM');
+    const end = await s.done;
+    expect(end.code, end.stderr).toBe(0);
+    expect(end.stdout).toMatch(
+      /stopped: 10 request\(s\) answered.*prediction log: 10 row\(s\) written, 0 dropped/,
+    );
+    expect(end.stderr).toMatch(/shadow broken@1 failed/);
+    const repo = openRepo(dir);
+    try {
+      const rows = readPredictions(repo, { model: 'churn@1' });
+      expect(rows.map((r) => r.requestId)).toEqual(Array.from({ length: 10 }, (_, i) => `r${i}`));
+      expect(rows[3].inputs).toEqual({ age: 3, tenure: -2, spend: 0.75 });
+    } finally {
+      repo.close();
+    }
+  });
+
+  it('picks up an alias moved by another mlo process; the request in flight finishes on the old version', async () => {
+    const dir = await churnRepo();
+    expect(mlo(['model', 'alias', 'set', 'churn', 'champion', '3'], { cwd: dir }).code).toBe(0);
+    const s = await startServe(dir, ['churn@champion', '--threads', '1']);
+    const slow = predict(s.url, { inputs: [[1, 2, 3]] });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(mlo(['model', 'alias', 'set', 'churn', 'champion', '1'], { cwd: dir }).code).toBe(0);
+    let version: string | null = null;
+    for (let i = 0; i < 300 && version !== '1'; i++) {
+      const r = await predict(s.url, { inputs: [[1, 2, 3]] });
+      expect(r.status).toBe(200);
+      version = r.version;
+      if (version !== '1') await new Promise((res) => setTimeout(res, 20));
+    }
+    expect(version).toBe('1');
+    const first = await slow;
+    expect(first.status).toBe(200);
+    expect(first.version).toBe('3');
+    expect(first.body.predictions).toEqual([6]);
+    s.child.kill('SIGTERM');
+    const end = await s.done;
+    expect(end.code).toBe(0);
+    expect(end.stderr).toContain('churn@champion moved: churn@3 → churn@1 (main)');
+  });
+
+  it('on SIGTERM answers what is in flight, then exits 0', async () => {
+    const dir = await churnRepo();
+    const s = await startServe(dir, ['churn@3', '--threads', '2']);
+    const inFlight = [1, 2, 3, 4].map((i) => predict(s.url, { inputs: [[i, 0, 0]] }));
+    await new Promise((r) => setTimeout(r, 30));
+    s.child.kill('SIGTERM');
+    const answers = await Promise.all(inFlight);
+    expect(answers.map((a) => [a.status, a.body.predictions[0]])).toEqual([
+      [200, 1],
+      [200, 2],
+      [200, 3],
+      [200, 4],
+    ]);
+    const end = await s.done;
+    expect(end.code, end.stderr).toBe(0);
+    expect(end.stderr).toContain('SIGTERM: finishing requests in flight');
+  });
+
+  it('--token-env: the token comes from the environment; without it, 401', async () => {
+    const dir = await churnRepo();
+    const missing = mlo(['serve', 'churn', '--token-env', 'MLO_TEST_TOKEN', '--port', '0'], {
+      cwd: dir,
+      env: { MLO_TEST_TOKEN: undefined },
+    });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(
+      'error: --token-env MLO_TEST_TOKEN: that environment variable is not set or empty',
+    );
+    const s = await startServe(dir, ['churn@1', '--token-env', 'MLO_TEST_TOKEN'], {
+      MLO_TEST_TOKEN: 'tok-123',
+    });
+    expect((await predict(s.url, { inputs: [[1, 2, 3]] })).status).toBe(401);
+    expect(
+      (await predict(s.url, { inputs: [[1, 2, 3]] }, { authorization: 'Bearer tok-123' })).status,
+    ).toBe(200);
+    s.child.kill('SIGINT');
+    expect((await s.done).code).toBe(0);
+  });
+
+  it('refuses bad flags, unknown models and a busy port with exit 2 and one error line', async () => {
+    const dir = await churnRepo();
+    const cases: [string[], RegExp][] = [
+      [
+        ['serve', 'churn', '--canary', 'churn@2:150'],
+        /error: --canary "churn@2:150": expected NAME@REF:PCT with 0 < PCT < 100/,
+      ],
+      [['serve', 'nope@champion'], /error: no model named "nope"/],
+      [['serve', 'churn@9'], /error: model churn has no version 9/],
+      [['serve', 'churn', '--threads', 'many'], /--threads must be a whole number/],
+    ];
+    for (const [args, message] of cases) {
+      const r = mlo([...args, '--port', '0'], { cwd: dir });
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', () => r()));
+    const port = (taken.address() as { port: number }).port;
+    try {
+      const busy = mlo(['serve', 'churn', '--port', String(port)], { cwd: dir });
+      expect(busy.code).toBe(2);
+      expect(busy.stderr).toContain(`error: port ${port} on 127.0.0.1 is already in use`);
+    } finally {
+      taken.close();
+    }
+  });
+
+  it('reads its defaults from the serve: section of mlo.yaml; flags win', async () => {
+    const dir = await churnRepo();
+    const none = mlo(['serve', '--port', '0'], { cwd: dir });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('error: mlo serve: name the model to serve');
+    expect(none.stderr).toContain('serve.model in mlo.yaml');
+
+    writeFileSync(join(dir, 'mlo.yaml'), 'serve:\n  model: churn@1\n  log_predictions: true\n');
+    const s = await startServe(dir, []);
+    expect(s.stdout()).toContain('serving churn@1');
+    expect(s.stdout()).toContain('prediction log: on');
+    const answer = await predict(s.url, { inputs: [[1, 2, 3]] });
+    expect(answer.version).toBe('1');
+    expect(answer.body.probabilities[0][1]).toBeCloseTo(p1([1, 2, 3]), 5);
+    s.child.kill('SIGTERM');
+    expect((await s.done).code).toBe(0);
+
+    const flags = await startServe(dir, ['churn@2', '--no-log-predictions']);
+    expect(flags.stdout()).toContain('serving churn@2');
+    expect(flags.stdout()).not.toContain('prediction log: on');
+    flags.child.kill('SIGTERM');
+    expect((await flags.done).code).toBe(0);
+
+    writeFileSync(join(dir, 'mlo.yaml'), 'serve:\n  model: churn\n  port: eighty\n');
+    const bad = mlo(['serve'], { cwd: dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^error: mlo\.yaml:3:\d+: .*serve\.port/m);
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('soak (short): sustained load with 2% malformed requests: no 5xx, every good request answered, still serving', async () => {
+    const dir = await churnRepo();
+    const s = await startServe(dir, ['churn@1', '--log-predictions']);
+    const body = JSON.stringify({ instances: [{ age: 1, tenure: 2, spend: 3 }] });
+    const r = spawnSync(
+      process.execPath,
+      [
+        join(ROOT, 'bench/serve-load.mjs'),
+        '--url',
+        `${s.url}/predict`,
+        '--body',
+        body,
+        '--concurrency',
+        '8',
+        '--seconds',
+        '3',
+        '--bad-share',
+        '0.02',
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as LoadReport;
+    expect(report.fiveXX).toBe(0);
+    expect(report.good.unanswered).toBe(0);
+    expect(report.good.ok).toBeGreaterThan(100);
+    expect(report.bad.sent).toBeGreaterThan(0);
+    // every malformed request was answered with a 4xx (or cut off after its 413)
+    expect(report.bad.rejected4xx + report.errors).toBe(report.bad.sent);
+    expect((await predict(s.url, { inputs: [[1, 2, 3]] })).status).toBe(200);
+    s.child.kill('SIGTERM');
+    const end = await s.done;
+    expect(end.code).toBe(0);
+  });
+});
