@@ -48,7 +48,9 @@ const round2 = (x) => Math.round(x * 100) / 100;
 
 /** One customer observed in `month` (a Date at the first of the month). */
 function customer(r, id, month, drifted) {
-  const daysInMonth = new Date(Date.UTC(month.getUTCFullYear(), month.getUTCMonth() + 1, 0)).getUTCDate();
+  const daysInMonth = new Date(
+    Date.UTC(month.getUTCFullYear(), month.getUTCMonth() + 1, 0),
+  ).getUTCDate();
   const seen = new Date(month.getTime() + r.next() * daysInMonth * 86_400_000);
   const region = r.pick({ north: 0.3, south: 0.25, east: 0.25, west: 0.2 });
   const contract = r.pick(

@@ -36,7 +36,11 @@ const holdout = rows.filter((r) => r.observed_at >= split);
 const encoding = fitEncoding(train);
 const encodeAll = (part, extra) =>
   part.map((r) => ({ ...encode(r, encoding), [TARGET]: r[TARGET], ...extra(r) }));
-writeCsv('data/prepared/train.csv', encodeAll(train, () => ({})), [...FEATURES, TARGET]);
+writeCsv(
+  'data/prepared/train.csv',
+  encodeAll(train, () => ({})),
+  [...FEATURES, TARGET],
+);
 // The holdout keeps `region` (not a model input) for the gap(accuracy, region) gate.
 writeCsv(
   'data/prepared/holdout.csv',
