@@ -20,5 +20,11 @@ const { metrics } = mlo.computeClassificationMetrics({
 });
 const round = (v) => (v === null ? null : Math.round(v * 1e4) / 1e4);
 const keys = ['accuracy', 'precision', 'recall', 'f1', 'roc_auc', 'log_loss'];
-writeJson('metrics.json', Object.fromEntries(keys.map((k) => [k, round(metrics[k])])));
-console.log(`holdout (${rows.length} rows): accuracy ${round(metrics.accuracy)}, f1 ${round(metrics.f1)}`);
+const report = {
+  rows: rows.length,
+  ...Object.fromEntries(keys.map((k) => [k, round(metrics[k])])),
+};
+writeJson('metrics.json', report);
+console.log(
+  `holdout (${rows.length} rows): roc_auc ${report.roc_auc}, f1 ${report.f1}, accuracy ${report.accuracy}`,
+);

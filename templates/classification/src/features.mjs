@@ -10,7 +10,9 @@ export const TARGET = 'label';
 /** The model's inputs, in input order (stored in the ONNX file and the registry). */
 export const FEATURES = [
   ...NUMERIC,
-  ...Object.entries(CATEGORICAL).flatMap(([col, levels]) => levels.slice(1).map((l) => `${col}_${l}`)),
+  ...Object.entries(CATEGORICAL).flatMap(([col, levels]) =>
+    levels.slice(1).map((l) => `${col}_${l}`),
+  ),
 ];
 
 const median = (values) => {

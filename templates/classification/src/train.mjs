@@ -37,10 +37,14 @@ const fit = mlo.computeClassificationMetrics({
   scores: proba,
 });
 log({ metrics: { train_accuracy: fit.metrics.accuracy, train_log_loss: fit.metrics.log_loss } });
+log({ tag: 'model_kind', value: params.model });
 
 mkdirSync('models', { recursive: true });
 writeFileSync('models/model.onnx', await mlo.exportOnnx(model));
-console.log(`trained ${params.model} on ${rows.length} rows → models/model.onnx`);
+console.log(
+  `trained ${params.model} on ${rows.length} rows, ${FEATURES.length} features: ` +
+    `train roc_auc ${fit.metrics.roc_auc.toFixed(3)} → models/model.onnx`,
+);
 
 /*
  * Training in Python (scikit-learn + skl2onnx) instead: replace this stage's cmd with

@@ -37,4 +37,6 @@ const encodeAll = (part) => part.map((r) => ({ ...encode(r, encoding), [TARGET]:
 writeCsv('data/prepared/train.csv', encodeAll(train), [...FEATURES, TARGET]);
 writeCsv('data/prepared/holdout.csv', encodeAll(holdout), [...FEATURES, TARGET]);
 writeJson('data/prepared/encoding.json', { features: FEATURES, ...encoding });
-console.log(`${train.length} training rows, ${holdout.length} holdout rows, ${FEATURES.length} features`);
+console.log(
+  `${train.length} training rows, ${holdout.length} holdout rows, ${FEATURES.length} features`,
+);
