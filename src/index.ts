@@ -36,3 +36,4 @@ export * from './tracking/index.js';
 export * from './pipeline/index.js';
 export type { RunStatus, FieldRef, FilterExpr, SortKey, RunAttribute } from './store/index.js';
 export * from './validate/index.js';
+export * from './report/index.js';
