@@ -17,6 +17,7 @@ import { registerRunCommands } from './runs.js';
 import { registerPipelineCommands } from './pipeline.js';
 import { registerMetricsCommands } from './metrics.js';
 import { registerValidateCommands } from './validate.js';
+import { registerReportCommand } from './report.js';
 
 export function buildProgram(): Command {
   const program = new Command('mlo')
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerBaselineCommands(program);
   registerDriftCommands(program);
   registerValidateCommands(program);
+  registerReportCommand(program);
   // Every subcommand fails like the root: one error line, exit 2, no stack.
   const applyExitOverride = (cmd: Command): void => {
     cmd.exitOverride();
