@@ -12,7 +12,7 @@ export type BaseHow = 'since' | 'merge-base' | 'head';
 
 export interface BaseRevision {
   available: true;
-  /** the revision as given, or how it was found ("merge-base of HEAD and main", "HEAD") */
+  /** the revision as given, or how it was found ("merge-base with main", "HEAD") */
   rev: string;
   how: BaseHow;
   /** the full commit id */
@@ -103,7 +103,7 @@ async function mergeBaseOrHead(
     if ((await verify(branch)) === undefined) continue;
     const commit = await mergeBase(branch);
     if (commit !== undefined) {
-      return { commit, rev: `merge-base of HEAD and ${branch}`, how: 'merge-base' };
+      return { commit, rev: `merge-base with ${branch}`, how: 'merge-base' };
     }
   }
   return { commit: head, rev: 'HEAD', how: 'head' };

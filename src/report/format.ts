@@ -45,6 +45,10 @@ export function sinceText(base: Base): string {
   return base.available ? ` since ${base.short}` : '';
 }
 
+export function noParams(base: Base): string {
+  return `No params in the workspace or at ${baseLabel(base)}.`;
+}
+
 /** One sentence saying what the report compares with. */
 export function baseSentence(base: Base): string {
   if (!base.available)

@@ -11,6 +11,7 @@ import {
   formatPercent,
   formatValue,
   headline,
+  noParams,
   plural,
   sinceText,
   TITLES,
@@ -137,6 +138,8 @@ function metricsSection(s: MetricsSection | Unavailable, base: Base): string {
 
 function paramsSection(s: ParamsSection | Unavailable, base: Base): string {
   if (!s.available) return section(TITLES.params, line(`No params diff: ${s.reason}.`));
+  if (s.changed.length === 0 && s.unchanged === 0)
+    return section(TITLES.params, line(noParams(base)));
   if (s.changed.length === 0) {
     return section(
       TITLES.params,

@@ -11,6 +11,7 @@ import {
   formatPercent,
   formatValue,
   headline,
+  noParams,
   plural,
   sinceText,
   TITLES,
@@ -127,6 +128,7 @@ function metricsSection(s: MetricsSection | Unavailable, base: Base): string[] {
 function paramsSection(s: ParamsSection | Unavailable, base: Base): string[] {
   const out = [`### ${TITLES.params}`, ''];
   if (!s.available) return [...out, `No params diff: ${s.reason}.`];
+  if (s.changed.length === 0 && s.unchanged === 0) return [...out, noParams(base)];
   if (s.changed.length === 0) {
     return [...out, `No param changes against ${baseLabel(base)} (${s.unchanged} unchanged).`];
   }

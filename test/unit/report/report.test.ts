@@ -163,6 +163,17 @@ describe('gatherReport: files against the base revision', () => {
     ).toMatchObject({ old: 0.9, new: 0.95 });
   });
 
+  it('says so when there are no params on either side', async () => {
+    const { dir, repo } = project();
+    rmSync(join(dir, 'params.yaml'));
+    const base = commitAll(dir, 'no params');
+    const data = await gatherReport(repo);
+    expect(data.params).toEqual({ available: true, files: [], changed: [], unchanged: 0 });
+    expect(renderReportMarkdown(data)).toContain(
+      `No params in the workspace or at ${base.slice(0, 7)}.`,
+    );
+  });
+
   it('refuses an unknown --since revision with a usage error naming --since', async () => {
     const { repo } = project();
     const err = await gatherReport(repo, { since: 'no-such-branch' }).catch((e: unknown) => e);
