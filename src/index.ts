@@ -38,3 +38,4 @@ export type { RunStatus, FieldRef, FilterExpr, SortKey, RunAttribute } from './s
 export * from './validate/index.js';
 export * from './serve/index.js';
 export * from './templates/index.js';
+export * from './report/index.js';
