@@ -1,4 +1,5 @@
 /** `mlo report`: metrics, params, validations, gate decisions and drift for a PR comment. */
+import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { ReportFormat } from '../index.js';
 import { action, cwdOf, lib } from './common.js';
@@ -10,6 +11,7 @@ interface ReportFlags {
   since?: string;
   out?: string;
   json?: boolean;
+  promotion: string[];
 }
 
 function parseFormat(value: string): ReportFormat {
@@ -34,15 +36,23 @@ export function registerReportCommand(program: Command): void {
       '--run <id>',
       'also compare this run with the newest finished run like it on the base commit',
     )
+    .option(
+      '--promotion <file>',
+      'also show the gate decision saved from `mlo promote --dry-run --json` (repeatable)',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
     .option('-o, --out <file>', 'write the report to this file instead of stdout')
     .option('--json', 'print the gathered data as one JSON document (--out still gets the report)')
     .action(
       action(async (opts: ReportFlags, cmd: Command) => {
-        const { openRepo, gatherReport, renderReport, writeReportFile } = await lib();
+        const { openRepo, gatherReport, renderReport, writeReportFile, readPromotionFile } =
+          await lib();
         const cwd = cwdOf(cmd);
+        const promotions = opts.promotion.map((file) => readPromotionFile(resolve(cwd, file)));
         const repo = openRepo(cwd);
         try {
-          const data = await gatherReport(repo, { since: opts.since, run: opts.run });
+          const data = await gatherReport(repo, { since: opts.since, run: opts.run, promotions });
           if (opts.out !== undefined) {
             writeReportFile(repo, opts.out, renderReport(data, opts.format), { cwd });
             if (!opts.json) note(`wrote ${opts.out}`);

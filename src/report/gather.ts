@@ -35,6 +35,8 @@ export interface GatherReportOptions {
   validationLimit?: number;
   /** the report's time (default: now) */
   now?: Date;
+  /** decisions from `mlo promote --json` files (dry runs record nothing in the store) */
+  promotions?: PromotionEntry[];
 }
 
 export async function gatherReport(
@@ -50,7 +52,7 @@ export async function gatherReport(
     params: await gatherParams(repo, base),
     run: options.run === undefined ? null : gatherRun(repo, options.run, base),
     validations: gatherValidations(repo, sinceMs, options.validationLimit ?? 200),
-    promotions: gatherPromotions(repo, sinceMs),
+    promotions: [...(options.promotions ?? []), ...gatherPromotions(repo, sinceMs)],
     drift: gatherDrift(repo, sinceMs),
   };
 }
@@ -263,6 +265,7 @@ function gatherPromotions(repo: Repo, sinceMs: number | undefined): PromotionEnt
         from: e.fromVersion,
         outcome: e.outcome,
         promoted: e.outcome === 'moved' || e.outcome === 'unchanged',
+        dry_run: false,
         who: e.who,
         at: e.at,
         commit: e.gitCommit,

@@ -247,10 +247,14 @@ function gateValue(v: number | boolean | null): string {
 }
 
 function promotionBlock(p: PromotionEntry): string {
-  const verdict = p.promoted
-    ? `${OK} promoted${p.outcome === 'unchanged' ? ' (already held it)' : ''}`
-    : `${FAIL} rejected`;
-  const head = `<h3>${esc(`${p.model}@${p.alias}`)} ← v${p.version ?? '?'}${p.from === null ? '' : `, was v${p.from}`}: ${verdict}</h3><p class="muted">${esc(p.who)}, ${esc(p.at.slice(0, 16).replace('T', ' '))}</p>`;
+  const verdict = p.dry_run
+    ? p.promoted
+      ? `${OK} passes every gate (dry run)`
+      : `${FAIL} would be rejected (dry run)`
+    : p.promoted
+      ? `${OK} promoted${p.outcome === 'unchanged' ? ' (already held it)' : ''}`
+      : `${FAIL} rejected`;
+  const head = `<h3>${esc(`${p.model}@${p.alias}`)} ← v${p.version ?? '?'}${p.from === null ? '' : `, was v${p.from}`}: ${verdict}</h3><p class="muted">${p.who ? `${esc(p.who)}, ` : ''}${esc(p.at.slice(0, 16).replace('T', ' '))}</p>`;
   if (p.gates.length === 0) return `${head}${line('No gates configured.')}`;
   return `${head}${table(
     ['Gate', 'Observed', 'Threshold', 'Result'],

@@ -11,6 +11,7 @@
  * validations, promotion decisions and drift checks stored since the base commit.
  * Outside git the file comparisons say so and the rest is still gathered.
  */
+export { readPromotionFile } from './promotion-file.js';
 export { gatherReport, relativeChange, type GatherReportOptions } from './gather.js';
 export { resolveBase, type Base, type BaseRevision, type NoBaseRevision } from './base.js';
 export { renderReportMarkdown } from './markdown.js';

@@ -241,11 +241,15 @@ function gateValue(v: number | boolean | null): string {
 }
 
 function promotionBlock(p: PromotionEntry): string[] {
-  const verdict = p.promoted
-    ? `${OK} promoted${p.outcome === 'unchanged' ? ' (already held it)' : ''}`
-    : `${FAIL} rejected`;
+  const verdict = p.dry_run
+    ? p.promoted
+      ? `${OK} passes every gate (dry run)`
+      : `${FAIL} would be rejected (dry run)`
+    : p.promoted
+      ? `${OK} promoted${p.outcome === 'unchanged' ? ' (already held it)' : ''}`
+      : `${FAIL} rejected`;
   const from = p.from === null ? '' : `, was v${p.from}`;
-  const head = `**${cell(p.model)}@${cell(p.alias)}** ← v${p.version ?? '?'}${from}: ${verdict} · ${cell(p.who)}, ${p.at.slice(0, 16).replace('T', ' ')}`;
+  const head = `**${cell(p.model)}@${cell(p.alias)}** ← v${p.version ?? '?'}${from}: ${verdict} · ${p.who ? `${cell(p.who)}, ` : ''}${p.at.slice(0, 16).replace('T', ' ')}`;
   if (p.gates.length === 0) return [head, '', 'No gates configured.'];
   return [
     head,

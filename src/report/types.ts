@@ -117,8 +117,10 @@ export interface PromotionEntry {
   version: number | null;
   from: number | null;
   outcome: 'moved' | 'unchanged' | 'rejected' | 'removed';
-  /** the alias points at the candidate after the decision */
+  /** the alias points at the candidate after the decision (for a dry run: would) */
   promoted: boolean;
+  /** from a `mlo promote --dry-run --json` file: decided, not applied */
+  dry_run: boolean;
   who: string;
   at: string;
   commit: string | null;

@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { buildLinearClassifier } from '../../src/index.js';
 import type { ReportData } from '../../src/report/index.js';
 import { git, makeRepo, mlo, parseJson, writeTree } from '../helpers/cli.js';
 
@@ -104,5 +105,40 @@ describe('mlo report', () => {
     expect(r.stdout).toContain('No metrics diff: not a git repository.');
     expect(r.stdout).toContain('No params diff: not a git repository.');
     expect(r.stdout).toMatch(/\| ❌ \| `raw` \| `data.csv` \|/);
+  });
+
+  it('--promotion shows a dry run saved by `mlo promote --json`, which records nothing itself', async () => {
+    const dir = makeRepo();
+    // x > 0 is class 1; the data has one row the model gets wrong, so accuracy is 0.75
+    writeFileSync(
+      join(dir, 'm.onnx'),
+      await buildLinearClassifier({ coefficients: [[4]], intercepts: [0] }),
+    );
+    writeTree(dir, {
+      'data.csv': 'x,y\n1,1\n2,1\n-1,0\n-2,1\n',
+      'mlo.yaml':
+        'promotion:\n  champion:\n    data: data.csv\n    target: y\n    gates:\n      - accuracy >= 0.9\n      - accuracy >= 0.5\n',
+    });
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-q', '-m', 'model');
+    expect(mlo(['model', 'register', 'm', 'm.onnx', '--features', 'x'], { cwd: dir }).code).toBe(0);
+    const dry = mlo(['promote', 'm', '--to', 'champion', '--dry-run', '--json'], { cwd: dir });
+    expect(dry.code).toBe(1);
+    writeFileSync(join(dir, 'promote.json'), dry.stdout);
+
+    const without = mlo(['report', '--since', 'HEAD'], { cwd: dir });
+    expect(without.stdout).toContain('No promotion decisions since');
+    const r = mlo(['report', '--since', 'HEAD', '--promotion', 'promote.json'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('**m@champion** ← v1: ❌ would be rejected (dry run)');
+    expect(r.stdout).toContain('| `accuracy >= 0.9` | 0.75 | 0.9 | ❌ |');
+    expect(r.stdout).toContain('| `accuracy >= 0.5` | 0.75 | 0.5 | ✅ |');
+
+    writeFileSync(join(dir, 'bad.json'), '{"promoted": true}');
+    const bad = mlo(['report', '--promotion', 'bad.json'], { cwd: dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.split('\n')[0]).toMatch(
+      /^error: --promotion .*bad\.json: not the output of `mlo promote --json` \(name: /,
+    );
   });
 });
