@@ -18,6 +18,7 @@ import { registerPipelineCommands } from './pipeline.js';
 import { registerMetricsCommands } from './metrics.js';
 import { registerValidateCommands } from './validate.js';
 import { registerServeCommands } from './serve.js';
+import { registerReportCommand } from './report.js';
 
 export function buildProgram(): Command {
   const program = new Command('mlo')
@@ -43,6 +44,7 @@ export function buildProgram(): Command {
   registerDriftCommands(program);
   registerValidateCommands(program);
   registerServeCommands(program);
+  registerReportCommand(program);
   // Every subcommand fails like the root: one error line, exit 2, no stack.
   const applyExitOverride = (cmd: Command): void => {
     cmd.exitOverride();

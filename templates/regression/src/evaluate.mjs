@@ -1,0 +1,27 @@
+// Stage `evaluate`: run the exported ONNX file (the bytes that will be registered and
+// served) on the holdout and write metrics.json, which `mlo metrics diff` and
+// `mlo report` compare across commits.
+import { FEATURES, TARGET } from './features.mjs';
+import { mlo, readRows, writeJson } from './common.mjs';
+
+const rows = await readRows('data/prepared/holdout.csv');
+const X = new Float32Array(rows.length * FEATURES.length);
+rows.forEach((r, i) => FEATURES.forEach((f, j) => (X[i * FEATURES.length + j] = r[f])));
+
+const session = await mlo.createSession('models/model.onnx');
+const out = await mlo.runModel(session, X, rows.length, FEATURES.length, { task: 'regression' });
+await session.release();
+
+const { metrics } = mlo.computeRegressionMetrics({
+  yTrue: rows.map((r) => r[TARGET]),
+  yPred: Array.from(out.values),
+});
+const round = (v) => (v === null ? null : Math.round(v * 1e4) / 1e4);
+const report = {
+  rows: rows.length,
+  ...Object.fromEntries(['rmse', 'mae', 'r2', 'mape'].map((k) => [k, round(metrics[k])])),
+};
+writeJson('metrics.json', report);
+console.log(
+  `holdout (${rows.length} rows): r2 ${report.r2}, rmse ${report.rmse}, mae ${report.mae}`,
+);
