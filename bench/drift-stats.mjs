@@ -45,6 +45,8 @@ await build({
   platform: 'node',
   target: 'node20',
   logLevel: 'warning',
+  // native and heavy modules load from node_modules, as in the real bundle
+  packages: 'external',
 });
 const m = await import(pathToFileURL(join(out, 'monitor.mjs')).href);
 
