@@ -1,15 +1,19 @@
 /**
  * One streaming pass over a large file that hashes it and writes its copy.
- * Reads run ahead of the hash and writes trail it, both in libuv's thread pool,
- * so the pass costs about max(hash, read + write) rather than their sum.
+ *
+ * Each 64 KiB piece is read, hashed and written while it is still in the CPU's cache:
+ * on a 1 GiB file, reading into an 8 MiB buffer cost 475 ms against 155 ms in 64 KiB
+ * pieces (the copy out of the page cache and the hash each went to memory). The calls
+ * are synchronous: a thread-pool round trip per piece costs more than it overlaps
+ * (1 MiB writes in the pool while this thread hashed measured 2× slower here). The
+ * loop yields to the event loop between bursts so progress renders and signals land.
  */
 import { createHash } from 'node:crypto';
-import { open } from 'node:fs/promises';
+import { closeSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
 
-const CHUNK = 8 << 20;
-const BUFFERS = 4;
-/** reads in flight ahead of the hash */
-const READ_AHEAD = 2;
+const PIECE = 64 << 10;
+/** bytes handled between yields: ~30 ms of work */
+const BURST = 32 << 20;
 
 export interface IngestOptions {
   onBytes?: (n: number) => void;
@@ -22,58 +26,33 @@ export async function streamIngest(
   dest: string,
   options: IngestOptions = {},
 ): Promise<{ hash: string; size: number }> {
-  const input = await open(src, 'r');
-  const output = await open(dest, 'wx', 0o444);
-  const free: Buffer[] = Array.from({ length: BUFFERS }, () => Buffer.allocUnsafe(CHUNK));
-  const writes = new Set<Promise<void>>();
-  let firstError: Error | undefined;
-  const acquire = async (): Promise<Buffer> => {
-    while (free.length === 0) await Promise.race(writes);
-    return free.pop()!;
-  };
-  let readPos = 0;
-  const startRead = async (): Promise<{ buf: Buffer; n: number; pos: number }> => {
-    const buf = await acquire();
-    const pos = readPos;
-    readPos += CHUNK;
-    const { bytesRead } = await input.read(buf, 0, CHUNK, pos);
-    return { buf, n: bytesRead, pos };
-  };
-  const reads = Array.from({ length: READ_AHEAD }, startRead);
+  const input = openSync(src, 'r');
+  let output: number | undefined;
   try {
+    output = openSync(dest, 'wx', 0o444);
+    const buf = Buffer.allocUnsafe(PIECE);
     const hash = createHash('sha256');
     let size = 0;
     for (;;) {
-      const { buf, n, pos } = await reads.shift()!;
-      if (n === 0) {
-        free.push(buf);
-        break;
+      let burst = 0;
+      let n = 0;
+      while (burst < BURST) {
+        n = readSync(input, buf, 0, PIECE, size);
+        if (n === 0) break;
+        const piece = n === PIECE ? buf : buf.subarray(0, n);
+        hash.update(piece);
+        for (let off = 0; off < n;) off += writeSync(output, piece, off, n - off, size + off);
+        size += n;
+        burst += n;
       }
-      hash.update(n === CHUNK ? buf : buf.subarray(0, n));
-      size += n;
-      const w: Promise<void> = output.write(buf, 0, n, pos).then(
-        () => {
-          writes.delete(w);
-          free.push(buf);
-        },
-        (err: unknown) => {
-          writes.delete(w);
-          firstError ??= err instanceof Error ? err : new Error(String(err));
-        },
-      );
-      writes.add(w);
-      if (firstError) throw firstError;
-      options.onBytes?.(n);
-      reads.push(startRead());
+      if (burst > 0) options.onBytes?.(burst);
+      if (n === 0) break;
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    await Promise.all(writes);
-    if (firstError) throw firstError;
-    if (options.durable) await output.sync();
+    if (options.durable) fsyncSync(output);
     return { hash: hash.digest('hex'), size };
   } finally {
-    await Promise.allSettled(reads);
-    await Promise.allSettled([...writes]);
-    await output.close();
-    await input.close();
+    if (output !== undefined) closeSync(output);
+    closeSync(input);
   }
 }
