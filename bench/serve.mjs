@@ -14,12 +14,15 @@
 // prediction log (whose drop counter must stay 0).
 //
 //   npm run build:fast && node bench/serve.mjs [--seconds 2] [--rounds 5] [--quick]
-//     [--only mlo,log] [--no-latency]
+//     [--only mlo,log] [--no-latency] [--baseline DIR]
 //
 // --only KEYS runs just those servers (keys: bare, mlo, log, nobatch, threads1,
 // threads2, mlflowproto, flask1, flask2). Without bare, the first key is the
 // reference every other measurement sits between (`--only mlo,log --rounds 9`
 // alternates logging off and on directly). --no-latency skips the open-loop runs.
+// --baseline DIR adds `mlobase` and `logbase`: the same two servers from another
+// built checkout (e.g. `git archive main | tar -x -C DIR`, then build it there), to
+// compare two versions in one run.
 //
 // Needs wrk (apt-get install wrk). The Flask peer needs python3-flask, python3-pandas,
 // python3-sklearn and gunicorn (apt-get install ...); without them it is skipped and
@@ -139,8 +142,12 @@ async function waitUntilServing(url) {
   throw new Error(`${url} never answered /ping`);
 }
 
-const mloServe = (extra) =>
-  startProcess(process.execPath, [MLO, 'serve', 'm@1', '--port', '0', ...extra]);
+const mloServe = (extra, bin = MLO) =>
+  startProcess(process.execPath, [bin, 'serve', 'm@1', '--port', '0', ...extra]);
+const BASELINE = (() => {
+  const i = argv.indexOf('--baseline');
+  return i >= 0 ? join(argv[i + 1], 'bin/mlo.js') : null;
+})();
 
 const hasPeer =
   spawnSync('/usr/bin/python3', ['-c', 'import flask, pandas, sklearn'], { stdio: 'ignore' })
@@ -215,6 +222,24 @@ const servers = [
     lua: lua.records,
   },
 ];
+if (BASELINE) {
+  servers.push(
+    {
+      key: 'mlobase',
+      label: 'baseline: mlo serve (defaults)',
+      start: () => mloServe([], BASELINE),
+      path: '/predict',
+      lua: lua.predict,
+    },
+    {
+      key: 'logbase',
+      label: 'baseline: mlo serve --log-predictions',
+      start: () => mloServe(['--log-predictions'], BASELINE),
+      path: '/predict',
+      lua: lua.predict,
+    },
+  );
+}
 if (hasPeer) {
   servers.push(
     {
@@ -380,7 +405,7 @@ try {
   const measure = async (s) => {
     const cpu0 = processCpuSeconds(s.proc.child.pid);
     const w = wrk(s.proc.url + s.path, s.lua, SECONDS);
-    if (s.key === 'log') s.drainMs.push(await drainLog(s.proc.url));
+    if (s.key === 'log' || s.key === 'logbase') s.drainMs.push(await drainLog(s.proc.url));
     s.cpuPerRequest.push(((processCpuSeconds(s.proc.child.pid) - cpu0) * 1e6) / w.requests);
     s.rps.push(w.rps);
     s.bad += w.non2xx;
@@ -408,9 +433,7 @@ try {
     );
   }
   console.log('\nserver CPU per answered request (all threads, round + log drain), median µs');
-  for (const s of servers.filter((x) =>
-    ['mlo', 'log', 'nobatch', 'threads1', 'threads2', 'mlflowproto'].includes(x.key),
-  )) {
+  for (const s of servers.filter((x) => !['bare', 'flask1', 'flask2'].includes(x.key))) {
     console.log(
       `${s.label.padEnd(56)} ${median(s.cpuPerRequest).toFixed(1).padStart(8)}   per round ${s.cpuPerRequest.map((v) => v.toFixed(1)).join(' / ')}`,
     );
@@ -453,6 +476,11 @@ try {
   if (by.log && by.mlo) {
     const logRatio = ratioOf('log', 'mlo');
     line('logging on / logging off', logRatio, '>= 0.90', logRatio >= 0.9);
+  }
+  if (by.logbase && by.mlo) {
+    line('baseline: logging on / this build logging off', ratioOf('logbase', 'mlo'), '', true);
+    if (by.mlobase)
+      line('baseline: logging on / logging off', ratioOf('logbase', 'mlobase'), '', true);
   }
   if (by.nobatch && by.mlo)
     line(
