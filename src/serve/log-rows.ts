@@ -45,6 +45,33 @@ function num(v: number): string {
   return Number.isFinite(v) ? String(v) : 'null';
 }
 
+const POW10 = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000];
+
+/**
+ * A feature value as JSON, faster than String(v) for what features usually hold:
+ * integers and decimals with up to six places (String runs the shortest-digits
+ * search on every value, ~2× the time). `r / 10^k === a` with r < 2^53 means the
+ * decimal r·10^-k parses back to exactly a, so the text always round-trips; any other
+ * value (long fractions, tiny or huge magnitudes, NaN) takes String's path.
+ */
+export function featureJson(v: number): string {
+  if (Number.isInteger(v)) return String(v);
+  const a = v < 0 ? -v : v;
+  if (a >= 1e-6 && a < 1e9) {
+    for (let k = 1; k <= 6; k++) {
+      const p = POW10[k];
+      const r = Math.round(a * p);
+      if (r / p === a) {
+        // a is not an integer, so its floor is the integer part of r / p exactly
+        const whole = Math.floor(a);
+        const frac = String(r - whole * p);
+        return `${v < 0 ? '-' : ''}${whole}.${'000000'.slice(0, k - frac.length)}${frac}`;
+      }
+    }
+  }
+  return num(v);
+}
+
 /**
  * The batch as the store inserts it: each row's JSON is built when the insert binds
  * it, into the statement's parameter array, so the writer allocates only the strings
@@ -61,7 +88,7 @@ export function predictionBatchOf(batch: LogBatch): PredictionBatch {
     fill(i, params, at) {
       let inputs = '';
       const base = i * f;
-      for (let j = 0; j < f; j++) inputs += keys[j] + num(x[base + j]);
+      for (let j = 0; j < f; j++) inputs += keys[j] + featureJson(x[base + j]);
       let outputs = '{"prediction":';
       if (labels) {
         const l = labels[i];

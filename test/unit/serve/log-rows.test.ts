@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { predictionBatchOf, type LogBatch, type LogSource } from '../../../src/serve/log-rows.js';
+import {
+  featureJson,
+  predictionBatchOf,
+  type LogBatch,
+  type LogSource,
+} from '../../../src/serve/log-rows.js';
 
 function rowsOf(batch: LogBatch): unknown[][] {
   const b = predictionBatchOf(batch);
@@ -94,5 +99,27 @@ describe('prediction log rows', () => {
     ]);
     const none = rowsOf({ ...base, source, n: 2, x: Float64Array.from([1, 2]) });
     expect(JSON.parse(none[1][5] as string)).toEqual({ prediction: null });
+  });
+});
+
+describe('feature values as JSON', () => {
+  it('writes the same text as String for integers, short decimals and everything else', () => {
+    // a deterministic spread: short decimals of every scale and sign, long fractions,
+    // float32-rounded values, tiny and huge magnitudes
+    let seed = 42;
+    const rand = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const values = [0, -0, 1, -1, 0.5, -0.25, 0.1, 0.2, 0.3, 0.1 + 0.2, 1e-6, 1.5e-6, 1e-7];
+    values.push(123456.789, -0.000125, 999999999.5, 1e9 + 0.5, 2 ** 53, 1e21, Math.PI);
+    for (let i = 0; i < 5_000; i++) {
+      const k = i % 8;
+      const scale = 10 ** ((i % 13) - 4);
+      const v = (rand() - 0.4) * scale;
+      values.push(k < 7 ? Math.round(v * 10 ** k) / 10 ** k : v, Math.fround(v));
+    }
+    for (const v of values) expect(featureJson(v)).toBe(String(v));
+  });
+
+  it('writes null for what JSON cannot hold', () => {
+    expect([NaN, Infinity, -Infinity].map(featureJson)).toEqual(['null', 'null', 'null']);
   });
 });
