@@ -14,7 +14,7 @@
 // prediction log (whose drop counter must stay 0).
 //
 //   npm run build:fast && node bench/serve.mjs [--seconds 2] [--rounds 5] [--quick]
-//     [--only mlo,log] [--no-latency] [--baseline DIR]
+//     [--only mlo,log] [--no-latency] [--baseline DIR] [--settle-ms 500]
 //
 // --only KEYS runs just those servers (keys: bare, mlo, log, nobatch, threads1,
 // threads2, mlflowproto, flask1, flask2). Without bare, the first key is the
@@ -49,6 +49,7 @@ const ONLY = (() => {
   return v ? v.split(',') : null;
 })();
 const LATENCY = !argv.includes('--no-latency');
+const SETTLE_MS = arg('settle-ms', 500);
 
 if (spawnSync('wrk', ['--version']).error) {
   console.error('wrk is not installed: apt-get install -y wrk');
@@ -406,6 +407,7 @@ try {
     const cpu0 = processCpuSeconds(s.proc.child.pid);
     const w = wrk(s.proc.url + s.path, s.lua, SECONDS);
     if (s.key === 'log' || s.key === 'logbase') s.drainMs.push(await drainLog(s.proc.url));
+    await new Promise((r) => setTimeout(r, SETTLE_MS)); // whatever the server does after a burst
     s.cpuPerRequest.push(((processCpuSeconds(s.proc.child.pid) - cpu0) * 1e6) / w.requests);
     s.rps.push(w.rps);
     s.bad += w.non2xx;
