@@ -14,6 +14,15 @@
 // prediction log (whose drop counter must stay 0).
 //
 //   npm run build:fast && node bench/serve.mjs [--seconds 2] [--rounds 5] [--quick]
+//     [--only mlo,log] [--no-latency] [--baseline DIR] [--settle-ms 500]
+//
+// --only KEYS runs just those servers (keys: bare, mlo, log, nobatch, threads1,
+// threads2, mlflowproto, flask1, flask2). Without bare, the first key is the
+// reference every other measurement sits between (`--only mlo,log --rounds 9`
+// alternates logging off and on directly). --no-latency skips the open-loop runs.
+// --baseline DIR adds `mlobase` and `logbase`: the same two servers from another
+// built checkout (e.g. `git archive main | tar -x -C DIR`, then build it there), to
+// compare two versions in one run.
 //
 // Needs wrk (apt-get install wrk). The Flask peer needs python3-flask, python3-pandas,
 // python3-sklearn and gunicorn (apt-get install ...); without them it is skipped and
@@ -34,6 +43,13 @@ const QUICK = argv.includes('--quick');
 const SECONDS = arg('seconds', 2);
 const ROUNDS = arg('rounds', QUICK ? 1 : 5);
 const CONNECTIONS = 16;
+const ONLY = (() => {
+  const i = argv.indexOf('--only');
+  const v = i >= 0 ? argv[i + 1] : process.env.ONLY;
+  return v ? v.split(',') : null;
+})();
+const LATENCY = !argv.includes('--no-latency');
+const SETTLE_MS = arg('settle-ms', 500);
 
 if (spawnSync('wrk', ['--version']).error) {
   console.error('wrk is not installed: apt-get install -y wrk');
@@ -127,8 +143,12 @@ async function waitUntilServing(url) {
   throw new Error(`${url} never answered /ping`);
 }
 
-const mloServe = (extra) =>
-  startProcess(process.execPath, [MLO, 'serve', 'm@1', '--port', '0', ...extra]);
+const mloServe = (extra, bin = MLO) =>
+  startProcess(process.execPath, [bin, 'serve', 'm@1', '--port', '0', ...extra]);
+const BASELINE = (() => {
+  const i = argv.indexOf('--baseline');
+  return i >= 0 ? join(argv[i + 1], 'bin/mlo.js') : null;
+})();
 
 const hasPeer =
   spawnSync('/usr/bin/python3', ['-c', 'import flask, pandas, sklearn'], { stdio: 'ignore' })
@@ -203,6 +223,24 @@ const servers = [
     lua: lua.records,
   },
 ];
+if (BASELINE) {
+  servers.push(
+    {
+      key: 'mlobase',
+      label: 'baseline: mlo serve (defaults)',
+      start: () => mloServe([], BASELINE),
+      path: '/predict',
+      lua: lua.predict,
+    },
+    {
+      key: 'logbase',
+      label: 'baseline: mlo serve --log-predictions',
+      start: () => mloServe(['--log-predictions'], BASELINE),
+      path: '/predict',
+      lua: lua.predict,
+    },
+  );
+}
 if (hasPeer) {
   servers.push(
     {
@@ -227,11 +265,15 @@ if (QUICK)
     servers.length,
     ...servers.filter((s) => ['bare', 'mlo', 'log', 'flask1'].includes(s.key)),
   );
-if (process.env.ONLY)
+if (ONLY)
   servers.splice(
     0,
     servers.length,
-    ...servers.filter((s) => process.env.ONLY.split(',').includes(s.key)),
+    ...ONLY.map((key) => {
+      const s = servers.find((x) => x.key === key);
+      if (!s) throw new Error(`--only: no server "${key}"`);
+      return s;
+    }),
   );
 
 function wrk(url, luaPath, seconds) {
@@ -243,10 +285,33 @@ function wrk(url, luaPath, seconds) {
     },
   );
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1] ?? NaN);
+  const requests = Number(/(\d+) requests in/.exec(r.stdout)?.[1] ?? NaN);
   const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(r.stdout)?.[1] ?? 0);
   const errors = /Socket errors: (.*)/.exec(r.stdout)?.[1];
   if (!(rps > 0)) console.error(`wrk against ${url} answered nothing:\n${r.stdout}${r.stderr}`);
-  return { rps, non2xx, errors };
+  return { rps, requests, non2xx, errors };
+}
+
+/** user + system CPU seconds of a process (all its threads) so far; Linux only (else NaN) */
+function processCpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return NaN;
+  }
+}
+
+/** Wait until the log server's queue is empty; how long that took (ms). */
+async function drainLog(url) {
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, 250)); // past one flush interval
+  while (performance.now() - t0 < 60_000) {
+    if ((await metricValue(url, 'mlo_serve_prediction_log_queue_rows')) === 0) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return performance.now() - t0;
 }
 
 function load(url, args) {
@@ -325,37 +390,117 @@ try {
     wrk(s.proc.url + s.path, s.lua, 1); // warm-up
     s.rps = [];
     s.rel = [];
+    s.cpuPerRequest = [];
+    s.drainMs = [];
     s.bad = 0;
   }
   // Background load on a shared machine swings within seconds: every measurement sits
-  // between two of the bare server, and counts as a share of their mean.
-  const bare = servers.find((s) => s.key === 'bare');
+  // between two of the reference server (bare, unless --only leaves it out), and
+  // counts as a share of their mean.
+  const bare = servers.find((s) => s.key === 'bare') ?? servers[0];
   const others = servers.filter((s) => s !== bare);
-  const measure = (s) => {
+  // The log writer runs at low priority, so at saturation it falls behind and writes
+  // its backlog later: each round waits for that backlog (so it is not charged to the
+  // next server's round), and the server's CPU time over round + drain per answered
+  // request shows what logging costs whatever the machine's background load.
+  const measure = async (s) => {
+    const cpu0 = processCpuSeconds(s.proc.child.pid);
     const w = wrk(s.proc.url + s.path, s.lua, SECONDS);
+    if (s.key === 'log' || s.key === 'logbase') s.drainMs.push(await drainLog(s.proc.url));
+    await new Promise((r) => setTimeout(r, SETTLE_MS)); // whatever the server does after a burst
+    s.cpuPerRequest.push(((processCpuSeconds(s.proc.child.pid) - cpu0) * 1e6) / w.requests);
     s.rps.push(w.rps);
     s.bad += w.non2xx;
     return w.rps;
   };
   for (let r = 0; r < ROUNDS; r++) {
-    let before = measure(bare);
+    let before = await measure(bare);
     for (const s of others) {
-      const v = measure(s);
-      const after = measure(bare);
+      const v = await measure(s);
+      const after = await measure(bare);
       s.rel.push(v / ((before + after) / 2));
       before = after;
     }
   }
   const by = Object.fromEntries(servers.map((s) => [s.key, s]));
-  const share = (key) => median(by[key].rel);
-  const ratioOf = (a, b) => (b === 'bare' ? share(a) : share(a) / share(b));
+  const share = (key) => (by[key] === bare ? 1 : median(by[key].rel));
+  const ratioOf = (a, b) => (by[a] && by[b] ? share(a) / share(b) : NaN);
 
   console.log(
-    '\nserver                                                 req/s (median)  share of bare   per round',
+    `\nserver                                                 req/s (median)  share of ${bare.key.padEnd(6)}per round`,
   );
   for (const s of servers) {
     console.log(
       `${s.label.padEnd(56)} ${fmt(median(s.rps)).padStart(8)}   ${s === bare ? '    —' : share(s.key).toFixed(3).padStart(8)}       ${s.rps.map(fmt).join(' / ')}${s.bad ? `   (${s.bad} non-2xx!)` : ''}`,
+    );
+  }
+  console.log('\nserver CPU per answered request (all threads, round + log drain), median µs');
+  for (const s of servers.filter((x) => !['bare', 'flask1', 'flask2'].includes(x.key))) {
+    console.log(
+      `${s.label.padEnd(56)} ${median(s.cpuPerRequest).toFixed(1).padStart(8)}   per round ${s.cpuPerRequest.map((v) => v.toFixed(1)).join(' / ')}`,
+    );
+  }
+  if (by.log)
+    console.log(
+      `log backlog drained after each round in (ms): ${by.log.drainMs.map((v) => Math.round(v)).join(' / ')}`,
+    );
+
+  if (by.log) {
+    await new Promise((r) => setTimeout(r, 500)); // one log flush interval
+    const written = await metricValue(
+      by.log.proc.url,
+      'mlo_serve_prediction_log_written_rows_total',
+    );
+    const dropped = await metricValue(
+      by.log.proc.url,
+      'mlo_serve_prediction_log_dropped_rows_total',
+    );
+    console.log(
+      `prediction log after the throughput rounds: ${written} rows written, ${dropped} dropped`,
+    );
+  }
+
+  // ratios first: they need only the throughput rounds
+  console.log(`\nratios (medians of shares of the adjacent ${bare.key} runs)    target`);
+  const line = (label, v, target, ok) =>
+    console.log(
+      `${label.padEnd(56)} ${v.toFixed(2).padStart(6)}   ${target.padEnd(8)} ${ok ? 'ok' : 'MISSED'}`,
+    );
+  if (by.bare && by.mlo) {
+    const vsBare = ratioOf('mlo', 'bare');
+    line('mlo serve / bare node:http', vsBare, '>= 0.60', vsBare >= 0.6);
+  }
+  if (by.flask1 && by.mlo) {
+    const vsFlask = ratioOf('mlo', 'flask1');
+    line('mlo serve / Flask+gunicorn -w 1 (MLflow 2.x)', vsFlask, '>= 10', vsFlask >= 10);
+    if (by.flask2) line('mlo serve / Flask+gunicorn -w 2', ratioOf('mlo', 'flask2'), '', true);
+  }
+  if (by.log && by.mlo) {
+    const logRatio = ratioOf('log', 'mlo');
+    line('logging on / logging off', logRatio, '>= 0.90', logRatio >= 0.9);
+  }
+  if (by.logbase && by.mlo) {
+    line('baseline: logging on / this build logging off', ratioOf('logbase', 'mlo'), '', true);
+    if (by.mlobase)
+      line('baseline: logging on / logging off', ratioOf('logbase', 'mlobase'), '', true);
+  }
+  if (by.nobatch && by.mlo)
+    line(
+      'batching on (default) / --max-batch 1',
+      ratioOf('mlo', 'nobatch'),
+      '> 1',
+      ratioOf('mlo', 'nobatch') > 1,
+    );
+  if (by.threads1 && by.mlo)
+    line('--threads 1 / inline (default)', ratioOf('threads1', 'mlo'), '', true);
+  if (by.threads2 && by.mlo)
+    line('--threads 2 / inline (default)', ratioOf('threads2', 'mlo'), '', true);
+  if (by.mlflowproto && by.mlo)
+    line('mlo /invocations / mlo /predict', ratioOf('mlflowproto', 'mlo'), '', true);
+  if (by.mlo) {
+    const mlflowFastApi = 3300;
+    console.log(
+      `mlo serve ${fmt(median(by.mlo.rps))} req/s here vs MLflow's FastAPI server, published at ~${fmt(mlflowFastApi)} req/s on an echo model (another machine): ${(median(by.mlo.rps) / mlflowFastApi).toFixed(1)}×`,
     );
   }
 
@@ -364,71 +509,57 @@ try {
   // (rounds alternate the three; the run with the median p99 of each is reported)
   const openLoop = (url) =>
     load(url, ['--body', bodies.predict, '--rate', '1000', '--seconds', String(QUICK ? 4 : 6)]);
-  const runs = { bare: [], mlo: [], log: [] };
+  const latencyKeys = LATENCY ? ['bare', 'mlo', 'log'].filter((k) => by[k]) : [];
+  const runs = Object.fromEntries(latencyKeys.map((k) => [k, []]));
   const serverSide = [];
-  for (let r = 0; r < (QUICK ? 1 : 3); r++) {
-    runs.bare.push(openLoop(`${by.bare.proc.url}/`));
-    const before = await histogram(by.mlo.proc.url);
-    runs.mlo.push(openLoop(`${by.mlo.proc.url}/predict`));
-    serverSide.push(quantile(before, await histogram(by.mlo.proc.url), 0.99));
-    runs.log.push(openLoop(`${by.log.proc.url}/predict`));
+  for (let r = 0; latencyKeys.length > 0 && r < (QUICK ? 1 : 3); r++) {
+    if (by.bare) runs.bare.push(openLoop(`${by.bare.proc.url}/`));
+    if (by.mlo) {
+      const before = await histogram(by.mlo.proc.url);
+      runs.mlo.push(openLoop(`${by.mlo.proc.url}/predict`));
+      serverSide.push(quantile(before, await histogram(by.mlo.proc.url), 0.99));
+    }
+    if (by.log) runs.log.push(openLoop(`${by.log.proc.url}/predict`));
   }
-  const medianRun = (xs) =>
-    [...xs].sort((x, y) => x.latencyMs.p99 - y.latencyMs.p99)[Math.floor(xs.length / 2)];
-  const latBare = medianRun(runs.bare);
-  const lat = medianRun(runs.mlo);
-  const latLog = medianRun(runs.log);
-  await new Promise((r) => setTimeout(r, 500)); // one log flush interval
-  const dropped = await metricValue(by.log.proc.url, 'mlo_serve_prediction_log_dropped_rows_total');
-  const written = await metricValue(by.log.proc.url, 'mlo_serve_prediction_log_written_rows_total');
-
-  console.log('\nopen loop, 1,000 req/s (median) p50 ms   p99 ms   p99.9 ms   answered');
-  for (const [label, l, all] of [
-    ['bare node:http (control)', latBare, runs.bare],
-    ['mlo serve (defaults)', lat, runs.mlo],
-    ['mlo serve --log-predictions', latLog, runs.log],
-  ]) {
-    console.log(
-      `${label.padEnd(30)} ${String(l.latencyMs.p50).padStart(7)}  ${String(l.latencyMs.p99).padStart(7)}  ${String(l.latencyMs.p999).padStart(9)}   ${l.good.ok}/${l.good.sent}   (p99 of each run: ${all.map((x) => x.latencyMs.p99).join(' / ')})`,
-    );
+  if (latencyKeys.length > 0) {
+    const medianRun = (xs) =>
+      [...xs].sort((x, y) => x.latencyMs.p99 - y.latencyMs.p99)[Math.floor(xs.length / 2)];
+    const labels = {
+      bare: 'bare node:http (control)',
+      mlo: 'mlo serve (defaults)',
+      log: 'mlo serve --log-predictions',
+    };
+    console.log('\nopen loop, 1,000 req/s (median) p50 ms   p99 ms   p99.9 ms   answered');
+    for (const k of latencyKeys) {
+      const l = medianRun(runs[k]);
+      console.log(
+        `${labels[k].padEnd(30)} ${String(l.latencyMs.p50).padStart(7)}  ${String(l.latencyMs.p99).padStart(7)}  ${String(l.latencyMs.p999).padStart(9)}   ${l.good.ok}/${l.good.sent}   (p99 of each run: ${runs[k].map((x) => x.latencyMs.p99).join(' / ')})`,
+      );
+    }
+    if (by.mlo) {
+      const lat = medianRun(runs.mlo);
+      console.log(
+        `mlo serve's own p99 (request read → answer written, from its histogram): ${serverSide.map((v) => v.toFixed(2)).join(' / ')} ms`,
+      );
+      console.log(
+        `p99 at 1,000 req/s: ${lat.latencyMs.p99} ms (target < 5) ${lat.latencyMs.p99 < 5 ? 'ok' : 'MISSED'}${by.bare ? ` (bare control ${medianRun(runs.bare).latencyMs.p99} ms)` : ''}; server-side ${median(serverSide).toFixed(2)} ms`,
+      );
+    }
+    if (by.log) {
+      await new Promise((r) => setTimeout(r, 500)); // one log flush interval
+      const dropped = await metricValue(
+        by.log.proc.url,
+        'mlo_serve_prediction_log_dropped_rows_total',
+      );
+      const written = await metricValue(
+        by.log.proc.url,
+        'mlo_serve_prediction_log_written_rows_total',
+      );
+      console.log(
+        `with logging: p99 ${medianRun(runs.log).latencyMs.p99} ms; prediction log after all runs: ${written} rows written, ${dropped} dropped (target 0 at 1,000 req/s) ${dropped === 0 ? 'ok' : 'MISSED'}`,
+      );
+    }
   }
-  console.log(
-    `mlo serve's own p99 (request read → answer written, from its histogram): ${serverSide.map((v) => v.toFixed(2)).join(' / ')} ms`,
-  );
-  console.log(`prediction log after both runs: ${written} rows written, ${dropped} dropped`);
-
-  console.log('\nratios (medians of shares of the adjacent bare runs)    target');
-  const line = (label, v, target, ok) =>
-    console.log(
-      `${label.padEnd(56)} ${v.toFixed(2).padStart(6)}   ${target.padEnd(8)} ${ok ? 'ok' : 'MISSED'}`,
-    );
-  const vsBare = ratioOf('mlo', 'bare');
-  line('mlo serve / bare node:http', vsBare, '>= 0.60', vsBare >= 0.6);
-  if (by.flask1) {
-    const vsFlask = ratioOf('mlo', 'flask1');
-    line('mlo serve / Flask+gunicorn -w 1 (MLflow 2.x)', vsFlask, '>= 10', vsFlask >= 10);
-    if (by.flask2) line('mlo serve / Flask+gunicorn -w 2', ratioOf('mlo', 'flask2'), '', true);
-  }
-  const logRatio = ratioOf('log', 'mlo');
-  line('logging on / logging off', logRatio, '>= 0.90', logRatio >= 0.9);
-  if (by.nobatch)
-    line(
-      'batching on (default) / --max-batch 1',
-      ratioOf('mlo', 'nobatch'),
-      '> 1',
-      ratioOf('mlo', 'nobatch') > 1,
-    );
-  if (by.threads1) line('--threads 1 / inline (default)', ratioOf('threads1', 'mlo'), '', true);
-  if (by.threads2) line('--threads 2 / inline (default)', ratioOf('threads2', 'mlo'), '', true);
-  if (by.mlflowproto)
-    line('mlo /invocations / mlo /predict', ratioOf('mlflowproto', 'mlo'), '', true);
-  const mlflowFastApi = 3300;
-  console.log(
-    `mlo serve ${fmt(median(by.mlo.rps))} req/s here vs MLflow's FastAPI server, published at ~${fmt(mlflowFastApi)} req/s on an echo model (another machine): ${(median(by.mlo.rps) / mlflowFastApi).toFixed(1)}×`,
-  );
-  console.log(
-    `p99 at 1,000 req/s: ${lat.latencyMs.p99} ms (target < 5) ${lat.latencyMs.p99 < 5 ? 'ok' : 'MISSED'} (bare control ${latBare.latencyMs.p99} ms; server-side ${median(serverSide).toFixed(2)} ms); with logging ${latLog.latencyMs.p99} ms; log drops ${dropped} (target 0) ${dropped === 0 ? 'ok' : 'MISSED'}`,
-  );
 } finally {
   for (const c of children) c.kill('SIGTERM');
   await new Promise((r) => setTimeout(r, 500));

@@ -4,8 +4,8 @@
  * a short busy timeout so a lock held by another process costs a dropped batch rather
  * than a stalled server.
  */
-import { insertPredictionRows, openStore } from '../store/index.js';
-import { logRowsOf, type LogBatch } from './log-rows.js';
+import { insertPredictionBatches, openStore } from '../store/index.js';
+import { predictionBatchOf, type LogBatch } from './log-rows.js';
 import { workerScript } from './runner.js';
 
 export interface LogSink {
@@ -86,7 +86,7 @@ async function inlineSink(dbPath: string): Promise<LogSink> {
   return {
     kind: 'inline',
     async write(batches) {
-      return insertPredictionRows(store, logRowsOf(batches));
+      return insertPredictionBatches(store, batches.map(predictionBatchOf));
     },
     async close() {
       store.close();

@@ -4,8 +4,8 @@
  * on the HTTP thread.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { insertPredictionRows, openStore, type Store } from '../store/index.js';
-import { logRowsOf } from './log-rows.js';
+import { insertPredictionBatches, openStore, type Store } from '../store/index.js';
+import { predictionBatchOf } from './log-rows.js';
 import type { LogWorkerReply, LogWorkerRequest } from './log-sink.js';
 import { lowerThreadPriority } from './thread-priority.js';
 
@@ -28,7 +28,7 @@ port.on('message', (msg: LogWorkerRequest) => {
   }
   try {
     if (!store) throw new Error(openError);
-    const written = insertPredictionRows(store, logRowsOf(msg.batches));
+    const written = insertPredictionBatches(store, msg.batches.map(predictionBatchOf));
     port.postMessage({ id: msg.id, written } satisfies LogWorkerReply);
   } catch (err) {
     port.postMessage({

@@ -90,6 +90,66 @@ export function insertPredictionRows(store: Store, rows: Iterable<NewPredictionR
   })();
 }
 
+/** What every row of one batch shares: which served model answered, and how. */
+export interface PredictionBatchHead {
+  model: string;
+  version: number;
+  role: PredictionRole;
+  route: PredictionRoute | null;
+}
+
+/**
+ * n rows of one model version; `fill(i, params, at)` writes row i's ts_ms, request_id,
+ * latency_ms, inputs and outputs to params[at] .. params[at + 4]. Rows are built as
+ * the insert binds them, so no row object or array exists per row.
+ */
+export interface PredictionBatch {
+  head: PredictionBatchHead;
+  n: number;
+  fill: (i: number, params: unknown[], at: number) => void;
+}
+
+const ROW_FIELDS = 5;
+
+function sqlText(v: string | null): string {
+  return v === null ? 'NULL' : `'${v.replaceAll("'", "''")}'`;
+}
+
+/**
+ * The batch head goes into the statement as literals (one statement per served model
+ * version, prepared once): fewer values cross into the addon and fewer strings are
+ * encoded per row. (better-sqlite3 takes numbered parameters only by name.)
+ */
+function insertSql(head: PredictionBatchHead, rows: number): string {
+  const fixed = `${sqlText(head.model)}, ${Math.trunc(head.version)}, ${sqlText(head.role)}, ${sqlText(head.route)}`;
+  const row = `(?, ${fixed}, ?, ?, ?, ?)`;
+  return `INSERT INTO prediction_log ${COLUMN_LIST} VALUES ${Array<string>(rows).fill(row).join(', ')}`;
+}
+
+/** Insert the batches' rows in one transaction (all or none); returns how many. */
+export function insertPredictionBatches(store: Store, batches: readonly PredictionBatch[]): number {
+  const params = new Array<unknown>(ROWS_PER_STATEMENT * ROW_FIELDS);
+  const single = new Array<unknown>(ROW_FIELDS);
+  return store.db.transaction(() => {
+    let written = 0;
+    for (const { head, n, fill } of batches) {
+      const one = stmt(store, insertSql(head, 1));
+      const many = stmt(store, insertSql(head, ROWS_PER_STATEMENT));
+      let i = 0;
+      for (; i + ROWS_PER_STATEMENT <= n; i += ROWS_PER_STATEMENT) {
+        for (let k = 0; k < ROWS_PER_STATEMENT; k++) fill(i + k, params, k * ROW_FIELDS);
+        many.run(params);
+      }
+      for (; i < n; i++) {
+        fill(i, single, 0);
+        one.run(single);
+      }
+      written += n;
+    }
+    return written;
+  })();
+}
+
 function whereOf(q: PredictionQuery): { sql: string; params: (string | number)[] } {
   const parts: string[] = [];
   const params: (string | number)[] = [];
