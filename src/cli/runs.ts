@@ -2,7 +2,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { FieldRef, RunDetail, RunStatus, RunSummary, StopSignal } from '../index.js';
 import { formatBytes } from '../util/fs.js';
-import { action, collect, cwdOf, lib } from './common.js';
+import { action, collect, cwdOf, lib, runsLib } from './common.js';
 import { color, errColor } from './render/color.js';
 import { formatDuration, formatNumber, formatTime, truncate } from './render/format.js';
 import { note, print, printJson, warn } from './render/output.js';
@@ -194,7 +194,7 @@ Combine with and, or, not and parentheses. Quote text: 'rf'. Odd keys: metrics.\
           },
           cmd: Command,
         ) => {
-          const { openRepo, listRuns, listRunsJson, parseColumns } = await lib();
+          const { openRepo, listRuns, listRunsJson, parseColumns } = await runsLib();
           const limit = opts.limit ?? (opts.json ? 0 : 50);
           const columns = opts.columns ? parseColumns(opts.columns) : undefined;
           const repo = openRepo(cwdOf(cmd));
@@ -237,7 +237,7 @@ Combine with and, or, not and parentheses. Quote text: 'rf'. Odd keys: metrics.\
     .option('--json', 'print the run as JSON')
     .action(
       action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
-        const { openRepo, getRun } = await lib();
+        const { openRepo, getRun } = await runsLib();
         const repo = openRepo(cwdOf(cmd));
         try {
           const r = getRun(repo, id);
@@ -257,7 +257,7 @@ Combine with and, or, not and parentheses. Quote text: 'rf'. Odd keys: metrics.\
     .option('--json', 'print the comparison as JSON')
     .action(
       action(async (ids: string[], opts: { all?: boolean; json?: boolean }, cmd: Command) => {
-        const { openRepo, compareRuns } = await lib();
+        const { openRepo, compareRuns } = await runsLib();
         const repo = openRepo(cwdOf(cmd));
         try {
           const r = compareRuns(repo, ids);
@@ -304,7 +304,7 @@ Combine with and, or, not and parentheses. Quote text: 'rf'. Odd keys: metrics.\
     .option('--json', 'print {"deleted":[...]}')
     .action(
       action(async (ids: string[], opts: { force?: boolean; json?: boolean }, cmd: Command) => {
-        const { openRepo, deleteRuns } = await lib();
+        const { openRepo, deleteRuns } = await runsLib();
         const repo = openRepo(cwdOf(cmd));
         try {
           const r = deleteRuns(repo, ids, { force: opts.force });
