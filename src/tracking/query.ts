@@ -15,6 +15,7 @@ import {
   markRunsAbandoned,
   metricKeys,
   metricSeries,
+  queryRunListJson,
   queryRunRows,
   removeObjectRefs,
   type FieldRef,
@@ -129,18 +130,13 @@ function runQuery(repo: Repo, options: ListRunsOptions): { query: RunQuery; fiel
 }
 
 /**
- * The listing as the `{"runs":[...]}` JSON document, built from the stored JSON of
- * params, metrics and tags without parsing them: for 10,000 runs, parsing and
- * re-serialising 30,000 small documents would cost more than the query.
+ * The listing as the `{"runs":[...]}` JSON document, built by the store from the
+ * stored JSON of params, metrics and tags without parsing them: for 10,000 runs,
+ * parsing and re-serialising 30,000 small documents would cost more than the query.
  */
 export function listRunsJson(repo: Repo, options: ListRunsOptions = {}): string {
   const { query } = runQuery(repo, options);
-  const { rows } = queryRunRows(repo.store, query);
-  const parts = rows.map(
-    (r) =>
-      `{"id":${JSON.stringify(r.id)},"name":${JSON.stringify(r.name)},"experiment":${JSON.stringify(r.experiment)},"status":"${r.status}","start":"${new Date(r.start_ms).toISOString()}","end":${r.end_ms === null ? 'null' : `"${new Date(r.end_ms).toISOString()}"`},"params":${r.params_json},"metrics":${r.metrics_json},"tags":${r.tags_json}}`,
-  );
-  return `{"runs":[${parts.join(',')}]}`;
+  return `{"runs":[${queryRunListJson(repo.store, query)}]}`;
 }
 
 export function listRuns(repo: Repo, options: ListRunsOptions = {}): ListRunsResult {

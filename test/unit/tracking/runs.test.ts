@@ -7,6 +7,7 @@ import {
   deleteRuns,
   getRun,
   listRuns,
+  listRunsJson,
   metricHistory,
   startRun,
   type ParamValue,
@@ -194,6 +195,34 @@ describe('finding runs', () => {
     expect(limited.total).toBe(4);
     // default order: newest first
     expect(listRuns(repo).runs[0].name).toBe('Tree-x');
+  });
+
+  it('prints the listing as the JSON of its runs, escaping names as JSON.stringify does', async () => {
+    const repo = tempRepo();
+    const odd = ['quote " back \\ slash', 'é ü 😀 </x> \u00a0 ∑', 'plain'];
+    for (const [i, name] of odd.entries()) {
+      await run(repo, name, { params: { p: `v${i}` }, metrics: { m: i + 0.5 }, tags: { t: 'x' } });
+    }
+    const live = await startRun(repo, {
+      name: 'still "running"',
+      experiment: 'ëx',
+      git: false,
+      attach: false,
+    });
+    const expected = (runs: ReturnType<typeof listRuns>['runs']): string =>
+      JSON.stringify({ runs });
+    expect(listRunsJson(repo)).toBe(expected(listRuns(repo).runs));
+    expect(JSON.parse(listRunsJson(repo)).runs[0]).toMatchObject({
+      name: 'still "running"',
+      end: null,
+    });
+    const query = { filter: 'metrics.m > 1', sort: 'metrics.m:asc', limit: 1 };
+    expect(listRunsJson(repo, query)).toBe(expected(listRuns(repo, query).runs));
+    expect(JSON.parse(listRunsJson(repo, query)).runs.map((r: { name: string }) => r.name)).toEqual(
+      [odd[1]],
+    );
+    expect(listRunsJson(repo, { filter: "name = 'none'" })).toBe('{"runs":[]}');
+    await live.end();
   });
 
   it('resolves unique id prefixes, names, and reports ambiguity', async () => {
