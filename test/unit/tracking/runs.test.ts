@@ -209,18 +209,17 @@ describe('finding runs', () => {
       git: false,
       attach: false,
     });
-    const expected = (runs: ReturnType<typeof listRuns>['runs']): string =>
-      JSON.stringify({ runs });
+    type Runs = ReturnType<typeof listRuns>['runs'];
+    const expected = (runs: Runs): string => JSON.stringify({ runs });
+    const parsed = (text: string): Runs => (JSON.parse(text) as { runs: Runs }).runs;
     expect(listRunsJson(repo)).toBe(expected(listRuns(repo).runs));
-    expect(JSON.parse(listRunsJson(repo)).runs[0]).toMatchObject({
+    expect(parsed(listRunsJson(repo))[0]).toMatchObject({
       name: 'still "running"',
       end: null,
     });
     const query = { filter: 'metrics.m > 1', sort: 'metrics.m:asc', limit: 1 };
     expect(listRunsJson(repo, query)).toBe(expected(listRuns(repo, query).runs));
-    expect(JSON.parse(listRunsJson(repo, query)).runs.map((r: { name: string }) => r.name)).toEqual(
-      [odd[1]],
-    );
+    expect(parsed(listRunsJson(repo, query)).map((r) => r.name)).toEqual([odd[1]]);
     expect(listRunsJson(repo, { filter: "name = 'none'" })).toBe('{"runs":[]}');
     await live.end();
   });
