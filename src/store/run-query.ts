@@ -324,20 +324,23 @@ export function queryRunRows(store: Store, query: RunQuery): RunQueryResult {
   return { rows: shown.map((q) => byId.get(q) as RunListRow), total: seqs.length };
 }
 
-/** Milliseconds since 1970 as JavaScript's `toISOString()` spells them (whole-ms arithmetic, no float rounding). */
-const isoSql = (col: string): string =>
-  `strftime('%Y-%m-%dT%H:%M:%S', ${col} / 1000, 'unixepoch') || printf('.%03dZ', ${col} % 1000)`;
+/** Milliseconds since 1970 to the second, `YYYY-MM-DDTHH:MM:SS` (whole-second arithmetic). */
+const secondsSql = (col: string): string =>
+  `strftime('%Y-%m-%dT%H:%M:%S', ${col} / 1000, 'unixepoch')`;
 
 /**
  * One run of a listing as a JSON object, `{"id","name","experiment","status","start",
  * "end","params","metrics","tags"}`: json_quote escapes exactly as JSON.stringify does,
- * and the stored params/metrics/tags documents go in as they are.
+ * times are spelled as `toISOString()` spells them, and the stored params/metrics/tags
+ * documents go in as they are. One printf allocates the document once; a chain of
+ * `||` would copy it at every step.
  */
-const RUN_JSON_SQL = `'{"id":' || json_quote(r.id) || ',"name":' || json_quote(r.name) ||
-  ',"experiment":' || json_quote(r.experiment) || ',"status":"' || r.status ||
-  '","start":"' || ${isoSql('r.start_ms')} || '","end":' ||
-  CASE WHEN r.end_ms IS NULL THEN 'null' ELSE '"' || ${isoSql('r.end_ms')} || '"' END ||
-  ',"params":' || r.params_json || ',"metrics":' || r.metrics_json || ',"tags":' || r.tags_json || '}'`;
+const RUN_JSON_SQL = `printf('{"id":%s,"name":%s,"experiment":%s,"status":"%s","start":"%s.%03dZ","end":%s,"params":%s,"metrics":%s,"tags":%s}',
+  json_quote(r.id), json_quote(r.name), json_quote(r.experiment), r.status,
+  ${secondsSql('r.start_ms')}, r.start_ms % 1000,
+  CASE WHEN r.end_ms IS NULL THEN 'null'
+    ELSE printf('"%s.%03dZ"', ${secondsSql('r.end_ms')}, r.end_ms % 1000) END,
+  r.params_json, r.metrics_json, r.tags_json)`;
 
 /**
  * The matching runs as JSON objects joined by commas, in order, built by SQLite as one
