@@ -206,7 +206,8 @@ Combine with and, or, not and parentheses. Quote text: 'rf'. Odd keys: metrics.\
               limit,
             };
             if (opts.json) {
-              process.stdout.write(`${listRunsJson(repo, query)}\n`);
+              process.stdout.write(listRunsJson(repo, query));
+              process.stdout.write('\n');
               return;
             }
             const r = listRuns(repo, query);

@@ -344,18 +344,19 @@ const RUN_JSON_SQL = `printf('{"id":%s,"name":%s,"experiment":%s,"status":"%s","
 
 /**
  * The matching runs as JSON objects joined by commas, in order, built by SQLite as one
- * string: for 10,000 runs this is three times faster than reading 110,000 column values
- * into JavaScript and concatenating them there.
+ * UTF-8 buffer: for 10,000 runs this is three times faster than reading 110,000 column
+ * values into JavaScript and concatenating them there, and as bytes it goes to stdout
+ * without being decoded into a JavaScript string and encoded again.
  */
-export function queryRunListJson(store: Store, query: RunQuery): string {
+export function queryRunListJson(store: Store, query: RunQuery): Buffer {
   const { from, args, limit } = compileQuery(query);
   // An ORDER BY subquery under an aggregate is never flattened (SQLite's rule 16), so
   // group_concat sees its rows in order; group_concat(... ORDER BY) would sort the
   // documents themselves, which costs more than building them.
   const inner = `SELECT ${RUN_JSON_SQL} AS doc ${from}${limit ? ` LIMIT ${limit}` : ''}`;
   const joined = store.db
-    .prepare(`SELECT group_concat(doc, ',') FROM (${inner})`)
+    .prepare(`SELECT CAST(group_concat(doc, ',') AS BLOB) FROM (${inner})`)
     .pluck()
-    .get(...args) as string | null;
-  return joined ?? '';
+    .get(...args) as Buffer | null;
+  return joined ?? Buffer.alloc(0);
 }

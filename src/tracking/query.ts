@@ -129,14 +129,22 @@ function runQuery(repo: Repo, options: ListRunsOptions): { query: RunQuery; fiel
   return { query: { experiment: options.experiment, filter, sort, limit: options.limit }, fields };
 }
 
+const JSON_HEAD = Buffer.from('{"runs":[');
+const JSON_TAIL = Buffer.from(']}');
+
 /**
- * The listing as the `{"runs":[...]}` JSON document, built by the store from the
- * stored JSON of params, metrics and tags without parsing them: for 10,000 runs,
+ * The listing as the `{"runs":[...]}` JSON document in UTF-8, built by the store from
+ * the stored JSON of params, metrics and tags without parsing them: for 10,000 runs,
  * parsing and re-serialising 30,000 small documents would cost more than the query.
+ * Bytes, not a string: a 10 MB document goes to stdout as it is.
  */
-export function listRunsJson(repo: Repo, options: ListRunsOptions = {}): string {
+export function listRunsJson(repo: Repo, options: ListRunsOptions = {}): Buffer {
   const { query } = runQuery(repo, options);
-  return `{"runs":[${queryRunListJson(repo.store, query)}]}`;
+  const runs = queryRunListJson(repo.store, query);
+  return Buffer.concat(
+    [JSON_HEAD, runs, JSON_TAIL],
+    JSON_HEAD.length + runs.length + JSON_TAIL.length,
+  );
 }
 
 export function listRuns(repo: Repo, options: ListRunsOptions = {}): ListRunsResult {

@@ -212,15 +212,15 @@ describe('finding runs', () => {
     type Runs = ReturnType<typeof listRuns>['runs'];
     const expected = (runs: Runs): string => JSON.stringify({ runs });
     const parsed = (text: string): Runs => (JSON.parse(text) as { runs: Runs }).runs;
-    expect(listRunsJson(repo)).toBe(expected(listRuns(repo).runs));
-    expect(parsed(listRunsJson(repo))[0]).toMatchObject({
+    expect(listRunsJson(repo).toString()).toBe(expected(listRuns(repo).runs));
+    expect(parsed(listRunsJson(repo).toString())[0]).toMatchObject({
       name: 'still "running"',
       end: null,
     });
     const query = { filter: 'metrics.m > 1', sort: 'metrics.m:asc', limit: 1 };
-    expect(listRunsJson(repo, query)).toBe(expected(listRuns(repo, query).runs));
-    expect(parsed(listRunsJson(repo, query)).map((r) => r.name)).toEqual([odd[1]]);
-    expect(listRunsJson(repo, { filter: "name = 'none'" })).toBe('{"runs":[]}');
+    expect(listRunsJson(repo, query).toString()).toBe(expected(listRuns(repo, query).runs));
+    expect(parsed(listRunsJson(repo, query).toString()).map((r) => r.name)).toEqual([odd[1]]);
+    expect(listRunsJson(repo, { filter: "name = 'none'" }).toString()).toBe('{"runs":[]}');
     await live.end();
   });
 
