@@ -10,32 +10,42 @@ export interface Column {
 const width = (s: string): number =>
   s.includes('\u001b') || s.includes('\u009b') ? stripVTControlCharacters(s).length : s.length;
 
+const SPACES = ' '.repeat(64);
+const spaces = (n: number): string =>
+  n <= 0 ? '' : n <= SPACES.length ? SPACES.slice(0, n) : ' '.repeat(n);
+
 export function renderTable(
   columns: (string | Column)[],
   rows: string[][],
   options: { indent?: string } = {},
 ): string {
   const cols = columns.map((c) => (typeof c === 'string' ? { header: c } : c));
-  const lines = [cols.map((c) => c.header), ...rows.map((r) => cols.map((_, i) => r[i] ?? ''))];
-  // each cell measured once: thousands of rows make this the table's main cost
-  const cellWidths = lines.map((cells) => cells.map(width));
-  const widths = cols.map((_, i) => {
-    let w = 0;
-    for (const cw of cellWidths) if (cw[i] > w) w = cw[i];
-    return w;
-  });
+  const n = cols.length;
+  const headers = cols.map((c) => c.header);
+  const widths = headers.map(width);
+  // Each cell is measured once, row after row: thousands of rows make this the
+  // table's main cost, so no per-row copies or closures.
+  const cellWidths = new Array<number>(rows.length * n);
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r];
+    for (let i = 0; i < n; i++) {
+      const w = width(row[i] ?? '');
+      cellWidths[r * n + i] = w;
+      if (w > widths[i]) widths[i] = w;
+    }
+  }
   const right = cols.map((c) => c.align === 'right');
   const indent = options.indent ?? '';
-  let out = '';
-  for (let l = 0; l < lines.length; l++) {
-    const cells = lines[l];
-    const cw = cellWidths[l];
-    let line = '';
-    for (let i = 0; i < cells.length; i++) {
-      const gap = ' '.repeat(Math.max(0, widths[i] - cw[i]));
-      line += (i ? '  ' : '') + (right[i] ? gap + cells[i] : cells[i] + gap);
+  const line = (cells: readonly string[], at: (i: number) => number): string => {
+    let text = '';
+    for (let i = 0; i < n; i++) {
+      const cell = cells[i] ?? '';
+      const gap = spaces(widths[i] - at(i));
+      text += (i ? '  ' : '') + (right[i] ? gap + cell : cell + gap);
     }
-    out += (l ? '\n' : '') + indent + line.trimEnd();
-  }
-  return out;
+    return indent + text.trimEnd();
+  };
+  const out = [line(headers, (i) => width(headers[i]))];
+  for (let r = 0; r < rows.length; r++) out.push(line(rows[r], (i) => cellWidths[r * n + i]));
+  return out.join('\n');
 }
