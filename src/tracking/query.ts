@@ -149,6 +149,13 @@ export function listRunsJson(repo: Repo, options: ListRunsOptions = {}): Buffer 
 
 export function listRuns(repo: Repo, options: ListRunsOptions = {}): ListRunsResult {
   const { query, fields } = runQuery(repo, options);
+  if (!query.limit) {
+    // Every match: the store's JSON listing and one JSON.parse cost a third less than
+    // reading eleven columns per run and parsing its params, metrics and tags apart.
+    const text = queryRunListJson(repo.store, query).toString();
+    const runs = JSON.parse(`[${text}]`) as RunSummary[];
+    return { runs, total: runs.length, fields };
+  }
   const { rows, total } = queryRunRows(repo.store, query);
   return { runs: rows.map(summaryOf), total, fields };
 }
