@@ -430,13 +430,14 @@ export function chooseColumns(runs: RunSummary[], mentioned: FieldRef[]): FieldR
   const metricCount = new Map<string, number>();
   for (const r of runs) {
     const params = r.params;
-    for (const k of Object.keys(params)) {
+    // for-in walks own keys in Object.keys order without allocating the array
+    for (const k in params) {
       const v = params[k];
       const seen = paramKeys.get(k);
       if (!seen) paramKeys.set(k, { first: v, varies: false });
       else if (!seen.varies && seen.first !== v) seen.varies = true;
     }
-    for (const k of Object.keys(r.metrics)) metricCount.set(k, (metricCount.get(k) ?? 0) + 1);
+    for (const k in r.metrics) metricCount.set(k, (metricCount.get(k) ?? 0) + 1);
   }
   [...paramKeys]
     .filter(([, seen]) => seen.varies)
