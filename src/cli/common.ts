@@ -13,6 +13,10 @@ export const lib = (): Promise<typeof import('../index.js')> => import('../index
 // eslint-disable-next-line @typescript-eslint/consistent-type-imports -- as above
 export const dataLib = (): Promise<typeof import('./data-api.js')> => import('./data-api.js');
 
+/** The part the run-finding commands need (`mlo runs list|show|compare|delete`). */
+// eslint-disable-next-line @typescript-eslint/consistent-type-imports -- as above
+export const runsLib = (): Promise<typeof import('./runs-api.js')> => import('./runs-api.js');
+
 /** The directory the command runs in: `-C DIR` or the process's cwd. */
 export function cwdOf(cmd: Command): string {
   let root: Command = cmd;

@@ -2,7 +2,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { FieldRef, RunDetail, RunStatus, RunSummary, StopSignal } from '../index.js';
 import { formatBytes } from '../util/fs.js';
-import { action, collect, cwdOf, lib } from './common.js';
+import { action, collect, cwdOf, lib, runsLib } from './common.js';
 import { color, errColor } from './render/color.js';
 import { formatDuration, formatNumber, formatTime, truncate } from './render/format.js';
 import { note, print, printJson, warn } from './render/output.js';
@@ -194,7 +194,7 @@ Combine with and, or, not and parentheses. Quote text: 'rf'. Odd keys: metrics.\
           },
           cmd: Command,
         ) => {
-          const { openRepo, listRuns, listRunsJson, parseColumns } = await lib();
+          const { openRepo, listRuns, listRunsJson, parseColumns } = await runsLib();
           const limit = opts.limit ?? (opts.json ? 0 : 50);
           const columns = opts.columns ? parseColumns(opts.columns) : undefined;
           const repo = openRepo(cwdOf(cmd));
@@ -206,7 +206,8 @@ Combine with and, or, not and parentheses. Quote text: 'rf'. Odd keys: metrics.\
               limit,
             };
             if (opts.json) {
-              process.stdout.write(`${listRunsJson(repo, query)}\n`);
+              process.stdout.write(listRunsJson(repo, query));
+              process.stdout.write('\n');
               return;
             }
             const r = listRuns(repo, query);
@@ -237,7 +238,7 @@ Combine with and, or, not and parentheses. Quote text: 'rf'. Odd keys: metrics.\
     .option('--json', 'print the run as JSON')
     .action(
       action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
-        const { openRepo, getRun } = await lib();
+        const { openRepo, getRun } = await runsLib();
         const repo = openRepo(cwdOf(cmd));
         try {
           const r = getRun(repo, id);
@@ -257,7 +258,7 @@ Combine with and, or, not and parentheses. Quote text: 'rf'. Odd keys: metrics.\
     .option('--json', 'print the comparison as JSON')
     .action(
       action(async (ids: string[], opts: { all?: boolean; json?: boolean }, cmd: Command) => {
-        const { openRepo, compareRuns } = await lib();
+        const { openRepo, compareRuns } = await runsLib();
         const repo = openRepo(cwdOf(cmd));
         try {
           const r = compareRuns(repo, ids);
@@ -304,7 +305,7 @@ Combine with and, or, not and parentheses. Quote text: 'rf'. Odd keys: metrics.\
     .option('--json', 'print {"deleted":[...]}')
     .action(
       action(async (ids: string[], opts: { force?: boolean; json?: boolean }, cmd: Command) => {
-        const { openRepo, deleteRuns } = await lib();
+        const { openRepo, deleteRuns } = await runsLib();
         const repo = openRepo(cwdOf(cmd));
         try {
           const r = deleteRuns(repo, ids, { force: opts.force });
@@ -423,18 +424,23 @@ export function chooseColumns(runs: RunSummary[], mentioned: FieldRef[]): FieldR
     if (!out.some((o) => sameField(o, f))) out.push(f);
   };
   mentioned.forEach(addField);
-  const paramKeys = new Map<string, Set<string>>();
+  // per param key, in order of first appearance: its first value and whether another
+  // value was seen (counting distinct values would hash every value of every run)
+  const paramKeys = new Map<string, { first: string; varies: boolean }>();
   const metricCount = new Map<string, number>();
   for (const r of runs) {
-    for (const [k, v] of Object.entries(r.params)) {
-      let s = paramKeys.get(k);
-      if (!s) paramKeys.set(k, (s = new Set()));
-      s.add(v);
+    const params = r.params;
+    // for-in walks own keys in Object.keys order without allocating the array
+    for (const k in params) {
+      const v = params[k];
+      const seen = paramKeys.get(k);
+      if (!seen) paramKeys.set(k, { first: v, varies: false });
+      else if (!seen.varies && seen.first !== v) seen.varies = true;
     }
-    for (const k of Object.keys(r.metrics)) metricCount.set(k, (metricCount.get(k) ?? 0) + 1);
+    for (const k in r.metrics) metricCount.set(k, (metricCount.get(k) ?? 0) + 1);
   }
   [...paramKeys]
-    .filter(([, values]) => values.size > 1)
+    .filter(([, seen]) => seen.varies)
     .slice(0, 3)
     .forEach(([key]) => addField({ kind: 'param', key }));
   [...metricCount]
@@ -475,15 +481,19 @@ export function renderRunTable(
     })),
   ];
   const now = Date.now();
-  const rows = runs.map((r) => [
-    shortId(r.id),
-    truncate(r.name, 28),
-    ...(showExperiment ? [truncate(r.experiment, 20)] : []),
-    STATUS_COLOR[r.status](r.status),
-    formatTime(r.start),
-    formatDuration(((r.end ? Date.parse(r.end) : now) - Date.parse(r.start)) / 1000),
-    ...fields.map((f) => fieldValue(r, f)),
-  ]);
+  // plain loops, one Date.parse per time: thousands of rows go through this cold
+  const rows = runs.map((r) => {
+    const start = Date.parse(r.start);
+    const row = [shortId(r.id), truncate(r.name, 28)];
+    if (showExperiment) row.push(truncate(r.experiment, 20));
+    row.push(
+      STATUS_COLOR[r.status](r.status),
+      formatTime(start),
+      formatDuration(((r.end ? Date.parse(r.end) : now) - start) / 1000),
+    );
+    for (const f of fields) row.push(fieldValue(r, f));
+    return row;
+  });
   return renderTable(header, rows);
 }
 

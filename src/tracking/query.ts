@@ -15,6 +15,7 @@ import {
   markRunsAbandoned,
   metricKeys,
   metricSeries,
+  queryRunListJson,
   queryRunRows,
   removeObjectRefs,
   type FieldRef,
@@ -128,23 +129,33 @@ function runQuery(repo: Repo, options: ListRunsOptions): { query: RunQuery; fiel
   return { query: { experiment: options.experiment, filter, sort, limit: options.limit }, fields };
 }
 
+const JSON_HEAD = Buffer.from('{"runs":[');
+const JSON_TAIL = Buffer.from(']}');
+
 /**
- * The listing as the `{"runs":[...]}` JSON document, built from the stored JSON of
- * params, metrics and tags without parsing them: for 10,000 runs, parsing and
- * re-serialising 30,000 small documents would cost more than the query.
+ * The listing as the `{"runs":[...]}` JSON document in UTF-8, built by the store from
+ * the stored JSON of params, metrics and tags without parsing them: for 10,000 runs,
+ * parsing and re-serialising 30,000 small documents would cost more than the query.
+ * Bytes, not a string: a 10 MB document goes to stdout as it is.
  */
-export function listRunsJson(repo: Repo, options: ListRunsOptions = {}): string {
+export function listRunsJson(repo: Repo, options: ListRunsOptions = {}): Buffer {
   const { query } = runQuery(repo, options);
-  const { rows } = queryRunRows(repo.store, query);
-  const parts = rows.map(
-    (r) =>
-      `{"id":${JSON.stringify(r.id)},"name":${JSON.stringify(r.name)},"experiment":${JSON.stringify(r.experiment)},"status":"${r.status}","start":"${new Date(r.start_ms).toISOString()}","end":${r.end_ms === null ? 'null' : `"${new Date(r.end_ms).toISOString()}"`},"params":${r.params_json},"metrics":${r.metrics_json},"tags":${r.tags_json}}`,
+  const runs = queryRunListJson(repo.store, query);
+  return Buffer.concat(
+    [JSON_HEAD, runs, JSON_TAIL],
+    JSON_HEAD.length + runs.length + JSON_TAIL.length,
   );
-  return `{"runs":[${parts.join(',')}]}`;
 }
 
 export function listRuns(repo: Repo, options: ListRunsOptions = {}): ListRunsResult {
   const { query, fields } = runQuery(repo, options);
+  if (!query.limit) {
+    // Every match: the store's JSON listing and one JSON.parse cost a third less than
+    // reading eleven columns per run and parsing its params, metrics and tags apart.
+    const text = queryRunListJson(repo.store, query).toString();
+    const runs = JSON.parse(`[${text}]`) as RunSummary[];
+    return { runs, total: runs.length, fields };
+  }
   const { rows, total } = queryRunRows(repo.store, query);
   return { runs: rows.map(summaryOf), total, fields };
 }

@@ -6,7 +6,13 @@ export interface Column {
   align?: 'left' | 'right';
 }
 
-const width = (s: string): number => stripVTControlCharacters(s).length;
+/** Every escape sequence starts with ESC or CSI; most cells have neither and skip the regex. */
+const width = (s: string): number =>
+  s.includes('\u001b') || s.includes('\u009b') ? stripVTControlCharacters(s).length : s.length;
+
+const SPACES = ' '.repeat(64);
+const spaces = (n: number): string =>
+  n <= 0 ? '' : n <= SPACES.length ? SPACES.slice(0, n) : ' '.repeat(n);
 
 export function renderTable(
   columns: (string | Column)[],
@@ -14,21 +20,32 @@ export function renderTable(
   options: { indent?: string } = {},
 ): string {
   const cols = columns.map((c) => (typeof c === 'string' ? { header: c } : c));
-  const widths = cols.map((c, i) =>
-    Math.max(width(c.header), ...rows.map((r) => width(r[i] ?? ''))),
-  );
-  const pad = (s: string, i: number): string => {
-    const gap = ' '.repeat(Math.max(0, widths[i] - width(s)));
-    return cols[i].align === 'right' ? gap + s : s + gap;
+  const n = cols.length;
+  const headers = cols.map((c) => c.header);
+  const widths = headers.map(width);
+  // Each cell is measured once, row after row: thousands of rows make this the
+  // table's main cost, so no per-row copies or closures.
+  const cellWidths = new Array<number>(rows.length * n);
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r];
+    for (let i = 0; i < n; i++) {
+      const w = width(row[i] ?? '');
+      cellWidths[r * n + i] = w;
+      if (w > widths[i]) widths[i] = w;
+    }
+  }
+  const right = cols.map((c) => c.align === 'right');
+  const indent = options.indent ?? '';
+  const line = (cells: readonly string[], at: (i: number) => number): string => {
+    let text = '';
+    for (let i = 0; i < n; i++) {
+      const cell = cells[i] ?? '';
+      const gap = spaces(widths[i] - at(i));
+      text += (i ? '  ' : '') + (right[i] ? gap + cell : cell + gap);
+    }
+    return indent + text.trimEnd();
   };
-  const line = (cells: string[]): string =>
-    (options.indent ?? '') +
-    cells
-      .map((c, i) => pad(c, i))
-      .join('  ')
-      .trimEnd();
-  return [
-    line(cols.map((c) => c.header)),
-    ...rows.map((r) => line(cols.map((_, i) => r[i] ?? ''))),
-  ].join('\n');
+  const out = [line(headers, (i) => width(headers[i]))];
+  for (let r = 0; r < rows.length; r++) out.push(line(rows[r], (i) => cellWidths[r * n + i]));
+  return out.join('\n');
 }

@@ -7,6 +7,7 @@ import {
   deleteRuns,
   getRun,
   listRuns,
+  listRunsJson,
   metricHistory,
   startRun,
   type ParamValue,
@@ -194,6 +195,35 @@ describe('finding runs', () => {
     expect(limited.total).toBe(4);
     // default order: newest first
     expect(listRuns(repo).runs[0].name).toBe('Tree-x');
+  });
+
+  it('prints the listing as the JSON of its runs, escaping names as JSON.stringify does', async () => {
+    const repo = tempRepo();
+    const odd = ['quote " back \\ slash', 'é ü 😀 </x> \u00a0 ∑', 'plain'];
+    for (const [i, name] of odd.entries()) {
+      await run(repo, name, { params: { p: `v${i}` }, metrics: { m: i + 0.5 }, tags: { t: 'x' } });
+    }
+    const live = await startRun(repo, {
+      name: 'still "running"',
+      experiment: 'ëx',
+      git: false,
+      attach: false,
+    });
+    type Runs = ReturnType<typeof listRuns>['runs'];
+    const expected = (runs: Runs): string => JSON.stringify({ runs });
+    const parsed = (text: string): Runs => (JSON.parse(text) as { runs: Runs }).runs;
+    // unlimited listings parse the store's JSON; limited ones read columns: same runs
+    expect(listRuns(repo).runs).toEqual(listRuns(repo, { limit: 10 }).runs);
+    expect(listRunsJson(repo).toString()).toBe(expected(listRuns(repo, { limit: 10 }).runs));
+    expect(parsed(listRunsJson(repo).toString())[0]).toMatchObject({
+      name: 'still "running"',
+      end: null,
+    });
+    const query = { filter: 'metrics.m > 1', sort: 'metrics.m:asc', limit: 1 };
+    expect(listRunsJson(repo, query).toString()).toBe(expected(listRuns(repo, query).runs));
+    expect(parsed(listRunsJson(repo, query).toString()).map((r) => r.name)).toEqual([odd[1]]);
+    expect(listRunsJson(repo, { filter: "name = 'none'" }).toString()).toBe('{"runs":[]}');
+    await live.end();
   });
 
   it('resolves unique id prefixes, names, and reports ambiguity', async () => {
