@@ -44,9 +44,6 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
     // NORMAL is durable against process crashes in WAL mode and much faster than FULL.
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
-    // Reads through a memory map instead of a read() and a copy per page: a filtered
-    // `runs list` over 10,000 runs touches thousands of index pages once each.
-    db.pragma('mmap_size = 268435456');
     migrate(db, path, options.migrations ?? MIGRATIONS);
   } catch (err) {
     db.close();
