@@ -8,7 +8,7 @@ import { MloError } from '../errors.js';
 import { tableFromRecords, type ColumnIssue, type ColumnKind } from '../io/index.js';
 import type { Repo } from '../repo/index.js';
 import type { ModelVersionKey } from '../store/index.js';
-import { hasPredictionLog, iteratePredictionLog } from '../store/index.js';
+import { hasPredictionRows, iteratePredictionRows } from '../store/index.js';
 import type { PlannedColumn } from './columns.js';
 import type { ColumnProfile } from './profile/index.js';
 import { TableProfiler, type ProfileTableOptions } from './profile-table.js';
@@ -52,7 +52,7 @@ export function profilePredictions(
   options: ProfileTableOptions = {},
 ): PredictionProfile {
   const store = repo.store;
-  if (!hasPredictionLog(store, source.model.name, source.model.version)) {
+  if (!hasPredictionRows(store, { model: source.model.name, version: source.model.version })) {
     const ref = `${source.model.name}@${source.model.version}`;
     throw new MloError(
       'NOT_FOUND',
@@ -100,10 +100,12 @@ export function profilePredictions(
     chunk = [];
   };
   let n = 0;
-  for (const row of iteratePredictionLog(store, {
+  for (const row of iteratePredictionRows(store, {
     model: source.model.name,
     version: source.model.version,
     sinceMs: source.sinceMs,
+    // shadow rows are another model's outputs
+    role: 'primary',
   })) {
     n++;
     const record = parseObject(row.inputs, `inputs of entry ${n}`);

@@ -33,12 +33,6 @@ export {
   type DriftScoreRecord,
 } from './baselines.js';
 export {
-  hasPredictionLog,
-  iteratePredictionLog,
-  type PredictionLogQuery,
-  type PredictionLogRow,
-} from './prediction-log.js';
-export {
   insertValidation,
   findValidations,
   getValidation,

@@ -1,7 +1,13 @@
 /**
  * SQL for the prediction log (migration 005): batched inserts for the server's log
  * writer, filtered streaming reads for drift checks and `readPredictions`. Rows come
- * back as stored (inputs and outputs as JSON text); src/serve parses them.
+ * back as stored (inputs and outputs as JSON text); src/serve and src/monitor parse them.
+ *
+ * One row per predicted instance (a request with 32 instances is 32 rows): `inputs` is
+ * a JSON object of ONE instance keyed by the feature names recorded in the registry,
+ * `outputs` a JSON object with the predicted value under "prediction" (probabilities
+ * and other outputs may follow); `role` is primary or shadow, `route` main, canary or
+ * shadow. Rows are indexed by (model, version, ts_ms), the drift check's filter.
  */
 import { cachedStatement, type Store } from './open.js';
 
@@ -195,6 +201,12 @@ export function iteratePredictionRows(
   return stmt(store, `SELECT ${COLUMNS} FROM prediction_log ${sql} ORDER BY ts_ms, id`).iterate(
     ...params,
   ) as IterableIterator<PredictionRow>;
+}
+
+/** Whether any row matches: a LIMIT 1 probe, not a count over a long log. */
+export function hasPredictionRows(store: Store, query: PredictionQuery = {}): boolean {
+  const { sql, params } = whereOf(query);
+  return stmt(store, `SELECT 1 FROM prediction_log ${sql} LIMIT 1`).get(...params) !== undefined;
 }
 
 export function countPredictionRows(store: Store, query: PredictionQuery = {}): number {
