@@ -101,14 +101,4 @@ export function headline(data: ReportData): string[] {
 
 export const plural = (n: number, word = ''): string => `${word}${n === 1 ? '' : 's'}`;
 
-const HTML_ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
-}
+export { escapeHtml } from '../util/html.js';

@@ -1,16 +1,6 @@
 /** Text for the HTML report: escaping and numbers a person reads at a glance. */
 
-const ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-export function esc(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c]);
-}
+export { escapeHtml as esc } from '../../util/html.js';
 
 /** 4 significant digits, exponent form for the very large and very small; "–" for none. */
 export function num(x: number | null | undefined): string {
