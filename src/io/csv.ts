@@ -1,13 +1,8 @@
 /** CSV / TSV reader: header row, kinds inferred from a sample, typed column batches. */
 import { open, type FileHandle } from 'node:fs/promises';
 import { MloError } from '../errors.js';
-import {
-  createBuilder,
-  fieldText,
-  IssueLog,
-  type BuildContext,
-  type ColumnBuilder,
-} from './builders.js';
+import { fieldText } from './builders.js';
+import { BuiltReader } from './built-reader.js';
 import { ChunkReader, MAX_ROW_BYTES } from './chunks.js';
 import { FastRows, quoteFreeEnd } from './csv-fast.js';
 import { CsvSyntaxError, CsvTokenizer } from './csv-tokenizer.js';
@@ -195,35 +190,9 @@ async function inferFromSample(
   infos.forEach((info, j) => (info.kind = inferSampleKind(samples[j].texts, samples[j].numbers)));
 }
 
-class CsvReader implements TableReader {
+class CsvReader extends BuiltReader implements TableReader {
   readonly format = 'csv' as const;
   readonly rowCount = null;
-  private readonly issueLog: IssueLog;
-  private readonly builders: ColumnBuilder[];
-
-  constructor(
-    private readonly settings: ReaderSettings,
-    readonly sizeBytes: number,
-    readonly schema: TableSchema,
-  ) {
-    this.issueLog = new IssueLog(schema.columns.map((c) => c.name));
-    const ctx: BuildContext = {
-      nullTokens: settings.nullTokens,
-      maxDictionary: settings.maxDictionary,
-      issues: this.issueLog,
-    };
-    // Builders live as long as the reader so dictionaries (and codes) stay the same
-    // across batches and passes.
-    this.builders = schema.columns.map((info) => createBuilder(info, ctx));
-  }
-
-  get path(): string {
-    return this.settings.path;
-  }
-
-  issues() {
-    return this.issueLog.list();
-  }
 
   async *batches(): AsyncGenerator<ColumnBatch, void, undefined> {
     this.issueLog.clear();

@@ -5,7 +5,7 @@
  */
 import { open } from 'node:fs/promises';
 import { MloError } from '../errors.js';
-import { createBuilder, IssueLog, type BuildContext, type ColumnBuilder } from './builders.js';
+import { BuiltReader } from './built-reader.js';
 import { ChunkReader, MAX_ROW_BYTES } from './chunks.js';
 import { inferValueKind } from './infer.js';
 import { selectColumns } from './schema.js';
@@ -157,33 +157,9 @@ export async function openJsonl(settings: ReaderSettings, size: number): Promise
   return new JsonlReader(settings, size, schema);
 }
 
-class JsonlReader implements TableReader {
+class JsonlReader extends BuiltReader implements TableReader {
   readonly format = 'jsonl' as const;
   readonly rowCount = null;
-  private readonly issueLog: IssueLog;
-  private readonly builders: ColumnBuilder[];
-
-  constructor(
-    private readonly settings: ReaderSettings,
-    readonly sizeBytes: number,
-    readonly schema: TableSchema,
-  ) {
-    this.issueLog = new IssueLog(schema.columns.map((c) => c.name));
-    const ctx: BuildContext = {
-      nullTokens: settings.nullTokens,
-      maxDictionary: settings.maxDictionary,
-      issues: this.issueLog,
-    };
-    this.builders = schema.columns.map((info) => createBuilder(info, ctx));
-  }
-
-  get path(): string {
-    return this.settings.path;
-  }
-
-  issues() {
-    return this.issueLog.list();
-  }
 
   async *batches(): AsyncGenerator<ColumnBatch, void, undefined> {
     this.issueLog.clear();

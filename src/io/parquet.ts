@@ -8,7 +8,7 @@
  * bounded by the writer's row-group size rather than the file's size.
  */
 import { MloError } from '../errors.js';
-import { createBuilder, IssueLog, type BuildContext, type ColumnBuilder } from './builders.js';
+import { BuiltReader } from './built-reader.js';
 import { inferValueKind } from './infer.js';
 import { selectColumns } from './schema.js';
 import type { ReaderSettings } from './settings.js';
@@ -115,34 +115,18 @@ export async function openParquet(settings: ReaderSettings, size: number): Promi
   return new ParquetReader(settings, size, schema, opened);
 }
 
-class ParquetReader implements TableReader {
+class ParquetReader extends BuiltReader implements TableReader {
   readonly format = 'parquet' as const;
   readonly rowCount: number;
-  private readonly issueLog: IssueLog;
-  private readonly builders: ColumnBuilder[];
 
   constructor(
-    private readonly settings: ReaderSettings,
-    readonly sizeBytes: number,
-    readonly schema: TableSchema,
+    settings: ReaderSettings,
+    sizeBytes: number,
+    schema: TableSchema,
     private readonly opened: Opened,
   ) {
+    super(settings, sizeBytes, schema);
     this.rowCount = Number(opened.metadata.num_rows);
-    this.issueLog = new IssueLog(schema.columns.map((c) => c.name));
-    const ctx: BuildContext = {
-      nullTokens: settings.nullTokens,
-      maxDictionary: settings.maxDictionary,
-      issues: this.issueLog,
-    };
-    this.builders = schema.columns.map((info) => createBuilder(info, ctx));
-  }
-
-  get path(): string {
-    return this.settings.path;
-  }
-
-  issues() {
-    return this.issueLog.list();
   }
 
   async *batches(): AsyncGenerator<ColumnBatch, void, undefined> {
