@@ -43,6 +43,10 @@ export interface RegisterOptions {
   metrics?: Record<string, number>;
   tags?: Record<string, string>;
   description?: string;
+  /** what to record as the version's source instead of `path` (an MLflow client's URI) */
+  sourceLabel?: string;
+  /** who registers (default: MLO_USER, git's user, the OS user) */
+  who?: string;
   /** feature names in input order */
   features?: readonly string[];
   /** reference data: its columns minus `target` name the features; drift baselines come from it */
@@ -154,8 +158,9 @@ export async function registerModel(repo: Repo, options: RegisterOptions): Promi
       hash,
       size: bytes.length,
       created_ms: now,
-      created_by: actor.who,
-      source: options.path,
+      created_by: options.who ?? actor.who,
+      source: options.sourceLabel ?? options.path,
+      mlflow_source: options.sourceLabel ?? null,
       run_id: run?.id ?? null,
       git_commit: gitCommit,
       git_dirty: gitDirty === null ? null : gitDirty ? 1 : 0,

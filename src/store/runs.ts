@@ -31,6 +31,9 @@ export interface RunRow {
   params_json: string;
   metrics_json: string;
   tags_json: string;
+  /** migration 010: the experiment record, and MLflow's soft delete */
+  experiment_id: number | null;
+  lifecycle: 'active' | 'deleted';
 }
 
 export interface NewRunRow {

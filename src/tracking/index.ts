@@ -57,6 +57,7 @@ export {
 } from './filter.js';
 export { resolveRunRow, newRunId, shortId, SHORT_ID } from './ids.js';
 export { readGitInfo, type GitInfo } from './git-info.js';
+export { randomRunName } from './names.js';
 export { applyLogLine, type LogSink } from './log-lines.js';
 export { flatten, numericMetrics, parseDataText, readMetricsFile } from './metrics-file.js';
 export {
