@@ -46,7 +46,8 @@ type Root = { kind: 'run'; run: RunRow } | { kind: 'model'; id: string; experime
 
 function checkPath(path: string): string[] {
   // eslint-disable-next-line no-control-regex
-  if (path.length > MAX_PATH || /[\u0000-\u001f\u007f\\]/.test(path)) throw invalid(`Invalid artifact path: '${path}'`);
+  if (path.length > MAX_PATH || /[\u0000-\u001f\u007f\\]/.test(path))
+    throw invalid(`Invalid artifact path: '${path}'`);
   const parts = path.split('/').filter((p) => p !== '');
   if (parts.some((p) => p === '..' || p === '.')) throw invalid(`Invalid artifact path: '${path}'`);
   return parts;
@@ -55,15 +56,28 @@ function checkPath(path: string): string[] {
 /** `0/<run>/artifacts/a/b` or `0/models/<id>/artifacts/a/b` → its root and the rest. */
 function resolveArtifactPath(ctx: MlflowContext, path: string): { root: Root; rest: string } {
   const parts = checkPath(path);
-  if (parts.length >= 3 && /^\d+$/.test(parts[0]) && /^[0-9a-f]{32}$/.test(parts[1]) && parts[2] === 'artifacts') {
+  if (
+    parts.length >= 3 &&
+    /^\d+$/.test(parts[0]) &&
+    /^[0-9a-f]{32}$/.test(parts[1]) &&
+    parts[2] === 'artifacts'
+  ) {
     const run = getRunRow(ctx.repo.store, parts[1]) as RunRow | undefined;
     if (!run) throw notFound(`Run with id=${parts[1]} not found`);
     return { root: { kind: 'run', run }, rest: parts.slice(3).join('/') };
   }
-  if (parts.length >= 4 && /^\d+$/.test(parts[0]) && parts[1] === 'models' && parts[3] === 'artifacts') {
+  if (
+    parts.length >= 4 &&
+    /^\d+$/.test(parts[0]) &&
+    parts[1] === 'models' &&
+    parts[3] === 'artifacts'
+  ) {
     const lm = getLoggedModelRow(ctx.repo.store, parts[2]);
     if (!lm) throw notFound(`Logged model with id=${parts[2]} not found`);
-    return { root: { kind: 'model', id: lm.id, experimentId: lm.experiment_id }, rest: parts.slice(4).join('/') };
+    return {
+      root: { kind: 'model', id: lm.id, experimentId: lm.experiment_id },
+      rest: parts.slice(4).join('/'),
+    };
   }
   throw invalid(`Artifact path '${path}' is not under a run's or a logged model's artifact root`);
 }
@@ -76,7 +90,8 @@ function filesOf(ctx: MlflowContext, root: Root): SourceFile[] {
   for (const a of listArtifactRows(ctx.repo.store, root.run.seq)) {
     if (a.type === 'file') out.push({ path: a.name, hash: a.hash, size: a.size });
     else if (cache.has(a.hash)) {
-      for (const e of cache.readManifest(a.hash)) out.push({ path: `${a.name}/${e.path}`, hash: e.hash, size: e.size });
+      for (const e of cache.readManifest(a.hash))
+        out.push({ path: `${a.name}/${e.path}`, hash: e.hash, size: e.size });
     }
   }
   return out;
@@ -88,11 +103,16 @@ function filesUnder(files: SourceFile[], rest: string): SourceFile[] {
   const exact = files.find((f) => f.path === rest);
   if (exact) return [{ ...exact, path: rest.split('/').pop() as string }];
   const prefix = `${rest}/`;
-  return files.filter((f) => f.path.startsWith(prefix)).map((f) => ({ ...f, path: f.path.slice(prefix.length) }));
+  return files
+    .filter((f) => f.path.startsWith(prefix))
+    .map((f) => ({ ...f, path: f.path.slice(prefix.length) }));
 }
 
 /** The immediate children of `rest`: names, sizes of files, directories flagged. */
-function listing(files: SourceFile[], rest: string): { path: string; is_dir: boolean; file_size?: number }[] {
+function listing(
+  files: SourceFile[],
+  rest: string,
+): { path: string; is_dir: boolean; file_size?: number }[] {
   const prefix = rest === '' ? '' : `${rest}/`;
   const seen = new Map<string, { path: string; is_dir: boolean; file_size?: number }>();
   for (const f of files) {
@@ -101,13 +121,20 @@ function listing(files: SourceFile[], rest: string): { path: string; is_dir: boo
     const slash = tail.indexOf('/');
     const name = slash < 0 ? tail : tail.slice(0, slash);
     if (seen.has(name)) continue;
-    seen.set(name, slash < 0 ? { path: name, is_dir: false, file_size: f.size } : { path: name, is_dir: true });
+    seen.set(
+      name,
+      slash < 0 ? { path: name, is_dir: false, file_size: f.size } : { path: name, is_dir: true },
+    );
   }
   return [...seen.values()].sort((a, b) => (a.path < b.path ? -1 : 1));
 }
 
 /** The content a model version source names (see registry.ts). */
-export function sourceFiles(ctx: MlflowContext, source: string, modelId: string | undefined): SourceFile[] {
+export function sourceFiles(
+  ctx: MlflowContext,
+  source: string,
+  modelId: string | undefined,
+): SourceFile[] {
   const runs = /^runs:\/([0-9a-f]{32})\/?(.*)$/.exec(source);
   if (runs) {
     const run = getRunRow(ctx.repo.store, runs[1]) as RunRow | undefined;
@@ -164,7 +191,9 @@ export async function uploadArtifact(
     const hash = hasher.digest('hex');
     cache.adoptTemp(hash, tmp);
     if (root.kind === 'run') {
-      writeRunBatch(ctx.repo.store, root.run.seq, { artifacts: [{ name: rest, hash, size, type: 'file' }] });
+      writeRunBatch(ctx.repo.store, root.run.seq, {
+        artifacts: [{ name: rest, hash, size, type: 'file' }],
+      });
       addObjectRefs(ctx.repo.store, [{ kind: RUN_REF_KIND, owner: root.run.id, hash }]);
     } else {
       putArtifactFileRow(ctx.repo.store, `models/${root.id}`, { path: rest, hash, size });
@@ -216,6 +245,9 @@ export function listRunArtifacts(ctx: MlflowContext, f: Fields): unknown {
   if (!run) throw notFound(`Run with id=${id} not found`);
   const rest = checkPath(optString(f, 'path') ?? '').join('/');
   const prefix = rest === '' ? '' : `${rest}/`;
-  const files = listing(filesOf(ctx, { kind: 'run', run }), rest).map((x) => ({ ...x, path: prefix + x.path }));
+  const files = listing(filesOf(ctx, { kind: 'run', run }), rest).map((x) => ({
+    ...x,
+    path: prefix + x.path,
+  }));
   return { root_uri: runArtifactUri(run.experiment_id ?? 0, run.id), files };
 }

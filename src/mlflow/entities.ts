@@ -33,7 +33,13 @@ const kv = (o: Record<string, string>): { key: string; value: string }[] =>
 
 /** NaN travels as the string "NaN", as protobuf's JSON writes it (the store keeps it as null). */
 export const metricValue = (v: number | null): number | string =>
-  v === null || Number.isNaN(v) ? 'NaN' : v === Infinity ? 'Infinity' : v === -Infinity ? '-Infinity' : v;
+  v === null || Number.isNaN(v)
+    ? 'NaN'
+    : v === Infinity
+      ? 'Infinity'
+      : v === -Infinity
+        ? '-Infinity'
+        : v;
 
 export function experimentJson(e: ExperimentRow): Record<string, unknown> {
   return {
@@ -116,7 +122,14 @@ export function modelVersionJson(v: ModelVersion, runExists = true): Record<stri
 
 export function registeredModelJson(
   store: Store,
-  m: { id: number; name: string; createdMs: number; updatedMs: number; description: string | null; tags: Record<string, string> },
+  m: {
+    id: number;
+    name: string;
+    createdMs: number;
+    updatedMs: number;
+    description: string | null;
+    tags: Record<string, string>;
+  },
   latest: ModelVersion[],
 ): Record<string, unknown> {
   return {
@@ -126,7 +139,10 @@ export function registeredModelJson(
     description: m.description ?? '',
     latest_versions: latest.map((v) => modelVersionJson(v)),
     tags: kv(m.tags),
-    aliases: listAliasRows(store, m.id).map((a) => ({ alias: a.alias, version: String(a.version) })),
+    aliases: listAliasRows(store, m.id).map((a) => ({
+      alias: a.alias,
+      version: String(a.version),
+    })),
   };
 }
 

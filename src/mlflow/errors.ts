@@ -43,7 +43,10 @@ export const exists = (what: string): MlflowApiError =>
   new MlflowApiError('RESOURCE_ALREADY_EXISTS', what);
 
 /** Any error as MLflow's status and body. Unexpected ones say only "internal error". */
-export function toMlflowError(err: unknown): { status: number; body: { error_code: string; message: string } } {
+export function toMlflowError(err: unknown): {
+  status: number;
+  body: { error_code: string; message: string };
+} {
   let e: MlflowApiError;
   if (err instanceof MlflowApiError) e = err;
   else if (err instanceof MloError) {
@@ -59,7 +62,10 @@ export function toMlflowError(err: unknown): { status: number; body: { error_cod
               : 'INVALID_PARAMETER_VALUE';
     e = new MlflowApiError(code, err.message);
   } else {
-    e = new MlflowApiError('INTERNAL_ERROR', `internal error: ${(err as Error)?.message ?? String(err)}`);
+    e = new MlflowApiError(
+      'INTERNAL_ERROR',
+      `internal error: ${(err as Error)?.message ?? String(err)}`,
+    );
   }
   return { status: e.status, body: { error_code: e.code, message: e.message } };
 }

@@ -35,9 +35,12 @@ export function reqString(f: Fields, key: string): string {
 export function optInt(f: Fields, key: string): number | undefined {
   const v = f[key];
   if (v === undefined || v === null || v === '') return undefined;
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v) : NaN;
+  const n =
+    typeof v === 'number' ? v : typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v) : NaN;
   if (!Number.isSafeInteger(n)) {
-    throw invalid(`Invalid value ${JSON.stringify(v)} for parameter '${key}' supplied: expected an integer`);
+    throw invalid(
+      `Invalid value ${JSON.stringify(v)} for parameter '${key}' supplied: expected an integer`,
+    );
   }
   return n;
 }
@@ -54,8 +57,11 @@ export function reqDouble(f: Fields, key: string, label = key): number {
     const n = Number(s);
     if (s !== '' && !Number.isNaN(n)) return n;
   }
-  if (v === undefined || v === null) throw invalid(`Missing value for required parameter '${label}'.`);
-  throw invalid(`Invalid value ${JSON.stringify(v)} for parameter '${label}' supplied: expected a number`);
+  if (v === undefined || v === null)
+    throw invalid(`Missing value for required parameter '${label}'.`);
+  throw invalid(
+    `Invalid value ${JSON.stringify(v)} for parameter '${label}' supplied: expected a number`,
+  );
 }
 
 export function optBool(f: Fields, key: string): boolean | undefined {
@@ -64,7 +70,9 @@ export function optBool(f: Fields, key: string): boolean | undefined {
   if (typeof v === 'boolean') return v;
   if (v === 'true' || v === 'True') return true;
   if (v === 'false' || v === 'False') return false;
-  throw invalid(`Invalid value ${JSON.stringify(v)} for parameter '${key}' supplied: expected a boolean`);
+  throw invalid(
+    `Invalid value ${JSON.stringify(v)} for parameter '${key}' supplied: expected a boolean`,
+  );
 }
 
 export function list(f: Fields, key: string): unknown[] {
@@ -103,7 +111,8 @@ export function decodePageToken(token: string | undefined): number {
   if (!token) return 0;
   try {
     const o = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as { offset?: unknown };
-    if (typeof o.offset === 'number' && Number.isSafeInteger(o.offset) && o.offset >= 0) return o.offset;
+    if (typeof o.offset === 'number' && Number.isSafeInteger(o.offset) && o.offset >= 0)
+      return o.offset;
   } catch {
     // fall through
   }
@@ -117,7 +126,9 @@ export function encodePageToken(offset: number): string {
 export function maxResults(f: Fields, fallback: number, limit: number): number {
   const n = optInt(f, 'max_results') ?? fallback;
   if (n < 1 || n > limit) {
-    throw invalid(`Invalid value ${n} for parameter 'max_results' supplied: it must be between 1 and ${limit}`);
+    throw invalid(
+      `Invalid value ${n} for parameter 'max_results' supplied: it must be between 1 and ${limit}`,
+    );
   }
   return n;
 }

@@ -128,8 +128,10 @@ function loggedModelRoute(ctx: MlflowContext, req: MlflowRequest, sub: string): 
   if (!part && req.method === 'PATCH') return lm.finalizeLoggedModel(ctx, id, f);
   if (!part && req.method === 'DELETE') return lm.deleteLoggedModel(ctx, id);
   if (part === 'tags' && !key && req.method === 'PATCH') return lm.setLoggedModelTags(ctx, id, f);
-  if (part === 'tags' && key && req.method === 'DELETE') return lm.deleteLoggedModelTag(ctx, id, decodeURIComponent(key));
-  if (part === 'params' && !key && req.method === 'POST') return lm.logLoggedModelParams(ctx, id, f);
+  if (part === 'tags' && key && req.method === 'DELETE')
+    return lm.deleteLoggedModelTag(ctx, id, decodeURIComponent(key));
+  if (part === 'params' && !key && req.method === 'POST')
+    return lm.logLoggedModelParams(ctx, id, f);
   return undefined;
 }
 
@@ -141,7 +143,11 @@ async function route(ctx: MlflowContext, req: MlflowRequest): Promise<MlflowResp
       return { status: 200, json: artifacts.listProxyArtifacts(ctx, queryFields(req.query)) };
     }
     if (req.method === 'GET') {
-      return { status: 200, bytes: artifacts.downloadArtifact(ctx, path), contentType: 'application/octet-stream' };
+      return {
+        status: 200,
+        bytes: artifacts.downloadArtifact(ctx, path),
+        contentType: 'application/octet-stream',
+      };
     }
     if (req.method === 'PUT') {
       const body = req.stream ?? (async function* () {})();
@@ -161,7 +167,9 @@ async function route(ctx: MlflowContext, req: MlflowRequest): Promise<MlflowResp
 }
 
 /** The handler: never throws; errors come back as MLflow's error documents. */
-export function createMlflowHandler(ctx: MlflowContext): (req: MlflowRequest) => Promise<MlflowResponse> {
+export function createMlflowHandler(
+  ctx: MlflowContext,
+): (req: MlflowRequest) => Promise<MlflowResponse> {
   return async (req) => {
     try {
       return await route(ctx, req);

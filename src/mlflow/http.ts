@@ -6,7 +6,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import type { MlflowContext } from './context.js';
-import { createMlflowHandler, wantsStream, type MlflowRequest, type MlflowResponse } from './handler.js';
+import {
+  createMlflowHandler,
+  wantsStream,
+  type MlflowRequest,
+  type MlflowResponse,
+} from './handler.js';
 
 /** JSON bodies larger than this are refused (log-batch's 1,000 entities fit many times). */
 const MAX_JSON_BYTES = 16 << 20;
@@ -18,7 +23,10 @@ export interface MlflowListenerOptions {
 
 function send(res: ServerResponse, r: MlflowResponse): void {
   if (r.bytes) {
-    res.writeHead(r.status, { 'content-type': r.contentType ?? 'application/octet-stream', 'content-length': r.bytes.length });
+    res.writeHead(r.status, {
+      'content-type': r.contentType ?? 'application/octet-stream',
+      'content-length': r.bytes.length,
+    });
     res.end(r.bytes);
     return;
   }
@@ -41,7 +49,12 @@ async function readJson(req: IncomingMessage): Promise<{ body?: unknown; error?:
   for await (const c of req as AsyncIterable<Buffer>) {
     n += c.length;
     if (n > MAX_JSON_BYTES) {
-      return { error: { status: 400, json: { error_code: 'INVALID_PARAMETER_VALUE', message: 'request body too large' } } };
+      return {
+        error: {
+          status: 400,
+          json: { error_code: 'INVALID_PARAMETER_VALUE', message: 'request body too large' },
+        },
+      };
     }
     chunks.push(c);
   }
@@ -49,7 +62,12 @@ async function readJson(req: IncomingMessage): Promise<{ body?: unknown; error?:
   try {
     return { body: JSON.parse(Buffer.concat(chunks, n).toString('utf8')) as unknown };
   } catch {
-    return { error: { status: 400, json: { error_code: 'MALFORMED_REQUEST', message: 'the request body is not valid JSON' } } };
+    return {
+      error: {
+        status: 400,
+        json: { error_code: 'MALFORMED_REQUEST', message: 'the request body is not valid JSON' },
+      },
+    };
   }
 }
 
@@ -62,7 +80,10 @@ export function mlflowRequestListener(
     void (async () => {
       if (!authorised(req, options.token)) {
         req.resume();
-        send(res, { status: 401, json: { error_code: 'UNAUTHENTICATED', message: 'a valid bearer token is required' } });
+        send(res, {
+          status: 401,
+          json: { error_code: 'UNAUTHENTICATED', message: 'a valid bearer token is required' },
+        });
         return;
       }
       const url = new URL(req.url ?? '/', 'http://localhost');
@@ -77,7 +98,10 @@ export function mlflowRequestListener(
       send(res, await handle(request));
     })().catch((err: unknown) => {
       if (!res.headersSent) {
-        send(res, { status: 500, json: { error_code: 'INTERNAL_ERROR', message: String((err as Error)?.message ?? err) } });
+        send(res, {
+          status: 500,
+          json: { error_code: 'INTERNAL_ERROR', message: String((err as Error)?.message ?? err) },
+        });
       } else res.destroy();
     });
   };

@@ -46,7 +46,8 @@ export function createLoggedModel(ctx: MlflowContext, f: Fields): unknown {
   const exp = /^\d+$/.test(expRaw) ? getExperimentRow(ctx.repo.store, Number(expRaw)) : undefined;
   if (!exp) throw notFound(`Could not find experiment with ID ${expRaw}`);
   const runId = optString(f, 'source_run_id');
-  if (runId !== undefined && !getRunRow(ctx.repo.store, runId)) throw notFound(`Run with id=${runId} not found`);
+  if (runId !== undefined && !getRunRow(ctx.repo.store, runId))
+    throw notFound(`Run with id=${runId} not found`);
   const id = `m-${randomBytes(16).toString('hex')}`;
   const now = Date.now();
   insertLoggedModelRow(ctx.repo.store, {
@@ -85,7 +86,10 @@ export function deleteLoggedModel(ctx: MlflowContext, id: string): unknown {
 
 export function setLoggedModelTags(ctx: MlflowContext, id: string, f: Fields): unknown {
   const row = model(ctx, id);
-  const tags = { ...(JSON.parse(row.tags_json) as Record<string, string>), ...Object.fromEntries(keyValues(f, 'tags')) };
+  const tags = {
+    ...(JSON.parse(row.tags_json) as Record<string, string>),
+    ...Object.fromEntries(keyValues(f, 'tags')),
+  };
   updateLoggedModelRow(ctx.repo.store, id, { tags_json: JSON.stringify(tags) }, Date.now());
   return {};
 }
@@ -101,7 +105,10 @@ export function deleteLoggedModelTag(ctx: MlflowContext, id: string, key: string
 
 export function logLoggedModelParams(ctx: MlflowContext, id: string, f: Fields): unknown {
   const row = model(ctx, id);
-  const params = { ...(JSON.parse(row.params_json) as Record<string, string>), ...Object.fromEntries(keyValues(f, 'params')) };
+  const params = {
+    ...(JSON.parse(row.params_json) as Record<string, string>),
+    ...Object.fromEntries(keyValues(f, 'params')),
+  };
   updateLoggedModelRow(ctx.repo.store, id, { params_json: JSON.stringify(params) }, Date.now());
   return {};
 }
@@ -113,7 +120,8 @@ export function searchLoggedModels(ctx: MlflowContext, f: Fields): unknown {
     const tags = JSON.parse(m.tags_json) as Record<string, string>;
     return match((field) => {
       if (field.kind === 'tag') return tags[field.key];
-      if (field.kind === 'param') return (JSON.parse(m.params_json) as Record<string, string>)[field.key];
+      if (field.kind === 'param')
+        return (JSON.parse(m.params_json) as Record<string, string>)[field.key];
       if (field.kind === 'attr' && field.name === 'name') return m.name;
       if (field.kind === 'attr' && field.name === 'id') return m.id;
       return undefined;

@@ -93,7 +93,11 @@ function registeredModel(ctx: MlflowContext, name: string): Record<string, unkno
   // MLflow's latest_versions: the newest version of each stage
   const latest = new Map<string, ModelVersion>();
   for (const v of versions) latest.set(v.stage, v);
-  return registeredModelJson(ctx.repo.store, { id, ...meta }, [...latest.values()].sort((a, b) => a.version - b.version));
+  return registeredModelJson(
+    ctx.repo.store,
+    { id, ...meta },
+    [...latest.values()].sort((a, b) => a.version - b.version),
+  );
 }
 
 // ---- registered models ----
@@ -107,7 +111,8 @@ export async function createRegisteredModel(ctx: MlflowContext, f: Fields): Prom
     return true;
   });
   if (!created) throw exists(`Registered Model (name=${name}) already exists.`);
-  for (const [k, v] of keyValues(f, 'tags')) await setRegistryTag(ctx.repo, { name, who: ctx.who }, k, v);
+  for (const [k, v] of keyValues(f, 'tags'))
+    await setRegistryTag(ctx.repo, { name, who: ctx.who }, k, v);
   const description = optString(f, 'description');
   if (description) await describeRegistry(ctx.repo, { name, who: ctx.who }, description);
   return { registered_model: registeredModel(ctx, name) };
@@ -123,13 +128,23 @@ export function searchRegisteredModels(ctx: MlflowContext, f: Fields): unknown {
   const order = recordOrder<(typeof metas)[number]>(
     stringList(f, 'order_by'),
     (m, col) =>
-      col === 'name' ? m.name : col === 'last_updated_timestamp' ? m.updatedMs : col === 'timestamp' ? m.createdMs : undefined,
+      col === 'name'
+        ? m.name
+        : col === 'last_updated_timestamp'
+          ? m.updatedMs
+          : col === 'timestamp'
+            ? m.createdMs
+            : undefined,
     (a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
   );
   const rows = metas
     .filter((m) =>
       match((field) =>
-        field.kind === 'tag' ? m.tags[field.key] : field.kind === 'attr' && field.name === 'name' ? m.name : undefined,
+        field.kind === 'tag'
+          ? m.tags[field.key]
+          : field.kind === 'attr' && field.name === 'name'
+            ? m.name
+            : undefined,
       ),
     )
     .sort(order);
@@ -145,7 +160,8 @@ export async function renameRegisteredModel(ctx: MlflowContext, f: Fields): Prom
   const name = modelName(f);
   const newName = modelName(f, 'new_name');
   existingModel(ctx, name);
-  if (getModelRow(ctx.repo.store, newName)) throw exists(`Registered Model (name=${newName}) already exists.`);
+  if (getModelRow(ctx.repo.store, newName))
+    throw exists(`Registered Model (name=${newName}) already exists.`);
   await renameModel(ctx.repo, name, newName, ctx.who);
   return { registered_model: registeredModel(ctx, newName) };
 }
@@ -154,7 +170,8 @@ export async function updateRegisteredModel(ctx: MlflowContext, f: Fields): Prom
   const name = modelName(f);
   existingModel(ctx, name);
   const description = optString(f, 'description');
-  if (description !== undefined) await describeRegistry(ctx.repo, { name, who: ctx.who }, description);
+  if (description !== undefined)
+    await describeRegistry(ctx.repo, { name, who: ctx.who }, description);
   return { registered_model: registeredModel(ctx, name) };
 }
 
@@ -168,7 +185,12 @@ export function deleteRegisteredModel(ctx: MlflowContext, f: Fields): unknown {
 export async function setRegisteredModelTag(ctx: MlflowContext, f: Fields): Promise<unknown> {
   const name = modelName(f);
   existingModel(ctx, name);
-  await setRegistryTag(ctx.repo, { name, who: ctx.who }, reqString(f, 'key'), optString(f, 'value') ?? '');
+  await setRegistryTag(
+    ctx.repo,
+    { name, who: ctx.who },
+    reqString(f, 'key'),
+    optString(f, 'value') ?? '',
+  );
   return {};
 }
 
@@ -185,7 +207,9 @@ export function getLatestVersions(ctx: MlflowContext, f: Fields): unknown {
   const stages = stringList(f, 'stages').map((s) => s.toLowerCase());
   const latest = new Map<string, ModelVersion>();
   for (const v of listVersions(ctx.repo, name)) latest.set(v.stage, v);
-  const chosen = [...latest.values()].filter((v) => stages.length === 0 || stages.includes(v.stage.toLowerCase()));
+  const chosen = [...latest.values()].filter(
+    (v) => stages.length === 0 || stages.includes(v.stage.toLowerCase()),
+  );
   return { model_versions: chosen.map((v) => modelVersionJson(v)) };
 }
 
@@ -211,7 +235,11 @@ export function getModelVersionByAlias(ctx: MlflowContext, f: Fields): unknown {
   existingModel(ctx, name);
   const alias = reqString(f, 'alias');
   try {
-    return { model_version: modelVersionJson(resolveModel(ctx.repo, { name, kind: 'alias', alias, text: `${name}@${alias}` })) };
+    return {
+      model_version: modelVersionJson(
+        resolveModel(ctx.repo, { name, kind: 'alias', alias, text: `${name}@${alias}` }),
+      ),
+    };
   } catch (err) {
     if (err instanceof MloError && err.code === 'NOT_FOUND') {
       throw notFound(`Registered model alias ${alias} not found.`);
@@ -239,7 +267,8 @@ export async function createModelVersion(ctx: MlflowContext, f: Fields): Promise
   const source = reqString(f, 'source');
   const modelId = optString(f, 'model_id');
   const runId = optString(f, 'run_id');
-  const run = runId !== undefined && getRunRow(ctx.repo.store, runId) ? getRun(ctx.repo, runId) : undefined;
+  const run =
+    runId !== undefined && getRunRow(ctx.repo.store, runId) ? getRun(ctx.repo, runId) : undefined;
   if (runId !== undefined && !run) throw notFound(`Run with id=${runId} not found`);
   const tags = Object.fromEntries(keyValues(f, 'tags'));
   const description = optString(f, 'description');
@@ -264,7 +293,9 @@ export async function createModelVersion(ctx: MlflowContext, f: Fields): Promise
     number = r.model.version;
   } else {
     const single = files.length === 1 && !mlmodel;
-    const manifest = single ? undefined : encodeManifest(files.map((x) => ({ path: x.path, hash: x.hash, size: x.size })));
+    const manifest = single
+      ? undefined
+      : encodeManifest(files.map((x) => ({ path: x.path, hash: x.hash, size: x.size })));
     if (manifest) cache.putBuffer(manifest.hash, manifest.bytes);
     const r = await insertCachedVersion(ctx.repo, {
       name,
@@ -295,7 +326,13 @@ export function searchModelVersions(ctx: MlflowContext, f: Fields): unknown {
   const order = recordOrder<ModelVersion>(
     stringList(f, 'order_by'),
     (v, col) =>
-      col === 'name' ? v.name : col === 'version_number' ? v.version : col === 'creation_timestamp' || col === 'last_updated_timestamp' ? Date.parse(v.createdAt) : undefined,
+      col === 'name'
+        ? v.name
+        : col === 'version_number'
+          ? v.version
+          : col === 'creation_timestamp' || col === 'last_updated_timestamp'
+            ? Date.parse(v.createdAt)
+            : undefined,
     (a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : b.version - a.version),
   );
   const rows = all
@@ -322,7 +359,8 @@ export async function updateModelVersion(ctx: MlflowContext, f: Fields): Promise
   const v = versionNumber(f);
   version(ctx, name, v);
   const description = optString(f, 'description');
-  if (description !== undefined) await describeRegistry(ctx.repo, { name, version: v, who: ctx.who }, description);
+  if (description !== undefined)
+    await describeRegistry(ctx.repo, { name, version: v, who: ctx.who }, description);
   return { model_version: modelVersionJson(getVersion(ctx.repo, name, v)) };
 }
 
@@ -351,7 +389,9 @@ function downloadUri(ctx: MlflowContext, v: ModelVersion): string {
   }
   const models = /^models:\/(m-[0-9a-f]+)$/.exec(src);
   if (models) {
-    const lm = ctx.repo.store.db.prepare('SELECT experiment_id FROM logged_models WHERE id = ?').get(models[1]) as { experiment_id: number } | undefined;
+    const lm = ctx.repo.store.db
+      .prepare('SELECT experiment_id FROM logged_models WHERE id = ?')
+      .get(models[1]) as { experiment_id: number } | undefined;
     if (lm) return `mlflow-artifacts:/${lm.experiment_id}/models/${models[1]}/artifacts`;
   }
   return src;
@@ -369,7 +409,10 @@ export async function transitionModelVersionStage(ctx: MlflowContext, f: Fields)
     throw err;
   }
   const now = getVersion(ctx.repo, name, v);
-  if (optBool(f, 'archive_existing_versions') && (now.stage === 'Staging' || now.stage === 'Production')) {
+  if (
+    optBool(f, 'archive_existing_versions') &&
+    (now.stage === 'Staging' || now.stage === 'Production')
+  ) {
     for (const other of listVersions(ctx.repo, name)) {
       if (other.version !== v && other.stage === now.stage) {
         await setVersionStage(ctx.repo, { name, version: other.version, who: ctx.who }, 'Archived');
@@ -383,7 +426,12 @@ export async function setModelVersionTag(ctx: MlflowContext, f: Fields): Promise
   const name = modelName(f);
   const v = versionNumber(f);
   version(ctx, name, v);
-  await setRegistryTag(ctx.repo, { name, version: v, who: ctx.who }, reqString(f, 'key'), optString(f, 'value') ?? '');
+  await setRegistryTag(
+    ctx.repo,
+    { name, version: v, who: ctx.who },
+    reqString(f, 'key'),
+    optString(f, 'value') ?? '',
+  );
   return {};
 }
 

@@ -28,12 +28,14 @@ function normaliseRunExpr(e: FilterExpr): FilterExpr {
       return { ...e, expr: normaliseRunExpr(e.expr) };
     default: {
       let field: FieldRef = e.field;
-      if (field.kind === 'tag' && field.key === 'mlflow.runName') field = { kind: 'attr', name: 'name' };
+      if (field.kind === 'tag' && field.key === 'mlflow.runName')
+        field = { kind: 'attr', name: 'name' };
       const lower = field.kind === 'attr' && field.name === 'status';
       const fix = (v: Literal): Literal => (lower && typeof v === 'string' ? v.toLowerCase() : v);
       if (e.type === 'cmp') return { ...e, field, value: fix(e.value) };
       if (e.type === 'in') return { ...e, field, values: e.values.map(fix) };
-      if (e.type === 'like') return { ...e, field, pattern: lower ? e.pattern.toLowerCase() : e.pattern };
+      if (e.type === 'like')
+        return { ...e, field, pattern: lower ? e.pattern.toLowerCase() : e.pattern };
       return { ...e, field };
     }
   }
@@ -142,7 +144,10 @@ export function recordOrder<T>(
   const keys = orderBy.map((o) => {
     const m = /^\s*(\S+?)(?:\s+(ASC|DESC))?\s*$/i.exec(o);
     if (!m) throw invalid(`Invalid order_by clause '${o}'`);
-    return { column: m[1].replace(/^attributes?\./, ''), desc: (m[2] ?? 'ASC').toUpperCase() === 'DESC' };
+    return {
+      column: m[1].replace(/^attributes?\./, ''),
+      desc: (m[2] ?? 'ASC').toUpperCase() === 'DESC',
+    };
   });
   return (a, b) => {
     for (const k of keys) {

@@ -29,7 +29,14 @@ import {
 import { keyProblem, newRunId, randomRunName } from '../tracking/index.js';
 import type { MlflowContext } from './context.js';
 import { exists, invalid, notFound } from './errors.js';
-import { experimentJson, MLO_STATUS, runInfoJson, runJson, metricValue, type RunRecord } from './entities.js';
+import {
+  experimentJson,
+  MLO_STATUS,
+  runInfoJson,
+  runJson,
+  metricValue,
+  type RunRecord,
+} from './entities.js';
 import {
   decodePageToken,
   encodePageToken,
@@ -202,7 +209,8 @@ export function setExperimentTag(ctx: MlflowContext, f: Fields): unknown {
 // ---- runs ----
 
 export function runRecord(ctx: MlflowContext, id: string): RunRecord & RunRow {
-  const row = getRunRow(ctx.repo.store, id) as (RunRow & { experiment_id: number | null; lifecycle: string }) | undefined;
+  const row = getRunRow(ctx.repo.store, id) as
+    (RunRow & { experiment_id: number | null; lifecycle: string }) | undefined;
   if (!row) throw notFound(`Run with id=${id} not found`);
   return row;
 }
@@ -210,7 +218,9 @@ export function runRecord(ctx: MlflowContext, id: string): RunRecord & RunRow {
 function activeRun(ctx: MlflowContext, id: string): RunRecord & RunRow {
   const row = runRecord(ctx, id);
   if (row.lifecycle !== 'active') {
-    throw invalid(`The run ${id} must be in the 'active' state. Current state is ${row.lifecycle}.`);
+    throw invalid(
+      `The run ${id} must be in the 'active' state. Current state is ${row.lifecycle}.`,
+    );
   }
   return row;
 }
@@ -218,7 +228,8 @@ function activeRun(ctx: MlflowContext, id: string): RunRecord & RunRow {
 function checkKey(key: string, what: string): void {
   const problem = keyProblem(key);
   if (problem) throw invalid(`Invalid value '${key}' for parameter '${what}': ${problem}`);
-  if (key.split('/').includes('..')) throw invalid(`Invalid value '${key}' for parameter '${what}'`);
+  if (key.split('/').includes('..'))
+    throw invalid(`Invalid value '${key}' for parameter '${what}'`);
 }
 
 export function createRun(ctx: MlflowContext, f: Fields): unknown {
@@ -228,7 +239,9 @@ export function createRun(ctx: MlflowContext, f: Fields): unknown {
   const exp = Number.isSafeInteger(expId) ? getExperimentRow(store, expId) : undefined;
   if (!exp) throw notFound(`Could not find experiment with ID ${expRaw}`);
   if (exp.lifecycle !== 'active') {
-    throw invalid(`The experiment ${exp.id} must be in the 'active' state. Current state is deleted.`);
+    throw invalid(
+      `The experiment ${exp.id} must be in the 'active' state. Current state is deleted.`,
+    );
   }
   const tags = keyValues(f, 'tags');
   for (const [k, v] of tags) checkTag(k, v);
@@ -241,7 +254,8 @@ export function createRun(ctx: MlflowContext, f: Fields): unknown {
   // mlo's runs of experiment 0 are filed as "default" (its mlo name)
   const expName = exp.id === 0 && exp.name === 'Default' ? 'default' : exp.name;
   const seq = insertRun(store, { id, name, experiment: expName, startMs, host: hostname() });
-  if (tags.length) writeRunBatch(store, seq, { tags: tags.filter(([k]) => k !== 'mlflow.runName') });
+  if (tags.length)
+    writeRunBatch(store, seq, { tags: tags.filter(([k]) => k !== 'mlflow.runName') });
   return { run: runJson(store, runRecord(ctx, id)) };
 }
 
@@ -305,7 +319,8 @@ function metricOf(o: Fields, label: string): MetricIn {
   if (value === Infinity) value = Number.MAX_VALUE;
   else if (value === -Infinity) value = -Number.MAX_VALUE;
   const timestamp = optInt(o, 'timestamp');
-  if (timestamp === undefined) throw invalid(`Missing value for required parameter '${label}.timestamp'.`);
+  if (timestamp === undefined)
+    throw invalid(`Missing value for required parameter '${label}.timestamp'.`);
   return { key, value, timestamp, step: optInt(o, 'step') ?? 0 };
 }
 
@@ -331,7 +346,12 @@ function seriesOf(metrics: MetricIn[]): SeriesBatch[] {
 }
 
 /** Params never change once logged: the same value again is fine, another is refused. */
-function checkParams(ctx: MlflowContext, seq: number, runId: string, params: [string, string][]): [string, string][] {
+function checkParams(
+  ctx: MlflowContext,
+  seq: number,
+  runId: string,
+  params: [string, string][],
+): [string, string][] {
   const seen = new Map<string, string>();
   for (const [k, v] of params) {
     checkKey(k, 'key');
@@ -431,8 +451,14 @@ export function getMetricHistory(ctx: MlflowContext, f: Fields): unknown {
   const n = optInt(f, 'max_results');
   const shown = n === undefined ? points.slice(offset) : points.slice(offset, offset + n);
   return {
-    metrics: shown.map((p) => ({ key, value: metricValue(p.value), timestamp: p.ts, step: p.step })),
-    ...(n !== undefined && offset + n < points.length && { next_page_token: encodePageToken(offset + n) }),
+    metrics: shown.map((p) => ({
+      key,
+      value: metricValue(p.value),
+      timestamp: p.ts,
+      step: p.step,
+    })),
+    ...(n !== undefined &&
+      offset + n < points.length && { next_page_token: encodePageToken(offset + n) }),
   };
 }
 

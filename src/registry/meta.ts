@@ -86,7 +86,10 @@ async function edit(
 
 function checkTag(key: string, value?: string): void {
   if (!key || key.length > MAX_TAG_KEY || key !== key.trim()) {
-    throw new MloError('USAGE', `tag key ${JSON.stringify(key)}: 1 to ${MAX_TAG_KEY} characters, no surrounding spaces`);
+    throw new MloError(
+      'USAGE',
+      `tag key ${JSON.stringify(key)}: 1 to ${MAX_TAG_KEY} characters, no surrounding spaces`,
+    );
   }
   if (value !== undefined && value.length > MAX_TAG_VALUE) {
     throw new MloError('USAGE', `tag ${key}: value is longer than ${MAX_TAG_VALUE} characters`);
@@ -127,7 +130,10 @@ export function setVersionStage(
 ): Promise<RegistryChange> {
   const canonical = MLFLOW_STAGES.find((s) => s.toLowerCase() === stage.toLowerCase());
   if (!canonical) {
-    throw new MloError('USAGE', `stage ${JSON.stringify(stage)}: use one of ${MLFLOW_STAGES.join(', ')}`);
+    throw new MloError(
+      'USAGE',
+      `stage ${JSON.stringify(stage)}: use one of ${MLFLOW_STAGES.join(', ')}`,
+    );
   }
   return edit(repo, target, 'stage', null, canonical);
 }
@@ -152,7 +158,9 @@ export async function renameModel(
         .run(`${newName}@${v.version}`, MODEL_REF_KIND, `${name}@${v.version}`);
     }
     // drift baselines name their model version by name
-    repo.store.db.prepare('UPDATE baselines SET model_name = ? WHERE model_name = ?').run(newName, name);
+    repo.store.db
+      .prepare('UPDATE baselines SET model_name = ? WHERE model_name = ?')
+      .run(newName, name);
   });
   return change;
 }

@@ -126,7 +126,12 @@ export async function insertCachedVersion(
       source: v.source,
       run_id: v.run?.id ?? null,
       git_commit: v.run?.git.commit ?? actor.gitCommit,
-      git_dirty: (v.run ? v.run.git.dirty : actor.gitDirty) === null ? null : (v.run ? v.run.git.dirty : actor.gitDirty) ? 1 : 0,
+      git_dirty:
+        (v.run ? v.run.git.dirty : actor.gitDirty) === null
+          ? null
+          : (v.run ? v.run.git.dirty : actor.gitDirty)
+            ? 1
+            : 0,
       signature_json: JSON.stringify(v.signature ?? NO_SIGNATURE),
       features_json: null,
       features_source: null,
@@ -169,7 +174,10 @@ export async function registerArtifact(
     const { hash, size } = await cacheOf(repo).ingestFile(abs);
     entry = { path: abs, hash, size };
   } else {
-    throw new MloError('USAGE', `${options.path}: a model directory outside the repository cannot be registered`);
+    throw new MloError(
+      'USAGE',
+      `${options.path}: a model directory outside the repository cannot be registered`,
+    );
   }
   const run = options.runId !== undefined ? getRun(repo, options.runId) : undefined;
   const { version, created } = await insertCachedVersion(repo, {

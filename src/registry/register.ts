@@ -187,7 +187,9 @@ export async function registerModel(repo: Repo, options: RegisterOptions): Promi
     model: getVersion(repo, name, created.version),
     baseline: baselineInfo,
     warnings,
-    lineageRun: run ? { id: run.id, found: found as NonNullable<typeof found>, path: foundPath(found, run) } : null,
+    lineageRun: run
+      ? { id: run.id, found: found as NonNullable<typeof found>, path: foundPath(found, run) }
+      : null,
   };
 }
 

@@ -63,7 +63,14 @@ export function insertExperimentRow(
     store,
     `INSERT INTO experiments (id, name, artifact_location, lifecycle, created_ms, updated_ms, tags_json)
      VALUES (?, ?, ?, 'active', ?, ?, ?)`,
-  ).run(e.id ?? null, e.name, e.artifactLocation ?? null, nowMs, nowMs, JSON.stringify(e.tags ?? {}));
+  ).run(
+    e.id ?? null,
+    e.name,
+    e.artifactLocation ?? null,
+    nowMs,
+    nowMs,
+    JSON.stringify(e.tags ?? {}),
+  );
   const id = Number(info.lastInsertRowid);
   if (e.artifactLocation === undefined) {
     stmt(store, `UPDATE experiments SET artifact_location = ? WHERE id = ?`).run(
@@ -164,7 +171,8 @@ export function deleteRunTagRow(store: Store, seq: number, key: string): boolean
   let removed = false;
   store.db
     .transaction(() => {
-      removed = stmt(store, 'DELETE FROM run_tags WHERE run = ? AND key = ?').run(seq, key).changes > 0;
+      removed =
+        stmt(store, 'DELETE FROM run_tags WHERE run = ? AND key = ?').run(seq, key).changes > 0;
       stmt(
         store,
         `UPDATE runs SET tags_json = (SELECT json_group_object(key, value) FROM run_tags WHERE run = @seq)

@@ -413,10 +413,11 @@ export function applyRegistryEdit(store: Store, e: RegistryEdit): boolean {
         if (e.action === 'tag') stmt(store, sql).run(path, e.newValue, e.nowMs, ...args);
         else stmt(store, sql).run(path, e.nowMs, ...args);
       } else {
-        const col = e.action === 'describe' ? 'description' : e.action === 'stage' ? 'stage' : 'name';
-        old = stmt(store, `SELECT ${col} FROM ${table} WHERE ${where}`).pluck().get(...args) as
-          | string
-          | null;
+        const col =
+          e.action === 'describe' ? 'description' : e.action === 'stage' ? 'stage' : 'name';
+        old = stmt(store, `SELECT ${col} FROM ${table} WHERE ${where}`)
+          .pluck()
+          .get(...args) as string | null;
         if (old === e.newValue) return false;
         stmt(store, `UPDATE ${table} SET ${col} = ?, updated_ms = ? WHERE ${where}`).run(
           e.newValue,
@@ -475,10 +476,9 @@ export function deleteModelRows(store: Store, modelId: number, nowMs: number): v
   ).run(modelId);
   stmt(store, 'DELETE FROM model_aliases WHERE model = ?').run(modelId);
   stmt(store, 'DELETE FROM model_versions WHERE model = ?').run(modelId);
-  stmt(store, "UPDATE models SET name = '~deleted~' || id || '~' || ?, updated_ms = ? WHERE id = ?").run(
-    nowMs,
-    nowMs,
-    modelId,
-  );
+  stmt(
+    store,
+    "UPDATE models SET name = '~deleted~' || id || '~' || ?, updated_ms = ? WHERE id = ?",
+  ).run(nowMs, nowMs, modelId);
   bumpGeneration(store);
 }

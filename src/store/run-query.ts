@@ -288,7 +288,9 @@ function compileQuery(query: RunQuery): CompiledQuery {
   const where: string[] = [];
   if (query.experiment !== undefined) where.push(`r.experiment = ${c.bind(query.experiment)}`);
   if (query.experimentIds !== undefined)
-    where.push(`r.experiment_id IN (${query.experimentIds.map((id) => c.bind(id)).join(',') || 'NULL'})`);
+    where.push(
+      `r.experiment_id IN (${query.experimentIds.map((id) => c.bind(id)).join(',') || 'NULL'})`,
+    );
   const lifecycle = query.lifecycle ?? 'active';
   if (lifecycle !== 'all') where.push(`r.lifecycle = ${c.bind(lifecycle)}`);
   if (query.filter) where.push(c.expr(query.filter));

@@ -57,20 +57,30 @@ describe('the npm mlflow client inside mlo exec', () => {
         { key: 'depth', value: '3' },
       ]),
     );
-    expect(res.history.metrics.map((m: { step: number; value: number }) => [m.step, m.value])).toEqual([
+    expect(
+      res.history.metrics.map((m: { step: number; value: number }) => [m.step, m.value]),
+    ).toEqual([
       [0, 1],
       [1, 0.5],
       [2, 1 / 3],
     ]);
     expect(res.exp.experiment.name).toBe('churn-exp');
-    expect(res.list.experiments.map((e: { name: string }) => e.name)).toEqual(['Default', 'churn-exp']);
-    expect(res.search.runs.map((x: { info: { run_id: string } }) => x.info.run_id)).toEqual([run.id]);
+    expect(res.list.experiments.map((e: { name: string }) => e.name)).toEqual([
+      'Default',
+      'churn-exp',
+    ]);
+    expect(res.search.runs.map((x: { info: { run_id: string } }) => x.info.run_id)).toEqual([
+      run.id,
+    ]);
     expect(res.arts.root_uri).toBe(`mlflow-artifacts:/0/${run.id}/artifacts`);
     expect(res.changed).toContain('INVALID_PARAMETER_VALUE');
 
-    const shown = parseJson<{ params: Record<string, string>; metrics: Record<string, number>; tags: Record<string, string>; status: string }>(
-      mlo(['runs', 'show', run.id, '--json'], { cwd: dir }),
-    );
+    const shown = parseJson<{
+      params: Record<string, string>;
+      metrics: Record<string, number>;
+      tags: Record<string, string>;
+      status: string;
+    }>(mlo(['runs', 'show', run.id, '--json'], { cwd: dir }));
     expect(shown.status).toBe('finished');
     expect(shown.params).toEqual({ lr: '0.01', depth: '3' });
     expect(shown.metrics).toMatchObject({ loss: 1 / 3, auc: 0.9 });

@@ -67,7 +67,9 @@ async function replay(
 ): Promise<void> {
   for (const step of seq.steps) {
     const path = fill(step.path, vars) as string;
-    const query = step.query ? `?${new URLSearchParams(fill(step.query, vars) as Record<string, string>)}` : '';
+    const query = step.query
+      ? `?${new URLSearchParams(fill(step.query, vars) as Record<string, string>)}`
+      : '';
     const headers: Record<string, string> = { authorization: `Bearer ${token}` };
     let body: string | undefined;
     if (step.raw !== undefined) body = step.raw;
@@ -84,7 +86,8 @@ async function replay(
     for (const read of step.reads ?? []) {
       const values = valuesAt(doc, read);
       expect(values.length, `${label}: ${read}`).toBeGreaterThan(0);
-      for (const v of values) expect(v, `${label}: ${read} in ${JSON.stringify(doc)}`).not.toBeUndefined();
+      for (const v of values)
+        expect(v, `${label}: ${read} in ${JSON.stringify(doc)}`).not.toBeUndefined();
     }
     for (const [k, p] of Object.entries(step.save ?? {})) vars[k] = valuesAt(doc, p)[0] as string;
   }
