@@ -1,4 +1,5 @@
 /** `mlo import mlflow PATH`: bring an MLflow file store into this repository. */
+import { resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
 import { action, cwdOf, lib } from './common.js';
 import { print, printJson, warn } from './render/output.js';
@@ -19,8 +20,7 @@ export function registerImportCommands(program: Command): void {
         const cwd = cwdOf(cmd);
         const repo = openRepo(cwd);
         try {
-          const { resolve } = await import('node:path');
-          const r = await importMlflowStore(repo, resolve(cwd, path));
+          const r = await importMlflowStore(repo, resolvePath(cwd, path));
           for (const w of r.warnings) warn(w);
           if (opts.json) return printJson(r);
           print(

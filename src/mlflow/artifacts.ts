@@ -62,7 +62,7 @@ function resolveArtifactPath(ctx: MlflowContext, path: string): { root: Root; re
     /^[0-9a-f]{32}$/.test(parts[1]) &&
     parts[2] === 'artifacts'
   ) {
-    const run = getRunRow(ctx.repo.store, parts[1]) as RunRow | undefined;
+    const run = getRunRow(ctx.repo.store, parts[1]);
     if (!run) throw notFound(`Run with id=${parts[1]} not found`);
     return { root: { kind: 'run', run }, rest: parts.slice(3).join('/') };
   }
@@ -137,7 +137,7 @@ export function sourceFiles(
 ): SourceFile[] {
   const runs = /^runs:\/([0-9a-f]{32})\/?(.*)$/.exec(source);
   if (runs) {
-    const run = getRunRow(ctx.repo.store, runs[1]) as RunRow | undefined;
+    const run = getRunRow(ctx.repo.store, runs[1]);
     if (!run) throw notFound(`Run with id=${runs[1]} not found`);
     return filesUnder(filesOf(ctx, { kind: 'run', run }), checkPath(runs[2]).join('/'));
   }
@@ -241,7 +241,7 @@ export function listProxyArtifacts(ctx: MlflowContext, f: Fields): unknown {
 /** GET /api/2.0/mlflow/artifacts/list?run_id&path: paths relative to the run's root. */
 export function listRunArtifacts(ctx: MlflowContext, f: Fields): unknown {
   const id = runIdOf(f);
-  const run = getRunRow(ctx.repo.store, id) as RunRow | undefined;
+  const run = getRunRow(ctx.repo.store, id);
   if (!run) throw notFound(`Run with id=${id} not found`);
   const rest = checkPath(optString(f, 'path') ?? '').join('/');
   const prefix = rest === '' ? '' : `${rest}/`;

@@ -103,7 +103,7 @@ export async function importMlflowStore(repo: Repo, path: string): Promise<Impor
   for (const e of expDirs) {
     const dir = join(path, e.name);
     const meta = readYaml(join(dir, 'meta.yaml'));
-    const name = String(meta.name ?? e.name);
+    const name = text(meta.name, e.name);
     let id: number;
     const existing = getExperimentRowByName(repo.store, name === 'Default' ? 'default' : name);
     if (existing) {
@@ -146,8 +146,9 @@ async function importRun(
   const tags = keyFiles(join(dir, 'tags')).map(
     ([k, abs]) => [k, readFileSync(abs, 'utf8')] as [string, string],
   );
-  const name = String(
-    meta.run_name ?? tags.find(([k]) => k === 'mlflow.runName')?.[1] ?? id.slice(0, 8),
+  const name = text(
+    meta.run_name,
+    tags.find(([k]) => k === 'mlflow.runName')?.[1] ?? id.slice(0, 8),
   );
   const startMs = Number(meta.start_time ?? Date.now());
   const seq = insertRun(repo.store, { id, name, experiment, startMs, host: hostname() });
@@ -186,7 +187,7 @@ async function importRun(
     repo.store,
     hashes.map((hash) => ({ kind: RUN_REF_KIND, owner: id, hash })),
   );
-  const status = STATUS[String(meta.status ?? 'FINISHED')] ?? 'finished';
+  const status = STATUS[text(meta.status, 'FINISHED')] ?? 'finished';
   const endMs =
     meta.end_time === undefined || meta.end_time === null ? startMs : Number(meta.end_time);
   // a run that was running when MLflow stopped is imported as killed: nothing will end it
@@ -211,7 +212,7 @@ async function importModels(repo: Repo, dir: string, result: ImportResult): Prom
     if (!m.isDirectory()) continue;
     const mdir = join(dir, m.name);
     const meta = existsSync(join(mdir, 'meta.yaml')) ? readYaml(join(mdir, 'meta.yaml')) : {};
-    const name = String(meta.name ?? m.name);
+    const name = text(meta.name, m.name);
     const created = await call('POST', 'registered-models/create', {
       name,
       description: meta.description ?? undefined,
@@ -232,7 +233,7 @@ async function importModels(repo: Repo, dir: string, result: ImportResult): Prom
     for (const v of versions) {
       const vm = readYaml(join(mdir, `version-${v}`, 'meta.yaml'));
       const runId = typeof vm.run_id === 'string' && vm.run_id ? vm.run_id : undefined;
-      const source = String(vm.source ?? '');
+      const source = text(vm.source, '');
       // file-store sources are paths into a run's artifacts: register from the imported run
       const art = /([0-9a-f]{32})\/artifacts\/?(.*)$/.exec(source);
       const mlfSource = art ? `runs:/${art[1]}/${art[2]}` : source;
@@ -263,4 +264,9 @@ async function importModels(repo: Repo, dir: string, result: ImportResult): Prom
 function countVersions(repo: Repo, name: string): number {
   const m = getModelRow(repo.store, name);
   return m ? listVersionRows(repo.store, m.id).length : 0;
+}
+
+/** A YAML scalar as text (MLflow writes ids and statuses as numbers or strings). */
+function text(v: unknown, fallback: string): string {
+  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : fallback;
 }

@@ -209,8 +209,7 @@ export function setExperimentTag(ctx: MlflowContext, f: Fields): unknown {
 // ---- runs ----
 
 export function runRecord(ctx: MlflowContext, id: string): RunRecord & RunRow {
-  const row = getRunRow(ctx.repo.store, id) as
-    (RunRow & { experiment_id: number | null; lifecycle: string }) | undefined;
+  const row = getRunRow(ctx.repo.store, id);
   if (!row) throw notFound(`Run with id=${id} not found`);
   return row;
 }
@@ -511,7 +510,7 @@ export function logModel(ctx: MlflowContext, f: Fields): unknown {
   } catch {
     throw invalid(`Malformed model info. \n ${modelJson.slice(0, 200)}`);
   }
-  const prev = JSON.parse(row.tags_json)['mlflow.log-model.history'] as string | undefined;
+  const prev = (JSON.parse(row.tags_json) as Record<string, string>)['mlflow.log-model.history'];
   const history = prev ? (JSON.parse(prev) as unknown[]) : [];
   history.push(entry);
   writeRunBatch(ctx.repo.store, row.seq, {

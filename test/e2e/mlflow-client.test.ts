@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call -- the client's answers are checked field by field */
 /**
  * The npm `mlflow` package (a Node MLflow REST client nobody here wrote) inside
  * `mlo exec`: it finds MLFLOW_TRACKING_URI and MLFLOW_RUN_ID, logs into the mlo run,

@@ -166,8 +166,8 @@ function flattenParamEntries(prefix: string, value: unknown): [string, string][]
       for (const [k, x] of entries) walk(`${p}.${k}`, x);
     } else if (typeof v === 'string') out.push([p, v]);
     else if (v === null || v === undefined) out.push([p, 'null']);
-    else if (typeof v === 'object') out.push([p, JSON.stringify(v)]);
-    else out.push([p, String(v)]);
+    else if (typeof v === 'number' || typeof v === 'boolean') out.push([p, String(v)]);
+    else out.push([p, JSON.stringify(v)]);
   };
   walk(prefix, value);
   return out;

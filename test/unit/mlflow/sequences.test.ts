@@ -53,7 +53,7 @@ function valuesAt(doc: unknown, path: string): unknown[] {
     const key = each ? part.slice(0, -2) : part;
     cur = cur.flatMap((x) => {
       const v = (x as Record<string, unknown> | undefined)?.[key];
-      return each ? ((v as unknown[] | undefined) ?? []) : [v];
+      return each ? (v ?? []) : [v];
     });
   }
   return cur;
@@ -68,7 +68,7 @@ async function replay(
   for (const step of seq.steps) {
     const path = fill(step.path, vars) as string;
     const query = step.query
-      ? `?${new URLSearchParams(fill(step.query, vars) as Record<string, string>)}`
+      ? `?${new URLSearchParams(fill(step.query, vars) as Record<string, string>).toString()}`
       : '';
     const headers: Record<string, string> = { authorization: `Bearer ${token}` };
     let body: string | undefined;
