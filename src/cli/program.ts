@@ -18,6 +18,7 @@ import { registerPipelineCommands } from './pipeline.js';
 import { registerMetricsCommands } from './metrics.js';
 import { registerValidateCommands } from './validate.js';
 import { registerServeCommands } from './serve.js';
+import { registerServerCommands } from './server.js';
 import { registerReportCommand } from './report.js';
 import { registerExperimentCommands } from './experiments.js';
 import { registerImportCommands } from './import.js';
@@ -47,6 +48,7 @@ export function buildProgram(): Command {
   registerDriftCommands(program);
   registerValidateCommands(program);
   registerServeCommands(program);
+  registerServerCommands(program);
   registerReportCommand(program);
   registerImportCommands(program);
   // Every subcommand fails like the root: one error line, exit 2, no stack.

@@ -177,7 +177,7 @@ function renderStart(server: Server, auth: boolean): void {
  * Resolves on the first SIGTERM or SIGINT. A second one while shutting down means
  * "now": the process exits at once, skipping the rest of the graceful stop.
  */
-function waitForSignal(): Promise<string> {
+export function waitForSignal(): Promise<string> {
   return new Promise((resolve) => {
     const onSignal = (signal: string): void => {
       process.off('SIGTERM', onSignal);

@@ -56,6 +56,7 @@ export {
   FilterSyntaxError,
 } from './filter.js';
 export { resolveRunRow, newRunId, shortId, SHORT_ID } from './ids.js';
+export { assertRunWritable } from './replica.js';
 export { readGitInfo, type GitInfo } from './git-info.js';
 export { randomRunName } from './names.js';
 export { listExperiments, type ExperimentSummary } from './experiments.js';
