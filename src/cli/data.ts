@@ -1,8 +1,13 @@
 /** Data versioning commands: add, status, checkout, gc, fsck, push, pull. */
 import type { Command } from 'commander';
-import type { CheckoutResult, StatusEntry } from '../index.js';
+import type {
+  CheckoutResult,
+  PullRecordsResult,
+  PushRecordsResult,
+  StatusEntry,
+} from '../index.js';
 import { formatBytes } from '../util/fs.js';
-import { action, cwdOf, dataLib, parsePositiveInt } from './common.js';
+import { action, cwdOf, dataLib, lib, parsePositiveInt } from './common.js';
 import { color } from './render/color.js';
 import { print, printJson, warn } from './render/output.js';
 import { createProgress } from './render/progress.js';
@@ -169,7 +174,9 @@ export function registerDataCommands(program: Command): void {
 
   program
     .command('push')
-    .description('upload the cache objects of tracked paths to a remote')
+    .description(
+      'upload the cache objects of tracked paths to a remote; to a server remote, also runs, evaluations, baselines, validation and drift results',
+    )
     .argument('[paths...]', 'limit to these tracked paths')
     .option('-r, --remote <name>', 'remote to use (default: the default remote)')
     .option('-j, --jobs <n>', 'parallel transfers', parsePositiveInt('--jobs'), 8)
@@ -181,12 +188,12 @@ export function registerDataCommands(program: Command): void {
           opts: { remote?: string; jobs: number; json?: boolean },
           cmd: Command,
         ) => {
-          const { openRepo, push } = await dataLib();
+          const { openRepo, pushAll } = await lib();
           const cwd = cwdOf(cmd);
           const repo = openRepo(cwd);
           const progress = await createProgress();
           try {
-            const r = await push(repo, {
+            const r = await pushAll(repo, {
               cwd,
               paths,
               remote: opts.remote,
@@ -195,10 +202,18 @@ export function registerDataCommands(program: Command): void {
             });
             progress.stop();
             if (opts.json) printJson(r);
-            else
+            else {
               print(
                 `pushed ${r.uploaded} object(s) (${formatBytes(r.bytes)}) to ${r.remote}; ${r.skipped} already there`,
               );
+              if (r.records) renderPushedRecords(r.records);
+            }
+            if (r.records?.refused.length) {
+              for (const x of r.records.refused.slice(0, 10)) {
+                warn(`${r.remote} refused ${x.kind} ${x.key.slice(0, 8)}: ${x.reason ?? x.status}`);
+              }
+              return 1;
+            }
             if (r.missingLocal.length) {
               warn(
                 `not in the local cache, not pushed: ${r.missingLocal.slice(0, 5).join(', ')}${r.missingLocal.length > 5 ? ', ...' : ''}`,
@@ -215,25 +230,35 @@ export function registerDataCommands(program: Command): void {
 
   program
     .command('pull')
-    .description('download missing objects from a remote and check them out')
+    .description(
+      "download missing objects from a remote and check them out; from a server remote, first the team's records (runs, registry, results, prediction log)",
+    )
     .argument('[paths...]', 'limit to these tracked paths')
     .option('-r, --remote <name>', 'remote to use (default: the default remote)')
     .option('-j, --jobs <n>', 'parallel transfers', parsePositiveInt('--jobs'), 8)
     .option('-f, --force', 'overwrite workspace content that is not in the cache')
+    .option('--no-predictions', 'from a server: leave the production prediction log on the server')
     .option('--json', 'print the result as JSON')
     .action(
       action(
         async (
           paths: string[],
-          opts: { remote?: string; jobs: number; force?: boolean; json?: boolean },
+          opts: {
+            remote?: string;
+            jobs: number;
+            force?: boolean;
+            predictions: boolean;
+            json?: boolean;
+          },
           cmd: Command,
         ) => {
-          const { openRepo, pull } = await dataLib();
+          const { openRepo, pullAll } = await lib();
           const cwd = cwdOf(cmd);
           const repo = openRepo(cwd);
           const progress = await createProgress();
           try {
-            const r = await pull(repo, {
+            const r = await pullAll(repo, {
+              predictions: opts.predictions,
               cwd,
               paths,
               remote: opts.remote,
@@ -244,6 +269,7 @@ export function registerDataCommands(program: Command): void {
             progress.stop();
             if (opts.json) printJson(r);
             else {
+              if (r.records) renderPulledRecords(r.records);
               print(
                 `pulled ${r.downloaded} object(s) (${formatBytes(r.bytes)}) from ${r.remote}; ${r.skipped} already cached`,
               );
@@ -262,6 +288,28 @@ export function registerDataCommands(program: Command): void {
         },
       ),
     );
+}
+
+function renderPushedRecords(r: PushRecordsResult): void {
+  const kept = r.kept ? `; ${r.kept} kept here (about models only this clone's registry has)` : '';
+  print(
+    `pushed ${r.applied} record(s) to ${r.remote}${r.unchanged ? `; ${r.unchanged} already there` : ''}${kept}`,
+  );
+  if (r.objects.sent) print(`  with ${r.objects.sent} object(s) they refer to`);
+}
+
+function renderPulledRecords(r: PullRecordsResult): void {
+  print(
+    `pulled ${r.applied} record(s) from ${r.remote}${r.unchanged ? `; ${r.unchanged} unchanged` : ''}`,
+  );
+  if (r.predictions) print(`  ${r.predictions.toLocaleString('en-US')} prediction-log row(s)`);
+  if (r.models.fetched) {
+    print(`  ${r.models.fetched} model file(s) (${formatBytes(r.models.bytes)})`);
+  }
+  if (r.pending)
+    warn(`${r.pending} record(s) wait for records they refer to (the next pull retries)`);
+  for (const x of r.refused.slice(0, 10))
+    warn(`not taken: ${x.kind} ${x.key.slice(0, 8)}: ${x.reason}`);
 }
 
 function renderStatus(entries: StatusEntry[]): void {

@@ -114,3 +114,4 @@ export {
   parseGateResults,
   type WireBaseline,
 } from './wire.js';
+export { openRegistry, type OpenRegistryOptions } from './open.js';

@@ -21,3 +21,23 @@ export {
   type PredictionRowIn,
   type IngestResult,
 } from './ingest.js';
+export { ServerClient, type ServerTarget, type ClientOptions } from './client.js';
+export {
+  serverTarget,
+  targetFromUrl,
+  serverRemoteNames,
+  isServerUrl,
+  stateScope,
+  TOKEN_ENV,
+} from './target.js';
+export { loadTeamConfig, parseTeamConfig, type TeamConfig } from './config.js';
+export {
+  pushRecords,
+  pendingPushCount,
+  type PushRecordsOptions,
+  type PushRecordsResult,
+} from './push.js';
+export { pullRecords, type PullRecordsOptions, type PullRecordsResult } from './pull.js';
+export { sendObjects, fetchObjects, type ObjectStats } from './objects.js';
+export { pushAll, pullAll, type TeamPushResult, type TeamPullResult } from './transfer.js';
+export { pushIfConfigured, type AutoPushResult } from './auto.js';

@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { MloError } from '../../errors.js';
 import { editRepoConfig, type Repo } from '../../repo/index.js';
 import { DirectoryRemote } from './dir.js';
+import { HttpRemote } from './http.js';
 import type { Remote } from './types.js';
 
 export type { Remote } from './types.js';
@@ -45,17 +46,22 @@ export function openRemote(repo: Repo, name?: string): Remote {
         : 'add one with `mlo remote add <name> <dir>`',
     });
   }
-  return remoteFromUrl(repo, chosen, conf.url);
+  return remoteFromUrl(repo, chosen, conf.url, (conf as { token?: string }).token);
 }
 
-function remoteFromUrl(repo: Repo, name: string, url: string): Remote {
+function remoteFromUrl(repo: Repo, name: string, url: string, token?: string): Remote {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
+  if (scheme === 'http' || scheme === 'https') {
+    // an mlo server; the token: $MLO_TOKEN, else the remote's own setting
+    const t = process.env.MLO_TOKEN?.trim() || token;
+    return new HttpRemote({ name, url: url.replace(/\/+$/, ''), token: t || undefined });
+  }
   if (scheme === undefined || scheme === 'file') {
     const path = scheme === 'file' ? new URL(url).pathname : url;
     return new DirectoryRemote(name, url, isAbsolute(path) ? path : resolve(repo.root, path));
   }
   throw new MloError('USAGE', `remote "${name}": unsupported URL scheme "${scheme}://"`, {
-    hint: 'directory remotes are supported: give a path (a mounted network share works too)',
+    hint: 'give a directory path (a mounted network share works too) or an mlo server http(s)://host:port',
   });
 }
 

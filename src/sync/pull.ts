@@ -1,0 +1,230 @@
+/**
+ * `mlo pull` from a server: the team's records changed since this store's cursor,
+ * page by page (each page and its cursor in one transaction, so a pull cut short
+ * resumes where it stopped), then the prediction log past its own cursor, then the
+ * model files of the versions that arrived. Copies are read-only here; this store's
+ * own records coming back are skipped. A record whose dependency has not arrived yet
+ * (an evaluation before its model version) waits, and is applied when it does.
+ */
+import { MloError } from '../errors.js';
+import type { Repo } from '../repo/index.js';
+import {
+  applyRecord,
+  clearSyncState,
+  deleteSyncState,
+  getSyncState,
+  insertSyncedPredictionRows,
+  listSyncState,
+  setSyncState,
+  storeOrigin,
+  type ApplyOutcome,
+  type Store,
+  type SyncedPredictionRow,
+  type SyncRecord,
+} from '../store/index.js';
+import type { ProgressFn } from '../util/progress.js';
+import { ServerClient, type ServerTarget } from './client.js';
+import { fetchObjects } from './objects.js';
+import { stateScope } from './target.js';
+
+export interface PullRecordsOptions {
+  /** bring the prediction log too (default true) */
+  predictions?: boolean;
+  /** download the model files of versions that arrived (default true) */
+  models?: boolean;
+  /** records per page */
+  pageSize?: number;
+  onProgress?: ProgressFn;
+  jobs?: number;
+}
+
+export interface PullRecordsResult {
+  remote: string;
+  /** records written or updated here */
+  applied: number;
+  /** records this store holds already, or created itself */
+  unchanged: number;
+  /** records that wait for one they depend on */
+  pending: number;
+  refused: { kind: string; key: string; reason: string }[];
+  /** prediction-log rows added */
+  predictions: number;
+  models: { fetched: number; bytes: number; missing: string[] };
+  /** the server's change cursor reached */
+  cursor: number;
+}
+
+interface FeedPage {
+  origin: string;
+  next: number;
+  more: boolean;
+  remaining: number | null;
+  records: (SyncRecord & { seq: number })[];
+}
+
+interface PredictionPage {
+  origin: string;
+  next: number;
+  more: boolean;
+  last: number;
+  rows: [number, ...SyncedPredictionRow][];
+}
+
+const PENDING = 'pending:';
+
+export async function pullRecords(
+  repo: Repo,
+  target: ServerTarget,
+  options: PullRecordsOptions = {},
+): Promise<PullRecordsResult> {
+  const store = repo.store;
+  const client = new ServerClient(target);
+  const scope = stateScope(target);
+  const self = storeOrigin(store);
+  const info = await client.json<{ origin: string }>('GET', '/api/server/info');
+  if (info.origin === self) {
+    throw new MloError('USAGE', `${target.name} is this store itself`);
+  }
+  // another server answering at this URL (a restore, a new hub): start over
+  const known = getSyncState(store, scope, 'origin');
+  if (known !== info.origin) {
+    store.db.transaction(() => {
+      clearSyncState(store, scope);
+      setSyncState(store, scope, 'origin', info.origin);
+    })();
+  }
+  const result: PullRecordsResult = {
+    remote: target.name,
+    applied: 0,
+    unchanged: 0,
+    pending: 0,
+    refused: [],
+    predictions: 0,
+    models: { fetched: 0, bytes: 0, missing: [] },
+    cursor: 0,
+  };
+  const versions = new Set<string>();
+  let cursor = Number(getSyncState(store, scope, 'pulled') ?? 0);
+  let total: number | null = null;
+  let done = 0;
+  const limit = options.pageSize ?? 1000;
+  for (let first = true; ; first = false) {
+    const page = await client.json<FeedPage>(
+      'GET',
+      `/api/sync/changes?since=${cursor}&limit=${limit}${first ? '&count=1' : ''}`,
+    );
+    if (first) total = page.remaining;
+    store.db
+      .transaction(() => {
+        for (const rec of page.records) {
+          const outcome = rec.origin === self ? skippedOwn : applyCopy(store, scope, rec);
+          count(result, rec, outcome);
+          if (outcome.status === 'applied' && rec.kind === 'version' && rec.data) {
+            const d = rec.data as { hash: string; format?: string };
+            if ((d.format ?? 'onnx') === 'onnx') versions.add(d.hash);
+          }
+        }
+        retryPending(store, scope, result);
+        setSyncState(store, scope, 'pulled', String(page.next));
+      })
+      .immediate();
+    cursor = page.next;
+    done += page.records.length;
+    options.onProgress?.({
+      phase: `pulling records from ${target.name}`,
+      done,
+      total: Math.max(total ?? done, done),
+      unit: 'items',
+    });
+    if (!page.more) break;
+  }
+  result.cursor = cursor;
+  result.pending = listSyncState(store, scope, PENDING).length;
+  if (options.predictions !== false)
+    result.predictions = await pullPredictions(
+      store,
+      client,
+      scope,
+      info.origin,
+      options.onProgress,
+    );
+  if (options.models !== false && versions.size > 0) {
+    result.models = await fetchObjects(repo, client, [...versions], { jobs: options.jobs });
+  }
+  return result;
+}
+
+const skippedOwn: ApplyOutcome = { status: 'skipped', reason: 'created in this store' };
+
+function applyCopy(store: Store, scope: string, rec: SyncRecord): ApplyOutcome {
+  let outcome: ApplyOutcome;
+  try {
+    outcome = store.db.transaction(() =>
+      applyRecord(store, rec, { origin: rec.origin, mode: 'pull' }),
+    )();
+  } catch (err) {
+    outcome = { status: 'refused', reason: `malformed ${rec.kind}: ${(err as Error).message}` };
+  }
+  const key = `${PENDING}${rec.kind}:${rec.key}`;
+  if (outcome.status === 'pending') setSyncState(store, scope, key, JSON.stringify(rec));
+  else deleteSyncState(store, scope, key);
+  return outcome;
+}
+
+function retryPending(store: Store, scope: string, result: PullRecordsResult): void {
+  for (const [, text] of listSyncState(store, scope, PENDING)) {
+    const rec = JSON.parse(text) as SyncRecord;
+    const outcome = applyCopy(store, scope, rec);
+    if (outcome.status !== 'pending') count(result, rec, outcome);
+  }
+}
+
+function count(result: PullRecordsResult, rec: SyncRecord, o: ApplyOutcome): void {
+  if (o.status === 'applied') result.applied++;
+  else if (o.status === 'refused')
+    result.refused.push({ kind: rec.kind, key: rec.key, reason: o.reason });
+  else if (o.status !== 'pending') result.unchanged++;
+}
+
+const PREDICTION_PAGE = 5000;
+
+async function pullPredictions(
+  store: Store,
+  client: ServerClient,
+  scope: string,
+  serverOrigin: string,
+  onProgress: ProgressFn | undefined,
+): Promise<number> {
+  let after = Number(getSyncState(store, scope, 'predictions') ?? 0);
+  let added = 0;
+  let done = 0;
+  for (;;) {
+    const page = await client.json<PredictionPage>(
+      'GET',
+      `/api/sync/predictions?after=${after}&limit=${PREDICTION_PAGE}`,
+    );
+    // a copy is named by the server's row number: pulled twice, it is kept once
+    const rows = page.rows.map((r): SyncedPredictionRow => {
+      const [id, ...row] = r;
+      row[9] = serverOrigin;
+      row[10] = id;
+      return row;
+    });
+    store.db
+      .transaction(() => {
+        added += insertSyncedPredictionRows(store, rows);
+        setSyncState(store, scope, 'predictions', String(page.next));
+      })
+      .immediate();
+    after = page.next;
+    done += rows.length;
+    onProgress?.({
+      phase: `pulling prediction log from ${client.name}`,
+      done,
+      total: Math.max(done, done + (page.last - page.next)),
+      unit: 'rows',
+    });
+    if (!page.more) break;
+  }
+  return added;
+}
