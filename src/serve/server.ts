@@ -46,6 +46,7 @@ import { mlflowProtocol } from './protocols/mlflow.js';
 import { mloProtocol } from './protocols/mlo.js';
 import { JsonText, type Parsed, type Protocol } from './protocols/types.js';
 import { v2ModelMetadata, v2Protocol } from './protocols/v2.js';
+import { parseV2ModelPath, routeLabel } from './routes.js';
 import { goesToCanary, requestIdOf } from './routing.js';
 import {
   acquire,
@@ -368,24 +369,9 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
   /** `/v2/models/NAME[/versions/V][/ready|/infer]` */
   const v2Model = async (ctx: Ctx, path: string): Promise<void> => {
     ctx.protocol = v2Protocol;
-    const parts = path.split('/').slice(3);
-    let name: string;
-    try {
-      name = decodeURIComponent(parts[0] ?? '');
-    } catch {
-      throw new MloError('NOT_FOUND', `no route ${path}`);
-    }
-    let version: number | undefined;
-    let rest = parts.slice(1);
-    if (rest[0] === 'versions') {
-      version = Number(rest[1]);
-      if (!Number.isInteger(version)) throw new MloError('NOT_FOUND', `no route ${path}`);
-      rest = rest.slice(2);
-    }
-    const action = rest.join('/');
-    if (!['', 'ready', 'infer'].includes(action))
-      throw new MloError('NOT_FOUND', `no route ${path}`);
-    ctx.route = `/v2/models/:name${version === undefined ? '' : '/versions/:v'}${action ? `/${action}` : ''}`;
+    const parsed = parseV2ModelPath(path);
+    if (!parsed) throw new MloError('NOT_FOUND', `no route ${path}`);
+    const { name, version, action } = parsed;
     const candidates = servedModels().filter((m) => m.model.name === name);
     if (candidates.length === 0) {
       throw new MloError('NOT_FOUND', `model "${name}" is not served here`, {
@@ -446,7 +432,7 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
     const url = ctx.req.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
-    ctx.route = path;
+    ctx.route = routeLabel(path);
     if (checkToken && !PROBES.has(path) && !checkToken(ctx.req.headers.authorization)) {
       throw new MloError('UNAUTHORIZED', 'missing or wrong bearer token', {
         hint: 'send Authorization: Bearer <token>',
@@ -498,7 +484,6 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
         });
       default:
         if (path.startsWith('/v2/models/')) return v2Model(ctx, path);
-        ctx.route = 'unmatched';
         throw new MloError('NOT_FOUND', `no route ${ctx.req.method ?? ''} ${path}`, {
           hint: 'GET / lists the endpoints',
         });

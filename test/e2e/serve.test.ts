@@ -4,7 +4,7 @@
  * moving aliases while it serves.
  */
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -212,6 +212,64 @@ describe('mlo serve (built CLI)', () => {
     s.child.kill('SIGINT');
     expect((await s.done).code).toBe(0);
   });
+
+  it('--token-env: 10,000 distinct unauthenticated paths add no metric series and leave RSS bounded', async () => {
+    const dir = await churnRepo();
+    const s = await startServe(dir, ['churn@1', '--token-env', 'MLO_TEST_TOKEN'], {
+      MLO_TEST_TOKEN: 'tok-123',
+    });
+    const auth = { authorization: 'Bearer tok-123' };
+    const rssMb = (): number =>
+      Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${s.child.pid}/status`, 'utf8'))![1]) /
+      1024;
+    const series = async (): Promise<string[]> => {
+      const res = await fetch(`${s.url}/metrics`, { headers: auth });
+      expect(res.status).toBe(200);
+      return (await res.text())
+        .split('\n')
+        .filter((l) => /^mlo_serve_request/.test(l))
+        .sort();
+    };
+    // long, distinct paths of every shape: plain, under /v2/models/, with a query
+    const pathOf = (i: number): string => {
+      const junk = `${i}-${'x'.repeat(2000)}`;
+      const shapes = [
+        `/${junk}`,
+        `/v2/models/${junk}/infer`,
+        `/v2/models/m/versions/${i}/${junk}`,
+        `/predict/${junk}?q=${i}`,
+      ];
+      return shapes[i % shapes.length];
+    };
+    const hammer = async (from: number, to: number): Promise<number[]> => {
+      const statuses = new Set<number>();
+      let next = from;
+      await Promise.all(
+        Array.from({ length: 16 }, async () => {
+          while (next < to) {
+            const i = next++;
+            const res = await fetch(`${s.url}${pathOf(i)}`, { method: i % 2 ? 'POST' : 'GET' });
+            statuses.add(res.status);
+            await res.arrayBuffer();
+          }
+        }),
+      );
+      return [...statuses];
+    };
+    await hammer(0, 200);
+    await series();
+    const before = await series();
+    const rssBefore = rssMb();
+    expect(await hammer(200, 10_200)).toEqual([401]);
+    const after = await series();
+    expect(after).toHaveLength(before.length);
+    expect(after.filter((l) => l.includes('xxxx'))).toEqual([]);
+    // the 401s are counted under the fixed label, not one series per path
+    expect(after.some((l) => /route="unmatched".*status="401"/.test(l))).toBe(true);
+    expect(rssMb() - rssBefore).toBeLessThan(40);
+    s.child.kill('SIGTERM');
+    expect((await s.done).code).toBe(0);
+  }, 120_000);
 
   it('refuses bad flags, unknown models and a busy port with exit 2 and one error line', async () => {
     const dir = await churnRepo();
