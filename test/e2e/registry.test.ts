@@ -4,7 +4,8 @@
  * rollback, and gc keeping model files.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -239,6 +240,63 @@ describe('mlo model', () => {
     expect(gc.objects).not.toContain(sha(p.strong));
     ok(mlo(['model', 'export', 'churn@1', 'again.onnx'], { cwd }));
     expect(readFileSync(join(cwd, 'again.onnx')).equals(p.weak)).toBe(true);
+  });
+});
+
+describe('mlo model export', () => {
+  it('refuses to replace an existing file without --force, anything not a regular file, and anything in .git or .mlo', async () => {
+    const p = await project();
+    const cwd = p.dir;
+    ok(mlo(['model', 'register', 'churn', 'models/weak.onnx'], { cwd }));
+    const refused = (args: string[], code: number, message: RegExp): void => {
+      const r = mlo(['model', 'export', 'churn@1', ...args], { cwd });
+      expect(r.code, `${args.join(' ')}\n${r.stderr}`).toBe(code);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    };
+
+    // an existing file: refused, untouched; --force replaces it
+    writeFileSync(join(cwd, 'notes.txt'), 'my notes\n');
+    refused(['notes.txt'], 1, /^error: .*notes\.txt already exists/m);
+    expect(readFileSync(join(cwd, 'notes.txt'), 'utf8')).toBe('my notes\n');
+    ok(mlo(['model', 'export', 'churn@1', 'notes.txt', '--force'], { cwd }));
+    expect(readFileSync(join(cwd, 'notes.txt')).equals(p.weak)).toBe(true);
+
+    // a directory takes NAME-vVERSION.onnx, under the same rule
+    ok(mlo(['model', 'export', 'churn@1', 'models'], { cwd }));
+    expect(readFileSync(join(cwd, 'models/churn-v1.onnx')).equals(p.weak)).toBe(true);
+    refused(['models'], 1, /churn-v1\.onnx already exists/);
+
+    // the store, git's hooks and config: refused even with --force
+    const db = readFileSync(join(cwd, '.mlo/mlo.db'));
+    refused(['.mlo/mlo.db', '--force'], 2, /^error: .*\.mlo.*inside \.mlo/m);
+    expect(readFileSync(join(cwd, '.mlo/mlo.db')).equals(db)).toBe(true);
+    refused(['.git/hooks/pre-commit', '--force'], 2, /inside \.git/);
+    expect(existsSync(join(cwd, '.git/hooks/pre-commit'))).toBe(false);
+    refused(['.git/config', '--force'], 2, /inside \.git/);
+    // ... also through a symlinked directory
+    symlinkSync(join(cwd, '.git/hooks'), join(cwd, 'hooks'));
+    refused(['hooks/pre-commit', '--force'], 2, /inside \.git/);
+    expect(existsSync(join(cwd, '.git/hooks/pre-commit'))).toBe(false);
+
+    // not a regular file: a symlink, a FIFO (and a device node where we may make one)
+    symlinkSync('notes.txt', join(cwd, 'link.onnx'));
+    refused(['link.onnx', '--force'], 2, /link\.onnx is a symbolic link, not a regular file/);
+    expect(lstatSync(join(cwd, 'link.onnx')).isSymbolicLink()).toBe(true);
+    expect(spawnSync('mkfifo', [join(cwd, 'pipe')]).status).toBe(0);
+    refused(['pipe', '--force'], 2, /pipe is a FIFO, not a regular file/);
+    expect(lstatSync(join(cwd, 'pipe')).isFIFO()).toBe(true);
+    if (spawnSync('mknod', [join(cwd, 'full'), 'c', '1', '7']).status === 0) {
+      refused(['full', '--force'], 2, /full is a character device, not a regular file/);
+      expect(lstatSync(join(cwd, 'full')).isCharacterDevice()).toBe(true);
+    }
+
+    // a missing parent directory is the user's input: exit 2 naming it
+    refused(['no/such/dir/m.onnx'], 2, /^error: .*no\/such\/dir: no such directory/m);
+    refused(['notes.txt/m.onnx'], 2, /^error: .*notes\.txt is not a directory/m);
+    mkdirSync(join(cwd, 'out'));
+    ok(mlo(['model', 'export', 'churn@1', 'out/m.onnx'], { cwd }));
+    expect(readFileSync(join(cwd, 'out/m.onnx')).equals(p.weak)).toBe(true);
   });
 });
 
