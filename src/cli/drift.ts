@@ -87,10 +87,22 @@ export function registerDriftCommands(program: Command): void {
             onProgress: progress.onProgress,
           });
           progress.stop();
+          const failOn = opts.failOnDrift === true || r.failOnDrift;
+          // only an empty window of the prediction log gets here with no rows
+          const nothing = r.report.current.rows === 0;
           if (opts.json) printJson(r.report);
-          else renderReport(r.report);
+          else if (!(nothing && failOn)) renderReport(r.report);
           if (opts.html !== undefined && !opts.json) note(`wrote ${opts.html}`);
-          return r.report.dataset_drift && (opts.failOnDrift || r.failOnDrift) ? 1 : 0;
+          if (nothing && failOn) {
+            throw new MloError(
+              'CHECK_FAILED',
+              `nothing was checked: ${emptyWindow(r.report, opts.since)}`,
+              {
+                hint: 'no traffic in the window is not a pass; widen --since, or check again later',
+              },
+            );
+          }
+          return r.report.dataset_drift && failOn ? 1 : 0;
         } finally {
           progress.stop();
           repo.close();
@@ -124,6 +136,15 @@ export function registerDriftCommands(program: Command): void {
         },
       ),
     );
+}
+
+/** Why a check of the prediction log had no rows. */
+function emptyWindow(r: DriftReport, since: string | undefined): string {
+  const model = r.current.source.replace(/^predictions:/, '');
+  const window = r.current.since
+    ? ` since ${r.current.since}${since ? ` (--since ${since})` : ''}`
+    : '';
+  return `no prediction of ${model} was logged${window}`;
 }
 
 const num = (x: number | null): string => (x === null ? '-' : String(Number(x.toPrecision(4))));

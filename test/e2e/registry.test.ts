@@ -610,6 +610,25 @@ describe('mlo promote', () => {
   });
 });
 
+describe('mlo promote: a drift gate that checked nothing', () => {
+  it('does not pass when the evaluation data has none of the baseline\'s columns', async () => {
+    const p = await project();
+    const cwd = p.dir;
+    writeTree(cwd, {
+      'data/odd.csv': 'a,b\n' + Array.from({ length: 50 }, (_, i) => `${i},${i % 3}`).join('\n') + '\n',
+      'mlo.yaml': `promotion:\n  staging:\n    data: data/holdout.csv\n    target: churned\n    gates:\n      - "drift_share <= 0.5"\n`,
+    });
+    ok(mlo(['model', 'register', 'churn', 'models/strong.onnx'], { cwd }));
+    ok(mlo(['baseline', 'create', 'odd', '--data', 'data/odd.csv', '--model', 'churn@1'], { cwd }));
+    const r = mlo(['promote', 'churn@1', '--to', 'staging'], { cwd });
+    expect(r.code, r.stdout + r.stderr).toBe(2);
+    expect(r.stderr).toMatch(
+      /^error: data\/holdout\.csv has none of the columns of baseline "odd": missing a, b$/m,
+    );
+    expect(mlo(['model', 'show', 'churn@staging'], { cwd }).code).toBe(2);
+  });
+});
+
 describe('templates/github-actions.yml', () => {
   it('is a workflow that pulls, reproduces, validates with JUnit, uploads it and promotes', () => {
     const wf = parse(readFileSync(join(ROOT, 'templates/github-actions.yml'), 'utf8')) as {
