@@ -50,7 +50,9 @@ import { parseV2ModelPath, routeLabel } from './routes.js';
 import { goesToCanary, requestIdOf } from './routing.js';
 import {
   acquire,
+  checkModelInput,
   loadServedModel,
+  modelInput,
   release,
   retire,
   warmUp,
@@ -342,9 +344,10 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
       ctx.version = String(served.model.version);
       const parsed = protocol.parse(body, served, limits);
       const { values, rows } = parsed.matrix;
+      checkModelInput(served, values, rows);
       let out;
       try {
-        out = await served.batcher.submit(Float32Array.from(values), rows);
+        out = await served.batcher.submit(modelInput(served, values), rows);
       } catch (err) {
         throw new MloError('INTERNAL', `${served.label}: ${(err as Error).message}`, {
           cause: err,
