@@ -265,7 +265,11 @@ export function rowsFromSplit(
     const rec = Object.fromEntries(columns.map((c) => [c, true]));
     throw describeMismatch(rec, layout, names, `${where}.columns`);
   }
-  const inFileOrder = rowsFromArrays(data, layout, `${where}.data`, limits);
+  // (a bool feature takes true/false wherever its column sits in the request)
+  const fileLayout = layout.bools
+    ? { ...layout, bools: order.map((c) => layout.bools![c]) }
+    : layout;
+  const inFileOrder = rowsFromArrays(data, fileLayout, `${where}.data`, limits);
   if (order.every((c, i) => c === i)) return inFileOrder;
   // put each column where the model expects it
   const f = layout.count;

@@ -4,12 +4,7 @@
  * that a hot reload can retire it once the last of them has answered.
  */
 import { MloError } from '../errors.js';
-import {
-  findUnfitValue,
-  planFeed,
-  type FeatureMatrix,
-  type FeatureType,
-} from '../onnx/index.js';
+import { findUnfitValue, planFeed, type FeatureMatrix, type FeatureType } from '../onnx/index.js';
 import { modelFeatureCount, readModelBytes, type ModelVersion } from '../registry/index.js';
 import type { Repo } from '../repo/index.js';
 import type { PredictionRoute } from '../store/index.js';
@@ -121,7 +116,8 @@ export async function loadServedModel(
 function featureTypesOf(model: ModelVersion, count: number): FeatureType[] | null {
   const feed = planFeed(model.signature.inputs);
   if (feed.kind === 'columns') return feed.types.every((t) => t === 'float32') ? null : feed.types;
-  if (feed.kind === 'matrix' && feed.type !== 'float32') return new Array(count).fill(feed.type);
+  if (feed.kind === 'matrix' && feed.type !== 'float32')
+    return new Array<FeatureType>(count).fill(feed.type);
   return null;
 }
 
