@@ -144,7 +144,10 @@ function emptyWindow(r: DriftReport, since: string | undefined): string {
   const window = r.current.since
     ? ` since ${r.current.since}${since ? ` (--since ${since})` : ''}`
     : '';
-  return `no prediction of ${model} was logged${window}`;
+  const lost = r.current.lost_rows
+    ? ` (${r.current.lost_rows} row(s) of the window were lost by the server)`
+    : '';
+  return `no prediction of ${model} was logged${window}${lost}`;
 }
 
 const num = (x: number | null): string => (x === null ? '-' : String(Number(x.toPrecision(4))));
@@ -153,7 +156,9 @@ function renderReport(r: DriftReport): void {
   for (const w of r.warnings) warn(w);
   print(
     `baseline ${color.bold(r.baseline.name)} (${r.baseline.source}, ${r.baseline.rows.toLocaleString('en-US')} rows) vs ` +
-      `${r.current.source} (${r.current.rows.toLocaleString('en-US')} rows)`,
+      `${r.current.source} (${r.current.rows.toLocaleString('en-US')} rows` +
+      (r.current.lost_rows ? `, ${r.current.lost_rows.toLocaleString('en-US')} lost` : '') +
+      ')',
   );
   print();
   const rows = r.columns.map((c) => {

@@ -80,6 +80,8 @@ interface CurrentData {
   sourceHash: string | null;
   rows: number;
   since?: string | null;
+  /** prediction log: rows of the window the server lost */
+  lost?: number;
   /** by baseline column position; null when the column is not in the current data */
   outcomes: (ColumnOutcome | null)[];
   issues: ColumnIssue[];
@@ -323,6 +325,7 @@ function readPredictions(
     source: `predictions:${formatModelVersion(model)}`,
     sourceHash: null,
     rows: got.rows,
+    lost: got.lost,
     since: sinceMs === undefined ? null : new Date(sinceMs).toISOString(),
     // no rows at all: every column is present but empty
     outcomes: tasks.map((t, i) => {
@@ -357,6 +360,11 @@ function compare(
 ): DriftCheckResult {
   const warnings: string[] = [];
   if (current.rows === 0) warnings.push('the current data has no rows');
+  if (current.lost) {
+    warnings.push(
+      `${current.lost} row(s) of this window were lost by the server (the prediction log could not write or spool them): this check saw ${current.rows} of ${current.rows + current.lost}`,
+    );
+  }
   const items = baseline.columns.map((col, i) => {
     const result = columnResult(col, current.outcomes[i], driftOptionsOf(config, col.name));
     if (result.report.message && result.report.status !== 'ok') {
@@ -408,6 +416,7 @@ function compare(
       source_hash: null,
       rows: current.rows,
       ...(current.since !== undefined && { since: current.since }),
+      ...(current.lost !== undefined && { lost_rows: current.lost }),
     },
     created_at: new Date().toISOString(),
     id: null,

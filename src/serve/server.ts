@@ -42,6 +42,7 @@ import {
   type ServeOptions,
 } from './options.js';
 import { PredictionLog, type LogTotals } from './prediction-log.js';
+import { spoolDirOf, SpoolWriter } from './spool.js';
 import { mlflowProtocol } from './protocols/mlflow.js';
 import { mloProtocol } from './protocols/mlo.js';
 import { JsonText, type Parsed, type Protocol } from './protocols/types.js';
@@ -90,6 +91,8 @@ export interface Server {
   models(): ServedModelInfo[];
   /** where the prediction log writes: its own thread, or the HTTP thread (running from source) */
   readonly logWriter: 'thread' | 'inline' | null;
+  /** requests being handled now */
+  readonly inflight: number;
   /**
    * Stop accepting connections, answer every request already received, flush the
    * prediction log, release the models. Safe to call more than once.
@@ -191,21 +194,37 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
     if (o.canary) slots.push(await makeSlot('canary', o.canary.ref));
     if (o.shadow) slots.push(await makeSlot('shadow', o.shadow));
     if (o.logPredictions || o.shadow) {
-      log = new PredictionLog(await openLogSink(repo.store.path), {
+      const spool = new SpoolWriter(spoolDirOf(repo.store.path));
+      log = new PredictionLog(await openLogSink(repo.store.path), spool, {
         capacityRows: o.logQueueRows,
         onDepth: (rows) => metrics.logQueue(rows),
         onWritten: (rows) => metrics.logWritten(rows),
-        onDropped: (rows, why, message) => {
+        onSpooled: (rows, pending) => {
+          metrics.logSpooled(rows, pending);
+          if (rows > 0) {
+            warnOften({
+              level: 'info',
+              kind: 'log-spooled',
+              message: `prediction log: the writer is behind; ${pending} row(s) wait in .mlo/spool and are written when it catches up`,
+            });
+          }
+        },
+        onDropped: (rows, message) => {
           metrics.logDropped(rows);
           warnOften({
             level: 'warn',
             kind: 'log-dropped',
-            message:
-              why === 'full'
-                ? `prediction log queue full: dropped ${rows} row(s)`
-                : `prediction log write failed, dropped ${rows} row(s): ${message}`,
+            message: `prediction log: lost ${rows} row(s): ${message}`,
           });
         },
+        onRecovered: (rows) =>
+          emit({
+            level: 'info',
+            kind: 'log-recovered',
+            message: `prediction log: wrote ${rows} row(s) an earlier server had left in .mlo/spool`,
+          }),
+        onTrouble: (message) =>
+          warnOften({ level: 'warn', kind: 'log-trouble', message: `prediction log: ${message}` }),
       });
     }
   } catch (err) {
@@ -614,6 +633,9 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
     port: address.port,
     models: describe,
     logWriter: log ? log.writer : null,
+    get inflight() {
+      return inflight;
+    },
     close(closeOptions = {}) {
       closed ??= (async () => {
         closing = true;
@@ -645,7 +667,8 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
         clearTimeout(grace);
         await Promise.all(slots.map((s) => s.reloading));
         await shadow?.drain(Math.min(timeoutMs, 5000));
-        const logTotals = log ? await log.close() : null;
+        // the spool gets what is left of the time; the rest waits on disk for the next reader
+        const logTotals = log ? await log.close(Date.now() + Math.max(timeoutMs, 1000)) : null;
         await Promise.all(slots.map((s) => retire(s.served)));
         return {
           requests: answered,

@@ -389,7 +389,7 @@ describe('mlo drift check: bad input is reported, never a crash, never NaN', () 
     expect(history.reports).toEqual([]);
   });
 
-  it('a file with none of the baseline\'s columns is exit 2 naming the missing ones', () => {
+  it("a file with none of the baseline's columns is exit 2 naming the missing ones", () => {
     const dir = badRepo();
     writeTree(dir, { 'other.csv': 'a,b\n1,2\n3,4\n' });
     for (const extra of [[], ['--fail-on-drift']]) {

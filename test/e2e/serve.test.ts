@@ -4,7 +4,8 @@
  * moving aliases while it serves.
  */
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -149,6 +150,96 @@ describe('mlo serve (built CLI)', () => {
       repo.close();
     }
   });
+
+  it('kill -9 while the store is locked: the spooled rows survive; the next mlo serve writes them first', async () => {
+    const dir = await churnRepo();
+    const s = await startServe(dir, ['churn@1', '--log-predictions']);
+    // another process holds the store's write lock: the writer cannot write
+    const lock = new Database(join(dir, '.mlo/mlo.db'));
+    lock.exec('BEGIN IMMEDIATE');
+    let answered = 0;
+    try {
+      for (let i = 0; i < 200; i += 20) {
+        const replies = await Promise.all(
+          Array.from({ length: 20 }, (_, k) =>
+            predict(s.url, { inputs: [[i + k, 0, 1]] }, { 'x-request-id': `k${i + k}` }),
+          ),
+        );
+        answered += replies.filter((r) => r.status === 200).length;
+      }
+      expect(answered).toBe(200);
+      // past the writer's lock wait: its batch and every later one are in the spool
+      let spooled = 0;
+      for (let i = 0; i < 100 && spooled < 200; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        const text = await (await fetch(`${s.url}/metrics`)).text();
+        spooled = Number(/^mlo_serve_prediction_log_spooled_rows_total (\S+)/m.exec(text)?.[1]);
+      }
+      expect(spooled).toBe(200);
+      s.child.kill('SIGKILL');
+      await s.done;
+    } finally {
+      lock.exec('COMMIT');
+      lock.close();
+    }
+    const spoolDir = join(dir, '.mlo/spool');
+    expect(readdirSync(spoolDir).length).toBeGreaterThan(0);
+    // the next server drains what the dead one left, before anything else
+    const next = await startServe(dir, ['churn@1', '--log-predictions']);
+    next.child.kill('SIGTERM');
+    const end = await next.done;
+    expect(end.code, end.stderr).toBe(0);
+    expect(end.stderr).toContain(
+      'prediction log: wrote 200 row(s) an earlier server had left in .mlo/spool',
+    );
+    expect(readdirSync(spoolDir)).toEqual([]);
+    const repo = openRepo(dir);
+    try {
+      const rows = readPredictions(repo, { model: 'churn@1' });
+      expect(rows.map((r) => r.requestId).sort()).toEqual(
+        Array.from({ length: 200 }, (_, i) => `k${i}`).sort(),
+      );
+    } finally {
+      repo.close();
+    }
+  }, 120_000);
+
+  it('a reader (drift check) drains what a killed server left in the spool', async () => {
+    const dir = await churnRepo();
+    const train = [
+      'age,tenure,spend',
+      ...Array.from({ length: 100 }, (_, i) => `${i % 10},${i % 7},${i % 3}`),
+    ];
+    writeFileSync(join(dir, 'train.csv'), train.join('\n') + '\n');
+    expect(
+      mlo(['baseline', 'create', 'b', '--data', 'train.csv', '--model', 'churn@1'], { cwd: dir })
+        .code,
+    ).toBe(0);
+    const s = await startServe(dir, ['churn@1', '--log-predictions', '--log-queue-rows', '1']);
+    const lock = new Database(join(dir, '.mlo/mlo.db'));
+    lock.exec('BEGIN IMMEDIATE');
+    try {
+      for (let i = 0; i < 60; i++) {
+        expect((await predict(s.url, { inputs: [[i % 10, i % 7, i % 3]] })).status).toBe(200);
+      }
+      for (let i = 0; i < 100; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        const text = await (await fetch(`${s.url}/metrics`)).text();
+        if (Number(/^mlo_serve_prediction_log_spooled_rows_total (\S+)/m.exec(text)?.[1]) === 60)
+          break;
+      }
+      s.child.kill('SIGKILL');
+      await s.done;
+    } finally {
+      lock.exec('COMMIT');
+      lock.close();
+    }
+    const r = mlo(['drift', 'check', '--model', 'churn@1', '--predictions', '--json'], {
+      cwd: dir,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as { current: { rows: number } }).current.rows).toBe(60);
+  }, 120_000);
 
   it('picks up an alias moved by another mlo process; the request in flight finishes on the old version', async () => {
     const dir = await churnRepo();
