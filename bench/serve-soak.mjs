@@ -15,7 +15,7 @@
 //
 // The throughput of logging on against logging off, interleaved in one run:
 //   node bench/serve.mjs --only mlo,log --rounds 9 --no-latency
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cleanup, freshRepo, mlo, MLO, ROOT } from './lib.mjs';
