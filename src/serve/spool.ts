@@ -281,8 +281,8 @@ export class SpoolWriter {
       () =>
         new Promise<void>((resolve) => {
           fdatasync(fd, () => {
-            closeSync(fd);
             try {
+              closeSync(fd);
               renameSync(join(dir, `${name}.open`), join(dir, `${name}.ready`));
             } catch {
               // left as .open: drained once this process has exited
