@@ -95,7 +95,7 @@ const body = JSON.stringify({
 function wrkMs(text) {
   const m = /^([\d.]+)(us|ms|s)$/.exec(text ?? '');
   if (!m) return NaN;
-  return Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2]];
+  return Math.round(Number(m[1]) * { us: 1, ms: 1000, s: 1_000_000 }[m[2]]) / 1000;
 }
 
 let result;
