@@ -6,7 +6,7 @@
  */
 import { MloError } from '../../errors.js';
 import { decodeProfile, findBaseline, storeBaseline } from '../../monitor/index.js';
-import { readSignature } from '../../onnx/index.js';
+import { planFeed, readSignature } from '../../onnx/index.js';
 import {
   aliasHistory,
   checkAliasName,
@@ -238,6 +238,8 @@ export function registryRoutes(objects: ServerObjects, watchers: Watchers): Rout
         // the signature is read again from the bytes the server holds, never taken on trust
         const path = objects.cache.ensureLoose(hash);
         const signature = await readSignature(path);
+        const feed = planFeed(signature.inputs);
+        if (feed.kind === 'unsupported') throw new MloError('INVALID', `${name}: ${feed.reason}`);
         const draft = parseDraft(body.draft, name, signature);
         const size = objects.open(hash)?.size;
         if (size !== draft.size)
