@@ -1,0 +1,329 @@
+/**
+ * A team as it would use mlo: a bare server, two git clones of one project, CI
+ * promoting through the server, a serving replica shipping its prediction log (sent
+ * here through the ingest endpoint the way a replica does), and everything read
+ * back in the other clone.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildLinearClassifier } from '../../src/onnx/index.js';
+import { exportOnnx, makeClassification, trainLogisticRegression } from '../../src/train/index.js';
+import {
+  git,
+  gitInit,
+  mlo,
+  mloAsync,
+  parseJson,
+  tempDir,
+  writeTree,
+  type RunResult,
+} from '../helpers/cli.js';
+import { call, startHub, type Hub } from '../helpers/hub.js';
+
+const FEATURES = ['f0', 'f1', 'f2', 'f3'];
+
+function ok(r: RunResult, what = ''): RunResult {
+  if (r.code !== 0)
+    throw new Error(`${what} exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  return r;
+}
+
+interface Project {
+  /** clone A (where the project was made) and clone B (git clone of A) */
+  a: string;
+  b: string;
+  env: (token: string) => Record<string, string>;
+}
+
+/** A project committed in A with the hub as its remote, cloned into B; `mlo init` in both. */
+async function project(hub: Hub, mloYaml: string): Promise<Project> {
+  const root = tempDir('mlo-team-');
+  const a = join(root, 'a');
+  const data = makeClassification({ nRows: 1200, nFeatures: 4, seed: 5 });
+  const rows = data.X.map((x, i) => `${x.join(',')},${data.y[i]}`);
+  const strong = Buffer.from(
+    await exportOnnx(trainLogisticRegression(data.X, data.y, { featureNames: FEATURES })),
+  );
+  const weak = Buffer.from(
+    await buildLinearClassifier({
+      coefficients: [[0.2, 0, 0, 0]],
+      intercepts: [0],
+      metadata: { 'mlo.feature_names': JSON.stringify(FEATURES) },
+    }),
+  );
+  spawnSync('mkdir', ['-p', a]);
+  gitInit(a);
+  ok(mlo(['init'], { cwd: a }));
+  ok(mlo(['remote', 'add', 'team', hub.url], { cwd: a }));
+  writeTree(a, {
+    'data/holdout.csv': [`${FEATURES.join(',')},churned`, ...rows].join('\n') + '\n',
+    'models/strong.onnx': strong,
+    'models/weak.onnx': weak,
+    'mlo.yaml': mloYaml,
+    '.gitignore': 'models/\n',
+  });
+  git(a, 'add', '-A');
+  git(a, 'commit', '-q', '-m', 'project');
+  const b = join(root, 'b');
+  git(root, 'clone', '-q', a, b);
+  ok(mlo(['init'], { cwd: b }));
+  writeTree(b, { 'models/strong.onnx': strong, 'models/weak.onnx': weak });
+  return { a, b, env: (token) => ({ MLO_TOKEN: token }) };
+}
+
+const GATES = `registry: team
+promotion:
+  champion:
+    data: data/holdout.csv
+    target: churned
+    gates:
+      - accuracy >= 0.5
+      - accuracy >= current - 0.01
+`;
+
+interface RunShow {
+  id: string;
+  name: string;
+  status: string;
+  params: Record<string, string>;
+  metrics: Record<string, number | null>;
+  tags: Record<string, string>;
+  inputs: { path: string; hash: string }[];
+  artifacts: { name: string; hash: string; size: number }[];
+}
+
+describe('team: runs travel through the server', () => {
+  it('a run pushed from one clone equals its original in the other, every point included; pushing twice changes nothing', async () => {
+    const hub = await startHub();
+    const alice = hub.token('alice', 'write');
+    const bob = hub.token('bob', 'write');
+    const p = await project(hub, 'stages: {}\n');
+    // a run with params, tags, an input with its hash, an artifact, and series with
+    // repeated steps, NaN and thousands of points
+    writeTree(p.a, {
+      'train.mjs': `
+        import { appendFileSync, writeFileSync } from 'node:fs';
+        const log = (o) => appendFileSync(process.env.MLO_LOG, JSON.stringify(o) + '\\n');
+        for (let i = 0; i < 5000; i++) log({ metric: 'loss', value: 1 / (i + 1), step: i });
+        for (let i = 0; i < 50; i++) log({ metric: 'acc', value: i % 7 === 0 ? NaN : i / 50, step: i % 10 });
+        log({ param: 'lr', value: 0.01 });
+        log({ tag: 'team', value: 'blue' });
+        writeFileSync('report.txt', 'a report\\n');
+        log({ artifact: 'report.txt' });
+      `,
+    });
+    ok(
+      mlo(['exec', '--name', 'first', '--dep', 'data/holdout.csv', '--', 'node', 'train.mjs'], {
+        cwd: p.a,
+      }),
+    );
+    const original = parseJson<RunShow>(ok(mlo(['runs', 'show', 'first', '--json'], { cwd: p.a })));
+    const pushed = parseJson<{ records: { applied: number; objects: { sent: number } } }>(
+      ok(mlo(['push', '--json'], { cwd: p.a, env: p.env(alice) }), 'push'),
+    );
+    expect(pushed.records.applied).toBe(1);
+    expect(pushed.records.objects.sent).toBeGreaterThanOrEqual(1);
+
+    // pushing again sends nothing new; the server's change log does not move
+    const before = (await call(hub, 'GET', '/api/server/info', { token: alice })).body as {
+      changes: number;
+    };
+    const again = parseJson<{ records: { applied: number } }>(
+      ok(mlo(['push', '--json'], { cwd: p.a, env: p.env(alice) })),
+    );
+    expect(again.records.applied).toBe(0);
+    const after = (await call(hub, 'GET', '/api/server/info', { token: alice })).body as {
+      changes: number;
+    };
+    expect(after.changes).toBe(before.changes);
+
+    // the other clone sees it, whole
+    ok(mlo(['pull'], { cwd: p.b, env: p.env(bob) }), 'pull');
+    const copy = parseJson<RunShow>(ok(mlo(['runs', 'show', original.id, '--json'], { cwd: p.b })));
+    expect(copy).toEqual(original);
+    for (const key of ['loss', 'acc']) {
+      const h = (dir: string): unknown =>
+        parseJson(ok(mlo(['metrics', 'history', original.id, key, '--json'], { cwd: dir })));
+      expect(h(p.b)).toEqual(h(p.a));
+    }
+    const history = parseJson<{ points: unknown[] }>(
+      ok(mlo(['metrics', 'history', original.id, 'loss', '--json'], { cwd: p.b })),
+    );
+    expect(history.points).toHaveLength(5000);
+
+    // the copy is read-only in the clone that pulled it
+    const del = mlo(['runs', 'delete', original.id], { cwd: p.b });
+    expect(del.code).toBe(2);
+    expect(del.stderr).toMatch(/^error: run [0-9a-f]{8} is a read-only copy pulled from a server/m);
+
+    // a run logged to again after its push is pushed again, with the new points
+    ok(mlo(['log', 'metric', 'late', '7', '--run', original.id], { cwd: p.a }));
+    const third = parseJson<{ records: { applied: number } }>(
+      ok(mlo(['push', '--json'], { cwd: p.a, env: p.env(alice) })),
+    );
+    expect(third.records.applied).toBe(1);
+    ok(mlo(['pull'], { cwd: p.b, env: p.env(bob) }));
+    const updated = parseJson<RunShow>(
+      ok(mlo(['runs', 'show', original.id, '--json'], { cwd: p.b })),
+    );
+    expect(updated.metrics.late).toBe(7);
+  });
+});
+
+interface PromoteJson {
+  promoted: boolean;
+  version: number;
+  previous: number | null;
+  gates: { gate: string; observed: unknown; threshold: unknown; passed: boolean }[];
+  audit: { who: string; gitCommit: string | null; outcome: string } | null;
+}
+
+interface ShowJson {
+  name: string;
+  version: number;
+  createdBy: string;
+  aliases: string[];
+  aliasHistory: {
+    action: string;
+    outcome: string;
+    who: string;
+    fromVersion: number | null;
+    toVersion: number | null;
+    gitCommit: string | null;
+    gates: { gate: string; passed: boolean }[] | null;
+  }[];
+}
+
+describe('team: the registry of record', () => {
+  it('register in one clone, promote in the other: the server numbers versions and audits with the token identity; the same gates decide as locally', async () => {
+    const hub = await startHub();
+    const alice = hub.token('alice', 'write');
+    const ci = hub.token('ci', 'write');
+    const p = await project(hub, GATES);
+
+    // without the server: a clear error, unless --local
+    const down = mlo(['model', 'list'], { cwd: p.a, env: { MLO_TOKEN: alice } });
+    expect(down.code).toBe(0);
+    await hub.stop();
+    const off = mlo(['model', 'register', 'churn', 'models/weak.onnx'], {
+      cwd: p.a,
+      env: p.env(alice),
+    });
+    expect(off.code).toBe(2);
+    expect(off.stderr).toMatch(/^error: cannot reach team \(http:\/\/127\.0\.0\.1:\d+\)/m);
+    expect(off.stderr).toMatch(/hint: the registry of record is on team .*--local/);
+    await hub.restart();
+
+    const reg = (file: string): { version: number; createdBy: string; created: boolean } =>
+      parseJson(
+        ok(
+          mlo(
+            [
+              'model',
+              'register',
+              'churn',
+              file,
+              '--baseline-data',
+              'data/holdout.csv',
+              '--target',
+              'churned',
+              '--json',
+            ],
+            { cwd: p.a, env: p.env(alice) },
+          ),
+          'register',
+        ),
+      );
+    const v1 = reg('models/weak.onnx');
+    const v2 = reg('models/strong.onnx');
+    expect([v1.version, v2.version]).toEqual([1, 2]);
+    expect(v1.createdBy).toBe('alice');
+    // the same bytes again: the version that holds them
+    expect(reg('models/weak.onnx')).toMatchObject({ version: 1, created: false });
+
+    // B has never seen the model: it lists and promotes through the server (CI's token)
+    const list = parseJson<{ models: { name: string; versions: number }[] }>(
+      ok(mlo(['model', 'list', '--json'], { cwd: p.b, env: p.env(ci) })),
+    );
+    expect(list.models).toEqual([expect.objectContaining({ name: 'churn', versions: 2 })]);
+    const first = parseJson<PromoteJson>(
+      ok(mlo(['promote', 'churn@1', '--to', 'champion', '--json'], { cwd: p.b, env: p.env(ci) })),
+    );
+    expect(first.promoted).toBe(true);
+    const second = parseJson<PromoteJson>(
+      ok(mlo(['promote', 'churn@2', '--to', 'champion', '--json'], { cwd: p.b, env: p.env(ci) })),
+    );
+    expect(second).toMatchObject({ promoted: true, previous: 1 });
+    expect(second.audit).toMatchObject({ who: 'ci', outcome: 'moved' });
+    expect(second.audit!.gitCommit).toBe(git(p.b, 'rev-parse', 'HEAD').trim());
+
+    // A sees the decision, audited on the server with who, when, commit and gates
+    const shown = parseJson<ShowJson>(
+      ok(mlo(['model', 'show', 'churn@champion', '--json'], { cwd: p.a, env: p.env(alice) })),
+    );
+    expect(shown.version).toBe(2);
+    const moves = shown.aliasHistory.filter((e) => e.action === 'promote');
+    expect(moves.map((e) => [e.fromVersion, e.toVersion, e.who])).toEqual([
+      [null, 1, 'ci'],
+      [1, 2, 'ci'],
+    ]);
+    expect(moves[1].gates!.every((g) => g.passed)).toBe(true);
+
+    // rolling back the weak model in: refused by the "current" gate, audited, alias stays
+    const back = mlo(['promote', 'churn@1', '--to', 'champion', '--json'], {
+      cwd: p.a,
+      env: p.env(alice),
+    });
+    expect(back.code).toBe(1);
+    const refused = JSON.parse(back.stdout) as PromoteJson;
+
+    // the same gates on the same versions in a repository with its own registry decide the same
+    const solo = tempDir('mlo-solo-');
+    gitInit(solo);
+    ok(mlo(['init'], { cwd: solo }));
+    writeTree(solo, {
+      'mlo.yaml': GATES.replace('registry: team\n', ''),
+      'data/holdout.csv': readFileSync(join(p.a, 'data/holdout.csv')),
+      'models/weak.onnx': readFileSync(join(p.a, 'models/weak.onnx')),
+      'models/strong.onnx': readFileSync(join(p.a, 'models/strong.onnx')),
+    });
+    ok(mlo(['model', 'register', 'churn', 'models/weak.onnx'], { cwd: solo }));
+    ok(mlo(['model', 'register', 'churn', 'models/strong.onnx'], { cwd: solo }));
+    ok(mlo(['promote', 'churn@1', '--to', 'champion'], { cwd: solo }));
+    const localSecond = parseJson<PromoteJson>(
+      ok(mlo(['promote', 'churn@2', '--to', 'champion', '--json'], { cwd: solo })),
+    );
+    const localBack = JSON.parse(
+      mlo(['promote', 'churn@1', '--to', 'champion', '--json'], { cwd: solo }).stdout,
+    ) as PromoteJson;
+    const decision = (r: PromoteJson): unknown => ({
+      promoted: r.promoted,
+      gates: r.gates.map((g) => [g.gate, g.observed, g.threshold, g.passed]),
+    });
+    expect(decision(second)).toEqual(decision(localSecond));
+    expect(decision(refused)).toEqual(decision(localBack));
+    expect(refused.promoted).toBe(false);
+
+    // the pulled registry is read-only here; --local says so, the server path works
+    const localMove = mlo(['model', 'alias', 'set', 'churn', 'staging', '1', '--local'], {
+      cwd: p.a,
+    });
+    expect(localMove.code).toBe(2);
+    expect(localMove.stderr).toMatch(
+      /^error: model churn is a read-only copy of a server's registry/m,
+    );
+    ok(mlo(['model', 'alias', 'set', 'churn', 'staging', '1'], { cwd: p.a, env: p.env(alice) }));
+    ok(mlo(['model', 'alias', 'set', 'churn', 'staging', '2'], { cwd: p.a, env: p.env(alice) }));
+    const rolled = parseJson<{ from: number; to: number; event: { who: string } }>(
+      ok(mlo(['rollback', 'churn', '--alias', 'staging', '--json'], { cwd: p.b, env: p.env(ci) })),
+    );
+    expect(rolled).toMatchObject({ from: 2, to: 1, event: { who: 'ci' } });
+    // B's copy followed: the alias resolves locally (as eval and serve read it)
+    const local = parseJson<ShowJson>(
+      ok(mlo(['model', 'show', 'churn@staging', '--local', '--json'], { cwd: p.b })),
+    );
+    expect(local.version).toBe(1);
+  });
+});
