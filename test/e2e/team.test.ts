@@ -327,3 +327,145 @@ describe('team: the registry of record', () => {
     expect(local.version).toBe(1);
   });
 });
+
+describe('team: production traffic comes back to every clone', () => {
+  it('prediction-log batches ingested from a replica (a retried batch counts once) are pulled into a clone, where drift check --predictions sees them', async () => {
+    const hub = await startHub();
+    const alice = hub.token('alice', 'write');
+    const replica = hub.token('prod-replica', 'write');
+    const p = await project(hub, GATES);
+    ok(
+      mlo(
+        [
+          'model',
+          'register',
+          'churn',
+          'models/strong.onnx',
+          '--baseline-data',
+          'data/holdout.csv',
+          '--target',
+          'churned',
+        ],
+        { cwd: p.a, env: p.env(alice) },
+      ),
+    );
+    ok(mlo(['model', 'alias', 'set', 'churn', 'champion', '1'], { cwd: p.a, env: p.env(alice) }));
+
+    // what a replica does: resolve the alias, then ship batches of its log
+    const resolved = await call(hub, 'GET', '/api/registry/resolve?ref=churn@champion', {
+      token: replica,
+    });
+    expect(resolved.status).toBe(200);
+    const r = resolved.body as {
+      version: number;
+      hash: string;
+      features: string[];
+      baseline: { name: string };
+    };
+    expect(r).toMatchObject({ version: 1, features: FEATURES, baseline: { name: 'churn@1' } });
+    const origin = 'ab'.repeat(16);
+    const now = Date.now();
+    // production moved: f0 shifted by +3
+    const rows = Array.from({ length: 600 }, (_, i) => ({
+      ts_ms: now - 60_000 + i,
+      model: 'churn',
+      version: 1,
+      request_id: `req-${i}`,
+      latency_ms: 1.5,
+      inputs: { f0: 3 + Math.sin(i), f1: Math.cos(i), f2: (i % 10) / 10, f3: -((i % 7) / 7) },
+      outputs: { prediction: i % 2, probabilities: [0.5, 0.5] },
+      seq: i,
+    }));
+    const send = (batch: string, part: typeof rows): ReturnType<typeof call> =>
+      call(hub, 'POST', '/api/predictions', {
+        token: replica,
+        body: { origin, batch, rows: part },
+      });
+    const b1 = await send('b-1', rows.slice(0, 300));
+    expect(b1.body).toEqual({ accepted: 300, duplicate: false, rows: 300 });
+    // the answer was lost, the replica sends the batch again: counted once
+    const retry = await send('b-1', rows.slice(0, 300));
+    expect(retry.body).toEqual({ accepted: 0, duplicate: true, rows: 300 });
+    expect((await send('b-2', rows.slice(300))).body).toMatchObject({ accepted: 300 });
+
+    ok(mlo(['pull'], { cwd: p.b, env: p.env(alice) }));
+    const report = parseJson<{
+      current: { source: string; rows: number };
+      dataset_drift: boolean;
+      columns: { column: string; drifted: boolean }[];
+    }>(
+      mlo(['drift', 'check', '--model', 'churn@champion', '--predictions', '--json', '--no-save'], {
+        cwd: p.b,
+      }),
+    );
+    expect(report.current.rows).toBe(600);
+    expect(report.columns.find((c) => c.column === 'f0')!.drifted).toBe(true);
+    // a second pull adds nothing
+    const again = parseJson<{ records: { predictions: number } }>(
+      ok(mlo(['pull', '--json'], { cwd: p.b, env: p.env(alice) })),
+    );
+    expect(again.records.predictions).toBe(0);
+  });
+});
+
+describe('team: concurrent promotions', () => {
+  it('two clones promoting at once cannot both win: the alias moves as a compare-and-set on its holder', async () => {
+    const hub = await startHub();
+    const alice = hub.token('alice', 'write');
+    const bob = hub.token('bob', 'write');
+    const p = await project(hub, GATES);
+    const data = makeClassification({ nRows: 1200, nFeatures: 4, seed: 5 });
+    const other = Buffer.from(
+      await exportOnnx(
+        trainLogisticRegression(data.X.slice(0, 700), data.y.slice(0, 700), {
+          featureNames: FEATURES,
+        }),
+      ),
+    );
+    writeFileSync(join(p.a, 'models/other.onnx'), other);
+    for (const f of ['weak', 'strong', 'other']) {
+      ok(mlo(['model', 'register', 'churn', `models/${f}.onnx`], { cwd: p.a, env: p.env(alice) }));
+    }
+    ok(mlo(['promote', 'churn@1', '--to', 'champion'], { cwd: p.a, env: p.env(alice) }));
+
+    // both measure their candidate against churn@1, then ask the server to move it
+    const [ra, rb] = await Promise.all([
+      mloAsync(['promote', 'churn@2', '--to', 'champion', '--json'], {
+        cwd: p.a,
+        env: p.env(alice),
+      }).done,
+      mloAsync(['promote', 'churn@3', '--to', 'champion', '--json'], { cwd: p.b, env: p.env(bob) })
+        .done,
+    ]);
+    for (const r of [ra, rb]) {
+      if (r.code !== 0) {
+        expect(r.code).toBe(1);
+        expect(r.stderr).toMatch(
+          /moved to \d+ while the gates were evaluated against 1; nothing was changed/,
+        );
+      }
+    }
+    expect([ra.code, rb.code]).toContain(0);
+    const shown = parseJson<ShowJson>(
+      ok(mlo(['model', 'show', 'churn@champion', '--json'], { cwd: p.a, env: p.env(alice) })),
+    );
+    // every move starts from the holder the previous one left: no two moves from one holder
+    const moves = shown.aliasHistory.filter((e) => e.outcome === 'moved');
+    for (let i = 1; i < moves.length; i++)
+      expect(moves[i].fromVersion).toBe(moves[i - 1].toVersion);
+    expect(new Set(moves.map((m) => m.fromVersion)).size).toBe(moves.length);
+
+    // the same race at the API, where it cannot be serialised by chance: one move wins
+    const holder = shown.version;
+    const [x, y] = [1, 2, 3].filter((v) => v !== holder);
+    const promoteTo = (version: number, token: string): ReturnType<typeof call> =>
+      call(hub, 'POST', '/api/registry/models/churn/aliases/champion/promote', {
+        token,
+        body: { version, expected_from: holder, move: true, gates: [] },
+      });
+    const statuses = (await Promise.all([promoteTo(x, alice), promoteTo(y, bob)])).map(
+      (r) => r.status,
+    );
+    expect(statuses.sort()).toEqual([200, 409]);
+  });
+});
