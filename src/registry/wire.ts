@@ -147,7 +147,7 @@ export function parseDraft(v: unknown, name: string, signature: ModelSignature):
     gitCommit,
     gitDirty: typeof d.gitDirty === 'boolean' ? d.gitDirty : null,
     signature,
-    features: (features as string[] | null | undefined) ?? null,
+    features: features ?? null,
     featuresSource: optStr(d.featuresSource, 'draft.featuresSource', 32),
     metrics: record(d.metrics ?? {}, 'draft.metrics', isFinite),
     tags: record(d.tags ?? {}, 'draft.tags', isString),

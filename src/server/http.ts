@@ -118,7 +118,7 @@ function match(
         scope,
         body: 'raw',
         params: [],
-        handle: mount.handle,
+        handle: (call) => mount.handle(call),
         registryWrite: scope !== 'read',
       };
     }
@@ -324,10 +324,7 @@ export async function listen(
     } catch (err) {
       throw new MloError('USAGE', `--tls-cert/--tls-key: ${(err as Error).message}`);
     }
-    server = createHttpsServer(
-      { cert, key, keepAliveTimeout: 30_000 },
-      listener,
-    ) as unknown as Server;
+    server = createHttpsServer({ cert, key, keepAliveTimeout: 30_000 }, listener);
   } else {
     server = createHttpServer({ keepAliveTimeout: 30_000 }, listener);
   }

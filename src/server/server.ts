@@ -43,6 +43,8 @@ export interface RunningServer {
   host: string;
   repo: Repo;
   server: Server;
+  /** the route table (name, method, least scope): what docs and tests enumerate */
+  routes: { name: string; method: string; scope: string }[];
   /** stop accepting, end waiting long polls, close the store */
   close(): Promise<void>;
 }
@@ -97,6 +99,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     host,
     repo,
     server,
+    routes: routes.map((r) => ({ name: r.name, method: r.method, scope: r.scope })),
     close: async () => {
       if (closed) return;
       closed = true;

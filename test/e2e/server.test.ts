@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access -- the npm mlflow client's answers are checked field by field */
 /**
  * `mlo server` as a process: a push cut by kill -9 of the server loses nothing it
  * acknowledged and the retry completes; the npm MLflow client works against the hub

@@ -41,13 +41,13 @@ function startChild(
       out += d.toString();
       const m = /on (https?:\/\/[^\s]+) \(/.exec(out);
       if (m) {
-        child.stdout!.off('data', onData);
-        child.stdout!.on('data', (x: Buffer) => (out += x.toString()));
+        child.stdout.off('data', onData);
+        child.stdout.on('data', (x: Buffer) => (out += x.toString()));
         resolve({ child, url: m[1], port: Number(new URL(m[1]).port), out: () => out });
       }
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     child.once('exit', (code) => reject(new Error(`mlo server exited (${code}):\n${out}`)));
   });
 }

@@ -108,7 +108,7 @@ export class HttpTransport {
         res = await fetch(`${this.target.url}${path}`, {
           method,
           headers,
-          body: body as string | Uint8Array | undefined,
+          body: body,
           signal: AbortSignal.timeout(o.timeoutMs ?? this.timeoutMs),
         });
       } catch (err) {
