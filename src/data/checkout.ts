@@ -246,17 +246,25 @@ function applyPlan(repo: Repo, cache: ObjectCache, plan: Plan, writer: Workspace
     for (const tmp of temps) rmSync(tmp, { force: true });
     throw err;
   }
-  if (plan.replaceKind) writer.removeTree(base);
-  for (const rel of plan.removes) {
-    writer.removeFile(rel);
-    writer.pruneEmpty(posix.dirname(rel), base);
-  }
   const states: HashState[] = [];
-  for (let i = 0; i < temps.length; i++) {
-    const w = plan.writes[i];
-    writer.place(temps[i], w.rel, { replaceTree: w.rel === base });
-    // rename keeps the inode and mtime the temp had
-    states.push(stateOf(w.rel, stats[i], w.hash));
+  let placed = 0;
+  try {
+    // A link on the way to any destination stops the plan before it changes anything.
+    for (const w of plan.writes) refuseLinksAbove(writer, w.rel);
+    if (plan.replaceKind) writer.removeTree(base);
+    for (const rel of plan.removes) {
+      writer.removeFile(rel);
+      writer.pruneEmpty(posix.dirname(rel), base);
+    }
+    for (; placed < temps.length; placed++) {
+      const w = plan.writes[placed];
+      writer.place(temps[placed], w.rel, { replaceTree: w.rel === base });
+      // rename keeps the inode and mtime the temp had
+      states.push(stateOf(w.rel, stats[placed], w.hash));
+    }
+  } finally {
+    for (let i = placed; i < temps.length; i++) rmSync(temps[i], { force: true });
+    if (placed < temps.length) putHashStates(repo.store, states);
   }
   if (!plan.manifest) {
     putHashStates(repo.store, states);
@@ -271,6 +279,18 @@ function applyPlan(repo: Repo, cache: ObjectCache, plan: Plan, writer: Workspace
     return f ? { ino: f.ino, mtimeMs: f.mtimeMs } : { ino: -1, mtimeMs: -1 };
   });
   saveSnapshot(repo, base, plan.pointer.hash, stamps);
+}
+
+/**
+ * Open the parents of `rel` that exist, refusing a link among them. A file where a
+ * folder will be needed is no refusal here: it may be one the plan removes first.
+ */
+function refuseLinksAbove(writer: WorkspaceWriter, rel: string): void {
+  try {
+    writer.path(rel, false);
+  } catch (err) {
+    if (!(err instanceof MloError && err.code === 'CONFLICT')) throw err;
+  }
 }
 
 function sizeMismatch(p: Pointer, w: FileWrite, actual: number): MloError {
