@@ -151,7 +151,10 @@ export function registerDataCommands(program: Command): void {
           const r = fsck(repo, { onProgress: progress.onProgress });
           progress.stop();
           if (opts.json) printJson(r);
-          else if (r.ok) print(`${color.green('ok')}: ${r.checked} object(s) verified`);
+          else if (r.ok)
+            print(
+              `${color.green('ok')}: ${r.checked} object(s) verified, ${r.references} reference(s) found`,
+            );
           else {
             print(
               renderTable(

@@ -46,7 +46,7 @@ import {
   setGcLock,
   withWriteLock,
 } from '../store/index.js';
-import { ownerState, ownerTag } from '../util/owner.js';
+import { ownerState, ownerStates, ownerTag, type OwnerState } from '../util/owner.js';
 import { cacheOf } from './context.js';
 import type { ManifestEntry } from './manifest.js';
 
@@ -65,22 +65,21 @@ export function unpackHashes(buf: Buffer, into: Set<string> = new Set()): Set<st
   return into;
 }
 
-function isDead(owner: string, createdMs: number, now: number): boolean {
-  const state = ownerState(owner);
+function isDead(state: OwnerState, createdMs: number, now: number): boolean {
   return state === 'dead' || (state === 'unknown' && now - createdMs > FOREIGN_TTL_MS);
 }
 
 /** Pins whose owner is gone (decided outside any transaction: the dead stay dead). */
 function deadPinIds(repo: Repo): number[] {
   const now = Date.now();
-  return listPinOwners(repo.store)
-    .filter((r) => isDead(r.owner, r.created_ms, now))
-    .map((r) => r.id);
+  const rows = listPinOwners(repo.store);
+  const states = ownerStates(rows.map((r) => r.owner));
+  return rows.filter((r) => isDead(states.get(r.owner)!, r.created_ms, now)).map((r) => r.id);
 }
 
 function gcRunning(repo: Repo): { owner: string } | undefined {
   const lock = getGcLock(repo.store);
-  if (!lock || isDead(lock.owner, lock.started_ms, Date.now())) return undefined;
+  if (!lock || isDead(ownerState(lock.owner), lock.started_ms, Date.now())) return undefined;
   return lock;
 }
 
