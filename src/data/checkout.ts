@@ -85,6 +85,14 @@ export async function checkout(repo: Repo, options: CheckoutOptions = {}): Promi
   let done = 0;
   const writer = new WorkspaceWriter(repo.root);
   try {
+    // Every destination is checked before any plan changes the workspace: a hostile
+    // path or a link on the way stops the whole checkout, not its second half.
+    for (const plan of plans) {
+      for (const w of plan.writes) {
+        WorkspaceWriter.check(w.rel);
+        refuseLinksAbove(writer, w.rel);
+      }
+    }
     for (const plan of plans) {
       applyPlan(repo, cache, plan, writer);
       done += plan.writes.length;
@@ -214,7 +222,6 @@ async function planDir(
 function applyPlan(repo: Repo, cache: ObjectCache, plan: Plan, writer: WorkspaceWriter): void {
   const link = linkTypeOf(repo);
   const base = plan.pointer.dataPath;
-  for (const w of plan.writes) WorkspaceWriter.check(w.rel);
   // Many files: write temps without fsync, make them durable with one syncfs,
   // then rename. One file: the plain fsync is cheaper than a file-system sync.
   const batched = plan.writes.length > 16;
@@ -223,7 +230,8 @@ function applyPlan(repo: Repo, cache: ObjectCache, plan: Plan, writer: Workspace
   // Temps live in .mlo/tmp so a kill leaves nothing stray in the workspace; if the
   // workspace is on another file system, beside the target (rename cannot cross).
   const tmpDir = cache.ensureTmp();
-  const sameFs = statSync(tmpDir).dev === statSync(nearestExisting(join(repo.root, base))).dev;
+  const workspaceFs = nearestExisting(join(repo.root, base));
+  const sameFs = statSync(tmpDir).dev === statSync(workspaceFs).dev;
   try {
     for (const w of plan.writes) {
       if (!sameFs) writer.path(w.rel, true); // make the parents, refusing links
@@ -241,7 +249,7 @@ function applyPlan(repo: Repo, cache: ObjectCache, plan: Plan, writer: Workspace
       if (st.size !== w.size) throw sizeMismatch(plan.pointer, w, st.size);
       stats.push(st);
     }
-    if (batched && link !== 'symlink' && link !== 'hardlink') syncFileSystem(tmpDir);
+    if (batched && link !== 'symlink' && link !== 'hardlink') syncFileSystem(workspaceFs);
   } catch (err) {
     for (const tmp of temps) rmSync(tmp, { force: true });
     throw err;
