@@ -87,12 +87,14 @@ export async function checkout(repo: Repo, options: CheckoutOptions = {}): Promi
   try {
     // Every destination is checked before any plan changes the workspace: a hostile
     // path or a link on the way stops the whole checkout, not its second half.
+    const folders = new Set<string>();
     for (const plan of plans) {
       for (const w of plan.writes) {
         WorkspaceWriter.check(w.rel);
-        refuseLinksAbove(writer, w.rel);
+        folders.add(posix.dirname(w.rel));
       }
     }
+    for (const f of folders) if (f !== '.') refuseLinksAbove(writer, `${f}/_`);
     for (const plan of plans) {
       applyPlan(repo, cache, plan, writer);
       done += plan.writes.length;
@@ -257,8 +259,6 @@ function applyPlan(repo: Repo, cache: ObjectCache, plan: Plan, writer: Workspace
   const states: HashState[] = [];
   let placed = 0;
   try {
-    // A link on the way to any destination stops the plan before it changes anything.
-    for (const w of plan.writes) refuseLinksAbove(writer, w.rel);
     if (plan.replaceKind) writer.removeTree(base);
     for (const rel of plan.removes) {
       writer.removeFile(rel);
