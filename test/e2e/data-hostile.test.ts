@@ -303,3 +303,29 @@ describe('pointer-file edge cases (item 17)', () => {
     expect(mlo(['status'], { cwd: dir }).stderr).toMatch(/big\.mlo: \d+ bytes is too big/);
   });
 });
+
+describe('stage outputs restored from the run cache (item 2)', () => {
+  it('a committed link above a stage output is not followed by repro restoring it', () => {
+    const dir = makeRepo();
+    const outside = tempDir();
+    writeTree(dir, {
+      'mlo.yaml': [
+        'stages:',
+        '  make:',
+        `    cmd: node -e "require('fs').writeFileSync('linkdir/out.txt', 'stage output')"`,
+        '    outs: [linkdir/out.txt]',
+        '',
+      ].join('\n'),
+      'linkdir/.keep': '',
+    });
+    const first = mlo(['repro'], { cwd: dir });
+    expect(first.code, first.stderr).toBe(0);
+    // the output goes missing and linkdir becomes a link out of the repository
+    rmSync(join(dir, 'linkdir'), { recursive: true });
+    symlinkSync(outside, join(dir, 'linkdir'));
+    const r = mlo(['repro'], { cwd: dir });
+    expect(r.code).toBe(1); // the stage fails, with the reason
+    expect(r.stdout + r.stderr).toMatch(/refusing to write through linkdir: it is a symbolic link/);
+    expect(readdirSync(outside)).toEqual([]);
+  });
+});
