@@ -30,7 +30,7 @@ import {
 import { dirname, join, posix } from 'node:path';
 import { MloError, errnoCode } from '../errors.js';
 import { tempPathFor } from '../util/atomic.js';
-import { writingTo } from '../util/fs.js';
+import { environmentError, writingTo } from '../util/fs.js';
 import { quoteName, unsafePathReason } from './safe-path.js';
 
 const DIR_FLAGS = constants.O_RDONLY | (constants.O_DIRECTORY ?? 0) | (constants.O_NOFOLLOW ?? 0);
@@ -103,7 +103,12 @@ export class WorkspaceWriter {
         }
       }
     }
-    renameSync(tmp, dest);
+    try {
+      renameSync(tmp, dest);
+    } catch (err) {
+      // the temp is ours: a refusal is about the destination, named as the user knows it
+      throw environmentError(err, join(this.root, rel), true) ?? err;
+    }
   }
 
   /**

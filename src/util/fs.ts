@@ -62,17 +62,23 @@ const WRITE_SIDE = new Set(['ENOSPC', 'EDQUOT', 'EFBIG', 'EROFS']);
 /**
  * The one-line MloError (exit 2) for an errno error of the environment, naming the
  * path that could not be written: `path` when the caller knows it (writes through a
- * file descriptor carry none), else the destination of a copy or rename. undefined
- * for any other error.
+ * file descriptor carry none), else the destination of a copy or rename. With
+ * `onlyPath`, `path` is named for every code (the caller knows the destination was
+ * the only side that could fail). undefined for any other error.
  */
-export function environmentError(err: unknown, path?: string): MloError | undefined {
+export function environmentError(
+  err: unknown,
+  path?: string,
+  onlyPath = false,
+): MloError | undefined {
   if (err instanceof MloError) return undefined;
   const code = errnoCode(err);
   const what = code === undefined ? undefined : ENVIRONMENT_ERRNO[code];
   if (what === undefined || code === undefined) return undefined;
   const e = err as NodeJS.ErrnoException & { dest?: string };
   let where: string | undefined;
-  if (WRITE_SIDE.has(code)) where = `cannot write ${path ?? e.dest ?? e.path ?? 'a file'}`;
+  if (onlyPath && path !== undefined) where = `cannot write ${path}`;
+  else if (WRITE_SIDE.has(code)) where = `cannot write ${path ?? e.dest ?? e.path ?? 'a file'}`;
   else if (e.path !== undefined && e.dest !== undefined)
     where = `${e.syscall ?? 'copying'} ${e.path} -> ${e.dest}`;
   else where = e.path ?? (path === undefined ? undefined : `writing ${path}`);
