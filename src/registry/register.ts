@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { MloError, errnoCode } from '../errors.js';
-import { cacheOf, sha256 } from '../data/index.js';
+import { cacheOf, pinObjects, sha256 } from '../data/index.js';
 import { openTable } from '../io/index.js';
 import { planFeed, readSignature, type ModelSignature } from '../onnx/index.js';
 import type { BaselineInfo, PreparedBaseline } from '../monitor/index.js';
@@ -75,6 +75,8 @@ export async function registerModel(repo: Repo, options: RegisterOptions): Promi
   const plan = await planRegistration(repo, options);
   if ('done' in plan) return plan.done;
   // The object goes in first: a version row never points at bytes that are not there.
+  // Pinned before that, so a concurrent gc cannot take it (data/pins.ts).
+  pinObjects(repo, [plan.draft.hash]);
   cacheOf(repo).putBuffer(plan.draft.hash, plan.bytes);
   const monitor = plan.baseline ? await import('../monitor/index.js') : undefined;
   const committed = commitRegistration(repo, plan.draft, {

@@ -6,6 +6,7 @@
  * own records coming back are skipped. A record whose dependency has not arrived yet
  * (an evaluation before its model version) waits, and is applied when it does.
  */
+import { cacheOf } from '../data/index.js';
 import { MloError } from '../errors.js';
 import type { Repo } from '../repo/index.js';
 import {
@@ -103,7 +104,9 @@ export async function pullRecords(
     models: { fetched: 0, bytes: 0, missing: [] },
     cursor: 0,
   };
+  /** model files of the versions that arrived; directory manifests (MLflow models) apart */
   const versions = new Set<string>();
+  const manifests = new Set<string>();
   let cursor = Number(getSyncState(store, scope, 'pulled') ?? 0);
   let total: number | null = null;
   let done = 0;
@@ -121,7 +124,8 @@ export async function pullRecords(
           count(result, rec, outcome);
           if (outcome.status === 'applied' && rec.kind === 'version' && rec.data) {
             const d = rec.data as { hash: string; format?: string };
-            if ((d.format ?? 'onnx') === 'onnx') versions.add(d.hash);
+            versions.add(d.hash);
+            if (d.format === 'mlflow') manifests.add(d.hash);
           }
         }
         retryPending(store, scope, result);
@@ -150,6 +154,17 @@ export async function pullRecords(
     );
   if (options.models !== false && versions.size > 0) {
     result.models = await fetchObjects(repo, client, [...versions], { jobs: options.jobs });
+    // an MLflow model directory: its files after its manifest
+    const cache = cacheOf(repo);
+    const files = [...manifests]
+      .filter((h) => cache.has(h))
+      .flatMap((h) => cache.readManifest(h).map((e) => e.hash));
+    if (files.length) {
+      const more = await fetchObjects(repo, client, files, { jobs: options.jobs });
+      result.models.fetched += more.fetched;
+      result.models.bytes += more.bytes;
+      result.models.missing.push(...more.missing);
+    }
   }
   return result;
 }

@@ -152,6 +152,8 @@ describe('team: runs travel through the server', () => {
       ok(mlo(['metrics', 'history', original.id, 'loss', '--json'], { cwd: p.b })),
     );
     expect(history.points).toHaveLength(5000);
+    // its artifact stays on the server: not a missing object in this clone
+    ok(mlo(['fsck'], { cwd: p.b }), 'fsck');
 
     // the copy is read-only in the clone that pulled it
     const del = mlo(['runs', 'delete', original.id], { cwd: p.b });

@@ -9,6 +9,7 @@ import { registry } from './003-registry.js';
 import { monitor } from './004-monitor.js';
 import { serve } from './005-serve.js';
 import { validation } from './006-validation.js';
+import { pins } from './007-pins.js';
 import { mlflow } from './010-mlflow.js';
 import { predictionSpool } from './013-prediction-spool.js';
 import { sync } from './015-sync.js';
@@ -20,6 +21,7 @@ export const MIGRATIONS: readonly Migration[] = [
   monitor,
   serve,
   validation,
+  pins,
   mlflow,
   predictionSpool,
   sync,
