@@ -1,7 +1,7 @@
 /** `mlo serve`: a registered model over HTTP until SIGTERM or SIGINT. */
 import { InvalidArgumentError, type Command } from 'commander';
 import { MloError } from '../errors.js';
-import type { Server, ServeEvent, ServedModelInfo } from '../index.js';
+import type { Repo, Server, ServeEvent, ServedModelInfo, ServerTarget } from '../index.js';
 import { action, cwdOf, lib, parsePositiveInt } from './common.js';
 import { color } from './render/color.js';
 import { note, print, warn } from './render/output.js';
@@ -19,6 +19,8 @@ interface ServeFlags {
   maxBodyBytes?: number;
   maxRows?: number;
   logQueueRows?: number;
+  from?: string;
+  stateDir?: string;
 }
 
 function parseWholeNumber(flag: string, max: number): (value: string) => number {
@@ -93,11 +95,27 @@ export function registerServeCommands(program: Command): void {
       'prediction log rows held in memory for the writer; beyond, rows wait in .mlo/spool (default 100000)',
       parsePositiveInt('--log-queue-rows'),
     )
+    .option(
+      '--from <remote|url>',
+      'serve from a team server: follow its registry and ship the prediction log to it (a URL needs no repository; token from $MLO_TOKEN)',
+    )
+    .option(
+      '--state-dir <dir>',
+      'with --from URL: where the replica keeps its store and log (default ~/.local/state/mlo/replicas/<id>)',
+    )
     .action(
       action(async (modelArg: string | undefined, opts: ServeFlags, cmd: Command) => {
-        const { openRepo, startServer, loadServeConfig } = await lib();
-        const repo = openRepo(cwdOf(cmd));
+        const { openRepo, startServer, loadServeConfig, openReplica, startReplicaSync } =
+          await lib();
+        const replica = opts.from
+          ? openReplica(opts.from, { cwd: cwdOf(cmd), stateDir: opts.stateDir })
+          : undefined;
+        if (!replica && opts.stateDir !== undefined) {
+          throw new MloError('USAGE', '--state-dir goes with --from URL');
+        }
+        const repo = replica?.repo ?? openRepo(cwdOf(cmd));
         try {
+          if (replica) await pullReplica(repo, replica.target);
           // flags win over the serve: section of mlo.yaml, which wins over the defaults
           const config = loadServeConfig(repo.root);
           const model = modelArg ?? config.model;
@@ -115,7 +133,8 @@ export function registerServeCommands(program: Command): void {
             canary: opts.canary ?? config.canary,
             shadow: opts.shadow ?? config.shadow,
             token,
-            logPredictions: opts.logPredictions ?? config.log_predictions,
+            // a replica logs by default: shipping the log back is what it is for
+            logPredictions: opts.logPredictions ?? config.log_predictions ?? Boolean(replica),
             maxBatch: opts.maxBatch ?? config.max_batch,
             maxDelayMs: opts.maxDelayMs ?? config.max_delay_ms,
             threads: opts.threads ?? config.threads,
@@ -125,9 +144,25 @@ export function registerServeCommands(program: Command): void {
             onEvent: renderEvent,
           });
           renderStart(server, Boolean(token));
+          const sync =
+            replica &&
+            startReplicaSync(repo, replica.target, {
+              onEvent: (e) => (e.level === 'warn' ? warn(e.message) : note(e.message)),
+            });
+          if (replica)
+            print(`  following ${replica.target.name}: alias moves, prediction log shipped`);
           const signal = await waitForSignal();
           note(`${signal}: finishing requests in flight, then stopping`);
           const summary = await server.close();
+          if (sync) {
+            const s = await sync.close();
+            print(
+              `prediction log: ${s.shipped} row(s) sent to ${replica!.target.name}` +
+                (s.unshipped
+                  ? `; ${s.unshipped} not yet sent (the next mlo serve --from sends them)`
+                  : ''),
+            );
+          }
           const log = summary.log;
           const logged = log
             ? `; prediction log: ${log.written} row(s) written, ${log.dropped} dropped` +
@@ -143,6 +178,18 @@ export function registerServeCommands(program: Command): void {
         }
       }),
     );
+}
+
+/** The server's registry before serving; a replica that has it already serves through an outage. */
+async function pullReplica(repo: Repo, target: ServerTarget): Promise<void> {
+  const { pullRegistry, isMloError } = await lib();
+  try {
+    const r = await pullRegistry(repo, target);
+    if (r.applied) note(`pulled ${r.applied} record(s) from ${target.name}`);
+  } catch (err) {
+    if (!isMloError(err) || err.code !== 'UNAVAILABLE') throw err;
+    warn(`${err.message}; serving what this replica pulled before`);
+  }
 }
 
 function readToken(variable: string): string {

@@ -41,3 +41,13 @@ export { pullRecords, type PullRecordsOptions, type PullRecordsResult } from './
 export { sendObjects, fetchObjects, type ObjectStats } from './objects.js';
 export { pushAll, pullAll, type TeamPushResult, type TeamPullResult } from './transfer.js';
 export { pushIfConfigured, type AutoPushResult } from './auto.js';
+export {
+  startReplicaSync,
+  pullRegistry,
+  defaultReplicaDir,
+  openReplica,
+  type ReplicaSync,
+  type ReplicaStats,
+  type ReplicaOptions,
+  type ReplicaEvent,
+} from './replica.js';

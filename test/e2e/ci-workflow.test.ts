@@ -79,7 +79,7 @@ describe('the generated GitHub Actions workflow', () => {
     const bin = join(root, 'bin');
     mkdirSync(bin);
     symlinkSync(MLO_BIN, join(bin, 'mlo'));
-    const env = {
+    const env: Record<string, string | undefined> = {
       ...process.env,
       NO_COLOR: '1',
       PATH: `${bin}:${process.env.PATH}`,

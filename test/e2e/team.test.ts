@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { buildLinearClassifier } from '../../src/onnx/index.js';
 import { exportOnnx, makeClassification, trainLogisticRegression } from '../../src/train/index.js';
 import {
@@ -469,5 +469,161 @@ describe('team: concurrent promotions', () => {
       (r) => r.status,
     );
     expect(statuses.sort()).toEqual([200, 409]);
+  });
+});
+
+/** `mlo serve ... --from` as a child; resolves with its URL once it listens. */
+async function startReplica(
+  cwd: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<{
+  url: string;
+  stdout: () => string;
+  done: Promise<RunResult>;
+  stop: () => Promise<RunResult>;
+}> {
+  const { child, done } = mloAsync(['serve', ...args, '--port', '0'], { cwd, env });
+  onTestFinished(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const poll = setInterval(() => {
+      const m = /listening on (http:\/\/[\d.:]+)/.exec(out);
+      if (m) {
+        clearInterval(poll);
+        resolve(m[1]);
+      }
+    }, 20);
+    void done.then((r) => {
+      clearInterval(poll);
+      reject(new Error(`mlo serve exited ${r.code}: ${r.stderr}`));
+    });
+  });
+  return {
+    url,
+    stdout: () => out,
+    done,
+    stop: () => {
+      child.kill('SIGTERM');
+      return done;
+    },
+  };
+}
+
+async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  ms = 30_000,
+): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('team: a production replica with no checkout', () => {
+  it('serves NAME@ALIAS --from the server URL, follows a promotion, spools its log while the server is down and ships it after; a clone pulls it and sees the drift', async () => {
+    const hub = await startHub();
+    const alice = hub.token('alice', 'write');
+    const prod = hub.token('prod-replica', 'write');
+    const p = await project(hub, GATES);
+    const reg = (file: string): void => {
+      ok(
+        mlo(
+          [
+            'model',
+            'register',
+            'churn',
+            file,
+            '--baseline-data',
+            'data/holdout.csv',
+            '--target',
+            'churned',
+          ],
+          { cwd: p.a, env: p.env(alice) },
+        ),
+      );
+    };
+    reg('models/weak.onnx');
+    reg('models/strong.onnx');
+    ok(mlo(['model', 'alias', 'set', 'churn', 'champion', '1'], { cwd: p.a, env: p.env(alice) }));
+
+    // no repository here: the replica keeps its store in --state-dir
+    const host = tempDir('mlo-prod-');
+    const state = join(host, 'state');
+    const replica = await startReplica(
+      host,
+      ['churn@champion', '--from', hub.url, '--state-dir', state],
+      { MLO_TOKEN: prod },
+    );
+    const answered: Record<string, number> = {};
+    const predict = async (i: number): Promise<string | null> => {
+      const res = await fetch(`${replica.url}/predict`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          inputs: [[3 + Math.sin(i), Math.cos(i), (i % 10) / 10, -((i % 7) / 7)]],
+        }),
+      });
+      expect(res.status).toBe(200);
+      await res.arrayBuffer();
+      const v = res.headers.get('x-model-version');
+      answered[String(v)] = (answered[String(v)] ?? 0) + 1;
+      return v;
+    };
+    expect(await predict(0)).toBe('1');
+
+    // B promotes version 2 through the server: the replica follows the move
+    ok(mlo(['promote', 'churn@2', '--to', 'champion'], { cwd: p.b, env: p.env(alice) }));
+    await waitFor('the replica to serve version 2', async () =>
+      (await predict(1)) === '2' ? true : undefined,
+    );
+    for (let i = 2; i < 200; i++) await predict(i);
+
+    // the server goes away: the replica keeps answering and keeps its log
+    await hub.stop();
+    for (let i = 200; i < 400; i++) await predict(i);
+    await hub.restart();
+    const total = answered['1'] + answered['2'];
+    expect(total).toBeGreaterThanOrEqual(400);
+    const shipped = await waitFor('every answered request on the server', async () => {
+      const info = await call(hub, 'GET', '/api/server/info', { token: alice });
+      const n = (info.body as { predictions: number }).predictions;
+      return n >= total ? n : undefined;
+    });
+    expect(shipped).toBe(total);
+    const stopped = await replica.stop();
+    expect(stopped.code, stopped.stderr).toBe(0);
+    expect(stopped.stdout).toMatch(/prediction log: \d+ row\(s\) sent to http/);
+
+    // clone A pulls production's log and finds the shift in f0
+    ok(mlo(['pull'], { cwd: p.a, env: p.env(alice) }));
+    const report = parseJson<{
+      current: { rows: number };
+      columns: { column: string; drifted: boolean }[];
+    }>(
+      mlo(['drift', 'check', '--model', 'churn@champion', '--predictions', '--json', '--no-save'], {
+        cwd: p.a,
+      }),
+    );
+    expect(report.current.rows).toBe(answered['2']);
+    expect(report.columns.find((c) => c.column === 'f0')!.drifted).toBe(true);
+
+    // started again, the replica sends nothing twice
+    const again = await startReplica(
+      host,
+      ['churn@champion', '--from', hub.url, '--state-dir', state],
+      { MLO_TOKEN: prod },
+    );
+    const r2 = await again.stop();
+    expect(r2.stdout).toMatch(/prediction log: 0 row\(s\) sent/);
+    const info = await call(hub, 'GET', '/api/server/info', { token: alice });
+    expect((info.body as { predictions: number }).predictions).toBe(total);
   });
 });
