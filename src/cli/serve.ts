@@ -157,7 +157,7 @@ export function registerServeCommands(program: Command): void {
           if (sync) {
             const s = await sync.close();
             print(
-              `prediction log: ${s.shipped} row(s) sent to ${replica!.target.name}` +
+              `prediction log: ${s.shipped} row(s) sent to ${replica.target.name}` +
                 (s.unshipped
                   ? `; ${s.unshipped} not yet sent (the next mlo serve --from sends them)`
                   : ''),
