@@ -80,7 +80,7 @@ export function registerServerCommands(program: Command): void {
         print(`mlo server: ${store} on ${color.bold(running.url)} (Ctrl-C to stop)`);
         if (!LOOPBACK.has(opts.host) && !opts.tlsCert) {
           warn(
-            `listening on ${opts.host} without TLS: put a reverse proxy with TLS in front (docs/security-server.md), or pass --tls-cert/--tls-key`,
+            `listening on ${opts.host} without TLS: put a reverse proxy with TLS in front (docs/security.md, "The team server"), or pass --tls-cert/--tls-key`,
           );
         }
         if (opts.allowAnonymousRead)

@@ -111,11 +111,20 @@ export async function pullRecords(
   let total: number | null = null;
   let done = 0;
   const limit = options.pageSize ?? 1000;
-  for (let first = true; ; first = false) {
-    const page = await client.json<FeedPage>(
+  const fetchPage = (since: number, first: boolean): Promise<FeedPage> =>
+    client.json<FeedPage>(
       'GET',
-      `/api/sync/changes?since=${cursor}&limit=${limit}${first ? '&count=1' : ''}`,
+      `/api/sync/changes?since=${since}&limit=${limit}${first ? '&count=1' : ''}`,
     );
+  let coming = fetchPage(cursor, true);
+  for (let first = true; ; first = false) {
+    const page = await coming;
+    // the server reads the next page while this one is written here; where it starts
+    // is the server's cursor, whatever happens to this page
+    if (page.more) {
+      coming = fetchPage(page.next, false);
+      coming.catch(() => undefined); // awaited next time round, unless this page fails
+    }
     if (first) total = page.remaining;
     store.db
       .transaction(() => {

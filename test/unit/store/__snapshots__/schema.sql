@@ -87,6 +87,9 @@ CREATE INDEX prediction_log_lost_by_model ON prediction_log_lost (model, version
 CREATE UNIQUE INDEX registry_events_by_gid ON registry_events (gid);
 CREATE INDEX registry_events_by_model ON registry_events (model, version, seq);
 CREATE INDEX run_io_by_hash ON run_io (hash);
+CREATE INDEX run_latest_metrics_by_value ON run_latest_metrics (key, value);
+CREATE INDEX run_params_by_num ON run_params (key, num);
+CREATE INDEX run_params_by_value ON run_params (key, value);
 CREATE INDEX run_tags_by_key ON run_tags (key, value);
 CREATE INDEX runs_by_experiment ON runs (experiment, start_ms);
 CREATE INDEX runs_by_experiment_id ON runs (experiment_id, start_ms);
