@@ -180,12 +180,20 @@ export async function pullRecords(
 
 const skippedOwn: ApplyOutcome = { status: 'skipped', reason: 'created in this store' };
 
+/** One savepoint per record (a malformed one is undone alone); the wrapper made once per store. */
+const applyInSavepoint = new WeakMap<Store, (rec: SyncRecord) => ApplyOutcome>();
+
 function applyCopy(store: Store, scope: string, rec: SyncRecord): ApplyOutcome {
   let outcome: ApplyOutcome;
+  let apply = applyInSavepoint.get(store);
+  if (!apply) {
+    apply = store.db.transaction((r: SyncRecord) =>
+      applyRecord(store, r, { origin: r.origin, mode: 'pull' }),
+    );
+    applyInSavepoint.set(store, apply);
+  }
   try {
-    outcome = store.db.transaction(() =>
-      applyRecord(store, rec, { origin: rec.origin, mode: 'pull' }),
-    )();
+    outcome = apply(rec);
   } catch (err) {
     outcome = { status: 'refused', reason: `malformed ${rec.kind}: ${(err as Error).message}` };
   }
