@@ -105,17 +105,17 @@ describe('run search from an index', () => {
         if (!sql.startsWith('SELECT r.seq')) return st;
         // the plan of the search itself, with the arguments it runs with
         const pluck = st.pluck.bind(st);
-        st.pluck = ((...a: [boolean?]) => {
+        st.pluck = (...a: [boolean?]) => {
           const p = pluck(...a);
           const all = p.all.bind(p);
-          p.all = ((...args: unknown[]) => {
+          p.all = (...args: unknown[]) => {
             plan = (prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as { detail: string }[])
               .map((r) => r.detail)
               .join(' | ');
             return all(...args);
-          }) as typeof p.all;
+          };
           return p;
-        }) as typeof st.pluck;
+        };
         return st;
       }) as typeof store.db.prepare;
       queryRunRows(store, { filter: cmp('metric', 'auc', '>', 0.99), limit: 10 });
