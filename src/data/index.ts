@@ -21,8 +21,12 @@ export {
   listRemotes,
   defaultRemoteName,
   openRemote,
+  connectRemote,
+  modifyRemote,
+  settingKeys,
   type Remote,
   type RemoteInfo,
+  type OpenedRemote,
 } from './remote/index.js';
 export { loadPointers, loadSelectedPointers } from './pointers.js';
 export {

@@ -17,4 +17,6 @@ export function startS3rver(options: {
   buckets?: string[];
 }): Promise<S3rverHandle>;
 
-export function s3Env(extra?: Record<string, string | undefined>): Record<string, string | undefined>;
+export function s3Env(
+  extra?: Record<string, string | undefined>,
+): Record<string, string | undefined>;

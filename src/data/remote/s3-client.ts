@@ -23,7 +23,9 @@ export async function connectS3(conf: RemoteConfig, jobs: number): Promise<S3Con
   // The SDK warns on every Node 20 run that its 2027 releases will need Node 22: noise
   // on stderr of every push; mlo's own engines field says what it supports.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const sdk = await import('@aws-sdk/client-s3');
+  const mod = await import('@aws-sdk/client-s3');
+  // bundled, the SDK's CommonJS build arrives as the default export
+  const sdk = (mod as { default?: S3Sdk }).default ?? mod;
   const make = (region?: string): S3Client =>
     new sdk.S3Client({
       region,
