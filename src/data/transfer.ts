@@ -132,7 +132,6 @@ export async function pull(
       result.skipped += stats.skipped;
       result.bytes += stats.bytes;
       result.missingRemote.push(...stats.missing);
-      result.retries = stats.retries;
     };
     // Top level first (file objects and manifests), then the files the manifests list.
     // Manifest sizes are unknown up front: they come down as large objects (never packed).
@@ -146,6 +145,7 @@ export async function pull(
       }
     }
     await fetchAll(children);
+    result.retries = remote.retries;
     result.checkout = await checkout(repo, { cwd, paths: options.paths, force: options.force });
     return result;
   } finally {

@@ -11,9 +11,10 @@ export type Fault =
   'status500' | 'status503' | 'slowdown' | 'reset-response-body' | 'reset-request-body' | 'hang';
 
 export interface FaultRule {
-  /** which requests: method and a test on the URL (path and query) */
+  /** which requests: method, a test on the URL (path and query) and on the Range header */
   method?: string;
   url?: RegExp;
+  range?: RegExp;
   /** skip this many matching requests before faulting */
   after?: number;
   /** fault this many matching requests (default 1) */
@@ -26,6 +27,8 @@ export interface FaultRule {
 export interface LoggedRequest {
   method: string;
   url: string;
+  /** the Range header, if any */
+  range?: string;
   status?: number;
   fault?: Fault;
 }
@@ -55,6 +58,7 @@ export async function startFaultProxy(target: () => number): Promise<FaultProxy>
     for (const rule of rules) {
       if (rule.method && rule.method !== req.method) continue;
       if (rule.url && !rule.url.test(req.url ?? '')) continue;
+      if (rule.range && !rule.range.test(req.headers.range ?? '')) continue;
       const n = seen.get(rule) ?? 0;
       seen.set(rule, n + 1);
       const after = rule.after ?? 0;
@@ -64,7 +68,11 @@ export async function startFaultProxy(target: () => number): Promise<FaultProxy>
   };
 
   const server: Server = createServer((req, res) => {
-    const entry: LoggedRequest = { method: req.method ?? '', url: req.url ?? '' };
+    const entry: LoggedRequest = {
+      method: req.method ?? '',
+      url: req.url ?? '',
+      range: req.headers.range,
+    };
     log.push(entry);
     const rule = pickFault(req);
     rule?.onMatch?.();

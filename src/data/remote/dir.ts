@@ -17,6 +17,7 @@ export class DirectoryRemote implements Remote {
   readonly name: string;
   readonly url: string;
   readonly requests: Record<string, number> = {};
+  readonly retries = 0;
   private readonly root: string;
   private readonly madeDirs = new Set<string>();
 

@@ -176,7 +176,7 @@ export async function pushObjects(
   } finally {
     flush();
   }
-  stats.retries = retriesOf(remote);
+  stats.retries = remote.retries;
   stats.seconds = (performance.now() - t0) / 1000;
   return stats;
 }
@@ -185,10 +185,6 @@ function objectSize(cache: ObjectCache, hash: string): number {
   const loc = cache.locate(hash);
   if (!loc) return 0;
   return loc.kind === 'loose' ? statSync(loc.path).size : loc.size;
-}
-
-function retriesOf(remote: Remote): number {
-  return (remote as { retries?: number }).retries ?? 0;
 }
 
 export interface FetchStats extends TransferStats {
@@ -283,7 +279,7 @@ export async function fetchObjects(
     throw err;
   }
   for (const [hash, tmp] of temps) cache.adoptTemp(hash, tmp);
-  stats.retries = retriesOf(remote);
+  stats.retries = remote.retries;
   stats.seconds = (performance.now() - t0) / 1000;
   return stats;
 }

@@ -74,6 +74,8 @@ export interface Remote {
   cleanup?(keep: ReadonlySet<string>): Promise<void>;
   /** Requests sent so far, by kind: for the `--json` summary and the request budget tests. */
   readonly requests: Record<string, number>;
+  /** Requests sent again after a transient failure, so far. */
+  readonly retries: number;
   /** Release connections. */
   close(): void;
 }
