@@ -6,7 +6,7 @@
  * rerun after a kill can skip.
  */
 import { randomBytes } from 'node:crypto';
-import { rmSync, statSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { isMloError } from '../../errors.js';
 import { syncFileSystem, tempPathFor } from '../../util/atomic.js';
 import { runPool } from '../../util/pool.js';
@@ -16,7 +16,7 @@ import type { ObjectCache } from '../cache.js';
 import { sha256 } from '../hash.js';
 import { corruptRemote } from './s3-common.js';
 import { RemoteIndex } from './state.js';
-import type { Remote } from './types.js';
+import type { PutSource, Remote } from './types.js';
 
 export interface WantedObject {
   hash: string;
@@ -161,9 +161,8 @@ export async function pushObjects(
   try {
     for (const wave of sendWaves) {
       await runPool(wave, options.jobs, async (o) => {
-        const loc = cache.locate(o.hash);
-        if (!loc) return;
-        const source = loc.kind === 'loose' ? { path: loc.path } : { data: cache.read(o.hash) };
+        const source = sourceOf(cache, o.hash);
+        if (!source) return;
         await remote.put(o.hash, o.size, source, { onBytes: progress.bytes });
         stats.transferred++;
         stats.bytes += o.size;
@@ -182,9 +181,21 @@ export async function pushObjects(
 }
 
 function objectSize(cache: ObjectCache, hash: string): number {
-  const loc = cache.locate(hash);
-  if (!loc) return 0;
-  return loc.kind === 'loose' ? statSync(loc.path).size : loc.size;
+  const packed = cache.packs.locate(hash);
+  if (packed) return packed.entry.size;
+  return statSync(cache.loosePath(hash), { throwIfNoEntry: false })?.size ?? 0;
+}
+
+/**
+ * Where to read an object from. Packs first: a lookup in their in-memory index
+ * costs nothing, while trying the loose path first costs a failed open per packed
+ * object (most small objects are packed).
+ */
+function sourceOf(cache: ObjectCache, hash: string): PutSource | undefined {
+  const packed = cache.packs.locate(hash);
+  if (packed) return { data: packed.pack.read(packed.entry) };
+  const path = cache.loosePath(hash);
+  return existsSync(path) ? { path } : undefined;
 }
 
 export interface FetchStats extends TransferStats {
