@@ -9,6 +9,8 @@ import { corruptLocal, corruptRemote, objectAbsent } from './s3-common.js';
 import type { PutSource, Remote, RemoteObject, TransferHooks } from './types.js';
 
 const CHECK_CONCURRENCY = 32;
+/** Above this many objects to check, reading the fan-out folders beats a stat each. */
+const LIST_FROM = 512;
 const EPOCH_FILE = 'mlo-epoch';
 const FANOUT_RE = /^[0-9a-f]{2}$/;
 const TAIL_RE = /^[0-9a-f]{62}$/;
@@ -37,6 +39,22 @@ export class DirectoryRemote implements Remote {
 
   async has(objects: readonly { hash: string; size?: number }[]): Promise<Set<string>> {
     const found = new Set<string>();
+    if (objects.length > LIST_FROM) {
+      // Objects reach their names by rename, whole: a name in a listing is a copy.
+      const byFanout = new Map<string, string[]>();
+      for (const o of objects) {
+        const f = o.hash.slice(0, 2);
+        const list = byFanout.get(f);
+        if (list) list.push(o.hash);
+        else byFanout.set(f, [o.hash]);
+      }
+      for (const [fanout, hashes] of byFanout) {
+        this.count('list');
+        const names = new Set(await readdir(join(this.root, fanout)).catch(() => [] as string[]));
+        for (const h of hashes) if (names.has(h.slice(2))) found.add(h);
+      }
+      return found;
+    }
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < objects.length) {
@@ -46,7 +64,9 @@ export class DirectoryRemote implements Remote {
         if (st && (o.size === undefined || st.size === o.size)) found.add(o.hash);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(CHECK_CONCURRENCY, objects.length) }, worker));
+    await Promise.all(
+      Array.from({ length: Math.min(CHECK_CONCURRENCY, objects.length) }, worker),
+    );
     return found;
   }
 
