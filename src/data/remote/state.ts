@@ -30,6 +30,8 @@ export class RemoteIndex {
   private readonly file: string;
   private entries = new Map<string, number>();
   private fileEpoch: string | undefined;
+  /** the file ends in a line a kill cut short: the next append starts a new line */
+  private torn = false;
 
   private constructor(
     private readonly dir: string,
@@ -49,6 +51,7 @@ export class RemoteIndex {
       if (errnoCode(err) === 'ENOENT') return index;
       throw err;
     }
+    index.torn = text.length > 0 && !text.endsWith('\n');
     const lines = text.split('\n');
     if (!lines[0]?.startsWith(INDEX_HEADER)) return index;
     index.fileEpoch = lines[0].slice(INDEX_HEADER.length);
@@ -80,6 +83,7 @@ export class RemoteIndex {
   reset(epoch: string): void {
     this.entries.clear();
     this.fileEpoch = epoch;
+    this.torn = false;
     if (!this.enabled) return;
     mkdirSync(this.dir, { recursive: true });
     writeFileAtomic(this.file, `${INDEX_HEADER}${epoch}\n`, { fsync: false });
@@ -101,7 +105,8 @@ export class RemoteIndex {
       text += `${o.hash} ${o.size}\n`;
     }
     if (!this.enabled || text === '' || this.fileEpoch === undefined) return;
-    appendFileSync(this.file, text);
+    appendFileSync(this.file, this.torn ? `\n${text}` : text);
+    this.torn = false;
   }
 
   /**
@@ -134,6 +139,7 @@ export class RemoteIndex {
     for (const [h, s] of this.entries) parts.push(`${h} ${s}\n`);
     mkdirSync(this.dir, { recursive: true });
     writeFileAtomic(this.file, parts.join(''), { fsync: false });
+    this.torn = false;
   }
 }
 
