@@ -13,7 +13,23 @@ export {
 export { checkout, type CheckoutOptions, type CheckoutResult } from './checkout.js';
 export { gc, type GcOptions, type GcResult } from './gc.js';
 export { fsck, type FsckResult, type FsckProblem } from './fsck.js';
-export { push, pull, type TransferOptions, type PushResult, type PullResult } from './transfer.js';
+export {
+  push,
+  pull,
+  fetch,
+  type TransferOptions,
+  type PushResult,
+  type PullResult,
+  type FetchResult,
+} from './transfer.js';
+export {
+  remoteStatus,
+  type RemoteStatusResult,
+  type RemoteStatusEntry,
+  type RemoteState,
+} from './remote-status.js';
+export { gcRemote, type RemoteGcOptions, type RemoteGcResult } from './remote-gc.js';
+export { fsckRemote, type RemoteFsckOptions, type RemoteFsckResult } from './remote-fsck.js';
 export {
   addRemote,
   removeRemote,
@@ -42,5 +58,17 @@ export { ObjectCache } from './cache.js';
 export { ObjectBatch } from './batch.js';
 export { sha256, hashFile, HASH_RE } from './hash.js';
 export { encodeManifest, decodeManifest, type ManifestEntry } from './manifest.js';
-export { collectHashRefs, LOCK_FILE } from './live.js';
+export {
+  listReferences,
+  expandReferences,
+  LOCK_FILE,
+  REFERENCE_KINDS,
+  type Reference,
+  type ReferenceKind,
+  type ReferenceOptions,
+} from './references.js';
+export { pinObjects, cacheAndPin, objectsOfEntry } from './pins.js';
+export { restoreEntry } from './restore.js';
+export { WorkspaceWriter } from './workspace-write.js';
+export { unsafePathReason } from './safe-path.js';
 export { ignoreInGit } from './gitignore.js';

@@ -12,7 +12,8 @@ import type { ProgressFn } from '../util/progress.js';
 import { cacheOf } from './context.js';
 import { sha256 } from './hash.js';
 import { connectRemote, listRemote } from './remote/index.js';
-import { neededObjects, type ObjectRef } from './remote/plan.js';
+import { neededObjects } from './remote/plan.js';
+import { listReferences } from './references.js';
 import type { FsckProblem } from './fsck.js';
 
 export interface RemoteFsckOptions {
@@ -36,9 +37,9 @@ const IN_MEMORY = 8 << 20;
 
 export async function fsckRemote(
   repo: Repo,
-  refs: readonly ObjectRef[],
   options: RemoteFsckOptions = {},
 ): Promise<RemoteFsckResult> {
+  const refs = listReferences(repo);
   const { remote, stateDir, jobs } = connectRemote(repo, options.remote, { jobs: options.jobs });
   try {
     const cache = cacheOf(repo);

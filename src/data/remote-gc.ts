@@ -8,10 +8,15 @@ import { MloError } from '../errors.js';
 import type { Repo } from '../repo/index.js';
 import { cacheOf } from './context.js';
 import { connectRemote, deleteFromRemote, listRemote } from './remote/index.js';
-import { neededObjects, type ObjectRef } from './remote/plan.js';
+import { neededObjects } from './remote/plan.js';
+import { listReferences, type Reference } from './references.js';
 
 export interface RemoteGcOptions {
   remote?: string;
+  /** also keep what pointer files and mlo.lock reference at these git revisions */
+  revs?: string[];
+  /** ... and in every commit reachable from any ref */
+  allCommits?: boolean;
   /** delete for real (default: only report) */
   yes?: boolean;
   /** keep unreferenced objects younger than this (default one day) */
@@ -35,11 +40,11 @@ export interface RemoteGcResult {
 
 export const DEFAULT_REMOTE_GC_GRACE_MS = 24 * 60 * 60 * 1000;
 
-export async function gcRemote(
-  repo: Repo,
-  keep: readonly ObjectRef[],
-  options: RemoteGcOptions = {},
-): Promise<RemoteGcResult> {
+export async function gcRemote(repo: Repo, options: RemoteGcOptions = {}): Promise<RemoteGcResult> {
+  // the workspace, the store (registry, runs, stage cache) and every revision asked for
+  const keep: Reference[] = listReferences(repo, { allCommits: options.allCommits });
+  for (const rev of options.revs ?? [])
+    keep.push(...listReferences(repo, { rev, kinds: ['pointer', 'lock'] }));
   const { remote, stateDir } = connectRemote(repo, options.remote, { jobs: options.jobs });
   try {
     // Outputs declared `cache: false` are kept too: gc never guesses.

@@ -7,6 +7,7 @@ import type { Repo } from '../repo/index.js';
 import { cacheOf } from './context.js';
 import { connectRemote } from './remote/index.js';
 import { presentInCache, readManifestFrom, type ObjectRef } from './remote/plan.js';
+import { listReferences } from './references.js';
 
 export type RemoteState = 'ok' | 'not pushed' | 'not fetched' | 'missing';
 
@@ -26,11 +27,22 @@ export interface RemoteStatusResult {
   requests: Record<string, number>;
 }
 
+export interface RemoteStatusOptions {
+  remote?: string;
+  jobs?: number;
+  /** what pointer files and mlo.lock reference at this git revision (default: the workspace) */
+  rev?: string;
+  allCommits?: boolean;
+}
+
 export async function remoteStatus(
   repo: Repo,
-  refs: readonly (ObjectRef & { kind?: string })[],
-  options: { remote?: string; jobs?: number } = {},
+  options: RemoteStatusOptions = {},
 ): Promise<RemoteStatusResult> {
+  const refs: readonly (ObjectRef & { kind?: string })[] = listReferences(repo, {
+    ...(options.rev !== undefined && { rev: options.rev }),
+    allCommits: options.allCommits,
+  });
   const { remote } = connectRemote(repo, options.remote, { jobs: options.jobs });
   try {
     const cache = cacheOf(repo);

@@ -1,12 +1,22 @@
-/** A directory remote: the same <hh>/<rest> layout as the cache, on any mounted path. */
+/**
+ * A directory remote: the same <hh>/<rest> layout as the cache, on any mounted path.
+ * Uploads are written to `<root>/.tmp/` under an owner-tagged name, hashed as they
+ * are copied, and renamed into place only when the hash is the object's name, so a
+ * push killed half-way leaves its temps in one folder, where the next push from
+ * this machine finds and removes them.
+ */
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { errnoCode } from '../../errors.js';
+import { sweepDeadTemps, tempPathFor } from '../../util/atomic.js';
+import { writingTo } from '../../util/fs.js';
 import { sha256 } from '../hash.js';
 import { streamIngest } from '../ingest.js';
 import { corruptLocal, corruptRemote, objectAbsent } from './s3-common.js';
 import type { PutSource, Remote, RemoteObject, TransferHooks } from './types.js';
+
+/** Another machine's temps (a shared mount) are removed only when this old. */
+const FOREIGN_TEMP_GRACE_MS = 24 * 60 * 60 * 1000;
 
 const CHECK_CONCURRENCY = 32;
 /** Above this many objects to check, reading the fan-out folders beats a stat each. */
@@ -64,9 +74,7 @@ export class DirectoryRemote implements Remote {
         if (st && (o.size === undefined || st.size === o.size)) found.add(o.hash);
       }
     };
-    await Promise.all(
-      Array.from({ length: Math.min(CHECK_CONCURRENCY, objects.length) }, worker),
-    );
+    await Promise.all(Array.from({ length: Math.min(CHECK_CONCURRENCY, objects.length) }, worker));
     return found;
   }
 
@@ -94,9 +102,18 @@ export class DirectoryRemote implements Remote {
     }
   }
 
+  private get tmpDir(): string {
+    return join(this.root, '.tmp');
+  }
+
+  /** Remove the temps of pushes from this machine that were killed. */
+  async sweepTemps(): Promise<number> {
+    return sweepDeadTemps(this.tmpDir, { graceMs: FOREIGN_TEMP_GRACE_MS });
+  }
+
   /**
-   * Copy into a temp name beside the object, hashing in the same pass, and rename it
-   * into place only when the hash is the object's name.
+   * Copy into an owner-tagged temp, hashing in the same pass, and rename it into
+   * place only when the hash is the object's name.
    */
   async put(
     hash: string,
@@ -105,27 +122,30 @@ export class DirectoryRemote implements Remote {
     hooks: TransferHooks = {},
   ): Promise<void> {
     const dir = join(this.root, hash.slice(0, 2));
-    if (!this.madeDirs.has(dir)) {
-      await mkdir(dir, { recursive: true });
-      this.madeDirs.add(dir);
+    for (const d of [dir, this.tmpDir]) {
+      if (this.madeDirs.has(d)) continue;
+      await writingTo(d, () => mkdir(d, { recursive: true }));
+      this.madeDirs.add(d);
     }
-    const tmp = join(dir, `.${hash.slice(2)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+    const tmp = tempPathFor(hash.slice(2), this.tmpDir);
     this.count('put');
     try {
-      if ('path' in source) {
-        const got = await streamIngest(source.path, tmp, { durable: true });
-        if (got.hash !== hash || got.size !== size) throw corruptLocal(hash);
-      } else {
-        if (source.data.length !== size || sha256(source.data) !== hash) throw corruptLocal(hash);
-        const fh = await open(tmp, 'wx', 0o444);
-        try {
-          await fh.writeFile(source.data);
-          await fh.sync();
-        } finally {
-          await fh.close();
+      await writingTo(tmp, async () => {
+        if ('path' in source) {
+          const got = await streamIngest(source.path, tmp, { durable: true });
+          if (got.hash !== hash || got.size !== size) throw corruptLocal(hash);
+        } else {
+          if (source.data.length !== size || sha256(source.data) !== hash) throw corruptLocal(hash);
+          const fh = await open(tmp, 'wx', 0o444);
+          try {
+            await fh.writeFile(source.data);
+            await fh.sync();
+          } finally {
+            await fh.close();
+          }
         }
-      }
-      await rename(tmp, this.pathOf(hash));
+        await rename(tmp, this.pathOf(hash));
+      });
       hooks.onBytes?.(size);
     } catch (err) {
       await rm(tmp, { force: true });
@@ -181,10 +201,12 @@ export class DirectoryRemote implements Remote {
   }
 
   async writeEpoch(epoch: string): Promise<void> {
-    await mkdir(this.root, { recursive: true });
-    const tmp = join(this.root, `.${EPOCH_FILE}.${process.pid}.tmp`);
-    await writeFile(tmp, `${epoch}\n`);
-    await rename(tmp, join(this.root, EPOCH_FILE));
+    await writingTo(this.tmpDir, () => mkdir(this.tmpDir, { recursive: true }));
+    const tmp = tempPathFor(EPOCH_FILE, this.tmpDir);
+    await writingTo(tmp, async () => {
+      await writeFile(tmp, `${epoch}\n`);
+      await rename(tmp, join(this.root, EPOCH_FILE));
+    });
   }
 
   close(): void {}

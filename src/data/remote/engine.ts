@@ -7,7 +7,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, rmSync, statSync } from 'node:fs';
-import { isMloError } from '../../errors.js';
+import { MloError, isMloError } from '../../errors.js';
+import { writingTo } from '../../util/fs.js';
 import { syncFileSystem, tempPathFor } from '../../util/atomic.js';
 import { runPool } from '../../util/pool.js';
 import type { ProgressFn } from '../../util/progress.js';
@@ -22,6 +23,8 @@ export interface WantedObject {
   hash: string;
   /** unknown for directory manifests until they arrive */
   size?: number;
+  /** who needs it, for messages */
+  where?: string;
 }
 
 export interface EngineOptions {
@@ -222,7 +225,25 @@ export async function fetchObjects(
 ): Promise<FetchStats> {
   const t0 = performance.now();
   const bySize = new Map<string, number | undefined>();
-  for (const o of wanted) bySize.set(o.hash, o.size);
+  const where = new Map<string, string | undefined>();
+  for (const o of wanted) {
+    bySize.set(o.hash, o.size);
+    where.set(o.hash, o.where);
+  }
+  // A pointer is committed and may lie about the size: the object, whose hash was
+  // just verified, is the truth; what lied is refused before checkout uses it.
+  const checkSize = (hash: string, actual: number): void => {
+    const said = bySize.get(hash);
+    if (said !== undefined && said !== actual) {
+      throw new MloError(
+        'INVALID',
+        `${where.get(hash) ?? hash}: says ${said} bytes, but its object ${hash.slice(0, 12)} holds ${actual}`,
+        {
+          hint: 'the pointer file is damaged or hostile: re-create it with `mlo add` from good data',
+        },
+      );
+    }
+  };
   const missingLocal = cache.missing(bySize.keys());
   const stats: FetchStats = {
     remote: remote.name,
@@ -260,6 +281,7 @@ export async function fetchObjects(
         if (size !== undefined && size <= PACKABLE_SIZE) {
           const data = await remote.read(hash);
           if (sha256(data) !== hash) throw corruptRemote(remote.name, hash);
+          checkSize(hash, data.length);
           batch.put(hash, data);
           progress.bytes(data.length);
           stats.bytes += data.length;
@@ -267,8 +289,11 @@ export async function fetchObjects(
             checkpoint();
         } else {
           const tmp = tempPathFor('pull', tmpDir);
-          const got = await remote.get(hash, tmp, { size, onBytes: progress.bytes });
           temps.push([hash, tmp]);
+          const got = await writingTo(tmp, () =>
+            remote.get(hash, tmp, { size, onBytes: progress.bytes }),
+          );
+          checkSize(hash, got.size);
           stats.bytes += got.size;
         }
         stats.transferred++;

@@ -76,6 +76,11 @@ export interface Remote {
   readonly requests: Record<string, number>;
   /** Requests sent again after a transient failure, so far. */
   readonly retries: number;
+  /**
+   * Remove what killed pushes from this machine left behind (temps whose owner is
+   * dead, util/owner.ts). push calls it first. Returns how many were removed.
+   */
+  sweepTemps?(): Promise<number>;
   /** Release connections. */
   close(): void;
 }
