@@ -65,7 +65,8 @@ function serverObject(prefix: string, hash: string): string {
 }
 
 /**
- * The remote holds each object whole, and a fresh clone pulls them all back intact.
+ * The remote holds each object whole (`mlo fsck --remote` agrees), and a fresh clone
+ * pulls them all back intact.
  * (Asynchronous: the proxy lives in this process and must keep serving.)
  */
 async function expectRemoteIntact(
@@ -77,6 +78,9 @@ async function expectRemoteIntact(
     const h = sha256(content);
     expect(sha256(readFileSync(serverObject(prefix, h)))).toBe(h);
   }
+  // mlo's own check of the remote: every referenced object there, hashing right
+  const fsck = await mloAsync(['fsck', '--remote', 'origin'], { cwd: dir, env }).done;
+  expect(fsck.code, fsck.stdout + fsck.stderr).toBe(0);
   const clone = join(tempDir(), 'clone');
   git(dir, 'clone', '-q', dir, clone);
   const pulled = await mloAsync(['pull'], { cwd: clone, env }).done;
