@@ -93,9 +93,7 @@ try {
       `  mlo push (s3)          : ${fmt(push.ms)} (${rate(files, push.ms)})  speed vs SDK ${ratio(refPut.ms, push.ms)}x (goal >= 0.90)`,
     );
     console.log(`  mlo push (directory)   : ${fmt(dirPush.ms)}`);
-    console.log(
-      `  mlo push, unchanged    : ${fmt(noop.ms)}, ${requests} request(s) (goal < 2 s)`,
-    );
+    console.log(`  mlo push, unchanged    : ${fmt(noop.ms)}, ${requests} request(s) (goal < 2 s)`);
     console.log(`  SDK GetObject loop     : ${fmt(refGet.ms)} (${rate(files, refGet.ms)})`);
     console.log(
       `  mlo pull (s3)          : ${fmt(pull.ms)} (${rate(files, pull.ms)})  speed vs SDK ${ratio(refGet.ms, pull.ms)}x (goal >= 0.90)`,

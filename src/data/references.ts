@@ -219,9 +219,7 @@ function workspacePointerRefs(repo: Repo): Reference[] {
 function pointerTextRefs(text: string, where: string, path: string): Reference[] {
   try {
     const data = parseYaml(text, pointerSchema, where);
-    return [
-      ref('pointer', data.hash, where, { dir: data.type === 'dir', size: data.size, path }),
-    ];
+    return [ref('pointer', data.hash, where, { dir: data.type === 'dir', size: data.size, path })];
   } catch {
     return []; // an unparsable historic pointer protects nothing
   }

@@ -169,7 +169,9 @@ describe('S3 faults: the server killed mid-transfer', () => {
     proxy.rules.push({
       method: 'PUT',
       url: PART_PUT(3),
-      onMatch: () => (restarted ??= restartLater(1500)),
+      onMatch: () => {
+        restarted ??= restartLater(1500);
+      },
     });
     const r = await mloAsync(['push', '--json', '--jobs', '2'], { cwd: dir, env }).done;
     await restarted;
@@ -189,7 +191,9 @@ describe('S3 faults: the server killed mid-transfer', () => {
     proxy.rules.push({
       method: 'GET',
       range: /^bytes=16777216-/,
-      onMatch: () => (restarted ??= restartLater(1500)),
+      onMatch: () => {
+        restarted ??= restartLater(1500);
+      },
     });
     const r = await mloAsync(['pull', '--json', '--jobs', '2'], { cwd: clone, env }).done;
     await restarted;

@@ -3,10 +3,9 @@
 // the server mid-transfer and start it again on the same port and data).
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
-const CHILD = join(import.meta.dirname, 's3rver-child.cjs');
+const CHILD = join(import.meta.dirname, 's3rver-child.mjs');
 // s3rver's default credentials (it checks signatures made with them)
 export const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
@@ -16,13 +15,10 @@ export const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3R
  */
 export async function startS3rver({ directory, port = 0, buckets = ['mlo'] }) {
   mkdirSync(directory, { recursive: true });
-  // resolve from this checkout's node_modules, whatever the caller's cwd
-  const require = createRequire(import.meta.url);
-  const nodePath = join(require.resolve('s3rver/package.json'), '../..');
   const child = spawn(
     process.execPath,
     ['--openssl-legacy-provider', CHILD, directory, String(port), ...buckets],
-    { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NODE_PATH: nodePath } },
+    { stdio: ['pipe', 'pipe', 'pipe'] },
   );
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));

@@ -69,7 +69,7 @@ function publicSettings(conf: RemoteConfig): Record<string, string | number | bo
   const out: Record<string, string | number | boolean> = {};
   for (const [k, v] of Object.entries(conf)) {
     if (k === 'url' || v === undefined) continue;
-    out[k] = (SECRET_KEYS as readonly string[]).includes(k) ? '(set)' : (v as string);
+    out[k] = (SECRET_KEYS as readonly string[]).includes(k) ? '(set)' : v;
   }
   return out;
 }

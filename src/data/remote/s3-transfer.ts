@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { MloError } from '../../errors.js';
 import { tempPathFor } from '../../util/atomic.js';
+import { ownerTag } from '../../util/owner.js';
 import type { Limiter } from './limit.js';
 import type { S3Connection } from './s3-client.js';
 import {
@@ -116,8 +117,8 @@ export async function uploadMultipart(
         );
         return out.UploadId!;
       });
-      journal = { pid: process.pid, key, size, partSize, uploadId, parts: {} };
-    } else journal.pid = process.pid;
+      journal = { owner: ownerTag(), key, size, partSize, uploadId, parts: {} };
+    } else journal.owner = ownerTag();
     if (file) writeJournal(file, journal);
     try {
       await sendParts(io, journal, file, hash, path, hooks);
@@ -143,7 +144,7 @@ async function sendParts(
   const fh = await open(path, 'r');
   const hasher = createHash('sha256');
   const inflight = new Set<Promise<void>>();
-  let failure: unknown;
+  let failure: Error | undefined;
   try {
     for (let n = 1, off = 0; off < journal.size && failure === undefined; n++) {
       const len = Math.min(journal.partSize, journal.size - off);
@@ -171,7 +172,7 @@ async function sendParts(
           hooks.onBytes?.(len);
         })
         .catch((err: unknown) => {
-          failure ??= err;
+          failure ??= err instanceof Error ? err : new Error(String(err));
         })
         .finally(() => {
           release();
@@ -375,9 +376,9 @@ async function rangedDownload(
     existsSync(partial);
   if (!resumed || !journal) {
     rmSync(partial, { force: true });
-    journal = { pid: process.pid, size, partSize, done: [] };
+    journal = { owner: ownerTag(), size, partSize, done: [] };
   }
-  journal.pid = process.pid;
+  journal.owner = ownerTag();
   if (journalFile) writeJournal(journalFile, journal);
   const fh = await open(partial, resumed ? 'r+' : 'w', 0o644);
   const done = new Set(journal.done);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { errnoCode } from '../../errors.js';
 import { writeFileAtomic } from '../../util/atomic.js';
+import { ownerState, ownerTag } from '../../util/owner.js';
 import type { RemoteObject } from './types.js';
 
 const INDEX_FILE = 'index';
@@ -144,11 +145,12 @@ export class RemoteIndex {
 }
 
 /**
- * A small JSON journal of one resumable transfer. `pid` names its writer: a journal
- * whose writer still runs belongs to another mlo and is left alone.
+ * A small JSON journal of one resumable transfer. `owner` names its writer
+ * (util/owner.ts: pid, start time, host): a journal whose writer still runs belongs
+ * to another mlo and is left alone.
  */
 export interface Journal {
-  pid: number;
+  owner: string;
 }
 
 export function readJournal<T extends Journal>(file: string): T | undefined {
@@ -166,13 +168,8 @@ export function writeJournal(file: string, journal: Journal): void {
 
 /** Whether a journal's writer is some other process that is still running. */
 export function ownedByOther(journal: Journal): boolean {
-  if (journal.pid === process.pid) return false;
-  try {
-    process.kill(journal.pid, 0);
-    return true;
-  } catch (err) {
-    return errnoCode(err) === 'EPERM';
-  }
+  if (typeof journal.owner !== 'string' || journal.owner === ownerTag()) return false;
+  return ownerState(journal.owner) === 'alive';
 }
 
 /** The journals in one subfolder (uploads/ or downloads/), by hash. */

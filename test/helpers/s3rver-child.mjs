@@ -2,8 +2,7 @@
 // on Node 20, s3rver's listing signs continuation tokens with a cipher OpenSSL 3 hides,
 // and listings past 1,000 keys answer 500 without the flag).
 // argv: DIRECTORY PORT BUCKET... ; prints {"port":N} on stdout once listening.
-'use strict';
-const S3rver = require('s3rver');
+import S3rver from 's3rver';
 
 const [directory, port, ...buckets] = process.argv.slice(2);
 const server = new S3rver({
@@ -16,7 +15,7 @@ const server = new S3rver({
 server.run().then(
   ({ port: bound }) => process.stdout.write(`${JSON.stringify({ port: bound })}\n`),
   (err) => {
-    process.stderr.write(`s3rver: ${err.stack ?? err}\n`);
+    process.stderr.write(`s3rver: ${err?.stack ?? String(err)}\n`);
     process.exit(1);
   },
 );
