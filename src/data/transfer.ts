@@ -224,7 +224,8 @@ async function fetchSelected(
       top.set(r.hash, {
         hash: r.hash,
         size: r.dir ? undefined : r.size,
-        where: r.where,
+        // a workspace pointer's claims are its file's: name the file
+        where: r.kind === 'pointer' && r.where === r.path ? `${r.path}${POINTER_EXT}` : r.where,
         manifest: r.dir,
       });
   }
