@@ -12,7 +12,7 @@ import type { ProgressFn } from '../util/progress.js';
 import { cacheOf } from './context.js';
 import { sha256 } from './hash.js';
 import { connectRemote, listRemote } from './remote/index.js';
-import { neededObjects } from './remote/plan.js';
+import { describeNeed, neededObjects } from './remote/plan.js';
 import { listReferences } from './references.js';
 import type { FsckProblem } from './fsck.js';
 
@@ -53,10 +53,10 @@ export async function fsckRemote(
     for (const o of needs.objects.values()) {
       if (unknown.has(o.hash)) continue;
       const there = listing.get(o.hash);
-      if (!there) problems.push({ hash: o.hash, where: o.where, problem: 'missing' });
+      if (!there) problems.push({ hash: o.hash, where: describeNeed(o), problem: 'missing' });
       else if (o.size !== undefined && there.size !== o.size)
-        problems.push({ hash: o.hash, where: o.where, problem: 'corrupt' });
-      else present.push({ hash: o.hash, size: there.size, where: o.where });
+        problems.push({ hash: o.hash, where: describeNeed(o), problem: 'corrupt' });
+      else present.push({ hash: o.hash, size: there.size, where: describeNeed(o) });
     }
     let checked = needs.objects.size;
     if (!options.shallow) {

@@ -20,8 +20,8 @@ import { listReferences, type Reference } from './references.js';
 import { restoreEntry } from './restore.js';
 import { connectRemote, fetchObjects, pushObjects, type Remote } from './remote/index.js';
 import {
+  describeNeed,
   neededObjects,
-  presentInCache,
   pushWaves,
   type NeededObject,
   type ObjectRef,
@@ -137,29 +137,21 @@ export async function push(repo: Repo, options: TransferOptions = {}): Promise<P
     const cache = cacheOf(repo);
     const { refs, parts } = selectReferences(repo, options);
     const needs = await neededObjects(cache, refs, { within: withinParts(parts) });
-    const all = [...needs.objects.values()];
-    const local = presentInCache(
-      cache,
-      all.map((o) => o.hash),
-    );
-    const absent = all.filter((o) => !local.has(o.hash));
-    // Not here: fine if the remote has it (an old revision pushed from elsewhere).
-    const onRemote = absent.length ? await remote.has(absent) : new Set<string>();
-    const missingLocal = [
-      ...absent.filter((o) => !onRemote.has(o.hash)).map((o) => o.where),
-      ...needs.unknownManifests.map((m) => `${m.where} (its directory manifest)`),
-    ];
     const stats = await pushObjects(
       remote,
       cache,
       stateDir,
-      { waves: pushWaves(all.filter((o) => local.has(o.hash))) },
+      { waves: pushWaves(needs.objects.values()) },
       { jobs, onProgress: options.onProgress },
     );
+    const missingLocal = [
+      ...stats.missingLocal.map((o) => describeNeed(o as NeededObject)),
+      ...needs.unknownManifests.map((m) => `${m.where} (its directory manifest)`),
+    ];
     return {
       remote: remote.name,
       uploaded: stats.transferred,
-      skipped: stats.skipped + onRemote.size,
+      skipped: stats.skipped,
       bytes: stats.bytes,
       missingLocal,
       requests: stats.requests,
@@ -213,8 +205,13 @@ async function fetchSelected(
     result.downloaded += stats.transferred;
     result.skipped += stats.skipped;
     result.bytes += stats.bytes;
-    const where = new Map(wanted.map((o) => [o.hash, o.where]));
-    result.missingRemote.push(...stats.missing.map((h) => where.get(h) ?? h));
+    const where = new Map(wanted.map((o) => [o.hash, o]));
+    result.missingRemote.push(
+      ...stats.missing.map((h) => {
+        const o = where.get(h);
+        return o ? describeNeed(o) : h;
+      }),
+    );
   };
   // The referenced objects first (files and manifests; a manifest's size is unknown,
   // so it never travels packed), then the files the manifests list.

@@ -16,6 +16,7 @@ import { ObjectBatch, PACKABLE_SIZE } from '../batch.js';
 import type { ObjectCache } from '../cache.js';
 import { sha256 } from '../hash.js';
 import { corruptRemote } from './s3-common.js';
+import { presentInCache } from './plan.js';
 import { RemoteIndex } from './state.js';
 import type { PutSource, Remote } from './types.js';
 
@@ -109,6 +110,8 @@ export interface PushPlan {
 export interface PushStats extends TransferStats {
   /** hashes sent */
   sent: string[];
+  /** objects the remote lacks and this cache does not have either */
+  missingLocal: WantedObject[];
 }
 
 /**
@@ -126,16 +129,32 @@ export async function pushObjects(
   const t0 = performance.now();
   const index = await openIndex(remote, stateDir, { noIndex: options.noIndex, create: true });
   const all = plan.waves.flat();
-  const sizeOf = (o: WantedObject): number => o.size ?? objectSize(cache, o.hash);
-  const unknown: { hash: string; size: number }[] = [];
+  // Sizes come with the plan (pointers, manifests); only manifests are looked up.
+  const sizeOf = (o: WantedObject): number | undefined => o.size ?? objectSize(cache, o.hash);
+  const unknown: { hash: string; size?: number }[] = [];
   for (const o of all) {
     const size = sizeOf(o);
     if (!index.has(o.hash, size)) unknown.push({ hash: o.hash, size });
   }
-  const present = await remote.has(unknown);
-  index.add(unknown.filter((o) => present.has(o.hash)));
-  const sendWaves = plan.waves.map((w) =>
-    w.filter((o) => !index.has(o.hash, sizeOf(o))).map((o) => ({ hash: o.hash, size: sizeOf(o) })),
+  const present = unknown.length ? await remote.has(unknown) : new Set<string>();
+  const learnt: { hash: string; size: number }[] = [];
+  for (const o of unknown) {
+    if (!present.has(o.hash)) continue;
+    if (o.size !== undefined) learnt.push({ hash: o.hash, size: o.size });
+  }
+  index.add(learnt);
+  // What the remote lacks; of that, what this cache can send (checked only now: an
+  // unchanged repository never looks at its cache at all).
+  const lacking = plan.waves.map((w) =>
+    w.filter((o) => !present.has(o.hash) && !index.has(o.hash, sizeOf(o))),
+  );
+  const local = presentInCache(
+    cache,
+    lacking.flat().map((o) => o.hash),
+  );
+  const missingLocal = lacking.flat().filter((o) => !local.has(o.hash));
+  const sendWaves = lacking.map((w) =>
+    w.filter((o) => local.has(o.hash)).map((o) => ({ hash: o.hash, size: sizeOf(o) ?? 0 })),
   );
   const toSend = sendWaves.flat();
   await remote.cleanup?.(new Set(toSend.map((o) => o.hash)));
@@ -148,12 +167,13 @@ export async function pushObjects(
   const stats: PushStats = {
     remote: remote.name,
     transferred: 0,
-    skipped: all.length - toSend.length,
+    skipped: all.length - toSend.length - missingLocal.length,
     bytes: 0,
     requests: remote.requests,
     retries: 0,
     seconds: 0,
     sent: [],
+    missingLocal,
   };
   // Index entries are appended in batches: one write per few hundred objects.
   let arrived: { hash: string; size: number }[] = [];
@@ -183,10 +203,10 @@ export async function pushObjects(
   return stats;
 }
 
-function objectSize(cache: ObjectCache, hash: string): number {
+function objectSize(cache: ObjectCache, hash: string): number | undefined {
   const packed = cache.packs.locate(hash);
   if (packed) return packed.entry.size;
-  return statSync(cache.loosePath(hash), { throwIfNoEntry: false })?.size ?? 0;
+  return statSync(cache.loosePath(hash), { throwIfNoEntry: false })?.size;
 }
 
 /**

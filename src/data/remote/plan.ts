@@ -24,9 +24,17 @@ export interface ObjectRef {
 }
 
 export interface NeededObject extends WantedObject {
+  /** who refers to it (for a file of a directory: the directory's reference) */
   where: string;
+  /** for a file of a directory: its path below the directory */
+  path?: string;
   /** a directory manifest */
   manifest: boolean;
+}
+
+/** Where an object is needed, for messages (built only when one is printed). */
+export function describeNeed(o: NeededObject): string {
+  return o.path === undefined ? o.where : `${o.where}/${o.path}`;
 }
 
 export interface Needs {
@@ -97,7 +105,8 @@ export async function neededObjects(
         objects.set(e.hash, {
           hash: e.hash,
           size: e.size,
-          where: `${r.where}/${e.path}`,
+          where: r.where,
+          path: e.path,
           manifest: false,
         });
     }
