@@ -12,6 +12,7 @@ import { registerModelCommands } from './model.js';
 import { registerEvalCommand } from './eval.js';
 import { registerPromoteCommands } from './promote.js';
 import { registerRemoteCommands } from './remote.js';
+import { registerTransferCommands } from './transfer.js';
 import { registerRepoCommands } from './repo.js';
 import { registerRunCommands } from './runs.js';
 import { registerPipelineCommands } from './pipeline.js';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
     .configureHelp({ sortSubcommands: false, showGlobalOptions: true });
   registerRepoCommands(program);
   registerDataCommands(program);
+  registerTransferCommands(program);
   registerRemoteCommands(program);
   registerHookCommands(program);
   registerRunCommands(program);
