@@ -48,11 +48,12 @@
  *
  * ## Nulls
  *
- * CSV: an empty cell and the tokens in NULL_TOKENS ("", NA, N/A, n/a, #N/A, NULL,
- * null, None, <NA>) are null in every column kind; `nullValues` replaces the list. JSON
- * Lines: null or a missing key; strings are kept as they are in text columns, and read
- * like CSV cells (null tokens included) in other columns. Parquet: its own nulls.
- * NaN, inf, -inf, Infinity (any case) are numbers, not nulls: state VALUE. The drift
+ * CSV: an empty cell and the tokens in NULL_TOKENS ("", NA, N/A, n/a, #N/A, #N/A N/A,
+ * #NA, NULL, null, None, <NA>: pandas' defaults but its NaN family) are null in every
+ * column kind; `nullValues` replaces the list. JSON Lines: null or a missing key;
+ * strings are kept as they are in text columns, and read like CSV cells (null tokens
+ * included) in other columns. Parquet: its own nulls. NaN, inf, -inf, Infinity (any
+ * case), 1.#QNAN and 1.#IND are numbers, not nulls: state VALUE. The drift
  * spec (and pandas, so validation's null checks) count them as missing, so consumers
  * that need that use `isFiniteAt` / `finiteValues`, which leave them out.
  *
