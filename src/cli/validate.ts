@@ -1,5 +1,4 @@
 /** `mlo validate`: check a data file against an expectation suite, or infer one. */
-import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { ExpectationResult, ValidationResult } from '../index.js';
 import { action, cwdOf, lib } from './common.js';
@@ -41,7 +40,10 @@ export function registerValidateCommands(program: Command): void {
       "a suite under validation: in mlo.yaml, or a suite file (default: mlo.yaml's only suite)",
     )
     .option('--json', 'print {"success", "statistics", "results": [...]} as JSON')
-    .option('--junit <path>', 'also write JUnit XML, one testcase per expectation')
+    .option(
+      '--junit <path>',
+      'also write JUnit XML, one testcase per expectation (written whatever the exit code)',
+    )
     .option('--infer', 'infer a suite from the data instead (types, nulls, ranges, categories)')
     .option('-o, --out <path>', 'with --infer: write the suite here (default: print it)')
     .option(
@@ -104,9 +106,9 @@ export function registerValidateCommands(program: Command): void {
             ...common,
             suite: opts.suite,
             store: opts.store,
+            junit: opts.junit,
           });
           progress.stop();
-          if (opts.junit !== undefined) api.writeJUnitXml(result, resolve(cwd, opts.junit));
           if (opts.json) printJson(result);
           else renderResult(result, api.expectationTarget);
           return result.success ? 0 : 1;
