@@ -225,6 +225,8 @@ function expectationsFor(p: ColumnProfile): [string, Record<string, unknown>][] 
 }
 
 export interface InferOptions {
+  /** the file as messages name it (default: the path) */
+  name?: string;
   format?: OpenTableOptions['format'];
   delimiter?: string;
   onProgress?: ProgressFn;
@@ -239,6 +241,7 @@ export interface InferredSuite {
 /** Infer a suite from the table at `path` in one pass. */
 export async function inferSuite(path: string, options: InferOptions = {}): Promise<InferredSuite> {
   const reader = await openTable(path, {
+    name: options.name,
     format: options.format,
     delimiter: options.delimiter,
     onProgress: options.onProgress,

@@ -68,6 +68,7 @@ export async function runSuite(
   const compiled = compileSuite(suite);
   const file = options.file ?? path;
   const readOptions: OpenTableOptions = {
+    name: file,
     format: options.format,
     delimiter: options.delimiter,
     onProgress: options.onProgress,

@@ -170,8 +170,8 @@ describe('mlo validate', () => {
         'garbage.parquet': 'PAR1 not really PAR1',
       });
       for (const [file, why] of [
-        ['broken.csv', /broken\.csv: .*quote/],
-        ['garbage.parquet', /garbage\.parquet: not a readable Parquet file/],
+        ['broken.csv', /^broken\.csv: .*quote/],
+        ['garbage.parquet', /^garbage\.parquet: not a readable Parquet file/],
         ['missing.csv', /^missing\.csv: no such file$/],
       ] as const) {
         const r = mlo(['validate', file, '-s', 'raw', '--junit', 'v.xml'], { cwd: dir });
