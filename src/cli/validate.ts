@@ -1,4 +1,5 @@
 /** `mlo validate`: check a data file against an expectation suite, or infer one. */
+import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { ExpectationResult, ValidationResult } from '../index.js';
 import { action, cwdOf, lib } from './common.js';
@@ -76,7 +77,17 @@ export function registerValidateCommands(program: Command): void {
           );
         }
         const cwd = cwdOf(cmd);
-        const repo = api.openRepo(cwd);
+        let repo: ReturnType<typeof api.openRepo>;
+        try {
+          repo = api.openRepo(cwd);
+        } catch (err) {
+          // not an mlo repository, a store too new: CI still gets a report saying so
+          if (opts.junit !== undefined) {
+            const run = { suite: opts.suite ?? 'mlo.yaml', file, error: err, elapsed_ms: 0 };
+            api.writeJUnitErrorXml(run, resolve(cwd, opts.junit));
+          }
+          throw err;
+        }
         const progress = await createProgress();
         try {
           const common = {

@@ -66,7 +66,13 @@ export {
   type InferSuiteFileOptions,
   type InferSuiteFileResult,
 } from './infer-file.js';
-export { toJUnitXml, writeJUnitXml, expectationTarget } from './junit.js';
+export {
+  toJUnitXml,
+  writeJUnitXml,
+  writeJUnitErrorXml,
+  expectationTarget,
+  type JUnitRunError,
+} from './junit.js';
 export type {
   ExpectationSeverity,
   ExpectationConfig,

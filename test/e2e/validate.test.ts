@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ValidationResult } from '../../src/validate/types.js';
-import { makeRepo, mlo, parseJson, writeTree } from '../helpers/cli.js';
+import { makeRepo, mlo, parseJson, tempDir, writeTree } from '../helpers/cli.js';
 import { writeParquet } from '../unit/io/duckdb.js';
 import { HAS_XMLLINT, junitSchemaErrors, parseXml, type XmlElement } from '../unit/validate/xml.js';
 
@@ -186,6 +186,17 @@ describe('mlo validate', () => {
         expect(cases[0].children[0].attrs.message).toMatch(why);
       }
     });
+  });
+
+  it('--junit outside an mlo repository still writes the report saying so', () => {
+    const dir = tempDir();
+    writeTree(dir, { 'd.csv': 'a\n1\n' });
+    const r = mlo(['validate', 'd.csv', '-s', 'raw', '--junit', 'v.xml'], { cwd: dir });
+    expect(r.code).toBe(2);
+    const xml = readFileSync(join(dir, 'v.xml'), 'utf8');
+    if (HAS_XMLLINT) expect(junitSchemaErrors(xml)).toBeNull();
+    const [testcase] = parseXml(xml).children[0].children.filter((c) => c.name === 'testcase');
+    expect(testcase.children[0].attrs.type).toBe('NOT_A_REPO');
   });
 
   it('a malformed suite is exit 2 with file:line:col, and no stack trace', () => {
