@@ -18,6 +18,7 @@ const BENCHES = [
   ['runs-list', ['runs-list.mjs']],
   ['repro-noop', ['repro-noop.mjs']],
   ['io-read', ['io-read.mjs']],
+  ['io-parquet-memory', ['io-parquet-memory.mjs']],
   ['validate', ['validate.mjs']],
   ['metrics', ['metrics.mjs']],
   ['onnx-run', ['onnx-run.mjs']],
