@@ -13,7 +13,7 @@ import { insertDriftReport, type ModelVersionKey } from '../store/index.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import type { ProgressFn } from '../util/progress.js';
 import { loadBaseline, sourcePath, userPath, type LoadedBaseline } from './baselines.js';
-import type { PlannedColumn } from './columns.js';
+import type { PlannedColumn, SkippedColumn } from './columns.js';
 import { loadDriftConfig, PROJECT_FILE, type DriftConfig } from './config.js';
 import { formatModelVersion, resolveModelRef, type ModelVersionRef } from './model-ref.js';
 import { profilePredictions } from './predictions.js';
@@ -35,6 +35,7 @@ import {
   type DriftCheckResult,
   type DriftColumnReport,
   type DriftReport,
+  type LeftOutColumn,
 } from './report.js';
 import { parseSince } from './since.js';
 import { chooseTest, DEFAULT_THRESHOLD, TEST_KINDS, type DriftTest } from './stats/index.js';
@@ -362,8 +363,15 @@ function compare(
     created_at: new Date().toISOString(),
     id: null,
     warnings,
+    left_out: leftOutOf(baseline),
   };
   return { report, details: ordered.map((c) => c.detail), failOnDrift: config.fail };
+}
+
+/** The baseline's columns that were never profiled (stored in its meta), with the reason. */
+function leftOutOf(baseline: LoadedBaseline): LeftOutColumn[] {
+  const skipped = (baseline.record.meta as { skipped?: SkippedColumn[] }).skipped ?? [];
+  return skipped.map((s) => ({ column: s.name, reason: s.reason }));
 }
 
 function columnResult(
