@@ -55,6 +55,11 @@ export interface CreateBaselineOptions {
   columns?: readonly string[];
   target?: string;
   prediction?: string;
+  /**
+   * The model's predicted score (probability of the positive class) in the data: a
+   * drift check of logged predictions fills it from the logged probabilities
+   */
+  score?: string;
   /** kind overrides: {zip: 'categorical'}; mlo.yaml `drift.columns.X.kind` also applies */
   kinds?: Readonly<Record<string, DriftColumnKind>>;
   /** replace a baseline of the same name (or of the same model version) */
@@ -110,6 +115,8 @@ export interface BaselineInfo {
   model: ModelVersionKey | null;
   target: string | null;
   prediction: string | null;
+  /** the predicted-score column (--score) */
+  score: string | null;
   columns: BaselineColumnInfo[];
   skipped: SkippedColumn[];
   /** cells that did not fit their column's kind (counted as nulls) */
@@ -182,6 +189,7 @@ export async function prepareBaseline(
     columns: options.columns,
     target: options.target,
     prediction: options.prediction,
+    score: options.score,
     kinds: { ...fromConfig.kinds, ...options.kinds },
     skip: fromConfig.skip,
   };
@@ -192,7 +200,7 @@ export async function prepareBaseline(
     types: request.types,
     onProgress: options.onProgress,
   });
-  for (const role of ['target', 'prediction'] as const) {
+  for (const role of ['target', 'prediction', 'score'] as const) {
     const col = selection[role];
     if (col !== undefined && !reader.schema.fileColumns.includes(col)) {
       throw new MloError('INVALID', `${shown}: no column "${col}" (named by --${role})`, {
@@ -246,7 +254,13 @@ export async function prepareBaseline(
       rows,
       target: options.target ?? null,
       prediction: options.prediction ?? null,
-      meta: { skipped, issues, exactLimit, sketchK: KLL_DEFAULT_K },
+      meta: {
+        skipped,
+        issues,
+        exactLimit,
+        sketchK: KLL_DEFAULT_K,
+        ...(options.score !== undefined && { score: options.score }),
+      },
     },
     columns,
   };
@@ -352,7 +366,10 @@ export function loadBaseline(repo: Repo, query: FindBaselineQuery): LoadedBaseli
   return { record, columns };
 }
 
-export function listBaselines(repo: Repo): (Omit<BaselineInfo, 'columns' | 'skipped' | 'issues'> & {
+export function listBaselines(repo: Repo): (Omit<
+  BaselineInfo,
+  'columns' | 'skipped' | 'issues' | 'score'
+> & {
   columns: number;
 })[] {
   return listBaselineRecords(repo.store).map((r) => ({
@@ -381,7 +398,11 @@ export function removeBaseline(repo: Repo, name: string): { name: string; report
 }
 
 function infoOf(record: BaselineRecord, columns: LoadedBaseline['columns']): BaselineInfo {
-  const meta = record.meta as { skipped?: SkippedColumn[]; issues?: ColumnIssue[] };
+  const meta = record.meta as {
+    skipped?: SkippedColumn[];
+    issues?: ColumnIssue[];
+    score?: string;
+  };
   return {
     name: record.name,
     created_at: new Date(record.createdMs).toISOString(),
@@ -392,6 +413,7 @@ function infoOf(record: BaselineRecord, columns: LoadedBaseline['columns']): Bas
     model: record.model,
     target: record.target,
     prediction: record.prediction,
+    score: meta.score ?? null,
     columns: columns.map((c) => ({
       name: c.name,
       kind: c.kind,
