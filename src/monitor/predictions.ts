@@ -37,8 +37,7 @@ export function scoreOf(outputs: Record<string, unknown>): number | undefined {
   if (!Array.isArray(p) || p.length === 0) return undefined;
   const values = p as unknown[];
   if (!values.every((v) => typeof v === 'number')) return undefined;
-  const numbers = values as number[];
-  return numbers.length === 2 ? numbers[1] : Math.max(...numbers);
+  return values.length === 2 ? values[1] : Math.max(...values);
 }
 
 export interface PredictionProfile {
