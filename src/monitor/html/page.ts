@@ -43,6 +43,12 @@ declare const document: {
   createDocumentFragment(): PageElement;
 };
 declare const location: { hash: string };
+declare const IntersectionObserver:
+  | (new (
+      callback: (entries: { isIntersecting: boolean; target: PageElement }[]) => void,
+      options: { rootMargin: string },
+    ) => { observe(el: PageElement): void; unobserve(el: PageElement): void })
+  | undefined;
 declare const history: { replaceState(state: null, title: string, url: string): void };
 
 /** Cards of drifted columns open by themselves when there are at most this many. */
@@ -98,7 +104,7 @@ export function driftReportPage(
       `${c.r ? ` <span class="role">${f.esc(c.r)}</span>` : ''}</td>` +
       `<td>${f.esc(c.k || '–')}</td><td>${f.esc(c.t || '–')}</td><td class="r">${f.num(c.s)}</td>` +
       `<td class="r">${threshold}</td><td>${statusCell(c)}</td><td>${severityBadge(c.sv)}</td>` +
-      `<td class="r">${f.num(c.p)}</td><td>${charts.spark(c.c)}</td></tr>`
+      `<td class="r">${f.num(c.p)}</td><td class="th"></td></tr>`
     );
   }
 
@@ -107,13 +113,41 @@ export function driftReportPage(
   const cards: (PageElement | null)[] = cols.map(() => null);
   const open = cols.map(() => false);
 
+  /** Draw a row's thumbnail (into its last cell). */
+  function drawThumb(row: PageElement): void {
+    const cell = row.querySelector('td.th');
+    if (!cell) return;
+    cell.className = '';
+    cell.innerHTML = charts.spark(cols[Number(row.dataset.i)].c);
+  }
+
+  // thumbnails are drawn for the rows near the screen: thousands of small SVGs
+  // cost more than the rest of the table
+  const thumbs =
+    typeof IntersectionObserver === 'undefined'
+      ? null
+      : new IntersectionObserver(
+          (entries) => {
+            for (const e of entries) {
+              if (!e.isIntersecting) continue;
+              thumbs?.unobserve(e.target);
+              drawThumb(e.target);
+            }
+          },
+          { rootMargin: '600px 0px' },
+        );
+
   function buildRows(list: number[]): void {
     const missing = list.filter((i) => rows[i] === null);
     if (missing.length === 0) return;
     const scratch = document.createElement('tbody');
     scratch.innerHTML = missing.map((i) => rowHtml(cols[i], i)).join('');
     const built = Array.from(scratch.children);
-    missing.forEach((i, k) => (rows[i] = built[k]));
+    missing.forEach((i, k) => {
+      rows[i] = built[k];
+      if (thumbs) thumbs.observe(built[k]);
+      else drawThumb(built[k]);
+    });
   }
 
   // ---------------------------------------------------------------- cards

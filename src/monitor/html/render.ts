@@ -99,6 +99,7 @@ export function renderDriftHtml(result: DriftCheckResult): string {
   ${leftOutNote}
   <p class="hint muted">Open a column for its chart and every statistic; click a heading to sort.</p>
   <table class="overview">
+    <colgroup><col class="w-name"><col class="w-kind"><col class="w-test"><col class="w-num"><col class="w-num"><col class="w-flag"><col class="w-sev"><col class="w-num"><col class="w-thumb"></colgroup>
     <thead><tr id="heads">${heads}<th>distribution</th></tr></thead>
     <tbody id="rows"></tbody>
   </table>
@@ -169,8 +170,11 @@ section{margin:18px 0}
 .hint{font-size:12px;margin:0 0 6px}
 .noscript{background:#fffbeb;border:1px solid #fde68a;border-radius:8px;padding:8px 12px}
 table{border-collapse:collapse}
-.overview{width:100%;background:#fff;border:1px solid var(--line)}
-.overview th,.overview td{padding:5px 10px;border-bottom:1px solid var(--line);text-align:left;white-space:nowrap}
+/* fixed layout: the browser need not measure every cell of thousands of rows */
+.overview{width:100%;background:#fff;border:1px solid var(--line);table-layout:fixed}
+.w-kind{width:110px}.w-test{width:128px}.w-num{width:94px}.w-flag{width:76px}.w-sev{width:92px}.w-thumb{width:118px}
+.overview th,.overview td{padding:5px 10px;border-bottom:1px solid var(--line);text-align:left;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+.overview td.th{height:38px}
 .overview thead th{background:#f1f5f9;font-size:12px;color:var(--muted);font-weight:600;position:sticky;top:0;z-index:1}
 .overview thead button{all:unset;cursor:pointer}
 .overview thead button:focus-visible{outline:2px solid var(--cur)}
