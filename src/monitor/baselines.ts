@@ -36,6 +36,7 @@ import {
   type NumericProfileOptions,
 } from './profile/index.js';
 import { encodedOf, runColumnTasks } from './engine.js';
+import type { LeftOutColumn } from './report.js';
 import type { DriftColumnKind } from './stats/index.js';
 
 export type { ModelVersionKey } from '../store/index.js';
@@ -454,6 +455,17 @@ function summarize(p: ColumnProfile): NumericSummary | CategoricalSummary {
     rank_error: p.sketch ? p.sketch.rankErrorBound() : 0,
     distinct: p.distinct ? p.distinct.values.length : null,
   };
+}
+
+/** The baseline's predicted-score column (`baseline create --score`), kept in its meta. */
+export function scoreColumnOf(baseline: LoadedBaseline): string | null {
+  return (baseline.record.meta as { score?: string }).score ?? null;
+}
+
+/** The reference columns the baseline never profiled (kept in its meta), with the reason. */
+export function leftOutColumns(baseline: LoadedBaseline): LeftOutColumn[] {
+  const skipped = (baseline.record.meta as { skipped?: SkippedColumn[] }).skipped ?? [];
+  return skipped.map((s) => ({ column: s.name, reason: s.reason }));
 }
 
 /** Parse `--kind` specs (re-exported for the CLI). */

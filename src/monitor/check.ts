@@ -12,8 +12,15 @@ import type { Repo } from '../repo/index.js';
 import { insertDriftReport, type ModelVersionKey, type PredictionRole } from '../store/index.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import type { ProgressFn } from '../util/progress.js';
-import { loadBaseline, sourcePath, userPath, type LoadedBaseline } from './baselines.js';
-import type { PlannedColumn, SkippedColumn } from './columns.js';
+import {
+  leftOutColumns,
+  loadBaseline,
+  scoreColumnOf,
+  sourcePath,
+  userPath,
+  type LoadedBaseline,
+} from './baselines.js';
+import type { PlannedColumn } from './columns.js';
 import { columnDriftOptions, loadDriftConfig, PROJECT_FILE, type DriftConfig } from './config.js';
 import { formatModelVersion, resolveModelRef, type ModelVersionRef } from './model-ref.js';
 import { profilePredictions } from './predictions.js';
@@ -35,7 +42,6 @@ import {
   type DriftCheckResult,
   type DriftColumnReport,
   type DriftReport,
-  type LeftOutColumn,
 } from './report.js';
 import { parseSince } from './since.js';
 import { chooseTest, DEFAULT_THRESHOLD, TEST_KINDS, type DriftTest } from './stats/index.js';
@@ -367,20 +373,9 @@ function compare(
     created_at: new Date().toISOString(),
     id: null,
     warnings,
-    left_out: leftOutOf(baseline),
+    left_out: leftOutColumns(baseline),
   };
   return { report, details: ordered.map((c) => c.detail), failOnDrift: config.fail };
-}
-
-/** The baseline's predicted-score column (`baseline create --score`), kept in its meta. */
-function scoreColumnOf(baseline: LoadedBaseline): string | null {
-  return (baseline.record.meta as { score?: string }).score ?? null;
-}
-
-/** The baseline's columns that were never profiled (stored in its meta), with the reason. */
-function leftOutOf(baseline: LoadedBaseline): LeftOutColumn[] {
-  const skipped = (baseline.record.meta as { skipped?: SkippedColumn[] }).skipped ?? [];
-  return skipped.map((s) => ({ column: s.name, reason: s.reason }));
 }
 
 function columnResult(
