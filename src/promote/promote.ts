@@ -159,6 +159,12 @@ export async function promote(repo: Repo, options: PromoteOptions): Promise<Prom
         report.gaps as Record<string, Observed>,
       ]),
     );
+    context.sliceRatios = Object.fromEntries(
+      Object.entries(own.slices).map(([column, report]) => [
+        column,
+        report.ratios as Record<string, Observed>,
+      ]),
+    );
   }
   if (holder) {
     context.currentHolder = `${holder.name}@${holder.version}`;
