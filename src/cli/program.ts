@@ -20,6 +20,8 @@ import { registerMetricsCommands } from './metrics.js';
 import { registerValidateCommands } from './validate.js';
 import { registerServeCommands } from './serve.js';
 import { registerReportCommand } from './report.js';
+import { registerExperimentCommands } from './experiments.js';
+import { registerImportCommands } from './import.js';
 
 export function buildProgram(): Command {
   const program = new Command('mlo')
@@ -37,6 +39,7 @@ export function buildProgram(): Command {
   registerRemoteCommands(program);
   registerHookCommands(program);
   registerRunCommands(program);
+  registerExperimentCommands(program);
   registerPipelineCommands(program);
   registerMetricsCommands(program);
   registerModelCommands(program);
@@ -47,6 +50,7 @@ export function buildProgram(): Command {
   registerValidateCommands(program);
   registerServeCommands(program);
   registerReportCommand(program);
+  registerImportCommands(program);
   // Every subcommand fails like the root: one error line, exit 2, no stack.
   const applyExitOverride = (cmd: Command): void => {
     cmd.exitOverride();

@@ -62,3 +62,6 @@ export {
   type ValidationQuery,
 } from './validations.js';
 export * from './predictions.js';
+export * from './experiments.js';
+export * from './lineage.js';
+export * from './mlflow-files.js';

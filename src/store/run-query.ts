@@ -39,6 +39,10 @@ export interface SortKey {
 
 export interface RunQuery {
   experiment?: string;
+  /** experiment records (MLflow's search_runs); any of them */
+  experimentIds?: number[];
+  /** default 'active': runs MLflow deleted are hidden until restored */
+  lifecycle?: 'active' | 'deleted' | 'all';
   filter?: FilterExpr;
   sort?: SortKey[];
   /** 0 or undefined: no limit */
@@ -283,6 +287,12 @@ function compileQuery(query: RunQuery): CompiledQuery {
   order.push('r.start_ms DESC', 'r.seq DESC');
   const where: string[] = [];
   if (query.experiment !== undefined) where.push(`r.experiment = ${c.bind(query.experiment)}`);
+  if (query.experimentIds !== undefined)
+    where.push(
+      `r.experiment_id IN (${query.experimentIds.map((id) => c.bind(id)).join(',') || 'NULL'})`,
+    );
+  const lifecycle = query.lifecycle ?? 'active';
+  if (lifecycle !== 'all') where.push(`r.lifecycle = ${c.bind(lifecycle)}`);
   if (query.filter) where.push(c.expr(query.filter));
   const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
   const limit = query.limit ? Math.floor(query.limit) : 0;

@@ -5,6 +5,7 @@
  */
 import type { Statement } from 'better-sqlite3';
 import type { Db, Store } from './open.js';
+import { ensureExperimentId } from './experiments.js';
 
 export type RunStatus = 'running' | 'finished' | 'failed' | 'killed';
 export const RUN_STATUSES: readonly RunStatus[] = ['running', 'finished', 'failed', 'killed'];
@@ -30,6 +31,9 @@ export interface RunRow {
   params_json: string;
   metrics_json: string;
   tags_json: string;
+  /** migration 010: the experiment record, and MLflow's soft delete */
+  experiment_id: number | null;
+  lifecycle: 'active' | 'deleted';
 }
 
 export interface NewRunRow {
@@ -116,10 +120,10 @@ function stmts(db: Db): Statements {
   if (s) return s;
   s = {
     insertRun: db.prepare(
-      `INSERT INTO runs (id, name, experiment, status, start_ms, command, cwd, git_commit,
-         git_dirty, stage, host, pid)
-       VALUES (@id, @name, @experiment, 'running', @startMs, @command, @cwd, @gitCommit,
-         @gitDirty, @stage, @host, @pid)`,
+      `INSERT INTO runs (id, name, experiment, experiment_id, status, start_ms, command, cwd,
+         git_commit, git_dirty, stage, host, pid)
+       VALUES (@id, @name, @experiment, @experimentId, 'running', @startMs, @command, @cwd,
+         @gitCommit, @gitDirty, @stage, @host, @pid)`,
     ),
     nextChunk: db
       .prepare(
@@ -182,10 +186,16 @@ export function numericValue(value: string): number | null {
 }
 
 export function insertRun(store: Store, run: NewRunRow): number {
+  return store.db.transaction(() => insertRunRow(store, run)).immediate();
+}
+
+function insertRunRow(store: Store, run: NewRunRow): number {
   const info = stmts(store.db).insertRun.run({
     id: run.id,
     name: run.name,
     experiment: run.experiment,
+    // experiments are records (MLflow's); a new name creates one
+    experimentId: ensureExperimentId(store, run.experiment, run.startMs),
     startMs: run.startMs,
     command: run.command ?? null,
     cwd: run.cwd ?? null,

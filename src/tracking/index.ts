@@ -57,6 +57,8 @@ export {
 } from './filter.js';
 export { resolveRunRow, newRunId, shortId, SHORT_ID } from './ids.js';
 export { readGitInfo, type GitInfo } from './git-info.js';
+export { randomRunName } from './names.js';
+export { listExperiments, type ExperimentSummary } from './experiments.js';
 export { applyLogLine, type LogSink } from './log-lines.js';
 export { flatten, numericMetrics, parseDataText, readMetricsFile } from './metrics-file.js';
 export {

@@ -38,6 +38,12 @@ export interface CommandRunOptions {
    * outputs here). Throwing marks the run failed with the error's message.
    */
   onSuccess?: (run: Run) => Promise<void>;
+  /**
+   * Serve the MLflow API to the commands on a loopback port for the run's lifetime
+   * (MLFLOW_TRACKING_URI, MLFLOW_RUN_ID, a per-run MLFLOW_TRACKING_TOKEN), so MLflow
+   * code logs into this run unchanged. Default true.
+   */
+  mlflow?: boolean;
 }
 
 export interface CommandRunResult {
@@ -187,17 +193,25 @@ export async function runCommandAsRun(
   let exitCode = 0;
   let error: string | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let endpoint: { env: Record<string, string | undefined>; close(): Promise<void> } | undefined;
   try {
     for (const input of options.inputs ?? []) run.recordPath('input', input);
+    if (options.mlflow !== false) {
+      // loaded only here: the HTTP server costs nothing to commands that start no run
+      const { startRunEndpoint } = await import('../mlflow/in-run.js');
+      endpoint = await startRunEndpoint(repo, run.id);
+    }
     run.flush();
     options.onStart?.({ id: run.id, name: run.name });
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       PYTHONUNBUFFERED: process.env.PYTHONUNBUFFERED ?? '1',
       ...options.env,
+      ...endpoint?.env,
       MLO_RUN_ID: run.id,
       MLO_LOG: logPath,
     };
+    for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
     const lib = libraryEntry();
     if (lib !== undefined) env.MLO_LIB ??= lib;
     let ingestError: unknown;
@@ -267,6 +281,7 @@ export async function runCommandAsRun(
     throw err;
   } finally {
     if (timer !== undefined) clearInterval(timer);
+    await endpoint?.close();
     ingest.finish();
     output.close();
     if (output.bytes > 0) {

@@ -141,7 +141,18 @@ export class RunWriter {
     this.pointCount++;
   }
 
+  /**
+   * A plain object (a whole params.yaml section, `params: [train]`) is stored as its
+   * dotted leaf keys (`train.C`), so filters and columns find each value.
+   */
   param(key: string, value: ParamValue): void {
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      const entries = Object.entries(value as Record<string, ParamValue>);
+      if (entries.length > 0) {
+        for (const [k, v] of entries) this.param(`${key}.${k}`, v);
+        return;
+      }
+    }
     this.checkKey(key);
     const text = paramText(value);
     if (text.length > MAX_VALUE) {
