@@ -44,3 +44,4 @@ export * from './predictions.js';
 export * from './experiments.js';
 export * from './lineage.js';
 export * from './mlflow-files.js';
+export * from './run-columns.js';

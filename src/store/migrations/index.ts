@@ -10,6 +10,7 @@ import { monitor } from './004-monitor.js';
 import { serve } from './005-serve.js';
 import { validation } from './006-validation.js';
 import { mlflow } from './010-mlflow.js';
+import { ui } from './014-ui.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   core,
@@ -19,6 +20,7 @@ export const MIGRATIONS: readonly Migration[] = [
   serve,
   validation,
   mlflow,
+  ui,
 ];
 
 export type { Migration } from './types.js';
