@@ -45,3 +45,4 @@ export * from './experiments.js';
 export * from './lineage.js';
 export * from './mlflow-files.js';
 export * from './run-columns.js';
+export * from './prediction-stats.js';

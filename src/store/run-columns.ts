@@ -7,29 +7,53 @@
 import type { Store } from './open.js';
 import type { RunStatus } from './runs.js';
 
-/** seq, start_ms, end_ms, status, experiment, stage, exit_code */
-export type RunBaseRow = [
-  number,
-  number,
-  number | null,
-  RunStatus,
-  string,
-  string | null,
-  number | null,
-];
+/**
+ * Columns come back as one JSON array each (`json_group_array`), parsed once: for
+ * 100,000 runs that is three to five times faster than 100,000 row arrays from the
+ * driver. SQLite writes doubles in JSON so that they parse back to the same double.
+ */
+function jsonColumns(store: Store, sql: string, ...args: unknown[]): unknown[][] {
+  const row = store.db.prepare(sql).raw().get(...args) as (string | null)[] | undefined;
+  return (row ?? []).map((t) => (t === null ? [] : (JSON.parse(t) as unknown[])));
+}
 
-/** The attributes of every run of one lifecycle ('active' unless said), in no order. */
-export function readRunBaseRows(
+export interface RunBaseColumnsRaw {
+  seq: number[];
+  start: number[];
+  end: (number | null)[];
+  status: RunStatus[];
+  experiment: string[];
+  stage: (string | null)[];
+  exitCode: (number | null)[];
+}
+
+/**
+ * The attributes of every run of one lifecycle ('active' unless said), newest first
+ * (start_ms, then seq, descending: the listing's final order), from the listing index.
+ */
+export function readRunBaseColumns(
   store: Store,
   lifecycle: 'active' | 'deleted' = 'active',
-): RunBaseRow[] {
-  return store.db
-    .prepare(
-      `SELECT seq, start_ms, end_ms, status, experiment, stage, exit_code
-       FROM runs INDEXED BY runs_listing WHERE lifecycle = ?`,
-    )
-    .raw()
-    .all(lifecycle) as RunBaseRow[];
+): RunBaseColumnsRaw {
+  const [seq, start, end, status, experiment, stage, exitCode] = jsonColumns(
+    store,
+    `SELECT json_group_array(seq), json_group_array(start_ms), json_group_array(end_ms),
+       json_group_array(status), json_group_array(experiment), json_group_array(stage),
+       json_group_array(exit_code)
+     FROM (SELECT seq, start_ms, end_ms, status, experiment, stage, exit_code
+           FROM runs INDEXED BY runs_listing WHERE lifecycle = ?
+           ORDER BY start_ms DESC, seq DESC)`,
+    lifecycle,
+  );
+  return {
+    seq: seq as number[],
+    start: start as number[],
+    end: end as (number | null)[],
+    status: status as RunStatus[],
+    experiment: experiment as string[],
+    stage: stage as (string | null)[],
+    exitCode: exitCode as (number | null)[],
+  };
 }
 
 /** Attributes the listing index does not hold: read from the table itself. */
@@ -38,27 +62,39 @@ export type RunTextAttribute = 'id' | 'name' | 'git_commit';
 export function readRunTextColumn(
   store: Store,
   column: RunTextAttribute,
-): [number, string | null][] {
+): { seq: number[]; value: (string | null)[] } {
   const col = { id: 'id', name: 'name', git_commit: 'git_commit' }[column];
-  return store.db.prepare(`SELECT seq, ${col} FROM runs`).raw().all() as [number, string | null][];
+  const [seq, value] = jsonColumns(store, `SELECT json_group_array(seq), json_group_array(${col}) FROM runs`);
+  return { seq: seq as number[], value: value as (string | null)[] };
 }
 
-/** [run, value] for a metric (value null: NaN); [run, value, num] for a param or tag. */
-export type RunKeyRow = [number, number | null] | [number, string, number | null];
+/**
+ * Every run's value of one key (runs without it are absent): a metric's value (null:
+ * NaN), or a param's or tag's text and number (null: not a number).
+ */
+export interface RunKeyColumnRaw {
+  run: number[];
+  value: (number | null)[] | string[];
+  num?: (number | null)[];
+}
 
 const KEY_SQL = {
-  metric: 'SELECT run, value FROM run_latest_metrics INDEXED BY run_latest_metrics_by_key WHERE key = ?',
-  param: 'SELECT run, value, num FROM run_params INDEXED BY run_params_by_key WHERE key = ?',
-  tag: 'SELECT run, value, num FROM run_tags WHERE key = ?',
+  metric:
+    'SELECT json_group_array(run), json_group_array(value) FROM run_latest_metrics INDEXED BY run_latest_metrics_by_key WHERE key = ?',
+  param:
+    'SELECT json_group_array(run), json_group_array(value), json_group_array(num) FROM run_params INDEXED BY run_params_by_key WHERE key = ?',
+  tag: 'SELECT json_group_array(run), json_group_array(value), json_group_array(num) FROM run_tags WHERE key = ?',
 } as const;
 
-/** Every run's value of one key (runs without it are absent). */
 export function readRunKeyColumn(
   store: Store,
   kind: 'metric' | 'param' | 'tag',
   key: string,
-): RunKeyRow[] {
-  return store.db.prepare(KEY_SQL[kind]).raw().all(key) as RunKeyRow[];
+): RunKeyColumnRaw {
+  const [run, value, num] = jsonColumns(store, KEY_SQL[kind], key);
+  return kind === 'metric'
+    ? { run: run as number[], value: value as (number | null)[] }
+    : { run: run as number[], value: value as string[], num: num as (number | null)[] };
 }
 
 const KEY_TABLE = {

@@ -2,7 +2,10 @@
  * Sorting and grouping the filtered rows as store/run-query.ts orders them in SQL:
  * the group's value first (NULL last), then each sort key with NULL last (params and
  * tags: numbers before text, numbers by value, text in byte order), then newest start,
- * then highest seq.
+ * then highest seq — which is row order, as the columns are loaded (columns.ts).
+ *
+ * Each key becomes levels of plain arrays (a NULL flag, a number or a dictionary
+ * code), so the comparator reads typed arrays instead of calling closures.
  */
 import type { FieldRef, SortKey } from '../../store/index.js';
 import type { TextColumn } from './columns.js';
@@ -13,67 +16,71 @@ import {
   type ColumnSource,
 } from './evaluate.js';
 
-/** Compares two rows; negative when a sorts first. */
-type RowCompare = (a: number, b: number) => number;
-
-const dirOf = (desc: boolean): number => (desc ? -1 : 1);
-
-function numbersNullLast(col: Float64Array, desc: boolean): RowCompare {
-  const d = dirOf(desc);
-  return (a, b) => {
-    const x = col[a];
-    const y = col[b];
-    const nx = Number.isNaN(x);
-    const ny = Number.isNaN(y);
-    if (nx || ny) return nx === ny ? 0 : nx ? 1 : -1;
-    return x === y ? 0 : x < y ? -d : d;
-  };
+interface Level {
+  /** 1: NULL (sorts last); absent: never NULL */
+  nulls?: Uint8Array;
+  values: Float64Array | Int32Array;
+  /** 1 ascending, -1 descending */
+  dir: number;
 }
 
-function codesNullLast(col: TextColumn, desc: boolean): RowCompare {
-  const d = dirOf(desc);
-  const c = col.codes;
-  return (a, b) => {
-    const x = c[a];
-    const y = c[b];
-    if (x < 0 || y < 0) return x < 0 === y < 0 ? 0 : x < 0 ? 1 : -1;
-    return x === y ? 0 : x < y ? -d : d;
-  };
+function numberLevel(values: Float64Array, desc: boolean, present?: Uint8Array): Level {
+  const nulls = new Uint8Array(values.length);
+  for (let i = 0; i < values.length; i++)
+    nulls[i] = Number.isNaN(values[i]) || (present !== undefined && !present[i]) ? 1 : 0;
+  return { nulls, values, dir: desc ? -1 : 1 };
 }
 
-function keyCompare(cols: ColumnSource, s: SortKey): RowCompare {
+function codeLevel(col: TextColumn, desc: boolean): Level {
+  const nulls = new Uint8Array(col.codes.length);
+  for (let i = 0; i < nulls.length; i++) nulls[i] = col.codes[i] < 0 ? 1 : 0;
+  return { nulls, values: col.codes, dir: desc ? -1 : 1 };
+}
+
+function levelsOf(cols: ColumnSource, s: SortKey): Level[] {
   const f = s.field;
   if (f.kind === 'attr') {
-    return isNumericAttribute(f.name)
-      ? numbersNullLast(numericAttribute(cols, f.name), s.desc)
-      : codesNullLast(textAttribute(cols, f.name), s.desc);
+    return [
+      isNumericAttribute(f.name)
+        ? numberLevel(numericAttribute(cols, f.name), s.desc)
+        : codeLevel(textAttribute(cols, f.name), s.desc),
+    ];
   }
   const col = cols.key(f.kind, f.key);
-  if (f.kind === 'metric') {
-    // a missing key and a NULL value sort alike
-    const v = Float64Array.from(col.num, (x, i) => (col.present[i] ? x : NaN));
-    return numbersNullLast(v, s.desc);
-  }
+  if (f.kind === 'metric') return [numberLevel(col.num, s.desc, col.present)];
+  // missing key last, then numbers (by value) before text, then text. A param's
+  // number is a function of its text, so one rank per distinct text says it all.
   const text = col.text as TextColumn;
-  const byNum = numbersNullLast(col.num, s.desc);
-  const byText = codesNullLast(text, s.desc);
-  return (a, b) => {
-    const pa = col.present[a];
-    const pb = col.present[b];
-    if (!pa || !pb) return pa === pb ? 0 : pa ? -1 : 1;
-    return byNum(a, b) || byText(a, b);
-  };
+  const m = text.dict.values.length;
+  const numOf = new Float64Array(m).fill(NaN);
+  for (let i = 0; i < text.codes.length; i++) if (col.present[i]) numOf[text.codes[i]] = col.num[i];
+  const d = s.desc ? -1 : 1;
+  const codes = Array.from({ length: m }, (_, c) => c).sort((a, b) => {
+    const na = Number.isNaN(numOf[a]);
+    const nb = Number.isNaN(numOf[b]);
+    if (na !== nb) return na ? 1 : -1;
+    if (!na && numOf[a] !== numOf[b]) return numOf[a] < numOf[b] ? -d : d;
+    return (a - b) * d;
+  });
+  const rankOf = new Int32Array(m);
+  codes.forEach((c, k) => (rankOf[c] = k));
+  const nulls = new Uint8Array(col.present.length);
+  const values = new Int32Array(col.present.length);
+  for (let i = 0; i < values.length; i++) {
+    if (col.present[i]) values[i] = rankOf[text.codes[i]];
+    else nulls[i] = 1;
+  }
+  return [{ nulls, values, dir: 1 }];
 }
 
-/** The text column a group is read from (experiment, stage, a tag, a param). */
+/** The text column a group is read from (experiment, stage, status, a tag, a param). */
 export function groupColumn(cols: ColumnSource, field: FieldRef): TextColumn {
   if (field.kind === 'attr') {
     if (isNumericAttribute(field.name)) throw new Error(`cannot group by ${field.name}`);
     return textAttribute(cols, field.name);
   }
   if (field.kind === 'metric') throw new Error('cannot group by a metric');
-  const col = cols.key(field.kind, field.key);
-  return col.text as TextColumn;
+  return cols.key(field.kind, field.key).text as TextColumn;
 }
 
 export interface Ordered {
@@ -82,37 +89,54 @@ export interface Ordered {
   groups?: { value: string | null; count: number }[];
 }
 
+function compareBy(levels: Level[]): (a: number, b: number) => number {
+  if (levels.length === 1) {
+    const { nulls, values, dir } = levels[0];
+    if (nulls) {
+      return (a, b) => {
+        const d = nulls[a] - nulls[b];
+        if (d !== 0) return d;
+        const x = values[a];
+        const y = values[b];
+        return x === y || nulls[a] ? a - b : x < y ? -dir : dir;
+      };
+    }
+  }
+  return (a, b) => {
+    for (const { nulls, values, dir } of levels) {
+      if (nulls) {
+        const d = nulls[a] - nulls[b];
+        if (d !== 0) return d;
+        if (nulls[a]) continue;
+      }
+      const x = values[a];
+      const y = values[b];
+      if (x !== y) return x < y ? -dir : dir;
+    }
+    return a - b;
+  };
+}
+
+/** `rows` ascending (row order) in, ordered rows out. */
 export function orderRows(
   cols: ColumnSource,
   rows: Int32Array,
   sort: readonly SortKey[],
   groupBy?: FieldRef,
 ): Ordered {
-  const compares: RowCompare[] = [];
+  const levels: Level[] = [];
   let group: TextColumn | undefined;
-  let present: Uint8Array | undefined;
   if (groupBy) {
     group = groupColumn(cols, groupBy);
-    if (groupBy.kind !== 'attr') present = cols.key(groupBy.kind, groupBy.key).present;
-    compares.push(codesNullLast(group, false));
+    levels.push(codeLevel(group, false));
   }
-  for (const s of sort) compares.push(keyCompare(cols, s));
-  compares.push(numbersNullLast(cols.base.start, true));
-  const seq = cols.base.seq;
-  compares.push((a, b) => seq[b] - seq[a]);
-  const out = rows.slice();
-  out.sort((a, b) => {
-    for (const c of compares) {
-      const r = c(a, b);
-      if (r !== 0) return r;
-    }
-    return 0;
-  });
+  for (const s of sort) levels.push(...levelsOf(cols, s));
+  const out = levels.length === 0 ? rows : rows.slice().sort(compareBy(levels));
   if (!group) return { rows: out };
   const groups: { value: string | null; count: number }[] = [];
   let last = -2;
   for (const i of out) {
-    const code = present && !present[i] ? -1 : group.codes[i];
+    const code = group.codes[i];
     if (code === last) groups[groups.length - 1].count++;
     else {
       groups.push({ value: code < 0 ? null : group.dict.values[code], count: 1 });

@@ -140,6 +140,22 @@ export class RunTable {
     return result;
   }
 
+  /** Experiments and stages with their run counts (active runs), most runs first. */
+  facets(): {
+    experiments: { value: string; count: number }[];
+    stages: { value: string; count: number }[];
+  } {
+    const base = this.current().base;
+    const count = (col: TextColumn): { value: string; count: number }[] => {
+      const counts = new Int32Array(col.dict.values.length);
+      for (const c of col.codes) if (c >= 0) counts[c]++;
+      return col.dict.values
+        .map((value, i) => ({ value, count: counts[i] }))
+        .sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : 1));
+    };
+    return { experiments: count(base.experiment), stages: count(base.stage) };
+  }
+
   /** The listing rows of a window of an ordering. */
   window(ordered: OrderedRuns, offset: number, limit: number): RunListRow[] {
     return readRunListRows(this.store, ordered.seqs.subarray(offset, offset + limit));
