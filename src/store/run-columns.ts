@@ -5,7 +5,7 @@
  * keys themselves by seeking from one to the next (migration 014).
  */
 import type { Store } from './open.js';
-import type { RunStatus } from './runs.js';
+import { numericValue, type RunStatus } from './runs.js';
 
 /**
  * Columns come back as one JSON array each (`json_group_array`), parsed once: for
@@ -83,8 +83,19 @@ const KEY_SQL = {
     'SELECT json_group_array(run), json_group_array(value) FROM run_latest_metrics INDEXED BY run_latest_metrics_by_key WHERE key = ?',
   param:
     'SELECT json_group_array(run), json_group_array(value), json_group_array(num) FROM run_params INDEXED BY run_params_by_key WHERE key = ?',
-  tag: 'SELECT json_group_array(run), json_group_array(value), json_group_array(num) FROM run_tags WHERE key = ?',
+  // run_tags_by_key covers (key, value); a tag's number is numericValue(value)
+  tag: 'SELECT json_group_array(run), json_group_array(value) FROM run_tags INDEXED BY run_tags_by_key WHERE key = ?',
 } as const;
+
+/** numericValue of each text, computed once per distinct text. */
+function numbersOf(texts: readonly string[]): (number | null)[] {
+  const seen = new Map<string, number | null>();
+  return texts.map((t) => {
+    let n = seen.get(t);
+    if (n === undefined && !seen.has(t)) seen.set(t, (n = numericValue(t)));
+    return n ?? null;
+  });
+}
 
 export function readRunKeyColumn(
   store: Store,
@@ -92,9 +103,13 @@ export function readRunKeyColumn(
   key: string,
 ): RunKeyColumnRaw {
   const [run, value, num] = jsonColumns(store, KEY_SQL[kind], key);
-  return kind === 'metric'
-    ? { run: run as number[], value: value as (number | null)[] }
-    : { run: run as number[], value: value as string[], num: num as (number | null)[] };
+  if (kind === 'metric') return { run: run as number[], value: value as (number | null)[] };
+  const texts = value as string[];
+  return {
+    run: run as number[],
+    value: texts,
+    num: kind === 'param' ? (num as (number | null)[]) : numbersOf(texts),
+  };
 }
 
 const KEY_TABLE = {

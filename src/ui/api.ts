@@ -62,6 +62,7 @@ const ROUTES: Route[] = [
       listParam(req.query, 'run'),
       listParam(req.query, 'key', { commas: false }),
       intParam(req.query, 'maxPoints', 2000, 0, 1_000_000) || Number.MAX_SAFE_INTEGER,
+      { time: req.query.get('time') !== '0' },
     ),
   })),
   route('GET', 'compare', (ctx, req) => compareRuns(ctx.repo, listParam(req.query, 'run'))),

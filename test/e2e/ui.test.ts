@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * `mlo ui` in real headless Chromium (Debian's chromium, driven by playwright-core):
  * the built CLI serves a store made with the library, and each test works the UI as a
@@ -126,7 +127,7 @@ describe('mlo ui in Chromium', () => {
     expect(raw.b[100]).toBeCloseTo(Math.exp(-100 / 100), 12);
     await page.getByLabel('smoothing').fill('0.9');
     await page.getByLabel('smoothing').dispatchEvent('change');
-    await expect.poll(async () => (await read()).a[10]).not.toBeCloseTo(raw.a[10], 6);
+    await expect.poll(async () => (await read()).a[10]).not.toBeCloseTo(raw.a[10] as number, 6);
     const smoothed = await read();
     // debiased EMA: the first point is unchanged, later points lag behind the raw curve
     expect(smoothed.a[0]).toBeCloseTo(1, 12);

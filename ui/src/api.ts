@@ -87,7 +87,8 @@ export interface Series {
   total: number;
   thinned: boolean;
   step: number[];
-  time: number[];
+  /** epoch ms; asked for with time=1 */
+  time?: number[];
   value: (number | null)[];
 }
 

@@ -50,7 +50,8 @@ export function LineChart(props: LineChartProps) {
           stroke: seriesColor(i),
           width: 1.5,
           spanGaps: true,
-          points: { show: false },
+          // a curve of a few points (or one) shows its points, else nothing would show
+          points: { show: c.x.length <= 60, size: 6 },
         })),
       ],
       legend: { live: true },

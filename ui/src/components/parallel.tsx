@@ -3,6 +3,7 @@
  * linear scale, text as evenly spaced categories) and the chosen metric last; one
  * line per run, coloured by the metric.
  */
+import { fmtNumber } from '../format.js';
 import { seriesColor } from './curves.js';
 
 export interface Axis {
@@ -27,7 +28,7 @@ export function scaleAxis(axis: Axis): Scaled {
     const span = hi - lo || 1;
     return {
       key: axis.key,
-      ticks: finite.length ? [{ at: 1, label: String(lo) }, { at: 0, label: String(hi) }] : [],
+      ticks: finite.length ? [{ at: 1, label: fmtNumber(lo) }, { at: 0, label: fmtNumber(hi) }] : [],
       pos: nums.map((n) => (Number.isFinite(n) ? 1 - (n - lo) / span : null)),
     };
   }

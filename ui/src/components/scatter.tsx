@@ -28,7 +28,7 @@ export function Scatter(props: {
         </text>
         {sy.ticks.map((t) => (
           <text key={t.label} x={m.l - 4} y={down(t.at) + 4} text-anchor="end">
-            {fmtNumber(Number(t.label))}
+            {t.label}
           </text>
         ))}
         {sx.ticks.slice(0, 10).map((t) => (

@@ -13,17 +13,17 @@ import { fmtValue } from '../format.js';
 import { useLive } from '../live.js';
 import { navigate, type Route } from '../route.js';
 
-/** Points per curve asked of the server: about two per pixel of a wide chart. */
-const MAX_POINTS = 2000;
+/** Points per curve asked of the server: two per pixel of a chart (a bucket's low and high). */
+const MAX_POINTS = 1000;
 
 export function curvesOf(series: Series[], key: string, x: 'step' | 'time'): Curve[] {
   return series
     .filter((s) => s.key === key)
     .map((s) => {
-      const t0 = s.time[0] ?? 0;
+      const t0 = s.time?.[0] ?? 0;
       return {
         label: s.name,
-        x: x === 'step' ? s.step : s.time.map((t) => (t - t0) / 1000),
+        x: x === 'step' ? s.step : (s.time ?? []).map((t) => (t - t0) / 1000),
         y: s.value,
       };
     });
@@ -73,12 +73,16 @@ export function ComparePage({ route }: { route: Route }) {
   useEffect(() => {
     if (runs.length === 0 || keys.length === 0) return;
     const ctl = new AbortController();
-    getJson<{ series: Series[] }>('series', { run: runs, key: keys, maxPoints: MAX_POINTS }, ctl.signal).then(
+    getJson<{ series: Series[] }>(
+      'series',
+      { run: runs, key: keys, maxPoints: MAX_POINTS, time: x === 'time' ? '1' : '0' },
+      ctl.signal,
+    ).then(
       (r) => setSeries(r.series),
       (e: Error) => e.name !== 'AbortError' && setError(e.message),
     );
     return () => ctl.abort();
-  }, [runs.join(','), keys.join('\u0000'), reload]);
+  }, [runs.join(','), keys.join('\u0000'), reload, x]);
 
   useEffect(() => {
     if (series.length && cmp) {

@@ -67,7 +67,7 @@ export function RunPage({ id }: { id: string; route: Route }) {
   const multi = shownKeys.filter((k) => (r?.latest[k]?.step ?? 0) > 0);
   const series = useApi<{ series: Series[] }>(
     multi.length ? 'series' : null,
-    { run: [id], key: multi, maxPoints: 2000 },
+    { run: [id], key: multi, maxPoints: 1000, time: '0' },
   );
   return (
     <main>
