@@ -23,10 +23,16 @@ function parsePort(value: string): number {
 function openBrowser(url: string): void {
   const cmd =
     process.env.BROWSER ??
-    (process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open');
+    (process.platform === 'darwin'
+      ? 'open'
+      : process.platform === 'win32'
+        ? 'explorer'
+        : 'xdg-open');
   try {
     const child = spawn(cmd, [url], { stdio: 'ignore', detached: true });
-    child.on('error', () => warn(`could not start ${cmd} to open the browser; open ${url} yourself`));
+    child.on('error', () =>
+      warn(`could not start ${cmd} to open the browser; open ${url} yourself`),
+    );
     child.unref();
   } catch {
     warn(`could not open the browser; open ${url} yourself`);
@@ -36,7 +42,9 @@ function openBrowser(url: string): void {
 export function registerUiCommands(program: Command): void {
   program
     .command('ui')
-    .description('browse runs, models, data quality and serving in a web UI (serves MLflow’s API too)')
+    .description(
+      'browse runs, models, data quality and serving in a web UI (serves MLflow’s API too)',
+    )
     .option('--port <n>', 'port to listen on (0 picks a free one; default 5252)', parsePort)
     .option('--host <address>', 'address to bind; the default, 127.0.0.1, serves this machine only')
     .option('--no-open', 'do not open a browser')
@@ -54,7 +62,9 @@ export function registerUiCommands(program: Command): void {
           print(`mlo ui: ${ui.url}`);
           print(`  MLflow clients: MLFLOW_TRACKING_URI=${ui.url.replace(/\/$/, '')}`);
           if (opts.host && !['127.0.0.1', 'localhost', '::1'].includes(opts.host))
-            warn(`listening on ${opts.host}: anyone who reaches it can read this repository's store`);
+            warn(
+              `listening on ${opts.host}: anyone who reaches it can read this repository's store`,
+            );
           print('listening (Ctrl-C to stop)');
           if (opts.open) openBrowser(ui.url);
           const signal = await new Promise<string>((resolve) => {

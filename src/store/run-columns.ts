@@ -13,7 +13,10 @@ import { numericValue, type RunStatus } from './runs.js';
  * driver. SQLite writes doubles in JSON so that they parse back to the same double.
  */
 function jsonColumns(store: Store, sql: string, ...args: unknown[]): unknown[][] {
-  const row = store.db.prepare(sql).raw().get(...args) as (string | null)[] | undefined;
+  const row = store.db
+    .prepare(sql)
+    .raw()
+    .get(...args) as (string | null)[] | undefined;
   return (row ?? []).map((t) => (t === null ? [] : (JSON.parse(t) as unknown[])));
 }
 
@@ -64,7 +67,10 @@ export function readRunTextColumn(
   column: RunTextAttribute,
 ): { seq: number[]; value: (string | null)[] } {
   const col = { id: 'id', name: 'name', git_commit: 'git_commit' }[column];
-  const [seq, value] = jsonColumns(store, `SELECT json_group_array(seq), json_group_array(${col}) FROM runs`);
+  const [seq, value] = jsonColumns(
+    store,
+    `SELECT json_group_array(seq), json_group_array(${col}) FROM runs`,
+  );
   return { seq: seq as number[], value: value as (string | null)[] };
 }
 
@@ -127,9 +133,7 @@ export function listRunKeys(
   kind: 'metric' | 'param' | 'tag',
   limit = 100_000,
 ): string[] {
-  const next = store.db
-    .prepare(`SELECT min(key) FROM ${KEY_TABLE[kind]} WHERE key > ?`)
-    .pluck();
+  const next = store.db.prepare(`SELECT min(key) FROM ${KEY_TABLE[kind]} WHERE key > ?`).pluck();
   const keys: string[] = [];
   let k = next.get('') as string | null;
   // '' is below every key but the empty one, which keys cannot be

@@ -38,7 +38,8 @@ const route = (method: Route['method'], path: string, handler: Handler, writes =
 });
 
 const positive = (text: string, what: string): number => {
-  if (!/^\d+$/.test(text)) throw new MloError('USAGE', `${what} must be a whole number, got "${text}"`);
+  if (!/^\d+$/.test(text))
+    throw new MloError('USAGE', `${what} must be a whole number, got "${text}"`);
   return Number(text);
 };
 
@@ -77,7 +78,9 @@ const ROUTES: Route[] = [
     (ctx, req, [name, v]) => promotionPreview(ctx, name, positive(v, 'version'), req.body),
     true,
   ),
-  route('GET', 'validations', (ctx, req) => ({ validations: quality.validations(ctx.repo, req.query) })),
+  route('GET', 'validations', (ctx, req) => ({
+    validations: quality.validations(ctx.repo, req.query),
+  })),
   route('GET', 'validations/:p', (ctx, _req, [id]) =>
     quality.validation(ctx.repo, positive(id, 'validation id')),
   ),
@@ -93,7 +96,9 @@ export function errorResponse(err: unknown): UiResponse {
   if (err instanceof MloError) {
     return {
       status: err.httpStatus === 500 ? 500 : err.httpStatus,
-      json: { error: { code: err.code, message: err.message, ...(err.hint && { hint: err.hint }) } },
+      json: {
+        error: { code: err.code, message: err.message, ...(err.hint && { hint: err.hint }) },
+      },
     };
   }
   return {
@@ -130,6 +135,9 @@ export async function handleApi(ctx: UiContext, req: UiRequest): Promise<UiRespo
     }
   }
   return methodMismatch
-    ? { status: 405, json: { error: { code: 'METHOD', message: `${req.method} is not allowed on ${req.path}` } } }
+    ? {
+        status: 405,
+        json: { error: { code: 'METHOD', message: `${req.method} is not allowed on ${req.path}` } },
+      }
     : { status: 404, json: { error: { code: 'NOT_FOUND', message: `no endpoint ${req.path}` } } };
 }

@@ -12,7 +12,11 @@ export interface UiContext {
   table: RunTable;
 }
 
-export function createUiContext(options: { repo: Repo; readOnly?: boolean; who?: string }): UiContext {
+export function createUiContext(options: {
+  repo: Repo;
+  readOnly?: boolean;
+  who?: string;
+}): UiContext {
   return {
     repo: options.repo,
     readOnly: options.readOnly ?? false,

@@ -44,7 +44,9 @@ export function createUiHandler(options: UiHandlerOptions): UiHandler {
   const staticDir = options.staticDir ?? defaultStaticDir();
   const live = createChangeFeed(options.repo.store, { intervalMs: options.liveIntervalMs });
   const mlflow =
-    options.mlflow === false ? undefined : createMlflowHandler({ repo: options.repo, who: options.who });
+    options.mlflow === false
+      ? undefined
+      : createMlflowHandler({ repo: options.repo, who: options.who });
 
   const handle = async (req: UiRequest): Promise<UiResponse> => {
     try {

@@ -144,7 +144,9 @@ export function uiRequestListener(
       if (base) {
         if (path !== base && !path.startsWith(`${base}/`)) {
           req.resume();
-          return sendJson(res, 404, { error: { code: 'NOT_FOUND', message: `no endpoint ${path}` } });
+          return sendJson(res, 404, {
+            error: { code: 'NOT_FOUND', message: `no endpoint ${path}` },
+          });
         }
         path = path.slice(base.length) || '/';
       }
@@ -158,7 +160,9 @@ export function uiRequestListener(
       send(req, res, await handler(request));
     })().catch((err: unknown) => {
       if (!res.headersSent) {
-        sendJson(res, 500, { error: { code: 'INTERNAL', message: String((err as Error)?.message ?? err) } });
+        sendJson(res, 500, {
+          error: { code: 'INTERNAL', message: String((err as Error)?.message ?? err) },
+        });
       } else res.destroy();
     });
   };
@@ -193,7 +197,9 @@ export async function serveUi(
   const host = options.host ?? '127.0.0.1';
   const handler = createUiHandler({ ...options, repo });
   // bound beyond loopback the operator chose the names it is reached by
-  const listener = uiRequestListener(handler, { allowedHosts: isLoopback(host) ? undefined : 'any' });
+  const listener = uiRequestListener(handler, {
+    allowedHosts: isLoopback(host) ? undefined : 'any',
+  });
   const server = createServer({ keepAliveTimeout: 30_000 }, listener);
   const port = options.port ?? DEFAULT_UI_PORT;
   try {

@@ -14,12 +14,7 @@
  *
  * The API is documented in docs/ui.md.
  */
-export {
-  createUiHandler,
-  isUiApiPath,
-  type UiHandler,
-  type UiHandlerOptions,
-} from './handler.js';
+export { createUiHandler, isUiApiPath, type UiHandler, type UiHandlerOptions } from './handler.js';
 export {
   serveUi,
   uiRequestListener,

@@ -87,8 +87,14 @@ export function lineageGraph(
 ): LineageGraph {
   const nodes: LineageNode[] = [];
   const edges: LineageGraph['edges'] = [];
-  const add = (kind: LineageKind, id: string, label: string, detail: LineageNode['detail']): string => {
-    if (!nodes.some((n) => n.id === id)) nodes.push({ id, kind, layer: LAYER[kind], label, detail });
+  const add = (
+    kind: LineageKind,
+    id: string,
+    label: string,
+    detail: LineageNode['detail'],
+  ): string => {
+    if (!nodes.some((n) => n.id === id))
+      nodes.push({ id, kind, layer: LAYER[kind], label, detail });
     return id;
   };
   const model = add('model', `model:${v.name}@${v.version}`, `${v.name} v${v.version}`, {

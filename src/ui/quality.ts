@@ -7,7 +7,10 @@ import { driftHistory, getDriftReport, listBaselines } from '../monitor/index.js
 import { listValidationSummaries, showValidation } from '../validate/index.js';
 import { intParam } from './query.js';
 
-export function validations(repo: Repo, q: URLSearchParams): ReturnType<typeof listValidationSummaries> {
+export function validations(
+  repo: Repo,
+  q: URLSearchParams,
+): ReturnType<typeof listValidationSummaries> {
   const suite = q.get('suite') ?? undefined;
   const dataPath = q.get('data') ?? undefined;
   return listValidationSummaries(repo, {
@@ -22,7 +25,11 @@ export const validation = (repo: Repo, id: number): ReturnType<typeof showValida
 
 export const baselines = (repo: Repo): ReturnType<typeof listBaselines> => listBaselines(repo);
 
-export const drift = (repo: Repo, baseline: string, q: URLSearchParams): ReturnType<typeof driftHistory> =>
+export const drift = (
+  repo: Repo,
+  baseline: string,
+  q: URLSearchParams,
+): ReturnType<typeof driftHistory> =>
   driftHistory(repo, baseline, { limit: intParam(q, 'limit', 100, 1, 10_000) });
 
 export const driftReport = (repo: Repo, id: number): ReturnType<typeof getDriftReport> =>

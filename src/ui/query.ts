@@ -12,13 +12,20 @@ export function intParam(
   if (raw === null || raw === '') return dflt;
   const n = Number(raw);
   if (!/^\d+$/.test(raw) || n < min || n > max) {
-    throw new MloError('USAGE', `${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+    throw new MloError(
+      'USAGE',
+      `${name} must be a whole number from ${min} to ${max}, got "${raw}"`,
+    );
   }
   return n;
 }
 
 /** A list given as repeated parameters (`col=a&col=b`) or comma-separated in one. */
-export function listParam(q: URLSearchParams, name: string, options: { commas?: boolean } = {}): string[] {
+export function listParam(
+  q: URLSearchParams,
+  name: string,
+  options: { commas?: boolean } = {},
+): string[] {
   const all = q.getAll(name);
   const parts = options.commas === false ? all : all.flatMap((v) => v.split(','));
   return parts.map((s) => s.trim()).filter(Boolean);
@@ -26,6 +33,7 @@ export function listParam(q: URLSearchParams, name: string, options: { commas?: 
 
 export function requireParam(q: URLSearchParams, name: string): string {
   const v = q.get(name);
-  if (v === null || v.trim() === '') throw new MloError('USAGE', `the ${name} parameter is required`);
+  if (v === null || v.trim() === '')
+    throw new MloError('USAGE', `the ${name} parameter is required`);
   return v;
 }

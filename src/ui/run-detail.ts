@@ -39,7 +39,11 @@ export function safeRepoPath(path: string): string | null {
   return norm;
 }
 
-async function pointerAtCommit(ctx: UiContext, commit: string, pointer: string): Promise<string | null> {
+async function pointerAtCommit(
+  ctx: UiContext,
+  commit: string,
+  pointer: string,
+): Promise<string | null> {
   const gitRoot = ctx.repo.gitRoot;
   if (!gitRoot || !/^[0-9a-f]{7,64}$/.test(commit)) return null;
   const rel = posix.relative(

@@ -36,13 +36,20 @@ export interface Points {
 }
 
 /** At most `maxPoints` points: per step bucket its lowest and highest value, in order. */
-export function thinSeries(p: Points, maxPoints: number): { step: number[]; time: number[]; value: (number | null)[] } {
+export function thinSeries(
+  p: Points,
+  maxPoints: number,
+): { step: number[]; time: number[]; value: (number | null)[] } {
   const n = p.steps.length;
   const val = (i: number): number | null => (Number.isNaN(p.vals[i]) ? null : p.vals[i]);
   const lo = n ? p.steps[0] : 0;
   const hi = n ? p.steps[n - 1] : 0;
   if (n <= maxPoints || maxPoints < 4 || hi <= lo) {
-    return { step: Array.from(p.steps), time: Array.from(p.ts), value: Array.from(p.vals, (v) => (Number.isNaN(v) ? null : v)) };
+    return {
+      step: Array.from(p.steps),
+      time: Array.from(p.ts),
+      value: Array.from(p.vals, (v) => (Number.isNaN(v) ? null : v)),
+    };
   }
   const buckets = Math.floor((maxPoints - 1) / 2);
   const width = (hi - lo) / buckets;

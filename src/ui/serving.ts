@@ -76,7 +76,11 @@ function distribution(values: unknown[]): VersionServing['predictions'] {
   const width = (hi - lo) / bins || 1;
   const counts = new Array<number>(bins).fill(0);
   for (const x of xs) counts[Math.min(bins - 1, Math.floor((x - lo) / width))]++;
-  return { kind: 'histogram', edges: Array.from({ length: bins + 1 }, (_, i) => lo + i * width), counts };
+  return {
+    kind: 'histogram',
+    edges: Array.from({ length: bins + 1 }, (_, i) => lo + i * width),
+    counts,
+  };
 }
 
 export function servingReport(ctx: UiContext, q: URLSearchParams): ServingReport {
@@ -87,7 +91,10 @@ export function servingReport(ctx: UiContext, q: URLSearchParams): ServingReport
   const buckets = intParam(q, 'buckets', 60, 1, 1000);
   const all = summarisePredictionLog(ctx.repo.store, { model });
   if (all.length === 0) {
-    throw new MloError('NOT_FOUND', `no prediction log for ${model}: it was never served with logging`);
+    throw new MloError(
+      'NOT_FOUND',
+      `no prediction log for ${model}: it was never served with logging`,
+    );
   }
   const firstInWindow = Math.max(fromMs, Math.min(...all.map((r) => r.first_ms)));
   const start = sinceText === 'all' ? firstInWindow : fromMs;
@@ -112,7 +119,8 @@ export function servingReport(ctx: UiContext, q: URLSearchParams): ServingReport
     },
     versions: versions.map((version) => {
       const rate = new Array<number>(buckets).fill(0);
-      for (const c of counts) if (c.version === version && c.bucket < buckets) rate[c.bucket] += c.rows;
+      for (const c of counts)
+        if (c.version === version && c.bucket < buckets) rate[c.bucket] += c.rows;
       const latencies: number[] = [];
       const seen = new Set<string>();
       const predictions: unknown[] = [];

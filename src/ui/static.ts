@@ -67,7 +67,8 @@ export function serveStatic(root: string, path: string): UiResponse | null {
   const file = staticFile(root, path);
   if (!file) return null;
   const ext = extname(file);
-  const hashed = /[-.][A-Za-z0-9_-]{8,}\.(js|css)$/.test(file) && file.includes(`${sep}assets${sep}`);
+  const hashed =
+    /[-.][A-Za-z0-9_-]{8,}\.(js|css)$/.test(file) && file.includes(`${sep}assets${sep}`);
   const headers: Record<string, string> = {
     'content-type': TYPES[ext] ?? 'application/octet-stream',
     'x-content-type-options': 'nosniff',

@@ -95,10 +95,13 @@ describe('mlo ui in Chromium', () => {
     await page.getByLabel('filter').press('Enter');
     await expect.poll(() => total(page)).toBe('2 runs');
     expect(page.url()).toContain('filter=params.model');
-    for (const name of ['sweep-lr-0.01', 'sweep-lr-0.1']) await page.getByLabel(`select ${name}`).check();
+    for (const name of ['sweep-lr-0.01', 'sweep-lr-0.1'])
+      await page.getByLabel(`select ${name}`).check();
     await page.getByRole('button', { name: /^compare 2/ }).click();
     await page.locator('[data-chart="loss"] canvas').first().waitFor();
-    const differs = await page.locator('table[aria-label="params diff"] tr.differs td.mono').allInnerTexts();
+    const differs = await page
+      .locator('table[aria-label="params diff"] tr.differs td.mono')
+      .allInnerTexts();
     expect(differs).toEqual(['depth', 'lr']);
     // the URL carries the view: a fresh page on it shows the same two runs
     const shared = page.url();
@@ -113,7 +116,9 @@ describe('mlo ui in Chromium', () => {
   it('reads a chart’s data, with smoothing and a log scale', async () => {
     await page.goto(`${url}#/compare?run=${store.sweepRuns.join(',')}&key=loss`);
     await page.locator('[data-chart="loss"] canvas').first().waitFor();
-    type ChartEl = HTMLElement & { __chart: { data: (number | null)[][]; series: { label: string }[] } };
+    type ChartEl = HTMLElement & {
+      __chart: { data: (number | null)[][]; series: { label: string }[] };
+    };
     const read = () =>
       page.locator('[data-chart="loss"]').evaluate((el) => {
         const u = (el as ChartEl).__chart;
@@ -141,10 +146,13 @@ describe('mlo ui in Chromium', () => {
     await page.getByRole('link', { name: 'v1', exact: true }).click();
     const graph = page.locator('svg[aria-label="lineage"]');
     await graph.waitFor();
-    const nodes = await graph.locator('g.node').evaluateAll((gs) => gs.map((g) => g.getAttribute('data-node')));
+    const nodes = await graph
+      .locator('g.node')
+      .evaluateAll((gs) => gs.map((g) => g.getAttribute('data-node')));
     expect(nodes).toEqual(
       expect.arrayContaining([
-        'data:train.csv@' + (nodes.find((n) => n?.startsWith('data:train.csv@'))?.split('@')[1] ?? ''),
+        'data:train.csv@' +
+          (nodes.find((n) => n?.startsWith('data:train.csv@'))?.split('@')[1] ?? ''),
         `run:${store.trainRun}`,
         'model:churn@1',
         'alias:champion',
@@ -154,7 +162,9 @@ describe('mlo ui in Chromium', () => {
     expect(await graph.locator('path.edge').count()).toBeGreaterThanOrEqual(4);
     // the audit: the refused promotion with its gates
     await page.getByRole('button', { name: '1 of 2 gates failed' }).click();
-    expect(await page.locator('table[aria-label="gates"]').first().innerText()).toContain('accuracy >= 0.6');
+    expect(await page.locator('table[aria-label="gates"]').first().innerText()).toContain(
+      'accuracy >= 0.6',
+    );
     // slices with their gap
     expect(await page.locator('table[aria-label="slices by region"]').innerText()).toContain('gap');
   });
@@ -193,7 +203,9 @@ describe('mlo ui in Chromium', () => {
     const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     expect(bg).toBe('rgb(20, 23, 29)');
     await page.keyboard.press('/');
-    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('filter');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe(
+      'filter',
+    );
     await page.keyboard.type("stage = 'evaluate'");
     await page.keyboard.press('Enter');
     await expect.poll(() => total(page)).toBe('14 runs');
@@ -215,7 +227,9 @@ describe('mlo ui in Chromium', () => {
   it('updates while runs are logged, without a reload', async () => {
     await page.goto(`${url}#/runs?filter=${encodeURIComponent("experiment = 'live'")}`);
     await expect.poll(() => total(page)).toBe('0 runs');
-    recordRuns(store.repo, [{ name: 'live-1', experiment: 'live', startMs: Date.now(), metrics: { accuracy: 0.5 } }]);
+    recordRuns(store.repo, [
+      { name: 'live-1', experiment: 'live', startMs: Date.now(), metrics: { accuracy: 0.5 } },
+    ]);
     await expect.poll(() => total(page), { timeout: 10_000 }).toBe('1 runs');
     await page.getByRole('link', { name: 'live-1' }).waitFor();
   });

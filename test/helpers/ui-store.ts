@@ -141,7 +141,10 @@ promotion:
   run.logMetric('accuracy', 0.9, 49);
   writeFileSync(join(dir, 'confusion.png'), png());
   writeFileSync(join(dir, 'notes.txt'), 'training went fine\nline two\n');
-  writeFileSync(join(dir, 'evil.svg'), '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>');
+  writeFileSync(
+    join(dir, 'evil.svg'),
+    '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+  );
   for (const f of ['confusion.png', 'notes.txt', 'evil.svg']) await run.logArtifact(join(dir, f));
   await run.end('finished', { exitCode: 0, logTail: 'epoch 49 loss 0.02\ndone\n' });
 
@@ -179,7 +182,10 @@ promotion:
 
   // the registry: two versions, an alias moved by a promotion, a refused one
   for (const v of [1, 2]) {
-    const bytes = await buildLinearClassifier({ coefficients: [[0.5 * v, 0.5 * v]], intercepts: [-5 * v] });
+    const bytes = await buildLinearClassifier({
+      coefficients: [[0.5 * v, 0.5 * v]],
+      intercepts: [-5 * v],
+    });
     writeFileSync(join(dir, `m${v}.onnx`), bytes);
     await registerModel(repo, {
       name: 'churn',
@@ -192,11 +198,31 @@ promotion:
   }
   const gates = parseGates(['accuracy >= 0.6', 'p99_ms <= 50']);
   const pass = evaluateGates(gates, { metrics: { accuracy: 0.9, p99_ms: 3 } });
-  await recordPromotion(repo, { name: 'churn', alias: 'champion', version: 1, expectedFrom: null, move: pass.passed, gates: pass.results });
+  await recordPromotion(repo, {
+    name: 'churn',
+    alias: 'champion',
+    version: 1,
+    expectedFrom: null,
+    move: pass.passed,
+    gates: pass.results,
+  });
   const fail = evaluateGates(gates, { metrics: { accuracy: 0.4, p99_ms: 3 } });
-  await recordPromotion(repo, { name: 'churn', alias: 'champion', version: 2, expectedFrom: 1, move: fail.passed, gates: fail.results });
+  await recordPromotion(repo, {
+    name: 'churn',
+    alias: 'champion',
+    version: 2,
+    expectedFrom: 1,
+    move: fail.passed,
+    gates: fail.results,
+  });
   await setAlias(repo, { name: 'churn', alias: 'staging', version: 2 });
-  await evaluateModel(repo, { model: 'churn@1', data: 'train.csv', target: 'y', slices: ['region'], cwd: dir });
+  await evaluateModel(repo, {
+    model: 'churn@1',
+    data: 'train.csv',
+    target: 'y',
+    slices: ['region'],
+    cwd: dir,
+  });
 
   // data quality: a failing validation, a baseline and a drift check
   const validation = await validateFile(repo, { file: 'next.csv', suite: 'incoming', cwd: dir });
@@ -209,7 +235,17 @@ promotion:
   for (let i = 0; i < 60; i++) {
     const ts = now - (60 - i) * 30_000;
     for (let k = 0; k < 2; k++)
-      log.push([ts, 'churn', 1, 'primary', 'main', `req-${i}`, 2 + (i % 10), JSON.stringify({ x1: i % 10, x2: k }), JSON.stringify({ prediction: (i + k) % 3 === 0 ? 1 : 0, probabilities: [0.5, 0.5] })]);
+      log.push([
+        ts,
+        'churn',
+        1,
+        'primary',
+        'main',
+        `req-${i}`,
+        2 + (i % 10),
+        JSON.stringify({ x1: i % 10, x2: k }),
+        JSON.stringify({ prediction: (i + k) % 3 === 0 ? 1 : 0, probabilities: [0.5, 0.5] }),
+      ]);
   }
   insertPredictionRows(repo.store, log);
 

@@ -11,7 +11,10 @@ export class ApiError extends Error {
   }
 }
 
-export type Params = Record<string, string | number | boolean | readonly string[] | undefined | null>;
+export type Params = Record<
+  string,
+  string | number | boolean | readonly string[] | undefined | null
+>;
 
 export function apiUrl(path: string, params: Params = {}): string {
   const q = new URLSearchParams();

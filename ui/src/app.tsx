@@ -30,7 +30,8 @@ export function App() {
     getJson<Info>('info').then(setInfo, () => setInfo(null));
   }, []);
   const page = route.parts[0] ?? 'runs';
-  const section = page === 'compare' || page === 'run' ? 'runs' : page === 'drift' ? 'quality' : page;
+  const section =
+    page === 'compare' || page === 'run' ? 'runs' : page === 'drift' ? 'quality' : page;
   useEffect(() => {
     document.title = `mlo · ${info?.repo ?? ''} · ${page}`;
   }, [page, info]);

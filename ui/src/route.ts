@@ -27,7 +27,10 @@ export function parseHash(hash: string): Route {
   return { parts, query: new URLSearchParams(q < 0 ? '' : h.slice(q + 1)) };
 }
 
-export type QueryValues = Record<string, string | number | boolean | readonly string[] | null | undefined>;
+export type QueryValues = Record<
+  string,
+  string | number | boolean | readonly string[] | null | undefined
+>;
 
 export function formatHash(parts: readonly string[], query: QueryValues = {}): string {
   const q = new URLSearchParams();

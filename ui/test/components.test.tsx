@@ -23,7 +23,7 @@ afterEach(() => {
 function mount(node: preact.ComponentChild): HTMLElement {
   root = document.createElement('div');
   document.body.appendChild(root);
-  act(() => render(node, root));
+  void act(() => render(node, root));
   return root;
 }
 
@@ -47,7 +47,11 @@ describe('virtual list', () => {
     expect(shut.length).toBe(4);
     expect(shut.item(1)).toEqual({ kind: 'group', group: 1 });
     expect(shut.item(3)).toEqual({ kind: 'row', index: 4, group: 1 });
-    expect(new ItemIndex(100_000, undefined).item(99_999)).toEqual({ kind: 'row', index: 99_999, group: -1 });
+    expect(new ItemIndex(100_000, undefined).item(99_999)).toEqual({
+      kind: 'row',
+      index: 99_999,
+      group: -1,
+    });
   });
 
   it('renders only what a viewport shows, whatever the total', () => {
@@ -58,7 +62,9 @@ describe('virtual list', () => {
 
 describe('curves', () => {
   it('smooths with a debiased moving average and keeps gaps', () => {
-    expect(smooth([1, 1, 1], 0.9)).toEqual([1, 1, 1].map((v) => expect.closeTo(v, 12) as unknown as number));
+    expect(smooth([1, 1, 1], 0.9)).toEqual(
+      [1, 1, 1].map((v) => expect.closeTo(v, 12) as unknown as number),
+    );
     const s = smooth([0, 10, null, 10], 0.5);
     expect(s[0]).toBe(0);
     expect(s[1]).toBeCloseTo((0.5 * 0 * 0.5 + 0.5 * 10) / (1 - 0.25), 12);
@@ -91,8 +97,22 @@ describe('column picker', () => {
   };
 
   it('searches every key but draws a bounded list', () => {
-    expect(pickerEntries(many, 'm1199')).toEqual(['metrics.m1199', 'metrics.m11990', 'metrics.m11991', 'metrics.m11992', 'metrics.m11993', 'metrics.m11994', 'metrics.m11995', 'metrics.m11996', 'metrics.m11997', 'metrics.m11998', 'metrics.m11999']);
-    const el = mount(<ColumnPicker keys={many} chosen={[]} onChange={() => undefined} onClose={() => undefined} />);
+    expect(pickerEntries(many, 'm1199')).toEqual([
+      'metrics.m1199',
+      'metrics.m11990',
+      'metrics.m11991',
+      'metrics.m11992',
+      'metrics.m11993',
+      'metrics.m11994',
+      'metrics.m11995',
+      'metrics.m11996',
+      'metrics.m11997',
+      'metrics.m11998',
+      'metrics.m11999',
+    ]);
+    const el = mount(
+      <ColumnPicker keys={many} chosen={[]} onChange={() => undefined} onClose={() => undefined} />,
+    );
     expect(el.querySelectorAll('input[type=checkbox]')).toHaveLength(PICKER_SHOWN);
     expect(el.textContent).toContain('12,003 keys');
     expect(el.textContent).toContain('more: refine the search');
@@ -100,10 +120,17 @@ describe('column picker', () => {
 
   it('adds and removes a column', () => {
     let cols: string[] = ['metrics.m0'];
-    const el = mount(<ColumnPicker keys={many} chosen={cols} onChange={(c) => (cols = c)} onClose={() => undefined} />);
+    const el = mount(
+      <ColumnPicker
+        keys={many}
+        chosen={cols}
+        onChange={(c) => (cols = c)}
+        onClose={() => undefined}
+      />,
+    );
     const boxes = el.querySelectorAll<HTMLInputElement>('input[type=checkbox]');
     expect(boxes[0].checked).toBe(true);
-    act(() => boxes[1].click());
+    void act(() => boxes[1].click());
     expect(cols).toEqual(['metrics.m0', 'metrics.m1']);
   });
 });
@@ -120,7 +147,9 @@ describe('params diff and lineage', () => {
         ]}
       />,
     );
-    expect([...el.querySelectorAll('tr.differs td.mono')].map((t) => t.textContent)).toEqual(['lr']);
+    expect([...el.querySelectorAll('tr.differs td.mono')].map((t) => t.textContent)).toEqual([
+      'lr',
+    ]);
     expect(el.querySelectorAll('tbody tr')).toHaveLength(2);
   });
 
@@ -129,8 +158,20 @@ describe('params diff and lineage', () => {
       nodes: [
         { id: 'data:a', kind: 'data', layer: 0, label: 'a.csv', detail: { hash: 'ab'.repeat(32) } },
         { id: 'data:b', kind: 'data', layer: 0, label: 'b.csv', detail: { hash: 'cd'.repeat(32) } },
-        { id: 'run:r', kind: 'run', layer: 1, label: 'train', detail: { status: 'finished', id: 'f'.repeat(32) } },
-        { id: 'model:m@1', kind: 'model', layer: 2, label: 'm v1', detail: { format: 'onnx', hash: 'e'.repeat(64) } },
+        {
+          id: 'run:r',
+          kind: 'run',
+          layer: 1,
+          label: 'train',
+          detail: { status: 'finished', id: 'f'.repeat(32) },
+        },
+        {
+          id: 'model:m@1',
+          kind: 'model',
+          layer: 2,
+          label: 'm v1',
+          detail: { format: 'onnx', hash: 'e'.repeat(64) },
+        },
         { id: 'alias:champion', kind: 'alias', layer: 3, label: '@champion', detail: {} },
       ],
       edges: [
@@ -153,7 +194,12 @@ describe('params diff and lineage', () => {
 
 describe('URL state', () => {
   it('round-trips a view through the hash', () => {
-    const hash = formatHash(['runs'], { filter: "params.model = 'rf'", sort: ['metrics.acc:desc', 'start'], sel: 'a,b', group: '' });
+    const hash = formatHash(['runs'], {
+      filter: "params.model = 'rf'",
+      sort: ['metrics.acc:desc', 'start'],
+      sel: 'a,b',
+      group: '',
+    });
     const r = parseHash(hash);
     expect(r.parts).toEqual(['runs']);
     expect(r.query.get('filter')).toBe("params.model = 'rf'");

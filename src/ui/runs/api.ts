@@ -83,7 +83,10 @@ export function runsPage(ctx: UiContext, q: URLSearchParams): RunsPage {
   const fields = columns.map((c) => parseFieldRef(c, 'col'));
   const bad = fields.findIndex((f) => f.kind === 'attr');
   if (bad >= 0)
-    throw new MloError('USAGE', `col: ${columns[bad]} is always shown; name metrics., params. or tags. keys`);
+    throw new MloError(
+      'USAGE',
+      `col: ${columns[bad]} is always shown; name metrics., params. or tags. keys`,
+    );
   const key = JSON.stringify([filterText, sortSpecs, groupSpec]);
   const ordered = ctx.table.order({ filter, sort, group }, key);
   const rows = limit === 0 ? [] : ctx.table.window(ordered, offset, limit);

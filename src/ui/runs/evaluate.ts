@@ -7,13 +7,7 @@
  * byte order, `like` case-sensitive and `ilike` folding ASCII only.
  * test/unit/ui/run-table.test.ts checks both agree on generated filters.
  */
-import type {
-  CompareOp,
-  FieldRef,
-  FilterExpr,
-  Literal,
-  RunAttribute,
-} from '../../store/index.js';
+import type { CompareOp, FieldRef, FilterExpr, Literal, RunAttribute } from '../../store/index.js';
 import type { BaseColumns, KeyColumn, TextColumn } from './columns.js';
 
 /** 0 false, 1 true, 2 NULL (unknown) */
@@ -186,9 +180,7 @@ function inList(cols: ColumnSource, field: FieldRef, values: Literal[], negated:
     }
     const col = textAttribute(cols, field.name);
     const codes = new Set(values.map((v) => col.dict.code(asText(cols, v))));
-    return fill(n, (i) =>
-      col.codes[i] < 0 ? N : codes.has(col.codes[i]) !== negated ? T : F,
-    );
+    return fill(n, (i) => (col.codes[i] < 0 ? N : codes.has(col.codes[i]) !== negated ? T : F));
   }
   const col = cols.key(field.kind, field.key);
   const numbers = new Set(values.filter((v): v is number => typeof v === 'number'));

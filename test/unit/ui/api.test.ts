@@ -18,7 +18,10 @@ afterAll(() => {
   s.cleanup();
 });
 
-async function get(path: string, query: Record<string, string | string[]> = {}): Promise<UiResponse> {
+async function get(
+  path: string,
+  query: Record<string, string | string[]> = {},
+): Promise<UiResponse> {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(query)) for (const x of [v].flat()) q.append(k, x);
   return ui({ method: 'GET', path, query: q });
@@ -80,7 +83,9 @@ describe('runs', () => {
   });
 
   it('lists the keys a column picker offers', async () => {
-    const keys = await json<{ params: string[]; metrics: string[]; tags: string[] }>('/api/ui/keys');
+    const keys = await json<{ params: string[]; metrics: string[]; tags: string[] }>(
+      '/api/ui/keys',
+    );
     expect(keys.params).toEqual(['depth', 'lr', 'model']);
     expect(keys.metrics).toEqual(['accuracy', 'loss']);
     expect(keys.tags).toEqual(['mlo.sweep', 'team']);
@@ -108,16 +113,18 @@ describe('a run', () => {
   });
 
   it('thins a long series to the points asked for, keeping the extremes', async () => {
-    const full = await json<{ series: { step: number[]; value: number[]; total: number }[] }>('/api/ui/series', {
-      run: s.sweepRuns[0],
-      key: 'loss',
-      maxPoints: '0',
-    });
-    expect(full.series[0].step).toHaveLength(200);
-    const thin = await json<{ series: { step: number[]; value: number[]; thinned: boolean; total: number }[] }>(
+    const full = await json<{ series: { step: number[]; value: number[]; total: number }[] }>(
       '/api/ui/series',
-      { run: s.sweepRuns, key: 'loss', maxPoints: '50' },
+      {
+        run: s.sweepRuns[0],
+        key: 'loss',
+        maxPoints: '0',
+      },
     );
+    expect(full.series[0].step).toHaveLength(200);
+    const thin = await json<{
+      series: { step: number[]; value: number[]; thinned: boolean; total: number }[];
+    }>('/api/ui/series', { run: s.sweepRuns, key: 'loss', maxPoints: '50' });
     expect(thin.series).toHaveLength(2);
     for (const x of thin.series) {
       expect(x.total).toBe(200);
@@ -130,7 +137,9 @@ describe('a run', () => {
   });
 
   it('serves images as images, text as plain text, and never an SVG as a document', async () => {
-    const list = await json<{ files: { path: string; preview: string }[] }>(`/api/ui/runs/${s.trainRun}/artifacts`);
+    const list = await json<{ files: { path: string; preview: string }[] }>(
+      `/api/ui/runs/${s.trainRun}/artifacts`,
+    );
     expect(Object.fromEntries(list.files.map((f) => [f.path, f.preview]))).toEqual({
       'confusion.png': 'image',
       'evil.svg': 'text',
@@ -142,7 +151,10 @@ describe('a run', () => {
     const svg = await get(`/api/ui/runs/${s.trainRun}/artifact`, { path: 'evil.svg' });
     expect(svg.headers?.['content-type']).toBe('text/plain; charset=utf-8');
     expect(svg.headers?.['x-content-type-options']).toBe('nosniff');
-    const dl = await get(`/api/ui/runs/${s.trainRun}/artifact`, { path: 'evil.svg', download: '1' });
+    const dl = await get(`/api/ui/runs/${s.trainRun}/artifact`, {
+      path: 'evil.svg',
+      download: '1',
+    });
     expect(dl.headers?.['content-disposition']).toMatch(/^attachment; filename="evil.svg"/);
     expect(dl.headers?.['content-type']).toBe('application/octet-stream');
   });
@@ -159,12 +171,21 @@ describe('a run', () => {
 describe('models', () => {
   it('draws a version lineage: data, run, model, aliases, serving', async () => {
     const v = await json<{
-      lineageGraph: { nodes: { id: string; kind: string }[]; edges: { from: string; to: string }[] };
+      lineageGraph: {
+        nodes: { id: string; kind: string }[];
+        edges: { from: string; to: string }[];
+      };
       evaluationResults: { slices: Record<string, { gaps: Record<string, { value: number }> }> }[];
     }>('/api/ui/models/churn/versions/1');
     const kinds = v.lineageGraph.nodes.map((n) => `${n.kind}:${n.id.split(':')[1]?.split('@')[0]}`);
     expect(kinds).toEqual(
-      expect.arrayContaining(['model:churn', 'run:' + s.trainRun, 'data:train.csv', 'alias:champion', 'serving:main']),
+      expect.arrayContaining([
+        'model:churn',
+        'run:' + s.trainRun,
+        'data:train.csv',
+        'alias:champion',
+        'serving:main',
+      ]),
     );
     expect(v.lineageGraph.edges).toEqual(
       expect.arrayContaining([
@@ -177,9 +198,9 @@ describe('models', () => {
   });
 
   it('lists the alias audit with who and gate results', async () => {
-    const m = await json<{ audit: { alias: string; outcome: string; who: string; gates: unknown[] | null }[] }>(
-      '/api/ui/models/churn',
-    );
+    const m = await json<{
+      audit: { alias: string; outcome: string; who: string; gates: unknown[] | null }[];
+    }>('/api/ui/models/churn');
     expect(m.audit.map((e) => [e.alias, e.outcome])).toEqual([
       ['champion', 'moved'],
       ['champion', 'rejected'],
@@ -197,10 +218,16 @@ describe('models', () => {
       body: { to: 'champion' },
     });
     expect(r.status, JSON.stringify(r.json)).toBe(200);
-    const p = r.json as { dryRun: boolean; promoted: boolean; gates: { gate: string; passed: boolean }[] };
+    const p = r.json as {
+      dryRun: boolean;
+      promoted: boolean;
+      gates: { gate: string; passed: boolean }[];
+    };
     expect(p.dryRun).toBe(true);
     expect(p.gates.map((g) => g.gate)).toEqual(['accuracy >= 0.6', 'gap(accuracy, region) <= 0.5']);
-    const m = await json<{ audit: unknown[]; versions: { version: number; aliases: string[] }[] }>('/api/ui/models/churn');
+    const m = await json<{ audit: unknown[]; versions: { version: number; aliases: string[] }[] }>(
+      '/api/ui/models/churn',
+    );
     expect(m.audit).toHaveLength(3);
     expect(m.versions.find((v) => v.version === 1)?.aliases).toContain('champion');
     const ro = createUiHandler({ repo: s.repo, readOnly: true });
@@ -217,21 +244,30 @@ describe('models', () => {
 
 describe('data quality and serving', () => {
   it('shows the failing values of a validation and the per-column drift report', async () => {
-    const v = await json<{ success: boolean; results: { success: boolean; result: { partial_unexpected_list?: unknown[] } }[] }>(
-      `/api/ui/validations/${s.validation}`,
-    );
+    const v = await json<{
+      success: boolean;
+      results: { success: boolean; result: { partial_unexpected_list?: unknown[] } }[];
+    }>(`/api/ui/validations/${s.validation}`);
     expect(v.success).toBe(false);
     const failing = v.results.find((r) => !r.success);
     expect(failing?.result.partial_unexpected_list?.length).toBeGreaterThan(0);
     const h = await json<{ reports: { id: number }[] }>('/api/ui/drift/reference');
     expect(h.reports.map((r) => r.id)).toEqual([s.driftReport]);
-    const d = await json<{ columns: { column: string; drifted: boolean }[] }>(`/api/ui/drift-reports/${s.driftReport}`);
+    const d = await json<{ columns: { column: string; drifted: boolean }[] }>(
+      `/api/ui/drift-reports/${s.driftReport}`,
+    );
     expect(d.columns.find((c) => c.column === 'x1')?.drifted).toBe(true);
   });
 
   it('summarises the prediction log per version', async () => {
     const r = await json<{
-      versions: { version: number; rows: number; requests: number; latencyMs: { p50: number; p99: number }; predictions: { kind: string; counts: { label: string; count: number }[] } }[];
+      versions: {
+        version: number;
+        rows: number;
+        requests: number;
+        latencyMs: { p50: number; p99: number };
+        predictions: { kind: string; counts: { label: string; count: number }[] };
+      }[];
     }>('/api/ui/serving', { model: 'churn' });
     expect(r.versions).toHaveLength(1);
     const [v] = r.versions;
@@ -252,7 +288,9 @@ describe('the handler', () => {
       query: new URLSearchParams(),
       body: { max_results: 100 },
     });
-    const ids = (exps.json as { experiments: { experiment_id: string; name: string }[] }).experiments
+    const ids = (
+      exps.json as { experiments: { experiment_id: string; name: string }[] }
+    ).experiments
       .filter((e) => e.name.startsWith('churn'))
       .map((e) => e.experiment_id);
     expect(ids).toHaveLength(2);
@@ -265,8 +303,18 @@ describe('the handler', () => {
     expect(r.status).toBe(200);
     expect((r.json as { runs: unknown[] }).runs).toHaveLength(2);
     const ro = createUiHandler({ repo: s.repo, readOnly: true });
-    const create = await ro({ method: 'POST', path: '/api/2.0/mlflow/runs/create', query: new URLSearchParams(), body: {} });
-    const search = await ro({ method: 'POST', path: '/api/2.0/mlflow/runs/search', query: new URLSearchParams(), body: {} });
+    const create = await ro({
+      method: 'POST',
+      path: '/api/2.0/mlflow/runs/create',
+      query: new URLSearchParams(),
+      body: {},
+    });
+    const search = await ro({
+      method: 'POST',
+      path: '/api/2.0/mlflow/runs/search',
+      query: new URLSearchParams(),
+      body: {},
+    });
     ro.close();
     expect(create.status).toBe(403);
     expect(search.status).toBe(200);

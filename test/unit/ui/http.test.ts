@@ -9,7 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { initRepo, openRepo, recordRuns, serveUi, type Repo, type UiServer } from '../../../src/index.js';
+import {
+  initRepo,
+  openRepo,
+  recordRuns,
+  serveUi,
+  type Repo,
+  type UiServer,
+} from '../../../src/index.js';
 
 let ui: UiServer;
 let repo: Repo;
@@ -22,7 +29,13 @@ function send(
   const url = new URL(ui.url);
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: url.hostname, port: url.port, path, method: options.method ?? 'GET', headers: options.headers },
+      {
+        host: url.hostname,
+        port: url.port,
+        path,
+        method: options.method ?? 'GET',
+        headers: options.headers,
+      },
       (res) => {
         let body = '';
         res.setEncoding('utf8').on('data', (d: string) => (body += d));
@@ -50,8 +63,12 @@ afterAll(async () => {
 describe('the UI over HTTP', () => {
   it('answers its own address and refuses a foreign Host (DNS rebinding)', async () => {
     const port = new URL(ui.url).port;
-    expect((await send('/api/ui/info', { headers: { host: `127.0.0.1:${port}` } })).status).toBe(200);
-    expect((await send('/api/ui/info', { headers: { host: `localhost:${port}` } })).status).toBe(200);
+    expect((await send('/api/ui/info', { headers: { host: `127.0.0.1:${port}` } })).status).toBe(
+      200,
+    );
+    expect((await send('/api/ui/info', { headers: { host: `localhost:${port}` } })).status).toBe(
+      200,
+    );
     const rebound = await send('/api/ui/runs', { headers: { host: `attacker.example:${port}` } });
     expect(rebound.status).toBe(403);
     expect(rebound.body).not.toContain('r1');
@@ -73,14 +90,18 @@ describe('the UI over HTTP', () => {
       body,
     });
     expect(textPlain.status).toBe(403);
-    expect(repo.store.db.prepare("SELECT count(*) FROM runs WHERE name = 'planted'").pluck().get()).toBe(0);
+    expect(
+      repo.store.db.prepare("SELECT count(*) FROM runs WHERE name = 'planted'").pluck().get(),
+    ).toBe(0);
     const own = await send('/api/2.0/mlflow/runs/create', {
       method: 'POST',
       headers: { ...json, origin: `http://127.0.0.1:${port}` },
       body,
     });
     expect(own.status).toBe(200);
-    expect(repo.store.db.prepare("SELECT count(*) FROM runs WHERE name = 'planted'").pluck().get()).toBe(1);
+    expect(
+      repo.store.db.prepare("SELECT count(*) FROM runs WHERE name = 'planted'").pluck().get(),
+    ).toBe(1);
   });
 
   it('serves the app with a CSP that loads nothing from elsewhere', async () => {
@@ -99,7 +120,8 @@ describe('the UI over HTTP', () => {
         let text = '';
         res.setEncoding('utf8').on('data', (d: string) => {
           text += d;
-          if (text.includes('event: hello')) recordRuns(repo, [{ name: 'r2', startMs: Date.now() }]);
+          if (text.includes('event: hello'))
+            recordRuns(repo, [{ name: 'r2', startMs: Date.now() }]);
           if (text.includes('event: change')) {
             req.destroy();
             resolve(text);

@@ -22,7 +22,8 @@ export function useApi<T>(path: string | null, params: Params = {}, live = true)
     getJson<T>(path, params, ctl.signal).then(
       (data) => setState({ data, error: null, loading: false }),
       (e: Error & { hint?: string }) => {
-        if (e.name !== 'AbortError') setState({ data: null, error: { message: e.message, hint: e.hint }, loading: false });
+        if (e.name !== 'AbortError')
+          setState({ data: null, error: { message: e.message, hint: e.hint }, loading: false });
       },
     );
     return () => ctl.abort();

@@ -65,7 +65,9 @@ export function ColumnPicker(props: {
           </li>
         ))}
         {matches.length > PICKER_SHOWN && (
-          <li class="muted">{(matches.length - PICKER_SHOWN).toLocaleString()} more: refine the search</li>
+          <li class="muted">
+            {(matches.length - PICKER_SHOWN).toLocaleString()} more: refine the search
+          </li>
         )}
       </ul>
       <button onClick={props.onClose}>done</button>

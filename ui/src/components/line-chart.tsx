@@ -57,7 +57,7 @@ export function LineChart(props: LineChartProps) {
       legend: { live: true },
       cursor: { drag: { x: true, y: false } },
     };
-    const u = new uPlot(opts, data as uPlot.AlignedData, el);
+    const u = new uPlot(opts, data, el);
     (el as HTMLDivElement & { __chart?: uPlot }).__chart = u;
     const ro = new ResizeObserver(() => {
       const w = Math.max(280, el.clientWidth);

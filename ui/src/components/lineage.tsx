@@ -29,7 +29,11 @@ export interface Placed extends LineageNode {
 }
 
 /** Columns by layer, nodes stacked and centred in their column. */
-export function layoutLineage(graph: LineageGraph): { nodes: Placed[]; width: number; height: number } {
+export function layoutLineage(graph: LineageGraph): {
+  nodes: Placed[];
+  width: number;
+  height: number;
+} {
   const byLayer = COLUMNS.map((_, l) => graph.nodes.filter((n) => n.layer === l));
   const rows = Math.max(1, ...byLayer.map((c) => c.length));
   const height = 28 + rows * (H + GAP_Y);
@@ -62,7 +66,14 @@ export function Lineage({ graph }: { graph: LineageGraph }) {
   return (
     <svg class="lineage" width={width} height={height} role="img" aria-label="lineage">
       {COLUMNS.map((c, l) => (
-        <text key={c} x={8 + l * (W + GAP_X) + W / 2} y={14} text-anchor="middle" class="muted" opacity={0.7}>
+        <text
+          key={c}
+          x={8 + l * (W + GAP_X) + W / 2}
+          y={14}
+          text-anchor="middle"
+          class="muted"
+          opacity={0.7}
+        >
           {c}
         </text>
       ))}
@@ -82,7 +93,12 @@ export function Lineage({ graph }: { graph: LineageGraph }) {
         );
       })}
       {nodes.map((n) => (
-        <g key={n.id} class={`node kind-${n.kind}`} data-node={n.id} transform={`translate(${n.x},${n.y})`}>
+        <g
+          key={n.id}
+          class={`node kind-${n.kind}`}
+          data-node={n.id}
+          transform={`translate(${n.x},${n.y})`}
+        >
           <rect width={W} height={H} rx={6} />
           <text x={8} y={18} font-weight="600">
             {n.label.length > 26 ? `${n.label.slice(0, 25)}…` : n.label}

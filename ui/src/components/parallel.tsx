@@ -28,7 +28,12 @@ export function scaleAxis(axis: Axis): Scaled {
     const span = hi - lo || 1;
     return {
       key: axis.key,
-      ticks: finite.length ? [{ at: 1, label: fmtNumber(lo) }, { at: 0, label: fmtNumber(hi) }] : [],
+      ticks: finite.length
+        ? [
+            { at: 1, label: fmtNumber(lo) },
+            { at: 0, label: fmtNumber(hi) },
+          ]
+        : [],
       pos: nums.map((n) => (Number.isFinite(n) ? 1 - (n - lo) / span : null)),
     };
   }
@@ -54,10 +59,17 @@ export function ParallelCoordinates(props: { axes: Axis[]; runs: string[]; heigh
     <svg width={w} height={h} role="img" aria-label="parallel coordinates" class="parallel">
       {props.runs.map((run, r) => {
         const pts = scaled
-          .map((s, i) => (s.pos[r] === null ? null : `${x(i)},${y(s.pos[r] as number)}`))
+          .map((s, i) => (s.pos[r] === null ? null : `${x(i)},${y(s.pos[r])}`))
           .filter(Boolean);
         return (
-          <polyline key={run} points={pts.join(' ')} fill="none" stroke={seriesColor(r)} stroke-width={1.5} opacity={0.85}>
+          <polyline
+            key={run}
+            points={pts.join(' ')}
+            fill="none"
+            stroke={seriesColor(r)}
+            stroke-width={1.5}
+            opacity={0.85}
+          >
             <title>{run}</title>
           </polyline>
         );

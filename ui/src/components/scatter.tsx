@@ -19,7 +19,13 @@ export function Scatter(props: {
   const across = (p: number): number => m.l + (numericX ? 1 - p : p) * (w - m.l - m.r);
   const down = (p: number): number => m.t + p * (h - m.t - m.b);
   return (
-    <svg width={w} height={h} role="img" aria-label={`${props.xKey} against ${props.yKey}`} class="scatter">
+    <svg
+      width={w}
+      height={h}
+      role="img"
+      aria-label={`${props.xKey} against ${props.yKey}`}
+      class="scatter"
+    >
       <g class="axis">
         <line x1={m.l} x2={w - m.r} y1={h - m.b} y2={h - m.b} />
         <line x1={m.l} x2={m.l} y1={m.t} y2={h - m.b} />
@@ -42,7 +48,14 @@ export function Scatter(props: {
         const b = sy.pos[i];
         if (a === null || b === null) return null;
         return (
-          <circle key={label + i} cx={across(a)} cy={down(b)} r={4} fill="var(--accent)" opacity={0.75}>
+          <circle
+            key={label + i}
+            cx={across(a)}
+            cy={down(b)}
+            r={4}
+            fill="var(--accent)"
+            opacity={0.75}
+          >
             <title>{`${label}: ${String(props.x[i])}, ${fmtNumber(props.y[i])}`}</title>
           </circle>
         );

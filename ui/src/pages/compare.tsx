@@ -31,7 +31,10 @@ export function curvesOf(series: Series[], key: string, x: 'step' | 'time'): Cur
 
 export function ComparePage({ route }: { route: Route }) {
   const q = route.query;
-  const runs = q.getAll('run').flatMap((r) => r.split(',')).filter(Boolean);
+  const runs = q
+    .getAll('run')
+    .flatMap((r) => r.split(','))
+    .filter(Boolean);
   const x = q.get('x') === 'time' ? 'time' : 'step';
   const log = q.get('log') === '1';
   const smoothing = Number(q.get('smooth') ?? 0) || 0;
@@ -127,13 +130,18 @@ export function ComparePage({ route }: { route: Route }) {
       <div class="toolbar">
         <label>
           x{' '}
-          <select aria-label="x axis" value={x} onChange={(e) => setQuery({ x: (e.target as HTMLSelectElement).value })}>
+          <select
+            aria-label="x axis"
+            value={x}
+            onChange={(e) => setQuery({ x: (e.target as HTMLSelectElement).value })}
+          >
             <option value="step">step</option>
             <option value="time">time (s)</option>
           </select>
         </label>
         <label>
-          <input type="checkbox" checked={log} onChange={() => setQuery({ log: log ? '' : '1' })} /> log y
+          <input type="checkbox" checked={log} onChange={() => setQuery({ log: log ? '' : '1' })} />{' '}
+          log y
         </label>
         <label>
           smoothing{' '}
@@ -183,18 +191,30 @@ export function ComparePage({ route }: { route: Route }) {
       <h2>
         Params{' '}
         <label class="muted" style={{ fontSize: '12px', fontWeight: 400 }}>
-          <input type="checkbox" checked={onlyDiff} onChange={() => setQuery({ all: onlyDiff ? '1' : '' })} /> only
-          those that differ
+          <input
+            type="checkbox"
+            checked={onlyDiff}
+            onChange={() => setQuery({ all: onlyDiff ? '1' : '' })}
+          />{' '}
+          only those that differ
         </label>
       </h2>
-      <DiffTable names={names} rows={(cmp?.params ?? []).filter((p) => !onlyDiff || p.differs)} label="params" />
+      <DiffTable
+        names={names}
+        rows={(cmp?.params ?? []).filter((p) => !onlyDiff || p.differs)}
+        label="params"
+      />
       <h2>Metrics</h2>
       <DiffTable names={names} rows={cmp?.metrics ?? []} label="metrics" />
       {diffParams.length > 0 && (
         <>
           <h2>
             Parallel coordinates{' '}
-            <select aria-label="parallel metric" value={pcMetric} onChange={(e) => setQuery({ pc: (e.target as HTMLSelectElement).value })}>
+            <select
+              aria-label="parallel metric"
+              value={pcMetric}
+              onChange={(e) => setQuery({ pc: (e.target as HTMLSelectElement).value })}
+            >
               {metricKeys.map((k) => (
                 <option key={k}>{k}</option>
               ))}
@@ -204,7 +224,9 @@ export function ComparePage({ route }: { route: Route }) {
             <ParallelCoordinates
               runs={names}
               axes={[
-                ...diffParams.slice(0, 12).map((p) => ({ key: p.key, values: p.values.slice(0, runs.length) })),
+                ...diffParams
+                  .slice(0, 12)
+                  .map((p) => ({ key: p.key, values: p.values.slice(0, runs.length) })),
                 ...(pcMetric ? [{ key: pcMetric, values: metricValues(pcMetric) }] : []),
               ]}
             />
@@ -214,13 +236,21 @@ export function ComparePage({ route }: { route: Route }) {
       {cmp && cmp.params.length > 0 && metricKeys.length > 0 && (
         <>
           <h2>
-            <select aria-label="scatter param" value={sxKey} onChange={(e) => setQuery({ sx: (e.target as HTMLSelectElement).value })}>
+            <select
+              aria-label="scatter param"
+              value={sxKey}
+              onChange={(e) => setQuery({ sx: (e.target as HTMLSelectElement).value })}
+            >
               {cmp.params.map((p) => (
                 <option key={p.key}>{p.key}</option>
               ))}
             </select>{' '}
             against{' '}
-            <select aria-label="scatter metric" value={syKey} onChange={(e) => setQuery({ sy: (e.target as HTMLSelectElement).value })}>
+            <select
+              aria-label="scatter metric"
+              value={syKey}
+              onChange={(e) => setQuery({ sy: (e.target as HTMLSelectElement).value })}
+            >
               {metricKeys.map((k) => (
                 <option key={k}>{k}</option>
               ))}

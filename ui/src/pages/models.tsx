@@ -65,7 +65,11 @@ interface UiModel {
 
 interface SliceReport {
   column: string;
-  groups: { group: string | number | boolean | null; rows: number; metrics: Record<string, number | null> }[];
+  groups: {
+    group: string | number | boolean | null;
+    rows: number;
+    metrics: Record<string, number | null>;
+  }[];
   /** per metric: highest minus lowest over the groups */
   gaps: Record<string, { value: number | null; groups: number; reason?: string }>;
 }
@@ -108,7 +112,9 @@ function ModelList() {
     <main>
       <h1>Models</h1>
       <Status loaded={models} />
-      {models.data?.models.length === 0 && <p class="muted">No registered models yet (mlo model register).</p>}
+      {models.data?.models.length === 0 && (
+        <p class="muted">No registered models yet (mlo model register).</p>
+      )}
       {models.data && models.data.models.length > 0 && (
         <table class="grid" aria-label="models">
           <thead>
@@ -180,7 +186,10 @@ function ModelPage({ name, route, readOnly }: { name: string; route: Route; read
               {versions.map((x) => (
                 <tr key={x.version} class={x.version === v ? 'differs' : ''}>
                   <td>
-                    <a href={`#/models/${encodeURIComponent(name)}?v=${x.version}`} aria-current={x.version === v}>
+                    <a
+                      href={`#/models/${encodeURIComponent(name)}?v=${x.version}`}
+                      aria-current={x.version === v}
+                    >
                       v{x.version}
                     </a>
                   </td>
@@ -189,7 +198,13 @@ function ModelPage({ name, route, readOnly }: { name: string; route: Route; read
                   <td>{x.aliases.map((a) => `@${a}`).join(' ')}</td>
                   <td>{x.stage}</td>
                   <td>{x.format}</td>
-                  <td>{x.lineage.runId ? <a href={`#/run/${x.lineage.runId}`}>{short(x.lineage.runId)}</a> : '—'}</td>
+                  <td>
+                    {x.lineage.runId ? (
+                      <a href={`#/run/${x.lineage.runId}`}>{short(x.lineage.runId)}</a>
+                    ) : (
+                      '—'
+                    )}
+                  </td>
                   <td>{x.description ?? ''}</td>
                 </tr>
               ))}
@@ -200,7 +215,10 @@ function ModelPage({ name, route, readOnly }: { name: string; route: Route; read
           <Audit events={model.data.audit} />
           {model.data.serving.length > 0 && (
             <p>
-              Served: {model.data.serving.map((s) => `v${s.version} ${s.route ?? s.role} ${s.rows.toLocaleString()} rows`).join(' · ')}{' '}
+              Served:{' '}
+              {model.data.serving
+                .map((s) => `v${s.version} ${s.route ?? s.role} ${s.rows.toLocaleString()} rows`)
+                .join(' · ')}{' '}
               <a href={`#/serving?model=${encodeURIComponent(name)}`}>serving dashboard</a>
             </p>
           )}
@@ -234,13 +252,20 @@ function Audit({ events }: { events: AliasEvent[] }) {
               <td>{e.who}</td>
               <td>@{e.alias}</td>
               <td>{e.action}</td>
-              <td class={e.outcome === 'rejected' ? 'bad' : e.outcome === 'moved' ? 'ok' : ''}>{e.outcome}</td>
+              <td class={e.outcome === 'rejected' ? 'bad' : e.outcome === 'moved' ? 'ok' : ''}>
+                {e.outcome}
+              </td>
               <td>
-                {e.fromVersion === null ? '—' : `v${e.fromVersion}`} → {e.toVersion === null ? '—' : `v${e.toVersion}`}
+                {e.fromVersion === null ? '—' : `v${e.fromVersion}`} →{' '}
+                {e.toVersion === null ? '—' : `v${e.toVersion}`}
               </td>
               <td>
                 {e.gates?.length ? (
-                  <button class="link" onClick={() => setOpen(open === e.seq ? null : e.seq)} aria-expanded={open === e.seq}>
+                  <button
+                    class="link"
+                    onClick={() => setOpen(open === e.seq ? null : e.seq)}
+                    aria-expanded={open === e.seq}
+                  >
                     {gateSummary(e.gates)}
                   </button>
                 ) : (
@@ -277,8 +302,14 @@ function Gates({ gates }: { gates: GateResult[] }) {
         {gates.map((g, i) => (
           <tr key={i}>
             <td class="mono">{g.gate}</td>
-            <td class="num">{typeof g.observed === 'boolean' ? String(g.observed) : fmtNumber(g.observed ?? null)}</td>
-            <td class="num">{typeof g.threshold === 'boolean' ? String(g.threshold) : fmtNumber(g.threshold ?? null)}</td>
+            <td class="num">
+              {typeof g.observed === 'boolean' ? String(g.observed) : fmtNumber(g.observed ?? null)}
+            </td>
+            <td class="num">
+              {typeof g.threshold === 'boolean'
+                ? String(g.threshold)
+                : fmtNumber(g.threshold ?? null)}
+            </td>
             <td class={g.passed ? 'ok' : 'bad'}>
               {g.passed ? 'passed' : 'failed'}
               {g.reason ? ` · ${g.reason}` : ''}
@@ -290,7 +321,15 @@ function Gates({ gates }: { gates: GateResult[] }) {
   );
 }
 
-function VersionView({ name, version, readOnly }: { name: string; version: number; readOnly: boolean }) {
+function VersionView({
+  name,
+  version,
+  readOnly,
+}: {
+  name: string;
+  version: number;
+  readOnly: boolean;
+}) {
   const v = useApi<UiVersion>(`models/${encodeURIComponent(name)}/versions/${version}`);
   return (
     <section aria-label={`version ${version}`}>
@@ -308,7 +347,12 @@ function VersionView({ name, version, readOnly }: { name: string; version: numbe
           {v.data.evaluationResults.map((e) => (
             <EvaluationView key={e.id} e={e} />
           ))}
-          <Preview name={name} version={version} readOnly={readOnly} aliases={[...new Set(v.data.aliasHistory.map((a) => a.alias))]} />
+          <Preview
+            name={name}
+            version={version}
+            readOnly={readOnly}
+            aliases={[...new Set(v.data.aliasHistory.map((a) => a.alias))]}
+          />
         </>
       )}
     </section>
@@ -320,8 +364,8 @@ function EvaluationView({ e }: { e: Evaluation }) {
   return (
     <div class="chart-card" style={{ marginBottom: '10px' }}>
       <h3>
-        {e.data.path} <span class="muted mono">{short(e.data.hash, 12)}</span> · {e.data.rows.toLocaleString()} rows · target{' '}
-        {e.target} · {fmtTime(e.createdAt)}
+        {e.data.path} <span class="muted mono">{short(e.data.hash, 12)}</span> ·{' '}
+        {e.data.rows.toLocaleString()} rows · target {e.target} · {fmtTime(e.createdAt)}
       </h3>
       <table class="grid" aria-label="evaluation metrics">
         <tbody>
@@ -397,9 +441,12 @@ function Preview(props: { name: string; version: number; readOnly: boolean; alia
   const run = (): void => {
     setBusy(true);
     setError(null);
-    postJson<PromoteResult>(`models/${encodeURIComponent(props.name)}/versions/${props.version}/promotion-preview`, {
-      to: alias,
-    }).then(
+    postJson<PromoteResult>(
+      `models/${encodeURIComponent(props.name)}/versions/${props.version}/promotion-preview`,
+      {
+        to: alias,
+      },
+    ).then(
       (r) => {
         setResult(r);
         setBusy(false);
@@ -416,9 +463,18 @@ function Preview(props: { name: string; version: number; readOnly: boolean; alia
       <div class="toolbar">
         <label>
           to @
-          <input aria-label="alias" value={alias} onInput={(e) => setAlias((e.target as HTMLInputElement).value)} size={12} />
+          <input
+            aria-label="alias"
+            value={alias}
+            onInput={(e) => setAlias((e.target as HTMLInputElement).value)}
+            size={12}
+          />
         </label>
-        <button onClick={run} disabled={busy || props.readOnly} title={props.readOnly ? 'read-only' : ''}>
+        <button
+          onClick={run}
+          disabled={busy || props.readOnly}
+          title={props.readOnly ? 'read-only' : ''}
+        >
           {busy ? 'deciding…' : 'what would promote decide?'}
         </button>
         <span class="muted">nothing moves and nothing is audited</span>
@@ -444,4 +500,3 @@ function Preview(props: { name: string; version: number; readOnly: boolean; alia
     </>
   );
 }
-

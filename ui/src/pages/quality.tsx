@@ -138,7 +138,9 @@ function Overview() {
       )}
       <h2>Drift baselines</h2>
       <Status loaded={baselines} />
-      {baselines.data?.baselines.length === 0 && <p class="muted">None yet (mlo baseline create).</p>}
+      {baselines.data?.baselines.length === 0 && (
+        <p class="muted">None yet (mlo baseline create).</p>
+      )}
       {!!baselines.data?.baselines.length && (
         <table class="grid" aria-label="baselines">
           <thead>
@@ -183,9 +185,10 @@ function ValidationView({ id }: { id: string }) {
       {r && (
         <>
           <p class={r.success ? 'ok' : 'bad'}>
-            {r.success ? 'passed' : 'failed'}: suite {r.suite.name} on <span class="mono">{r.data.file}</span> (
-            {r.data.rows.toLocaleString()} rows, <span class="mono">{short(r.data.hash, 12)}</span>), {r.statistics.successful}{' '}
-            of {r.statistics.evaluated} expectations met, {fmtTime(r.validated_at)}
+            {r.success ? 'passed' : 'failed'}: suite {r.suite.name} on{' '}
+            <span class="mono">{r.data.file}</span> ({r.data.rows.toLocaleString()} rows,{' '}
+            <span class="mono">{short(r.data.hash, 12)}</span>), {r.statistics.successful} of{' '}
+            {r.statistics.evaluated} expectations met, {fmtTime(r.validated_at)}
           </p>
           <table class="grid" aria-label="expectations">
             <thead>
@@ -219,7 +222,10 @@ function ValidationView({ id }: { id: string }) {
                   <td class="mono" data-failing>
                     {x.exception_info.raised_exception
                       ? x.exception_info.exception_message
-                      : (x.result.partial_unexpected_counts?.map((c) => `${show(c.value)} ×${c.count}`) ??
+                      : (
+                          x.result.partial_unexpected_counts?.map(
+                            (c) => `${show(c.value)} ×${c.count}`,
+                          ) ??
                           x.result.partial_unexpected_list?.map(show) ??
                           []
                         ).join(', ')}
@@ -244,13 +250,21 @@ function DriftView({ baseline, report }: { baseline: string; report: string | nu
         <a href="#/quality">Data quality</a> / drift of {baseline}
       </h1>
       <Status loaded={h} />
-      {reports.length === 0 && h.data && <p class="muted">No drift checks against this baseline yet (mlo drift check).</p>}
+      {reports.length === 0 && h.data && (
+        <p class="muted">No drift checks against this baseline yet (mlo drift check).</p>
+      )}
       {reports.length > 1 && (
         <LineChart
           title="share of drifted columns"
           xLabel="time"
           timeX
-          curves={[{ label: 'drift share', x: reports.map((r) => Date.parse(r.created_at) / 1000), y: reports.map((r) => r.drift_share) }]}
+          curves={[
+            {
+              label: 'drift share',
+              x: reports.map((r) => Date.parse(r.created_at) / 1000),
+              y: reports.map((r) => r.drift_share),
+            },
+          ]}
           height={200}
         />
       )}
@@ -308,9 +322,10 @@ function ReportView({ id }: { id: string }) {
       {d && (
         <>
           <p class={d.dataset_drift ? 'bad' : 'ok'}>
-            {d.dataset_drift ? 'dataset drift' : 'no dataset drift'}: {d.drifted_columns} of {d.checked_columns} columns
-            drifted (share {fmtNumber(d.drift_share)}, threshold {fmtNumber(d.share_threshold)}); {d.current.source},{' '}
-            {d.current.rows.toLocaleString()} rows against {d.baseline.rows.toLocaleString()}
+            {d.dataset_drift ? 'dataset drift' : 'no dataset drift'}: {d.drifted_columns} of{' '}
+            {d.checked_columns} columns drifted (share {fmtNumber(d.drift_share)}, threshold{' '}
+            {fmtNumber(d.share_threshold)}); {d.current.source}, {d.current.rows.toLocaleString()}{' '}
+            rows against {d.baseline.rows.toLocaleString()}
           </p>
           <table class="grid" aria-label="columns">
             <thead>
@@ -332,9 +347,13 @@ function ReportView({ id }: { id: string }) {
                   <td>{c.test}</td>
                   <td class="num">{fmtNumber(c.score)}</td>
                   <td class="num">{fmtNumber(c.threshold)}</td>
-                  <td class="num">{fmtNumber((c.stats.psi as number | null | undefined) ?? null)}</td>
+                  <td class="num">{fmtNumber(c.stats.psi ?? null)}</td>
                   <td class={c.drifted ? 'bad' : c.status !== 'ok' ? 'muted' : 'ok'}>
-                    {c.status !== 'ok' ? (c.message ?? c.status) : c.drifted ? `yes${c.severity ? ` (${c.severity})` : ''}` : 'no'}
+                    {c.status !== 'ok'
+                      ? (c.message ?? c.status)
+                      : c.drifted
+                        ? `yes${c.severity ? ` (${c.severity})` : ''}`
+                        : 'no'}
                   </td>
                 </tr>
               ))}

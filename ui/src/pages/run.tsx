@@ -43,7 +43,12 @@ interface RunDetail {
   outputs: PathInfo[];
   pointers: Record<
     string,
-    { pointer: string; workspaceHash: string | null; commitHash: string | null; matchesCommit: boolean | null }
+    {
+      pointer: string;
+      workspaceHash: string | null;
+      commitHash: string | null;
+      matchesCommit: boolean | null;
+    }
   >;
 }
 
@@ -65,10 +70,12 @@ export function RunPage({ id }: { id: string; route: Route }) {
   const shownKeys = allCharts ? keys : keys.slice(0, CHARTS_SHOWN);
   // charts only for series longer than one point
   const multi = shownKeys.filter((k) => (r?.latest[k]?.step ?? 0) > 0);
-  const series = useApi<{ series: Series[] }>(
-    multi.length ? 'series' : null,
-    { run: [id], key: multi, maxPoints: 1000, time: '0' },
-  );
+  const series = useApi<{ series: Series[] }>(multi.length ? 'series' : null, {
+    run: [id],
+    key: multi,
+    maxPoints: 1000,
+    time: '0',
+  });
   return (
     <main>
       <Status loaded={run} />
@@ -81,7 +88,11 @@ export function RunPage({ id }: { id: string; route: Route }) {
           <dl class="kv">
             <dt>experiment</dt>
             <dd>
-              <a href={`#/runs?filter=${encodeURIComponent(`experiment = '${r.experiment.replace(/'/g, "''")}'`)}`}>{r.experiment}</a>
+              <a
+                href={`#/runs?filter=${encodeURIComponent(`experiment = '${r.experiment.replace(/'/g, "''")}'`)}`}
+              >
+                {r.experiment}
+              </a>
             </dd>
             {r.stage && (
               <>
@@ -115,7 +126,9 @@ export function RunPage({ id }: { id: string; route: Route }) {
           {r.logTail && (
             <>
               <h2>End of output</h2>
-              <pre class="log" aria-label="log tail">{r.logTail}</pre>
+              <pre class="log" aria-label="log tail">
+                {r.logTail}
+              </pre>
             </>
           )}
           <h2>Metrics</h2>
@@ -193,7 +206,11 @@ function KeyValues({ values, label }: { values: Record<string, string>; label: s
   );
 }
 
-function Paths(props: { paths: PathInfo[]; pointers?: RunDetail['pointers']; commit?: string | null }) {
+function Paths(props: {
+  paths: PathInfo[];
+  pointers?: RunDetail['pointers'];
+  commit?: string | null;
+}) {
   if (!props.paths.length) return <p class="muted">none recorded</p>;
   return (
     <table class="grid">
@@ -221,11 +238,19 @@ function Paths(props: { paths: PathInfo[]; pointers?: RunDetail['pointers']; com
               {props.pointers && (
                 <td>
                   {link ? (
-                    <span title={`workspace: ${link.workspaceHash ?? 'none'}; at ${short(props.commit)}: ${link.commitHash ?? 'none'}`}>
+                    <span
+                      title={`workspace: ${link.workspaceHash ?? 'none'}; at ${short(props.commit)}: ${link.commitHash ?? 'none'}`}
+                    >
                       <span class="mono">{link.pointer}</span>{' '}
-                      {link.matchesCommit === true && <span class="ok">matches {short(props.commit, 7)}</span>}
-                      {link.matchesCommit === false && <span class="warn">differs at {short(props.commit, 7)}</span>}
-                      {link.matchesCommit === null && <span class="muted">not in git at the run's commit</span>}
+                      {link.matchesCommit === true && (
+                        <span class="ok">matches {short(props.commit, 7)}</span>
+                      )}
+                      {link.matchesCommit === false && (
+                        <span class="warn">differs at {short(props.commit, 7)}</span>
+                      )}
+                      {link.matchesCommit === null && (
+                        <span class="muted">not in git at the run's commit</span>
+                      )}
                       {link.workspaceHash !== null && link.workspaceHash !== p.hash && (
                         <span class="warn"> · changed in the workspace since</span>
                       )}
@@ -267,7 +292,11 @@ function Artifacts({ runId, files }: { runId: string; files: ArtifactFile[] }) {
                 {f.preview === 'none' ? (
                   f.path
                 ) : (
-                  <button class="link" aria-expanded={open === f.path} onClick={() => setOpen(open === f.path ? null : f.path)}>
+                  <button
+                    class="link"
+                    aria-expanded={open === f.path}
+                    onClick={() => setOpen(open === f.path ? null : f.path)}
+                  >
                     {f.path}
                   </button>
                 )}
@@ -282,7 +311,9 @@ function Artifacts({ runId, files }: { runId: string; files: ArtifactFile[] }) {
           ))}
         </tbody>
       </table>
-      {current?.preview === 'image' && <img class="preview" src={url(current.path)} alt={current.path} />}
+      {current?.preview === 'image' && (
+        <img class="preview" src={url(current.path)} alt={current.path} />
+      )}
       {current?.preview === 'text' && text?.path === current.path && (
         <pre class="log" aria-label="artifact preview">
           {text.body}

@@ -26,7 +26,13 @@ interface Column {
 
 const FIXED: Column[] = [
   { id: 'name', label: 'run', width: 190, sort: 'name', render: (r) => r.name },
-  { id: 'experiment', label: 'experiment', width: 120, sort: 'experiment', render: (r) => r.experiment },
+  {
+    id: 'experiment',
+    label: 'experiment',
+    width: 120,
+    sort: 'experiment',
+    render: (r) => r.experiment,
+  },
   { id: 'status', label: 'status', width: 80, sort: 'status', render: (r) => r.status },
   { id: 'stage', label: 'stage', width: 90, sort: 'stage', render: (r) => r.stage ?? '' },
   { id: 'start', label: 'started', width: 150, sort: 'start', render: (r) => fmtTime(r.start) },
@@ -61,7 +67,10 @@ export function queryFromRoute(route: Route): RunsQuery & { sel: string[] } {
 
 function defaultColumns(keys: RunKeys | null): string[] {
   if (!keys) return [];
-  return [...keys.metrics.slice(0, 4).map((k) => `metrics.${k}`), ...keys.params.slice(0, 3).map((k) => `params.${k}`)];
+  return [
+    ...keys.metrics.slice(0, 4).map((k) => `metrics.${k}`),
+    ...keys.params.slice(0, 3).map((k) => `params.${k}`),
+  ];
 }
 
 export function RunsPage({ route }: { route: Route }) {
@@ -130,7 +139,12 @@ export function RunsPage({ route }: { route: Route }) {
       ro.disconnect();
     };
   }, []);
-  const { from, to } = visibleRange(Math.max(0, viewport.top - ROW_H), viewport.height, ROW_H, index.length);
+  const { from, to } = visibleRange(
+    Math.max(0, viewport.top - ROW_H),
+    viewport.height,
+    ROW_H,
+    index.length,
+  );
   const items = [];
   let firstRow = Infinity;
   let lastRow = -1;
@@ -194,7 +208,8 @@ export function RunsPage({ route }: { route: Route }) {
     if (!el) return;
     const top = (c + 1) * ROW_H;
     if (top < el.scrollTop + ROW_H) el.scrollTop = top - ROW_H;
-    else if (top + ROW_H > el.scrollTop + el.clientHeight) el.scrollTop = top + ROW_H - el.clientHeight;
+    else if (top + ROW_H > el.scrollTop + el.clientHeight)
+      el.scrollTop = top + ROW_H - el.clientHeight;
   };
   const onKey = (e: KeyboardEvent): void => {
     const page = Math.max(1, Math.floor(viewport.height / ROW_H) - 1);
@@ -395,8 +410,8 @@ export function RunsPage({ route }: { route: Route }) {
         </div>
       </div>
       <div class="muted" style={{ marginTop: '4px' }}>
-        keys: / filter · ↑↓ or j k move · space select · enter open · c compare · shift-click a header
-        to sort by several columns
+        keys: / filter · ↑↓ or j k move · space select · enter open · c compare · shift-click a
+        header to sort by several columns
       </div>
     </main>
   );

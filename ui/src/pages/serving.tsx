@@ -37,13 +37,24 @@ function Bars({ labels, counts }: { labels: string[]; counts: number[] }) {
   const w = 360;
   const bar = 16;
   return (
-    <svg width={w} height={counts.length * (bar + 4)} role="img" aria-label="prediction distribution">
+    <svg
+      width={w}
+      height={counts.length * (bar + 4)}
+      role="img"
+      aria-label="prediction distribution"
+    >
       {counts.map((c, i) => (
         <g key={i} transform={`translate(0,${i * (bar + 4)})`}>
           <text x={0} y={12}>
             {labels[i].length > 14 ? `${labels[i].slice(0, 13)}…` : labels[i]}
           </text>
-          <rect x={100} width={((w - 170) * c) / max} height={bar} fill="var(--accent)" opacity={0.8} />
+          <rect
+            x={100}
+            width={((w - 170) * c) / max}
+            height={bar}
+            fill="var(--accent)"
+            opacity={0.8}
+          />
           <text x={104 + ((w - 170) * c) / max} y={12}>
             {c.toLocaleString()}
           </text>
@@ -67,13 +78,21 @@ export function ServingPage({ route }: { route: Route }) {
         <select
           aria-label="model"
           value={model ?? ''}
-          onChange={(e) => navigate(['serving'], { model: (e.target as HTMLSelectElement).value, since }, true)}
+          onChange={(e) =>
+            navigate(['serving'], { model: (e.target as HTMLSelectElement).value, since }, true)
+          }
         >
           {(models.data?.models ?? []).map((m) => (
             <option key={m.name}>{m.name}</option>
           ))}
         </select>
-        <select aria-label="window" value={since} onChange={(e) => navigate(['serving'], { model, since: (e.target as HTMLSelectElement).value }, true)}>
+        <select
+          aria-label="window"
+          value={since}
+          onChange={(e) =>
+            navigate(['serving'], { model, since: (e.target as HTMLSelectElement).value }, true)
+          }
+        >
           {WINDOWS.map((w) => (
             <option key={w} value={w}>
               {w === 'all' ? 'all time' : `last ${w}`}
@@ -141,10 +160,15 @@ export function ServingPage({ route }: { route: Route }) {
                 <div class="chart-card" key={v.version}>
                   <h3>v{v.version}</h3>
                   {v.predictions.kind === 'labels' ? (
-                    <Bars labels={v.predictions.counts.map((c) => c.label)} counts={v.predictions.counts.map((c) => c.count)} />
+                    <Bars
+                      labels={v.predictions.counts.map((c) => c.label)}
+                      counts={v.predictions.counts.map((c) => c.count)}
+                    />
                   ) : (
                     <Bars
-                      labels={v.predictions.counts.map((_, i) => fmtNumber((v.predictions as { edges: number[] }).edges[i]))}
+                      labels={v.predictions.counts.map((_, i) =>
+                        fmtNumber((v.predictions as { edges: number[] }).edges[i]),
+                      )}
                       counts={v.predictions.counts}
                     />
                   )}
