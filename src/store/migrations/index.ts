@@ -10,6 +10,7 @@ import { monitor } from './004-monitor.js';
 import { serve } from './005-serve.js';
 import { validation } from './006-validation.js';
 import { mlflow } from './010-mlflow.js';
+import { predictionSpool } from './013-prediction-spool.js';
 import { ui } from './014-ui.js';
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -20,6 +21,7 @@ export const MIGRATIONS: readonly Migration[] = [
   serve,
   validation,
   mlflow,
+  predictionSpool,
   ui,
 ];
 
