@@ -230,7 +230,7 @@ describe('mlo ui in Chromium', () => {
     recordRuns(store.repo, [
       { name: 'live-1', experiment: 'live', startMs: Date.now(), metrics: { accuracy: 0.5 } },
     ]);
-    await expect.poll(() => total(page), { timeout: 10_000 }).toBe('1 runs');
+    await expect.poll(() => total(page), { timeout: 10_000 }).toBe('1 run');
     await page.getByRole('link', { name: 'live-1' }).waitFor();
   });
 });

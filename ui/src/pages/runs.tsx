@@ -35,7 +35,7 @@ const FIXED: Column[] = [
   },
   { id: 'status', label: 'status', width: 80, sort: 'status', render: (r) => r.status },
   { id: 'stage', label: 'stage', width: 90, sort: 'stage', render: (r) => r.stage ?? '' },
-  { id: 'start', label: 'started', width: 150, sort: 'start', render: (r) => fmtTime(r.start) },
+  { id: 'start', label: 'started', width: 165, sort: 'start', render: (r) => fmtTime(r.start) },
   {
     id: 'duration',
     label: 'duration',
@@ -310,7 +310,9 @@ export function RunsPage({ route }: { route: Route }) {
         </button>
         {q.sel.length > 0 && <button onClick={() => set({ sel: [] })}>clear selection</button>}
         <span class="muted" aria-live="polite" data-testid="total">
-          {data.total === null ? 'loading…' : `${data.total.toLocaleString()} runs`}
+          {data.total === null
+            ? 'loading…'
+            : `${data.total.toLocaleString()} run${data.total === 1 ? '' : 's'}`}
         </span>
       </div>
       {data.error && (
