@@ -142,6 +142,13 @@ export function uiRequestListener(
       const url = new URL(req.url ?? '/', 'http://localhost');
       let path = url.pathname;
       if (base) {
+        if (path === base && (method === 'GET' || method === 'HEAD')) {
+          // the page's relative URLs (assets, api/ui/...) resolve below `base/` only
+          req.resume();
+          res.writeHead(308, { location: `${base}/${url.search}` });
+          res.end();
+          return;
+        }
         if (path !== base && !path.startsWith(`${base}/`)) {
           req.resume();
           return sendJson(res, 404, {

@@ -134,3 +134,40 @@ describe('the UI over HTTP', () => {
     expect(events).toMatch(/event: change\ndata: \{"generation":"[\d.]+"\}/);
   });
 });
+
+describe('the UI under a prefix', () => {
+  it('is served below basePath, with the bare prefix redirected to its slash form', async () => {
+    const { createServer } = await import('node:http');
+    const { createUiHandler, uiRequestListener } = await import('../../../src/index.js');
+    const handler = createUiHandler({ repo, mlflow: false });
+    const server = createServer(
+      uiRequestListener(handler, { basePath: '/ui', allowedHosts: 'any' }),
+    );
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as { port: number }).port;
+    const get = (path: string): Promise<{ status: number; location?: string; body: string }> =>
+      new Promise((resolve, reject) => {
+        request({ host: '127.0.0.1', port, path }, (res) => {
+          let body = '';
+          res.setEncoding('utf8').on('data', (d: string) => (body += d));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, location: res.headers.location, body }),
+          );
+        })
+          .on('error', reject)
+          .end();
+      });
+    try {
+      expect(await get('/ui')).toMatchObject({ status: 308, location: '/ui/' });
+      expect((await get('/ui/')).body).toContain('<div id="app">');
+      const info = await get('/ui/api/ui/info');
+      expect(info.status).toBe(200);
+      expect(JSON.parse(info.body)).toMatchObject({ readOnly: false });
+      expect(JSON.parse(info.body).runs).toBeGreaterThanOrEqual(2);
+      expect((await get('/api/ui/info')).status).toBe(404);
+    } finally {
+      handler.close();
+      server.close();
+    }
+  });
+});
