@@ -163,7 +163,7 @@ describe('the UI under a prefix', () => {
       const info = await get('/ui/api/ui/info');
       expect(info.status).toBe(200);
       expect(JSON.parse(info.body)).toMatchObject({ readOnly: false });
-      expect(JSON.parse(info.body).runs).toBeGreaterThanOrEqual(2);
+      expect((JSON.parse(info.body) as { runs: number }).runs).toBeGreaterThanOrEqual(2);
       expect((await get('/api/ui/info')).status).toBe(404);
     } finally {
       handler.close();
