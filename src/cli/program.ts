@@ -22,6 +22,7 @@ import { registerServeCommands } from './serve.js';
 import { registerReportCommand } from './report.js';
 import { registerExperimentCommands } from './experiments.js';
 import { registerImportCommands } from './import.js';
+import { registerUiCommands } from './ui.js';
 
 export function buildProgram(): Command {
   const program = new Command('mlo')
@@ -51,6 +52,7 @@ export function buildProgram(): Command {
   registerServeCommands(program);
   registerReportCommand(program);
   registerImportCommands(program);
+  registerUiCommands(program);
   // Every subcommand fails like the root: one error line, exit 2, no stack.
   const applyExitOverride = (cmd: Command): void => {
     cmd.exitOverride();

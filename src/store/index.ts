@@ -65,3 +65,5 @@ export * from './predictions.js';
 export * from './experiments.js';
 export * from './lineage.js';
 export * from './mlflow-files.js';
+export * from './run-columns.js';
+export * from './prediction-stats.js';

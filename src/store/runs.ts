@@ -362,6 +362,47 @@ export function metricSeries(
   return points;
 }
 
+/**
+ * The same points as metricSeries, as three parallel arrays (NaN where the value was
+ * NaN): no object per point, for charts reading 10 runs × 10,000 steps at once.
+ */
+export function metricSeriesColumns(
+  store: Store,
+  seq: number,
+  key: string,
+): { steps: Float64Array; ts: Float64Array; vals: Float64Array } {
+  const chunks = store.db
+    .prepare(
+      'SELECT steps, ts, vals FROM run_metric_chunks WHERE run = ? AND key = ? ORDER BY chunk',
+    )
+    .all(seq, key) as { steps: Buffer; ts: Buffer; vals: Buffer }[];
+  const n = chunks.reduce((a, c) => a + c.steps.length / 8, 0);
+  let steps = new Float64Array(n);
+  let ts = new Float64Array(n);
+  let vals = new Float64Array(n);
+  let at = 0;
+  for (const c of chunks) {
+    steps.set(arrayOf(c.steps), at);
+    ts.set(arrayOf(c.ts), at);
+    vals.set(arrayOf(c.vals), at);
+    at += c.steps.length / 8;
+  }
+  let sorted = true;
+  for (let i = 1; i < n && sorted; i++) {
+    if (steps[i] < steps[i - 1] || (steps[i] === steps[i - 1] && ts[i] < ts[i - 1])) sorted = false;
+  }
+  if (!sorted) {
+    // stable, as metricSeries: equal step and time keep the order logged
+    const order = Array.from({ length: n }, (_, i) => i).sort(
+      (a, b) => steps[a] - steps[b] || ts[a] - ts[b] || a - b,
+    );
+    steps = Float64Array.from(order, (i) => steps[i]);
+    ts = Float64Array.from(order, (i) => ts[i]);
+    vals = Float64Array.from(order, (i) => vals[i]);
+  }
+  return { steps, ts, vals };
+}
+
 export function metricKeys(store: Store, seq: number): string[] {
   return store.db
     .prepare('SELECT key FROM run_latest_metrics WHERE run = ? ORDER BY key')

@@ -55,6 +55,7 @@ export {
   fieldLabel,
   FilterSyntaxError,
 } from './filter.js';
+export { recordRuns, type RecordedRun, type RecordedSeries } from './record.js';
 export { resolveRunRow, newRunId, shortId, SHORT_ID } from './ids.js';
 export { readGitInfo, type GitInfo } from './git-info.js';
 export { randomRunName } from './names.js';

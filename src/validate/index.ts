@@ -46,8 +46,13 @@ export {
   listValidations,
   latestValidation,
   showValidation,
+  listValidationSummaries,
 } from './validate-file.js';
-export type { ValidateFileOptions, StoredValidationQuery } from './validate-file.js';
+export type {
+  ValidateFileOptions,
+  StoredValidationQuery,
+  ValidationSummary,
+} from './validate-file.js';
 export { runSuite, type RunSuiteOptions, type SuiteRun } from './run.js';
 export {
   loadSuite,

@@ -12,6 +12,7 @@ import { validation } from './006-validation.js';
 import { pins } from './007-pins.js';
 import { mlflow } from './010-mlflow.js';
 import { predictionSpool } from './013-prediction-spool.js';
+import { ui } from './014-ui.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   core,
@@ -23,6 +24,7 @@ export const MIGRATIONS: readonly Migration[] = [
   pins,
   mlflow,
   predictionSpool,
+  ui,
 ];
 
 export type { Migration } from './types.js';
