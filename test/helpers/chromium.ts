@@ -229,7 +229,9 @@ export interface TofuCheck {
  * font and colour), and compare the two. `name` files the screenshots as artifacts.
  */
 export async function tofuCheck(page: Page, target: Locator, name: string): Promise<TofuCheck> {
-  const probe = await target.evaluate((el: PageElement, glyph: string) => {
+  const probe = await target.evaluate((on: unknown, glyph: string) => {
+    // typed here by hand: the test build has no DOM library in some configurations
+    const el = on as PageElement;
     const span = document.createElement('span');
     span.textContent = glyph;
     span.className = el.getAttribute('class') ?? '';
@@ -249,7 +251,7 @@ export async function tofuCheck(page: Page, target: Locator, name: string): Prom
     const distance = Math.min(...piecesOf(ink).map((p) => shapeDistance(p, tofu)));
     return { ink, tofu, distance, isTofu: ink.box === null || distance < TOFU_DISTANCE };
   } finally {
-    await probeEl.evaluate((el: PageElement) => el.remove());
+    await probeEl.evaluate((el: { remove(): void }) => el.remove());
   }
 }
 
