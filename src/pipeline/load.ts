@@ -4,7 +4,8 @@
  * stages in file order.
  *
  * Interpolation looks names up in: the foreach/matrix `item` and `key`, the file's
- * `vars:`, then params.yaml (as DVC does). `\${` is a literal `${`.
+ * `vars:`, then params.yaml (as DVC does). `\${` is a literal `${`. In a command a
+ * value is data, quoted for the shell where it stands (shell-quote.ts).
  */
 import { readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
@@ -15,6 +16,7 @@ import { parseYaml } from '../util/yaml-file.js';
 import { YamlPositions, type YamlPath } from './positions.js';
 import { readParamsValues, DEFAULT_PARAMS_FILE } from './params.js';
 import { pipelineFileSchema, type StageBody, type StageDecl } from './schema.js';
+import { CommandValueError, RAW_PREFIX, renderCommand } from './shell-quote.js';
 
 export const PIPELINE_FILE = 'mlo.yaml';
 
@@ -168,7 +170,7 @@ function buildStage(
   const cleanPath = (v: string, p: YamlPath): string => normalizePath(str(v, p), p, ctx.positions);
   const cmds = typeof body.cmd === 'string' ? [body.cmd] : body.cmd;
   const cmd = cmds.map((c, i) =>
-    str(c, typeof body.cmd === 'string' ? [...path, 'cmd'] : [...path, 'cmd', i]),
+    ctx.command(c, typeof body.cmd === 'string' ? [...path, 'cmd'] : [...path, 'cmd', i], scope),
   );
   const deps = (body.deps ?? []).map((d, i) => cleanPath(d, [...path, 'deps', i]));
   const outDecls = (field: 'outs' | 'metrics'): OutDecl[] =>
@@ -291,18 +293,35 @@ class Interpolator {
     );
   }
 
+  /** The text of a value, for putting into a string. */
+  private text(name: string, scope: Scope, p: YamlPath): string {
+    if (!name) throw this.positions.error(p, 'empty ${}');
+    const v = this.lookup(name, scope, p);
+    if (isScalar(v)) return String(v);
+    if (v === null) return 'null';
+    throw this.positions.error(
+      p,
+      `\${${name}} is a ${Array.isArray(v) ? 'list' : 'map'}; only numbers, strings and booleans can be put into text`,
+    );
+  }
+
   interpolate(text: string, p: YamlPath, scope: Scope): string {
     if (!text.includes('${')) return text;
     return text.replace(TOKEN, (match, name: string | undefined) => {
       if (match === '\\${') return '${';
-      if (!name) throw this.positions.error(p, 'empty ${}');
-      const v = this.lookup(name, scope, p);
-      if (isScalar(v)) return String(v);
-      if (v === null) return 'null';
-      throw this.positions.error(
-        p,
-        `\${${name}} is a ${Array.isArray(v) ? 'list' : 'map'}; only numbers, strings and booleans can be put into text`,
-      );
+      const bare = name?.startsWith(RAW_PREFIX) ? name.slice(RAW_PREFIX.length).trim() : name;
+      return this.text(bare ?? '', scope, p);
     });
+  }
+
+  /** A shell command: each value goes in as literal text (see shell-quote.ts). */
+  command(text: string, p: YamlPath, scope: Scope): string {
+    try {
+      return renderCommand(text, (name) => this.text(name, scope, p));
+    } catch (err) {
+      if (!(err instanceof CommandValueError)) throw err;
+      const located = this.positions.error(p, err.message);
+      throw new MloError('INVALID', located.message, { hint: err.hint, details: located.details });
+    }
   }
 }

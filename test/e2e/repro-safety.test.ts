@@ -1,0 +1,141 @@
+/**
+ * Hostile values and interrupted runs in pipelines: values from --set and params.yaml
+ * are data, never shell; an interrupted sweep leaves params.yaml as it was; a failed
+ * stage never reaches mlo.lock; expansions are capped.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { git, makeRepo, mlo, parseJson, writeTree } from '../helpers/cli.js';
+
+const read = (dir: string, f: string): string => readFileSync(join(dir, f), 'utf8');
+
+/** A stage that writes its arguments, as the program received them, to args.json. */
+const ARGV_STAGE = {
+  'argv.js':
+    "require('fs').writeFileSync(process.env.OUT || 'args.json', JSON.stringify(process.argv.slice(2)));",
+  'params.yaml': 'm:\n  v: plain\n',
+  'mlo.yaml': `stages:
+  show:
+    cmd: node argv.js \${m.v} "\${m.v}" '\${m.v}' "pre \${m.v} post" --k=\${m.v}
+    params: [m.v]
+    outs: [args.json]
+`,
+};
+
+const HOSTILE = [
+  '$(touch pwned)',
+  '`touch pwned`',
+  '"; touch pwned; "',
+  "'; touch pwned; '",
+  "it's",
+  'line one\ntouch pwned',
+  'back\\slash\\',
+  '$HOME',
+  '*',
+];
+
+const expectedArgs = (v: string): string[] => [v, v, v, `pre ${v} post`, `--k=${v}`];
+
+describe('values in stage commands are data', () => {
+  it('repro --set: hostile values reach the stage as one literal argument each', () => {
+    const dir = makeRepo();
+    writeTree(dir, ARGV_STAGE);
+    for (const v of HOSTILE) {
+      const r = mlo(['repro', '--set', `m.v=${JSON.stringify(v)}`], { cwd: dir });
+      expect(r.code, `${v}: ${r.stderr}`).toBe(0);
+      expect(JSON.parse(read(dir, 'args.json')), v).toEqual(expectedArgs(v));
+      expect(existsSync(join(dir, 'pwned')), v).toBe(false);
+    }
+  });
+
+  it('repro --set with the unquoted YAML form of the attack from the report', () => {
+    const dir = makeRepo();
+    writeTree(dir, {
+      ...ARGV_STAGE,
+      'mlo.yaml':
+        'stages:\n  echo:\n    cmd: echo "${m.v}" > said.txt\n    params: [m.v]\n    outs: [said.txt]\n',
+    });
+    const r = mlo(['repro', '--set', 'm.v=$(touch pwned)'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(read(dir, 'said.txt')).toBe('$(touch pwned)\n');
+    expect(existsSync(join(dir, 'pwned'))).toBe(false);
+  });
+
+  it('a hostile value committed in params.yaml runs nothing', () => {
+    const dir = makeRepo();
+    writeTree(dir, {
+      ...ARGV_STAGE,
+      'params.yaml': 'm:\n  v: "\\"; touch pwned; echo \\""\n',
+    });
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-qm', 'a pull request');
+    const r = mlo(['repro'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(read(dir, 'args.json'))).toEqual(expectedArgs('"; touch pwned; echo "'));
+    expect(existsSync(join(dir, 'pwned'))).toBe(false);
+  });
+
+  it('exp run --set: every value of the grid is data', () => {
+    const dir = makeRepo();
+    writeTree(dir, {
+      ...ARGV_STAGE,
+      'mlo.yaml': `stages:
+  show:
+    cmd: OUT=args-$RANDOM$$.json node argv.js "\${m.v}" && touch ran
+    params: [m.v]
+`,
+    });
+    const r = mlo(['exp', 'run', '--set', 'm.v=$(touch pwned),`touch pwned`', '--json'], {
+      cwd: dir,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const sweep = parseJson<{ combinations: { ok: boolean }[] }>(r);
+    expect(sweep.combinations.map((c) => c.ok)).toEqual([true, true]);
+    expect(existsSync(join(dir, 'ran'))).toBe(true);
+    expect(existsSync(join(dir, 'pwned'))).toBe(false);
+  });
+
+  it('plain values leave the command exactly as before; ${raw:x} opts into shell text', () => {
+    const dir = makeRepo();
+    writeTree(dir, {
+      'argv.js': ARGV_STAGE['argv.js'],
+      'params.yaml': 'train:\n  lr: 0.01\n  flags: --epochs 3 --seed 7\n',
+      'mlo.yaml': `stages:
+  train:
+    cmd: node argv.js --lr \${train.lr} \${raw:train.flags} \${train.flags}
+    params: [train]
+    outs: [args.json]
+`,
+    });
+    const r = mlo(['repro'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(read(dir, 'args.json'))).toEqual([
+      '--lr',
+      '0.01',
+      '--epochs',
+      '3',
+      '--seed',
+      '7',
+      '--epochs 3 --seed 7',
+    ]);
+    expect(read(dir, 'mlo.lock')).toContain(
+      "cmd: node argv.js --lr 0.01 --epochs 3 --seed 7 '--epochs 3 --seed 7'",
+    );
+  });
+
+  it('refuses a value it cannot quote where it stands, naming the file, line and hint', () => {
+    const dir = makeRepo();
+    writeTree(dir, {
+      'params.yaml': 'm:\n  v: "$(touch pwned)"\n',
+      'mlo.yaml': 'stages:\n  s:\n    cmd: echo `echo ${m.v}`\n    params: [m.v]\n',
+    });
+    const r = mlo(['repro'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /^error: mlo\.yaml:3:5: stages\.s\.cmd: \$\{m\.v\}: the value .* after a backtick/m,
+    );
+    expect(r.stderr).toMatch(/^hint: pass it as an environment variable/m);
+    expect(existsSync(join(dir, 'pwned'))).toBe(false);
+  });
+});
