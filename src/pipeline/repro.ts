@@ -363,6 +363,7 @@ class Repro {
     const git = await this.git;
     const key = runCacheKey(this.entryFor(stage, check, [], []));
     let runName = stage.name;
+    let recorded: { outs: LockEntry[]; metrics: LockEntry[] } | undefined;
     const result = await runCommandAsRun(this.repo, {
       commands: stage.cmd.map((c) => ({ shell: c })),
       cwd: this.repo.root,
@@ -397,30 +398,53 @@ class Repro {
         const outs = await this.recordOutputs(stage.outs, 'out');
         const metrics = await this.recordOutputs(stage.metrics, 'metrics file');
         for (const e of [...outs, ...metrics]) run.recordPath('output', e);
-        this.ignoreOuts(stage.outs);
-        const entry = this.entryFor(stage, check, outs, metrics);
-        updateLock(this.repo, new Map([[stage.name, entry]]), this.known);
-        this.lock.set(stage.name, entry);
-        if (stage.outs.every((o) => o.cache) && stage.metrics.every((m) => m.cache)) {
-          saveRunCache(this.repo, stage.name, key, { outs, metrics, runId: run.id });
-        }
+        recorded = { outs, metrics };
       },
     });
     this.memo.invalidate([...stage.outs, ...stage.metrics].map((o) => o.path));
-    const outcome: StageOutcome =
+    let outcome: StageOutcome =
       result.status === 'finished' ? 'ran' : result.status === 'killed' ? 'killed' : 'failed';
+    let error = result.error;
+    // Only now, with the run recorded as finished, is the stage done: a stage that
+    // failed at any step before (even marking its run) never reaches mlo.lock.
+    if (outcome === 'ran' && recorded) {
+      try {
+        this.recordDone(stage, check, key, recorded, result.id);
+      } catch (err) {
+        outcome = 'failed';
+        error = `the stage ran, but mlo.lock could not be updated: ${err instanceof Error ? err.message : String(err)}`;
+      }
+    }
     this.finish({
       stage: stage.name,
       outcome,
       reasons,
       runId: result.id,
       exitCode: result.exitCode,
-      ...(result.error !== undefined && { error: result.error }),
+      ...(error !== undefined && { error }),
       ...(outcome !== 'ran' && { logTail: result.logTail }),
       durationMs: Date.now() - started,
       metrics: result.metrics,
       ...(result.warnings.length && { warnings: result.warnings }),
     });
+  }
+
+  /** A finished stage: its lock entry, its .gitignore lines and its run-cache entry. */
+  private recordDone(
+    stage: Stage,
+    check: StageCheck,
+    key: string,
+    recorded: { outs: LockEntry[]; metrics: LockEntry[] },
+    runId: string,
+  ): void {
+    const { outs, metrics } = recorded;
+    this.ignoreOuts(stage.outs);
+    const entry = this.entryFor(stage, check, outs, metrics);
+    updateLock(this.repo, new Map([[stage.name, entry]]), this.known);
+    this.lock.set(stage.name, entry);
+    if (stage.outs.every((o) => o.cache) && stage.metrics.every((m) => m.cache)) {
+      saveRunCache(this.repo, stage.name, key, { outs, metrics, runId });
+    }
   }
 
   /** Hash (and cache) what a stage wrote; a declared output it did not write fails it. */

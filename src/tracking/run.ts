@@ -200,7 +200,14 @@ export class Run {
     this.ended = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     if (this.onExit) process.off('exit', this.onExit);
-    this.writer.finish({ status, endMs: Date.now(), ...details });
+    try {
+      this.writer.finish({ status, endMs: Date.now(), ...details });
+    } catch (err) {
+      if (getRunRow(this.repo.store, this.id) !== undefined) throw err;
+      throw new MloError('CONFLICT', `run ${this.id} was deleted while it was running`, {
+        cause: err,
+      });
+    }
   }
 
   /**

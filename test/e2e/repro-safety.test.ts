@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { git, makeRepo, mlo, parseJson, writeTree } from '../helpers/cli.js';
+import { MLO_BIN, git, makeRepo, mlo, parseJson, writeTree } from '../helpers/cli.js';
 
 const read = (dir: string, f: string): string => readFileSync(join(dir, f), 'utf8');
 
@@ -137,5 +137,34 @@ describe('values in stage commands are data', () => {
     );
     expect(r.stderr).toMatch(/^hint: pass it as an environment variable/m);
     expect(existsSync(join(dir, 'pwned'))).toBe(false);
+  });
+});
+
+describe('a failed stage is never recorded as done', () => {
+  it('when its run cannot be recorded as finished, mlo.lock keeps no entry and the next repro runs it', () => {
+    const dir = makeRepo();
+    // The run disappears from the store while the stage runs, so marking it finished
+    // fails after the command succeeded and its output was written: the last step,
+    // as a full disk failed it in the report.
+    writeTree(dir, {
+      'mlo.yaml': `stages:
+  train:
+    cmd: node ${JSON.stringify(MLO_BIN)} runs delete --force $MLO_RUN_ID && echo model > model.txt
+    outs: [model.txt]
+`,
+    });
+    const r = mlo(['repro', '--json'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(1);
+    const out = parseJson<{ stages: { outcome: string; error?: string }[] }>(r);
+    expect(out.stages[0]).toMatchObject({ outcome: 'failed' });
+    expect(out.stages[0].error).toMatch(/deleted while it was running/);
+    expect(existsSync(join(dir, 'mlo.lock'))).toBe(false);
+    writeTree(dir, {
+      'mlo.yaml': 'stages:\n  train:\n    cmd: echo model > model.txt\n    outs: [model.txt]\n',
+    });
+    const again = parseJson<{ stages: { outcome: string }[] }>(
+      mlo(['repro', '--json'], { cwd: dir }),
+    );
+    expect(again.stages[0].outcome).toBe('ran');
   });
 });
