@@ -3,7 +3,7 @@
  * stage declares, and editing values for `--set` while keeping the user's comments.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { isScalar, parse as parseYamlText, parseDocument, stringify } from 'yaml';
 import { MloError } from '../errors.js';
 import type { Repo } from '../repo/index.js';
@@ -123,6 +123,15 @@ export function parseSetArg(arg: string): ParamAssignment {
   const colon = lhs.lastIndexOf(':');
   const file = colon > 0 ? lhs.slice(0, colon) : DEFAULT_PARAMS_FILE;
   const key = colon > 0 ? lhs.slice(colon + 1) : lhs;
+  const norm = posix.normalize(file.replace(/\\/g, '/'));
+  const top = norm.split('/')[0];
+  if (
+    norm.startsWith('/') ||
+    /^[A-Za-z]:/.test(norm) ||
+    ['..', '.git', '.mlo', '.'].includes(top)
+  ) {
+    throw new MloError('USAGE', `--set ${arg}: ${file} is not a params file inside the repository`);
+  }
   if (!key || key.split('.').some((p) => p === '')) {
     throw new MloError(
       'USAGE',

@@ -9,3 +9,10 @@ export {
   type RepoConfig,
   type LinkType,
 } from './config.js';
+export {
+  protectFiles,
+  recoverInterrupted,
+  setRecoveryNoticeHandler,
+  RECOVERY_FILE,
+  type Recovered,
+} from './recovery.js';

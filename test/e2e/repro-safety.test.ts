@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MLO_BIN, git, makeRepo, mlo, parseJson, writeTree } from '../helpers/cli.js';
+import { MLO_BIN, git, makeRepo, mlo, mloAsync, parseJson, writeTree } from '../helpers/cli.js';
 
 const read = (dir: string, f: string): string => readFileSync(join(dir, f), 'utf8');
 
@@ -166,5 +166,67 @@ describe('a failed stage is never recorded as done', () => {
       mlo(['repro', '--json'], { cwd: dir }),
     );
     expect(again.stages[0].outcome).toBe('ran');
+  });
+});
+
+describe('an interrupted sweep', () => {
+  it('kill -9 during exp run: the next mlo command restores params.yaml and mlo.lock and says so', async () => {
+    const dir = makeRepo();
+    const params = '# knobs\ntrain:\n  lr: 0.1   # learning rate\n';
+    writeTree(dir, {
+      'params.yaml': params,
+      'train.js': `const fs = require('fs');
+const lr = /lr: ([0-9.]+)/.exec(fs.readFileSync('params.yaml', 'utf8'))[1];
+if (lr !== '0.1') { fs.writeFileSync('started', lr); setInterval(() => {}, 1000); }
+else fs.writeFileSync('model.txt', lr);`,
+      'mlo.yaml':
+        'stages:\n  train:\n    cmd: node train.js\n    params: [train.lr]\n    outs: [model.txt]\n',
+    });
+    expect(mlo(['repro'], { cwd: dir }).code).toBe(0);
+    const lock = read(dir, 'mlo.lock');
+    const p = mloAsync(['exp', 'run', '--set', 'train.lr=0.5,0.7'], { cwd: dir });
+    const end = Date.now() + 20_000;
+    while (!existsSync(join(dir, 'started')) && Date.now() < end)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(read(dir, 'params.yaml')).toContain('lr: 0.5');
+    p.child.kill('SIGKILL');
+    await p.done;
+    expect(read(dir, 'params.yaml')).toContain('lr: 0.5');
+
+    const next = mlo(['runs', 'list'], { cwd: dir });
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.stderr).toMatch(
+      /mlo: `mlo exp run` \(pid \d+\) was interrupted: restored params\.yaml to what it was before it ran/,
+    );
+    expect(read(dir, 'params.yaml')).toBe(params);
+    expect(read(dir, 'mlo.lock')).toBe(lock);
+    // said once: the record is gone
+    expect(mlo(['runs', 'list'], { cwd: dir }).stderr).not.toMatch(/interrupted/);
+
+    // the next sweep starts from the original value and puts it back
+    const again = mlo(['exp', 'run', '--set', 'train.lr=0.1', '--json'], { cwd: dir });
+    expect(again.code, again.stderr).toBe(0);
+    expect(read(dir, 'params.yaml')).toBe(params);
+  });
+
+  it('a command reading the repository during a live sweep leaves its files alone', async () => {
+    const dir = makeRepo();
+    writeTree(dir, {
+      'params.yaml': 'train:\n  lr: 0.1\n',
+      'train.js': `const fs = require('fs');
+fs.writeFileSync('started', '');
+const t = setInterval(() => { if (fs.existsSync('go')) { clearInterval(t); } }, 20);`,
+      'mlo.yaml': 'stages:\n  train:\n    cmd: node train.js\n    params: [train.lr]\n',
+    });
+    const p = mloAsync(['exp', 'run', '--set', 'train.lr=0.5'], { cwd: dir });
+    const end = Date.now() + 20_000;
+    while (!existsSync(join(dir, 'started')) && Date.now() < end)
+      await new Promise((r) => setTimeout(r, 50));
+    const during = mlo(['runs', 'list'], { cwd: dir });
+    expect(during.stderr).not.toMatch(/interrupted/);
+    expect(read(dir, 'params.yaml')).toContain('lr: 0.5');
+    writeTree(dir, { go: '' });
+    expect((await p.done).code).toBe(0);
+    expect(read(dir, 'params.yaml')).toBe('train:\n  lr: 0.1\n');
   });
 });
