@@ -65,9 +65,10 @@ async function killMloAndCheck(dir: string, args: string[]): Promise<void> {
   p.child.kill('SIGKILL');
   await p.done;
   // the command and what it started go with mlo
-  expect(await waitFor(() => !pids.some(alive), 10_000), `still alive: ${pids.filter(alive)}`).toBe(
-    true,
-  );
+  expect(
+    await waitFor(() => !pids.some(alive), 10_000),
+    `still alive: ${pids.filter(alive).join(' ')}`,
+  ).toBe(true);
 }
 
 describe('a command never outlives mlo', () => {
