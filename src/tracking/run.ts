@@ -75,7 +75,6 @@ export class Run {
       name: string;
       experiment: string;
       attached: boolean;
-      fresh: boolean;
     },
     endOnExit: boolean,
   ) {
@@ -84,7 +83,7 @@ export class Run {
     this.name = init.name;
     this.experiment = init.experiment;
     this.attached = init.attached;
-    this.writer = new RunWriter(repo.store, init.seq, { fresh: init.fresh });
+    this.writer = new RunWriter(repo.store, init.seq);
     if (endOnExit) {
       // A script that forgets end() (or throws) still leaves a finished or failed run.
       this.onExit = (code: number) => {
@@ -243,7 +242,6 @@ export async function startRun(repo: Repo, options: StartRunOptions = {}): Promi
         name: row.name,
         experiment: row.experiment,
         attached: true,
-        fresh: false,
       },
       options.endOnExit !== false,
     );
@@ -294,7 +292,7 @@ export async function startRun(repo: Repo, options: StartRunOptions = {}): Promi
   });
   const run = new Run(
     repo,
-    { seq, id, name, experiment, attached: false, fresh: true },
+    { seq, id, name, experiment, attached: false },
     options.endOnExit !== false,
   );
   if (options.params) run.logParams(options.params);
