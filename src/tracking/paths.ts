@@ -13,6 +13,7 @@ import {
   readdirSync,
   readlinkSync,
   readFileSync,
+  realpathSync,
   renameSync,
   rmSync,
   statSync,
@@ -33,7 +34,7 @@ import {
 } from '../data/index.js';
 import { getHashState, getHashStatesUnder, putHashStates, type HashState } from '../store/index.js';
 import { tempPathFor } from '../util/atomic.js';
-import { isInside, statOrNull, toPosixRelative } from '../util/fs.js';
+import { isInside, isNotFound, statOrNull, toPosixRelative } from '../util/fs.js';
 
 /** A hashed path, in the shape of a pointer file. */
 export interface PathEntry {
@@ -58,6 +59,43 @@ export function repoRelative(repo: Repo, cwd: string, arg: string): string {
   const first = rel.split('/')[0];
   if (first === '.mlo' || first === '.git') {
     throw new MloError('USAGE', `${arg}: inside ${first}/, which is not workspace data`);
+  }
+  return rel;
+}
+
+/**
+ * A path named for caching as an artifact (a $MLO_LOG line, `mlo log artifact`, the
+ * Node API) as a repo-relative path. Such a path comes from a program's data, so it
+ * must stay inside the repository out of .git and .mlo, both as written and once
+ * symbolic links are followed: a push would upload whatever it names.
+ */
+export function artifactRelative(repo: Repo, cwd: string, arg: string): string {
+  const what = `artifact ${arg}`;
+  let rel: string;
+  try {
+    rel = repoRelative(repo, cwd, arg);
+  } catch (err) {
+    if (!(err instanceof MloError)) throw err;
+    throw new MloError('USAGE', `${what}: ${err.message.replace(`${arg}: `, '')}`, {
+      hint: 'log files inside the repository; copy anything else in first',
+    });
+  }
+  let real: string;
+  try {
+    real = realpathSync(join(repo.root, rel));
+  } catch (err) {
+    if (isNotFound(err)) throw new MloError('NOT_FOUND', `${what}: no such file or directory`);
+    throw err;
+  }
+  const root = realpathSync(repo.root);
+  const realRel = isInside(root, real) ? toPosixRelative(root, real) : undefined;
+  const first = realRel?.split('/')[0];
+  if (realRel === undefined || realRel === '' || first === '.git' || first === '.mlo') {
+    throw new MloError(
+      'USAGE',
+      `${what}: a symbolic link to ${real}, ${realRel === undefined ? 'outside the repository' : `inside ${realRel === '' ? 'the repository root' : `${first}/`}`}`,
+      { hint: 'log the file itself, inside the repository' },
+    );
   }
   return rel;
 }

@@ -4,17 +4,15 @@
  * points or FLUSH_MS milliseconds, so logging every step costs microseconds.
  */
 import { hostname } from 'node:os';
-import { basename, isAbsolute, resolve } from 'node:path';
-import { statSync } from 'node:fs';
+import { basename } from 'node:path';
 import { MloError } from '../errors.js';
 import type { Repo } from '../repo/index.js';
 import { cacheOf } from '../data/index.js';
 import { addObjectRefs, getRunRow, insertRun, type RunStatus } from '../store/index.js';
-import { isInside, toPosixRelative } from '../util/fs.js';
 import { readGitInfo, type GitInfo } from './git-info.js';
 import { newRunId, resolveRunRow } from './ids.js';
 import { randomRunName } from './names.js';
-import { cachePath, objectsOf, type PathEntry } from './paths.js';
+import { artifactRelative, cachePath, objectsOf, type PathEntry } from './paths.js';
 import { RunWriter, keyProblem, type ParamValue } from './writer.js';
 
 export const FLUSH_POINTS = 20_000;
@@ -177,6 +175,18 @@ export class Run {
     return info;
   }
 
+  /** @internal Keep a file mlo itself wrote for the run (its output log) as an artifact. */
+  async keepOwnFile(abs: string, name: string): Promise<ArtifactInfo> {
+    this.checkOpen();
+    const { hash, size } = await cacheOf(this.repo).ingestFile(abs);
+    const entry: PathEntry = { path: abs, hash, size };
+    keepObjects(this.repo, this.id, entry);
+    const info = artifactInfo(name, entry);
+    this.writer.artifact(info);
+    this.schedule();
+    return info;
+  }
+
   /** Record an input or output path with its hash (the pipeline and `mlo exec` use this). */
   recordPath(role: 'input' | 'output', entry: PathEntry | { path: string }): void {
     this.checkOpen();
@@ -301,38 +311,33 @@ export async function startRun(repo: Repo, options: StartRunOptions = {}): Promi
   return run;
 }
 
-/** Cache a path as an artifact of run `runId` and keep its objects alive for gc. */
+/**
+ * Cache a path as an artifact of run `runId` and keep its objects alive for gc. The
+ * path must lie inside the repository (see artifactRelative).
+ */
 export async function cacheArtifact(
   repo: Repo,
   runId: string,
   path: string,
   options: { name?: string; cwd?: string } = {},
 ): Promise<ArtifactInfo> {
-  const abs = isAbsolute(path) ? path : resolve(options.cwd ?? process.cwd(), path);
-  const st = statSync(abs, { throwIfNoEntry: false });
-  if (!st) throw new MloError('NOT_FOUND', `artifact ${path}: no such file or directory`);
-  const name = options.name ?? basename(abs);
+  const rel = artifactRelative(repo, options.cwd ?? process.cwd(), path);
+  const name = options.name ?? basename(rel);
   const problem = keyProblem(name);
   if (problem) throw new MloError('USAGE', `artifact name: ${problem}`);
-  let entry: PathEntry;
-  if (isInside(repo.root, abs) && !isInside(repo.dotDir, abs)) {
-    entry = await cachePath(repo, toPosixRelative(repo.root, abs));
-  } else if (st.isFile()) {
-    const { hash, size } = await cacheOf(repo).ingestFile(abs);
-    entry = { path: abs, hash, size };
-  } else {
-    throw new MloError(
-      'USAGE',
-      `artifact ${path}: a directory outside the repository cannot be logged`,
-      {
-        hint: 'copy it into the repository, or log its files one by one',
-      },
-    );
-  }
+  const entry = await cachePath(repo, rel);
+  keepObjects(repo, runId, entry);
+  return artifactInfo(name, entry);
+}
+
+function keepObjects(repo: Repo, runId: string, entry: PathEntry): void {
   addObjectRefs(
     repo.store,
     objectsOf(repo, entry).map((hash) => ({ kind: RUN_REF_KIND, owner: runId, hash })),
   );
+}
+
+function artifactInfo(name: string, entry: PathEntry): ArtifactInfo {
   return {
     name,
     hash: entry.hash,

@@ -3,10 +3,11 @@
  * named in $MLO_LOG never reach outside the repository; an artifact that could not
  * be kept fails the run.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { makeRepo, mlo, mloAsync, writeTree } from '../helpers/cli.js';
+import { makeRepo, mlo, mloAsync, parseJson, tempDir, writeTree } from '../helpers/cli.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -106,5 +107,100 @@ kid.unref();`,
     reap(() => [pid]);
     await sleep(1500);
     expect(alive(pid)).toBe(true);
+  });
+});
+
+const sha = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
+const cached = (dir: string, hash: string): boolean =>
+  existsSync(join(dir, '.mlo/cache', hash.slice(0, 2), hash.slice(2)));
+
+/** A program that logs one artifact line to $MLO_LOG. */
+const logArtifact = (path: string): string =>
+  `require('fs').appendFileSync(process.env.MLO_LOG, JSON.stringify({ artifact: ${JSON.stringify(path)} }) + '\\n');`;
+
+describe('artifacts named in $MLO_LOG stay inside the repository', () => {
+  it('refuses paths outside, absolute paths elsewhere, links out, and .git/.mlo contents', () => {
+    const dir = makeRepo();
+    const outside = tempDir('mlo-outside-');
+    const secret = 'api-key=hunter2\n';
+    writeFileSync(join(outside, 'secret.txt'), secret);
+    mkdirSync(join(dir, 'sub'));
+    symlinkSync(join(outside, 'secret.txt'), join(dir, 'link.txt'));
+    symlinkSync(outside, join(dir, 'sub/linkdir'));
+    const depth = dir.split('/').length;
+    const cases: [string, RegExp][] = [
+      [`${'../'.repeat(depth)}${outside.slice(1)}/secret.txt`, /outside the repository/],
+      [join(outside, 'secret.txt'), /outside the repository/],
+      ['link.txt', /symbolic link to .*secret\.txt, outside the repository/],
+      ['sub/linkdir/secret.txt', /symbolic link to .*, outside the repository/],
+      ['sub/linkdir', /symbolic link to .*, outside the repository/],
+      ['.git/config', /inside \.git\//],
+      ['.mlo/config.yaml', /inside \.mlo\//],
+    ];
+    for (const [path, why] of cases) {
+      writeTree(dir, { 'log.js': logArtifact(path) });
+      const r = mlo(['exec', '--json', '--', 'node', 'log.js'], { cwd: dir });
+      expect(r.code, `${path}: ${r.stderr}`).toBe(2);
+      expect(r.stderr, path).toMatch(
+        new RegExp(`^error: artifact ${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: `, 'm'),
+      );
+      expect(r.stderr, path).toMatch(why);
+      const { id, status } = parseJson<{ id: string; status: string }>(r);
+      expect(status).toBe('failed');
+      const run = parseJson<{ status: string; artifacts: { name: string }[] }>(
+        mlo(['runs', 'show', id, '--json'], { cwd: dir }),
+      );
+      expect(run.status).toBe('failed');
+      expect(run.artifacts.map((a) => a.name)).toEqual([]);
+    }
+    expect(cached(dir, sha(secret))).toBe(false);
+    // mlo log artifact (which a stage may call) follows the same rule
+    const started = parseJson<{ id: string }>(mlo(['exec', '--json', '--', 'true'], { cwd: dir }));
+    const r = mlo(['log', 'artifact', 'link.txt', '--run', started.id], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /error: artifact link\.txt: a symbolic link to .*, outside the repository/,
+    );
+    expect(cached(dir, sha(secret))).toBe(false);
+  });
+
+  it('keeps artifacts inside the repository, by relative or absolute path', () => {
+    const dir = makeRepo();
+    writeTree(dir, { 'model.bin': 'weights', 'log.js': logArtifact('model.bin') });
+    const r = mlo(['exec', '--json', '--', 'node', 'log.js'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    writeTree(dir, { 'log.js': logArtifact(join(dir, 'model.bin')) });
+    const abs = mlo(['exec', '--json', '--', 'node', 'log.js'], { cwd: dir });
+    expect(abs.code, abs.stderr).toBe(0);
+    for (const out of [r, abs]) {
+      const run = parseJson<{ status: string; artifacts: { name: string; hash: string }[] }>(
+        mlo(['runs', 'show', parseJson<{ id: string }>(out).id, '--json'], { cwd: dir }),
+      );
+      expect(run.artifacts.find((a) => a.name === 'model.bin')?.hash).toBe(sha('weights'));
+    }
+  });
+});
+
+describe('an artifact mlo could not keep fails the run', () => {
+  it('exec exits 2 naming the artifact when the cache cannot take it, instead of 0 and a warning', () => {
+    const dir = makeRepo();
+    const content = 'trained weights\n';
+    const hash = sha(content);
+    // the cache folder the object needs is not writable as one (a file stands there)
+    rmSync(join(dir, '.mlo/cache', hash.slice(0, 2)), { recursive: true, force: true });
+    mkdirSync(join(dir, '.mlo/cache'), { recursive: true });
+    writeFileSync(join(dir, '.mlo/cache', hash.slice(0, 2)), 'in the way');
+    writeTree(dir, { 'model.bin': content, 'log.js': logArtifact('model.bin') });
+    const r = mlo(['exec', '--json', '--', 'node', 'log.js'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(
+      /^error: artifact model\.bin: could not be kept in the cache: E[A-Z]+: /m,
+    );
+    const run = parseJson<{ status: string; error: string }>(r);
+    expect(run.status).toBe('failed');
+    const shown = parseJson<{ status: string }>(
+      mlo(['runs', 'show', parseJson<{ id: string }>(r).id, '--json'], { cwd: dir }),
+    );
+    expect(shown.status).toBe('failed');
   });
 });
