@@ -13,11 +13,10 @@
  * Tests: ks, chisquare, z, wasserstein, jensenshannon, psi (stats/choose.ts). A test
  * that does not fit the column's kind is reported when the check runs.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod/mini';
 import '../util/schema.js';
-import { parseYaml } from '../util/yaml-file.js';
+import { parseYaml, readTextFile } from '../util/yaml-file.js';
 import type { DriftColumnKind, DriftTest } from './stats/index.js';
 
 export const DEFAULT_DRIFT_SHARE = 0.5;
@@ -58,8 +57,9 @@ export const PROJECT_FILE = 'mlo.yaml';
 /** The drift settings of the project at `root` (defaults when mlo.yaml or the section is absent). */
 export function loadDriftConfig(root: string): DriftConfig {
   const file = join(root, PROJECT_FILE);
-  if (!existsSync(file)) return defaultDriftConfig();
-  return parseDriftConfig(readFileSync(file, 'utf8'), PROJECT_FILE);
+  const text = readTextFile(file, PROJECT_FILE);
+  if (text === undefined) return defaultDriftConfig();
+  return parseDriftConfig(text, PROJECT_FILE);
 }
 
 export function parseDriftConfig(text: string, displayPath = PROJECT_FILE): DriftConfig {

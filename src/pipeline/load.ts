@@ -7,12 +7,10 @@
  * `vars:`, then params.yaml (as DVC does). `\${` is a literal `${`. In a command a
  * value is data, quoted for the shell where it stands (shell-quote.ts).
  */
-import { readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { MloError } from '../errors.js';
 import type { Repo } from '../repo/index.js';
-import { isNotFound } from '../util/fs.js';
-import { parseYaml } from '../util/yaml-file.js';
+import { parseYaml, readTextFile } from '../util/yaml-file.js';
 import { YamlPositions, type YamlPath } from './positions.js';
 import { readParamsValues, DEFAULT_PARAMS_FILE } from './params.js';
 import { pipelineFileSchema, type StageBody, type StageDecl } from './schema.js';
@@ -67,11 +65,8 @@ const NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
 export function loadPipeline(repo: Repo, options: { required?: boolean } = {}): Pipeline {
   const file = join(repo.root, PIPELINE_FILE);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
+  const text = readTextFile(file, PIPELINE_FILE);
+  if (text === undefined) {
     if (options.required === false) {
       return {
         file,

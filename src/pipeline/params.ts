@@ -11,6 +11,7 @@ import { writeFileAtomic } from '../util/atomic.js';
 import { isNotFound } from '../util/fs.js';
 import { parseDataText, type ParamValue } from '../tracking/index.js';
 import type { ParamDecl } from './load.js';
+import { readTextFile } from '../util/yaml-file.js';
 
 export const DEFAULT_PARAMS_FILE = 'params.yaml';
 
@@ -20,13 +21,10 @@ export function readParamsValues(
   file: string,
   options: { optional?: boolean } = {},
 ): Record<string, unknown> {
-  let text: string;
-  try {
-    text = readFileSync(join(repo.root, file), 'utf8');
-  } catch (err) {
-    if (isNotFound(err) && options.optional) return {};
-    if (isNotFound(err)) throw new MloError('NOT_FOUND', `params file ${file}: no such file`);
-    throw err;
+  const text = readTextFile(join(repo.root, file), file);
+  if (text === undefined) {
+    if (options.optional) return {};
+    throw new MloError('NOT_FOUND', `params file ${file}: no such file`);
   }
   const data = parseDataText(text, file);
   if (data === null || data === undefined) return {};

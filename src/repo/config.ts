@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import * as z from 'zod/mini';
 import '../util/schema.js';
-import { parseYaml } from '../util/yaml-file.js';
+import { parseYaml, readTextFile } from '../util/yaml-file.js';
 import { writeFileAtomic } from '../util/atomic.js';
 
 export const LINK_TYPES = ['reflink', 'copy', 'hardlink', 'symlink'] as const;
@@ -45,8 +45,8 @@ cache:
 `;
 
 export function readRepoConfig(file: string, displayPath: string): RepoConfig {
-  if (!existsSync(file)) return {};
-  return parseYaml(readFileSync(file, 'utf8'), repoConfigSchema, displayPath);
+  const text = readTextFile(file, displayPath);
+  return text === undefined ? {} : parseYaml(text, repoConfigSchema, displayPath);
 }
 
 /**

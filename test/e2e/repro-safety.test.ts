@@ -3,7 +3,7 @@
  * are data, never shell; an interrupted sweep leaves params.yaml as it was; a failed
  * stage never reaches mlo.lock; expansions are capped.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MLO_BIN, git, makeRepo, mlo, mloAsync, parseJson, writeTree } from '../helpers/cli.js';
@@ -228,5 +228,67 @@ const t = setInterval(() => { if (fs.existsSync('go')) { clearInterval(t); } }, 
     writeTree(dir, { go: '' });
     expect((await p.done).code).toBe(0);
     expect(read(dir, 'params.yaml')).toBe('train:\n  lr: 0.1\n');
+  });
+});
+
+/** A "billion laughs" document: nine levels of ten aliases each. */
+function aliasBomb(last = ''): string {
+  const lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
+  for (let i = 1; i < 10; i++)
+    lines.push(
+      `a${i}: &a${i} [${Array(10)
+        .fill(`*a${i - 1}`)
+        .join(', ')}]`,
+    );
+  return `${lines.join('\n')}\n${last}`;
+}
+
+describe("the user's input, not a bug in mlo: exit 2 naming the file", () => {
+  it('a YAML alias bomb in mlo.yaml, params.yaml, mlo.lock, .mlo/config.yaml or a pointer file', () => {
+    const cases: [string, string, string[], string][] = [
+      ['mlo.yaml', aliasBomb('stages: {}\n'), ['dag'], 'mlo.yaml'],
+      ['mlo.yaml', aliasBomb('stages: {}\n'), ['promote', 'm', '--to', 'prod'], 'mlo.yaml'],
+      ['params.yaml', aliasBomb(), ['repro'], 'params.yaml'],
+      ['mlo.lock', aliasBomb(), ['repro'], 'mlo.lock'],
+      ['.mlo/config.yaml', aliasBomb(), ['status'], '.mlo/config.yaml'],
+      ['data.csv.mlo', aliasBomb('path: data.csv\n'), ['status'], 'data.csv.mlo'],
+    ];
+    for (const [file, text, args, named] of cases) {
+      const dir = makeRepo();
+      writeTree(dir, {
+        'mlo.yaml': 'stages:\n  s:\n    cmd: echo ${m.v} > o.txt\n    outs: [o.txt]\n',
+        'params.yaml': 'm:\n  v: 1\n',
+      });
+      writeTree(dir, { [file]: text });
+      const r = mlo(args, { cwd: dir });
+      expect(r.code, `${file} / mlo ${args.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stderr, file).toMatch(
+        new RegExp(`^error: ${named.replace('.', '\\.')}.*alias`, 'm'),
+      );
+      expect(r.stderr).not.toMatch(/internal error/);
+    }
+  });
+
+  it('mlo.yaml, params.yaml or mlo.lock being a directory', () => {
+    for (const [file, args] of [
+      ['mlo.yaml', ['repro']],
+      ['mlo.yaml', ['dag']],
+      ['mlo.yaml', ['promote', 'm', '--to', 'prod']],
+      ['params.yaml', ['repro']],
+      ['mlo.lock', ['repro']],
+    ] as const) {
+      const dir = makeRepo();
+      writeTree(dir, {
+        'mlo.yaml': 'stages:\n  s:\n    cmd: echo ${m.v} > o.txt\n    outs: [o.txt]\n',
+        'params.yaml': 'm:\n  v: 1\n',
+      });
+      rmSync(join(dir, file), { force: true });
+      mkdirSync(join(dir, file));
+      const r = mlo([...args], { cwd: dir });
+      expect(r.code, `${file}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toMatch(
+        new RegExp(`^error: ${file.replace('.', '\\.')} is a directory; expected a file$`, 'm'),
+      );
+    }
   });
 });

@@ -38,3 +38,19 @@ describe('concurrent writers of one run', () => {
     expect(steps).toEqual(Array.from({ length: workers * each }, (_, i) => i));
   });
 });
+
+describe("a hostile filter is the user's input, not a bug", () => {
+  it('--filter nested 5,000 deep or with 1,100 ands: exit 2 with the reason and column', () => {
+    const dir = makeRepo();
+    const deep = `${'('.repeat(5000)}metrics.a > 1${')'.repeat(5000)}`;
+    const wide = Array.from({ length: 1101 }, (_, i) => `metrics.m${i} > ${i}`).join(' and ');
+    for (const [filter, why] of [
+      [deep, /^error: filter: nested more than 50 levels deep at column 51$/m],
+      [wide, /^error: filter: more than 200 comparisons at column \d+$/m],
+    ] as const) {
+      const r = mlo(['runs', 'list', '--filter', filter], { cwd: dir });
+      expect(r.code, r.stderr.slice(0, 300)).toBe(2);
+      expect(r.stderr).toMatch(why);
+    }
+  });
+});
