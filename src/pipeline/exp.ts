@@ -28,6 +28,7 @@ import {
 } from '../tracking/index.js';
 import { buildDag, downstreamOf, selectStages } from './dag.js';
 import { loadPipeline } from './load.js';
+import { maxExpansions, productUpTo, raiseHint } from './limits.js';
 import { readLock } from './lock.js';
 import { acquireReproLock } from './repro-lock.js';
 import { parseScalar, parseSetArg, setParams, type ParamAssignment } from './params.js';
@@ -173,6 +174,18 @@ export async function expRun(repo: Repo, options: ExpRunOptions): Promise<ExpRun
     using.forEach((n) => users.add(n));
   }
   const forceStages = new Set([...downstreamOf(dag, users)].filter((n) => selected.includes(n)));
+  const limit = maxExpansions();
+  const size = productUpTo(
+    axes.map((a) => a.values.length),
+    limit,
+  );
+  if (size > limit) {
+    throw new MloError(
+      'USAGE',
+      `--set: the sweep has ${size} combinations, more than the limit of ${limit}`,
+      { hint: raiseHint },
+    );
+  }
   const combos = grid(axes);
   const sweep = randomBytes(4).toString('hex');
   const files = [...new Set(axes.map((a) => a.file)), LOCK_FILE];

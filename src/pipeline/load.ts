@@ -15,6 +15,7 @@ import { YamlPositions, type YamlPath } from './positions.js';
 import { readParamsValues, DEFAULT_PARAMS_FILE } from './params.js';
 import { pipelineFileSchema, type StageBody, type StageDecl } from './schema.js';
 import { CommandValueError, RAW_PREFIX, renderCommand } from './shell-quote.js';
+import { maxExpansions, productUpTo, raiseHint } from './limits.js';
 
 export const PIPELINE_FILE = 'mlo.yaml';
 
@@ -95,6 +96,8 @@ export function loadPipeline(repo: Repo, options: { required?: boolean } = {}): 
     byName.set(stage.name, stage);
     stages.push(stage);
   };
+  const limit = maxExpansions();
+  let total = 0;
   for (const [name, decl] of Object.entries(doc.stages ?? {})) {
     const path: YamlPath = ['stages', name];
     if (!NAME_RE.test(name)) {
@@ -102,6 +105,19 @@ export function loadPipeline(repo: Repo, options: { required?: boolean } = {}): 
         path,
         `stage name "${name}" may hold only letters, digits, "_", "-" and "."`,
       );
+    }
+    // counted before anything is built: a million combinations are refused, not made
+    const count = expansionCount(decl, limit);
+    total += count;
+    if (count > limit || total > limit) {
+      const how = decl.matrix !== undefined ? 'matrix' : 'foreach';
+      const located = positions.error(
+        [...path, how],
+        count > limit
+          ? `stage ${name}: ${how} expands to ${count} stages, more than the limit of ${limit}`
+          : `stage ${name}: mlo.yaml expands to more than ${limit} stages in all`,
+      );
+      throw new MloError('INVALID', located.message, { hint: raiseHint, details: located.details });
     }
     for (const s of expandStage(name, decl, path, ctx)) add(s);
   }
@@ -112,6 +128,20 @@ type Scope = Record<string, unknown>;
 
 function isScalar(v: unknown): v is string | number | boolean {
   return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+}
+
+/** How many concrete stages a declaration makes. */
+function expansionCount(decl: StageDecl, limit: number): number {
+  if (decl.foreach !== undefined) {
+    return Array.isArray(decl.foreach) ? decl.foreach.length : Object.keys(decl.foreach).length;
+  }
+  if (decl.matrix !== undefined) {
+    return productUpTo(
+      Object.values(decl.matrix).map((v) => v.length),
+      limit,
+    );
+  }
+  return 1;
 }
 
 function expandStage(name: string, decl: StageDecl, path: YamlPath, ctx: Interpolator): Stage[] {

@@ -292,3 +292,64 @@ describe("the user's input, not a bug in mlo: exit 2 naming the file", () => {
     }
   });
 });
+
+describe('expansions are capped before anything is built', () => {
+  const values = (n: number): string => `[${Array.from({ length: n }, (_, i) => i).join(', ')}]`;
+
+  it('a matrix of a million combinations is refused at once, naming the stage and the count', () => {
+    const dir = makeRepo();
+    writeTree(dir, {
+      'mlo.yaml': `stages:\n  fit:\n    matrix:\n      a: ${values(100)}\n      b: ${values(100)}\n      c: ${values(100)}\n    cmd: echo \${item.a}\n`,
+    });
+    const started = Date.now();
+    const r = mlo(['dag'], { cwd: dir, timeoutMs: 60_000 });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(
+      /^error: mlo\.yaml:3:5: stages\.fit\.matrix: stage fit: matrix expands to 1000000 stages, more than the limit of 10000$/m,
+    );
+    expect(r.stderr).toMatch(/^hint: set MLO_MAX_EXPANSIONS to allow more/m);
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+
+  it('the limit is configurable, for matrix and foreach stages and in all', () => {
+    const dir = makeRepo();
+    writeTree(dir, {
+      'mlo.yaml': `stages:\n  fit:\n    matrix:\n      a: ${values(5)}\n      b: ${values(5)}\n    cmd: echo \${item.a} \${item.b}\n  each:\n    foreach: ${values(10)}\n    do:\n      cmd: echo \${item}\n`,
+    });
+    expect(mlo(['dag'], { cwd: dir }).code).toBe(0);
+    const small = mlo(['dag'], { cwd: dir, env: { MLO_MAX_EXPANSIONS: '20' } });
+    expect(small.code).toBe(2);
+    expect(small.stderr).toMatch(
+      /stage fit: matrix expands to 25 stages, more than the limit of 20/,
+    );
+    const all = mlo(['dag'], { cwd: dir, env: { MLO_MAX_EXPANSIONS: '30' } });
+    expect(all.code).toBe(2);
+    expect(all.stderr).toMatch(/stage each: mlo\.yaml expands to more than 30 stages in all/);
+    const bad = mlo(['dag'], { cwd: dir, env: { MLO_MAX_EXPANSIONS: 'lots' } });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/MLO_MAX_EXPANSIONS=lots: expected a positive whole number/);
+  });
+
+  it('exp run refuses a grid over the limit before running anything', () => {
+    const dir = makeRepo();
+    writeTree(dir, {
+      'params.yaml': 'a: 0\nb: 0\n',
+      'mlo.yaml': 'stages:\n  s:\n    cmd: touch ran\n    params: [a, b]\n',
+    });
+    const list = (n: number): string => Array.from({ length: n }, (_, i) => i).join(',');
+    const r = mlo(['exp', 'run', '--set', `a=${list(101)}`, '--set', `b=${list(101)}`], {
+      cwd: dir,
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /^error: --set: the sweep has 10201 combinations, more than the limit of 10000$/m,
+    );
+    const small = mlo(['exp', 'run', '--set', 'a=1,2', '--set', 'b=1,2'], {
+      cwd: dir,
+      env: { MLO_MAX_EXPANSIONS: '3' },
+    });
+    expect(small.code).toBe(2);
+    expect(small.stderr).toMatch(/the sweep has 4 combinations, more than the limit of 3/);
+    expect(existsSync(join(dir, 'ran'))).toBe(false);
+  });
+});
