@@ -27,7 +27,7 @@ import {
   type PathEntry,
   type StopSignal,
 } from '../tracking/index.js';
-import { putHashStates, type HashState } from '../store/index.js';
+import { putHashStates, storeBusyError, type HashState } from '../store/index.js';
 import { checkStage, HashMemo, outputProblems, type StageCheck } from './check.js';
 import { buildDag, selectStages, type Dag } from './dag.js';
 import { loadPipeline, type OutDecl, type Pipeline, type Stage } from './load.js';
@@ -197,11 +197,12 @@ class Repro {
         progressed = true;
         const p = this.runStage(this.dag.byName.get(name) as Stage, jobs)
           .catch((err: unknown) => {
+            const e = storeBusyError(err) ?? err;
             this.finish({
               stage: name,
               outcome: 'failed',
               reasons: [],
-              error: err instanceof Error ? err.message : String(err),
+              error: e instanceof Error ? e.message : String(e),
             });
           })
           .finally(() => running.delete(name));
