@@ -19,6 +19,7 @@ import {
   cachePath,
   hashPath,
   isCached,
+  linkEscape,
   readGitInfo,
   removePath,
   restorePath,
@@ -277,7 +278,24 @@ class Repro {
     };
   }
 
+  /**
+   * Outputs are removed before a stage runs and restored from the cache: through a
+   * committed symbolic link (`models -> /elsewhere`) that would delete or write
+   * outside the repository, so such a stage fails instead.
+   */
+  private checkOutputPaths(stage: Stage): void {
+    for (const o of [...stage.outs, ...stage.metrics]) {
+      const why = linkEscape(this.repo, o.path);
+      if (why) {
+        throw new MloError('INVALID', `stage ${stage.name}: output ${o.path}: ${why}`, {
+          hint: 'outputs are written inside the repository only: remove the link',
+        });
+      }
+    }
+  }
+
   private async runStage(stage: Stage, jobs: number): Promise<void> {
+    this.checkOutputPaths(stage);
     const check = checkStage(stage, this.lock.get(stage.name), this.memo, this.params);
     this.memo.flush();
     const decision = this.decide(stage, check);
@@ -396,6 +414,8 @@ class Repro {
         });
       },
       onSuccess: async (run) => {
+        // what the command left must not lead mlo out of the repository either
+        this.checkOutputPaths(stage);
         const outs = await this.recordOutputs(stage.outs, 'out');
         const metrics = await this.recordOutputs(stage.metrics, 'metrics file');
         for (const e of [...outs, ...metrics]) run.recordPath('output', e);

@@ -34,7 +34,7 @@ import {
 } from '../data/index.js';
 import { getHashState, getHashStatesUnder, putHashStates, type HashState } from '../store/index.js';
 import { tempPathFor } from '../util/atomic.js';
-import { isInside, isNotFound, statOrNull, toPosixRelative } from '../util/fs.js';
+import { isInside, isNotFound, lstatOrNull, statOrNull, toPosixRelative } from '../util/fs.js';
 
 /** A hashed path, in the shape of a pointer file. */
 export interface PathEntry {
@@ -80,24 +80,58 @@ export function artifactRelative(repo: Repo, cwd: string, arg: string): string {
       hint: 'log files inside the repository; copy anything else in first',
     });
   }
-  let real: string;
-  try {
-    real = realpathSync(join(repo.root, rel));
-  } catch (err) {
-    if (isNotFound(err)) throw new MloError('NOT_FOUND', `${what}: no such file or directory`);
-    throw err;
-  }
-  const root = realpathSync(repo.root);
-  const realRel = isInside(root, real) ? toPosixRelative(root, real) : undefined;
-  const first = realRel?.split('/')[0];
-  if (realRel === undefined || realRel === '' || first === '.git' || first === '.mlo') {
-    throw new MloError(
-      'USAGE',
-      `${what}: a symbolic link to ${real}, ${realRel === undefined ? 'outside the repository' : `inside ${realRel === '' ? 'the repository root' : `${first}/`}`}`,
-      { hint: 'log the file itself, inside the repository' },
-    );
+  if (!statOrNull(join(repo.root, rel)))
+    throw new MloError('NOT_FOUND', `${what}: no such file or directory`);
+  const escape = linkEscape(repo, rel);
+  if (escape) {
+    throw new MloError('USAGE', `${what}: ${escape}`, {
+      hint: 'log the file itself, inside the repository',
+    });
   }
   return rel;
+}
+
+/**
+ * How a repo-relative path leads out of the workspace through a symbolic link, or
+ * undefined when it does not: its folder, once links are followed, must be inside
+ * the repository and out of .git and .mlo; the path itself may be a link only into
+ * the cache (a file checked out in symlink mode) or elsewhere in the workspace.
+ * A path that does not exist yet is judged by its nearest existing folder.
+ */
+export function linkEscape(repo: Repo, rel: string): string | undefined {
+  const root = realpathSync(repo.root);
+  const judge = (abs: string, final: boolean): string | undefined => {
+    let real: string;
+    try {
+      real = realpathSync(abs);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      return `${toPosixRelative(repo.root, abs)} is a symbolic link that leads nowhere`;
+    }
+    if (final && isInside(realpathSync(repo.cacheDir), real)) return undefined;
+    const realRel = isInside(root, real) ? toPosixRelative(root, real) : undefined;
+    const first = realRel?.split('/')[0];
+    if (realRel !== undefined && realRel !== '' && first !== '.git' && first !== '.mlo')
+      return undefined;
+    const where =
+      realRel === undefined
+        ? 'outside the repository'
+        : realRel === ''
+          ? 'the repository root'
+          : `inside ${first}/`;
+    return `${toPosixRelative(repo.root, abs)} is a symbolic link to ${real}, ${where}`;
+  };
+  const abs = join(repo.root, rel);
+  if (lstatOrNull(abs)?.isSymbolicLink()) {
+    const why = judge(abs, true);
+    if (why) return why;
+  }
+  for (let dir = dirname(abs); isInside(repo.root, dir) && dir !== repo.root; dir = dirname(dir)) {
+    if (!lstatOrNull(dir)) continue;
+    // the nearest existing folder, links followed, is where a write would land
+    return judge(dir, false);
+  }
+  return undefined;
 }
 
 /**

@@ -3,10 +3,19 @@
  * are data, never shell; an interrupted sweep leaves params.yaml as it was; a failed
  * stage never reaches mlo.lock; expansions are capped.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MLO_BIN, git, makeRepo, mlo, mloAsync, parseJson, writeTree } from '../helpers/cli.js';
+import {
+  MLO_BIN,
+  git,
+  makeRepo,
+  mlo,
+  mloAsync,
+  parseJson,
+  tempDir,
+  writeTree,
+} from '../helpers/cli.js';
 
 const read = (dir: string, f: string): string => readFileSync(join(dir, f), 'utf8');
 
@@ -351,5 +360,38 @@ describe('expansions are capped before anything is built', () => {
     expect(small.code).toBe(2);
     expect(small.stderr).toMatch(/the sweep has 4 combinations, more than the limit of 3/);
     expect(existsSync(join(dir, 'ran'))).toBe(false);
+  });
+});
+
+describe('stage outputs never lead out of the repository', () => {
+  it('a committed link in an output path fails the stage; nothing outside is removed or written', () => {
+    const dir = makeRepo();
+    const outside = tempDir('mlo-outside-');
+    writeFileSync(join(outside, 'model.txt'), 'precious');
+    symlinkSync(outside, join(dir, 'models'));
+    symlinkSync('.git', join(dir, 'gitlink'));
+    const gitConfig = read(dir, '.git/config');
+    writeTree(dir, {
+      'mlo.yaml': `stages:
+  train:
+    cmd: echo trained > models/model.txt
+    outs: [models/model.txt]
+  hook:
+    cmd: echo x > gitlink/config
+    outs: [gitlink/config]
+`,
+    });
+    const r = mlo(['repro', '--json'], { cwd: dir });
+    expect(r.code).toBe(1);
+    const out = parseJson<{ stages: { stage: string; outcome: string; error?: string }[] }>(r);
+    const by = Object.fromEntries(out.stages.map((s) => [s.stage, s]));
+    expect(by.train.outcome).toBe('failed');
+    expect(by.train.error).toMatch(
+      /^stage train: output models\/model\.txt: models is a symbolic link to .*, outside the repository$/,
+    );
+    expect(by.hook.error).toMatch(/gitlink is a symbolic link to .*\.git, inside \.git\//);
+    expect(readFileSync(join(outside, 'model.txt'), 'utf8')).toBe('precious');
+    expect(read(dir, '.git/config')).toBe(gitConfig);
+    expect(existsSync(join(dir, 'mlo.lock'))).toBe(false);
   });
 });
