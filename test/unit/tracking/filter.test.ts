@@ -150,9 +150,10 @@ describe('filter limits', () => {
     const ors = Array.from({ length: 200 }, (_, i) => `params.p = '${i}'`).join(' or ');
     const values = `params.p in (${Array.from({ length: 2000 }, (_, i) => `'${i}'`).join(', ')})`;
     for (const filter of [deep, nots, wide, ors, values]) {
-      expect(listRuns(repo, { filter }).runs.map((x) => x.name), filter.slice(0, 40)).toEqual([
-        'x',
-      ]);
+      expect(
+        listRuns(repo, { filter }).runs.map((x) => x.name),
+        filter.slice(0, 40),
+      ).toEqual(['x']);
     }
   });
 });
