@@ -163,7 +163,7 @@ export class Run {
     this.schedule();
   }
 
-  /** Cache a file or directory and record it as an artifact of the run. */
+  /** Cache a file or directory inside the repository and record it as an artifact of the run. */
   async logArtifact(
     path: string,
     options: { name?: string; cwd?: string } = {},
