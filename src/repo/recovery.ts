@@ -167,8 +167,10 @@ export function protectFiles(
       if (ownerAlive(prior)) {
         throw new MloError(
           'CONFLICT',
-          `\`${prior.command}\` (pid ${prior.pid}) is editing ${Object.keys(prior.files).join(', ')}`,
-          { hint: 'wait for it to finish' },
+          `\`${prior.command}\` (pid ${prior.pid}${prior.host === hostname() ? '' : ` on ${prior.host}`}) is editing ${Object.keys(prior.files).join(', ')}`,
+          {
+            hint: `wait for it to finish; if it is gone (another machine or container), ${join('.mlo', RECOVERY_FILE)} holds the files as they were: put them back and delete it`,
+          },
         );
       }
       restoreRecord(repo, prior);
