@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import { basename } from 'node:path';
 import { MloError } from '../errors.js';
 import type { Repo } from '../repo/index.js';
-import { cacheOf } from '../data/index.js';
+import { cacheAndPin, cacheOf } from '../data/index.js';
 import { addObjectRefs, getRunRow, insertRun, type RunStatus } from '../store/index.js';
 import { readGitInfo, type GitInfo } from './git-info.js';
 import { newRunId, resolveRunRow } from './ids.js';
@@ -178,8 +178,11 @@ export class Run {
   /** @internal Keep a file mlo itself wrote for the run (its output log) as an artifact. */
   async keepOwnFile(abs: string, name: string): Promise<ArtifactInfo> {
     this.checkOpen();
-    const { hash, size } = await cacheOf(this.repo).ingestFile(abs);
-    const entry: PathEntry = { path: abs, hash, size };
+    // pinned until this process exits, so a concurrent gc cannot take it before the ref
+    const entry: PathEntry = await cacheAndPin(this.repo, async () => ({
+      path: abs,
+      ...(await cacheOf(this.repo).ingestFile(abs)),
+    }));
     keepObjects(this.repo, this.id, entry);
     const info = artifactInfo(name, entry);
     this.writer.artifact(info);

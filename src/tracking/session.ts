@@ -17,6 +17,7 @@ import { startRun, type Run, type StartRunOptions } from './run.js';
 import { FileTail } from './tail.js';
 import type { PathEntry } from './paths.js';
 import { libraryEntry } from '../util/library.js';
+import { environmentError } from '../util/fs.js';
 
 export interface CommandRunOptions {
   /** run one after the other; the first failure ends the run */
@@ -107,12 +108,15 @@ function artifactProblem(path: string, err: unknown): MloError {
       ? err
       : new MloError(err.code, `artifact ${path}: ${err.message}`, { hint: err.hint, cause: err });
   }
+  const env = environmentError(err);
   const e = err as NodeJS.ErrnoException;
   const code = errnoCode(err);
-  const where = e.path ? `: ${e.path}` : '';
+  const why =
+    env?.message ??
+    `${code ?? (err instanceof Error ? err.message : String(err))}${e.path ? `: ${e.path}` : ''}`;
   return new MloError(
-    code === undefined ? 'INTERNAL' : 'INVALID',
-    `artifact ${path}: could not be kept in the cache: ${code ?? (err instanceof Error ? err.message : String(err))}${where}`,
+    code === undefined ? 'INTERNAL' : 'ENVIRONMENT',
+    `artifact ${path}: could not be kept in the cache: ${why}`,
     { cause: err },
   );
 }
