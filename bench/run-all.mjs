@@ -15,6 +15,7 @@ const BENCHES = [
   ['data-add-big', ['data-add-big.mjs', '1024', '3']],
   ['data-add-many', ['data-add-many.mjs', '100000']],
   ['track-ingest', ['track-ingest.mjs']],
+  ['exec-startup', ['exec-startup.mjs', '20']],
   ['runs-list', ['runs-list.mjs']],
   ['repro-noop', ['repro-noop.mjs']],
   ['io-read', ['io-read.mjs']],

@@ -18,11 +18,10 @@
  * column's own test or threshold overrides it. A column's own test that does not fit
  * its kind is reported when the check runs.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod/mini';
 import '../util/schema.js';
-import { parseYaml } from '../util/yaml-file.js';
+import { parseYaml, readTextFile } from '../util/yaml-file.js';
 import { TEST_KINDS, type DriftColumnKind, type DriftTest } from './stats/index.js';
 
 export const DEFAULT_DRIFT_SHARE = 0.5;
@@ -77,8 +76,9 @@ export const PROJECT_FILE = 'mlo.yaml';
 /** The drift settings of the project at `root` (defaults when mlo.yaml or the section is absent). */
 export function loadDriftConfig(root: string): DriftConfig {
   const file = join(root, PROJECT_FILE);
-  if (!existsSync(file)) return defaultDriftConfig();
-  return parseDriftConfig(readFileSync(file, 'utf8'), PROJECT_FILE);
+  const text = readTextFile(file, PROJECT_FILE);
+  if (text === undefined) return defaultDriftConfig();
+  return parseDriftConfig(text, PROJECT_FILE);
 }
 
 export function parseDriftConfig(text: string, displayPath = PROJECT_FILE): DriftConfig {

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { parseDocument } from 'yaml';
 import * as z from 'zod/mini';
 import '../util/schema.js';
-import { parseYaml } from '../util/yaml-file.js';
+import { parseYaml, readTextFile } from '../util/yaml-file.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { MloError } from '../errors.js';
 
@@ -102,13 +102,14 @@ cache:
 
 /** The tracked config with the local one (beside it) laid over it. */
 export function readRepoConfig(file: string, displayPath: string): RepoConfig {
-  const tracked: RepoConfig = existsSync(file)
-    ? parseYaml(readFileSync(file, 'utf8'), repoConfigSchema, displayPath)
-    : {};
+  const text = readTextFile(file, displayPath);
+  const tracked: RepoConfig =
+    text === undefined ? {} : parseYaml(text, repoConfigSchema, displayPath);
   const localFile = join(dirname(file), LOCAL_CONFIG_FILE);
-  if (!existsSync(localFile)) return tracked;
   const localDisplay = join(dirname(displayPath), LOCAL_CONFIG_FILE);
-  const local = parseYaml(readFileSync(localFile, 'utf8'), localConfigSchema, localDisplay);
+  const localText = readTextFile(localFile, localDisplay);
+  if (localText === undefined) return tracked;
+  const local = parseYaml(localText, localConfigSchema, localDisplay);
   const remotes: Record<string, RemoteConfig> = { ...tracked.remotes };
   for (const [name, over] of Object.entries(local.remotes ?? {})) {
     const url = over.url ?? remotes[name]?.url;

@@ -14,3 +14,10 @@ export {
   type RemoteConfig,
   type LinkType,
 } from './config.js';
+export {
+  protectFiles,
+  recoverInterrupted,
+  setRecoveryNoticeHandler,
+  RECOVERY_FILE,
+  type Recovered,
+} from './recovery.js';

@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MloError } from '../errors.js';
 import { MIGRATIONS, type Migration } from './migrations/index.js';
+import { busyTimeoutMs, storeBusyError } from './busy.js';
 
 export type Db = Database.Database;
 
@@ -18,7 +19,7 @@ export interface Store {
 }
 
 export interface OpenStoreOptions {
-  /** how long a writer waits for another's lock before failing (ms) */
+  /** how long a writer waits for another's lock before failing (ms; default $MLO_BUSY_TIMEOUT_MS or 15 s) */
   busyTimeoutMs?: number;
   /** override the migration list (tests of the upgrade path) */
   migrations?: readonly Migration[];
@@ -39,7 +40,7 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
     });
   }
   try {
-    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 15000}`);
+    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? busyTimeoutMs()}`);
     db.pragma('journal_mode = WAL');
     // NORMAL is durable against process crashes in WAL mode and much faster than FULL.
     db.pragma('synchronous = NORMAL');
@@ -50,7 +51,7 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
     if ((err as { code?: string }).code === 'SQLITE_NOTADB') {
       throw new MloError('INVALID', `${path}: not an SQLite database`, { cause: err });
     }
-    throw err;
+    throw storeBusyError(err, path) ?? err;
   }
   return {
     db,

@@ -50,6 +50,9 @@ export interface NewRunRow {
   pid?: number;
 }
 
+/** The step of a point logged without one: the store assigns the series' next step. */
+export const AUTO_STEP = NaN;
+
 /**
  * The points of one metric in one flush, as parallel arrays (the first `n` entries
  * count): no object per point, and they go to the store as they are.
@@ -57,6 +60,7 @@ export interface NewRunRow {
 export interface SeriesBatch {
   key: string;
   n: number;
+  /** AUTO_STEP (NaN) where the next step of the series is wanted */
   steps: Float64Array;
   /** milliseconds since 1970 */
   ts: Float64Array;
@@ -101,6 +105,7 @@ export interface RunEnd {
 interface Statements {
   insertRun: Statement;
   nextChunk: Statement;
+  maxStep: Statement;
   insertChunk: Statement;
   upsertLatest: Statement;
   upsertParam: Statement;
@@ -130,6 +135,8 @@ function stmts(db: Db): Statements {
         'SELECT COALESCE(MAX(chunk) + 1, 0) FROM run_metric_chunks WHERE run = ? AND key = ?',
       )
       .pluck(),
+    // the latest point is the one with the highest step, so its step is the series' maximum
+    maxStep: db.prepare('SELECT step FROM run_latest_metrics WHERE run = ? AND key = ?').pluck(),
     insertChunk: db.prepare(
       `INSERT INTO run_metric_chunks (run, key, chunk, n, max_step, steps, ts, vals)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -212,8 +219,9 @@ function writeBatchRows(db: Db, seq: number, batch: RunBatch): void {
   const s = stmts(db);
   const series = batch.series ?? [];
   for (const sb of series) {
-    const { key, n, steps, ts, vals } = sb;
+    const { key, n, ts, vals } = sb;
     if (n === 0) continue;
+    const steps = resolveSteps(s, seq, sb);
     let maxStep = -Infinity;
     // Only the series' best point in this batch can become the stored latest.
     let best = 0;
@@ -259,6 +267,31 @@ function writeBatchRows(db: Db, seq: number, batch: RunBatch): void {
       r.files ?? null,
     );
   }
+}
+
+/**
+ * Steps for the points logged without one: each is one past the highest step of its
+ * series so far — stored, or earlier in this batch. Runs inside the write
+ * transaction, so concurrent writers of a series serialise here.
+ */
+function resolveSteps(s: Statements, seq: number, sb: SeriesBatch): Float64Array {
+  let auto = false;
+  for (let i = 0; i < sb.n; i++) {
+    if (Number.isNaN(sb.steps[i])) {
+      auto = true;
+      break;
+    }
+  }
+  if (!auto) return sb.steps;
+  // a copy: a failed write keeps the batch for a retry, still asking for automatic steps
+  const steps = sb.steps.slice(0, sb.n);
+  const stored = s.maxStep.get(seq, sb.key) as number | undefined;
+  let top = stored ?? -1;
+  for (let i = 0; i < sb.n; i++) {
+    if (Number.isNaN(steps[i])) steps[i] = ++top;
+    else if (steps[i] > top) top = steps[i];
+  }
+  return steps;
 }
 
 /**
@@ -308,14 +341,6 @@ export function findRunIdsByName(store: Store, name: string, limit = 2): string[
     .prepare('SELECT id FROM runs WHERE name = ? ORDER BY start_ms DESC LIMIT ?')
     .pluck()
     .all(name, limit) as string[];
-}
-
-/** The highest step logged so far for each metric of a run. */
-export function maxMetricSteps(store: Store, seq: number): Map<string, number> {
-  const rows = store.db
-    .prepare('SELECT key, MAX(max_step) AS step FROM run_metric_chunks WHERE run = ? GROUP BY key')
-    .all(seq) as { key: string; step: number }[];
-  return new Map(rows.map((r) => [r.key, r.step]));
 }
 
 /** Chunks store float64 arrays little-endian, the byte order of every platform Node runs on. */

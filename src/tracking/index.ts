@@ -71,6 +71,7 @@ export {
   objectsOf,
   repoRelative,
   removePath,
+  linkEscape,
   type PathEntry,
 } from './paths.js';
 export { keyProblem, paramText, type ParamValue } from './writer.js';
