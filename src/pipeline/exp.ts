@@ -44,6 +44,8 @@ export interface ExpRunOptions {
   targets?: string[];
   jobs?: number;
   experiment?: string;
+  /** serve the MLflow API to each stage (default true) */
+  mlflow?: boolean;
   stop?: StopSignal;
   onCombination?: (info: { index: number; total: number; params: Record<string, unknown> }) => void;
   onEvent?: (event: ReproEvent) => void;
@@ -215,6 +217,7 @@ export async function expRun(repo: Repo, options: ExpRunOptions): Promise<ExpRun
         jobs: options.jobs,
         forceStages,
         experiment: options.experiment,
+        mlflow: options.mlflow,
         tags: {
           [SWEEP_TAG]: sweep,
           [COMBO_TAG]: String(i),

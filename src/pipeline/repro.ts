@@ -51,6 +51,8 @@ export interface ReproOptions {
   /** `key=value` params to write into params files first (`file.yaml:key=value`) */
   set?: string[];
   experiment?: string;
+  /** serve the MLflow API to each stage's command, as `mlo exec` does (default true) */
+  mlflow?: boolean;
   /** extra tags for every stage run */
   tags?: Record<string, string>;
   stop?: StopSignal;
@@ -401,6 +403,7 @@ class Repro {
       metricsFiles: stage.metrics.map((m) => m.path),
       stdin: jobs === 1 ? 'inherit' : 'ignore',
       stop: this.options.stop,
+      mlflow: this.options.mlflow,
       onOutput: (stream, chunk) => this.options.onOutput?.(stage.name, stream, chunk),
       onStart: (r) => {
         runName = r.name;
