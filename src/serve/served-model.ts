@@ -44,7 +44,10 @@ export interface LoadOptions {
   threads: number;
   maxBatch: number;
   maxDelayMs: number;
-  onBatch?: (model: ServedModel, rows: number) => void;
+  /** each model run: rows and compute seconds (see BatchOptions) */
+  onRun?: (rows: number, seconds: number) => void;
+  /** each request's wait in the micro-batcher */
+  onWait?: (seconds: number) => void;
   onWorkerCrash?: (model: string, message: string) => void;
 }
 
@@ -83,11 +86,11 @@ export async function loadServedModel(
         },
       )
     : await createInlineRunner(bytes, layout.count);
-  const onBatch = options.onBatch;
   const batcher = new Batcher(runner, {
     maxBatch: options.maxBatch,
     maxDelayMs: options.maxDelayMs,
-    onBatch: onBatch ? (rows) => onBatch(served, rows) : undefined,
+    onRun: options.onRun,
+    onWait: options.onWait,
   });
   const served: ServedModel = {
     route: options.route,
