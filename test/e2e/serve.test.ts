@@ -3,12 +3,12 @@
  * threads and the log writer thread from the bundle, signals, other mlo processes
  * moving aliases while it serves.
  */
-import { spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   buildFailingModel,
   buildLinearClassifier,
@@ -17,7 +17,8 @@ import {
   openRepo,
   readPredictions,
 } from '../../src/index.js';
-import { makeRepo, mlo, mloAsync, ROOT, type RunResult } from '../helpers/cli.js';
+import { makeRepo, mlo, ROOT } from '../helpers/cli.js';
+import { startServe } from '../helpers/serve-cli.js';
 
 const FEATURES = 'age,tenure,spend';
 const W1 = { w: [0.5, -1.25, 2], b: 0.25 };
@@ -50,41 +51,6 @@ async function churnRepo(): Promise<string> {
     expect(r.code, r.stderr).toBe(0);
   }
   return dir;
-}
-
-interface Running {
-  url: string;
-  child: ChildProcess;
-  done: Promise<RunResult>;
-  stdout: () => string;
-}
-
-async function startServe(
-  dir: string,
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<Running> {
-  const { child, done } = mloAsync(['serve', ...args, '--port', '0'], { cwd: dir, env });
-  // a failed assertion must not leave a server behind
-  onTestFinished(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const poll = setInterval(() => {
-      const m = /listening on (http:\/\/[\d.:]+)/.exec(out);
-      if (m) {
-        clearInterval(poll);
-        resolve(m[1]);
-      }
-    }, 20);
-    void done.then((r) => {
-      clearInterval(poll);
-      reject(new Error(`mlo serve exited ${r.code}: ${r.stderr}`));
-    });
-  });
-  return { url, child, done, stdout: () => out };
 }
 
 interface PredictBody {
