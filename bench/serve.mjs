@@ -279,11 +279,13 @@ if (QUICK)
     servers.length,
     ...servers.filter((s) => ['bare', 'mlo', 'log', 'flask1'].includes(s.key)),
   );
-if (ONLY)
+// --baseline's servers stay beside whatever --only names
+const KEEP = ONLY && BASELINE ? [...new Set([...ONLY, 'mlobase', 'logbase'])] : ONLY;
+if (KEEP)
   servers.splice(
     0,
     servers.length,
-    ...ONLY.map((key) => {
+    ...KEEP.map((key) => {
       const s = servers.find((x) => x.key === key);
       if (!s) throw new Error(`--only: no server "${key}"`);
       return s;

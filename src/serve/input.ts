@@ -296,7 +296,10 @@ function columnMapOf(
   return map;
 }
 
-/** Rows of `map.length` cells each, cell c going to feature map[c] (-1: left out unread). */
+/**
+ * Rows of `map.length` cells each, cell c going to feature map[c] (-1: left out unread).
+ * rowsFromArrays is this with the identity map, kept apart as the common, hot case.
+ */
 function rowsFromMappedArrays(
   rows: unknown,
   map: Int32Array,

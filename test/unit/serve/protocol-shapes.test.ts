@@ -130,8 +130,10 @@ describe('MLflow /invocations, as pandas and MLflow clients send it', () => {
   });
 
   it('keeps refusing missing columns, naming them (and not the extra ones)', async () => {
-    const records = pandas.rows.map((r) =>
-      Object.fromEntries(pandas.columns.map((c, j) => [c, r[j]]).filter(([c]) => c !== 'tenure')),
+    const records = pandas.rows.map((r): Record<string, unknown> =>
+      Object.fromEntries(
+        pandas.columns.flatMap((c, j) => (c === 'tenure' ? [] : [[c, r[j]] as const])),
+      ),
     );
     const r = await invoke(trees, JSON.stringify({ dataframe_records: records }));
     expect(r).toEqual({
