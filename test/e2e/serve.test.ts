@@ -236,7 +236,12 @@ describe('mlo serve (built CLI)', () => {
     const dir = await churnRepo();
     const s = await startServe(dir, ['churn@3', '--threads', '2']);
     const inFlight = [1, 2, 3, 4].map((i) => predict(s.url, { inputs: [[i, 0, 0]] }));
-    await new Promise((r) => setTimeout(r, 30));
+    // all four have reached the server (the scrape is the fifth), however loaded the machine
+    for (let i = 0; i < 400; i++) {
+      const m = await (await fetch(`${s.url}/metrics`)).text();
+      if (Number(/^mlo_serve_inflight_requests (\S+)$/m.exec(m)?.[1]) >= 5) break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
     s.child.kill('SIGTERM');
     const answers = await Promise.all(inFlight);
     expect(answers.map((a) => [a.status, a.body.predictions[0]])).toEqual([
