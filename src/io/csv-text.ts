@@ -21,6 +21,8 @@ export interface CsvTextOptions {
   source: string;
   /** rows past this are refused (a TOO_LARGE error) */
   maxRows: number;
+  /** the hint of that error */
+  tooManyRowsHint?: string;
   /** columns past this are refused */
   maxColumns?: number;
 }
@@ -75,13 +77,9 @@ export function parseCsvText(buf: Buffer, options: CsvTextOptions): CsvText {
     }
     if (n === 0) break;
     if (rows + n > maxRows) {
-      throw new MloError(
-        'TOO_LARGE',
-        `${source} has more than ${maxRows} rows; the limit is ${maxRows}`,
-        {
-          hint: 'split the request, or start the server with a higher --max-rows',
-        },
-      );
+      throw new MloError('TOO_LARGE', `${source} has more than ${maxRows} rows, its limit`, {
+        hint: options.tooManyRowsHint,
+      });
     }
     for (let k = 0; k < n * ncols; k++) cells.push(fieldText(buf, tok.table, k));
     rows += n;

@@ -367,7 +367,11 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
     const raw = await readBody(req, o.maxBodyBytes);
     const body =
       kind === 'csv'
-        ? parseCsvText(raw, { source: 'the CSV body', maxRows: o.maxRows })
+        ? parseCsvText(raw, {
+            source: 'the CSV body',
+            maxRows: o.maxRows,
+            tooManyRowsHint: 'split the request, or start the server with a higher --max-rows',
+          })
         : parseJsonBody(raw);
     const served = acquire(target ? target() : pick(requestId));
     try {

@@ -107,6 +107,16 @@ describe('MLflow /invocations, as pandas and MLflow clients send it', () => {
       expect(r.status, JSON.stringify(r.body)).toBe(200);
       expect(r.body).toEqual({ predictions: want });
     }
+    // as written on Windows (CRLF), or by Excel (a byte-order mark)
+    const windows = await invoke(trees, `\ufeff${pandas.csv.replace(/\n/g, '\r\n')}`, 'text/csv');
+    expect(windows.body).toEqual({ predictions: want });
+    // the row limit holds for CSV as for JSON
+    const small = await serve(repo, { model: 'trees@1', maxRows: 3 });
+    const many = await invoke(small, pandas.csv, 'text/csv');
+    expect(many).toEqual({
+      status: 413,
+      body: { error_code: 'BAD_REQUEST', message: 'the CSV body has more than 3 rows, its limit' },
+    });
   });
 
   it('dataframe_split and dataframe_records as DataFrame.to_json() writes them: null as NaN, extra columns ignored', async () => {
