@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { buildLinearClassifier, goesToCanary } from '../../../src/index.js';
+import { waitUntil } from '../../helpers/held-request.js';
 import { parseExposition, promlint } from '../../helpers/promlint.js';
 import { FEATURES, metric, registerBytes, repoWithChurn, request, serve } from './helpers.js';
 
@@ -40,14 +41,13 @@ async function busyServer(): Promise<{ url: string; text: string }> {
   await request(`${url}/nope`);
   await request(`${url}/ping`);
   // the shadow answers after the primary: wait for its rows
-  for (let i = 0; i < 200; i++) {
+  await waitUntil('14 shadow rows', async () => {
     const m = (await request(`${url}/metrics`)).text;
     const shadowed =
       metric(m, 'mlo_serve_shadow_rows_total', { model: 'other', outcome: 'agree' }) +
       metric(m, 'mlo_serve_shadow_rows_total', { model: 'other', outcome: 'disagree' });
-    if (shadowed >= 14) break;
-    await new Promise((r) => setTimeout(r, 10));
-  }
+    return shadowed >= 14;
+  });
   return { url, text: (await request(`${url}/metrics`)).text };
 }
 
@@ -209,11 +209,10 @@ describe('model latency', () => {
       ).toBe(200);
     }
     let m = '';
-    for (let i = 0; i < 200; i++) {
+    await waitUntil('9 shadow answers', async () => {
       m = (await request(`${server.url}/metrics`)).text;
-      if (metric(m, 'mlo_serve_request_duration_seconds_count', { role: 'shadow' }) === 9) break;
-      await new Promise((r) => setTimeout(r, 10));
-    }
+      return metric(m, 'mlo_serve_request_duration_seconds_count', { role: 'shadow' }) >= 9;
+    });
     expect(
       metric(m, 'mlo_serve_request_duration_seconds_count', { role: 'shadow', version: '2' }),
     ).toBe(9);
@@ -245,12 +244,11 @@ describe('in-flight requests', () => {
     socket.write(
       `POST /predict HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body.slice(0, 10)}`,
     );
-    for (let i = 0; i < 500 && server.inflight < 1; i++) await new Promise((r) => setTimeout(r, 5));
+    await waitUntil('the request to be in flight', () => server.inflight === 1);
     const during = (await request(`${server.url}/metrics`)).text;
     expect(metric(during, 'mlo_serve_inflight_requests')).toBe(2);
     socket.write(body.slice(10));
-    for (let i = 0; i < 500 && !answer.includes('predictions'); i++)
-      await new Promise((r) => setTimeout(r, 5));
+    await waitUntil('the answer', () => answer.includes('predictions'));
     expect(answer).toMatch(/^HTTP\/1.1 200/);
     socket.destroy();
     const after = (await request(`${server.url}/metrics`)).text;
