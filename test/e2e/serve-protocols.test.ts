@@ -17,6 +17,7 @@ import {
   registerModel,
 } from '../../src/index.js';
 import { makeRepo, tempDir } from '../helpers/cli.js';
+import { heldRequest, waitUntil } from '../helpers/held-request.js';
 import { promlint } from '../helpers/promlint.js';
 import { startServe } from '../helpers/serve-cli.js';
 
@@ -222,17 +223,18 @@ describe('Prometheus reads mlo serve', () => {
     });
     const s = await startServe(dir, ['slow@1', '--threads', '1', '--max-batch', '1']);
     const n = 6;
-    const answers = await Promise.all(
-      Array.from({ length: n }, (_, i) =>
-        fetch(`${s.url}/predict`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ inputs: [[i, i, i]] }),
-        }),
-      ),
+    // all six connected and taken by the server first (their last byte held back), then
+    // released together, so they queue however slowly a loaded machine connects them
+    const held = Array.from({ length: n }, (_, i) =>
+      heldRequest(`${s.url}/predict`, { inputs: [[i, i, i]] }),
     );
+    const scrape = async (): Promise<string> => (await fetch(`${s.url}/metrics`)).text();
+    await waitUntil(`${n} requests in flight`, async () =>
+      /^mlo_serve_inflight_requests 7$/m.test(await scrape()),
+    );
+    const answers = await Promise.all(held.map((h) => h.finish()));
     expect(answers.map((a) => a.status)).toEqual(Array(n).fill(200));
-    const text = await (await fetch(`${s.url}/metrics`)).text();
+    const text = await scrape();
     const value = (name: string): number =>
       Number(new RegExp(`^${name}\\{[^}]*role="primary"\\} (\\S+)$`, 'm').exec(text)?.[1]);
     // one run per request (batches of 1), each timed; each request's wait recorded
