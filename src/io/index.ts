@@ -109,6 +109,7 @@
  */
 export { openTable, readTable, emptyBatch } from './open.js';
 export { tableFromRecords, type RecordsOptions } from './records.js';
+export { parseCsvText, type CsvText, type CsvTextOptions } from './csv-text.js';
 export { requireColumns, type RequireColumnsContext } from './schema.js';
 export {
   formatFromPath,
