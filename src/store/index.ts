@@ -41,3 +41,4 @@ export {
   type ValidationQuery,
 } from './validations.js';
 export * from './predictions.js';
+export * from './feedback.js';
