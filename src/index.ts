@@ -40,3 +40,4 @@ export * from './serve/index.js';
 export * from './templates/index.js';
 export * from './report/index.js';
 export * from './monitor/feedback/index.js';
+export * from './monitor/perf/index.js';

@@ -543,3 +543,23 @@ export function countOutcomes(store: Store, q: OutcomeQuery): number {
   const { sql, params } = outcomeWhere(q);
   return scalar(store, `SELECT count(*) FROM prediction_outcomes WHERE ${sql}`, ...params);
 }
+
+/**
+ * Bring the joins up to date with the log: index new log rows and join those whose
+ * requests already have labels (a label that arrived before its prediction was
+ * written). What `mlo perf` and the monitors run first. Returns the rows indexed.
+ */
+export function refreshOutcomes(store: Store): number {
+  return store.db
+    .transaction(() => {
+      prepareTemp(store);
+      try {
+        const indexed = catchUpRequests(store, true);
+        if (scalar(store, 'SELECT count(*) FROM temp.mlo_seed') > 0) joinRequests(store, 'stored');
+        return indexed;
+      } finally {
+        clearTemp(store);
+      }
+    })
+    .immediate();
+}

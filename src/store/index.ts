@@ -42,3 +42,4 @@ export {
 } from './validations.js';
 export * from './predictions.js';
 export * from './feedback.js';
+export * from './production.js';

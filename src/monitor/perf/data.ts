@@ -4,10 +4,10 @@
  */
 import type { Repo } from '../../repo/index.js';
 import {
-  catchUpRequests,
   countPredictionRows,
   iterateOutcomes,
   outcomeFeature,
+  refreshOutcomes,
   type OutcomeQuery,
 } from '../../store/index.js';
 
@@ -108,8 +108,8 @@ export function featureOf(
 }
 
 /** Bring the joins up to date with the log (labels that arrived before their predictions). */
-export function refreshJoins(repo: Repo): void {
-  repo.store.db.transaction(() => catchUpRequests(repo.store)).immediate();
+export function refreshJoins(repo: Repo): number {
+  return refreshOutcomes(repo.store);
 }
 
 /** Logged predictions in the window (labelled or not), for label coverage. */

@@ -7,7 +7,12 @@
  */
 import { MloError } from '../../errors.js';
 import { alignClassificationTarget, type TargetData } from '../../evaluate/index.js';
-import type { ClassificationInput, Label } from '../../evaluate/metrics/index.js';
+import {
+  computeClassificationMetrics,
+  takeRows,
+  type ClassificationInput,
+  type Label,
+} from '../../evaluate/metrics/index.js';
 import type { ModelVersion } from '../../registry/index.js';
 import type { LabelledRows } from './data.js';
 
@@ -149,4 +154,52 @@ function regressionInput(rows: LabelledRows): PerfInput {
     yPred[i] = p;
   }
   return { task: 'regression', yTrue, yPred };
+}
+
+/** The input of rows `idx` of `input`, with the task, positive label and score labels fixed from the whole. */
+export function subInput(input: PerfInput, idx: Uint32Array): PerfInput {
+  if (input.task === 'regression') {
+    return {
+      task: 'regression',
+      yTrue: takeRows(input.yTrue, idx) as Float64Array,
+      yPred: takeRows(input.yPred, idx) as Float64Array,
+    };
+  }
+  const base = input.input;
+  let scores: Float32Array | null = null;
+  if (input.scores) {
+    const c = input.columns;
+    scores = new Float32Array(idx.length * c);
+    for (let k = 0; k < idx.length; k++)
+      scores.set(input.scores.subarray(idx[k] * c, idx[k] * c + c), k * c);
+  }
+  const fixed = fixedSettings(input);
+  const sub: ClassificationInput & { scoreLabels?: Label[] } = {
+    ...base,
+    ...fixed,
+    scoreLabels: fixed.scoreLabels ? [...fixed.scoreLabels] : undefined,
+    yTrue: takeRows(base.yTrue as ArrayLike<string | number>, idx),
+    yPred: takeRows(base.yPred as ArrayLike<string | number>, idx),
+    scores: scores ? { data: scores, columns: input.columns } : undefined,
+  };
+  return { task: 'classification', input: sub, scores, columns: input.columns };
+}
+
+const fixedCache = new WeakMap<PerfInput, Partial<ClassificationInput>>();
+
+/** What the whole data set says the task and the positive label are, as eval's slices fix them. */
+function fixedSettings(
+  input: PerfInput & { task: 'classification' },
+): Partial<ClassificationInput> {
+  let f = fixedCache.get(input);
+  if (!f) {
+    const whole = computeClassificationMetrics({ ...input.input, scores: undefined });
+    f = {
+      task: whole.task,
+      positiveLabel: whole.positiveLabel ?? undefined,
+      scoreLabels: input.input.scoreLabels ?? whole.labels,
+    };
+    fixedCache.set(input, f);
+  }
+  return f;
 }

@@ -15,10 +15,12 @@
 import {
   computeClassificationMetrics,
   computeRegressionMetrics,
-  type ClassificationReport,
   type Label,
 } from '../../evaluate/metrics/index.js';
-import type { PerfInput } from './inputs.js';
+import { subInput, type PerfInput } from './inputs.js';
+import { classificationSampler, encodeLabels, rowLogLosses } from './sampler.js';
+
+export { encodeLabels };
 import {
   bootstrapInterval,
   createRandom,
@@ -32,17 +34,10 @@ import {
   type BootstrapSettings,
   type Interval,
 } from './stats/index.js';
-import {
-  confusionCounts,
-  prfFromConfusion,
-  scoreOrder,
-  weightedAuc,
-  weightedR2,
-  type EncodedLabels,
-  type ScoreOrder,
-} from './weighted.js';
+import { weightedR2, type EncodedLabels } from './weighted.js';
 
-export type IntervalMethod = 'wilson' | 'bootstrap' | 'bootstrap-se' | 't' | 'none';
+export type IntervalMethod =
+  'wilson' | 'newcombe' | 'katz' | 'bootstrap' | 'bootstrap-se' | 't' | 'order-statistics' | 'none';
 
 /** One metric of one group: its value, counts and interval. */
 export interface Figure {
@@ -137,24 +132,6 @@ function intervalFigure(
 const bootstrapMethod = (plan: BootstrapPlan): IntervalMethod =>
   plan.method === 'percentile' ? 'bootstrap' : 'bootstrap-se';
 
-/** Encode truth and prediction as indices of the report's labels. */
-export function encodeLabels(
-  input: PerfInput & { task: 'classification' },
-  report: ClassificationReport,
-): EncodedLabels {
-  const index = new Map<Label, number>(report.labels.map((l, i) => [l, i]));
-  const { yTrue, yPred } = input.input;
-  const n = yTrue.length;
-  const truth = new Int32Array(n);
-  const pred = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    truth[i] = index.get(yTrue[i] as Label) ?? -1;
-    pred[i] = index.get(yPred[i] as Label) ?? -1;
-  }
-  const positive = report.positiveLabel === null ? null : (index.get(report.positiveLabel) ?? null);
-  return { truth, pred, classes: report.labels.length, positive };
-}
-
 export function binaryCounts(e: EncodedLabels): BinaryCounts {
   const c: BinaryCounts = { rows: e.truth.length, correct: 0, tp: 0, fp: 0, fn: 0, tn: 0 };
   for (let i = 0; i < e.truth.length; i++) {
@@ -170,37 +147,6 @@ export function binaryCounts(e: EncodedLabels): BinaryCounts {
     else c.tn++;
   }
   return c;
-}
-
-/** Score orders for the AUC: binary, the positive class's column; else one per class. */
-function aucOrders(
-  input: PerfInput & { task: 'classification' },
-  report: ClassificationReport,
-  e: EncodedLabels,
-  rows: Uint32Array | null,
-): { orders: ScoreOrder[]; positives: Uint8Array[] } | null {
-  const scores = input.scores;
-  const scoreLabels = input.input.scoreLabels;
-  if (!scores || !scoreLabels) return null;
-  const cols = input.columns;
-  const at = (i: number): number => (rows ? rows[i] : i);
-  const m = rows ? rows.length : e.truth.length;
-  const classes =
-    report.task === 'binary' && report.positiveLabel !== null
-      ? [report.positiveLabel]
-      : scoreLabels;
-  const orders: ScoreOrder[] = [];
-  const positives: Uint8Array[] = [];
-  for (const label of classes) {
-    const col = scoreLabels.indexOf(label);
-    const cls = report.labels.indexOf(label);
-    if (col < 0) return null;
-    orders.push(scoreOrder((i) => scores[at(i) * cols + col], m));
-    const pos = new Uint8Array(m);
-    for (let i = 0; i < m; i++) pos[i] = e.truth[at(i)] === cls ? 1 : 0;
-    positives.push(pos);
-  }
-  return { orders, positives };
 }
 
 const BOOTSTRAPPED = ['roc_auc', 'f1', 'precision_macro', 'recall_macro', 'f1_macro'] as const;
@@ -236,37 +182,13 @@ export function measureClassification(
     }
   }
 
-  // the bootstrap: one pass per resample gives the AUC and the F1s together
+  // the bootstrap: one weighted pass per resample gives the AUC and the F1s together
   const rng = createRandom(deriveSeed(options.seed, label));
   const plan = planBootstrap(n, rng, options.bootstrap);
-  const sub = plan.rows;
-  const view: EncodedLabels = sub
-    ? {
-        truth: Int32Array.from(sub, (i) => e.truth[i]),
-        pred: Int32Array.from(sub, (i) => e.pred[i]),
-        classes: e.classes,
-        positive: e.positive,
-      }
-    : e;
-  const auc = value('roc_auc') === null ? null : aucOrders(input, report, e, sub);
-  const cm = new Float64Array(e.classes * e.classes);
-  const names = BOOTSTRAPPED.filter((m) => (m === 'roc_auc' ? auc !== null : true));
-  const samples =
-    n >= 2 && e.truth.every((t) => t >= 0) && e.pred.every((p) => p >= 0)
-      ? runBootstrap(plan, rng, names, (w) => {
-          const prf = prfFromConfusion(confusionCounts(view, w, cm), view);
-          const out: number[] = [];
-          for (const name of names) {
-            if (name === 'roc_auc') {
-              let sum = 0;
-              for (let c = 0; c < auc!.orders.length; c++)
-                sum += weightedAuc(auc!.orders[c], auc!.positives[c], w);
-              out.push(sum / auc!.orders.length);
-            } else out.push(prf[name]);
-          }
-          return out;
-        })
-      : null;
+  const sampled = plan.rows ? subInput(input, plan.rows) : input;
+  const sampler =
+    n >= 2 && sampled.task === 'classification' ? classificationSampler(sampled) : null;
+  const samples = sampler ? runBootstrap(plan, rng, sampler.names, (w) => sampler.sample(w)) : null;
   for (const name of BOOTSTRAPPED) {
     const v = value(name);
     const s = samples?.[name];
@@ -284,13 +206,7 @@ export function measureClassification(
       ...(reason('recall') && { reason: reason('recall') }),
     };
   }
-  metrics.log_loss = logLossFigure(
-    input,
-    report,
-    value('log_loss'),
-    reason('log_loss'),
-    confidence,
-  );
+  metrics.log_loss = logLossFigure(input, n, value('log_loss'), reason('log_loss'), confidence);
   if (binary) {
     for (const name of ['selection_rate', 'tpr', 'fpr', 'fnr'] as const) {
       const [k, d] = RATES[name](counts);
@@ -322,31 +238,20 @@ export function measureClassification(
 /** log loss ± the t interval of the per-row losses (the same clipping as the metric). */
 function logLossFigure(
   input: PerfInput & { task: 'classification' },
-  report: ClassificationReport,
+  n: number,
   value: number | null,
   reason: string | undefined,
   confidence: number,
 ): Figure {
-  const n = report.rows;
-  const scores = input.scores;
-  const scoreLabels = input.input.scoreLabels;
-  if (value === null || !scores || !scoreLabels) return intervalFigure(value, n, null, 't', reason);
-  const eps = 2 ** -23;
-  const col = new Map<Label, number>(scoreLabels.map((l, j) => [l, j]));
-  const losses = new Float64Array(n);
-  const cols = input.columns;
-  for (let i = 0; i < n; i++) {
-    const j = col.get(input.input.yTrue[i] as Label);
-    if (j === undefined)
-      return intervalFigure(
-        value,
-        n,
-        null,
-        't',
-        reason ?? 'a label is not among the model classes',
-      );
-    const p = scores[i * cols + j];
-    losses[i] = -Math.log(p < eps ? eps : p > 1 - eps ? 1 - eps : p);
+  const losses = value === null ? null : rowLogLosses(input);
+  if (value === null || !losses) {
+    return intervalFigure(
+      value,
+      n,
+      null,
+      't',
+      reason ?? (value === null ? undefined : 'a label is not among the model classes'),
+    );
   }
   const s = summarize(losses);
   // the interval is only given around the metric's own value
