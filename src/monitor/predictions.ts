@@ -7,8 +7,13 @@
 import { MloError } from '../errors.js';
 import { tableFromRecords, type ColumnIssue, type ColumnKind } from '../io/index.js';
 import type { Repo } from '../repo/index.js';
+import { drainSpool } from '../serve/index.js';
 import type { ModelVersionKey, PredictionRole } from '../store/index.js';
-import { hasPredictionRows, iteratePredictionRows } from '../store/index.js';
+import {
+  countLostPredictionRows,
+  hasPredictionRows,
+  iteratePredictionRows,
+} from '../store/index.js';
 import type { PlannedColumn } from './columns.js';
 import type { ColumnProfile } from './profile/index.js';
 import { TableProfiler, type ProfileTableOptions } from './profile-table.js';
@@ -42,6 +47,8 @@ export function scoreOf(outputs: Record<string, unknown>): number | undefined {
 
 export interface PredictionProfile {
   rows: number;
+  /** rows of the window the server lost (its spool could not be written) */
+  lost: number;
   /** baseline columns that no logged instance had */
   missing: string[];
   /** profiles of the present columns, in `planned` order (null for missing ones) */
@@ -70,9 +77,15 @@ export function profilePredictions(
   options: ProfileTableOptions = {},
 ): PredictionProfile {
   const store = repo.store;
+  // rows a server left in the spool (it was behind, or it crashed) are part of the log
+  drainSpool(store);
   const role = source.role ?? 'primary';
   const key = { model: source.model.name, version: source.model.version };
-  if (!hasPredictionRows(store, { ...key, role })) {
+  const lost = countLostPredictionRows(store, { ...key, role, sinceMs: source.sinceMs });
+  if (
+    !hasPredictionRows(store, { ...key, role }) &&
+    countLostPredictionRows(store, { ...key, role }) === 0
+  ) {
     const ref = `${source.model.name}@${source.model.version}`;
     const other = role === 'primary' ? 'shadow' : 'primary';
     if (hasPredictionRows(store, { ...key, role: other })) {
@@ -155,6 +168,7 @@ export function profilePredictions(
   const byName = new Map(presentNames.map((name, i) => [name, finished[i]]));
   return {
     rows,
+    lost,
     missing: rows === 0 ? [] : names.filter((name) => !byName.has(name)),
     profiles: names.map((name) => byName.get(name) ?? null),
     issues: [...issues.values()],
