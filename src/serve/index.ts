@@ -28,5 +28,5 @@ export {
   type PredictionRecord,
   type PredictionColumns,
 } from './predictions.js';
-export { drainSpool, spoolDirOf, type DrainResult } from './spool.js';
+export { drainSpool, spoolDirOf, ownerTag, ownerAlive, type DrainResult } from './spool.js';
 export type { PredictionRole, PredictionRoute } from '../store/index.js';

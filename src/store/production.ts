@@ -437,3 +437,10 @@ export function unlock(store: Store, name: string, pid: number, host: string): v
     host,
   );
 }
+
+export function setIncidentDetail(store: Store, id: number, detailJson: string): void {
+  cachedStatement(store, 'UPDATE monitor_incidents SET detail_json = ? WHERE id = ?').run(
+    detailJson,
+    id,
+  );
+}

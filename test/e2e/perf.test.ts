@@ -35,7 +35,11 @@ interface Row {
 function makeRows(n: number, seed: number, flip = 0): Row[] {
   const r = rng(seed);
   return Array.from({ length: n }, (_, i) => {
-    const x = { age: Math.round(20 + r() * 50), tenure: Math.floor(r() * 3), spend: Math.round(r() * 400) / 100 };
+    const x = {
+      age: Math.round(20 + r() * 50),
+      tenure: Math.floor(r() * 3),
+      spend: Math.round(r() * 400) / 100,
+    };
     const z = W.b + W.w[0] * x.age + W.w[1] * x.tenure + W.w[2] * x.spend;
     let y = r() < 1 / (1 + Math.exp(-z)) ? 1 : 0;
     if (r() < flip) y = 1 - y;
@@ -49,13 +53,18 @@ function csv(rows: Row[]): string {
 
 async function repoWithModels(): Promise<string> {
   const dir = makeRepo();
-  writeFileSync(join(dir, 'v1.onnx'), await buildLinearClassifier({ coefficients: [W.w], intercepts: [W.b] }));
+  writeFileSync(
+    join(dir, 'v1.onnx'),
+    await buildLinearClassifier({ coefficients: [W.w], intercepts: [W.b] }),
+  );
   writeFileSync(
     join(dir, 'v2.onnx'),
     await buildLinearClassifier({ coefficients: [W.w.map((v) => -v)], intercepts: [-W.b] }),
   );
   for (const file of ['v1.onnx', 'v2.onnx']) {
-    const r = mlo(['model', 'register', 'churn', file, '--features', FEATURES.join(',')], { cwd: dir });
+    const r = mlo(['model', 'register', 'churn', file, '--features', FEATURES.join(',')], {
+      cwd: dir,
+    });
     expect(r.code, r.stderr).toBe(0);
   }
   return dir;
@@ -69,39 +78,82 @@ describe('mlo feedback + mlo perf (built CLI)', () => {
     // one row per model run on both sides: onnxruntime's batched kernels may round the last
     // bit differently, and eval must see the very probabilities that were logged
     const s = await startServe(dir, ['churn@1', '--log-predictions', '--max-batch', '1']);
-    await sendRows(s.url, rows.map((r) => ({ id: r.id, instance: r.x })));
+    await sendRows(
+      s.url,
+      rows.map((r) => ({ id: r.id, instance: r.x })),
+    );
     expect((await s.stop()).code).toBe(0);
 
     // labels for all but 50 requests, plus three for requests never logged
     writeFileSync(
       join(dir, 'labels.csv'),
-      `rid,churned\n${rows.slice(50).map((r) => `${r.id},${r.y}`).join('\n')}\nghost-1,1\nghost-2,0\nghost-3,1\n`,
+      `rid,churned\n${rows
+        .slice(50)
+        .map((r) => `${r.id},${r.y}`)
+        .join('\n')}\nghost-1,1\nghost-2,0\nghost-3,1\n`,
     );
-    const fed = mlo(['feedback', 'add', 'labels.csv', '--id', 'rid', '--label', 'churned', '--json'], { cwd: dir });
+    const fed = mlo(
+      ['feedback', 'add', 'labels.csv', '--id', 'rid', '--label', 'churned', '--json'],
+      { cwd: dir },
+    );
     expect(fed.code, fed.stderr).toBe(0);
     expect(parseJson(fed)).toMatchObject({ received: 553, new: 553, joined: 550, unknown: 3 });
-    const again = mlo(['feedback', 'add', 'labels.csv', '--id', 'rid', '--label', 'churned'], { cwd: dir });
+    const again = mlo(['feedback', 'add', 'labels.csv', '--id', 'rid', '--label', 'churned'], {
+      cwd: dir,
+    });
     expect(again.stdout).toMatch(/553 label\(s\): 0 new, 0 changed, 553 unchanged/);
-    expect(again.stderr).toMatch(/3 label\(s\) match no logged request id \(e\.g\. ghost-1, ghost-2, ghost-3\)/);
+    expect(again.stderr).toMatch(
+      /3 label\(s\) match no logged request id \(e\.g\. ghost-1, ghost-2, ghost-3\)/,
+    );
 
     // mlo eval on exactly the labelled rows
     writeFileSync(join(dir, 'labelled.csv'), csv(rows.slice(50)));
     const ev = mlo(
-      ['eval', 'churn@1', '--data', 'labelled.csv', '--target', 'churned', '--slice', 'tenure', '--batch-rows', '1', '--json'],
+      [
+        'eval',
+        'churn@1',
+        '--data',
+        'labelled.csv',
+        '--target',
+        'churned',
+        '--slice',
+        'tenure',
+        '--batch-rows',
+        '1',
+        '--json',
+      ],
       { cwd: dir },
     );
     expect(ev.code, ev.stderr).toBe(0);
     const evaluation = parseJson<{
       metrics: Record<string, number | null>;
-      slices: Record<string, { gaps: Record<string, { value: number | null }>; groups: { group: number; metrics: Record<string, number | null> }[] }>;
+      slices: Record<
+        string,
+        {
+          gaps: Record<string, { value: number | null }>;
+          groups: { group: number; metrics: Record<string, number | null> }[];
+        }
+      >;
     }>(ev);
 
-    const p = mlo(['perf', '--model', 'churn@1', '--slice', 'tenure', '--by', 'day', '--json'], { cwd: dir });
+    const p = mlo(['perf', '--model', 'churn@1', '--slice', 'tenure', '--by', 'day', '--json'], {
+      cwd: dir,
+    });
     expect(p.code, p.stderr).toBe(0);
     const perf = parseJson<PerfResult>(p);
     expect(perf).toMatchObject({ labelled: 550, logged: 600, versions: [1], verdict: 'ok' });
     expect(perf.coverage).toBeCloseTo(550 / 600, 12);
-    for (const m of ['accuracy', 'precision', 'recall', 'f1', 'roc_auc', 'log_loss', 'precision_macro', 'recall_macro', 'f1_macro']) {
+    for (const m of [
+      'accuracy',
+      'precision',
+      'recall',
+      'f1',
+      'roc_auc',
+      'log_loss',
+      'precision_macro',
+      'recall_macro',
+      'f1_macro',
+    ]) {
       const f = perf.overall.metrics[m];
       expect(f.value, m).not.toBeNull();
       expect(f.value, m).toBeCloseTo(evaluation.metrics[m]!, 12);
@@ -118,7 +170,9 @@ describe('mlo feedback + mlo perf (built CLI)', () => {
       expect(slice.gaps[m].value, m).toBeCloseTo(evaluation.slices.tenure.gaps[m].value!, 12);
     }
     expect(slice.gaps.accuracy.method).toBe('newcombe');
-    expect(slice.groups.map((g) => g.group)).toEqual(evaluation.slices.tenure.groups.map((g) => g.group));
+    expect(slice.groups.map((g) => g.group)).toEqual(
+      evaluation.slices.tenure.groups.map((g) => g.group),
+    );
     // one day of traffic: the day group is the whole
     expect(perf.groups).toHaveLength(1);
     expect(perf.groups[0].metrics.roc_auc.value).toBeCloseTo(evaluation.metrics.roc_auc!, 12);
@@ -126,7 +180,10 @@ describe('mlo feedback + mlo perf (built CLI)', () => {
     expect(perf.concept[0]).toMatchObject({ version: 1, verdict: 'no drop' });
 
     const few = mlo(['perf', '--model', 'churn@1', '--min-labels', '1000', '--json'], { cwd: dir });
-    expect(parseJson<PerfResult>(few)).toMatchObject({ verdict: 'not enough data', overall: { enough: false } });
+    expect(parseJson<PerfResult>(few)).toMatchObject({
+      verdict: 'not enough data',
+      overall: { enough: false },
+    });
     const hist = mlo(['perf', '--model', 'churn', '--history', '--json'], { cwd: dir });
     expect(parseJson<unknown[]>(hist)).toHaveLength(2);
   });
@@ -135,16 +192,27 @@ describe('mlo feedback + mlo perf (built CLI)', () => {
     const dir = await repoWithModels();
     writeFileSync(join(dir, 'holdout.csv'), csv(makeRows(800, 2)));
     for (const v of ['1', '2']) {
-      const ev = mlo(['eval', `churn@${v}`, '--data', 'holdout.csv', '--target', 'churned'], { cwd: dir });
+      const ev = mlo(['eval', `churn@${v}`, '--data', 'holdout.csv', '--target', 'churned'], {
+        cwd: dir,
+      });
       expect(ev.code, ev.stderr).toBe(0);
     }
     // live traffic whose labels changed meaning for a third of the customers
     const rows = makeRows(700, 3, 0.35);
     const s = await startServe(dir, ['churn@1', '--shadow', 'churn@2', '--log-predictions']);
-    await sendRows(s.url, rows.map((r) => ({ id: r.id, instance: r.x })));
+    await sendRows(
+      s.url,
+      rows.map((r) => ({ id: r.id, instance: r.x })),
+    );
     expect((await s.stop()).code).toBe(0);
-    writeFileSync(join(dir, 'labels.csv'), `request_id,y\n${rows.map((r) => `${r.id},${r.y}`).join('\n')}\n`);
-    const fed = mlo(['feedback', 'add', 'labels.csv', '--id', 'request_id', '--label', 'y', '--json'], { cwd: dir });
+    writeFileSync(
+      join(dir, 'labels.csv'),
+      `request_id,y\n${rows.map((r) => `${r.id},${r.y}`).join('\n')}\n`,
+    );
+    const fed = mlo(
+      ['feedback', 'add', 'labels.csv', '--id', 'request_id', '--label', 'y', '--json'],
+      { cwd: dir },
+    );
     expect(parseJson(fed)).toMatchObject({ joined: 700, rows: 1400 });
 
     const p = mlo(['perf', '--model', 'churn@1', '--fail-on-drop', '--json'], { cwd: dir });
@@ -155,7 +223,9 @@ describe('mlo feedback + mlo perf (built CLI)', () => {
     const shadow = mlo(['perf', '--model', 'churn@2', '--role', 'shadow', '--json'], { cwd: dir });
     expect(parseJson<PerfResult>(shadow)).toMatchObject({ labelled: 700, role: 'shadow' });
 
-    const c = mlo(['perf', '--model', 'churn', '--compare', '1,2', '--fail-on-worse', '--json'], { cwd: dir });
+    const c = mlo(['perf', '--model', 'churn', '--compare', '1,2', '--fail-on-worse', '--json'], {
+      cwd: dir,
+    });
     expect(c.code).toBe(1);
     const cmp = parseJson<PerfComparison>(c);
     expect(cmp).toMatchObject({ paired: true, pairs: 700, verdict: 'worse', primary: 'roc_auc' });

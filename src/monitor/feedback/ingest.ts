@@ -15,6 +15,7 @@ import {
   type ColumnKind,
 } from '../../io/index.js';
 import type { Repo } from '../../repo/index.js';
+import { drainSpool } from '../../serve/index.js';
 import { LabelStaging, type LabelMergeCounts, type StagedLabel } from '../../store/index.js';
 import type { ProgressFn } from '../../util/progress.js';
 import {
@@ -154,6 +155,8 @@ export async function addFeedback(
       }
     }
     staging.add(buf);
+    // rows a server left in its spool are part of the log the labels join
+    drainSpool(repo.store);
     const source = `file:${basename(options.file)}`;
     const counts = staging.merge(mergeOptions(source, join));
     return { ...counts, source, mode, skipped };
@@ -274,6 +277,7 @@ export function ingestLabels(
   const staging = new LabelStaging(repo.store, mode);
   try {
     staging.add(rows);
+    drainSpool(repo.store);
     const source = options.source ?? 'api';
     return { ...staging.merge(mergeOptions(source, join)), source, mode, skipped };
   } finally {

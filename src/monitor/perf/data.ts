@@ -3,6 +3,7 @@
  * versions, one role, a time window), read once into arrays that groups index into.
  */
 import type { Repo } from '../../repo/index.js';
+import { drainSpool } from '../../serve/index.js';
 import {
   countPredictionRows,
   iterateOutcomes,
@@ -109,6 +110,8 @@ export function featureOf(
 
 /** Bring the joins up to date with the log (labels that arrived before their predictions). */
 export function refreshJoins(repo: Repo): number {
+  // rows a server left in its spool are part of the log
+  drainSpool(repo.store);
   return refreshOutcomes(repo.store);
 }
 

@@ -154,26 +154,15 @@ describe('weighted metrics (sklearn with sample_weight)', () => {
       classes: 2,
       positive: 1,
     };
-    close(
-      prfFromConfusion(confusionCounts(bin, ones, new Float64Array(4)), bin).f1,
-      w.f1,
-      1e-12,
-    );
-    close(
-      prfFromConfusion(confusionCounts(bin, w.w, new Float64Array(4)), bin).f1,
-      w.f1_w,
-      1e-12,
-    );
+    close(prfFromConfusion(confusionCounts(bin, ones, new Float64Array(4)), bin).f1, w.f1, 1e-12);
+    close(prfFromConfusion(confusionCounts(bin, w.w, new Float64Array(4)), bin).f1, w.f1_w, 1e-12);
     const three = {
       truth: Int32Array.from(w.y3 as number[]),
       pred: Int32Array.from(w.p3 as number[]),
       classes: 3,
       positive: null,
     };
-    const prf = prfFromConfusion(
-      confusionCounts(three, w.w, new Float64Array(9)),
-      three,
-    );
+    const prf = prfFromConfusion(confusionCounts(three, w.w, new Float64Array(9)), three);
     close(prf.f1_macro, w.f1_macro_w, 1e-12);
     close(prf.precision_macro, w.precision_macro_w, 1e-12);
     close(prf.recall_macro, w.recall_macro_w, 1e-12);
