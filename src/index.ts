@@ -41,3 +41,6 @@ export * from './templates/index.js';
 export * from './report/index.js';
 export * from './monitor/feedback/index.js';
 export * from './monitor/perf/index.js';
+export * from './monitor/alerts/index.js';
+export * from './monitor/triggers/index.js';
+export { parseDuration, formatDuration } from './util/duration.js';

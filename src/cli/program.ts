@@ -21,6 +21,7 @@ import { registerServeCommands } from './serve.js';
 import { registerReportCommand } from './report.js';
 import { registerFeedbackCommands } from './feedback.js';
 import { registerPerfCommands } from './perf.js';
+import { registerMonitorCommands } from './monitor.js';
 
 export function buildProgram(): Command {
   const program = new Command('mlo')
@@ -49,6 +50,7 @@ export function buildProgram(): Command {
   registerReportCommand(program);
   registerFeedbackCommands(program);
   registerPerfCommands(program);
+  registerMonitorCommands(program);
   // Every subcommand fails like the root: one error line, exit 2, no stack.
   const applyExitOverride = (cmd: Command): void => {
     cmd.exitOverride();
