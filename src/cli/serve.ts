@@ -60,7 +60,7 @@ export function registerServeCommands(program: Command): void {
     )
     .option(
       '--log-predictions',
-      'write inputs and outputs to the prediction log (for mlo drift check --predictions)',
+      'write inputs and outputs to the prediction log (for mlo drift check --predictions, mlo perf, mlo monitor) and take labels on POST /feedback',
     )
     .option('--no-log-predictions', 'do not log, whatever serve.log_predictions in mlo.yaml says')
     .option(
@@ -95,7 +95,7 @@ export function registerServeCommands(program: Command): void {
     )
     .action(
       action(async (modelArg: string | undefined, opts: ServeFlags, cmd: Command) => {
-        const { openRepo, startServer, loadServeConfig } = await lib();
+        const { openRepo, startServer, loadServeConfig, createFeedbackHandler } = await lib();
         const repo = openRepo(cwdOf(cmd));
         try {
           // flags win over the serve: section of mlo.yaml, which wins over the defaults
@@ -122,6 +122,7 @@ export function registerServeCommands(program: Command): void {
             maxBodyBytes: opts.maxBodyBytes ?? config.max_body_bytes,
             maxRows: opts.maxRows ?? config.max_rows,
             logQueueRows: opts.logQueueRows,
+            feedback: createFeedbackHandler(repo),
             onEvent: renderEvent,
           });
           renderStart(server, Boolean(token));

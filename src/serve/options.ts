@@ -34,6 +34,11 @@ export interface ServeOptions {
   logQueueRows?: number;
   /** lifecycle news: reloads, shadow failures, dropped log rows, internal errors */
   onEvent?: (event: ServeEvent) => void;
+  /**
+   * POST /feedback (with logPredictions): labels for the logged predictions. The caller
+   * passes the handler (createFeedbackHandler), so the server itself knows nothing of labels.
+   */
+  feedback?: (req: { method: string; body?: unknown }) => { status: number; json: unknown };
 }
 
 export interface ServeEvent {
@@ -88,6 +93,7 @@ export interface ResolvedOptions {
   maxRows: number;
   reloadIntervalMs: number;
   logQueueRows: number;
+  feedback: ServeOptions['feedback'];
 }
 
 function wholeNumber(
@@ -121,6 +127,7 @@ export function resolveOptions(o: ServeOptions): ResolvedOptions {
     shadow: o.shadow,
     token: o.token,
     logPredictions: o.logPredictions ?? false,
+    feedback: o.feedback,
     maxBatch: wholeNumber('--max-batch', o.maxBatch, d.maxBatch, 1, 65536),
     maxDelayMs: wholeNumber('--max-delay-ms', o.maxDelayMs, d.maxDelayMs, 0, 10_000),
     threads: wholeNumber('--threads', o.threads, d.threads, 0, 64),

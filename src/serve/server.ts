@@ -47,7 +47,7 @@ import { mlflowProtocol } from './protocols/mlflow.js';
 import { mloProtocol } from './protocols/mlo.js';
 import { JsonText, type Parsed, type Protocol } from './protocols/types.js';
 import { v2ModelMetadata, v2Protocol } from './protocols/v2.js';
-import { parseV2ModelPath, routeLabel } from './routes.js';
+import { FEEDBACK_PATH, parseV2ModelPath, routeLabel } from './routes.js';
 import { goesToCanary, requestIdOf } from './routing.js';
 import {
   acquire,
@@ -60,6 +60,7 @@ import {
   type ServedModel,
 } from './served-model.js';
 import { Shadow } from './shadow.js';
+import { TrafficCounter } from './traffic.js';
 
 export interface ServedModelInfo {
   route: PredictionRoute;
@@ -118,6 +119,8 @@ interface Ctx {
   version: string;
   requestId: string | undefined;
   protocol: Protocol<Parsed> | undefined;
+  /** the served model that took the request (counted in serve_traffic) */
+  served?: ServedModel;
 }
 
 const PROBES = new Set(['/ping', '/health', '/v2/health/live', '/v2/health/ready']);
@@ -232,6 +235,12 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
     await log?.close();
     throw err;
   }
+  // counted where the production record is kept: with the prediction log
+  const traffic = log
+    ? new TrafficCounter(repo.store, (message) =>
+        warnOften({ level: 'warn', kind: 'traffic-trouble', message }),
+      )
+    : null;
   const main = slots[0];
   const canary = slots.find((s) => s.route === 'canary');
   const shadowSlot = slots.find((s) => s.route === 'shadow');
@@ -277,6 +286,10 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
 
   const finish = (ctx: Ctx, status: number): void => {
     answered++;
+    if (ctx.served) {
+      const m = ctx.served.logAs;
+      traffic?.count(m.model, m.version, m.route, status, Date.now());
+    }
     metrics.request(
       ctx.route,
       ctx.model,
@@ -359,6 +372,7 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
     const body = parseJsonBody(await readBody(req, o.maxBodyBytes));
     const served = acquire(target ? target() : pick(requestId));
     try {
+      ctx.served = served;
       ctx.model = served.model.name;
       ctx.version = String(served.model.version);
       const parsed = protocol.parse(body, served, limits);
@@ -450,6 +464,21 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
       throw methodNotAllowed(ctx.req, 'GET');
   };
 
+  /** Labels for logged predictions (the handler comes from the caller: serve knows no labels). */
+  const feedback = async (ctx: Ctx): Promise<void> => {
+    if (!o.feedback || !log) {
+      throw new MloError('NOT_FOUND', 'this server takes no labels', {
+        hint: 'start mlo serve with --log-predictions: labels join the predictions it logs',
+      });
+    }
+    if (ctx.req.method !== 'POST') throw methodNotAllowed(ctx.req, 'POST');
+    checkJsonContentType(ctx.req);
+    const body = parseJsonBody(await readBody(ctx.req, o.maxBodyBytes));
+    // labels for rows still queued for the log writer join when they are written
+    const answer = o.feedback({ method: 'POST', body });
+    respondJson(ctx, answer.status, answer.json);
+  };
+
   const route = async (ctx: Ctx): Promise<void> => {
     const url = ctx.req.url ?? '/';
     const q = url.indexOf('?');
@@ -469,6 +498,8 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
       case '/health':
         get(ctx);
         return respond(ctx, 200, 'text/plain; charset=utf-8', '\n');
+      case FEEDBACK_PATH:
+        return feedback(ctx);
       case '/version':
         get(ctx);
         return respond(ctx, 200, 'text/plain; charset=utf-8', pkg.version);
@@ -502,6 +533,7 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
             'GET /health',
             'GET /version',
             'GET /metrics',
+            ...(o.feedback && log ? ['POST /feedback'] : []),
           ],
         });
       default:
@@ -669,6 +701,7 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
         await shadow?.drain(Math.min(timeoutMs, 5000));
         // the spool gets what is left of the time; the rest waits on disk for the next reader
         const logTotals = log ? await log.close(Date.now() + Math.max(timeoutMs, 1000)) : null;
+        traffic?.close();
         await Promise.all(slots.map((s) => retire(s.served)));
         return {
           requests: answered,

@@ -57,6 +57,7 @@ export async function sendRows(
   url: string,
   rows: readonly { id: string; instance: Record<string, number> }[],
   concurrency = 8,
+  headers: Record<string, string> = {},
 ): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -64,7 +65,7 @@ export async function sendRows(
       const r = rows[next++];
       const res = await fetch(`${url}/predict`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-request-id': r.id },
+        headers: { 'content-type': 'application/json', 'x-request-id': r.id, ...headers },
         body: JSON.stringify({ instances: [r.instance] }),
       });
       if (res.status !== 200) throw new Error(`predict ${r.id}: ${res.status} ${await res.text()}`);

@@ -109,7 +109,7 @@ export async function runMonitors(
   const rules = config.rules.filter((r) => !wanted || wanted.includes(r.name));
   if (config.rules.length === 0) {
     throw new MloError('USAGE', 'mlo.yaml has no monitor rules', {
-      hint: 'add them under monitor: rules: (see docs/monitoring.md)',
+      hint: 'add them under monitor: rules: in mlo.yaml (see the README)',
     });
   }
   refreshJoins(repo);
