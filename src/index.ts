@@ -43,4 +43,5 @@ export * from './monitor/feedback/index.js';
 export * from './monitor/perf/index.js';
 export * from './monitor/alerts/index.js';
 export * from './monitor/triggers/index.js';
+export * from './monitor/export/index.js';
 export { parseDuration, formatDuration } from './util/duration.js';

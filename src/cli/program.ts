@@ -22,6 +22,7 @@ import { registerReportCommand } from './report.js';
 import { registerFeedbackCommands } from './feedback.js';
 import { registerPerfCommands } from './perf.js';
 import { registerMonitorCommands } from './monitor.js';
+import { registerPredictionsCommands } from './predictions.js';
 
 export function buildProgram(): Command {
   const program = new Command('mlo')
@@ -51,6 +52,7 @@ export function buildProgram(): Command {
   registerFeedbackCommands(program);
   registerPerfCommands(program);
   registerMonitorCommands(program);
+  registerPredictionsCommands(program);
   // Every subcommand fails like the root: one error line, exit 2, no stack.
   const applyExitOverride = (cmd: Command): void => {
     cmd.exitOverride();

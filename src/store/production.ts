@@ -444,3 +444,10 @@ export function setIncidentDetail(store: Store, id: number, detailJson: string):
     id,
   );
 }
+
+/** The label joined to one prediction-log row (undefined: none yet). */
+export function labelOfPrediction(store: Store, predId: number): unknown {
+  return cachedStatement(store, 'SELECT y_true FROM prediction_outcomes WHERE pred_id = ?')
+    .pluck()
+    .get(predId);
+}
