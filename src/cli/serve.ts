@@ -1,7 +1,7 @@
 /** `mlo serve`: a registered model over HTTP until SIGTERM or SIGINT. */
 import { InvalidArgumentError, type Command } from 'commander';
 import { MloError } from '../errors.js';
-import type { Server, ServeEvent, ServedModelInfo } from '../index.js';
+import type { AccessEntry, Server, ServeEvent, ServedModelInfo } from '../index.js';
 import { action, cwdOf, lib, parsePositiveInt } from './common.js';
 import { color } from './render/color.js';
 import { note, print, warn } from './render/output.js';
@@ -19,6 +19,7 @@ interface ServeFlags {
   maxBodyBytes?: number;
   maxRows?: number;
   logQueueRows?: number;
+  accessLog?: boolean;
 }
 
 function parseWholeNumber(flag: string, max: number): (value: string) => number {
@@ -93,6 +94,10 @@ export function registerServeCommands(program: Command): void {
       'prediction log rows held in memory for the writer; beyond, rows wait in .mlo/spool (default 100000)',
       parsePositiveInt('--log-queue-rows'),
     )
+    .option(
+      '--access-log',
+      'print one JSON line per request on stdout (for Loki, ELK); the start-up lines go to stderr',
+    )
     .action(
       action(async (modelArg: string | undefined, opts: ServeFlags, cmd: Command) => {
         const { openRepo, startServer, loadServeConfig, createFeedbackHandler } = await lib();
@@ -123,9 +128,10 @@ export function registerServeCommands(program: Command): void {
             maxRows: opts.maxRows ?? config.max_rows,
             logQueueRows: opts.logQueueRows,
             feedback: createFeedbackHandler(repo),
+            ...(opts.accessLog && { onAccess: accessLogWriter() }),
             onEvent: renderEvent,
           });
-          renderStart(server, Boolean(token));
+          renderStart(server, Boolean(token), opts.accessLog ? note : print);
           const signal = await waitForSignal();
           note(`${signal}: finishing requests in flight, then stopping`);
           const summary = await server.close();
@@ -136,7 +142,8 @@ export function registerServeCommands(program: Command): void {
                 ? `, ${log.pending} left in .mlo/spool (the next mlo serve or drift check writes them)`
                 : '')
             : '';
-          print(
+          // with --access-log, stdout holds only the JSON lines
+          (opts.accessLog ? note : print)(
             `stopped: ${summary.requests} request(s) answered, ${summary.finishedInFlight} of them during shutdown${logged}`,
           );
         } finally {
@@ -168,21 +175,34 @@ function describeModel(m: ServedModelInfo): string {
   return m.ref === ref ? color.bold(ref) : `${color.bold(ref)} (${m.ref})`;
 }
 
-function renderStart(server: Server, auth: boolean): void {
+/** JSON lines on stdout, gathered per turn of the event loop (one write per burst). */
+function accessLogWriter(): (entry: AccessEntry) => void {
+  let buf = '';
+  const flush = (): void => {
+    process.stdout.write(buf);
+    buf = '';
+  };
+  return (entry) => {
+    if (buf === '') setImmediate(flush);
+    buf += `${JSON.stringify(entry)}\n`;
+  };
+}
+
+function renderStart(server: Server, auth: boolean, say: (line: string) => void): void {
   const models = server.models();
   const main = models.find((m) => m.route === 'main')!;
-  print(`serving ${describeModel(main)} on ${server.url}`);
+  say(`serving ${describeModel(main)} on ${server.url}`);
   for (const m of models) {
-    if (m.route === 'canary') print(`  canary ${describeModel(m)}: ${m.percent}% of requests`);
+    if (m.route === 'canary') say(`  canary ${describeModel(m)}: ${m.percent}% of requests`);
     if (m.route === 'shadow')
-      print(`  shadow ${describeModel(m)}: runs after every answer, never returned`);
+      say(`  shadow ${describeModel(m)}: runs after every answer, never returned`);
   }
-  if (server.logWriter) print(`  prediction log: on`);
-  if (auth) print(`  bearer token required (health checks excepted)`);
-  print(
+  if (server.logWriter) say(`  prediction log: on`);
+  if (auth) say(`  bearer token required (health checks excepted)`);
+  say(
     `  POST /predict · POST /invocations · POST /v2/models/${main.name}/infer · GET /metrics · GET / lists all`,
   );
-  print(`listening on ${server.url} (Ctrl-C to stop)`);
+  say(`listening on ${server.url} (Ctrl-C to stop)`);
 }
 
 /**

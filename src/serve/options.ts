@@ -39,6 +39,24 @@ export interface ServeOptions {
    * passes the handler (createFeedbackHandler), so the server itself knows nothing of labels.
    */
   feedback?: (req: { method: string; body?: unknown }) => { status: number; json: unknown };
+  /** every answered request, for structured access logs (Loki, ELK) */
+  onAccess?: (entry: AccessEntry) => void;
+}
+
+/** One answered request, as `mlo serve --access-log` prints it. */
+export interface AccessEntry {
+  time: string;
+  method: string;
+  /** the route's template (/predict, /v2/models/:name/infer, unmatched, ...) */
+  path: string;
+  status: number;
+  latency_ms: number;
+  /** the served model that took it, when one did */
+  model: string | null;
+  version: number | null;
+  /** main, canary or shadow */
+  route: string | null;
+  request_id: string | null;
 }
 
 export interface ServeEvent {
@@ -94,6 +112,7 @@ export interface ResolvedOptions {
   reloadIntervalMs: number;
   logQueueRows: number;
   feedback: ServeOptions['feedback'];
+  onAccess: ServeOptions['onAccess'];
 }
 
 function wholeNumber(
@@ -128,6 +147,7 @@ export function resolveOptions(o: ServeOptions): ResolvedOptions {
     token: o.token,
     logPredictions: o.logPredictions ?? false,
     feedback: o.feedback,
+    onAccess: o.onAccess,
     maxBatch: wholeNumber('--max-batch', o.maxBatch, d.maxBatch, 1, 65536),
     maxDelayMs: wholeNumber('--max-delay-ms', o.maxDelayMs, d.maxDelayMs, 0, 10_000),
     threads: wholeNumber('--threads', o.threads, d.threads, 0, 64),

@@ -286,17 +286,22 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
 
   const finish = (ctx: Ctx, status: number): void => {
     answered++;
-    if (ctx.served) {
-      const m = ctx.served.logAs;
-      traffic?.count(m.model, m.version, m.route, status, Date.now());
-    }
-    metrics.request(
-      ctx.route,
-      ctx.model,
-      ctx.version,
+    const seconds = (performance.now() - ctx.start) / 1000;
+    const m = ctx.served?.logAs;
+    if (m) traffic?.count(m.model, m.version, m.route, status, Date.now());
+    metrics.request(ctx.route, ctx.model, ctx.version, status, seconds);
+    o.onAccess?.({
+      time: new Date().toISOString(),
+      method: ctx.req.method ?? '',
+      // the template, not the raw path: what clients send is theirs to choose
+      path: ctx.route,
       status,
-      (performance.now() - ctx.start) / 1000,
-    );
+      latency_ms: Math.round(seconds * 1e6) / 1e3,
+      model: m?.model ?? null,
+      version: m?.version ?? null,
+      route: m?.route ?? null,
+      request_id: ctx.requestId ?? null,
+    });
   };
 
   const respond = (

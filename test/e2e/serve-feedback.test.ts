@@ -111,4 +111,35 @@ describe('POST /feedback on mlo serve (built CLI)', () => {
     const fed = mlo(['perf', '--model', 'churn@1', '--json'], { cwd: dir });
     expect(parseJson<PerfResult>(fed)).toMatchObject({ labelled: 0 });
   });
+
+  it('--access-log: one JSON line per request on stdout, the start-up lines on stderr', async () => {
+    const dir = await repoWithModel();
+    const s = await startServe(dir, ['churn@1', '--access-log']);
+    await sendRows(s.url, [
+      { id: 'acc-1', instance: { a: 1, b: 0 } },
+      { id: 'acc-2', instance: { a: 0, b: 1 } },
+    ]);
+    expect((await fetch(`${s.url}/no/such/path`)).status).toBe(404);
+    const end = await s.stop();
+    expect(end.code, end.stderr).toBe(0);
+    expect(end.stderr).toMatch(/listening on http/);
+    const lines = end.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toHaveLength(3);
+    const byId = Object.fromEntries(lines.map((l) => [String(l.request_id), l]));
+    expect(byId['acc-1']).toMatchObject({
+      method: 'POST',
+      path: '/predict',
+      status: 200,
+      model: 'churn',
+      version: 1,
+      route: 'main',
+    });
+    expect(byId['acc-1'].latency_ms).toBeGreaterThan(0);
+    expect(Date.parse(String(byId['acc-2'].time))).toBeGreaterThan(Date.now() - 600_000);
+    // the raw path is the client's choice: only its route template is printed
+    expect(byId.null).toMatchObject({ method: 'GET', path: 'unmatched', status: 404, model: null });
+  });
 });

@@ -26,10 +26,14 @@ export async function startServe(
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
   let out = '';
+  let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  // with --access-log the start-up lines go to stderr
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const url = await new Promise<string>((resolve, reject) => {
     const poll = setInterval(() => {
-      const m = /listening on (http:\/\/[\d.:]+)/.exec(out);
+      const m =
+        /listening on (http:\/\/[\d.:]+)/.exec(out) ?? /listening on (http:\/\/[\d.:]+)/.exec(err);
       if (m) {
         clearInterval(poll);
         resolve(m[1]);
