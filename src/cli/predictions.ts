@@ -1,7 +1,7 @@
 /** `mlo predictions export`: the prediction log out, with the labels that joined it. */
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import type { ExportFormat } from '../index.js';
+import type { PredictionExportFormat } from '../index.js';
 import { action, cwdOf, lib } from './common.js';
 import { note, print, printJson } from './render/output.js';
 
@@ -52,7 +52,7 @@ export function registerPredictionsCommands(program: Command): void {
             since: opts.since,
             until: opts.until,
             role: opts.role,
-            format: opts.format as ExportFormat,
+            format: opts.format as PredictionExportFormat,
             out: opts.out === undefined ? undefined : resolve(cwd, opts.out),
             write: (chunk) => process.stdout.write(chunk),
           });

@@ -1,8 +1,16 @@
 /** `mlo serve`: a registered model over HTTP until SIGTERM or SIGINT. */
 import { InvalidArgumentError, type Command } from 'commander';
 import { MloError } from '../errors.js';
-import type { AccessEntry, Server, ServeEvent, ServedModelInfo } from '../index.js';
-import { action, cwdOf, lib, parsePositiveInt } from './common.js';
+import type {
+  AccessEntry,
+  Repo,
+  Server,
+  ServeEvent,
+  ServeOptions,
+  ServedModelInfo,
+} from '../index.js';
+import { parseDuration } from '../util/duration.js';
+import { action, collect, cwdOf, lib, parsePositiveInt } from './common.js';
 import { color } from './render/color.js';
 import { note, print, warn } from './render/output.js';
 
@@ -20,6 +28,10 @@ interface ServeFlags {
   maxRows?: number;
   logQueueRows?: number;
   accessLog?: boolean;
+  ramp?: string;
+  every?: string;
+  guard: string[];
+  minRequests?: number;
 }
 
 function parseWholeNumber(flag: string, max: number): (value: string) => number {
@@ -50,7 +62,29 @@ export function registerServeCommands(program: Command): void {
       parseWholeNumber('--port', 65535),
     )
     .option('--host <address>', 'address to bind; the default, 127.0.0.1, serves this machine only')
-    .option('--canary <NAME@REF:PCT>', 'send PCT% of requests (by request id) to another version')
+    .option(
+      '--canary <NAME@REF[:PCT]>',
+      'send PCT% of requests (by request id) to another version (with --ramp: no PCT)',
+    )
+    .option(
+      '--ramp <pcts>',
+      "with --canary: the canary's shares step by step, e.g. 5,25,50,100; at 100 the alias served moves to it",
+    )
+    .option(
+      '--every <duration>',
+      'with --ramp: how long each step runs before it is judged (default 10m)',
+    )
+    .option(
+      '--guard <expr>',
+      'with --ramp: must hold at every step, else all traffic goes back at once (repeatable), e.g. "error_rate <= champion + 0.01", "p99_ms <= 50", "accuracy >= champion - 0.02"',
+      collect,
+      [],
+    )
+    .option(
+      '--min-requests <n>',
+      'with --ramp: canary requests a step needs before it is judged (default 20)',
+      parsePositiveInt('--min-requests'),
+    )
     .option(
       '--shadow <NAME@REF>',
       'also run this version on every request after answering, and log its outputs',
@@ -117,7 +151,13 @@ export function registerServeCommands(program: Command): void {
             model,
             port: opts.port ?? config.port ?? 8080,
             host: opts.host ?? config.host ?? '127.0.0.1',
-            canary: opts.canary ?? config.canary,
+            canary:
+              opts.ramp !== undefined && opts.canary !== undefined
+                ? { ref: opts.canary, percent: 0 }
+                : (opts.canary ?? config.canary),
+            ...(opts.ramp !== undefined && {
+              rollout: rolloutOf(opts, repo, lib),
+            }),
             shadow: opts.shadow ?? config.shadow,
             token,
             logPredictions: opts.logPredictions ?? config.log_predictions,
@@ -173,6 +213,37 @@ function renderEvent(e: ServeEvent): void {
 function describeModel(m: ServedModelInfo): string {
   const ref = `${m.name}@${m.version}`;
   return m.ref === ref ? color.bold(ref) : `${color.bold(ref)} (${m.ref})`;
+}
+
+/** --ramp, --every, --guard and --min-requests as the server's rollout plan. */
+function rolloutOf(
+  opts: ServeFlags,
+  repo: Repo,
+  load: typeof lib,
+): NonNullable<ServeOptions['rollout']> {
+  if (opts.canary === undefined) {
+    throw new MloError('USAGE', '--ramp needs --canary NAME@REF: the version to ramp up');
+  }
+  const steps = opts.ramp!.split(',').map((p) => Number(p.trim().replace(/%$/, '')));
+  if (steps.some((p) => !Number.isFinite(p))) {
+    throw new MloError('USAGE', `--ramp ${opts.ramp}: expected percentages, e.g. 5,25,50,100`);
+  }
+  return {
+    steps,
+    everyMs: parseDuration(opts.every ?? '10m', '--every'),
+    guards: opts.guard,
+    minRequests: opts.minRequests,
+    // labelled metrics as mlo perf measures them, on the version's traffic of the step
+    labelled: async (metric, model, sinceMs) => {
+      const { measurePerformance } = await load();
+      const r = await measurePerformance(repo, {
+        model: `${model.name}@${model.version}`,
+        since: `${Math.max(1, Math.ceil((Date.now() - sinceMs) / 1000))}s`,
+        save: false,
+      });
+      return r.overall.enough ? (r.overall.metrics[metric]?.value ?? null) : null;
+    },
+  };
 }
 
 /** JSON lines on stdout, gathered per turn of the event loop (one write per burst). */

@@ -61,6 +61,8 @@ import {
 } from './served-model.js';
 import { Shadow } from './shadow.js';
 import { TrafficCounter } from './traffic.js';
+import { Rollout, StepStats } from './rollout/index.js';
+import { rolloutHooks } from './rollout/hooks.js';
 
 export interface ServedModelInfo {
   route: PredictionRoute;
@@ -243,6 +245,26 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
     : null;
   const main = slots[0];
   const canary = slots.find((s) => s.route === 'canary');
+  // the canary's share: fixed (--canary REF:PCT), or moved by a rollout
+  let canaryPercent = o.canary?.percent ?? 0;
+  let stepStats = { main: new StepStats(), canary: new StepStats() };
+  const rollout =
+    o.rollout && canary
+      ? new Rollout(
+          {
+            steps: o.rollout.steps,
+            everyMs: o.rollout.everyMs,
+            guards: o.rollout.parsed,
+            minRequests: o.rollout.minRequests ?? 20,
+          },
+          rolloutHooks(repo, o, main, canary, {
+            setPercent: (p) => (canaryPercent = p),
+            stats: () => stepStats,
+            newStep: () => (stepStats = { main: new StepStats(), canary: new StepStats() }),
+            emit,
+          }),
+        )
+      : null;
   const shadowSlot = slots.find((s) => s.route === 'shadow');
   if (shadowSlot) {
     const sh = new Shadow(shadowSlot.served, {
@@ -282,13 +304,14 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
 
   /** The version that answers this request: the canary's share by request id, else main. */
   const pick = (requestId: string): ServedModel =>
-    canary && goesToCanary(requestId, o.canary!.percent) ? canary.served : main.served;
+    canary && goesToCanary(requestId, canaryPercent) ? canary.served : main.served;
 
   const finish = (ctx: Ctx, status: number): void => {
     answered++;
     const seconds = (performance.now() - ctx.start) / 1000;
     const m = ctx.served?.logAs;
     if (m) traffic?.count(m.model, m.version, m.route, status, Date.now());
+    if (m && rollout && m.route !== 'shadow') stepStats[m.route].count(status, seconds * 1000);
     metrics.request(ctx.route, ctx.model, ctx.version, status, seconds);
     o.onAccess?.({
       time: new Date().toISOString(),
@@ -454,12 +477,7 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
       version: s.served.model.version,
       ref: s.ref,
       features: s.served.model.features,
-      percent:
-        s.route === 'canary'
-          ? o.canary!.percent
-          : s.route === 'main'
-            ? 100 - (o.canary?.percent ?? 0)
-            : 0,
+      percent: s.route === 'canary' ? canaryPercent : s.route === 'main' ? 100 - canaryPercent : 0,
       runner: s.served.runner.kind,
       loadSeconds: s.served.loadSeconds,
     }));
@@ -661,6 +679,7 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
   }
 
   const address = server.address() as AddressInfo;
+  await rollout?.start();
   const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   let closed: Promise<ShutdownSummary> | undefined;
 
@@ -680,6 +699,7 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
         const pendingAtClose = inflight;
         const answeredAtClose = answered;
         for (const s of slots) s.watch?.stop();
+        rollout?.stop();
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         if (inflight > 0) {

@@ -451,3 +451,45 @@ export function labelOfPrediction(store: Store, predId: number): unknown {
     .pluck()
     .get(predId);
 }
+
+// ---- progressive rollouts (mlo serve --ramp) ----
+
+export interface RolloutEventRow {
+  id: number;
+  rollout: string;
+  model: string;
+  main_version: number;
+  canary_version: number;
+  step: number;
+  percent: number;
+  event: 'step' | 'completed' | 'rolled_back';
+  at_ms: number;
+  guards_json: string | null;
+}
+
+export function insertRolloutEvent(store: Store, row: Omit<RolloutEventRow, 'id'>): number {
+  return Number(
+    cachedStatement(
+      store,
+      `INSERT INTO rollout_events (rollout, model, main_version, canary_version, step, percent, event, at_ms, guards_json)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      row.rollout,
+      row.model,
+      row.main_version,
+      row.canary_version,
+      row.step,
+      row.percent,
+      row.event,
+      row.at_ms,
+      row.guards_json,
+    ).lastInsertRowid,
+  );
+}
+
+export function listRolloutEvents(store: Store, model: string): RolloutEventRow[] {
+  return cachedStatement(
+    store,
+    'SELECT * FROM rollout_events WHERE model = ? ORDER BY at_ms, id',
+  ).all(model) as RolloutEventRow[];
+}

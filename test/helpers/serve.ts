@@ -12,6 +12,7 @@ export interface Served {
   child: ChildProcess;
   done: Promise<RunResult>;
   stdout: () => string;
+  stderr: () => string;
   /** SIGTERM, then wait for a clean exit (the log is flushed) */
   stop: () => Promise<RunResult>;
 }
@@ -49,6 +50,7 @@ export async function startServe(
     child,
     done,
     stdout: () => out,
+    stderr: () => err,
     stop: async () => {
       child.kill('SIGTERM');
       return done;

@@ -14,25 +14,25 @@ import { renameIntoPlace, tempPathFor } from '../../util/atomic.js';
 import { refreshJoins } from '../perf/data.js';
 
 export const EXPORT_FORMATS = ['jsonl', 'csv', 'parquet'] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+export type PredictionExportFormat = (typeof EXPORT_FORMATS)[number];
 
-export interface ExportOptions {
+export interface PredictionExportOptions {
   /** NAME (every version), NAME@VERSION or NAME@ALIAS */
   model: string;
   since?: string;
   until?: string;
   role?: PredictionRole;
-  format: ExportFormat;
+  format: PredictionExportFormat;
   /** a file (written whole or not at all); absent: `write` gets the text (not Parquet) */
   out?: string;
   /** where text goes without `out` (the CLI passes stdout) */
   write?: (chunk: string) => void;
 }
 
-export interface ExportResult {
+export interface PredictionExportResult {
   rows: number;
   labelled: number;
-  format: ExportFormat;
+  format: PredictionExportFormat;
   out: string | null;
   /** input feature columns, in first-seen order */
   features: string[];
@@ -43,7 +43,10 @@ interface Row {
   label: unknown;
 }
 
-export async function exportPredictions(repo: Repo, options: ExportOptions): Promise<ExportResult> {
+export async function exportPredictions(
+  repo: Repo,
+  options: PredictionExportOptions,
+): Promise<PredictionExportResult> {
   if (!(EXPORT_FORMATS as readonly string[]).includes(options.format)) {
     throw new MloError('USAGE', `--format ${options.format}: expected jsonl, csv or parquet`);
   }

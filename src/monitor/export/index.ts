@@ -7,7 +7,7 @@
 export {
   exportPredictions,
   EXPORT_FORMATS,
-  type ExportFormat,
-  type ExportOptions,
-  type ExportResult,
+  type PredictionExportFormat,
+  type PredictionExportOptions,
+  type PredictionExportResult,
 } from './export.js';

@@ -25,6 +25,8 @@ import type { Migration } from './types.js';
  *   the process's start time, so a crashed owner's lock is recognised as stale).
  * - `serve_traffic`: requests, server errors (5xx) and rejected requests (4xx) per
  *   served model version, route and minute.
+ * - `rollout_events`: every step of a progressive rollout (`mlo serve --ramp`), its
+ *   completion or its rollback, with the guards' values.
  */
 export const production: Migration = {
   version: 17,
@@ -168,5 +170,19 @@ export const production: Migration = {
       rejected  INTEGER NOT NULL,
       PRIMARY KEY (model, version, route, minute_ms)
     ) WITHOUT ROWID;
+
+    CREATE TABLE rollout_events (
+      id             INTEGER PRIMARY KEY,
+      rollout        TEXT NOT NULL,
+      model          TEXT NOT NULL,
+      main_version   INTEGER NOT NULL,
+      canary_version INTEGER NOT NULL,
+      step           INTEGER NOT NULL,
+      percent        REAL NOT NULL,
+      event          TEXT NOT NULL CHECK (event IN ('step', 'completed', 'rolled_back')),
+      at_ms          INTEGER NOT NULL,
+      guards_json    TEXT
+    );
+    CREATE INDEX rollout_events_by_model ON rollout_events (model, at_ms);
   `,
 };

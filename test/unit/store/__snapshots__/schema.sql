@@ -26,6 +26,7 @@ CREATE TABLE prediction_outcomes ( pred_id INTEGER PRIMARY KEY, label_id INTEGER
 CREATE TABLE prediction_requests ( request_id TEXT NOT NULL, pred_id INTEGER NOT NULL, PRIMARY KEY (request_id, pred_id) ) WITHOUT ROWID;
 CREATE TABLE prediction_spool_drained ( segment TEXT PRIMARY KEY, rows INTEGER NOT NULL, drained_ms INTEGER NOT NULL ) WITHOUT ROWID;
 CREATE TABLE retrain_runs ( id INTEGER PRIMARY KEY, trigger TEXT NOT NULL, reason TEXT NOT NULL, started_ms INTEGER NOT NULL, finished_ms INTEGER, status TEXT NOT NULL CHECK (status IN ('running', 'succeeded', 'failed')), pid INTEGER, host TEXT, detail_json TEXT );
+CREATE TABLE rollout_events ( id INTEGER PRIMARY KEY, rollout TEXT NOT NULL, model TEXT NOT NULL, main_version INTEGER NOT NULL, canary_version INTEGER NOT NULL, step INTEGER NOT NULL, percent REAL NOT NULL, event TEXT NOT NULL CHECK (event IN ('step', 'completed', 'rolled_back')), at_ms INTEGER NOT NULL, guards_json TEXT );
 CREATE TABLE run_artifacts ( run INTEGER NOT NULL REFERENCES runs (seq) ON DELETE CASCADE, name TEXT NOT NULL, hash TEXT NOT NULL, size INTEGER NOT NULL, type TEXT NOT NULL CHECK (type IN ('file', 'dir')), files INTEGER, PRIMARY KEY (run, name) ) WITHOUT ROWID;
 CREATE TABLE run_io ( run INTEGER NOT NULL REFERENCES runs (seq) ON DELETE CASCADE, role TEXT NOT NULL CHECK (role IN ('input', 'output')), path TEXT NOT NULL, hash TEXT, size INTEGER, type TEXT CHECK (type IN ('file', 'dir')), files INTEGER, PRIMARY KEY (run, role, path) ) WITHOUT ROWID;
 CREATE TABLE run_latest_metrics ( run INTEGER NOT NULL REFERENCES runs (seq) ON DELETE CASCADE, key TEXT NOT NULL, value REAL, step INTEGER NOT NULL, ts INTEGER NOT NULL, PRIMARY KEY (run, key) ) WITHOUT ROWID;
@@ -54,6 +55,7 @@ CREATE INDEX prediction_log_lost_by_model ON prediction_log_lost (model, version
 CREATE INDEX prediction_outcomes_by_label ON prediction_outcomes (label_id);
 CREATE INDEX prediction_outcomes_by_model ON prediction_outcomes (model, version, ts_ms);
 CREATE INDEX retrain_runs_by_trigger ON retrain_runs (trigger, started_ms);
+CREATE INDEX rollout_events_by_model ON rollout_events (model, at_ms);
 CREATE INDEX run_io_by_hash ON run_io (hash);
 CREATE INDEX run_tags_by_key ON run_tags (key, value);
 CREATE INDEX runs_by_experiment ON runs (experiment, start_ms);
