@@ -44,4 +44,5 @@ export * from './monitor/perf/index.js';
 export * from './monitor/alerts/index.js';
 export * from './monitor/triggers/index.js';
 export * from './monitor/export/index.js';
+export * from './monitor/maturity/index.js';
 export { parseDuration, formatDuration } from './util/duration.js';

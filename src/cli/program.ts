@@ -23,6 +23,7 @@ import { registerFeedbackCommands } from './feedback.js';
 import { registerPerfCommands } from './perf.js';
 import { registerMonitorCommands } from './monitor.js';
 import { registerPredictionsCommands } from './predictions.js';
+import { registerStatsCommand } from './stats.js';
 
 export function buildProgram(): Command {
   const program = new Command('mlo')
@@ -53,6 +54,7 @@ export function buildProgram(): Command {
   registerPerfCommands(program);
   registerMonitorCommands(program);
   registerPredictionsCommands(program);
+  registerStatsCommand(program);
   // Every subcommand fails like the root: one error line, exit 2, no stack.
   const applyExitOverride = (cmd: Command): void => {
     cmd.exitOverride();

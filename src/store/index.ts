@@ -43,3 +43,4 @@ export {
 export * from './predictions.js';
 export * from './feedback.js';
 export * from './production.js';
+export * from './maturity.js';

@@ -133,6 +133,21 @@ describe('mlo monitor (built CLI)', () => {
     );
     expect(incidents.map((i) => i.subject)).toEqual(['churn@1']);
     expect(incidents[0].resolvedAt).not.toBeNull();
+
+    // the maturity figures see the set, the promotion, and the incident it answered
+    const stats = parseJson<{
+      deploymentFrequency: { deployments: number };
+      promotionSuccessRate: { of: number[] };
+      timeToRecover: { n: number };
+    }>(mlo(['stats', '--json'], { cwd: dir }));
+    expect(stats.deploymentFrequency.deployments).toBe(2);
+    expect(stats.promotionSuccessRate.of).toEqual([1, 1]);
+    expect(stats.timeToRecover.n).toBe(1);
+    const human = mlo(['stats'], { cwd: dir });
+    expect(human.stdout).toMatch(/promotion success rate\s+100\.0% \(1 of 1\)/);
+    const report = mlo(['report'], { cwd: dir });
+    expect(report.stdout).toMatch(/### Delivery \(last 90 days\)/);
+    expect(report.stdout).toMatch(/\| change failure rate \| 50\.0% \(1 of 2\) \| 2 \|/);
   });
 
   it('two retrainings started at once in two processes: one runs, the other finds the lock held', async () => {
