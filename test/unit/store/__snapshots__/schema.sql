@@ -10,6 +10,7 @@ CREATE TABLE drift_scores ( report INTEGER NOT NULL REFERENCES drift_reports (id
 CREATE TABLE evaluations ( id INTEGER PRIMARY KEY, version_id INTEGER NOT NULL REFERENCES model_versions (id), data_hash TEXT NOT NULL, data_path TEXT NOT NULL, target TEXT NOT NULL, features_json TEXT NOT NULL, task TEXT NOT NULL, rows INTEGER NOT NULL, metrics_json TEXT NOT NULL, reasons_json TEXT NOT NULL, detail_json TEXT NOT NULL, slices_json TEXT NOT NULL DEFAULT '{}', created_ms INTEGER NOT NULL );
 CREATE TABLE feedback_labels ( id INTEGER PRIMARY KEY, request_id TEXT, idx INTEGER NOT NULL DEFAULT -1, entity TEXT, event_ms INTEGER, label, received_ms INTEGER NOT NULL, source TEXT NOT NULL, CHECK ((request_id IS NULL) <> (entity IS NULL)), CHECK (entity IS NULL OR event_ms IS NOT NULL) );
 CREATE TABLE feedback_state ( key TEXT PRIMARY KEY, value INTEGER NOT NULL ) WITHOUT ROWID;
+CREATE TABLE gc_lock ( id INTEGER PRIMARY KEY CHECK (id = 1), owner TEXT NOT NULL, started_ms INTEGER NOT NULL );
 CREATE TABLE hash_state ( path TEXT PRIMARY KEY, inode INTEGER NOT NULL, mtime_ms REAL NOT NULL, size INTEGER NOT NULL, hash TEXT NOT NULL ) WITHOUT ROWID;
 CREATE TABLE meta ( key TEXT PRIMARY KEY, value TEXT NOT NULL ) WITHOUT ROWID;
 CREATE TABLE model_aliases ( model INTEGER NOT NULL REFERENCES models (id), alias TEXT NOT NULL, version INTEGER NOT NULL, updated_ms INTEGER NOT NULL, PRIMARY KEY (model, alias) ) WITHOUT ROWID;
@@ -18,6 +19,7 @@ CREATE TABLE models ( id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, created
 CREATE TABLE monitor_checks ( id INTEGER PRIMARY KEY, rule TEXT NOT NULL, subject TEXT NOT NULL, at_ms INTEGER NOT NULL, state TEXT NOT NULL CHECK (state IN ('ok', 'firing', 'no_data', 'error')), value REAL, sample INTEGER, detail_json TEXT );
 CREATE TABLE monitor_incidents ( id INTEGER PRIMARY KEY, rule TEXT NOT NULL, subject TEXT NOT NULL, severity TEXT NOT NULL, dedup_key TEXT NOT NULL UNIQUE, opened_ms INTEGER NOT NULL, resolved_ms INTEGER, value REAL, threshold REAL, summary TEXT NOT NULL, detail_json TEXT );
 CREATE TABLE monitor_locks ( name TEXT PRIMARY KEY, pid INTEGER NOT NULL, host TEXT NOT NULL, proc_start TEXT, acquired_ms INTEGER NOT NULL, purpose TEXT ) WITHOUT ROWID;
+CREATE TABLE object_pins ( id INTEGER PRIMARY KEY, owner TEXT NOT NULL, created_ms INTEGER NOT NULL, hashes BLOB NOT NULL );
 CREATE TABLE object_refs ( kind TEXT NOT NULL, owner TEXT NOT NULL, hash TEXT NOT NULL, PRIMARY KEY (kind, owner, hash) ) WITHOUT ROWID;
 CREATE TABLE perf_results ( id INTEGER PRIMARY KEY, model TEXT NOT NULL, versions TEXT NOT NULL, role TEXT NOT NULL, since_ms INTEGER, until_ms INTEGER NOT NULL, by TEXT, labelled INTEGER NOT NULL, verdict TEXT, created_ms INTEGER NOT NULL, result_json TEXT NOT NULL );
 CREATE TABLE prediction_log ( id INTEGER PRIMARY KEY, ts_ms INTEGER NOT NULL, model TEXT NOT NULL, version INTEGER NOT NULL, role TEXT NOT NULL DEFAULT 'primary', request_id TEXT, latency_ms REAL, inputs TEXT NOT NULL, outputs TEXT NOT NULL, route TEXT );
