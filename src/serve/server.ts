@@ -260,7 +260,7 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
           rolloutHooks(repo, o, main, canary, {
             setPercent: (p) => (canaryPercent = p),
             stats: () => stepStats,
-            newStep: () => (stepStats = { main: new StepStats(), canary: new StepStats() }),
+            newStep: () => (stepStats = { main: stepStats.main, canary: new StepStats() }),
             emit,
           }),
         )

@@ -32,7 +32,10 @@ export interface RolloutDecision {
 
 export interface RolloutHooks {
   setPercent(percent: number): void;
-  /** this step's served traffic of each side (reset by newStep) */
+  /**
+   * Served traffic: the canary's of this step (newStep resets it), the champion's since
+   * the rollout began (at 100% it takes no requests, and it is the same version throughout)
+   */
   stats(): { main: StepStats; canary: StepStats };
   newStep(): void;
   /** a labelled-traffic metric of one side since the step began (null: no labels yet) */
@@ -45,6 +48,7 @@ export interface RolloutHooks {
 export class Rollout {
   private index = 0;
   private stepStarted = Date.now();
+  private started = Date.now();
   private timer: NodeJS.Timeout | undefined;
   private busy = false;
   phase: RolloutPhase = 'ramping';
@@ -61,7 +65,7 @@ export class Rollout {
   async start(): Promise<void> {
     this.hooks.setPercent(this.plan.steps[0]);
     this.hooks.newStep();
-    this.stepStarted = Date.now();
+    this.stepStarted = this.started = Date.now();
     await this.hooks.decided({
       step: 0,
       percent: this.plan.steps[0],
@@ -92,7 +96,11 @@ export class Rollout {
             const q = SERVED_METRICS[g.metric];
             return q === null ? s.errorRate() : s.quantile(q);
           }
-          return this.hooks.labelled(g.metric, side, this.stepStarted);
+          return this.hooks.labelled(
+            g.metric,
+            side,
+            side === 'canary' ? this.stepStarted : this.started,
+          );
         };
         results.push(
           checkGuard(
