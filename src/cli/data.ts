@@ -1,13 +1,14 @@
 /** Data versioning commands: add, status, checkout, gc, fsck, push, pull. */
 import type { Command } from 'commander';
-import type {
-  CheckoutResult,
-  PullRecordsResult,
-  PushRecordsResult,
-  StatusEntry,
-} from '../index.js';
+import type { CheckoutResult, StatusEntry } from '../index.js';
 import { formatBytes } from '../util/fs.js';
-import { action, cwdOf, dataLib, lib, parsePositiveInt } from './common.js';
+import { action, collect, cwdOf, dataLib, parsePositiveInt } from './common.js';
+import {
+  parseNonNegative,
+  remoteFsckCommand,
+  remoteGcCommand,
+  remoteStatusCommand,
+} from './transfer.js';
 import { color } from './render/color.js';
 import { print, printJson, warn } from './render/output.js';
 import { createProgress } from './render/progress.js';
@@ -65,9 +66,19 @@ export function registerDataCommands(program: Command): void {
     .argument('[paths...]', 'limit to these tracked paths')
     .option('--json', 'print {"entries":[{"path","state"}]}')
     .option('--exit-code', 'exit 1 when any path is not ok')
+    .option(
+      '--remote <name>',
+      'compare with a remote instead: what is not pushed, not fetched, or on neither side',
+    )
+    .option('-j, --jobs <n>', 'with --remote: parallel requests', parsePositiveInt('--jobs'))
     .action(
       action(
-        async (paths: string[], opts: { json?: boolean; exitCode?: boolean }, cmd: Command) => {
+        async (
+          paths: string[],
+          opts: { json?: boolean; exitCode?: boolean; remote?: string; jobs?: number },
+          cmd: Command,
+        ) => {
+          if (opts.remote !== undefined) return remoteStatusCommand(paths, opts, cmd);
           const { openRepo, status } = await dataLib();
           const cwd = cwdOf(cmd);
           const repo = openRepo(cwd);
@@ -121,9 +132,32 @@ export function registerDataCommands(program: Command): void {
     .option('-n, --dry-run', 'list what would be deleted, delete nothing')
     .option('--all-commits', 'also keep objects referenced in any git commit')
     .option('--json', 'print the result as JSON')
+    .option(
+      '--remote <name>',
+      'collect a remote instead (a dry run unless --yes); the workspace, the store and --rev revisions are kept',
+    )
+    .option('--rev <rev>', 'with --remote: also keep what this git revision references', collect)
+    .option('--yes', 'with --remote: delete for real')
+    .option(
+      '--grace <hours>',
+      'with --remote: keep unreferenced objects younger than this (default 24)',
+      parseNonNegative('--grace'),
+    )
     .action(
       action(
-        async (opts: { dryRun?: boolean; allCommits?: boolean; json?: boolean }, cmd: Command) => {
+        async (
+          opts: {
+            dryRun?: boolean;
+            allCommits?: boolean;
+            json?: boolean;
+            remote?: string;
+            rev?: string[];
+            yes?: boolean;
+            grace?: number;
+          },
+          cmd: Command,
+        ) => {
+          if (opts.remote !== undefined) return remoteGcCommand(opts, cmd);
           const { openRepo, gc } = await dataLib();
           const repo = openRepo(cwdOf(cmd));
           try {
@@ -147,88 +181,44 @@ export function registerDataCommands(program: Command): void {
       're-hash every cache object and check every reference (pointers, mlo.lock, run cache, runs, models); exit 1 on any problem',
     )
     .option('--json', 'print the result as JSON')
-    .action(
-      action(async (opts: { json?: boolean }, cmd: Command) => {
-        const { openRepo, fsck } = await dataLib();
-        const repo = openRepo(cwdOf(cmd));
-        const progress = await createProgress();
-        try {
-          const r = fsck(repo, { onProgress: progress.onProgress });
-          progress.stop();
-          if (opts.json) printJson(r);
-          else if (r.ok)
-            print(
-              `${color.green('ok')}: ${r.checked} object(s) verified, ${r.references} reference(s) found`,
-            );
-          else {
-            print(
-              renderTable(
-                ['problem', 'object', 'where'],
-                r.problems.map((p) => [
-                  color.red(p.problem),
-                  p.hash.slice(0, 16),
-                  p.detail ? `${p.where} (${p.detail})` : p.where,
-                ]),
-              ),
-            );
-            print(`${r.problems.length} problem(s) in ${r.checked} object(s)`);
-          }
-          return r.ok ? 0 : 1;
-        } finally {
-          progress.stop();
-          repo.close();
-        }
-      }),
-    );
-
-  program
-    .command('push')
-    .description(
-      'upload the cache objects of tracked paths to a remote; to a server remote, also runs, evaluations, baselines, validation and drift results',
+    .option(
+      '--remote <name>',
+      'check a remote instead: every referenced object is there, and (unless --shallow) hashes right',
     )
-    .argument('[paths...]', 'limit to these tracked paths')
-    .option('-r, --remote <name>', 'remote to use (default: the default remote)')
-    .option('-j, --jobs <n>', 'parallel transfers', parsePositiveInt('--jobs'), 8)
-    .option('--json', 'print the result as JSON')
+    .option('--shallow', 'with --remote: check presence and sizes only, download nothing')
+    .option('-j, --jobs <n>', 'with --remote: parallel requests', parsePositiveInt('--jobs'))
     .action(
       action(
         async (
-          paths: string[],
-          opts: { remote?: string; jobs: number; json?: boolean },
+          opts: { json?: boolean; remote?: string; shallow?: boolean; jobs?: number },
           cmd: Command,
         ) => {
-          const { openRepo, pushAll } = await lib();
-          const cwd = cwdOf(cmd);
-          const repo = openRepo(cwd);
+          if (opts.remote !== undefined) return remoteFsckCommand(opts, cmd);
+          const { openRepo, fsck } = await dataLib();
+          const repo = openRepo(cwdOf(cmd));
           const progress = await createProgress();
           try {
-            const r = await pushAll(repo, {
-              cwd,
-              paths,
-              remote: opts.remote,
-              jobs: opts.jobs,
-              onProgress: progress.onProgress,
-            });
+            const r = fsck(repo, { onProgress: progress.onProgress });
             progress.stop();
             if (opts.json) printJson(r);
+            else if (r.ok)
+              print(
+                `${color.green('ok')}: ${r.checked} object(s) verified, ${r.references} reference(s) found`,
+              );
             else {
               print(
-                `pushed ${r.uploaded} object(s) (${formatBytes(r.bytes)}) to ${r.remote}; ${r.skipped} already there`,
+                renderTable(
+                  ['problem', 'object', 'where'],
+                  r.problems.map((p) => [
+                    color.red(p.problem),
+                    p.hash.slice(0, 16),
+                    p.detail ? `${p.where} (${p.detail})` : p.where,
+                  ]),
+                ),
               );
-              if (r.records) renderPushedRecords(r.records);
+              print(`${r.problems.length} problem(s) in ${r.checked} object(s)`);
             }
-            if (r.records?.refused.length) {
-              for (const x of r.records.refused.slice(0, 10)) {
-                warn(`${r.remote} refused ${x.kind} ${x.key.slice(0, 8)}: ${x.reason ?? x.status}`);
-              }
-              return 1;
-            }
-            if (r.missingLocal.length) {
-              warn(
-                `not in the local cache, not pushed: ${r.missingLocal.slice(0, 5).join(', ')}${r.missingLocal.length > 5 ? ', ...' : ''}`,
-              );
-              return 1;
-            }
+            return r.ok ? 0 : 1;
           } finally {
             progress.stop();
             repo.close();
@@ -236,89 +226,6 @@ export function registerDataCommands(program: Command): void {
         },
       ),
     );
-
-  program
-    .command('pull')
-    .description(
-      "download missing objects from a remote and check them out; from a server remote, first the team's records (runs, registry, results, prediction log)",
-    )
-    .argument('[paths...]', 'limit to these tracked paths')
-    .option('-r, --remote <name>', 'remote to use (default: the default remote)')
-    .option('-j, --jobs <n>', 'parallel transfers', parsePositiveInt('--jobs'), 8)
-    .option('-f, --force', 'overwrite workspace content that is not in the cache')
-    .option('--no-predictions', 'from a server: leave the production prediction log on the server')
-    .option('--json', 'print the result as JSON')
-    .action(
-      action(
-        async (
-          paths: string[],
-          opts: {
-            remote?: string;
-            jobs: number;
-            force?: boolean;
-            predictions: boolean;
-            json?: boolean;
-          },
-          cmd: Command,
-        ) => {
-          const { openRepo, pullAll } = await lib();
-          const cwd = cwdOf(cmd);
-          const repo = openRepo(cwd);
-          const progress = await createProgress();
-          try {
-            const r = await pullAll(repo, {
-              predictions: opts.predictions,
-              cwd,
-              paths,
-              remote: opts.remote,
-              jobs: opts.jobs,
-              force: opts.force,
-              onProgress: progress.onProgress,
-            });
-            progress.stop();
-            if (opts.json) printJson(r);
-            else {
-              if (r.records) renderPulledRecords(r.records);
-              print(
-                `pulled ${r.downloaded} object(s) (${formatBytes(r.bytes)}) from ${r.remote}; ${r.skipped} already cached`,
-              );
-              renderCheckout(r.checkout);
-            }
-            if (r.missingRemote.length) {
-              warn(
-                `${r.missingRemote.length} object(s) are not on ${r.remote}: push them from a machine that has them`,
-              );
-            }
-            return r.missingRemote.length || r.checkout.missing.length ? 1 : 0;
-          } finally {
-            progress.stop();
-            repo.close();
-          }
-        },
-      ),
-    );
-}
-
-function renderPushedRecords(r: PushRecordsResult): void {
-  const kept = r.kept ? `; ${r.kept} kept here (about models only this clone's registry has)` : '';
-  print(
-    `pushed ${r.applied} record(s) to ${r.remote}${r.unchanged ? `; ${r.unchanged} already there` : ''}${kept}`,
-  );
-  if (r.objects.sent) print(`  with ${r.objects.sent} object(s) they refer to`);
-}
-
-function renderPulledRecords(r: PullRecordsResult): void {
-  print(
-    `pulled ${r.applied} record(s) from ${r.remote}${r.unchanged ? `; ${r.unchanged} unchanged` : ''}`,
-  );
-  if (r.predictions) print(`  ${r.predictions.toLocaleString('en-US')} prediction-log row(s)`);
-  if (r.models.fetched) {
-    print(`  ${r.models.fetched} model file(s) (${formatBytes(r.models.bytes)})`);
-  }
-  if (r.pending)
-    warn(`${r.pending} record(s) wait for records they refer to (the next pull retries)`);
-  for (const x of r.refused.slice(0, 10))
-    warn(`not taken: ${x.kind} ${x.key.slice(0, 8)}: ${x.reason}`);
 }
 
 function renderStatus(entries: StatusEntry[]): void {
@@ -341,7 +248,7 @@ function renderStatus(entries: StatusEntry[]): void {
   if (has('uncached')) print(color.dim('fetch data:       mlo pull'));
 }
 
-function renderCheckout(r: CheckoutResult): void {
+export function renderCheckout(r: CheckoutResult): void {
   for (const p of r.restored) print(`${color.green('restored')} ${p}`);
   for (const p of r.removed) print(`${color.yellow('removed')}  ${p}`);
   if (r.restored.length === 0 && r.missing.length === 0)

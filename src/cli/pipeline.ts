@@ -149,6 +149,7 @@ export function registerPipelineCommands(program: Command): void {
       [],
     )
     .option('-e, --experiment <name>', 'experiment the stage runs belong to')
+    .option('--no-mlflow', 'do not serve the MLflow API to the stages (MLFLOW_TRACKING_URI)')
     .option('--json', "print the result as JSON (the stages' output goes to stderr)")
     .action(
       action(
@@ -160,6 +161,7 @@ export function registerPipelineCommands(program: Command): void {
             jobs: number;
             set: string[];
             experiment?: string;
+            mlflow: boolean;
             json?: boolean;
           },
           cmd: Command,
@@ -177,6 +179,7 @@ export function registerPipelineCommands(program: Command): void {
               jobs: opts.jobs,
               set: opts.set,
               experiment: opts.experiment,
+              mlflow: opts.mlflow,
               stop,
               onOutput: (stage, stream, chunk) => output.write(stage, stream, chunk),
               onEvent: (e) => {
@@ -289,12 +292,19 @@ export function registerPipelineCommands(program: Command): void {
       1,
     )
     .option('-e, --experiment <name>', 'experiment the runs belong to')
+    .option('--no-mlflow', 'do not serve the MLflow API to the stages (MLFLOW_TRACKING_URI)')
     .option('--json', "print the result as JSON (the stages' output goes to stderr)")
     .action(
       action(
         async (
           targets: string[],
-          opts: { set: string[]; jobs: number; experiment?: string; json?: boolean },
+          opts: {
+            set: string[];
+            jobs: number;
+            experiment?: string;
+            mlflow: boolean;
+            json?: boolean;
+          },
           cmd: Command,
         ) => {
           const { openRepo, expRun, StopSignal, signalExitCode } = await lib();
@@ -308,6 +318,7 @@ export function registerPipelineCommands(program: Command): void {
               targets,
               jobs: opts.jobs,
               experiment: opts.experiment,
+              mlflow: opts.mlflow,
               stop,
               onCombination: (c) => {
                 if (!opts.json) {

@@ -12,6 +12,7 @@ import { registerModelCommands } from './model.js';
 import { registerEvalCommand } from './eval.js';
 import { registerPromoteCommands } from './promote.js';
 import { registerRemoteCommands } from './remote.js';
+import { registerTransferCommands } from './transfer.js';
 import { registerRepoCommands } from './repo.js';
 import { registerRunCommands } from './runs.js';
 import { registerPipelineCommands } from './pipeline.js';
@@ -22,6 +23,12 @@ import { registerServerCommands } from './server.js';
 import { registerReportCommand } from './report.js';
 import { registerExperimentCommands } from './experiments.js';
 import { registerImportCommands } from './import.js';
+import { registerUiCommands } from './ui.js';
+import { registerFeedbackCommands } from './feedback.js';
+import { registerPerfCommands } from './perf.js';
+import { registerMonitorCommands } from './monitor.js';
+import { registerPredictionsCommands } from './predictions.js';
+import { registerStatsCommand } from './stats.js';
 
 export function buildProgram(): Command {
   const program = new Command('mlo')
@@ -35,6 +42,7 @@ export function buildProgram(): Command {
     .configureHelp({ sortSubcommands: false, showGlobalOptions: true });
   registerRepoCommands(program);
   registerDataCommands(program);
+  registerTransferCommands(program);
   registerRemoteCommands(program);
   registerHookCommands(program);
   registerRunCommands(program);
@@ -51,6 +59,12 @@ export function buildProgram(): Command {
   registerServerCommands(program);
   registerReportCommand(program);
   registerImportCommands(program);
+  registerUiCommands(program);
+  registerFeedbackCommands(program);
+  registerPerfCommands(program);
+  registerMonitorCommands(program);
+  registerPredictionsCommands(program);
+  registerStatsCommand(program);
   // Every subcommand fails like the root: one error line, exit 2, no stack.
   const applyExitOverride = (cmd: Command): void => {
     cmd.exitOverride();

@@ -21,6 +21,7 @@ interface PromoteFlags {
   target?: string;
   features?: string;
   dryRun?: boolean;
+  reason?: string;
   json?: boolean;
 }
 
@@ -35,6 +36,7 @@ export function registerPromoteCommands(program: Command): void {
     .option('--features <a,b,c>', 'feature columns, when the model has no registered names')
     .option('-n, --dry-run', 'decide and print, but move nothing and record nothing')
     .option('--local', "move the alias in this clone's own registry, not the server's")
+    .option('--reason <text>', 'why: kept in the alias audit (default: $MLO_REASON)')
     .option(
       '--json',
       'print {"promoted": bool, "gates": [{"gate","observed","threshold","passed"}], ...}',
@@ -55,6 +57,7 @@ export function registerPromoteCommands(program: Command): void {
             target: opts.target,
             features: opts.features === undefined ? undefined : splitFeatureList(opts.features),
             dryRun: opts.dryRun,
+            reason: opts.reason,
             cwd,
             onProgress: progress.onProgress,
           });

@@ -133,7 +133,8 @@ example: mlo exec -n baseline -p lr=0.01 -d data/train.csv -o model.onnx -- pyth
               },
             });
             for (const w of r.warnings) warn(w);
-            if (opts.json) printJson(r);
+            const { problem, ...shown } = r;
+            if (opts.json) printJson(shown);
             else {
               const metrics = Object.entries(r.metrics)
                 .slice(0, 6)
@@ -145,6 +146,8 @@ example: mlo exec -n baseline -p lr=0.01 -d data/train.csv -o model.onnx -- pyth
               );
             }
             await pushAfterRun(repo);
+            // the command succeeded, but what it produced was refused or lost
+            if (problem) throw problem;
             return r.exitCode;
           } finally {
             removeHandlers();

@@ -4,6 +4,7 @@
  * speaks. An object is received into a temp file, checked against its name (the
  * SHA-256) and fsync'd before it appears, so an acknowledged object survives a kill.
  */
+import { randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
@@ -12,7 +13,7 @@ import type { Readable } from 'node:stream';
 import { cacheOf, HASH_RE, type ObjectCache } from '../data/index.js';
 import { MloError, errnoCode } from '../errors.js';
 import type { Repo } from '../repo/index.js';
-import { tempPathFor } from '../util/atomic.js';
+import { tempPathFor, writeFileAtomic } from '../util/atomic.js';
 import { receiveToFile } from './body.js';
 
 export { HASH_RE };
@@ -119,10 +120,18 @@ export class ServerObjects {
     await rename(tmp, file);
   }
 
-  /** Delete loose objects (remote gc by an admin); packed ones stay until a repack. */
+  /**
+   * Delete loose objects (remote gc by an admin); packed ones stay until a repack.
+   * A new epoch is written first, whatever the client did: a remembered index of
+   * what this server holds must never survive a deletion, or a later push would
+   * skip uploading an object that is gone.
+   */
   delete(hashes: readonly string[]): number {
+    const doomed = hashes.filter((h) => existsSync(this.cache.loosePath(h)));
+    if (doomed.length === 0) return 0;
+    writeFileAtomic(join(this.repo.root, EPOCH_FILE), `${randomBytes(12).toString('hex')}\n`);
     let n = 0;
-    for (const h of hashes) {
+    for (const h of doomed) {
       const p = this.cache.loosePath(h);
       if (existsSync(p)) {
         rmSync(p, { force: true });

@@ -35,6 +35,7 @@ export { MIGRATIONS, type Migration } from './migrations/index.js';
 export * from './models.js';
 export * from './evaluations.js';
 export * from './runs.js';
+export { storeBusyError, busyTimeoutMs, BUSY_TIMEOUT_ENV } from './busy.js';
 export * from './run-query.js';
 export * from './stage-cache.js';
 export {
@@ -83,3 +84,8 @@ export {
   type VersionRef,
   type BaselineRecordData,
 } from './sync-results.js';
+export * from './run-columns.js';
+export * from './prediction-stats.js';
+export * from './feedback.js';
+export * from './production.js';
+export * from './maturity.js';

@@ -4,8 +4,9 @@ import { MloError } from '../errors.js';
 import type { Repo } from '../repo/index.js';
 import type { ServerTarget } from './client.js';
 
-/** The variable a token is read from when the remote's local settings hold none. */
-export const TOKEN_ENV = 'MLO_TOKEN';
+import { TOKEN_ENV } from '../data/remote/http.js';
+
+export { TOKEN_ENV };
 
 export function isServerUrl(url: string): boolean {
   return /^https?:\/\//i.test(url);
@@ -53,7 +54,7 @@ export function serverTarget(repo: Repo, name?: string): ServerTarget {
       hint: 'records travel to an http(s):// server remote; a directory or S3 remote holds objects only',
     });
   }
-  const fromConfig = (conf as { token?: string }).token;
+  const fromConfig = conf.token;
   const token = process.env[TOKEN_ENV]?.trim() || fromConfig;
   return { name: chosen, url: normalise(conf.url), token: token || undefined };
 }

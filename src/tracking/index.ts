@@ -55,6 +55,7 @@ export {
   fieldLabel,
   FilterSyntaxError,
 } from './filter.js';
+export { recordRuns, type RecordedRun, type RecordedSeries } from './record.js';
 export { resolveRunRow, newRunId, shortId, SHORT_ID } from './ids.js';
 export { assertRunWritable } from './replica.js';
 export { readGitInfo, type GitInfo } from './git-info.js';
@@ -71,6 +72,7 @@ export {
   objectsOf,
   repoRelative,
   removePath,
+  linkEscape,
   type PathEntry,
 } from './paths.js';
 export { keyProblem, paramText, type ParamValue } from './writer.js';

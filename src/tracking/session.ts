@@ -7,7 +7,7 @@
 import { closeSync, mkdirSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { isMloError } from '../errors.js';
+import { MloError, errnoCode, isMloError } from '../errors.js';
 import type { Repo } from '../repo/index.js';
 import { latestMetrics } from '../store/index.js';
 import { applyLogLine, type LogSink } from './log-lines.js';
@@ -17,6 +17,7 @@ import { startRun, type Run, type StartRunOptions } from './run.js';
 import { FileTail } from './tail.js';
 import type { PathEntry } from './paths.js';
 import { libraryEntry } from '../util/library.js';
+import { environmentError } from '../util/fs.js';
 
 export interface CommandRunOptions {
   /** run one after the other; the first failure ends the run */
@@ -57,6 +58,11 @@ export interface CommandRunResult {
   /** latest value of every metric of the run */
   metrics: Record<string, number | null>;
   warnings: string[];
+  /**
+   * Set when the command succeeded but mlo could not keep what it produced (an
+   * artifact refused or lost): the run is failed, and `mlo exec` exits with it.
+   */
+  problem?: MloError;
 }
 
 /** How often a live MLO_LOG is read. */
@@ -101,11 +107,33 @@ class OutputCapture {
   }
 }
 
+/** Why an artifact was not kept, as one line naming it. */
+function artifactProblem(path: string, err: unknown): MloError {
+  if (isMloError(err)) {
+    return err.message.startsWith(`artifact ${path}`)
+      ? err
+      : new MloError(err.code, `artifact ${path}: ${err.message}`, { hint: err.hint, cause: err });
+  }
+  const env = environmentError(err);
+  const e = err as NodeJS.ErrnoException;
+  const code = errnoCode(err);
+  const why =
+    env?.message ??
+    `${code ?? (err instanceof Error ? err.message : String(err))}${e.path ? `: ${e.path}` : ''}`;
+  return new MloError(
+    code === undefined ? 'INTERNAL' : 'ENVIRONMENT',
+    `artifact ${path}: could not be kept in the cache: ${why}`,
+    { cause: err },
+  );
+}
+
 /** Reads MLO_LOG into the run; artifacts are cached between reads. */
 class LogIngest {
   private readonly tail: FileTail;
   private readonly sink: LogSink;
   private artifacts: { path: string; name: string | undefined }[] = [];
+  /** artifacts that were refused or could not be kept: they fail the run */
+  readonly failures: MloError[] = [];
   private lineNo = 0;
   private bad = 0;
   private busy: Promise<void> | undefined;
@@ -161,9 +189,7 @@ class LogIngest {
       try {
         await this.run.logArtifact(a.path, { name: a.name, cwd: this.cwd });
       } catch (err) {
-        this.warnings.push(
-          `artifact ${a.path}: ${err instanceof Error ? err.message : String(err)}`,
-        );
+        this.failures.push(artifactProblem(a.path, err));
       }
     }
   }
@@ -192,6 +218,8 @@ export async function runCommandAsRun(
   let status: CommandRunResult['status'] = 'finished';
   let exitCode = 0;
   let error: string | undefined;
+  let problem: MloError | undefined;
+  let failedByMlo = false;
   let timer: NodeJS.Timeout | undefined;
   let endpoint: { env: Record<string, string | undefined>; close(): Promise<void> } | undefined;
   try {
@@ -259,6 +287,13 @@ export async function runCommandAsRun(
         `MLO_LOG: a live read failed (${(ingestError as Error).message}); recovered at the end`,
       );
     }
+    const lost = ingest.failures;
+    if (lost.length && status === 'finished') {
+      status = 'failed';
+      problem = lost[0];
+      error = problem.message;
+    }
+    for (const e of lost) if (e !== problem) warnings.push(e.message);
     if (status === 'finished') {
       for (const rel of options.metricsFiles ?? []) {
         readMetricsInto(repo, run, rel, startMs, warnings);
@@ -275,6 +310,7 @@ export async function runCommandAsRun(
     }
   } catch (err) {
     // mlo itself failed mid-run: the run must not stay "running"
+    failedByMlo = true;
     status = 'failed';
     exitCode = exitCode || 1;
     error = err instanceof Error ? err.message : String(err);
@@ -286,9 +322,14 @@ export async function runCommandAsRun(
     output.close();
     if (output.bytes > 0) {
       try {
-        await run.logArtifact(output.logPath, { name: 'output.log' });
+        await run.keepOwnFile(output.logPath, 'output.log');
       } catch (err) {
-        warnings.push(`could not keep the output log: ${(err as Error).message}`);
+        const lost = artifactProblem('output.log', err);
+        if (status === 'finished' && !failedByMlo) {
+          status = 'failed';
+          problem = lost;
+          error = lost.message;
+        } else warnings.push(lost.message);
       }
     }
     await run.end(status, { exitCode, error, logTail: output.tail() });
@@ -305,6 +346,7 @@ export async function runCommandAsRun(
     logTail: output.tail(),
     metrics,
     warnings,
+    ...(problem && { problem }),
   };
 }
 

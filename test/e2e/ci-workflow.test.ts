@@ -26,7 +26,8 @@ interface Step {
 // condition fails the test until it is added here
 const ON_PUSH_TO_MAIN: Record<string, boolean> = {
   'always()': true,
-  "hashFiles('**/*.mlo') != ''": false,
+  // the project holds no pointer files and no mlo.lock yet
+  "hashFiles('**/*.mlo', 'mlo.lock') != ''": false,
   "github.event_name == 'pull_request'": false,
   "always() && github.event_name == 'pull_request'": false,
   "github.event_name != 'pull_request' && github.ref == 'refs/heads/main'": true,
@@ -126,6 +127,8 @@ describe('the generated GitHub Actions workflow', () => {
       'Validate the data',
       'Register the model',
       'Promote',
+      // no remote is committed: "team" is the only one, so the default
+      'Push outputs and models',
     ]);
 
     // the server holds what the job did: the runs, version 1 as champion, the audit's who

@@ -99,4 +99,24 @@ describe('the npm mlflow client inside mlo exec', () => {
     const on = mlo(['exec', '--', 'node', 'env.cjs'], { cwd: dir });
     expect(on.stderr).toMatch(/URI=http:\/\/127\.0\.0\.1:\d+/);
   });
+
+  it('repro and exp run serve it to each stage, and --no-mlflow turns it off', () => {
+    const dir = makeRepo();
+    writeTree(dir, {
+      'env.cjs': `process.stderr.write('URI=' + (process.env.MLFLOW_TRACKING_URI ?? 'none') + '\\n')`,
+      'params.yaml': 'lr: 0.1\n',
+      'mlo.yaml': ['stages:', '  show:', '    cmd: node env.cjs', '    params: [lr]', ''].join(
+        '\n',
+      ),
+    });
+    const on = mlo(['repro'], { cwd: dir });
+    expect(on.code, on.stderr).toBe(0);
+    expect(on.stdout + on.stderr).toMatch(/URI=http:\/\/127\.0\.0\.1:\d+/);
+    const off = mlo(['repro', '--force', '--no-mlflow'], { cwd: dir });
+    expect(off.code, off.stderr).toBe(0);
+    expect(off.stdout + off.stderr).toContain('URI=none');
+    const sweep = mlo(['exp', 'run', '--no-mlflow', '--set', 'lr=0.2,0.3'], { cwd: dir });
+    expect(sweep.code, sweep.stderr).toBe(0);
+    expect((sweep.stdout + sweep.stderr).match(/URI=none/g)).toHaveLength(2);
+  });
 });

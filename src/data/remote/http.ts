@@ -8,7 +8,12 @@
 import { createHash } from 'node:crypto';
 import { open, readFile, rm } from 'node:fs/promises';
 import { MloError, type MloErrorCode } from '../../errors.js';
-import type { Remote } from './types.js';
+import { sha256 } from '../hash.js';
+import { corruptLocal } from './s3-common.js';
+import type { PutSource, Remote, RemoteObject, TransferHooks } from './types.js';
+
+/** The variable a server remote's token is read from first (then the remote's `token` setting). */
+export const TOKEN_ENV = 'MLO_TOKEN';
 
 export interface ServerTarget {
   /** the remote's name, or the URL when there is no repository to name one in */
@@ -95,7 +100,9 @@ export class HttpTransport {
   async request(method: string, path: string, o: RequestOptions = {}): Promise<Response> {
     const kind = `${method} ${path.split('?')[0].replace(/[0-9a-f]{64}/, ':hash')}`;
     const retry = o.retry ?? (method === 'GET' ? 'idempotent' : 'connect-only');
-    const body = o.raw ?? (o.body === undefined ? undefined : JSON.stringify(o.body));
+    const body: BodyInit | undefined =
+      (o.raw as Uint8Array<ArrayBuffer> | undefined) ??
+      (o.body === undefined ? undefined : JSON.stringify(o.body));
     const headers = this.headers({
       ...(o.body !== undefined && { 'content-type': 'application/json' }),
       ...o.headers,
@@ -174,7 +181,7 @@ export class HttpTransport {
     const fh = await open(dest, 'wx', 0o444);
     try {
       if (res.body) {
-        for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
           h.update(chunk);
           size += chunk.length;
           await fh.write(chunk);
@@ -256,17 +263,25 @@ function backoff(attempt: number): number {
 
 const HAS_BATCH = 10_000;
 
-/** The object endpoints of a server as a Remote. */
+/**
+ * The object endpoints of a server as a Remote. The server keeps the same epoch
+ * contract as the other kinds: it writes a new epoch whenever it deletes objects
+ * (src/server/objects.ts), so a client's remembered index never outlives a gc.
+ */
 export class HttpRemote extends HttpTransport implements Remote {
   get url(): string {
     return this.target.url;
   }
 
-  async has(hashes: string[]): Promise<Set<string>> {
+  async has(objects: readonly { hash: string; size?: number }[]): Promise<Set<string>> {
     const present = new Set<string>();
-    for (let i = 0; i < hashes.length; i += HAS_BATCH) {
+    for (let i = 0; i < objects.length; i += HAS_BATCH) {
       const r = await this.json<{ present: string[] }>('POST', '/api/objects/has', {
-        body: { objects: hashes.slice(i, i + HAS_BATCH).map((hash) => ({ hash })) },
+        body: {
+          objects: objects
+            .slice(i, i + HAS_BATCH)
+            .map((o) => (o.size === undefined ? { hash: o.hash } : { hash: o.hash, size: o.size })),
+        },
         retry: 'idempotent',
       });
       for (const h of r.present) present.add(h);
@@ -274,15 +289,58 @@ export class HttpRemote extends HttpTransport implements Remote {
     return present;
   }
 
-  put(hash: string, source: { path: string } | { data: Uint8Array }): Promise<void> {
-    return this.putObject(hash, source);
+  async *list(options: { fanouts?: readonly string[] } = {}): AsyncIterable<RemoteObject> {
+    for (const fanout of options.fanouts ?? [undefined]) {
+      const q = fanout === undefined ? '' : `?fanout=${fanout}`;
+      const r = await this.json<{ objects: [string, number, number][] }>('GET', `/api/objects${q}`);
+      for (const [hash, size, mtimeMs] of r.objects) {
+        yield mtimeMs ? { hash, size, mtimeMs } : { hash, size };
+      }
+    }
   }
 
-  async get(hash: string, dest: string): Promise<void> {
-    await this.getObject(hash, dest);
+  async put(
+    hash: string,
+    size: number,
+    source: PutSource,
+    hooks: TransferHooks = {},
+  ): Promise<void> {
+    const data = 'data' in source ? source.data : await readFile(source.path);
+    // the server checks the hash too; checking here names the local copy as the culprit
+    if (data.length !== size || sha256(data) !== hash) throw corruptLocal(hash);
+    await this.putObject(hash, { data });
+    hooks.onBytes?.(size);
+  }
+
+  get(
+    hash: string,
+    dest: string,
+    options: TransferHooks & { size?: number } = {},
+  ): Promise<{ size: number }> {
+    return this.getObject(hash, dest, options.onBytes);
   }
 
   read(hash: string): Promise<Uint8Array> {
     return this.readObject(hash);
   }
+
+  /** Needs a token with the admin scope (`mlo gc --remote` on a server remote). */
+  async delete(hashes: readonly string[]): Promise<void> {
+    for (let i = 0; i < hashes.length; i += HAS_BATCH) {
+      await this.json('POST', '/api/objects/delete', {
+        body: { hashes: hashes.slice(i, i + HAS_BATCH) },
+        retry: 'idempotent',
+      });
+    }
+  }
+
+  async readEpoch(): Promise<string> {
+    return (await this.json<{ epoch: string }>('GET', '/api/objects-epoch')).epoch;
+  }
+
+  async writeEpoch(epoch: string): Promise<void> {
+    await this.json('PUT', '/api/objects-epoch', { body: { epoch }, retry: 'idempotent' });
+  }
+
+  close(): void {}
 }

@@ -12,8 +12,10 @@ import { validation } from './006-validation.js';
 import { pins } from './007-pins.js';
 import { mlflow } from './010-mlflow.js';
 import { predictionSpool } from './013-prediction-spool.js';
+import { ui } from './014-ui.js';
 import { sync } from './015-sync.js';
 import { runSearch } from './016-run-search.js';
+import { production } from './017-production.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   core,
@@ -25,8 +27,10 @@ export const MIGRATIONS: readonly Migration[] = [
   pins,
   mlflow,
   predictionSpool,
+  ui,
   sync,
   runSearch,
+  production,
 ];
 
 export type { Migration } from './types.js';
