@@ -128,7 +128,9 @@ export function trackingClient(
         throw new MloError('UNAUTHORIZED', `MLflow server ${where}: ${what}`, {
           hint: 'set MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD',
         });
-      throw new MloError('UNAVAILABLE', `MLflow server ${where}: ${what}`);
+      throw new MloError('UNAVAILABLE', `MLflow server ${where}: ${what}`, {
+        details: { status: res.status },
+      });
     }
   }
 

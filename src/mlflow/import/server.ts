@@ -13,6 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { MloError } from '../../errors.js';
 import type { TrackingClient } from './client.js';
 import {
   RUN_ID,
@@ -255,7 +256,16 @@ async function* artifacts(
       }
       const file = join(opts.tmpDir, `mlflow-import-${randomBytes(8).toString('hex')}`);
       try {
-        await client.download(urlOf(path), file, num(f.file_size));
+        try {
+          await client.download(urlOf(path), file, num(f.file_size));
+        } catch (err) {
+          // a file listed but gone from the artifact store: the rest of the run still comes
+          if (!(err instanceof MloError) || err.details?.status !== 404) throw err;
+          opts.warn(
+            `run ${runId}: artifact ${JSON.stringify(path)} is listed but not there (404); skipped`,
+          );
+          continue;
+        }
         yield { path, file };
       } finally {
         await rm(file, { force: true });
