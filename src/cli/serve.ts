@@ -1,7 +1,7 @@
 /** `mlo serve`: a registered model over HTTP until SIGTERM or SIGINT. */
 import { InvalidArgumentError, type Command } from 'commander';
 import { MloError } from '../errors.js';
-import type { Server, ServeEvent, ServedModelInfo } from '../index.js';
+import type { Repo, Server, ServeConfig, ServeEvent, ServedModelInfo } from '../index.js';
 import { action, cwdOf, lib, parsePositiveInt } from './common.js';
 import { color } from './render/color.js';
 import { note, print, warn } from './render/output.js';
@@ -19,6 +19,8 @@ interface ServeFlags {
   maxBodyBytes?: number;
   maxRows?: number;
   logQueueRows?: number;
+  bundle?: string;
+  stateDir?: string;
 }
 
 function parseWholeNumber(flag: string, max: number): (value: string) => number {
@@ -41,7 +43,15 @@ export function registerServeCommands(program: Command): void {
     )
     .argument(
       '[model]',
-      'NAME, NAME@VERSION or NAME@ALIAS (alias moves are picked up without a restart); default: serve.model in mlo.yaml',
+      'NAME, NAME@VERSION or NAME@ALIAS (alias moves are picked up without a restart), or a FILE.onnx (no repository needed); default: serve.model in mlo.yaml',
+    )
+    .option(
+      '--bundle <dir|file>',
+      'serve a model bundle (mlo model export --bundle): its hashes are checked first; no repository needed',
+    )
+    .option(
+      '--state-dir <dir>',
+      'with --bundle or FILE.onnx: where the server writes (its store, prediction log and spool); default $MLO_STATE_DIR or ./mlo-state',
     )
     .option(
       '--port <n>',
@@ -95,17 +105,11 @@ export function registerServeCommands(program: Command): void {
     )
     .action(
       action(async (modelArg: string | undefined, opts: ServeFlags, cmd: Command) => {
-        const { openRepo, startServer, loadServeConfig } = await lib();
-        const repo = openRepo(cwdOf(cmd));
+        const { startServer } = await lib();
+        const target = await openServeTarget(modelArg, opts, cwdOf(cmd));
+        const { repo, config, model } = target;
         try {
-          // flags win over the serve: section of mlo.yaml, which wins over the defaults
-          const config = loadServeConfig(repo.root);
-          const model = modelArg ?? config.model;
-          if (model === undefined) {
-            throw new MloError('USAGE', 'mlo serve: name the model to serve', {
-              hint: 'mlo serve NAME@ALIAS, or set serve.model in mlo.yaml',
-            });
-          }
+          for (const line of target.notes) note(line);
           const tokenEnv = opts.tokenEnv ?? config.token_env;
           const token = tokenEnv === undefined ? undefined : readToken(tokenEnv);
           const server = await startServer(repo, {
@@ -124,7 +128,7 @@ export function registerServeCommands(program: Command): void {
             logQueueRows: opts.logQueueRows,
             onEvent: renderEvent,
           });
-          renderStart(server, Boolean(token));
+          renderStart(server, Boolean(token), target.stateDir);
           const signal = await waitForSignal();
           note(`${signal}: finishing requests in flight, then stopping`);
           const summary = await server.close();
@@ -143,6 +147,58 @@ export function registerServeCommands(program: Command): void {
         }
       }),
     );
+}
+
+interface ServeTarget {
+  repo: Repo;
+  model: string;
+  config: ServeConfig;
+  notes: string[];
+  /** set when serving outside a repository: where the log and the model copy live */
+  stateDir?: string;
+}
+
+/**
+ * The repository to serve from: the project's, or for a bundle or a bare ONNX file a
+ * state directory the model is imported into.
+ */
+async function openServeTarget(
+  modelArg: string | undefined,
+  opts: ServeFlags,
+  cwd: string,
+): Promise<ServeTarget> {
+  const L = await lib();
+  if (opts.bundle !== undefined || (modelArg !== undefined && L.looksLikeOnnxFile(modelArg))) {
+    if (opts.bundle !== undefined && modelArg !== undefined) {
+      throw new MloError('USAGE', `--bundle serves the bundle's model; drop "${modelArg}"`);
+    }
+    const stateDir = L.stateDirOf(opts.stateDir, cwd);
+    const s =
+      opts.bundle !== undefined
+        ? await L.prepareBundleServe({ bundle: opts.bundle, stateDir, cwd })
+        : await L.prepareOnnxServe({ file: modelArg!, stateDir, cwd });
+    return { ...s, stateDir };
+  }
+  if (opts.stateDir !== undefined) {
+    throw new MloError('USAGE', '--state-dir goes with --bundle or a FILE.onnx', {
+      hint: 'inside a repository the prediction log goes to its store',
+    });
+  }
+  const repo = L.openRepo(cwd);
+  try {
+    // flags win over the serve: section of mlo.yaml, which wins over the defaults
+    const config = L.loadServeConfig(repo.root);
+    const model = modelArg ?? config.model;
+    if (model === undefined) {
+      throw new MloError('USAGE', 'mlo serve: name the model to serve', {
+        hint: 'mlo serve NAME@ALIAS, or set serve.model in mlo.yaml',
+      });
+    }
+    return { repo, model, config, notes: [] };
+  } catch (err) {
+    repo.close();
+    throw err;
+  }
 }
 
 function readToken(variable: string): string {
@@ -167,7 +223,7 @@ function describeModel(m: ServedModelInfo): string {
   return m.ref === ref ? color.bold(ref) : `${color.bold(ref)} (${m.ref})`;
 }
 
-function renderStart(server: Server, auth: boolean): void {
+function renderStart(server: Server, auth: boolean, stateDir: string | undefined): void {
   const models = server.models();
   const main = models.find((m) => m.route === 'main')!;
   print(`serving ${describeModel(main)} on ${server.url}`);
@@ -176,7 +232,15 @@ function renderStart(server: Server, auth: boolean): void {
     if (m.route === 'shadow')
       print(`  shadow ${describeModel(m)}: runs after every answer, never returned`);
   }
-  if (server.logWriter) print(`  prediction log: on`);
+  if (server.logWriter) {
+    print(
+      stateDir === undefined
+        ? `  prediction log: on`
+        : `  prediction log: on, in ${stateDir} (mlo -C ${stateDir} drift check --model ${main.ref} --predictions)`,
+    );
+  } else if (stateDir !== undefined) {
+    print(`  state directory: ${stateDir}`);
+  }
   if (auth) print(`  bearer token required (health checks excepted)`);
   print(
     `  POST /predict · POST /invocations · POST /v2/models/${main.name}/infer · GET /metrics · GET / lists all`,

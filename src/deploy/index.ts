@@ -1,0 +1,41 @@
+/**
+ * Shipping a model and a pipeline out of the repository: a self-contained, verifiable
+ * model bundle; serving it (or a bare ONNX file) with no repository; a Dockerfile,
+ * Kubernetes and KServe manifests for it; the pipeline as an Argo Workflow.
+ *
+ *     await exportBundle(repo, 'churn@champion', 'dist/churn.tar.gz');   // or a directory
+ *     const s = await prepareBundleServe({ bundle: 'dist/churn.tar.gz', stateDir, cwd });
+ *     const server = await startServer(s.repo, { model: s.model, ... });
+ *
+ * docs/deploy.md walks from a laptop to a cluster.
+ */
+export {
+  exportBundle,
+  isArchivePath,
+  type BundleResult,
+  type ExportBundleOptions,
+} from './bundle-write.js';
+export { openBundle, type OpenedBundle, type OpenBundleOptions } from './bundle-read.js';
+export {
+  BUNDLE_FILES,
+  BUNDLE_FORMAT,
+  BUNDLE_FORMAT_VERSION,
+  type BundleManifest,
+} from './bundle-format.js';
+export { extractTarGz, writeTarGz, type ExtractLimits, type ExtractResult } from './tar.js';
+export {
+  stateDirOf,
+  openStateRepo,
+  importVersion,
+  STATE_ENV,
+  DEFAULT_STATE_DIR,
+  type ImportedVersion,
+  type ImportResult,
+} from './state.js';
+export {
+  prepareBundleServe,
+  prepareOnnxServe,
+  looksLikeOnnxFile,
+  modelNameOfFile,
+  type StandaloneServe,
+} from './serve-source.js';
