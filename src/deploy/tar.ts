@@ -256,7 +256,14 @@ export async function extractTarGz(
       throw refused(archive, `"${rawName}" has the unknown entry type "${type}"`);
     }
     const name = safeEntryPath(rawName);
-    if (typeof name !== 'string') throw refused(archive, `"${rawName}" has ${name.problem}`);
+    if (typeof name !== 'string') {
+      // "./", the archive's own root (GNU tar writes it): nothing to create
+      if (type === '5' && name.problem === 'an empty name' && !rawName.startsWith('/')) {
+        state = size > 0 ? { kind: 'skip', left: size + pad } : { kind: 'header' };
+        return;
+      }
+      throw refused(archive, `"${rawName}" has ${name.problem}`);
+    }
     if (type === '5') {
       ensureDir(name);
       state = size > 0 ? { kind: 'skip', left: size + pad } : { kind: 'header' };
@@ -325,19 +332,19 @@ export async function extractTarGz(
 
   const input = createReadStream(archive);
   const gunzip = createGunzip();
+  input.on('error', (err) => gunzip.destroy(err));
+  input.pipe(gunzip);
   let inflated = 0;
   // the tar stream itself may not be much larger than the files it carries
   const maxInflated = maxBytes + (maxEntries + 2) * 3 * BLOCK + (1 << 20);
   try {
-    await pipeline(input, gunzip, async (source: AsyncIterable<Buffer>) => {
-      for await (const chunk of source) {
-        inflated += chunk.length;
-        if (inflated > maxInflated) {
-          throw refused(archive, `it unpacks to more than the limit of ${maxBytes} bytes`);
-        }
-        if (state.kind !== 'end') consume(chunk);
+    for await (const chunk of gunzip as AsyncIterable<Buffer>) {
+      inflated += chunk.length;
+      if (inflated > maxInflated) {
+        throw refused(archive, `it unpacks to more than the limit of ${maxBytes} bytes`);
       }
-    });
+      if (state.kind !== 'end') consume(chunk);
+    }
   } catch (err) {
     if (state.kind === 'file') closeSync(state.fd);
     if (err instanceof MloError) throw err;
@@ -347,6 +354,9 @@ export async function extractTarGz(
       throw refused(archive, 'not a gzip file, or it is cut short');
     }
     throw err;
+  } finally {
+    input.destroy();
+    gunzip.destroy();
   }
   if (state.kind !== 'end' && !(state.kind === 'header' && zeroBlocks > 0)) {
     if (state.kind === 'file') closeSync(state.fd);
