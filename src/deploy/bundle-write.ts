@@ -7,8 +7,8 @@
  * plain export (never inside `.git` or `.mlo`, an existing one replaced only with
  * `force`, and then only when it is a bundle or a regular file).
  */
-import { mkdirSync, readdirSync, realpathSync, renameSync, rmSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { stringify } from 'yaml';
 import pkg from '../../package.json' with { type: 'json' };
 import { sha256 } from '../data/index.js';
@@ -24,7 +24,8 @@ import type { ModelSignature } from '../onnx/index.js';
 import type { Repo } from '../repo/index.js';
 import { loadServeConfig, type ServeConfig } from '../serve/index.js';
 import { tempPathFor, writeFileAtomic } from '../util/atomic.js';
-import { isNotFound, lstatOrNull } from '../util/fs.js';
+import { lstatOrNull } from '../util/fs.js';
+import { checkDestination } from './dest.js';
 import {
   BUNDLE_FILES,
   BUNDLE_FORMAT,
@@ -164,66 +165,6 @@ function writeBundleFiles(
   return { files, baseline: baseline !== null };
 }
 
-const PROTECTED = new Set(['.git', '.mlo']);
-
-/**
- * The destination's real path after the checks; `existing` says what is there now.
- * Refused: a missing parent, a path inside .git or .mlo (wherever links lead), and
- * anything in the way that is not a bundle of the same kind (or without `force`).
- */
-function checkDestination(
-  path: string,
-  shown: string,
-  archive: boolean,
-  force: boolean,
-): { real: string; existing: boolean } {
-  const what = `cannot write the bundle ${shown}`;
-  let parent: string;
-  try {
-    parent = realpathSync(dirname(path));
-  } catch (err) {
-    if (isNotFound(err)) {
-      throw new MloError('USAGE', `${what}: ${dirname(shown)}: no such directory`, {
-        hint: 'create the directory first',
-      });
-    }
-    throw err;
-  }
-  const real = join(parent, basename(path));
-  const guarded = real.split(sep).find((p) => PROTECTED.has(p));
-  if (guarded !== undefined) {
-    throw new MloError('USAGE', `${what}: it is inside ${guarded}`, {
-      hint: 'export the bundle somewhere else',
-    });
-  }
-  const st = lstatOrNull(real);
-  if (st === null) return { real, existing: false };
-  const isBundleDir =
-    st.isDirectory() && lstatOrNull(join(real, BUNDLE_FILES.manifest))?.isFile() === true;
-  const fits = archive ? st.isFile() : isBundleDir || (st.isDirectory() && isEmptyDir(real));
-  if (!fits) {
-    throw new MloError(
-      'USAGE',
-      `${what}: ${shown} exists and is not ${archive ? 'a regular file' : 'a bundle directory'}`,
-      { hint: 'choose a new path' },
-    );
-  }
-  if (!force && !(st.isDirectory() && isEmptyDir(real))) {
-    throw new MloError('CONFLICT', `${shown} already exists`, {
-      hint: 'pass --force to replace it, or choose another path',
-    });
-  }
-  return { real, existing: true };
-}
-
-function isEmptyDir(path: string): boolean {
-  try {
-    return readdirSync(path).length === 0;
-  } catch {
-    return false;
-  }
-}
-
 /** Write a bundle of `ref` to `dest` (a directory, or a `.tar.gz`/`.tgz` file). */
 export async function exportBundle(
   repo: Repo,
@@ -232,12 +173,14 @@ export async function exportBundle(
   options: ExportBundleOptions = {},
 ): Promise<BundleResult> {
   const model = resolveModel(repo, ref);
-  const cwd = options.cwd ?? repo.root;
-  const path = resolve(cwd, dest);
-  const rel = relative(cwd, path);
-  const shown = rel === '' || rel.startsWith('..') || isAbsolute(rel) ? path : rel;
-  const archive = isArchivePath(path);
-  const { real, existing } = checkDestination(path, shown, archive, options.force === true);
+  const archive = isArchivePath(dest);
+  const { real, shown, existing } = checkDestination(options.cwd ?? repo.root, dest, {
+    what: 'the bundle',
+    file: archive,
+    force: options.force,
+    ours: (dir) => lstatOrNull(join(dir, BUNDLE_FILES.manifest))?.isFile() === true,
+    kind: archive ? 'a regular file' : 'a bundle directory',
+  });
 
   const staging = tempPathFor(real);
   mkdirSync(staging, { mode: 0o755 });
@@ -276,7 +219,12 @@ export async function exportBundle(
 }
 
 /** Rename the finished bundle into place; an old one is moved aside first, then removed. */
-function replaceDirectory(staging: string, real: string, existing: boolean, shown: string): void {
+export function replaceDirectory(
+  staging: string,
+  real: string,
+  existing: boolean,
+  shown: string,
+): void {
   let aside: string | undefined;
   if (existing) {
     aside = tempPathFor(real);

@@ -39,3 +39,24 @@ export {
   modelNameOfFile,
   type StandaloneServe,
 } from './serve-source.js';
+export {
+  writeDockerContext,
+  type DockerContextOptions,
+  type DockerContextResult,
+} from './docker-context.js';
+export {
+  renderDockerfile,
+  defaultImages,
+  DOCKERIGNORE,
+  type DockerfileOptions,
+} from './dockerfile.js';
+export { renderK8s, kubeName, type K8sOptions, type KubeObject } from './k8s.js';
+export { renderInferenceService, type KServeOptions } from './kserve.js';
+export {
+  renderManifests,
+  writeManifestFile,
+  type ManifestOptions,
+  type ManifestResult,
+} from './manifests.js';
+export { checkPinnedImage } from './image-ref.js';
+export { runtimePackage, subsetLock, NATIVE_RUNTIME_DEPS } from './runtime-package.js';

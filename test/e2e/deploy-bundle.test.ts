@@ -16,39 +16,11 @@ import { gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { buildLinearClassifier, openRepo, readPredictions } from '../../src/index.js';
-import { makeRepo, mlo, parseJson, tempDir } from '../helpers/cli.js';
+import { churnProbability, churnRepo, W1, W2 } from '../helpers/churn.js';
+import { mlo, parseJson, tempDir } from '../helpers/cli.js';
 import { predict, startServe } from '../helpers/serving.js';
 
-const W1 = { w: [0.5, -1.25, 2], b: 0.25 };
-const W2 = { w: [-0.5, 1.25, -2], b: -0.25 };
-const sigmoid = (w: typeof W1, x: number[]): number =>
-  1 / (1 + Math.exp(-x.reduce((s, v, j) => s + v * w.w[j], w.b)));
-
-/** A repository with churn@1 (champion) and churn@2, each with a baseline. */
-async function churnRepo(): Promise<string> {
-  const dir = makeRepo();
-  writeFileSync(
-    join(dir, 'v1.onnx'),
-    await buildLinearClassifier({ coefficients: [W1.w], intercepts: [W1.b] }),
-  );
-  writeFileSync(
-    join(dir, 'v2.onnx'),
-    await buildLinearClassifier({ coefficients: [W2.w], intercepts: [W2.b] }),
-  );
-  let csv = 'age,tenure,spend,churned\n';
-  for (let i = 0; i < 300; i++) csv += `${20 + (i % 50)},${i % 24},${(i * 7) % 100},${i % 2}\n`;
-  writeFileSync(join(dir, 'train.csv'), csv);
-  writeFileSync(join(dir, 'mlo.yaml'), 'serve:\n  max_batch: 16\n  log_predictions: true\n');
-  for (const file of ['v1.onnx', 'v2.onnx']) {
-    const r = mlo(
-      ['model', 'register', 'churn', file, '--baseline-data', 'train.csv', '--target', 'churned'],
-      { cwd: dir },
-    );
-    expect(r.code, r.stderr).toBe(0);
-  }
-  expect(mlo(['model', 'alias', 'set', 'churn', 'champion', '1'], { cwd: dir }).code).toBe(0);
-  return dir;
-}
+const sigmoid = churnProbability;
 
 const sha = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
 
