@@ -59,4 +59,11 @@ export {
   type ManifestResult,
 } from './manifests.js';
 export { checkPinnedImage } from './image-ref.js';
+export {
+  exportArgoWorkflow,
+  renderArgoWorkflow,
+  type ArgoExport,
+  type ArgoExportOptions,
+  type ArgoOptions,
+} from './argo.js';
 export { runtimePackage, subsetLock, NATIVE_RUNTIME_DEPS } from './runtime-package.js';
