@@ -58,7 +58,7 @@ export function renderArgoWorkflow(dag: DagSummary, o: ArgoOptions): IWorkflow {
   if (o.serviceAccount !== undefined) checkKubeName('--service-account', o.serviceAccount);
   if (dag.stages.length === 0) {
     throw new MloError('INVALID', 'mlo.yaml has no stages to export', {
-      hint: 'add a stage with `mlo stage add`, or name the stages to export',
+      hint: 'add stages to mlo.yaml first',
     });
   }
   const templateOf = templateNames(dag.stages.map((s) => s.name));

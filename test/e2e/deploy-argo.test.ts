@@ -176,6 +176,11 @@ describe('mlo dag --export argo', () => {
       expect(r.stderr).toMatch(message);
       expect(r.stderr).not.toMatch(/\n\s+at /);
     }
+    const empty = makeRepo();
+    writeTree(empty, { 'mlo.yaml': 'stages: {}\n' });
+    const r = mlo(['dag', '--export', 'argo', '--image', IMAGE], { cwd: empty });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no stages to export/);
   });
 
   it('its steps, run in DAG order as written, bring the pipeline up to date one stage each', () => {
