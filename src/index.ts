@@ -40,3 +40,5 @@ export * from './serve/index.js';
 export * from './deploy/index.js';
 export * from './templates/index.js';
 export * from './report/index.js';
+export * from './mlflow/index.js';
+export * from './ui/index.js';

@@ -153,6 +153,7 @@ export function registerPipelineCommands(program: Command): void {
       '--single',
       'run only the named stages; the stages they need come from mlo.lock or the run cache, never run',
     )
+    .option('--no-mlflow', 'do not serve the MLflow API to the stages (MLFLOW_TRACKING_URI)')
     .option('--json', "print the result as JSON (the stages' output goes to stderr)")
     .action(
       action(
@@ -165,6 +166,7 @@ export function registerPipelineCommands(program: Command): void {
             jobs: number;
             set: string[];
             experiment?: string;
+            mlflow: boolean;
             json?: boolean;
           },
           cmd: Command,
@@ -183,6 +185,7 @@ export function registerPipelineCommands(program: Command): void {
               set: opts.set,
               experiment: opts.experiment,
               single: opts.single,
+              mlflow: opts.mlflow,
               stop,
               onOutput: (stage, stream, chunk) => output.write(stage, stream, chunk),
               onEvent: (e) => {
@@ -312,12 +315,19 @@ export function registerPipelineCommands(program: Command): void {
       1,
     )
     .option('-e, --experiment <name>', 'experiment the runs belong to')
+    .option('--no-mlflow', 'do not serve the MLflow API to the stages (MLFLOW_TRACKING_URI)')
     .option('--json', "print the result as JSON (the stages' output goes to stderr)")
     .action(
       action(
         async (
           targets: string[],
-          opts: { set: string[]; jobs: number; experiment?: string; json?: boolean },
+          opts: {
+            set: string[];
+            jobs: number;
+            experiment?: string;
+            mlflow: boolean;
+            json?: boolean;
+          },
           cmd: Command,
         ) => {
           const { openRepo, expRun, StopSignal, signalExitCode } = await lib();
@@ -331,6 +341,7 @@ export function registerPipelineCommands(program: Command): void {
               targets,
               jobs: opts.jobs,
               experiment: opts.experiment,
+              mlflow: opts.mlflow,
               stop,
               onCombination: (c) => {
                 if (!opts.json) {

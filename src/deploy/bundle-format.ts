@@ -69,6 +69,8 @@ export const manifestSchema = z.looseObject({
       baseline_data: z.nullable(
         z.looseObject({ path: z.string(), hash: z.string(), target: nullableString }),
       ),
+      // the run's params at registration; absent in bundles written before versions kept them
+      params: z.optional(z.record(z.string(), z.string())),
     }),
   }),
   files: z.record(z.string(), fileEntry),

@@ -155,6 +155,7 @@ function writeBundleFiles(
         git_dirty: model.lineage.gitDirty,
         inputs: model.lineage.inputs,
         baseline_data: model.lineage.baselineData,
+        params: model.lineage.params,
       },
     },
     files: Object.fromEntries(files.map((f) => [f.name, { sha256: f.sha256, size: f.size }])),

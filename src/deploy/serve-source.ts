@@ -56,6 +56,7 @@ export async function prepareBundleServe(options: BundleServeOptions): Promise<S
         gitDirty: m.lineage.git_dirty,
         inputs: m.lineage.inputs,
         baselineData: m.lineage.baseline_data,
+        params: m.lineage.params ?? {},
       },
       createdMs: Date.parse(m.created_at) || Date.now(),
       createdBy: m.created_by,

@@ -18,6 +18,7 @@ import {
   identifyDataFile,
   readActor,
   recordPromotion,
+  requireOnnx,
   resolveModel,
   type AliasEvent,
   type ModelVersion,
@@ -75,6 +76,8 @@ export async function promote(repo: Repo, options: PromoteOptions): Promise<Prom
   const alias = checkAliasName(options.to, { settable: true });
   const policy = policyFor(repo, alias);
   const candidate = resolveModel(repo, options.ref);
+  // gates that only read registered metrics would never load the model: refuse here
+  requireOnnx(candidate);
   const holder = currentHolder(repo, candidate.name, alias);
   const base = {
     dryRun: options.dryRun ?? false,
@@ -157,6 +160,12 @@ export async function promote(repo: Repo, options: PromoteOptions): Promise<Prom
       Object.entries(own.slices).map(([column, report]) => [
         column,
         report.gaps as Record<string, Observed>,
+      ]),
+    );
+    context.sliceRatios = Object.fromEntries(
+      Object.entries(own.slices).map(([column, report]) => [
+        column,
+        report.ratios as Record<string, Observed>,
       ]),
     );
   }

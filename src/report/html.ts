@@ -16,6 +16,7 @@ import {
   sinceText,
   TITLES,
 } from './format.js';
+import { mark, MARK_STYLE } from './marks.js';
 import type {
   DriftEntry,
   MetricChange,
@@ -44,11 +45,12 @@ code{font:12px ui-monospace,SFMono-Regular,Menlo,monospace;background:var(--bg);
 details{margin:6px 0}summary{cursor:pointer}
 ul{margin:4px 0;padding-left:20px}
 footer{margin-top:32px;color:var(--muted);font-size:12px}
+${MARK_STYLE}
 `;
 
-const OK = '<span class="good">✅</span>';
-const FAIL = '<span class="bad">❌</span>';
-const WARN = '<span class="warn">⚠️</span>';
+const OK = mark('pass');
+const FAIL = mark('fail');
+const WARN = mark('warn');
 
 const c = (text: string): string => `<code>${esc(text)}</code>`;
 

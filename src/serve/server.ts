@@ -17,6 +17,7 @@ import {
 import type { AddressInfo, Socket } from 'node:net';
 import pkg from '../../package.json' with { type: 'json' };
 import { MloError, isMloError } from '../errors.js';
+import { parseCsvText, type CsvText } from '../io/index.js';
 import {
   resolveModel,
   watchModelRef,
@@ -34,7 +35,7 @@ import {
   tokenChecker,
 } from './http.js';
 import { openLogSink } from './log-sink.js';
-import { createMetrics, type ServeMetrics } from './metrics.js';
+import { createMetrics, type ModelMetrics, type ServeMetrics } from './metrics.js';
 import {
   resolveOptions,
   type ResolvedOptions,
@@ -45,7 +46,7 @@ import { PredictionLog, type LogTotals } from './prediction-log.js';
 import { spoolDirOf, SpoolWriter } from './spool.js';
 import { mlflowProtocol } from './protocols/mlflow.js';
 import { mloProtocol } from './protocols/mlo.js';
-import { JsonText, type Parsed, type Protocol } from './protocols/types.js';
+import { JsonText, type BodyKind, type Parsed, type Protocol } from './protocols/types.js';
 import { v2ModelMetadata, v2Protocol } from './protocols/v2.js';
 import { parseV2ModelPath, routeLabel } from './routes.js';
 import { goesToCanary, requestIdOf } from './routing.js';
@@ -118,6 +119,8 @@ interface Ctx {
   version: string;
   requestId: string | undefined;
   protocol: Protocol<Parsed> | undefined;
+  /** the answering model's metrics, once a model holds the request */
+  metrics: ModelMetrics | undefined;
 }
 
 const PROBES = new Set(['/ping', '/health', '/v2/health/live', '/v2/health/ready']);
@@ -143,18 +146,23 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
   const o: ResolvedOptions = resolveOptions(options);
   const emit = options.onEvent ?? (() => undefined);
   const warnOften = throttled(emit);
-  const metrics: ServeMetrics = await createMetrics();
+  let inflight = 0;
+  const metrics: ServeMetrics = await createMetrics(() => inflight);
+  /** each loaded model's metrics, label children resolved at load */
+  const modelMetrics = new WeakMap<ServedModel, ModelMetrics>();
   const limits = { maxRows: o.maxRows };
   const ownedModels: ServedModel[] = [];
 
   const load = async (model: ModelVersion, route: PredictionRoute): Promise<ServedModel> => {
+    const m = metrics.forModel(route, model.name, model.version);
     const served = await loadServedModel(repo, model, {
       route,
       threads: route === 'shadow' ? 1 : o.threads,
       // the shadow's latency is nobody's: big batches, cheapest runs
       maxBatch: route === 'shadow' ? 512 : o.maxBatch,
       maxDelayMs: route === 'shadow' ? 10 : o.maxDelayMs,
-      onBatch: (s, rows) => metrics.batch(s.model.name, String(s.model.version), rows),
+      onRun: m.ran,
+      onWait: m.waited,
       onWorkerCrash: (label, message) =>
         warnOften({
           level: 'warn',
@@ -177,6 +185,7 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
       });
     }
     metrics.modelLoaded(route, model.name, model.version, served.loadSeconds);
+    modelMetrics.set(served, m);
     return served;
   };
 
@@ -238,12 +247,11 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
   if (shadowSlot) {
     const sh = new Shadow(shadowSlot.served, {
       onResult(s, requestId, x, out, agree, latencyMs) {
-        metrics.shadow(s.model.name, String(s.model.version), 'agree', agree);
-        metrics.shadow(s.model.name, String(s.model.version), 'disagree', out.nRows - agree);
+        modelMetrics.get(s)?.shadowed(out.nRows, agree, latencyMs / 1000);
         log?.record(s.logAs, requestId, Date.now(), latencyMs, x, out);
       },
       onError(s, rows, message) {
-        metrics.shadow(s.model.name, String(s.model.version), 'error', rows);
+        modelMetrics.get(s)?.shadowFailed(rows);
         warnOften({
           level: 'warn',
           kind: 'shadow-error',
@@ -267,7 +275,6 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
 
   const checkToken = o.token === undefined ? undefined : tokenChecker(o.token);
   let closing = false;
-  let inflight = 0;
   let answered = 0;
   let onIdle: (() => void) | undefined;
 
@@ -277,13 +284,12 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
 
   const finish = (ctx: Ctx, status: number): void => {
     answered++;
-    metrics.request(
-      ctx.route,
-      ctx.model,
-      ctx.version,
-      status,
-      (performance.now() - ctx.start) / 1000,
-    );
+    // only answered predictions count as model latency (fast 4xx would flatter it)
+    if (status === 200 && ctx.metrics !== undefined) {
+      ctx.metrics.answered(ctx.route, (performance.now() - ctx.start) / 1000);
+    } else {
+      metrics.request(ctx.route, ctx.model, ctx.version, status);
+    }
   };
 
   const respond = (
@@ -355,13 +361,27 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
     if (req.method !== 'POST') throw methodNotAllowed(req, 'POST');
     const requestId = requestIdOf(req.headers['x-request-id']);
     ctx.requestId = requestId;
-    checkJsonContentType(req);
-    const body = parseJsonBody(await readBody(req, o.maxBodyBytes));
+    let kind: BodyKind = 'json';
+    if (protocol.bodyKind) kind = protocol.bodyKind(req.headers['content-type']);
+    else checkJsonContentType(req);
+    const raw = await readBody(req, o.maxBodyBytes);
+    const body =
+      kind === 'csv'
+        ? parseCsvText(raw, {
+            source: 'the CSV body',
+            maxRows: o.maxRows,
+            tooManyRowsHint: 'split the request, or start the server with a higher --max-rows',
+          })
+        : parseJsonBody(raw);
     const served = acquire(target ? target() : pick(requestId));
     try {
       ctx.model = served.model.name;
       ctx.version = String(served.model.version);
-      const parsed = protocol.parse(body, served, limits);
+      ctx.metrics = modelMetrics.get(served);
+      const parsed =
+        kind === 'csv'
+          ? protocol.parseCsv!(body as CsvText, served, limits)
+          : protocol.parse(body, served, limits);
       const { values, rows } = parsed.matrix;
       checkModelInput(served, values, rows);
       let out;
@@ -523,6 +543,7 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
       version: '',
       requestId: undefined,
       protocol: undefined,
+      metrics: undefined,
     };
     route(ctx)
       .catch((err: unknown) => fail(ctx, err))

@@ -10,7 +10,9 @@ import { monitor } from './004-monitor.js';
 import { serve } from './005-serve.js';
 import { validation } from './006-validation.js';
 import { pins } from './007-pins.js';
+import { mlflow } from './010-mlflow.js';
 import { predictionSpool } from './013-prediction-spool.js';
+import { ui } from './014-ui.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   core,
@@ -20,7 +22,9 @@ export const MIGRATIONS: readonly Migration[] = [
   serve,
   validation,
   pins,
+  mlflow,
   predictionSpool,
+  ui,
 ];
 
 export type { Migration } from './types.js';
