@@ -4,11 +4,10 @@
  * become task dependencies, so Argo runs independent stages at once and each stage
  * after the stages it needs.
  *
- * Pods share nothing but the remote. With a remote, each step pulls first (the run
- * cache and objects the steps before it pushed), so `--single` restores the upstream
- * stages' outputs from the run cache instead of running them again, then pushes what
- * its stage produced. Without one every step starts from the image alone, which only
- * suits stages that need nothing another stage writes.
+ * Pods share nothing but the remote. With a remote, each step pulls first, runs its
+ * stage with `--single` (upstream stages only skipped or restored, never rerun), then
+ * pushes what its stage produced. Without one every step starts from the image alone.
+ * docs/deploy.md says what travels between steps today and what does not yet.
  *
  * Stage names come from mlo.yaml (untrusted): they reach the shell only as "$1" and
  * never as text of the script, and names holding Argo's `{{` template syntax are
