@@ -24,6 +24,11 @@ import { registerDeployCommands } from './deploy.js';
 import { registerExperimentCommands } from './experiments.js';
 import { registerImportCommands } from './import.js';
 import { registerUiCommands } from './ui.js';
+import { registerFeedbackCommands } from './feedback.js';
+import { registerPerfCommands } from './perf.js';
+import { registerMonitorCommands } from './monitor.js';
+import { registerPredictionsCommands } from './predictions.js';
+import { registerStatsCommand } from './stats.js';
 
 export function buildProgram(): Command {
   const program = new Command('mlo')
@@ -55,6 +60,11 @@ export function buildProgram(): Command {
   registerDeployCommands(program);
   registerImportCommands(program);
   registerUiCommands(program);
+  registerFeedbackCommands(program);
+  registerPerfCommands(program);
+  registerMonitorCommands(program);
+  registerPredictionsCommands(program);
+  registerStatsCommand(program);
   // Every subcommand fails like the root: one error line, exit 2, no stack.
   const applyExitOverride = (cmd: Command): void => {
     cmd.exitOverride();

@@ -39,6 +39,8 @@ export interface PromoteOptions {
   features?: readonly string[];
   /** decide, print, change nothing and record nothing */
   dryRun?: boolean;
+  /** why this promotion was asked for, kept in the audit (default: $MLO_REASON) */
+  reason?: string;
   cwd?: string;
   onProgress?: ProgressFn;
 }
@@ -216,6 +218,7 @@ export async function promote(repo: Repo, options: PromoteOptions): Promise<Prom
         data,
         evaluations,
         failed,
+        ...(reasonOf(options) && { reason: reasonOf(options) }),
         ...(validation && { validations: validation.ids }),
         ...(drift && { drift: { share: drift.share, drifted: drift.drifted ?? [] } }),
       },
@@ -233,6 +236,12 @@ export async function promote(repo: Repo, options: PromoteOptions): Promise<Prom
     audit: change.event,
     warnings,
   };
+}
+
+/** The reason given, else $MLO_REASON (set by `mlo monitor` for the retrainings it starts). */
+function reasonOf(options: PromoteOptions): string | undefined {
+  const r = options.reason ?? process.env.MLO_REASON;
+  return r === undefined || r.trim() === '' ? undefined : r.trim().slice(0, 1000);
 }
 
 function policyFor(repo: Repo, alias: string): AliasPolicy {

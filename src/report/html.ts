@@ -2,6 +2,7 @@
  * The report as one self-contained HTML file (inline CSS, no script, no network):
  * for a CI artifact or a browser, with the same sections and words as the markdown.
  */
+import { maturityRows } from '../monitor/maturity/index.js';
 import type { Base } from './base.js';
 import {
   baseLabel,
@@ -79,6 +80,16 @@ export function renderReportHtml(data: ReportData): string {
     validationSection(data.validations, data.base),
     promotionSection(data.promotions, data.base),
     driftSection(data.drift, data.base),
+    data.delivery
+      ? section(
+          TITLES.delivery,
+          table(
+            ['Figure', 'Value', 'n'],
+            [false, false, true],
+            maturityRows(data.delivery).map((r) => r.map(esc)),
+          ),
+        )
+      : '',
   ].filter(Boolean);
   return `<!doctype html>
 <html lang="en">

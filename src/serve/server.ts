@@ -48,7 +48,7 @@ import { mlflowProtocol } from './protocols/mlflow.js';
 import { mloProtocol } from './protocols/mlo.js';
 import { JsonText, type BodyKind, type Parsed, type Protocol } from './protocols/types.js';
 import { v2ModelMetadata, v2Protocol } from './protocols/v2.js';
-import { parseV2ModelPath, routeLabel } from './routes.js';
+import { FEEDBACK_PATH, parseV2ModelPath, routeLabel } from './routes.js';
 import { goesToCanary, requestIdOf } from './routing.js';
 import {
   acquire,
@@ -61,6 +61,9 @@ import {
   type ServedModel,
 } from './served-model.js';
 import { Shadow } from './shadow.js';
+import { TrafficCounter } from './traffic.js';
+import { Rollout, StepStats } from './rollout/index.js';
+import { rolloutHooks } from './rollout/hooks.js';
 
 export interface ServedModelInfo {
   route: PredictionRoute;
@@ -121,6 +124,8 @@ interface Ctx {
   protocol: Protocol<Parsed> | undefined;
   /** the answering model's metrics, once a model holds the request */
   metrics: ModelMetrics | undefined;
+  /** the served model that took the request (counted in serve_traffic) */
+  served?: ServedModel;
 }
 
 const PROBES = new Set(['/ping', '/health', '/v2/health/live', '/v2/health/ready']);
@@ -241,8 +246,34 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
     await log?.close();
     throw err;
   }
+  // counted where the production record is kept: with the prediction log
+  const traffic = log
+    ? new TrafficCounter(repo.store, (message) =>
+        warnOften({ level: 'warn', kind: 'traffic-trouble', message }),
+      )
+    : null;
   const main = slots[0];
   const canary = slots.find((s) => s.route === 'canary');
+  // the canary's share: fixed (--canary REF:PCT), or moved by a rollout
+  let canaryPercent = o.canary?.percent ?? 0;
+  let stepStats = { main: new StepStats(), canary: new StepStats() };
+  const rollout =
+    o.rollout && canary
+      ? new Rollout(
+          {
+            steps: o.rollout.steps,
+            everyMs: o.rollout.everyMs,
+            guards: o.rollout.parsed,
+            minRequests: o.rollout.minRequests ?? 20,
+          },
+          rolloutHooks(repo, o, main, canary, {
+            setPercent: (p) => (canaryPercent = p),
+            stats: () => stepStats,
+            newStep: () => (stepStats = { main: stepStats.main, canary: new StepStats() }),
+            emit,
+          }),
+        )
+      : null;
   const shadowSlot = slots.find((s) => s.route === 'shadow');
   if (shadowSlot) {
     const sh = new Shadow(shadowSlot.served, {
@@ -280,16 +311,29 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
 
   /** The version that answers this request: the canary's share by request id, else main. */
   const pick = (requestId: string): ServedModel =>
-    canary && goesToCanary(requestId, o.canary!.percent) ? canary.served : main.served;
+    canary && goesToCanary(requestId, canaryPercent) ? canary.served : main.served;
 
   const finish = (ctx: Ctx, status: number): void => {
     answered++;
+    const seconds = (performance.now() - ctx.start) / 1000;
+    const m = ctx.served?.logAs;
+    if (m) traffic?.count(m.model, m.version, m.route, status, Date.now());
+    if (m && rollout && m.route !== 'shadow') stepStats[m.route].count(status, seconds * 1000);
     // only answered predictions count as model latency (fast 4xx would flatter it)
-    if (status === 200 && ctx.metrics !== undefined) {
-      ctx.metrics.answered(ctx.route, (performance.now() - ctx.start) / 1000);
-    } else {
-      metrics.request(ctx.route, ctx.model, ctx.version, status);
-    }
+    if (status === 200 && ctx.metrics !== undefined) ctx.metrics.answered(ctx.route, seconds);
+    else metrics.request(ctx.route, ctx.model, ctx.version, status);
+    o.onAccess?.({
+      time: new Date().toISOString(),
+      method: ctx.req.method ?? '',
+      // the template, not the raw path: what clients send is theirs to choose
+      path: ctx.route,
+      status,
+      latency_ms: Math.round(seconds * 1e6) / 1e3,
+      model: m?.model ?? null,
+      version: m?.version ?? null,
+      route: m?.route ?? null,
+      request_id: ctx.requestId ?? null,
+    });
   };
 
   const respond = (
@@ -375,6 +419,7 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
         : parseJsonBody(raw);
     const served = acquire(target ? target() : pick(requestId));
     try {
+      ctx.served = served;
       ctx.model = served.model.name;
       ctx.version = String(served.model.version);
       ctx.metrics = modelMetrics.get(served);
@@ -455,12 +500,7 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
       version: s.served.model.version,
       ref: s.ref,
       features: s.served.model.features,
-      percent:
-        s.route === 'canary'
-          ? o.canary!.percent
-          : s.route === 'main'
-            ? 100 - (o.canary?.percent ?? 0)
-            : 0,
+      percent: s.route === 'canary' ? canaryPercent : s.route === 'main' ? 100 - canaryPercent : 0,
       runner: s.served.runner.kind,
       loadSeconds: s.served.loadSeconds,
     }));
@@ -468,6 +508,21 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
   const get = (ctx: Ctx): void => {
     if (ctx.req.method !== 'GET' && ctx.req.method !== 'HEAD')
       throw methodNotAllowed(ctx.req, 'GET');
+  };
+
+  /** Labels for logged predictions (the handler comes from the caller: serve knows no labels). */
+  const feedback = async (ctx: Ctx): Promise<void> => {
+    if (!o.feedback || !log) {
+      throw new MloError('NOT_FOUND', 'this server takes no labels', {
+        hint: 'start mlo serve with --log-predictions: labels join the predictions it logs',
+      });
+    }
+    if (ctx.req.method !== 'POST') throw methodNotAllowed(ctx.req, 'POST');
+    checkJsonContentType(ctx.req);
+    const body = parseJsonBody(await readBody(ctx.req, o.maxBodyBytes));
+    // labels for rows still queued for the log writer join when they are written
+    const answer = o.feedback({ method: 'POST', body });
+    respondJson(ctx, answer.status, answer.json);
   };
 
   const route = async (ctx: Ctx): Promise<void> => {
@@ -489,6 +544,8 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
       case '/health':
         get(ctx);
         return respond(ctx, 200, 'text/plain; charset=utf-8', '\n');
+      case FEEDBACK_PATH:
+        return feedback(ctx);
       case '/version':
         get(ctx);
         return respond(ctx, 200, 'text/plain; charset=utf-8', pkg.version);
@@ -522,6 +579,7 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
             'GET /health',
             'GET /version',
             'GET /metrics',
+            ...(o.feedback && log ? ['POST /feedback'] : []),
           ],
         });
       default:
@@ -645,6 +703,7 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
   }
 
   const address = server.address() as AddressInfo;
+  await rollout?.start();
   const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   let closed: Promise<ShutdownSummary> | undefined;
 
@@ -664,6 +723,7 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
         const pendingAtClose = inflight;
         const answeredAtClose = answered;
         for (const s of slots) s.watch?.stop();
+        rollout?.stop();
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         if (inflight > 0) {
@@ -690,6 +750,7 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
         await shadow?.drain(Math.min(timeoutMs, 5000));
         // the spool gets what is left of the time; the rest waits on disk for the next reader
         const logTotals = log ? await log.close(Date.now() + Math.max(timeoutMs, 1000)) : null;
+        traffic?.close();
         await Promise.all(slots.map((s) => retire(s.served)));
         return {
           requests: answered,

@@ -68,3 +68,6 @@ export * from './lineage.js';
 export * from './mlflow-files.js';
 export * from './run-columns.js';
 export * from './prediction-stats.js';
+export * from './feedback.js';
+export * from './production.js';
+export * from './maturity.js';

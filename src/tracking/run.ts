@@ -241,6 +241,21 @@ export class Run {
   }
 }
 
+/** $MLO_RUN_TAGS: a JSON object of tags for every run this process starts (bad JSON: none). */
+function envTags(): Record<string, string> {
+  const text = process.env.MLO_RUN_TAGS;
+  if (!text) return {};
+  try {
+    const v = JSON.parse(text) as unknown;
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return {};
+    return Object.fromEntries(
+      Object.entries(v).filter((e): e is [string, string] => typeof e[1] === 'string'),
+    );
+  } catch {
+    return {};
+  }
+}
+
 /** Start a run (or attach to the one in $MLO_RUN_ID) and return its handle. */
 export async function startRun(repo: Repo, options: StartRunOptions = {}): Promise<Run> {
   const attachTo =
@@ -308,9 +323,12 @@ export async function startRun(repo: Repo, options: StartRunOptions = {}): Promi
     { seq, id, name, experiment, attached: false },
     options.endOnExit !== false,
   );
+  // tags every run of a process tree gets, e.g. why `mlo monitor` started a retraining
+  const tags = { ...envTags(), ...options.tags };
+  const hasTags = Object.keys(tags).length > 0;
   if (options.params) run.logParams(options.params);
-  if (options.tags) run.setTags(options.tags);
-  if (options.params || options.tags) run.flush();
+  if (hasTags) run.setTags(tags);
+  if (options.params || hasTags) run.flush();
   return run;
 }
 

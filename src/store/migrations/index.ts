@@ -13,6 +13,7 @@ import { pins } from './007-pins.js';
 import { mlflow } from './010-mlflow.js';
 import { predictionSpool } from './013-prediction-spool.js';
 import { ui } from './014-ui.js';
+import { production } from './017-production.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   core,
@@ -25,6 +26,7 @@ export const MIGRATIONS: readonly Migration[] = [
   mlflow,
   predictionSpool,
   ui,
+  production,
 ];
 
 export type { Migration } from './types.js';

@@ -279,7 +279,7 @@ describe('MLflow /invocations, as pandas and MLflow clients send it', () => {
 });
 
 describe('KServe V2 against the Open Inference Protocol', () => {
-  const ajv = new Ajv({ allErrors: true });
+  const ajv = new Ajv({ allErrors: true, strict: false });
   ajv.addSchema(
     JSON.parse(readFileSync(join(FIXTURES, 'open-inference-rest.schema.json'), 'utf8')) as object,
     'oip',
