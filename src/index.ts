@@ -37,6 +37,7 @@ export * from './pipeline/index.js';
 export type { RunStatus, FieldRef, FilterExpr, SortKey, RunAttribute } from './store/index.js';
 export * from './validate/index.js';
 export * from './serve/index.js';
+export * from './deploy/index.js';
 export * from './templates/index.js';
 export * from './report/index.js';
 export * from './mlflow/index.js';

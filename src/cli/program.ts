@@ -20,6 +20,7 @@ import { registerMetricsCommands } from './metrics.js';
 import { registerValidateCommands } from './validate.js';
 import { registerServeCommands } from './serve.js';
 import { registerReportCommand } from './report.js';
+import { registerDeployCommands } from './deploy.js';
 import { registerExperimentCommands } from './experiments.js';
 import { registerImportCommands } from './import.js';
 import { registerUiCommands } from './ui.js';
@@ -56,6 +57,7 @@ export function buildProgram(): Command {
   registerValidateCommands(program);
   registerServeCommands(program);
   registerReportCommand(program);
+  registerDeployCommands(program);
   registerImportCommands(program);
   registerUiCommands(program);
   registerFeedbackCommands(program);

@@ -5,6 +5,7 @@ import type {
   AccessEntry,
   Repo,
   Server,
+  ServeConfig,
   ServeEvent,
   ServeOptions,
   ServedModelInfo,
@@ -27,6 +28,8 @@ interface ServeFlags {
   maxBodyBytes?: number;
   maxRows?: number;
   logQueueRows?: number;
+  bundle?: string;
+  stateDir?: string;
   accessLog?: boolean;
   ramp?: string;
   every?: string;
@@ -54,7 +57,15 @@ export function registerServeCommands(program: Command): void {
     )
     .argument(
       '[model]',
-      'NAME, NAME@VERSION or NAME@ALIAS (alias moves are picked up without a restart); default: serve.model in mlo.yaml',
+      'NAME, NAME@VERSION or NAME@ALIAS (alias moves are picked up without a restart), or a FILE.onnx (no repository needed); default: serve.model in mlo.yaml',
+    )
+    .option(
+      '--bundle <dir|file>',
+      'serve a model bundle (mlo model export --bundle): its hashes are checked first; no repository needed',
+    )
+    .option(
+      '--state-dir <dir>',
+      'with --bundle or FILE.onnx: where the server writes (its store, prediction log and spool); default $MLO_STATE_DIR or ./mlo-state',
     )
     .option(
       '--port <n>',
@@ -134,17 +145,11 @@ export function registerServeCommands(program: Command): void {
     )
     .action(
       action(async (modelArg: string | undefined, opts: ServeFlags, cmd: Command) => {
-        const { openRepo, startServer, loadServeConfig, createFeedbackHandler } = await lib();
-        const repo = openRepo(cwdOf(cmd));
+        const { startServer, createFeedbackHandler } = await lib();
+        const target = await openServeTarget(modelArg, opts, cwdOf(cmd));
+        const { repo, config, model } = target;
         try {
-          // flags win over the serve: section of mlo.yaml, which wins over the defaults
-          const config = loadServeConfig(repo.root);
-          const model = modelArg ?? config.model;
-          if (model === undefined) {
-            throw new MloError('USAGE', 'mlo serve: name the model to serve', {
-              hint: 'mlo serve NAME@ALIAS, or set serve.model in mlo.yaml',
-            });
-          }
+          for (const line of target.notes) note(line);
           const tokenEnv = opts.tokenEnv ?? config.token_env;
           const token = tokenEnv === undefined ? undefined : readToken(tokenEnv);
           const server = await startServer(repo, {
@@ -171,7 +176,7 @@ export function registerServeCommands(program: Command): void {
             ...(opts.accessLog && { onAccess: accessLogWriter() }),
             onEvent: renderEvent,
           });
-          renderStart(server, Boolean(token), opts.accessLog ? note : print);
+          renderStart(server, Boolean(token), target.stateDir, opts.accessLog ? note : print);
           const signal = await waitForSignal();
           note(`${signal}: finishing requests in flight, then stopping`);
           const summary = await server.close();
@@ -191,6 +196,58 @@ export function registerServeCommands(program: Command): void {
         }
       }),
     );
+}
+
+interface ServeTarget {
+  repo: Repo;
+  model: string;
+  config: ServeConfig;
+  notes: string[];
+  /** set when serving outside a repository: where the log and the model copy live */
+  stateDir?: string;
+}
+
+/**
+ * The repository to serve from: the project's, or for a bundle or a bare ONNX file a
+ * state directory the model is imported into.
+ */
+async function openServeTarget(
+  modelArg: string | undefined,
+  opts: ServeFlags,
+  cwd: string,
+): Promise<ServeTarget> {
+  const L = await lib();
+  if (opts.bundle !== undefined || (modelArg !== undefined && L.looksLikeOnnxFile(modelArg))) {
+    if (opts.bundle !== undefined && modelArg !== undefined) {
+      throw new MloError('USAGE', `--bundle serves the bundle's model; drop "${modelArg}"`);
+    }
+    const stateDir = L.stateDirOf(opts.stateDir, cwd);
+    const s =
+      opts.bundle !== undefined
+        ? await L.prepareBundleServe({ bundle: opts.bundle, stateDir, cwd })
+        : await L.prepareOnnxServe({ file: modelArg!, stateDir, cwd });
+    return { ...s, stateDir };
+  }
+  if (opts.stateDir !== undefined) {
+    throw new MloError('USAGE', '--state-dir goes with --bundle or a FILE.onnx', {
+      hint: 'inside a repository the prediction log goes to its store',
+    });
+  }
+  const repo = L.openRepo(cwd);
+  try {
+    // flags win over the serve: section of mlo.yaml, which wins over the defaults
+    const config = L.loadServeConfig(repo.root);
+    const model = modelArg ?? config.model;
+    if (model === undefined) {
+      throw new MloError('USAGE', 'mlo serve: name the model to serve', {
+        hint: 'mlo serve NAME@ALIAS, or set serve.model in mlo.yaml',
+      });
+    }
+    return { repo, model, config, notes: [] };
+  } catch (err) {
+    repo.close();
+    throw err;
+  }
 }
 
 function readToken(variable: string): string {
@@ -259,7 +316,12 @@ function accessLogWriter(): (entry: AccessEntry) => void {
   };
 }
 
-function renderStart(server: Server, auth: boolean, say: (line: string) => void): void {
+function renderStart(
+  server: Server,
+  auth: boolean,
+  stateDir: string | undefined,
+  say: (line: string) => void,
+): void {
   const models = server.models();
   const main = models.find((m) => m.route === 'main')!;
   say(`serving ${describeModel(main)} on ${server.url}`);
@@ -268,7 +330,15 @@ function renderStart(server: Server, auth: boolean, say: (line: string) => void)
     if (m.route === 'shadow')
       say(`  shadow ${describeModel(m)}: runs after every answer, never returned`);
   }
-  if (server.logWriter) say(`  prediction log: on`);
+  if (server.logWriter) {
+    say(
+      stateDir === undefined
+        ? `  prediction log: on`
+        : `  prediction log: on, in ${stateDir} (mlo -C ${stateDir} drift check --model ${main.ref} --predictions)`,
+    );
+  } else if (stateDir !== undefined) {
+    say(`  state directory: ${stateDir}`);
+  }
   if (auth) say(`  bearer token required (health checks excepted)`);
   say(
     `  POST /predict · POST /invocations · POST /v2/models/${main.name}/infer · GET /metrics · GET / lists all`,
