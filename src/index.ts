@@ -39,3 +39,4 @@ export * from './validate/index.js';
 export * from './serve/index.js';
 export * from './templates/index.js';
 export * from './report/index.js';
+export * from './features/index.js';

@@ -19,6 +19,7 @@ import { registerMetricsCommands } from './metrics.js';
 import { registerValidateCommands } from './validate.js';
 import { registerServeCommands } from './serve.js';
 import { registerReportCommand } from './report.js';
+import { registerFeatureCommands } from './features.js';
 
 export function buildProgram(): Command {
   const program = new Command('mlo')
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
   registerValidateCommands(program);
   registerServeCommands(program);
   registerReportCommand(program);
+  registerFeatureCommands(program);
   // Every subcommand fails like the root: one error line, exit 2, no stack.
   const applyExitOverride = (cmd: Command): void => {
     cmd.exitOverride();

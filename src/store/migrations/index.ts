@@ -9,6 +9,7 @@ import { registry } from './003-registry.js';
 import { monitor } from './004-monitor.js';
 import { serve } from './005-serve.js';
 import { validation } from './006-validation.js';
+import { features } from './011-features.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   core,
@@ -17,6 +18,7 @@ export const MIGRATIONS: readonly Migration[] = [
   monitor,
   serve,
   validation,
+  features,
 ];
 
 export type { Migration } from './types.js';
