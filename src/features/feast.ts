@@ -40,7 +40,7 @@ export function parseFeastRequest(body: unknown): OnlineRequest {
     throw new MloError('INVALID', '"full_feature_names" must be true or false');
   }
   const hasService = typeof service === 'string' && service !== '';
-  const list = (features) ?? [];
+  const list = features ?? [];
   if (hasService === list.length > 0) {
     throw new MloError('INVALID', 'give either "features" or "feature_service"');
   }

@@ -82,6 +82,23 @@ function cast(col: string, type: FeatureType | KeyType, rawType: string): string
   }
 }
 
+/** With MLO_DEBUG=1, each statement's time on stderr: where a slow join spends it. */
+function traced(con: Connection): Connection {
+  if (process.env.MLO_DEBUG !== '1') return con;
+  const wrap =
+    <A extends unknown[], R>(fn: (sql: string, ...a: A) => Promise<R>) =>
+    async (sql: string, ...a: A): Promise<R> => {
+      const t0 = performance.now();
+      const r = await fn.call(con, sql, ...a);
+      process.stderr.write(
+        `duckdb ${(performance.now() - t0).toFixed(0)} ms: ${sql.slice(0, 100).replace(/\s+/g, ' ')}\n`,
+      );
+      return r;
+    };
+  con.run = wrap(con.run) as typeof con.run; // runAndReadAll goes through run
+  return con;
+}
+
 async function describe(con: Connection, from: string): Promise<Map<string, string>> {
   const r = await con.runAndReadAll(`DESCRIBE SELECT * FROM ${from}`);
   const out = new Map<string, string>();
@@ -103,7 +120,7 @@ export async function joinWithDuckDb(
   mkdirSync(inputs.tmpDir, { recursive: true });
   const tmp = tempPathFor(out, inputs.tmpDir);
   const instance = await openDuckDb();
-  const con = await instance.connect();
+  const con = traced(await instance.connect());
   try {
     const dirs = new Set<string>([realpathSync(inputs.tmpDir), realpathSync(dirname(out))]);
     const files = [inputs.entities.file, ...Object.values(inputs.sources).flatMap((s) => s.files)];
@@ -113,6 +130,8 @@ export async function joinWithDuckDb(
       'SET autoinstall_known_extensions = false',
       'SET autoload_known_extensions = false',
       `SET temp_directory = ${literal(inputs.tmpDir)}`,
+      // past this DuckDB spills to the temp directory: a join stays within ~2 GB
+      `SET memory_limit = '${process.env.MLO_DUCKDB_MEMORY ?? '1200MB'}'`,
       `SET allowed_directories = ${list([...dirs].map((d) => `${d}/`))}`,
       'SET enable_external_access = false',
       'SET lock_configuration = true',
@@ -158,27 +177,33 @@ export async function joinWithDuckDb(
       ([k, t], i) => `${cast(k, t, entTypes.get(k) ?? 'VARCHAR')} AS __k${i}`,
     );
     const keyIndex = new Map([...keys.keys()].map((k, i) => [k, i]));
+    const MAX = '9223372036854775807';
     // file order is the order rows were inserted in (preserve_insertion_order), so rowid
     await con.run(`CREATE TEMP TABLE __e AS SELECT * FROM ${entReader}`);
+    // __o: the entity row's place in the order the views are matched in (after every
+    // row at its time); no time, no place (the ASOF join then matches nothing)
     await con.run(
-      `CREATE TEMP TABLE __ek AS SELECT rowid AS __row, ${keyCols.join(', ')}${keyCols.length ? ', ' : ''}` +
-        `${cast(timestamp, 'timestamp', entTypes.get(timestamp) ?? 'VARCHAR')} AS __t, * FROM __e`,
+      `CREATE TEMP TABLE __ek AS SELECT *, CASE WHEN __t IS NOT NULL THEN ` +
+        `{'t': __t, 'c': ${MAX}::BIGINT, 'f': ${MAX}::BIGINT, 'r': ${MAX}::BIGINT} END AS __o FROM (` +
+        `SELECT rowid AS __row, ${keyCols.join(', ')}${keyCols.length ? ', ' : ''}` +
+        `${cast(timestamp, 'timestamp', entTypes.get(timestamp) ?? 'VARCHAR')} AS __t, * FROM __e)`,
     );
 
     const joins: string[] = [];
     const selects: string[] = [];
+    const live: string[] = [];
     for (const [vi, need] of plan.views.entries()) {
       const { view } = need;
       const src = inputs.sources[view.name];
       const format = formatOf(src.files[0], src.def.format);
+      const created = src.def.createdTimestamp;
       const text = [
         ...view.joinKeys.map((k) => k.name),
         src.def.timestamp,
-        ...(src.def.createdTimestamp ? [src.def.createdTimestamp] : []),
+        ...(created ? [created] : []),
         ...need.features.map((f) => f.name),
       ];
-      const from = reader(src.files, format, text);
-      const types = await describe(con, from);
+      const types = await describe(con, reader(src.files, format, text));
       for (const c of text) {
         if (!types.has(c)) {
           throw new MloError('INVALID', `${src.shown}: no column ${c}`, {
@@ -186,51 +211,65 @@ export async function joinWithDuckDb(
           });
         }
       }
+      // File order, for ties: Parquet says it (file_row_number); text formats are
+      // loaded into a table first, whose rowid is the insertion (file) order.
+      let rows: string;
+      if (format === 'parquet') {
+        rows = src.files
+          .map(
+            (f, fi) =>
+              `SELECT ${fi} AS __fi, file_row_number AS __r, * FROM read_parquet(${list([f])}, file_row_number = true)`,
+          )
+          .join(' UNION ALL BY NAME ');
+      } else {
+        await con.run(
+          `CREATE TEMP TABLE __raw${vi} AS SELECT * FROM ${reader(src.files, format, text)}`,
+        );
+        rows = `SELECT 0 AS __fi, rowid AS __r, * FROM __raw${vi}`;
+      }
       const kcols = view.joinKeys.map(
         (k, j) => `${cast(k.name, k.type, types.get(k.name) as string)} AS __k${j}`,
       );
       const fcols = need.features.map(
         (f, j) => `${cast(f.name, f.type, types.get(f.name) as string)} AS __f${j}`,
       );
-      const created = src.def.createdTimestamp
-        ? cast(src.def.createdTimestamp, 'timestamp', types.get(src.def.createdTimestamp) as string)
+      const createdCol = created
+        ? cast(created, 'timestamp', types.get(created) as string)
         : 'NULL::BIGINT';
       await con.run(
-        `CREATE TEMP TABLE __s${vi} AS SELECT * FROM (SELECT ${kcols.join(', ')}, ` +
-          `${cast(src.def.timestamp, 'timestamp', types.get(src.def.timestamp) as string)} AS __t, ${created} AS __c` +
-          `${fcols.length ? ', ' + fcols.join(', ') : ''} FROM ${from}) ` +
+        `CREATE TEMP VIEW __s${vi} AS SELECT * FROM (SELECT __fi, __r, ${kcols.join(', ')}, ` +
+          `${cast(src.def.timestamp, 'timestamp', types.get(src.def.timestamp) as string)} AS __t, ${createdCol} AS __c` +
+          `${fcols.length ? ', ' + fcols.join(', ') : ''} FROM (${rows})) ` +
           `WHERE __t IS NOT NULL ${view.joinKeys.map((_, j) => `AND __k${j} IS NOT NULL`).join(' ')}`,
       );
-      const partition = view.joinKeys.map((_, j) => `__k${j}`).join(', ');
       const on = view.joinKeys
         .map((k, j) => `e.__k${keyIndex.get(k.name)} = v${vi}.__k${j}`)
         .join(' AND ');
       const ttl = view.ttl > 0 ? ` AND v${vi}.__t >= e.__t - ${view.ttl * 1000}` : '';
-      if (inputs.asOfCreated && src.def.createdTimestamp) {
+      if (inputs.asOfCreated && created) {
         // the created time bounds the candidates per entity row: rank them instead
         await con.run(
-          `CREATE TEMP TABLE __m${vi} AS SELECT __row, __r FROM (` +
-            `SELECT e.__row, s.rowid AS __r, row_number() OVER (PARTITION BY e.__row ORDER BY s.__t DESC, s.__c DESC, s.rowid DESC) AS __n ` +
+          `CREATE TEMP TABLE __d${vi} AS SELECT * EXCLUDE (__n) FROM (` +
+            `SELECT e.__row AS __er, s.*, row_number() OVER (PARTITION BY e.__row ORDER BY s.__t DESC, s.__c DESC, s.__fi DESC, s.__r DESC) AS __n ` +
             `FROM __ek e JOIN __s${vi} s ON ${view.joinKeys.map((k, j) => `e.__k${keyIndex.get(k.name)} = s.__k${j}`).join(' AND ')} ` +
             `AND s.__t <= e.__t AND s.__c <= e.__t${view.ttl > 0 ? ` AND s.__t >= e.__t - ${view.ttl * 1000}` : ''}) WHERE __n = 1`,
         );
-        await con.run(
-          `CREATE TEMP TABLE __d${vi} AS SELECT m.__row, s.* FROM __m${vi} m JOIN (SELECT rowid AS __r, * FROM __s${vi}) s USING (__r)`,
-        );
-        joins.push(`LEFT JOIN __d${vi} v${vi} ON v${vi}.__row = e.__row`);
+        joins.push(`LEFT JOIN __d${vi} v${vi} ON v${vi}.__er = e.__row`);
       } else {
-        await con.run(
-          `CREATE TEMP TABLE __d${vi} AS SELECT * FROM (SELECT *, rowid AS __r FROM __s${vi}) ` +
-            `QUALIFY row_number() OVER (PARTITION BY ${partition}, __t ORDER BY __c DESC NULLS LAST, __r DESC) = 1`,
+        // One ASOF join orders candidates by (event, created, file, row): the latest
+        // at or before the entity time is the one Feast keeps, ties included.
+        joins.push(
+          `ASOF LEFT JOIN (SELECT *, {'t': __t, 'c': coalesce(__c, -${MAX}), 'f': __fi::BIGINT, 'r': __r::BIGINT} AS __o FROM __s${vi}) v${vi} ` +
+            `ON ${on} AND e.__o >= v${vi}.__o`,
         );
-        joins.push(`ASOF LEFT JOIN __d${vi} v${vi} ON ${on} AND e.__t >= v${vi}.__t`);
       }
-      const live = `v${vi}.__t IS NOT NULL${ttl}`;
+      // an entity row without a time matches nothing (ASOF would place a NULL last)
+      live.push(`e.__t IS NOT NULL AND v${vi}.__t IS NOT NULL${ttl}`);
       need.features.forEach((f, j) => {
         const o = plan.outputs.find(
           (x) => !x.onDemand && x.view === view.name && x.feature === f.name,
         );
-        if (o) selects.push(`CASE WHEN ${live} THEN v${vi}.__f${j} END AS ${ident(o.name)}`);
+        if (o) selects.push(`CASE WHEN ${live[vi]} THEN v${vi}.__f${j} END AS ${ident(o.name)}`);
       });
     }
     // The entity file's columns as read, keys and time in their declared types.
@@ -254,7 +293,7 @@ export async function joinWithDuckDb(
     const ordered = plan.outputs.map((o) => ident(o.name));
     await con.run(
       `CREATE TEMP TABLE __out AS SELECT e.__row, ${[...passThrough, ...selects].join(', ')}, ` +
-        `${plan.views.map((_, vi) => `(v${vi}.__t IS NOT NULL${plan.views[vi].view.ttl > 0 ? ` AND v${vi}.__t >= e.__t - ${plan.views[vi].view.ttl * 1000}` : ''}) AS __m${vi}`).join(', ')} ` +
+        `${live.map((l, vi) => `(${l}) AS __m${vi}`).join(', ')} ` +
         `FROM __ek e ${joins.join(' ')}`,
     );
     const counts = await con.runAndReadAll(

@@ -88,7 +88,7 @@ export async function joinFeatures(repo: Repo, options: JoinOptions): Promise<Jo
     asOfCreated: options.asOfCreated === true,
     tmpDir: repo.tmpDir,
   };
-  const engine = options.engine === 'duckdb' ? 'duckdb' : 'js';
+  const engine = await chooseEngine(options.engine ?? 'auto', plan.onDemand.length > 0);
   let stats: JoinStats;
   if (engine === 'duckdb') {
     const { joinWithDuckDb } = await import('./engine-duckdb.js');
@@ -167,6 +167,22 @@ export async function joinFeatures(repo: Repo, options: JoinOptions): Promise<Jo
     setId,
     warnings,
   };
+}
+
+/**
+ * `auto`: DuckDB, which measured faster than our own join at every size in
+ * bench/features-join.mjs (and uses every core), unless on-demand features are asked
+ * for (only the js engine computes them) or the optional module is not installed.
+ */
+async function chooseEngine(engine: JoinEngine, onDemand: boolean): Promise<'js' | 'duckdb'> {
+  if (engine !== 'auto') return engine;
+  if (onDemand) return 'js';
+  try {
+    await import('@duckdb/node-api');
+    return 'duckdb';
+  } catch {
+    return 'js';
+  }
 }
 
 /**

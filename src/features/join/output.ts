@@ -122,8 +122,12 @@ const PARQUET_TYPE: Record<
 function parquetValues(col: OutColumn, n: number): unknown[] {
   const { data, type } = col;
   const out = new Array<unknown>(n);
+  const int64 = type === 'int64';
   if (Array.isArray(data)) {
-    for (let i = 0; i < n; i++) out[i] = data[i] ?? null;
+    for (let i = 0; i < n; i++) {
+      const v = data[i] ?? null;
+      out[i] = int64 && typeof v === 'number' ? BigInt(v) : v;
+    }
     return out;
   }
   if (data.kind === 'text') {
@@ -131,8 +135,15 @@ function parquetValues(col: OutColumn, n: number): unknown[] {
     return out;
   }
   const { values, valid } = data;
-  for (let i = 0; i < n; i++)
-    out[i] = valid[i] ? (type === 'bool' ? values[i] !== 0 : values[i]) : null;
+  for (let i = 0; i < n; i++) {
+    out[i] = valid[i]
+      ? type === 'bool'
+        ? values[i] !== 0
+        : int64
+          ? BigInt(values[i])
+          : values[i]
+      : null;
+  }
   return out;
 }
 
