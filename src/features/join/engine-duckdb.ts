@@ -85,17 +85,14 @@ function cast(col: string, type: FeatureType | KeyType, rawType: string): string
 /** With MLO_DEBUG=1, each statement's time on stderr: where a slow join spends it. */
 function traced(con: Connection): Connection {
   if (process.env.MLO_DEBUG !== '1') return con;
-  const wrap =
-    <A extends unknown[], R>(fn: (sql: string, ...a: A) => Promise<R>) =>
-    async (sql: string, ...a: A): Promise<R> => {
-      const t0 = performance.now();
-      const r = await fn.call(con, sql, ...a);
-      process.stderr.write(
-        `duckdb ${(performance.now() - t0).toFixed(0)} ms: ${sql.slice(0, 100).replace(/\s+/g, ' ')}\n`,
-      );
-      return r;
-    };
-  con.run = wrap(con.run) as typeof con.run; // runAndReadAll goes through run
+  const run = con.run.bind(con); // runAndReadAll goes through run
+  con.run = async (sql, values, types) => {
+    const t0 = performance.now();
+    const r = await run(sql, values, types);
+    const text = sql.slice(0, 100).replace(/\s+/g, ' ');
+    process.stderr.write(`duckdb ${(performance.now() - t0).toFixed(0)} ms: ${text}\n`);
+    return r;
+  };
   return con;
 }
 
