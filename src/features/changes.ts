@@ -72,16 +72,16 @@ function fieldChanges(a: object, b: object): string[] {
   for (const f of fields) {
     if (canonicalJson(ra[f]) === canonicalJson(rb[f])) continue;
     if (f === 'features' && Array.isArray(ra[f]) && Array.isArray(rb[f])) {
-      lines.push(
-        `features: ${featureChanges(ra[f] as { name: string }[], rb[f] as { name: string }[])}`,
-      );
+      lines.push(`features: ${featureChanges(ra[f] as unknown[], rb[f] as unknown[])}`);
     } else lines.push(`${f}: ${show(f, ra[f])} → ${show(f, rb[f])}`);
   }
   return lines;
 }
 
-function featureChanges(a: { name: string }[], b: { name: string }[]): string {
-  const byName = (xs: { name: string }[]) => new Map(xs.map((x) => [x.name, x]));
+function featureChanges(a: unknown[], b: unknown[]): string {
+  // view features are {name, type}; a service's are "view:feature" strings
+  const nameOf = (x: unknown): string => (typeof x === 'string' ? x : (x as { name: string }).name);
+  const byName = (xs: unknown[]) => new Map(xs.map((x) => [nameOf(x), x]));
   const ma = byName(a);
   const mb = byName(b);
   const parts: string[] = [];

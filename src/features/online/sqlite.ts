@@ -39,7 +39,8 @@ export class SqliteOnlineStore implements OnlineStore {
     );
   }
 
-  prepare(view: string, shape: string): Promise<void> {
+  // async so that a refusal is a rejected promise, as from every store
+  async prepare(view: string, shape: string): Promise<void> {
     this.db
       .transaction(() => {
         const prior = this.shapeSync(view);
@@ -57,7 +58,6 @@ export class SqliteOnlineStore implements OnlineStore {
       })
       .immediate();
     this.reads.delete(view);
-    return Promise.resolve();
   }
 
   write(view: string, rows: OnlineRows): Promise<number> {

@@ -1,6 +1,6 @@
 /** Feature-store test helpers: a repository holding a fixture case, and CSV comparison. */
-import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { expect } from 'vitest';
 import { add, applyDefinitions, parseDefinitions, type Repo } from '../../../src/index.js';
 import { tempRepo } from '../tracking/temp-repo.js';
@@ -83,4 +83,21 @@ export function expectSameTable(actualCsv: string, expectedCsv: string, label: s
       } else expect(a, where).toBe(e);
     }
   }
+}
+
+/** A repository with these files, the sources of `yaml` tracked (not applied). */
+export async function repoWithFiles(files: Record<string, string>): Promise<Repo> {
+  const repo = tempRepo();
+  for (const [rel, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(repo.root, rel)), { recursive: true });
+    writeFileSync(join(repo.root, rel), text);
+  }
+  let sources: string[] = [];
+  try {
+    sources = Object.values(parseDefinitions(files['mlo.yaml'] ?? '').sources).map((s) => s.path);
+  } catch {
+    // definitions a test means to be broken: nothing to track
+  }
+  if (sources.length) await add(repo, [...new Set(sources)], { cwd: repo.root });
+  return repo;
 }
