@@ -67,8 +67,8 @@ export async function joinFeatures(repo: Repo, options: JoinOptions): Promise<Jo
     );
   }
   const plan = resolveFeatures(reg.defs, options.features, { fullNames: options.fullNames });
+  outFormatOf(options.out);
   const out = resolve(cwd, options.out);
-  outFormatOf(out);
   const entityFile = resolve(cwd, options.entities);
   const sources: Record<string, JoinSource> = {};
   for (const need of plan.views) {
