@@ -462,6 +462,183 @@ export function registerFeatureCommands(program: Command): void {
     );
 
   features
+    .command('validate')
+    .description(
+      "check a view's source data with the view's validation suite (exit 1 when it fails)",
+    )
+    .argument('<view>', 'the view')
+    .option('--data <file>', "other data than the view's source (a file for a directory source)")
+    .option('--json', 'print the validation result as JSON')
+    .action(
+      action(async (view: string, opts: { data?: string; json?: boolean }, cmd: Command) => {
+        const { validateView } = await featuresLib();
+        return withRepo(cmd, async (repo) => {
+          const r = await validateView(repo, view, { data: opts.data, cwd: cwdOf(cmd) });
+          if (opts.json) printJson(r);
+          else {
+            const st = r.result.statistics;
+            print(
+              `${r.result.success ? color.green('passed') : color.red('failed')}: view ${color.bold(view)}, suite ${r.suite}: ` +
+                `${st.successful} of ${st.evaluated} expectations met`,
+            );
+          }
+          return r.result.success ? 0 : 1;
+        });
+      }),
+    );
+
+  features
+    .command('baseline')
+    .description("profile a view's features as the drift baseline features.<view>")
+    .argument('<view>', 'the view')
+    .option('--data <file>', "other data than the view's source")
+    .option('-f, --force', 'replace the existing baseline')
+    .option('--json', 'print the baseline as JSON')
+    .action(
+      action(
+        async (
+          view: string,
+          opts: { data?: string; force?: boolean; json?: boolean },
+          cmd: Command,
+        ) => {
+          const { baselineView } = await featuresLib();
+          return withRepo(cmd, async (repo) => {
+            const b = await baselineView(repo, view, {
+              data: opts.data,
+              cwd: cwdOf(cmd),
+              force: opts.force,
+            });
+            if (opts.json) return printJson(b);
+            print(
+              `${color.green('created')} baseline ${color.bold(b.name)} from ${b.source}: ${b.rows.toLocaleString('en-US')} rows, ${b.columns.length} features`,
+            );
+          });
+        },
+      ),
+    );
+
+  features
+    .command('drift')
+    .description(
+      "compare a view's data now (or --data) with its baseline (exit 1 on dataset drift)",
+    )
+    .argument('<view>', 'the view')
+    .option('--data <file>', "the data to check (default: the view's source now)")
+    .option('--html <file>', 'also write the HTML report')
+    .option('--json', 'print the drift report as JSON')
+    .action(
+      action(
+        async (
+          view: string,
+          opts: { data?: string; html?: string; json?: boolean },
+          cmd: Command,
+        ) => {
+          const { driftView } = await featuresLib();
+          return withRepo(cmd, async (repo) => {
+            const r = await driftView(repo, view, {
+              data: opts.data,
+              cwd: cwdOf(cmd),
+              html: opts.html,
+            });
+            const rep = r.report;
+            if (opts.json) printJson(rep);
+            else {
+              print(
+                `${rep.dataset_drift ? color.red('drift') : color.green('no drift')}: view ${color.bold(view)}, ` +
+                  `${rep.drifted_columns} of ${rep.checked_columns} features drifted (share ${rep.drift_share.toFixed(2)}, threshold ${rep.share_threshold})`,
+              );
+              for (const c of rep.columns.filter((x) => x.drifted))
+                print(`  ${c.column}: ${c.test} ${String(c.score)} (threshold ${c.threshold})`);
+            }
+            return rep.dataset_drift ? 1 : 0;
+          });
+        },
+      ),
+    );
+
+  features
+    .command('skew')
+    .description(
+      'training-serving skew: served feature values against the offline values at the same entity and time (exit 1 past --max-share)',
+    )
+    .requiredOption(
+      '--served <file>',
+      'served rows: join keys, the time served and the feature values used',
+    )
+    .option(
+      '--features <refs>',
+      'the features to check (default: every column named after a feature)',
+    )
+    .option(
+      '--timestamp <column>',
+      'the time column (default: event_timestamp, else the only datetime column)',
+    )
+    .option(
+      '--max-share <x>',
+      'the share of rows a feature may disagree in (default 0)',
+      parseShare,
+    )
+    .option('--tolerance <x>', 'numbers agree within x relative (default 1e-9)', parseShare)
+    .option('--json', 'print the result as JSON')
+    .action(
+      action(
+        async (
+          opts: {
+            served: string;
+            features?: string;
+            timestamp?: string;
+            maxShare?: number;
+            tolerance?: number;
+            json?: boolean;
+          },
+          cmd: Command,
+        ) => {
+          const { checkSkew } = await featuresLib();
+          return withRepo(cmd, async (repo) => {
+            const r = await checkSkew(repo, {
+              served: opts.served,
+              cwd: cwdOf(cmd),
+              features: opts.features,
+              timestamp: opts.timestamp,
+              maxShare: opts.maxShare,
+              tolerance: opts.tolerance,
+            });
+            if (opts.json) printJson(r);
+            else {
+              print(
+                `${r.passed ? color.green('no skew') : color.red('skew')}: ${r.rows.toLocaleString('en-US')} served rows against definitions version ${r.version}`,
+              );
+              print(
+                renderTable(
+                  [
+                    'feature',
+                    'column',
+                    { header: 'mismatches', align: 'right' },
+                    { header: 'share', align: 'right' },
+                    { header: 'max |diff|', align: 'right' },
+                    'e.g. row: served / offline',
+                  ],
+                  r.features.map((f) => [
+                    f.feature,
+                    f.column,
+                    f.mismatches.toLocaleString('en-US'),
+                    f.share.toFixed(4),
+                    f.maxAbsDiff === null ? '-' : String(Number(f.maxAbsDiff.toPrecision(4))),
+                    f.examples[0]
+                      ? `${f.examples[0].row}: ${String(f.examples[0].served)} / ${String(f.examples[0].offline)}`
+                      : '',
+                  ]),
+                  { indent: '  ' },
+                ),
+              );
+            }
+            return r.passed ? 0 : 1;
+          });
+        },
+      ),
+    );
+
+  features
     .command('lineage')
     .description(
       'where the features of a training set came from: by the file, or by a run that read it',
@@ -503,6 +680,13 @@ export function registerFeatureCommands(program: Command): void {
         });
       }),
     );
+}
+
+function parseShare(v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0)
+    throw new InvalidArgumentError(`expected a number >= 0, got "${v}"`);
+  return n;
 }
 
 function parseNonNegative(flag: string): (v: string) => number {

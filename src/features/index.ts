@@ -72,4 +72,15 @@ export {
   type ShownObject,
   type LineageResult,
 } from './inspect.js';
+export {
+  validateView,
+  baselineView,
+  driftView,
+  checkSkew,
+  baselineNameOf,
+  type ViewValidation,
+  type SkewOptions,
+  type SkewResult,
+  type FeatureSkew,
+} from './quality.js';
 export type { FeatureSetRecord, MaterializationRecord, SourceLineage } from './records.js';

@@ -6,8 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type {
-  MloError} from '../../../src/index.js';
+import type { MloError } from '../../../src/index.js';
 import {
   applyDefinitions,
   loadPipeline,
