@@ -16,7 +16,9 @@ import { kindOfType, readFrame, tableFiles, type FrameColumn, type NumColumn } f
 import { keyIds, newKeyIndex } from './join/pit.js';
 import { keyText } from './keys.js';
 import { openOnlineStore } from './online/index.js';
-import type { OnlineRows } from './online/types.js';
+import type { KeyKind, OnlineRows } from './online/types.js';
+import { encodeRows, slotOf, type EncodeColumn } from './online/codec.js';
+import type { FeatureType } from './schema.js';
 import { isWorkspaceData, sourcePath } from './paths.js';
 import { insertMaterialization, materializedUntil } from './records.js';
 import { definitionsDrifted, openRegistry } from './registry.js';
@@ -162,28 +164,33 @@ async function materializeView(
 
   const keyOf = keyTextsById(index.ids, index.numeric, view);
   const picked: number[] = [];
-  for (let g = 0; g < groups; g++) if (best[g] >= 0) picked.push(g);
-  const n = picked.length;
-  const out: OnlineRows = {
-    keys: new Array<string>(n),
-    eventMs: new Float64Array(n),
-    createdMs: new Float64Array(n),
-    vals: new Array<string>(n),
-  };
-  const encoders = view.features.map((f) =>
-    jsonEncoder(frame.columns.get(f.name) as FrameColumn, f.type),
-  );
-  for (let j = 0; j < n; j++) {
-    const g = picked[j];
+  for (let g = 0; g < groups; g++) if (best[g] >= 0) picked.push(best[g]);
+  const rowsOut = Int32Array.from(picked);
+  const n = rowsOut.length;
+  const keys = new Array<string>(n);
+  const eventMs = new Float64Array(n);
+  const createdMs = new Float64Array(n);
+  let j = 0;
+  for (let g = 0; g < groups; g++) {
     const r = best[g];
-    out.keys[j] = keyOf[g];
-    out.eventMs[j] = ev[r];
-    out.createdMs[j] = createdCol && createdCol.valid[r] ? createdCol.values[r] : NaN;
-    let s = '[' + encoders[0](r);
-    for (let k = 1; k < encoders.length; k++) s += ',' + encoders[k](r);
-    out.vals[j] = s + ']';
+    if (r < 0) continue;
+    keys[j] = keyOf[g];
+    eventMs[j] = ev[r];
+    createdMs[j] = createdCol && createdCol.valid[r] ? createdCol.values[r] : NaN;
+    j++;
   }
-  await store.prepare(view.name, onlineShape(view));
+  const encoded = encodeRows(
+    view.features.map((f) => encodeColumn(frame.columns.get(f.name) as FrameColumn, f.type)),
+    rowsOut,
+  );
+  const out: OnlineRows = {
+    keys,
+    eventMs,
+    createdMs,
+    buffer: encoded.buffer,
+    offsets: encoded.offsets,
+  };
+  await store.prepare(view.name, onlineShape(view), keyKindOf(view));
   const written = await store.write(view.name, out);
   return {
     view: view.name,
@@ -211,13 +218,12 @@ function keyTextsById(
   return out;
 }
 
-/** The JSON text of a cell, per column, chosen once. */
-export function jsonEncoder(col: FrameColumn, type: string): (i: number) => string {
-  if (col.kind === 'text') {
-    const cells = col.dict.map((s) => JSON.stringify(s));
-    return (i) => (col.codes[i] < 0 ? 'null' : cells[col.codes[i]]);
-  }
-  const { values, valid } = col;
-  if (type === 'bool') return (i) => (valid[i] ? (values[i] ? 'true' : 'false') : 'null');
-  return (i) => (valid[i] && Number.isFinite(values[i]) ? String(values[i]) : 'null');
+function encodeColumn(col: FrameColumn, type: FeatureType): EncodeColumn {
+  if (col.kind === 'text') return { slot: 'text', codes: col.codes, dict: col.dict };
+  return { slot: slotOf(type) === 'bool' ? 'bool' : 'num', values: col.values, valid: col.valid };
+}
+
+/** One integer join key: stored as an integer (the SQLite store's rowid). */
+export function keyKindOf(view: ViewDef): KeyKind {
+  return view.joinKeys.length === 1 && view.joinKeys[0].type !== 'string' ? 'int' : 'text';
 }

@@ -15,6 +15,7 @@ import { coerce, requestValue } from './values.js';
 import type { Value } from './expr.js';
 import { keyText } from './keys.js';
 import { openOnlineStore, type OnlineKey, type OnlineStore } from './online/index.js';
+import { decodeRow, slotOf, type Slot } from './online/codec.js';
 import { resolveFeatures, type FeaturePlan } from './plan.js';
 import { openRegistry } from './registry.js';
 import type { FeatureType } from './schema.js';
@@ -56,7 +57,13 @@ interface Compiled {
   /** join keys the request must carry, in first-use order */
   keys: JoinKey[];
   /** per view need: its join keys, ttl ms, and the position of each needed feature in its values */
-  views: { name: string; joinKeys: JoinKey[]; ttlMs: number; index: Map<string, number> }[];
+  views: {
+    name: string;
+    joinKeys: JoinKey[];
+    ttlMs: number;
+    index: Map<string, number>;
+    slots: Slot[];
+  }[];
 }
 
 export class OnlineFeatures {
@@ -92,6 +99,7 @@ export class OnlineFeatures {
       joinKeys: need.view.joinKeys,
       ttlMs: need.view.ttl * 1000,
       index: new Map(need.view.features.map((f, i) => [f.name, i])),
+      slots: need.view.features.map((f) => slotOf(f.type)),
     }));
     c = { plan, keys, views };
     this.compiled.set(cacheKey, c);
@@ -143,7 +151,7 @@ export class OnlineFeatures {
         const s = slot[vi * n + r];
         const rec = s < 0 ? undefined : records[s];
         if (!rec) continue;
-        vals[vi * n + r] = JSON.parse(rec.vals) as Value[];
+        vals[vi * n + r] = decodeRow(rec.vals, c.views[vi].slots);
         event[vi * n + r] = rec.eventMs;
         const ttl = c.views[vi].ttlMs;
         fresh[vi * n + r] = ttl > 0 && now - rec.eventMs > ttl ? 0 : 1;

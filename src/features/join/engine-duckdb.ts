@@ -1,107 +1,31 @@
 /**
- * The join in DuckDB (loaded only here): the same semantics as engine-js, in SQL.
- * Files are read as text and cast the way src/io reads them (a time without an
- * offset is UTC, mlo's null tokens are nulls, an integer column refuses 2.5), each
- * view deduplicated to the latest created row per (key, event time) and then matched
- * with an ASOF LEFT JOIN, the ttl applied after. With --as-of-created the created time
- * bounds the candidates, so an inequality join with a window replaces the ASOF join.
- *
- * The connection may touch only the files of this join (allowed_directories with
- * external access off): file names from mlo.yaml never become other SQL.
+ * The join in DuckDB: the same semantics as engine-js, in SQL (the reading and the
+ * sandbox are ../duckdb.ts). Each view is matched with one ASOF LEFT JOIN whose
+ * inequality orders candidates by (event, created, file, row): the latest at or
+ * before the entity time is the row Feast keeps, ties included; the ttl is applied
+ * after. With --as-of-created the created time bounds the candidates per entity row,
+ * so an inequality join with a window replaces the ASOF join.
  */
-import { mkdirSync, realpathSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MloError } from '../../errors.js';
 import { NULL_TOKENS } from '../../io/index.js';
 import { renameIntoPlace, tempPathFor } from '../../util/atomic.js';
+import {
+  cast,
+  createSourceView,
+  describe,
+  formatOf,
+  ident,
+  list,
+  literal,
+  openSandboxed,
+  reader,
+} from '../duckdb.js';
 import type { FeaturePlan } from '../plan.js';
-import type { FeatureType, KeyType } from '../schema.js';
+import type { KeyType } from '../schema.js';
 import { pickTimestamp } from './engine-js.js';
 import { outFormatOf } from './output.js';
 import type { JoinInputs, JoinStats } from './types.js';
-
-type Connection = Awaited<ReturnType<Awaited<ReturnType<typeof openDuckDb>>['connect']>>;
-
-const ident = (s: string): string => `"${s.replace(/"/g, '""')}"`;
-const literal = (s: string): string => `'${s.replace(/'/g, "''")}'`;
-const list = (xs: readonly string[]): string => `[${xs.map(literal).join(', ')}]`;
-
-async function openDuckDb() {
-  const { DuckDBInstance } = await import('@duckdb/node-api');
-  return DuckDBInstance.create(':memory:');
-}
-
-function formatOf(file: string, given?: string): 'csv' | 'parquet' | 'jsonl' {
-  if (given === 'csv' || given === 'parquet' || given === 'jsonl') return given;
-  if (/\.(parquet|pq)$/i.test(file)) return 'parquet';
-  if (/\.(jsonl|ndjson)$/i.test(file)) return 'jsonl';
-  return 'csv';
-}
-
-/**
- * A table function reading files; `text` columns are read as VARCHAR (CSV: all of
- * them), so casts below decide what a cell means, as src/io does.
- */
-function reader(
-  files: readonly string[],
-  format: 'csv' | 'parquet' | 'jsonl',
-  text: readonly string[],
-): string {
-  const paths = list(files);
-  if (format === 'parquet') return `read_parquet(${paths})`;
-  if (format === 'jsonl') {
-    return `read_json(${paths}, format = 'newline_delimited'${
-      text.length ? `, columns = {${text.map((c) => `${literal(c)}: 'VARCHAR'`).join(', ')}}` : ''
-    })`;
-  }
-  const delim = files.every((f) => /\.(tsv|tab)$/i.test(f)) ? ", delim = '\\t'" : '';
-  return `read_csv(${paths}, header = true, all_varchar = true, nullstr = ${list(NULL_TOKENS)}${delim})`;
-}
-
-/** SQL turning a raw column into the declared type, with mlo's rules; what does not fit is NULL. */
-function cast(col: string, type: FeatureType | KeyType, rawType: string): string {
-  const c = ident(col);
-  const isText = /^VARCHAR/.test(rawType);
-  const asDouble = isText ? `try_cast(trim(${c}) AS DOUBLE)` : `try_cast(${c} AS DOUBLE)`;
-  switch (type) {
-    case 'int32':
-    case 'int64':
-      return `(CASE WHEN ${asDouble} = trunc(${asDouble}) AND abs(${asDouble}) < 9007199254740992 THEN ${asDouble}::BIGINT END)`;
-    case 'float32':
-    case 'float64':
-      return `(CASE WHEN NOT isnan(${asDouble}) THEN ${asDouble} END)`;
-    case 'bool':
-      return isText
-        ? `(CASE WHEN lower(trim(${c})) IN ('true','t','yes','y','1') THEN true WHEN lower(trim(${c})) IN ('false','f','no','n','0') THEN false END)`
-        : `try_cast(${c} AS BOOLEAN)`;
-    case 'timestamp':
-      // a time without an offset is UTC (the session's zone is UTC)
-      return `epoch_ms(try_cast(${c} AS TIMESTAMPTZ))`;
-    case 'string':
-      return `${c}::VARCHAR`;
-  }
-}
-
-/** With MLO_DEBUG=1, each statement's time on stderr: where a slow join spends it. */
-function traced(con: Connection): Connection {
-  if (process.env.MLO_DEBUG !== '1') return con;
-  const run = con.run.bind(con); // runAndReadAll goes through run
-  con.run = async (sql, values, types) => {
-    const t0 = performance.now();
-    const r = await run(sql, values, types);
-    const text = sql.slice(0, 100).replace(/\s+/g, ' ');
-    process.stderr.write(`duckdb ${(performance.now() - t0).toFixed(0)} ms: ${text}\n`);
-    return r;
-  };
-  return con;
-}
-
-async function describe(con: Connection, from: string): Promise<Map<string, string>> {
-  const r = await con.runAndReadAll(`DESCRIBE SELECT * FROM ${from}`);
-  const out = new Map<string, string>();
-  for (const row of r.getRowObjects()) out.set(String(row.column_name), String(row.column_type));
-  return out;
-}
 
 export async function joinWithDuckDb(
   plan: FeaturePlan,
@@ -114,28 +38,11 @@ export async function joinWithDuckDb(
     });
   }
   const outFormat = outFormatOf(out);
-  mkdirSync(inputs.tmpDir, { recursive: true });
-  const tmp = tempPathFor(out, inputs.tmpDir);
-  const instance = await openDuckDb();
-  const con = traced(await instance.connect());
+  const tmp = tempPathFor(out);
+  const files = [inputs.entities.file, ...Object.values(inputs.sources).flatMap((s) => s.files)];
+  const db = await openSandboxed({ tmpDir: inputs.tmpDir, files, outDir: dirname(out) });
+  const { con } = db;
   try {
-    const dirs = new Set<string>([realpathSync(inputs.tmpDir), realpathSync(dirname(out))]);
-    const files = [inputs.entities.file, ...Object.values(inputs.sources).flatMap((s) => s.files)];
-    for (const f of files) dirs.add(dirname(realpathSync(f)));
-    for (const sql of [
-      "SET TimeZone = 'UTC'",
-      'SET autoinstall_known_extensions = false',
-      'SET autoload_known_extensions = false',
-      `SET temp_directory = ${literal(inputs.tmpDir)}`,
-      // past this DuckDB spills to the temp directory: a join stays within ~2 GB
-      `SET memory_limit = '${process.env.MLO_DUCKDB_MEMORY ?? '1200MB'}'`,
-      `SET allowed_directories = ${list([...dirs].map((d) => `${d}/`))}`,
-      'SET enable_external_access = false',
-      'SET lock_configuration = true',
-    ]) {
-      await con.run(sql);
-    }
-
     // The entity rows, in file order (rowid), with typed keys, time and request fields.
     const ent = inputs.entities.file;
     const entFormat = formatOf(ent);
@@ -192,53 +99,8 @@ export async function joinWithDuckDb(
     for (const [vi, need] of plan.views.entries()) {
       const { view } = need;
       const src = inputs.sources[view.name];
-      const format = formatOf(src.files[0], src.def.format);
       const created = src.def.createdTimestamp;
-      const text = [
-        ...view.joinKeys.map((k) => k.name),
-        src.def.timestamp,
-        ...(created ? [created] : []),
-        ...need.features.map((f) => f.name),
-      ];
-      const types = await describe(con, reader(src.files, format, text));
-      for (const c of text) {
-        if (!types.has(c)) {
-          throw new MloError('INVALID', `${src.shown}: no column ${c}`, {
-            hint: `columns: ${[...types.keys()].join(', ')}`,
-          });
-        }
-      }
-      // File order, for ties: Parquet says it (file_row_number); text formats are
-      // loaded into a table first, whose rowid is the insertion (file) order.
-      let rows: string;
-      if (format === 'parquet') {
-        rows = src.files
-          .map(
-            (f, fi) =>
-              `SELECT ${fi} AS __fi, file_row_number AS __r, * FROM read_parquet(${list([f])}, file_row_number = true)`,
-          )
-          .join(' UNION ALL BY NAME ');
-      } else {
-        await con.run(
-          `CREATE TEMP TABLE __raw${vi} AS SELECT * FROM ${reader(src.files, format, text)}`,
-        );
-        rows = `SELECT 0 AS __fi, rowid AS __r, * FROM __raw${vi}`;
-      }
-      const kcols = view.joinKeys.map(
-        (k, j) => `${cast(k.name, k.type, types.get(k.name) as string)} AS __k${j}`,
-      );
-      const fcols = need.features.map(
-        (f, j) => `${cast(f.name, f.type, types.get(f.name) as string)} AS __f${j}`,
-      );
-      const createdCol = created
-        ? cast(created, 'timestamp', types.get(created) as string)
-        : 'NULL::BIGINT';
-      await con.run(
-        `CREATE TEMP VIEW __s${vi} AS SELECT * FROM (SELECT __fi, __r, ${kcols.join(', ')}, ` +
-          `${cast(src.def.timestamp, 'timestamp', types.get(src.def.timestamp) as string)} AS __t, ${createdCol} AS __c` +
-          `${fcols.length ? ', ' + fcols.join(', ') : ''} FROM (${rows})) ` +
-          `WHERE __t IS NOT NULL ${view.joinKeys.map((_, j) => `AND __k${j} IS NOT NULL`).join(' ')}`,
-      );
+      await createSourceView(con, `__s${vi}`, src, view.joinKeys, need.features);
       const on = view.joinKeys
         .map((k, j) => `e.__k${keyIndex.get(k.name)} = v${vi}.__k${j}`)
         .join(' AND ');
@@ -328,7 +190,6 @@ export async function joinWithDuckDb(
       cause: err,
     });
   } finally {
-    con.closeSync();
-    instance.closeSync();
+    db.close();
   }
 }

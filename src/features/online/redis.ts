@@ -1,11 +1,13 @@
 /**
  * Redis as the online store, for a fleet of servers reading one set of values. Each
- * (view, entity key) is one string `<event_ms> <created_ms> <values JSON>` under
- * `<prefix><view>:<key>`; a read of several views is one MGET. Writes go through a
- * Lua script that keeps the newer value, a thousand keys per call.
+ * (view, entity key) is one string `<event_ms> <created_ms> <encoded values>` under
+ * `<prefix><view>:<key>` (codec.ts; Redis strings are binary-safe); a read of several
+ * views is one MGET. Writes go through a Lua script that keeps the newer value, a
+ * thousand keys per call.
  */
+import type { RESP_TYPES as RespTypes } from 'redis';
 import { MloError } from '../../errors.js';
-import type { OnlineKey, OnlineRecord, OnlineRows, OnlineStore } from './types.js';
+import type { KeyKind, OnlineKey, OnlineRecord, OnlineRows, OnlineStore } from './types.js';
 
 // Keep-newest, in the server: event time first, then created time (empty = oldest).
 const WRITE_SCRIPT = `
@@ -31,10 +33,14 @@ return n
 
 const CHUNK = 1000;
 
+// set on connect, from the lazily loaded module
+let RESP_TYPES: typeof RespTypes;
+
 type Client = Awaited<ReturnType<typeof connect>>;
 
 async function connect(url: string) {
   const { createClient } = await import('redis');
+  RESP_TYPES = (await import('redis')).RESP_TYPES;
   const client = url.startsWith('unix:')
     ? createClient({
         socket: { path: url.slice('unix:'.length).replace(/^\/\//, ''), reconnectStrategy: false },
@@ -77,12 +83,16 @@ export class RedisOnlineStore implements OnlineStore {
   readonly where: string;
   private scriptSha: string | undefined;
 
+  /** the same connection, answering with Buffers (values are bytes, not text) */
+  private readonly bytes;
+
   private constructor(
     private readonly client: Client,
     url: string,
     private readonly prefix: string,
   ) {
     this.where = redactUrl(url);
+    this.bytes = client.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
   }
 
   static async open(url: string, prefix: string): Promise<RedisOnlineStore> {
@@ -97,7 +107,7 @@ export class RedisOnlineStore implements OnlineStore {
     return `${this.prefix}__views`;
   }
 
-  async prepare(view: string, shape: string): Promise<void> {
+  async prepare(view: string, shape: string, _keyKind: KeyKind): Promise<void> {
     const prior = await this.shapeOf(view);
     if (prior !== undefined && prior !== shape) {
       throw new MloError('CONFLICT', `the online store holds view ${view} in another shape`, {
@@ -115,12 +125,17 @@ export class RedisOnlineStore implements OnlineStore {
     for (let start = 0; start < n; start += CHUNK) {
       const end = Math.min(n, start + CHUNK);
       const keys: string[] = [];
-      const args: string[] = [];
+      const args: (string | Buffer)[] = [];
       for (let i = start; i < end; i++) {
         const e = String(rows.eventMs[i]);
         const c = rows.createdMs[i] === rows.createdMs[i] ? String(rows.createdMs[i]) : '';
         keys.push(this.keyOf(view, rows.keys[i]));
-        args.push(e, c, `${e} ${c} ${rows.vals[i]}`);
+        const head = Buffer.from(`${e} ${c} `, 'latin1');
+        args.push(
+          e,
+          c,
+          Buffer.concat([head, rows.buffer.subarray(rows.offsets[i], rows.offsets[i + 1])]),
+        );
       }
       // node-redis pipelines calls issued in the same tick
       calls.push(this.client.evalSha(sha, { keys, arguments: args }));
@@ -131,8 +146,8 @@ export class RedisOnlineStore implements OnlineStore {
 
   async read(keys: readonly OnlineKey[]): Promise<(OnlineRecord | undefined)[]> {
     if (keys.length === 0) return [];
-    const raw = await this.client.mGet(keys.map((k) => this.keyOf(k.view, k.key)));
-    return raw.map((v) => (v === null ? undefined : parseValue(String(v))));
+    const raw = await this.bytes.mGet(keys.map((k) => this.keyOf(k.view, k.key)));
+    return raw.map((v) => (v === null ? undefined : parseValue(v)));
   }
 
   async shapeOf(view: string): Promise<string | undefined> {
@@ -172,14 +187,14 @@ export class RedisOnlineStore implements OnlineStore {
   }
 }
 
-function parseValue(v: string): OnlineRecord | undefined {
-  const a = v.indexOf(' ');
-  const b = v.indexOf(' ', a + 1);
+function parseValue(v: Buffer): OnlineRecord | undefined {
+  const a = v.indexOf(0x20);
+  const b = v.indexOf(0x20, a + 1);
   if (a < 0 || b < 0) return undefined;
-  const c = v.slice(a + 1, b);
+  const c = v.toString('latin1', a + 1, b);
   return {
-    eventMs: Number(v.slice(0, a)),
+    eventMs: Number(v.toString('latin1', 0, a)),
     createdMs: c === '' ? null : Number(c),
-    vals: v.slice(b + 1),
+    vals: v.subarray(b + 1),
   };
 }

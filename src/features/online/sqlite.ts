@@ -1,15 +1,16 @@
 /**
  * The default online store: one SQLite file, .mlo/features/online.db, apart from the
  * main store so that serving reads never wait on a pipeline's writes there. One
- * table per view keyed by the entity key (a point read is one B-tree lookup), the
- * values as one JSON array per key.
+ * table per view keyed by the entity key — an INTEGER PRIMARY KEY (the rowid itself)
+ * when the view has one integer join key — holding the encoded values (codec.ts).
+ * Writes go in key order: a B-tree filled in order touches each page once.
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MloError } from '../../errors.js';
 import { NAME_RE } from '../schema.js';
-import type { OnlineKey, OnlineRecord, OnlineRows, OnlineStore } from './types.js';
+import type { KeyKind, OnlineKey, OnlineRecord, OnlineRows, OnlineStore } from './types.js';
 
 const table = (view: string): string => {
   // view names are checked by the schema; checked again since they become SQL names
@@ -20,13 +21,27 @@ const table = (view: string): string => {
 interface Row {
   event_ms: number;
   created_ms: number | null;
-  vals: string;
+  vals: Buffer;
 }
+
+interface ViewInfo {
+  shape: string;
+  keyKind: KeyKind;
+}
+
+/** An integer key's text as SQLite's INTEGER: a number while exact, else a BigInt. */
+const intKey = (key: string): number | bigint => {
+  const n = Number(key);
+  return Number.isSafeInteger(n) ? n : BigInt(key);
+};
 
 export class SqliteOnlineStore implements OnlineStore {
   readonly kind = 'sqlite' as const;
   private readonly db: Database.Database;
-  private readonly reads = new Map<string, Database.Statement<[string], Row>>();
+  private readonly reads = new Map<
+    string,
+    { stmt: Database.Statement<[unknown], Row>; int: boolean }
+  >();
 
   constructor(readonly where: string) {
     mkdirSync(dirname(where), { recursive: true });
@@ -35,32 +50,44 @@ export class SqliteOnlineStore implements OnlineStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(
-      'CREATE TABLE IF NOT EXISTS online_views (view TEXT PRIMARY KEY, shape TEXT NOT NULL) WITHOUT ROWID',
+      'CREATE TABLE IF NOT EXISTS online_views (view TEXT PRIMARY KEY, shape TEXT NOT NULL, key_kind TEXT NOT NULL) WITHOUT ROWID',
     );
   }
 
+  private info(view: string): ViewInfo | undefined {
+    const r = this.db
+      .prepare('SELECT shape, key_kind FROM online_views WHERE view = ?')
+      .get(view) as { shape: string; key_kind: KeyKind } | undefined;
+    return r && { shape: r.shape, keyKind: r.key_kind };
+  }
+
   // async so that a refusal is a rejected promise, as from every store
-  async prepare(view: string, shape: string): Promise<void> {
+  async prepare(view: string, shape: string, keyKind: KeyKind): Promise<void> {
     this.db
       .transaction(() => {
-        const prior = this.shapeSync(view);
-        if (prior !== undefined && prior !== shape) {
+        const prior = this.info(view);
+        if (prior !== undefined && prior.shape !== shape) {
           throw new MloError('CONFLICT', `the online store holds view ${view} in another shape`, {
             hint: 'mlo features apply removes values of changed views; run it first',
           });
         }
+        const key = keyKind === 'int' ? 'key INTEGER PRIMARY KEY' : 'key TEXT PRIMARY KEY';
         this.db.exec(
-          `CREATE TABLE IF NOT EXISTS ${table(view)} (key TEXT PRIMARY KEY, event_ms INTEGER NOT NULL, created_ms INTEGER, vals TEXT NOT NULL) WITHOUT ROWID`,
+          `CREATE TABLE IF NOT EXISTS ${table(view)} (${key}, event_ms INTEGER NOT NULL, created_ms INTEGER, vals BLOB NOT NULL)` +
+            (keyKind === 'int' ? '' : ' WITHOUT ROWID'),
         );
         this.db
-          .prepare('INSERT OR REPLACE INTO online_views (view, shape) VALUES (?, ?)')
-          .run(view, shape);
+          .prepare('INSERT OR REPLACE INTO online_views (view, shape, key_kind) VALUES (?, ?, ?)')
+          .run(view, shape, prior?.keyKind ?? keyKind);
       })
       .immediate();
     this.reads.delete(view);
   }
 
-  write(view: string, rows: OnlineRows): Promise<number> {
+  async write(view: string, rows: OnlineRows): Promise<number> {
+    const info = this.info(view);
+    if (!info) throw new MloError('INTERNAL', `view ${view} written before prepare`);
+    const int = info.keyKind === 'int';
     // Keep-newest: a row replaces the stored one only when its event time is later, or
     // equal with a created time at least as late (null created times sort first).
     const upsert = this.db.prepare(
@@ -72,21 +99,27 @@ export class SqliteOnlineStore implements OnlineStore {
               AND coalesce(excluded.created_ms, -9e18) >= coalesce(created_ms, -9e18))`,
     );
     const n = rows.keys.length;
+    const keys: (number | bigint | string)[] = int ? rows.keys.map(intKey) : rows.keys;
+    const order = Int32Array.from({ length: n }, (_, i) => i);
+    if (int && keys.every((k) => typeof k === 'number')) {
+      const nums = keys;
+      order.sort((a, b) => nums[a] - nums[b]);
+    } else if (!int) {
+      const texts = keys as string[];
+      order.sort((a, b) => (texts[a] < texts[b] ? -1 : texts[a] > texts[b] ? 1 : 0));
+    }
     let written = 0;
     this.db
       .transaction(() => {
-        for (let i = 0; i < n; i++) {
+        for (let j = 0; j < n; j++) {
+          const i = order[j];
           const c = rows.createdMs[i];
-          written += upsert.run(
-            rows.keys[i],
-            rows.eventMs[i],
-            c === c ? c : null,
-            rows.vals[i],
-          ).changes;
+          const vals = rows.buffer.subarray(rows.offsets[i], rows.offsets[i + 1]);
+          written += upsert.run(keys[i], rows.eventMs[i], c === c ? c : null, vals).changes;
         }
       })
       .immediate();
-    return Promise.resolve(written);
+    return written;
   }
 
   /** Synchronous point reads: the serving path calls this directly. */
@@ -94,20 +127,24 @@ export class SqliteOnlineStore implements OnlineStore {
     const out = new Array<OnlineRecord | undefined>(keys.length);
     for (let i = 0; i < keys.length; i++) {
       const { view, key } = keys[i];
-      let stmt = this.reads.get(view);
-      if (!stmt) {
-        if (this.shapeSync(view) === undefined) {
+      let read = this.reads.get(view);
+      if (!read) {
+        const info = this.info(view);
+        if (info === undefined) {
           out[i] = undefined;
           continue;
         }
-        stmt = this.db.prepare<[string], Row>(
-          `SELECT event_ms, created_ms, vals FROM ${table(view)} WHERE key = ?`,
-        );
-        this.reads.set(view, stmt);
+        read = {
+          stmt: this.db.prepare<[unknown], Row>(
+            `SELECT event_ms, created_ms, vals FROM ${table(view)} WHERE key = ?`,
+          ),
+          int: info.keyKind === 'int',
+        };
+        this.reads.set(view, read);
       }
       let row: Row | undefined;
       try {
-        row = stmt.get(key);
+        row = read.stmt.get(read.int ? intKey(key) : key);
       } catch (err) {
         // another process removed the view (mlo features apply) since we prepared
         if ((err as { code?: string }).code !== 'SQLITE_ERROR') throw err;
@@ -122,13 +159,8 @@ export class SqliteOnlineStore implements OnlineStore {
     return Promise.resolve(this.readSync(keys));
   }
 
-  private shapeSync(view: string): string | undefined {
-    return this.db.prepare('SELECT shape FROM online_views WHERE view = ?').pluck().get(view) as
-      string | undefined;
-  }
-
   shapeOf(view: string): Promise<string | undefined> {
-    return Promise.resolve(this.shapeSync(view));
+    return Promise.resolve(this.info(view)?.shape);
   }
 
   counts(): Promise<Record<string, number>> {

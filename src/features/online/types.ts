@@ -9,18 +9,23 @@ export interface OnlineKey {
 export interface OnlineRecord {
   eventMs: number;
   createdMs: number | null;
-  /** the view's feature values as a JSON array, in the view's feature order */
-  vals: string;
+  /** the view's feature values, encoded (codec.ts) */
+  vals: Uint8Array;
 }
 
-/** Rows for one view, column by column (a million objects cost more than four arrays). */
+/** Rows for one view, column by column (a million objects cost more than a few arrays). */
 export interface OnlineRows {
   keys: string[];
   eventMs: Float64Array;
   /** NaN: no created timestamp */
   createdMs: Float64Array;
-  vals: string[];
+  /** row j's encoded values are buffer.subarray(offsets[j], offsets[j + 1]) */
+  buffer: Buffer;
+  offsets: Float64Array;
 }
+
+/** How a view's entity keys are stored: one integer key, or text (codec of keys.ts). */
+export type KeyKind = 'int' | 'text';
 
 export interface OnlineStore {
   readonly kind: 'sqlite' | 'redis';
@@ -30,7 +35,7 @@ export interface OnlineStore {
    * Make the view ready for values of this shape (changes.onlineShape). A view that
    * holds values of another shape is refused: they would be read as the wrong features.
    */
-  prepare(view: string, shape: string): Promise<void>;
+  prepare(view: string, shape: string, keyKind: KeyKind): Promise<void>;
   /**
    * Write rows, keeping for each key the newest (event time, then created time): a
    * window materialized late never overwrites newer values. Returns the rows written.
