@@ -7,18 +7,16 @@
  */
 import { MloError } from '../errors.js';
 import type { Repo } from '../repo/index.js';
-import type { ColumnKind } from '../io/index.js';
 import { hashPaths } from '../tracking/index.js';
 import { withWriteLock } from '../store/index.js';
 import { onlineShape } from './changes.js';
-import type { ViewDef } from './definitions.js';
-import { kindOfType, readFrame, tableFiles, type FrameColumn, type NumColumn } from './frame.js';
-import { keyIds, newKeyIndex } from './join/pit.js';
-import { keyText } from './keys.js';
-import { openOnlineStore } from './online/index.js';
-import type { KeyKind, OnlineRows } from './online/types.js';
-import { encodeRows, slotOf, type EncodeColumn } from './online/codec.js';
-import type { FeatureType } from './schema.js';
+import type { SourceDef, ViewDef } from './definitions.js';
+import { tableFiles } from './frame.js';
+import type { JoinSource } from './join/types.js';
+import { latestRowsWithJs } from './latest.js';
+import { openOnlineStore, type OnlineStore } from './online/index.js';
+import type { KeyKind } from './online/types.js';
+import { encodeRows } from './online/codec.js';
 import { isWorkspaceData, sourcePath } from './paths.js';
 import { insertMaterialization, materializedUntil } from './records.js';
 import { definitionsDrifted, openRegistry } from './registry.js';
@@ -33,6 +31,8 @@ export interface MaterializeOptions {
   views?: string[];
   /** a redis URL instead of the definitions' online store */
   onlineStore?: string;
+  /** who reads the sources: DuckDB when installed (auto), or mlo's own readers */
+  engine?: 'auto' | 'js' | 'duckdb';
 }
 
 export interface ViewMaterialization {
@@ -80,6 +80,7 @@ export async function materializeFeatures(
   const views = all.filter((v) => (options.views ? options.views.includes(v.name) : v.online));
   for (const v of views)
     if (!v.online) throw new MloError('USAGE', `view ${v.name} has online: false`);
+  const engine = await chooseEngine(options.engine ?? 'auto');
   const store = await openOnlineStore(repo, reg.defs.onlineStore, { url: options.onlineStore });
   const results: ViewMaterialization[] = [];
   try {
@@ -95,6 +96,7 @@ export async function materializeFeatures(
         startMs,
         end,
         store,
+        engine,
       );
       results.push(r);
       warnings.push(...viewWarnings);
@@ -120,110 +122,63 @@ export async function materializeFeatures(
 
 async function materializeView(
   repo: Repo,
-  source: Parameters<typeof sourcePath>[1],
+  source: SourceDef,
   view: ViewDef,
   startMs: number,
   endMs: number,
-  store: Awaited<ReturnType<typeof openOnlineStore>>,
+  store: OnlineStore,
+  engine: 'js' | 'duckdb',
 ): Promise<ViewMaterialization & { warnings: string[] }> {
   const abs = sourcePath(repo, source);
   const shown = `source ${source.name} (${source.path})`;
-  const files = tableFiles(abs, shown, (p) => isWorkspaceData(repo, p));
+  const src: JoinSource = {
+    def: source,
+    files: tableFiles(abs, shown, (p) => isWorkspaceData(repo, p)),
+    shown,
+  };
   const hash = hashPaths(repo, [source.path]).get(source.path)?.hash;
   if (!hash) throw new MloError('NOT_FOUND', `${shown}: vanished while reading`);
-  const columns: Record<string, ColumnKind> = {};
-  for (const k of view.joinKeys) columns[k.name] = kindOfType(k.type);
-  columns[source.timestamp] = 'datetime';
-  if (source.createdTimestamp) columns[source.createdTimestamp] = 'datetime';
-  for (const f of view.features) columns[f.name] = kindOfType(f.type);
-  const frame = await readFrame(files, shown, { columns, format: source.format });
-  const warnings = [...frame.mismatches].map(
-    ([c, n]) => `${shown}: ${n} cell(s) of ${c} do not fit its declared type; read as null`,
-  );
-
-  const event = frame.columns.get(source.timestamp) as NumColumn;
-  const createdCol = source.createdTimestamp
-    ? (frame.columns.get(source.createdTimestamp) as NumColumn)
-    : undefined;
-  const index = newKeyIndex(frame, view.joinKeys);
-  const ids = keyIds(frame, view.joinKeys, index, true);
-  const groups = index.ids.size;
-  // latest row per entity: event time, then created time, then the later row
-  const best = new Int32Array(groups).fill(-1);
-  let rows = 0;
-  const ev = event.values;
-  const created = (i: number): number =>
-    createdCol && createdCol.valid[i] ? createdCol.values[i] : -Infinity;
-  for (let i = 0; i < frame.length; i++) {
-    const g = ids[i];
-    if (g < 0 || event.valid[i] === 0 || ev[i] < startMs || ev[i] > endMs) continue;
-    rows++;
-    const b = best[g];
-    if (b < 0 || ev[i] > ev[b] || (ev[i] === ev[b] && created(i) >= created(b))) best[g] = i;
-  }
-
-  const keyOf = keyTextsById(index.ids, index.numeric, view);
-  const picked: number[] = [];
-  for (let g = 0; g < groups; g++) if (best[g] >= 0) picked.push(best[g]);
-  const rowsOut = Int32Array.from(picked);
-  const n = rowsOut.length;
-  const keys = new Array<string>(n);
-  const eventMs = new Float64Array(n);
-  const createdMs = new Float64Array(n);
-  let j = 0;
-  for (let g = 0; g < groups; g++) {
-    const r = best[g];
-    if (r < 0) continue;
-    keys[j] = keyOf[g];
-    eventMs[j] = ev[r];
-    createdMs[j] = createdCol && createdCol.valid[r] ? createdCol.values[r] : NaN;
-    j++;
-  }
-  const encoded = encodeRows(
-    view.features.map((f) => encodeColumn(frame.columns.get(f.name) as FrameColumn, f.type)),
-    rowsOut,
-  );
-  const out: OnlineRows = {
-    keys,
-    eventMs,
-    createdMs,
+  const latest =
+    engine === 'duckdb'
+      ? await (
+          await import('./latest-duckdb.js')
+        ).latestRowsWithDuckDb(src, view, view.features, startMs, endMs, repo.tmpDir)
+      : await latestRowsWithJs(src, view, startMs, endMs);
+  const encoded = encodeRows(latest.columns, latest.rowIndex);
+  await store.prepare(view.name, onlineShape(view), keyKindOf(view));
+  const written = await store.write(view.name, {
+    keys: latest.keys,
+    eventMs: latest.eventMs,
+    createdMs: latest.createdMs,
     buffer: encoded.buffer,
     offsets: encoded.offsets,
-  };
-  await store.prepare(view.name, onlineShape(view), keyKindOf(view));
-  const written = await store.write(view.name, out);
+  });
   return {
     view: view.name,
     startMs,
     endMs,
-    rows,
-    entities: n,
+    rows: latest.rows,
+    entities: latest.keys.length,
     written,
     sourceHash: hash,
-    warnings,
+    warnings: latest.mismatches.map(
+      (m) =>
+        `${shown}: ${m.cells} cell(s) of ${m.column} do not fit its declared type; read as null`,
+    ),
   };
-}
-
-/** The canonical key text of every id, from the index the ids were assigned by. */
-function keyTextsById(
-  ids: Map<string | number, number>,
-  numeric: boolean,
-  view: ViewDef,
-): string[] {
-  const out = new Array<string>(ids.size);
-  for (const [k, id] of ids) {
-    out[id] = numeric ? (keyText(view.joinKeys[0].type, k) ?? String(k)) : String(k);
-  }
-  // composite keys were joined with the separator already (pit.keyIds)
-  return out;
-}
-
-function encodeColumn(col: FrameColumn, type: FeatureType): EncodeColumn {
-  if (col.kind === 'text') return { slot: 'text', codes: col.codes, dict: col.dict };
-  return { slot: slotOf(type) === 'bool' ? 'bool' : 'num', values: col.values, valid: col.valid };
 }
 
 /** One integer join key: stored as an integer (the SQLite store's rowid). */
 export function keyKindOf(view: ViewDef): KeyKind {
   return view.joinKeys.length === 1 && view.joinKeys[0].type !== 'string' ? 'int' : 'text';
+}
+
+async function chooseEngine(engine: 'auto' | 'js' | 'duckdb'): Promise<'js' | 'duckdb'> {
+  if (engine !== 'auto') return engine;
+  try {
+    await import('@duckdb/node-api');
+    return 'duckdb';
+  } catch {
+    return 'js';
+  }
 }

@@ -18,6 +18,9 @@ const table = (view: string): string => {
   return `"fv_${view}"`;
 };
 
+/** Rows per INSERT statement when writing. */
+const BATCH = 64;
+
 interface Row {
   event_ms: number;
   created_ms: number | null;
@@ -90,32 +93,37 @@ export class SqliteOnlineStore implements OnlineStore {
     const int = info.keyKind === 'int';
     // Keep-newest: a row replaces the stored one only when its event time is later, or
     // equal with a created time at least as late (null created times sort first).
-    const upsert = this.db.prepare(
-      `INSERT INTO ${table(view)} (key, event_ms, created_ms, vals) VALUES (?, ?, ?, ?)
-       ON CONFLICT (key) DO UPDATE SET event_ms = excluded.event_ms,
-         created_ms = excluded.created_ms, vals = excluded.vals
-       WHERE excluded.event_ms > event_ms
-          OR (excluded.event_ms = event_ms
-              AND coalesce(excluded.created_ms, -9e18) >= coalesce(created_ms, -9e18))`,
-    );
+    // Rows go BATCH to a statement: one call per row is most of the cost otherwise.
+    // A key twice in one statement is resolved in order, as in separate statements.
+    const upsertOf = (k: number) =>
+      this.db.prepare(
+        `INSERT INTO ${table(view)} (key, event_ms, created_ms, vals) VALUES ${Array<string>(k).fill('(?, ?, ?, ?)').join(', ')}
+         ON CONFLICT (key) DO UPDATE SET event_ms = excluded.event_ms,
+           created_ms = excluded.created_ms, vals = excluded.vals
+         WHERE excluded.event_ms > event_ms
+            OR (excluded.event_ms = event_ms
+                AND coalesce(excluded.created_ms, -9e18) >= coalesce(created_ms, -9e18))`,
+      );
     const n = rows.keys.length;
     const keys: (number | bigint | string)[] = int ? rows.keys.map(intKey) : rows.keys;
-    const order = Int32Array.from({ length: n }, (_, i) => i);
-    if (int && keys.every((k) => typeof k === 'number')) {
-      const nums = keys;
-      order.sort((a, b) => nums[a] - nums[b]);
-    } else if (!int) {
-      const texts = keys as string[];
-      order.sort((a, b) => (texts[a] < texts[b] ? -1 : texts[a] > texts[b] ? 1 : 0));
-    }
+    const order = keyOrder(keys);
+    const full = upsertOf(BATCH);
+    const params = new Array<unknown>(BATCH * 4);
     let written = 0;
     this.db
       .transaction(() => {
-        for (let j = 0; j < n; j++) {
-          const i = order[j];
-          const c = rows.createdMs[i];
-          const vals = rows.buffer.subarray(rows.offsets[i], rows.offsets[i + 1]);
-          written += upsert.run(keys[i], rows.eventMs[i], c === c ? c : null, vals).changes;
+        for (let start = 0; start < n; start += BATCH) {
+          const k = Math.min(BATCH, n - start);
+          if (k < BATCH) params.length = k * 4;
+          for (let j = 0; j < k; j++) {
+            const i = order[start + j];
+            const c = rows.createdMs[i];
+            params[4 * j] = keys[i];
+            params[4 * j + 1] = rows.eventMs[i];
+            params[4 * j + 2] = c === c ? c : null;
+            params[4 * j + 3] = rows.buffer.subarray(rows.offsets[i], rows.offsets[i + 1]);
+          }
+          written += (k === BATCH ? full : upsertOf(k)).run(params).changes;
         }
       })
       .immediate();
@@ -195,4 +203,32 @@ export class SqliteOnlineStore implements OnlineStore {
     if (this.db.open) this.db.close();
     return Promise.resolve();
   }
+}
+
+/**
+ * The write order: ascending keys as SQLite orders them (integers by value, text by
+ * bytes). Keys usually arrive sorted (DuckDB sorts them); checking costs one pass.
+ */
+function keyOrder(keys: readonly (number | bigint | string)[]): Int32Array {
+  const n = keys.length;
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  let sorted = true;
+  for (let i = 1; i < n && sorted; i++) if (keys[i - 1] > keys[i]) sorted = false;
+  if (sorted) return order;
+  if (keys.every((k) => typeof k === 'number')) {
+    // a native numeric sort, then each key's row (keys are unique per view)
+    const values = Float64Array.from(keys as number[]);
+    const rowOf = new Map<number, number>();
+    for (let i = 0; i < n; i++) rowOf.set(values[i], i);
+    if (rowOf.size === n) {
+      values.sort();
+      for (let i = 0; i < n; i++) order[i] = rowOf.get(values[i]) as number;
+      return order;
+    }
+  }
+  const rows = Array.from(order);
+  const texts = keys.map(String);
+  rows.sort((a, b) => (texts[a] < texts[b] ? -1 : texts[a] > texts[b] ? 1 : 0));
+  return Int32Array.from(rows);
 }

@@ -76,9 +76,10 @@ afterAll(async () => {
 });
 
 describe.each([
-  ['sqlite', undefined],
-  ['redis', 'redis'],
-] as const)('online features (%s)', (_name, kind) => {
+  ['sqlite, sources read by DuckDB', undefined, 'duckdb'],
+  ['sqlite, sources read by mlo', undefined, 'js'],
+  ['redis', 'redis', 'auto'],
+] as const)('online features (%s)', (_name, kind, engine) => {
   // each test its own redis database, so no test sees another's values
   let db = kind === 'redis' ? 0 : -1;
   const storeUrl = (): string | undefined =>
@@ -92,6 +93,7 @@ describe.each([
       start: T('2024-01-03'),
       end: T('2024-01-31'),
       onlineStore: url,
+      engine,
     });
     expect(late.views.map((v) => [v.view, v.rows, v.entities])).toEqual([
       ['orders', 3, 2],
@@ -101,6 +103,7 @@ describe.each([
       start: T('2024-01-01'),
       end: T('2024-01-02T12:00:00Z'),
       onlineStore: url,
+      engine,
     });
     expect(early.views.find((v) => v.view === 'orders')).toMatchObject({
       rows: 2,
@@ -152,7 +155,7 @@ describe.each([
   it('serves a service: several join keys, full names and on-demand features', async () => {
     const repo = await setup();
     const url = storeUrl();
-    await materializeFeatures(repo, { start: 0, end: T('2024-02-01'), onlineStore: url });
+    await materializeFeatures(repo, { start: 0, end: T('2024-02-01'), onlineStore: url, engine });
     const online = await OnlineFeatures.open(repo, { onlineStore: url });
     try {
       const r = await online.get(
