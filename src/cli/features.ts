@@ -142,11 +142,11 @@ export function registerFeatureCommands(program: Command): void {
     .option('--json', 'print them as JSON')
     .action(
       action(async (opts: { json?: boolean }, cmd: Command) => {
-        const { listFeatures } = await featuresLib();
+        const { listFeatures, formatDuration } = await featuresLib();
         return withRepo(cmd, (repo) => {
           const l = listFeatures(repo);
           if (opts.json) return printJson(l);
-          renderList(l);
+          renderList(l, formatDuration);
         });
       }),
     );
@@ -162,7 +162,7 @@ export function registerFeatureCommands(program: Command): void {
     .option('--json', 'print it as JSON')
     .action(
       action(async (name: string, opts: { kind?: string; json?: boolean }, cmd: Command) => {
-        const { showFeatureObject } = await featuresLib();
+        const { showFeatureObject, formatDuration } = await featuresLib();
         const kinds = ['entity', 'source', 'view', 'on_demand', 'service'];
         if (opts.kind !== undefined && !kinds.includes(opts.kind)) {
           throw new MloError('USAGE', `--kind ${opts.kind}: expected one of ${kinds.join(', ')}`);
@@ -170,7 +170,7 @@ export function registerFeatureCommands(program: Command): void {
         return withRepo(cmd, (repo) => {
           const o = showFeatureObject(repo, name, opts.kind as never);
           if (opts.json) return printJson(o);
-          renderShown(o);
+          renderShown(o, formatDuration);
         });
       }),
     );
@@ -697,7 +697,7 @@ function parseNonNegative(flag: string): (v: string) => number {
   };
 }
 
-function renderList(l: FeatureList): void {
+function renderList(l: FeatureList, formatTtl: (seconds: number) => string): void {
   print(
     `definitions version ${l.version}, online store ${l.onlineStore}${l.pending ? color.yellow('  (mlo.yaml differs: mlo features plan)') : ''}`,
   );
@@ -772,24 +772,10 @@ function renderList(l: FeatureList): void {
   }
 }
 
-function formatTtl(seconds: number): string {
-  const units: [string, number][] = [
-    ['d', 86400],
-    ['h', 3600],
-    ['m', 60],
-    ['s', 1],
-  ];
-  let rest = seconds;
-  let out = '';
-  for (const [u, n] of units) {
-    const k = Math.floor(rest / n);
-    if (k) out += `${k}${u}`;
-    rest -= k * n;
-  }
-  return out || '0';
-}
-
-function renderShown(o: ShownObject & { version: number }): void {
+function renderShown(
+  o: ShownObject & { version: number },
+  formatTtl: (seconds: number) => string,
+): void {
   switch (o.kind) {
     case 'view': {
       const v = o.view;

@@ -170,9 +170,9 @@ export async function joinFeatures(repo: Repo, options: JoinOptions): Promise<Jo
 }
 
 /**
- * `auto`: DuckDB, which measured faster than our own join at every size in
- * bench/features-join.mjs (and uses every core), unless on-demand features are asked
- * for (only the js engine computes them) or the optional module is not installed.
+ * `auto`: DuckDB, which measured faster than our own join in bench/features-join.mjs
+ * (about half the CPU time, and it uses every core), unless on-demand features are
+ * asked for (only the js engine computes them) or the module cannot be loaded.
  */
 async function chooseEngine(engine: JoinEngine, onDemand: boolean): Promise<'js' | 'duckdb'> {
   if (engine !== 'auto') return engine;
