@@ -1,12 +1,7 @@
 /** On-demand expressions and ttl durations: the small languages of the definitions. */
 import { describe, expect, it } from 'vitest';
-import {
-  compileExpr,
-  formatDuration,
-  MloError,
-  parseDuration,
-  type Value,
-} from '../../../src/index.js';
+import type { MloError } from '../../../src/index.js';
+import { compileExpr, formatDuration, parseDuration, type Value } from '../../../src/index.js';
 
 function run(text: string, vars: Record<string, Value> = {}): Value {
   const e = compileExpr(text);
