@@ -1,5 +1,12 @@
 /** Feature-store test helpers: a repository holding a fixture case, and CSV comparison. */
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { expect } from 'vitest';
 import { add, applyDefinitions, parseDefinitions, type Repo } from '../../../src/index.js';
@@ -94,7 +101,9 @@ export async function repoWithFiles(files: Record<string, string>): Promise<Repo
   }
   let sources: string[] = [];
   try {
-    sources = Object.values(parseDefinitions(files['mlo.yaml'] ?? '').sources).map((s) => s.path);
+    sources = Object.values(parseDefinitions(files['mlo.yaml'] ?? '').sources)
+      .map((s) => s.path)
+      .filter((p) => existsSync(join(repo.root, p)));
   } catch {
     // definitions a test means to be broken: nothing to track
   }
