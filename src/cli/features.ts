@@ -584,7 +584,10 @@ export function registerFeatureCommands(program: Command): void {
       action(
         async (
           opts: {
-            served: string;
+            served?: string;
+            log?: boolean;
+            model?: string;
+            since?: string;
             features?: string;
             timestamp?: string;
             maxShare?: number;
@@ -597,6 +600,7 @@ export function registerFeatureCommands(program: Command): void {
           return withRepo(cmd, async (repo) => {
             const r = await checkSkew(repo, {
               served: opts.served,
+              log: opts.log ? { model: opts.model, since: opts.since } : undefined,
               cwd: cwdOf(cmd),
               features: opts.features,
               timestamp: opts.timestamp,

@@ -83,4 +83,5 @@ export {
   type SkewResult,
   type FeatureSkew,
 } from './quality.js';
+export { ServingFeatures, type ServingFeaturesConfig, type EnrichContext } from './serving.js';
 export type { FeatureSetRecord, MaterializationRecord, SourceLineage } from './records.js';

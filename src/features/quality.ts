@@ -5,13 +5,15 @@
  * against the point-in-time values of the offline store for the same entity and
  * time. A skew check fails (exit 1) when a feature disagrees in more rows than allowed.
  */
-import { resolve } from 'node:path';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { MloError } from '../errors.js';
 import { openTable } from '../io/index.js';
 import type { Repo } from '../repo/index.js';
 import {
   checkDrift,
   createBaseline,
+  parseSince,
   type BaselineInfo,
   type DriftCheckResult,
 } from '../monitor/index.js';
@@ -23,6 +25,7 @@ import { joinWithJs } from './join/engine-js.js';
 import type { JoinSource } from './join/types.js';
 import { isWorkspaceData, sourcePath } from './paths.js';
 import { resolveFeatures, type FeaturePlan } from './plan.js';
+import { readServedFeatures } from './records.js';
 import { openRegistry, type FeatureRegistry } from './registry.js';
 
 function viewOf(reg: FeatureRegistry, name: string) {
@@ -113,7 +116,12 @@ export async function driftView(
 
 export interface SkewOptions {
   /** what was served: join keys, the time of serving and the feature values used (CSV, Parquet, JSON Lines) */
-  served: string;
+  served?: string;
+  /**
+   * ... or what mlo serve filled in from the online store (feature_serving_log): of a
+   * model (NAME or NAME@VERSION), since a time (30m, 24h, 7d or a date)
+   */
+  log?: { model?: string; since?: string };
   /** directory `served` is relative to (default: process.cwd()) */
   cwd?: string;
   /** the features to check (default: every served column that names a feature of a view) */
@@ -178,8 +186,24 @@ function agree(served: Value, offline: Value, type: string, tolerance: number): 
 
 /** Training-serving skew: served values against the offline point-in-time values. */
 export async function checkSkew(repo: Repo, options: SkewOptions): Promise<SkewResult> {
+  if ((options.served === undefined) === (options.log === undefined)) {
+    throw new MloError('USAGE', 'a skew check needs --served FILE or --log');
+  }
+  if (options.log) {
+    const file = servedLogFile(repo, options.log);
+    try {
+      return await checkSkew(repo, {
+        ...options,
+        log: undefined,
+        served: file,
+        timestamp: 'event_timestamp',
+      });
+    } finally {
+      rmSync(file, { force: true });
+    }
+  }
   const reg = openRegistry(repo);
-  const served = resolve(options.cwd ?? process.cwd(), options.served);
+  const served = resolve(options.cwd ?? process.cwd(), options.served as string);
   const columns = (await openTable(served)).schema.columns.map((c) => c.name);
   let spec = options.features;
   if (spec === undefined) {
@@ -224,7 +248,7 @@ export async function checkSkew(repo: Repo, options: SkewOptions): Promise<SkewR
     };
   }
   const { table } = await joinWithJs(plan, {
-    entities: { file: served, shown: options.served },
+    entities: { file: served, shown: options.served as string },
     timestamp: options.timestamp,
     sources,
     asOfCreated: false,
@@ -265,4 +289,26 @@ export async function checkSkew(repo: Repo, options: SkewOptions): Promise<SkewR
     passed: features.every((f) => f.share <= maxShare),
     features,
   };
+}
+
+/** The serving log as a JSON Lines file of served rows (keys, event_timestamp, values). */
+function servedLogFile(repo: Repo, query: NonNullable<SkewOptions['log']>): string {
+  const m = query.model === undefined ? undefined : /^(.+?)(?:@(\d+))?$/.exec(query.model);
+  const rows = readServedFeatures(repo.store, {
+    ...(m && { model: m[1] }),
+    ...(m?.[2] !== undefined && { version: Number(m[2]) }),
+    ...(query.since !== undefined && { sinceMs: parseSince(query.since) }),
+  });
+  if (rows.length === 0) {
+    throw new MloError('NOT_FOUND', 'the serving log holds no rows for this', {
+      hint: 'mlo serve logs the features it fills in when serve.features is set',
+    });
+  }
+  mkdirSync(repo.tmpDir, { recursive: true });
+  const file = join(repo.tmpDir, `served-${process.pid}-${Date.now()}.jsonl`);
+  const lines = rows.map((r) =>
+    JSON.stringify({ ...r.entity, event_timestamp: new Date(r.tsMs).toISOString(), ...r.vals }),
+  );
+  writeFileSync(file, lines.join('\n') + '\n');
+  return file;
 }

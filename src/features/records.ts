@@ -260,3 +260,76 @@ export function forgetMaterializations(store: Store, views: readonly string[]): 
   const del = store.db.prepare('DELETE FROM feature_materializations WHERE view = ?');
   for (const v of views) del.run(v);
 }
+
+export interface ServedFeatureRow {
+  tsMs: number;
+  model: string;
+  version: number;
+  requestId: string | null;
+  entity: Record<string, unknown>;
+  vals: Record<string, unknown>;
+}
+
+/** One transaction for a batch of served rows (the server flushes a few times a second). */
+export function insertServedFeatures(store: Store, rows: readonly ServedFeatureRow[]): void {
+  const insert = store.db.prepare(
+    `INSERT INTO feature_serving_log (ts_ms, model, version, request_id, entity, vals) VALUES (?, ?, ?, ?, ?, ?)`,
+  );
+  store.db.transaction(() => {
+    for (const r of rows) {
+      insert.run(
+        r.tsMs,
+        r.model,
+        r.version,
+        r.requestId,
+        JSON.stringify(r.entity),
+        JSON.stringify(r.vals),
+      );
+    }
+  })();
+}
+
+export function readServedFeatures(
+  store: Store,
+  query: { model?: string; version?: number; sinceMs?: number; untilMs?: number },
+): ServedFeatureRow[] {
+  const where: string[] = [];
+  const params: (string | number)[] = [];
+  if (query.model !== undefined) {
+    where.push('model = ?');
+    params.push(query.model);
+  }
+  if (query.version !== undefined) {
+    where.push('version = ?');
+    params.push(query.version);
+  }
+  if (query.sinceMs !== undefined) {
+    where.push('ts_ms >= ?');
+    params.push(query.sinceMs);
+  }
+  if (query.untilMs !== undefined) {
+    where.push('ts_ms < ?');
+    params.push(query.untilMs);
+  }
+  const rows = store.db
+    .prepare(
+      `SELECT ts_ms, model, version, request_id, entity, vals FROM feature_serving_log
+       ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id`,
+    )
+    .all(...params) as {
+    ts_ms: number;
+    model: string;
+    version: number;
+    request_id: string | null;
+    entity: string;
+    vals: string;
+  }[];
+  return rows.map((r) => ({
+    tsMs: r.ts_ms,
+    model: r.model,
+    version: r.version,
+    requestId: r.request_id,
+    entity: JSON.parse(r.entity) as Record<string, unknown>,
+    vals: JSON.parse(r.vals) as Record<string, unknown>,
+  }));
+}

@@ -2,8 +2,9 @@ import type { Migration } from './types.js';
 
 /**
  * The feature store's registry: applied versions of the definitions (what changed
- * each time), the training sets built from them (their lineage) and the
- * materializations into the online store (the incremental watermark). The online
+ * each time), the training sets built from them (their lineage), the
+ * materializations into the online store (the incremental watermark), and what a
+ * server filled in from the online store (for skew checks). The online
  * values themselves live apart, in .mlo/features/online.db or Redis, so that a
  * serving fleet's reads never contend with this store.
  */
@@ -56,5 +57,21 @@ export const features: Migration = {
       created_at  TEXT NOT NULL
     );
     CREATE INDEX feature_materializations_by_view ON feature_materializations (view, id);
+
+    -- What mlo serve filled in from the online store, per request row: the entity and
+    -- the values used, so skew checks can compare them with the offline values at ts.
+    -- The prediction log has the model's inputs; this has the keys it lacks.
+    CREATE TABLE feature_serving_log (
+      id         INTEGER PRIMARY KEY,
+      ts_ms      INTEGER NOT NULL,
+      model      TEXT NOT NULL,
+      version    INTEGER NOT NULL,
+      request_id TEXT,
+      -- {join key or request field: value}
+      entity     TEXT NOT NULL,
+      -- {feature: value} as the model got them
+      vals       TEXT NOT NULL
+    );
+    CREATE INDEX feature_serving_log_by_model ON feature_serving_log (model, version, ts_ms);
   `,
 };

@@ -8,6 +8,7 @@ CREATE TABLE drift_reports ( id INTEGER PRIMARY KEY, baseline_name TEXT NOT NULL
 CREATE TABLE drift_scores ( report INTEGER NOT NULL REFERENCES drift_reports (id) ON DELETE CASCADE, position INTEGER NOT NULL, name TEXT NOT NULL, test TEXT NOT NULL, score REAL, threshold REAL NOT NULL, drifted INTEGER NOT NULL, psi REAL, PRIMARY KEY (report, position) ) WITHOUT ROWID;
 CREATE TABLE evaluations ( id INTEGER PRIMARY KEY, version_id INTEGER NOT NULL REFERENCES model_versions (id), data_hash TEXT NOT NULL, data_path TEXT NOT NULL, target TEXT NOT NULL, features_json TEXT NOT NULL, task TEXT NOT NULL, rows INTEGER NOT NULL, metrics_json TEXT NOT NULL, reasons_json TEXT NOT NULL, detail_json TEXT NOT NULL, slices_json TEXT NOT NULL DEFAULT '{}', created_ms INTEGER NOT NULL );
 CREATE TABLE feature_materializations ( id INTEGER PRIMARY KEY, view TEXT NOT NULL, version INTEGER NOT NULL REFERENCES feature_versions (version), start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL, source_hash TEXT NOT NULL, rows INTEGER NOT NULL, entities INTEGER NOT NULL, store TEXT NOT NULL, created_at TEXT NOT NULL );
+CREATE TABLE feature_serving_log ( id INTEGER PRIMARY KEY, ts_ms INTEGER NOT NULL, model TEXT NOT NULL, version INTEGER NOT NULL, request_id TEXT, -- {join key or request field: value} entity TEXT NOT NULL, -- {feature: value} as the model got them vals TEXT NOT NULL );
 CREATE TABLE feature_sets ( id INTEGER PRIMARY KEY, path TEXT NOT NULL, hash TEXT NOT NULL, rows INTEGER NOT NULL, version INTEGER NOT NULL REFERENCES feature_versions (version), features TEXT NOT NULL, entities_path TEXT NOT NULL, entities_hash TEXT NOT NULL, -- [{view, source, path, hash, ttl}] for every view the set reads sources TEXT NOT NULL, as_of_created INTEGER NOT NULL, engine TEXT NOT NULL, run_id TEXT, created_at TEXT NOT NULL );
 CREATE TABLE feature_versions ( version INTEGER PRIMARY KEY, -- sha256 of the canonical JSON of the definitions hash TEXT NOT NULL, definitions TEXT NOT NULL, -- {added: [...], changed: [...], removed: [...]} against the previous version changes TEXT NOT NULL, git_commit TEXT, created_at TEXT NOT NULL );
 CREATE TABLE hash_state ( path TEXT PRIMARY KEY, inode INTEGER NOT NULL, mtime_ms REAL NOT NULL, size INTEGER NOT NULL, hash TEXT NOT NULL ) WITHOUT ROWID;
@@ -32,6 +33,7 @@ CREATE UNIQUE INDEX baselines_by_model ON baselines (model_name, model_version) 
 CREATE INDEX drift_reports_by_baseline ON drift_reports (baseline_name, created_ms);
 CREATE INDEX evaluations_by_data ON evaluations (version_id, data_hash, target);
 CREATE INDEX feature_materializations_by_view ON feature_materializations (view, id);
+CREATE INDEX feature_serving_log_by_model ON feature_serving_log (model, version, ts_ms);
 CREATE INDEX feature_sets_by_hash ON feature_sets (hash);
 CREATE INDEX object_refs_by_hash ON object_refs (hash);
 CREATE INDEX prediction_log_by_model ON prediction_log (model, version, ts_ms);
