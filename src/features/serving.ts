@@ -119,6 +119,7 @@ export class ServingFeatures {
         fills,
         keys,
         kept,
+        compiled.keys.map((k) => k.name),
         config.log !== false,
       );
     } catch (err) {
@@ -177,7 +178,7 @@ export class ServingFeatures {
       for (let i = 0; i < n; i++) {
         const v = vec.values[i];
         if (v === null) {
-          const keyText = this.keys
+          const keyText = this.joinKeys
             .map((k) => `${k}=${String(entities[k][i] as string)}`)
             .join(', ');
           throw new MloError(
