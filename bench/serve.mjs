@@ -143,11 +143,25 @@ async function waitUntilServing(url) {
   throw new Error(`${url} never answered /ping`);
 }
 
-const mloServe = (extra, bin = MLO) =>
-  startProcess(process.execPath, [bin, 'serve', 'm@1', '--port', '0', ...extra]);
+const mloServe = (extra, bin = MLO, cwd = repo) =>
+  startProcess(process.execPath, [bin, 'serve', 'm@1', '--port', '0', ...extra], { cwd });
 const BASELINE = (() => {
   const i = argv.indexOf('--baseline');
   return i >= 0 ? join(argv[i + 1], 'bin/mlo.js') : null;
+})();
+// the baseline's own repository, made by the baseline's mlo (its store schema may be older)
+const baseRepo = (() => {
+  if (!BASELINE) return null;
+  const dir = mkdtempSync(join(tmpdir(), 'mlo-bench-base-'));
+  spawnSync('git', ['init', '-q'], { cwd: dir });
+  const base = (args) => {
+    const r = spawnSync(process.execPath, [BASELINE, ...args], { cwd: dir, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`baseline mlo ${args.join(' ')}: ${r.stderr}`);
+  };
+  base(['init']);
+  writeFileSync(join(dir, 'lr.onnx'), readFileSync(join(repo, 'lr.onnx')));
+  base(['model', 'register', 'm', 'lr.onnx', '--features', features.join(',')]);
+  return dir;
 })();
 
 const hasPeer =
@@ -228,14 +242,14 @@ if (BASELINE) {
     {
       key: 'mlobase',
       label: 'baseline: mlo serve (defaults)',
-      start: () => mloServe([], BASELINE),
+      start: () => mloServe([], BASELINE, baseRepo),
       path: '/predict',
       lua: lua.predict,
     },
     {
       key: 'logbase',
       label: 'baseline: mlo serve --log-predictions',
-      start: () => mloServe(['--log-predictions'], BASELINE),
+      start: () => mloServe(['--log-predictions'], BASELINE, baseRepo),
       path: '/predict',
       lua: lua.predict,
     },
@@ -564,5 +578,6 @@ try {
   for (const c of children) c.kill('SIGTERM');
   await new Promise((r) => setTimeout(r, 500));
   cleanup(repo);
+  if (baseRepo) cleanup(baseRepo);
   cleanup(work);
 }

@@ -87,10 +87,22 @@ export function registerDriftCommands(program: Command): void {
             onProgress: progress.onProgress,
           });
           progress.stop();
+          const failOn = opts.failOnDrift === true || r.failOnDrift;
+          // only an empty window of the prediction log gets here with no rows
+          const nothing = r.report.current.rows === 0;
           if (opts.json) printJson(r.report);
-          else renderReport(r.report);
+          else if (!(nothing && failOn)) renderReport(r.report);
           if (opts.html !== undefined && !opts.json) note(`wrote ${opts.html}`);
-          return r.report.dataset_drift && (opts.failOnDrift || r.failOnDrift) ? 1 : 0;
+          if (nothing && failOn) {
+            throw new MloError(
+              'CHECK_FAILED',
+              `nothing was checked: ${emptyWindow(r.report, opts.since)}`,
+              {
+                hint: 'no traffic in the window is not a pass; widen --since, or check again later',
+              },
+            );
+          }
+          return r.report.dataset_drift && failOn ? 1 : 0;
         } finally {
           progress.stop();
           repo.close();
@@ -126,13 +138,27 @@ export function registerDriftCommands(program: Command): void {
     );
 }
 
+/** Why a check of the prediction log had no rows. */
+function emptyWindow(r: DriftReport, since: string | undefined): string {
+  const model = r.current.source.replace(/^predictions:/, '');
+  const window = r.current.since
+    ? ` since ${r.current.since}${since ? ` (--since ${since})` : ''}`
+    : '';
+  const lost = r.current.lost_rows
+    ? ` (${r.current.lost_rows} row(s) of the window were lost by the server)`
+    : '';
+  return `no prediction of ${model} was logged${window}${lost}`;
+}
+
 const num = (x: number | null): string => (x === null ? '-' : String(Number(x.toPrecision(4))));
 
 function renderReport(r: DriftReport): void {
   for (const w of r.warnings) warn(w);
   print(
     `baseline ${color.bold(r.baseline.name)} (${r.baseline.source}, ${r.baseline.rows.toLocaleString('en-US')} rows) vs ` +
-      `${r.current.source} (${r.current.rows.toLocaleString('en-US')} rows)`,
+      `${r.current.source} (${r.current.rows.toLocaleString('en-US')} rows` +
+      (r.current.lost_rows ? `, ${r.current.lost_rows.toLocaleString('en-US')} lost` : '') +
+      ')',
   );
   print();
   const rows = r.columns.map((c) => {

@@ -187,21 +187,29 @@ export function registerModelCommands(program: Command): void {
     .command('export')
     .description("write a version's ONNX file (PATH may be a directory)")
     .argument('<ref>', 'NAME, NAME@VERSION or NAME@ALIAS')
-    .argument('<path>', 'where to write it')
+    .argument('<path>', 'where to write it (never inside .git or .mlo)')
+    .option('--force', 'replace an existing file (only a regular file, never a link or device)')
     .option('--json', 'print the result as JSON')
     .action(
-      action(async (ref: string, path: string, opts: { json?: boolean }, cmd: Command) => {
-        const { openRepo, exportModel } = await lib();
-        const cwd = cwdOf(cmd);
-        const repo = openRepo(cwd);
-        try {
-          const r = exportModel(repo, ref, path, { cwd });
-          if (opts.json) return printJson(r);
-          print(`wrote ${r.name}@${r.version} to ${r.path} (${formatBytes(r.size)})`);
-        } finally {
-          repo.close();
-        }
-      }),
+      action(
+        async (
+          ref: string,
+          path: string,
+          opts: { json?: boolean; force?: boolean },
+          cmd: Command,
+        ) => {
+          const { openRepo, exportModel } = await lib();
+          const cwd = cwdOf(cmd);
+          const repo = openRepo(cwd);
+          try {
+            const r = exportModel(repo, ref, path, { cwd, force: opts.force });
+            if (opts.json) return printJson(r);
+            print(`wrote ${r.name}@${r.version} to ${r.path} (${formatBytes(r.size)})`);
+          } finally {
+            repo.close();
+          }
+        },
+      ),
     );
 }
 

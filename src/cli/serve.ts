@@ -18,6 +18,7 @@ interface ServeFlags {
   threads?: number;
   maxBodyBytes?: number;
   maxRows?: number;
+  logQueueRows?: number;
 }
 
 function parseWholeNumber(flag: string, max: number): (value: string) => number {
@@ -87,6 +88,11 @@ export function registerServeCommands(program: Command): void {
       'most rows in one request (default 10000)',
       parsePositiveInt('--max-rows'),
     )
+    .option(
+      '--log-queue-rows <n>',
+      'prediction log rows held in memory for the writer; beyond, rows wait in .mlo/spool (default 100000)',
+      parsePositiveInt('--log-queue-rows'),
+    )
     .action(
       action(async (modelArg: string | undefined, opts: ServeFlags, cmd: Command) => {
         const { openRepo, startServer, loadServeConfig } = await lib();
@@ -115,14 +121,19 @@ export function registerServeCommands(program: Command): void {
             threads: opts.threads ?? config.threads,
             maxBodyBytes: opts.maxBodyBytes ?? config.max_body_bytes,
             maxRows: opts.maxRows ?? config.max_rows,
+            logQueueRows: opts.logQueueRows,
             onEvent: renderEvent,
           });
           renderStart(server, Boolean(token));
           const signal = await waitForSignal();
           note(`${signal}: finishing requests in flight, then stopping`);
           const summary = await server.close();
-          const logged = summary.log
-            ? `; prediction log: ${summary.log.written} row(s) written, ${summary.log.dropped} dropped`
+          const log = summary.log;
+          const logged = log
+            ? `; prediction log: ${log.written} row(s) written, ${log.dropped} dropped` +
+              (log.pending > 0
+                ? `, ${log.pending} left in .mlo/spool (the next mlo serve or drift check writes them)`
+                : '')
             : '';
           print(
             `stopped: ${summary.requests} request(s) answered, ${summary.finishedInFlight} of them during shutdown${logged}`,

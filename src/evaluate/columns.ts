@@ -1,10 +1,11 @@
 /**
- * From typed column batches to what a model and the metrics take: a row-major float32
- * feature matrix, the target as labels or numbers, slice groups. Every problem with the
+ * From typed column batches to what a model and the metrics take: a row-major feature
+ * matrix (float32, or doubles for models with double, integer or bool inputs), the target as labels or numbers, slice groups. Every problem with the
  * data is an INVALID error naming the file, column and row.
  */
 import { MloError } from '../errors.js';
 import { CellState, type Column, type ColumnInfo, type ColumnKind } from '../io/index.js';
+import { findUnfitValue, type FeatureMatrix, type FeatureType } from '../onnx/index.js';
 
 const NUMERIC_FEATURE: ReadonlySet<ColumnKind> = new Set(['number', 'integer', 'boolean']);
 
@@ -37,7 +38,7 @@ export function fillMatrix(
   columns: readonly Column[],
   from: number,
   rows: number,
-  out: Float32Array,
+  out: FeatureMatrix,
   ctx: MatrixContext,
 ): number {
   const f = columns.length;
@@ -63,7 +64,7 @@ export function fillMatrix(
 }
 
 /**
- * Column-major float64 → row-major float32. Four columns per pass, so each row gets 16
+ * Column-major float64 → row-major float32 (or float64). Four columns per pass, so each row gets 16
  * contiguous bytes per store group: about 1.6 times faster than copying one column at
  * a time (strided 4-byte stores), which mattered next to a logistic regression's run.
  * Boolean columns are widened to float64 first so the loop sees one array type.
@@ -72,7 +73,7 @@ function transpose(
   columns: readonly Column[],
   from: number,
   rows: number,
-  out: Float32Array,
+  out: FeatureMatrix,
 ): void {
   const f = columns.length;
   const v = columns.map((c) =>
@@ -111,6 +112,33 @@ function transpose(
     const a = v[j];
     for (let i = 0, k = j, s = from; i < rows; i++, k += f, s++) out[k] = a[s];
   }
+}
+
+/**
+ * Every value of the matrix (rows × columns) fits its model input: a whole number for
+ * int64/int32, 0/1 for bool, no empty cell for either. Otherwise INVALID naming the
+ * file's row and column.
+ */
+export function checkFeatureValues(
+  columns: readonly Column[],
+  x: FeatureMatrix,
+  rows: number,
+  types: readonly FeatureType[],
+  ctx: MatrixContext & { from: number },
+): void {
+  const bad = findUnfitValue(x, rows, types);
+  if (bad === null) return;
+  const col = columns[bad.feature];
+  throw new MloError(
+    'INVALID',
+    `${ctx.file}: data row ${ctx.rowStart + ctx.from + bad.row + 1}, column "${col.name}": ${bad.reason}; the model takes it as ${bad.type}`,
+    {
+      hint:
+        bad.type === 'bool'
+          ? 'a bool feature takes true/false or 1/0'
+          : 'an integer feature takes whole numbers; round or encode the column as the model was trained',
+    },
+  );
 }
 
 /** Nulls in rows [from, from + rows) of a column; a cell that is not a number throws. */

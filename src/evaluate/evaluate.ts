@@ -6,7 +6,13 @@
  */
 import { MloError } from '../errors.js';
 import { openTable, requireColumns, type ColumnBatch } from '../io/index.js';
-import { runModel, type Label, type ModelOutputs, type OnnxSession } from '../onnx/index.js';
+import {
+  runModel,
+  type FeatureMatrix,
+  type Label,
+  type ModelOutputs,
+  type OnnxSession,
+} from '../onnx/index.js';
 import {
   identifyDataFile,
   loadModel,
@@ -16,7 +22,13 @@ import {
 } from '../registry/index.js';
 import type { Repo } from '../repo/index.js';
 import type { ProgressFn } from '../util/progress.js';
-import { checkFeatureKinds, fillMatrix, groupValues, targetValues } from './columns.js';
+import {
+  checkFeatureKinds,
+  checkFeatureValues,
+  fillMatrix,
+  groupValues,
+  targetValues,
+} from './columns.js';
 import { measureLatency } from './latency.js';
 import {
   computeClassificationMetrics,
@@ -216,10 +228,15 @@ async function evaluateLoaded(
   const acc = new Accumulator(plan.slices.length);
   let scoringMs = 0;
   let nulls = 0;
-  // one matrix for every run: onnxruntime is done with its input when run() resolves
-  const matrix = new Float32Array(batchRows * nf);
+  // one matrix for every run: onnxruntime is done with its input when run() resolves;
+  // doubles when an input is double, integer or bool (float32 would round its values)
+  const Matrix = session.wide ? Float64Array : Float32Array;
+  const types = session.wide ? session.featureTypes(nf) : null;
+  const matrix: FeatureMatrix = new Matrix(batchRows * nf);
   // the first rows, kept to time one at a time after the batched pass
-  const latencyX = new Float32Array(Math.max(0, options.latencyRows ?? DEFAULT_LATENCY_ROWS) * nf);
+  const latencyX: FeatureMatrix = new Matrix(
+    Math.max(0, options.latencyRows ?? DEFAULT_LATENCY_ROWS) * nf,
+  );
   let latencyFilled = 0;
   for await (const batch of reader.batches()) {
     const featureCols = batch.columns.slice(0, nf);
@@ -231,6 +248,13 @@ async function evaluateLoaded(
         rowStart: batch.rowStart,
       });
       const x = rows === batchRows ? matrix : matrix.subarray(0, rows * nf);
+      if (types) {
+        checkFeatureValues(featureCols, x, rows, types, {
+          file: shown,
+          rowStart: batch.rowStart,
+          from,
+        });
+      }
       const out = await runBatch(session, x, rows, nf, forceClassification, acc.rows === 0, model);
       scoringMs += performance.now() - t0;
       if (latencyFilled < latencyX.length) {
@@ -311,7 +335,7 @@ async function evaluateLoaded(
 
 async function runBatch(
   session: OnnxSession,
-  x: Float32Array,
+  x: FeatureMatrix,
   rows: number,
   nf: number,
   forceClassification: boolean,

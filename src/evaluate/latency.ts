@@ -4,7 +4,7 @@
  * a model that takes milliseconds per request, and a `p99_ms <= 20` gate would mean
  * nothing.
  */
-import { runModel, type OnnxSession } from '../onnx/index.js';
+import { runModel, type FeatureMatrix, type OnnxSession } from '../onnx/index.js';
 
 export interface LatencyOptions {
   /** untimed runs first, so one-off allocation is not measured (default 10) */
@@ -16,13 +16,13 @@ export interface LatencyOptions {
 /** Latency in ms of each of the first `rows` rows of `x` (rows × nf), run alone. */
 export async function measureLatency(
   session: OnnxSession,
-  x: Float32Array,
+  x: FeatureMatrix,
   rows: number,
   nf: number,
   options: LatencyOptions = {},
 ): Promise<Float64Array> {
   if (rows === 0) return new Float64Array(0);
-  const row = (i: number): Float32Array => x.subarray(i * nf, (i + 1) * nf);
+  const row = (i: number): FeatureMatrix => x.subarray(i * nf, (i + 1) * nf);
   const warmup = Math.min(options.warmup ?? 10, rows);
   for (let i = 0; i < warmup; i++) await runModel(session, row(i), 1, nf);
   const budget = options.budgetMs ?? 2000;

@@ -16,8 +16,8 @@ export {
   featuresSchema,
   FEATURE_TYPES,
   KEY_TYPES,
-  type FeatureType,
-  type KeyType,
+  type FeatureType as FeatureValueType,
+  type KeyType as FeatureKeyType,
 } from './schema.js';
 export {
   loadDefinitions,

@@ -80,6 +80,8 @@ interface CurrentData {
   sourceHash: string | null;
   rows: number;
   since?: string | null;
+  /** prediction log: rows of the window the server lost */
+  lost?: number;
   /** by baseline column position; null when the column is not in the current data */
   outcomes: (ColumnOutcome | null)[];
   issues: ColumnIssue[];
@@ -137,6 +139,7 @@ export async function checkDrift(
   }
 
   const result = compare(baseline, current, config, share);
+  requireSomethingChecked(result.report, baseline, options.predictions !== undefined);
   result.report.current.source_hash = current.sourceHash;
   if (options.save !== false) result.report.id = saveReport(repo, baseline, result.report);
   if (options.html !== undefined) {
@@ -146,6 +149,55 @@ export async function checkDrift(
     writeFileAtomic(abs, renderDriftHtml(result), { fsync: false });
   }
   return result;
+}
+
+/**
+ * A check that compared nothing is not a pass: zero rows, or no column with values on
+ * both sides, would otherwise read "0 of 0 columns drifted" and let a gate through.
+ * That is the user's input (exit 2), naming what was missing. The one exception is an
+ * empty window of the prediction log: no traffic is a fact about the server, reported
+ * as a check with no rows, which `--fail-on-drift` turns into a failure.
+ */
+function requireSomethingChecked(
+  report: DriftReport,
+  baseline: LoadedBaseline,
+  fromLog: boolean,
+): void {
+  const src = report.current.source;
+  const against = `baseline "${baseline.record.name}"`;
+  if (report.current.rows === 0) {
+    if (fromLog) return;
+    throw new MloError(
+      'INVALID',
+      `${src} has no data rows: nothing was checked against ${against}`,
+      {
+        hint: 'a drift check needs current data with rows',
+      },
+    );
+  }
+  if (report.checked_columns > 0) return;
+  const byName = new Map(report.columns.map((c) => [c.column, c]));
+  const ordered = baseline.columns.map((c) => byName.get(c.name)!);
+  const absent = ordered.filter((c) => c.status === 'missing' || c.status === 'skipped');
+  const names = (cs: DriftColumnReport[]): string => cs.map((c) => c.column).join(', ');
+  if (absent.length === ordered.length) {
+    throw new MloError(
+      'INVALID',
+      `${src} has none of the columns of ${against}: missing ${names(absent)}`,
+      { hint: `mlo baseline show ${baseline.record.name} lists the columns it expects` },
+    );
+  }
+  const empty = ordered.filter((c) => c.status === 'no-data');
+  const failed = ordered.filter((c) => c.status === 'error');
+  const parts: string[] = [];
+  if (empty.length > 0)
+    parts.push(`${names(empty)} ${empty.length === 1 ? 'has' : 'have'} no values`);
+  for (const c of failed) parts.push(`${c.column}: ${c.message ?? 'not checked'}`);
+  if (absent.length > 0) parts.push(`missing ${names(absent)}`);
+  throw new MloError(
+    'INVALID',
+    `no column of ${src} could be checked against ${against}: ${parts.join('; ')}`,
+  );
 }
 
 /** mlo.yaml's per-column tests must fit the columns' kinds: a config error, exit 2. */
@@ -273,6 +325,7 @@ function readPredictions(
     source: `predictions:${formatModelVersion(model)}`,
     sourceHash: null,
     rows: got.rows,
+    lost: got.lost,
     since: sinceMs === undefined ? null : new Date(sinceMs).toISOString(),
     // no rows at all: every column is present but empty
     outcomes: tasks.map((t, i) => {
@@ -307,6 +360,11 @@ function compare(
 ): DriftCheckResult {
   const warnings: string[] = [];
   if (current.rows === 0) warnings.push('the current data has no rows');
+  if (current.lost) {
+    warnings.push(
+      `${current.lost} row(s) of this window were lost by the server (the prediction log could not write or spool them): this check saw ${current.rows} of ${current.rows + current.lost}`,
+    );
+  }
   const items = baseline.columns.map((col, i) => {
     const result = columnResult(col, current.outcomes[i], driftOptionsOf(config, col.name));
     if (result.report.message && result.report.status !== 'ok') {
@@ -358,6 +416,7 @@ function compare(
       source_hash: null,
       rows: current.rows,
       ...(current.since !== undefined && { since: current.since }),
+      ...(current.lost !== undefined && { lost_rows: current.lost }),
     },
     created_at: new Date().toISOString(),
     id: null,

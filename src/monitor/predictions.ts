@@ -7,8 +7,13 @@
 import { MloError } from '../errors.js';
 import { tableFromRecords, type ColumnIssue, type ColumnKind } from '../io/index.js';
 import type { Repo } from '../repo/index.js';
+import { drainSpool } from '../serve/index.js';
 import type { ModelVersionKey } from '../store/index.js';
-import { hasPredictionRows, iteratePredictionRows } from '../store/index.js';
+import {
+  countLostPredictionRows,
+  hasPredictionRows,
+  iteratePredictionRows,
+} from '../store/index.js';
 import type { PlannedColumn } from './columns.js';
 import type { ColumnProfile } from './profile/index.js';
 import { TableProfiler, type ProfileTableOptions } from './profile-table.js';
@@ -24,6 +29,8 @@ export interface PredictionSource {
 
 export interface PredictionProfile {
   rows: number;
+  /** rows of the window the server lost (its spool could not be written) */
+  lost: number;
   /** baseline columns that no logged instance had */
   missing: string[];
   /** profiles of the present columns, in `planned` order (null for missing ones) */
@@ -52,7 +59,16 @@ export function profilePredictions(
   options: ProfileTableOptions = {},
 ): PredictionProfile {
   const store = repo.store;
-  if (!hasPredictionRows(store, { model: source.model.name, version: source.model.version })) {
+  // rows a server left in the spool (it was behind, or it crashed) are part of the log
+  drainSpool(store);
+  const lost = countLostPredictionRows(store, {
+    model: source.model.name,
+    version: source.model.version,
+    role: 'primary',
+    sinceMs: source.sinceMs,
+  });
+  const key = { model: source.model.name, version: source.model.version };
+  if (!hasPredictionRows(store, key) && countLostPredictionRows(store, key) === 0) {
     const ref = `${source.model.name}@${source.model.version}`;
     throw new MloError(
       'NOT_FOUND',
@@ -123,6 +139,7 @@ export function profilePredictions(
   const byName = new Map(presentNames.map((name, i) => [name, finished[i]]));
   return {
     rows,
+    lost,
     missing: rows === 0 ? [] : names.filter((name) => !byName.has(name)),
     profiles: names.map((name) => byName.get(name) ?? null),
     issues: [...issues.values()],

@@ -93,6 +93,8 @@ export interface DriftReport {
     rows: number;
     /** --predictions: the time window read */
     since?: string | null;
+    /** --predictions: rows of the window the server lost (a full disk), not in `rows` */
+    lost_rows?: number;
   };
   created_at: string;
   /** the stored report's id (drift history); null when not stored */

@@ -1,11 +1,22 @@
 /** Pieces every model builder shares: the feature input and class labels. */
 import { MloError } from '../errors.js';
 import { GraphBuilder, ML_DOMAIN, attr, type GraphBuilderOptions } from './graph.js';
-import type { Dim } from './types.js';
+import type { FeatureType } from './features.js';
+import { elementTypeCode, type Dim } from './types.js';
 
 export interface InputOptions {
   /** name of the feature input (default "X"; skl2onnx users often pick "float_input") */
   inputName?: string;
+  /**
+   * element type of the input (default float32). Other types are cast to float in the
+   * graph, as skl2onnx does for Int64TensorType / BooleanTensorType inputs.
+   */
+  inputType?: FeatureType;
+  /**
+   * one [N, 1] input per feature instead of one [N, F] matrix (skl2onnx's per-column
+   * initial_types), each with its own type; they are cast to float and concatenated
+   */
+  columns?: readonly { name: string; type?: FeatureType }[];
   /** batch dimension of the input: null (unknown, as converters write None), a name, or a size */
   batchDim?: Dim;
   /** graph name and model metadata */
@@ -27,11 +38,17 @@ export type ClassLabels = readonly number[] | readonly string[];
 /** Metadata key where builders record class labels in probability-column order. */
 export const CLASS_LABELS_KEY = 'mlo.class_labels';
 
+/**
+ * A graph with the feature input(s) declared; `input` names the [N, F] tensor the
+ * model computes on: float32, or float64 when the builder computes in doubles
+ * (`keepDoubles`) and the input is float64.
+ */
 export function startGraph(
   options: InputOptions,
   nFeatures: number,
   defaults: GraphBuilderOptions = {},
-): { g: GraphBuilder; input: string } {
+  keepDoubles = false,
+): { g: GraphBuilder; input: string; type: 'float32' | 'float64' } {
   if (!Number.isInteger(nFeatures) || nFeatures < 1) {
     throw new MloError('USAGE', `a model needs at least one feature, got ${nFeatures}`);
   }
@@ -40,11 +57,28 @@ export function startGraph(
     name: options.graphName ?? defaults.name,
     metadata: { ...defaults.metadata, ...options.metadata },
   });
-  const input = g.input(options.inputName ?? 'X', 'float32', [
-    options.batchDim === undefined ? null : options.batchDim,
-    nFeatures,
-  ]);
-  return { g, input };
+  const batch = options.batchDim === undefined ? null : options.batchDim;
+  const toFloat = (name: string, type: FeatureType): string =>
+    type === 'float32'
+      ? name
+      : g.node('Cast', [name], [`${name}_float`], { to: attr.int(elementTypeCode('float32')) })[0];
+  if (options.columns) {
+    if (options.columns.length !== nFeatures) {
+      throw new MloError(
+        'USAGE',
+        `${options.columns.length} input columns for a model of ${nFeatures} features`,
+      );
+    }
+    const parts = options.columns.map((c) =>
+      toFloat(g.input(c.name, c.type ?? 'float32', [batch, 1]), c.type ?? 'float32'),
+    );
+    const [x] = g.node('Concat', parts, ['features'], { axis: attr.int(1) });
+    return { g, input: x, type: 'float32' };
+  }
+  const type = options.inputType ?? 'float32';
+  const input = g.input(options.inputName ?? 'X', type, [batch, nFeatures]);
+  if (keepDoubles && type === 'float64') return { g, input, type: 'float64' };
+  return { g, input: toFloat(input, type), type: 'float32' };
 }
 
 /** Insert a Scaler after the input when asked; returns the name the model should read. */

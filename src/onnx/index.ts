@@ -65,5 +65,20 @@ export {
   type ReadSignatureOptions,
   type SignatureWarning,
 } from './signature.js';
-export { createSession, OnnxSession, type SessionOptions, type FeedPlan } from './session.js';
+export {
+  createSession,
+  OnnxSession,
+  planFeed,
+  type SessionOptions,
+  type FeedPlan,
+} from './session.js';
 export { runModel, type ModelOutputs, type RawOutput, type RunOptions, type Label } from './run.js';
+export {
+  findUnfitValue,
+  isFeatureType,
+  needsDoubles,
+  unfitReason,
+  type FeatureMatrix,
+  type FeatureType,
+  type UnfitValue,
+} from './features.js';

@@ -145,13 +145,19 @@ export interface LinearRegressorSpec extends InputOptions {
   scaler?: ScalerSpec;
 }
 
+/**
+ * With `inputType: 'float64'` and `outputShape: 'vector'` the model computes in doubles
+ * end to end (MatMul and Add on float64, a float64 output), as a model exported from
+ * float64 training code does.
+ */
 export async function buildLinearRegressor(spec: LinearRegressorSpec): Promise<Uint8Array> {
   const nFeatures = spec.coefficients.length;
-  const start = startGraph(spec, nFeatures, { name: 'linear_regressor' });
+  const vector = spec.outputShape === 'vector';
+  const start = startGraph(spec, nFeatures, { name: 'linear_regressor' }, vector && !spec.scaler);
   const g = start.g;
   const input = addScaler(g, start.input, nFeatures, spec.scaler);
   const outName = spec.outputName ?? 'variable';
-  if ((spec.outputShape ?? 'column') === 'column') {
+  if (!vector) {
     g.node(
       'LinearRegressor',
       [input],
@@ -165,15 +171,12 @@ export async function buildLinearRegressor(spec: LinearRegressorSpec): Promise<U
     );
     g.output(outName, 'float32', [spec.batchDim ?? null, 1]);
   } else {
-    const w = g.initializer('coef', {
-      type: 'float32',
-      dims: [nFeatures],
-      values: spec.coefficients,
-    });
-    const b = g.initializer('intercept', { type: 'float32', dims: [1], values: [spec.intercept] });
+    const type = start.type;
+    const w = g.initializer('coef', { type, dims: [nFeatures], values: spec.coefficients });
+    const b = g.initializer('intercept', { type, dims: [1], values: [spec.intercept] });
     const [xw] = g.node('MatMul', [input, w], ['xw']);
     g.node('Add', [xw, b], [outName]);
-    g.output(outName, 'float32', [spec.batchDim ?? null]);
+    g.output(outName, type, [spec.batchDim ?? null]);
   }
   return g.toBytes();
 }

@@ -1,5 +1,6 @@
 /**
- * Run a model on a row-major float matrix and give back plain JS: labels as numbers or
+ * Run a model on a row-major feature matrix (float32, or doubles for inputs that are
+ * double, int64, int32 or bool: features.ts) and give back plain JS: labels as numbers or
  * strings, probabilities as a flat Float32Array with its class count, regression
  * values, and every tensor output normalised (int64 BigInt → number).
  *
@@ -10,6 +11,7 @@
  */
 import type { Tensor } from 'onnxruntime-node';
 import { MloError } from '../errors.js';
+import { findUnfitValue, type FeatureMatrix, type FeatureType } from './features.js';
 import type { OnnxSession } from './session.js';
 import { firstLine, type IoInfo } from './signature.js';
 import type { ElementType } from './types.js';
@@ -96,7 +98,7 @@ function findRoles(session: OnnxSession, forced: RunOptions['task']): OutputRole
  */
 export async function runModel(
   session: OnnxSession,
-  features: Float32Array,
+  features: FeatureMatrix,
   nRows: number,
   nFeatures: number,
   opts: RunOptions = {},
@@ -118,7 +120,7 @@ export async function runModel(
 
 function checkFeatures(
   session: OnnxSession,
-  features: Float32Array,
+  features: FeatureMatrix,
   nRows: number,
   nFeatures: number,
 ): void {
@@ -139,11 +141,70 @@ function checkFeatures(
         : `the model's input "${session.feed.input.name}" takes ${session.nFeatures} features`;
     throw new MloError('INVALID', `${what}, got ${nFeatures}`);
   }
+  if (session.wide) {
+    const types = session.featureTypes(nFeatures);
+    const bad = findUnfitValue(features, nRows, types);
+    if (bad) {
+      const input =
+        session.feed.kind === 'columns'
+          ? session.feed.inputs[bad.feature].name
+          : session.feed.kind === 'matrix'
+            ? session.feed.input.name
+            : '?';
+      throw new MloError(
+        'INVALID',
+        `row ${bad.row + 1}, feature ${bad.feature + 1}: ${bad.reason} (model input "${input}" is ${bad.type})`,
+      );
+    }
+  }
+}
+
+/** `n` values of `x` (every `stride`-th from `at`) as a tensor of the input's type. */
+function tensorOf(
+  T: OnnxSession['TensorClass'],
+  type: FeatureType,
+  x: FeatureMatrix,
+  dims: number[],
+  at = 0,
+  stride = 1,
+): Tensor {
+  const n = dims.reduce((a, b) => a * b, 1);
+  if (type === 'float32' && x instanceof Float32Array && stride === 1) {
+    return new T('float32', at === 0 && x.length === n ? x : x.subarray(at, at + n), dims);
+  }
+  switch (type) {
+    case 'float32': {
+      const out = new Float32Array(n);
+      for (let i = 0; i < n; i++) out[i] = x[at + i * stride];
+      return new T('float32', out, dims);
+    }
+    case 'float64': {
+      const out = new Float64Array(n);
+      for (let i = 0; i < n; i++) out[i] = x[at + i * stride];
+      return new T('float64', out, dims);
+    }
+    case 'int32': {
+      const out = new Int32Array(n);
+      for (let i = 0; i < n; i++) out[i] = x[at + i * stride];
+      return new T('int32', out, dims);
+    }
+    case 'int64': {
+      // checkFeatures made sure each value is a safe integer, so BigInt() is exact
+      const out = new BigInt64Array(n);
+      for (let i = 0; i < n; i++) out[i] = BigInt(x[at + i * stride]);
+      return new T('int64', out, dims);
+    }
+    case 'bool': {
+      const out = new Uint8Array(n);
+      for (let i = 0; i < n; i++) out[i] = x[at + i * stride] === 0 ? 0 : 1;
+      return new T('bool', out, dims);
+    }
+  }
 }
 
 async function runFeeds(
   session: OnnxSession,
-  features: Float32Array,
+  features: FeatureMatrix,
   nRows: number,
   nFeatures: number,
   fetches: string[],
@@ -153,30 +214,20 @@ async function runFeeds(
   if (feed.kind === 'columns') {
     const feeds: Record<string, Tensor> = {};
     feed.inputs.forEach((input, j) => {
-      const col =
-        input.elementType === 'float64' ? new Float64Array(nRows) : new Float32Array(nRows);
-      for (let i = 0; i < nRows; i++) col[i] = features[i * nFeatures + j];
-      feeds[input.name] =
-        col instanceof Float64Array
-          ? new T('float64', col, [nRows, 1])
-          : new T('float32', col, [nRows, 1]);
+      feeds[input.name] = tensorOf(T, feed.types[j], features, [nRows, 1], j, nFeatures);
     });
     return normalise(await runOrt(session, feeds, fetches));
   }
   if (feed.kind !== 'matrix') throw new MloError('INVALID', 'unsupported model input');
-  const tensorOf = (data: Float32Array, rows: number): Tensor =>
-    feed.float64
-      ? new T('float64', Float64Array.from(data), [rows, nFeatures])
-      : new T('float32', data, [rows, nFeatures]);
+  const name = feed.input.name;
   if (!feed.rowByRow || nRows === 1) {
-    return normalise(
-      await runOrt(session, { [feed.input.name]: tensorOf(features, nRows) }, fetches),
-    );
+    const x = tensorOf(T, feed.type, features, [nRows, nFeatures]);
+    return normalise(await runOrt(session, { [name]: x }, fetches));
   }
   const parts: Record<string, RawOutput>[] = [];
   for (let i = 0; i < nRows; i++) {
-    const row = features.subarray(i * nFeatures, (i + 1) * nFeatures);
-    parts.push(normalise(await runOrt(session, { [feed.input.name]: tensorOf(row, 1) }, fetches)));
+    const row = tensorOf(T, feed.type, features, [1, nFeatures], i * nFeatures);
+    parts.push(normalise(await runOrt(session, { [name]: row }, fetches)));
   }
   return concatRows(parts);
 }

@@ -17,6 +17,7 @@
  */
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { MloError } from '../errors.js';
+import { isFeatureType, needsDoubles, type FeatureType } from './features.js';
 import {
   decodeSignature,
   firstLine,
@@ -40,10 +41,14 @@ export interface SessionOptions {
   logSeverity?: 0 | 1 | 2 | 3 | 4;
 }
 
-/** How features reach the model's input(s); decided once per session. */
+/**
+ * How features reach the model's input(s); decided once per session. Each input has
+ * one of the feature types (float32, float64, int64, int32, bool): see features.ts
+ * for how values convert.
+ */
 export type FeedPlan =
-  | { kind: 'matrix'; input: IoInfo; float64: boolean; rowByRow: boolean }
-  | { kind: 'columns'; inputs: IoInfo[] }
+  | { kind: 'matrix'; input: IoInfo; type: FeatureType; rowByRow: boolean }
+  | { kind: 'columns'; inputs: IoInfo[]; types: FeatureType[] }
   | { kind: 'unsupported'; reason: string };
 
 type TensorCtor = typeof Tensor;
@@ -57,6 +62,11 @@ export class OnnxSession {
   readonly ort: InferenceSession;
   readonly feed: FeedPlan;
   readonly TensorClass: TensorCtor;
+  /**
+   * Whether features must travel as doubles (Float64Array): an input other than
+   * float32, whose values float32 would round.
+   */
+  readonly wide: boolean;
 
   constructor(signature: ModelSignature, ort: InferenceSession, TensorClass: TensorCtor) {
     this.signature = signature;
@@ -69,6 +79,18 @@ export class OnnxSession {
         : this.feed.kind === 'columns'
           ? this.feed.inputs.length
           : null;
+    this.wide =
+      this.feed.kind === 'matrix'
+        ? this.feed.type !== 'float32'
+        : this.feed.kind === 'columns' && needsDoubles(this.feed.types);
+  }
+
+  /** The input type of each of `n` features (the model's own count when it fixes one). */
+  featureTypes(n: number): FeatureType[] {
+    const feed = this.feed;
+    if (feed.kind === 'columns') return feed.types;
+    if (feed.kind === 'matrix') return new Array<FeatureType>(n).fill(feed.type);
+    return new Array<FeatureType>(n).fill('float32');
   }
 
   async release(): Promise<void> {
@@ -117,16 +139,16 @@ function checkThreads(name: string, value: number | undefined): void {
   }
 }
 
-const FLOAT_INPUTS = new Set(['float32', 'float64']);
-
-function planFeed(inputs: IoInfo[]): FeedPlan {
-  const bad = inputs.find((i) => !i.isTensor || !FLOAT_INPUTS.has(i.elementType ?? ''));
+/** Planned without a session: what registration checks before it keeps a model. */
+export function planFeed(inputs: readonly IoInfo[]): FeedPlan {
+  const bad = inputs.find((i) => !i.isTensor || !isFeatureType(i.elementType));
+  const takes = 'mlo feeds float, double, int64, int32 or bool features';
   if (inputs.length === 1) {
     const input = inputs[0];
     if (bad) {
       return {
         kind: 'unsupported',
-        reason: `model input "${input.name}" is ${input.type}; mlo feeds float features`,
+        reason: `model input "${input.name}" is ${input.type}; ${takes}`,
       };
     }
     const rank = input.shape?.length ?? 2;
@@ -139,7 +161,7 @@ function planFeed(inputs: IoInfo[]): FeedPlan {
     return {
       kind: 'matrix',
       input,
-      float64: input.elementType === 'float64',
+      type: input.elementType as FeatureType,
       // Converters given FloatTensorType([1, F]) pin the batch to 1: run row by row.
       rowByRow: input.shape?.[0] === 1,
     };
@@ -148,7 +170,7 @@ function planFeed(inputs: IoInfo[]): FeedPlan {
   if (bad) {
     return {
       kind: 'unsupported',
-      reason: `model input "${bad.name}" is ${bad.type}; mlo feeds float features`,
+      reason: `model input "${bad.name}" is ${bad.type}; ${takes}`,
     };
   }
   const notColumn = inputs.find((i) => i.shape && !(i.shape.length === 2 && i.shape[1] === 1));
@@ -158,7 +180,11 @@ function planFeed(inputs: IoInfo[]): FeedPlan {
       reason: `model has ${inputs.length} inputs and "${notColumn.name}" is not one [rows, 1] column`,
     };
   }
-  return { kind: 'columns', inputs };
+  return {
+    kind: 'columns',
+    inputs: [...inputs],
+    types: inputs.map((i) => i.elementType as FeatureType),
+  };
 }
 
 function featureDim(input: IoInfo): number | null {

@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { MloError, errnoCode } from '../errors.js';
 import { cacheOf, sha256 } from '../data/index.js';
 import { openTable } from '../io/index.js';
-import { readSignature, type ModelSignature } from '../onnx/index.js';
+import { planFeed, readSignature, type ModelSignature } from '../onnx/index.js';
 import type { BaselineInfo } from '../monitor/index.js';
 import type { Repo } from '../repo/index.js';
 import { getRun, type RunDetail } from '../tracking/index.js';
@@ -68,6 +68,13 @@ export async function registerModel(repo: Repo, options: RegisterOptions): Promi
   checkMetrics(options.metrics ?? {});
   const bytes = await readBytes(abs, options.path);
   const signature = await readModelSignature(abs, options.path);
+  // what eval, serve and promote could never feed is refused now, not after it is kept
+  const feed = planFeed(signature.inputs);
+  if (feed.kind === 'unsupported') {
+    throw new MloError('INVALID', `${options.path}: ${feed.reason}`, {
+      hint: 'export the model with float, double, int64, int32 or bool inputs of shape [N, F], or one [N, 1] input per feature',
+    });
+  }
   const hash = sha256(bytes);
   const warnings: RegisterWarning[] = signature.warnings.map((w) => ({
     message: `${options.path}: ${w.message}`,

@@ -9,7 +9,7 @@
  * event-loop turn that queued its requests (setImmediate), or when a runner slot frees
  * up, so a lone request runs at once and a busy server batches whatever queued.
  */
-import type { ModelOutputs } from '../onnx/index.js';
+import type { FeatureMatrix, ModelOutputs } from '../onnx/index.js';
 import { sliceOutputs } from './outputs.js';
 import type { Runner } from './runner.js';
 
@@ -23,7 +23,7 @@ export interface BatchOptions {
 }
 
 interface Job {
-  x: Float32Array;
+  x: FeatureMatrix;
   nRows: number;
   resolve: (out: ModelOutputs) => void;
   reject: (err: unknown) => void;
@@ -46,7 +46,7 @@ export class Batcher {
     return this.queue.length + this.active;
   }
 
-  submit(x: Float32Array, nRows: number): Promise<ModelOutputs> {
+  submit(x: FeatureMatrix, nRows: number): Promise<ModelOutputs> {
     return new Promise<ModelOutputs>((resolve, reject) => {
       this.queue.push({ x, nRows, resolve, reject });
       this.queuedRows += nRows;
@@ -116,7 +116,11 @@ export class Batcher {
       return;
     }
     const width = jobs[0].x.length / jobs[0].nRows;
-    const x = new Float32Array(rows * width);
+    // every job of a model carries the same array type (its served model's carrier)
+    const x =
+      jobs[0].x instanceof Float64Array
+        ? new Float64Array(rows * width)
+        : new Float32Array(rows * width);
     let at = 0;
     for (const job of jobs) {
       x.set(job.x, at * width);

@@ -11,6 +11,8 @@
  *     readPredictionColumns(repo, { model: 'churn', since: '24h' });   // columns by feature
  *
  * The prediction_log table's shape is documented in src/store/migrations/005-serve.ts.
+ * Rows the server could not write at once wait in `.mlo/spool/`; every reader here
+ * drains that spool into the store first (spool.ts).
  */
 export { startServer, type Server, type ServedModelInfo, type ShutdownSummary } from './server.js';
 export { SERVE_DEFAULTS, type ServeOptions, type ServeEvent } from './options.js';
@@ -26,4 +28,5 @@ export {
   type PredictionRecord,
   type PredictionColumns,
 } from './predictions.js';
+export { drainSpool, spoolDirOf, type DrainResult } from './spool.js';
 export type { PredictionRole, PredictionRoute } from '../store/index.js';

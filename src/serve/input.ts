@@ -6,6 +6,7 @@
  * 500 for bad input.
  */
 import { MloError } from '../errors.js';
+import type { FeatureType } from '../onnx/index.js';
 
 /** What the model takes, as the request checks need it. */
 export interface FeatureLayout {
@@ -17,6 +18,8 @@ export interface FeatureLayout {
   count: number;
   /** "churn@3", for messages */
   label: string;
+  /** features whose model input is bool: they take JSON true/false (as 1/0) */
+  bools: readonly boolean[] | null;
 }
 
 /** Rows of feature values, row-major, as doubles (the log keeps what the client sent). */
@@ -34,8 +37,15 @@ export function makeLayout(
   names: readonly string[] | null,
   count: number,
   label: string,
+  types: readonly FeatureType[] | null = null,
 ): FeatureLayout {
-  return { names, index: new Map((names ?? []).map((n, i) => [n, i])), count, label };
+  const bools = types?.some((t) => t === 'bool') ? types.map((t) => t === 'bool') : null;
+  return { names, index: new Map((names ?? []).map((n, i) => [n, i])), count, label, bools };
+}
+
+/** A JSON true/false for a bool feature, as 1/0; NaN for anything else that is not a number. */
+function boolOf(v: unknown, layout: FeatureLayout, j: number): number {
+  return typeof v === 'boolean' && layout.bools?.[j] ? (v ? 1 : 0) : NaN;
 }
 
 export function invalid(message: string, hint?: string): MloError {
@@ -124,7 +134,10 @@ export function rowsFromRecords(
       } else if (v === undefined) {
         throw describeMismatch(obj, layout, names, `${where}[${i}]`);
       } else {
-        throw notNumber(`${where}[${i}].${names[j]}`, v);
+        const b = boolOf(v, layout, j);
+        if (Number.isNaN(b)) throw notNumber(`${where}[${i}].${names[j]}`, v);
+        values[i * f + j] = b;
+        seen++;
       }
     }
     // every name was found; any other key is one the model does not take
@@ -161,8 +174,13 @@ export function rowsFromArrays(
     }
     for (let j = 0; j < f; j++) {
       const v: unknown = row[j];
-      if (!Number.isFinite(v)) throw notNumber(`${where}[${i}][${j}]`, v);
-      values[i * f + j] = v as number;
+      if (Number.isFinite(v)) {
+        values[i * f + j] = v as number;
+        continue;
+      }
+      const b = boolOf(v, layout, j);
+      if (Number.isNaN(b)) throw notNumber(`${where}[${i}][${j}]`, v);
+      values[i * f + j] = b;
     }
   }
   return { values, rows: n };
@@ -202,8 +220,13 @@ export function rowsFromColumns(
     }
     for (let i = 0; i < n; i++) {
       const v: unknown = col[i];
-      if (!Number.isFinite(v)) throw notNumber(`${where}.${names[j]}[${i}]`, v);
-      values[i * f + j] = v as number;
+      if (Number.isFinite(v)) {
+        values[i * f + j] = v as number;
+        continue;
+      }
+      const b = boolOf(v, layout, j);
+      if (Number.isNaN(b)) throw notNumber(`${where}.${names[j]}[${i}]`, v);
+      values[i * f + j] = b;
     }
   }
   return { values, rows: n };
@@ -242,7 +265,11 @@ export function rowsFromSplit(
     const rec = Object.fromEntries(columns.map((c) => [c, true]));
     throw describeMismatch(rec, layout, names, `${where}.columns`);
   }
-  const inFileOrder = rowsFromArrays(data, layout, `${where}.data`, limits);
+  // (a bool feature takes true/false wherever its column sits in the request)
+  const fileLayout = layout.bools
+    ? { ...layout, bools: order.map((c) => layout.bools![c]) }
+    : layout;
+  const inFileOrder = rowsFromArrays(data, fileLayout, `${where}.data`, limits);
   if (order.every((c, i) => c === i)) return inFileOrder;
   // put each column where the model expects it
   const f = layout.count;
@@ -273,9 +300,4 @@ export function rowsFromRecordsOrArrays(
     return rowsFromRecords(rows, layout, where, limits);
   }
   return rowsFromArrays(rows, layout, where, limits);
-}
-
-/** The model's input tensor: doubles narrowed to float32. */
-export function toFloat32(values: Float64Array): Float32Array {
-  return Float32Array.from(values);
 }

@@ -1,25 +1,45 @@
 /**
  * Where prediction log batches are written: a writer thread with its own SQLite
  * connection (the built CLI), or the HTTP thread itself when running from source, with
- * a short busy timeout so a lock held by another process costs a dropped batch rather
- * than a stalled server.
+ * a short busy timeout so a lock held by another process sends batches to the spool
+ * rather than stalling the server. The writer also drains the spool and records lost
+ * rows. Batches are copied to the thread, not transferred: until a write is confirmed
+ * the HTTP thread still holds its rows, so a failed write (or a dead thread) costs
+ * nothing but a trip to the spool.
  */
-import { insertPredictionBatches, openStore } from '../store/index.js';
+import {
+  insertLostPredictionRows,
+  insertPredictionBatches,
+  openStore,
+  type LostPredictionRows,
+} from '../store/index.js';
 import { predictionBatchOf, type LogBatch } from './log-rows.js';
 import { workerScript } from './runner.js';
+import { drainSpool, type DrainResult } from './spool.js';
 
 export interface LogSink {
   readonly kind: 'thread' | 'inline';
   /** rows written; rejects when the store refused the batches */
   write(batches: LogBatch[]): Promise<number>;
+  /** move drainable spool segments into the store, starting none after `deadlineMs` */
+  drain(owner: string, deadlineMs?: number): Promise<DrainResult>;
+  /** record rows that were lost */
+  recordLost(lost: LostPredictionRows[]): Promise<void>;
   close(): Promise<void>;
 }
 
-export type LogWorkerRequest =
-  { id: number; close?: false; batches: LogBatch[] } | { id: number; close: true };
+export type LogOp =
+  | { op: 'write'; batches: LogBatch[] }
+  | { op: 'drain'; owner: string; deadlineMs?: number }
+  | { op: 'lost'; lost: LostPredictionRows[] }
+  | { op: 'close' };
+
+export type LogWorkerRequest = { id: number } & LogOp;
+
 export interface LogWorkerReply {
   id: number;
-  written: number;
+  written?: number;
+  drained?: DrainResult;
   error?: string;
 }
 
@@ -36,7 +56,10 @@ async function threadSink(script: URL, dbPath: string): Promise<LogSink> {
     workerData: { dbPath },
     resourceLimits: { maxYoungGenerationSizeMb: 4 },
   });
-  const pending = new Map<number, { resolve: (n: number) => void; reject: (e: Error) => void }>();
+  const pending = new Map<
+    number,
+    { resolve: (r: LogWorkerReply) => void; reject: (e: Error) => void }
+  >();
   let nextId = 1;
   let dead: Error | undefined;
   worker.on('message', (msg: LogWorkerReply) => {
@@ -44,7 +67,7 @@ async function threadSink(script: URL, dbPath: string): Promise<LogSink> {
     if (!p) return;
     pending.delete(msg.id);
     if (msg.error !== undefined) p.reject(new Error(msg.error));
-    else p.resolve(msg.written);
+    else p.resolve(msg);
   });
   const fail = (err: Error): void => {
     dead ??= err;
@@ -53,26 +76,24 @@ async function threadSink(script: URL, dbPath: string): Promise<LogSink> {
   };
   worker.on('error', fail);
   worker.on('exit', (code) => fail(new Error(`the log writer thread stopped (exit code ${code})`)));
-  const send = (msg: LogWorkerRequest): Promise<number> =>
+  const send = (op: LogOp): Promise<LogWorkerReply> =>
     dead
       ? Promise.reject(dead)
-      : new Promise<number>((resolve, reject) => {
-          pending.set(msg.id, { resolve, reject });
-          const transfer = msg.close
-            ? []
-            : msg.batches.flatMap((b) =>
-                [b.ts, b.latency, b.x, b.values, b.probs]
-                  .filter((a) => a !== null)
-                  .map((a) => a.buffer as ArrayBuffer),
-              );
-          worker.postMessage(msg, transfer);
+      : new Promise<LogWorkerReply>((resolve, reject) => {
+          const id = nextId++;
+          pending.set(id, { resolve, reject });
+          worker.postMessage({ id, ...op });
         });
   return {
     kind: 'thread',
-    write: (batches) => send({ id: nextId++, batches }),
+    write: async (batches) => (await send({ op: 'write', batches })).written ?? 0,
+    drain: async (owner, deadlineMs) => (await send({ op: 'drain', owner, deadlineMs })).drained!,
+    recordLost: async (lost) => {
+      await send({ op: 'lost', lost });
+    },
     async close() {
       try {
-        await send({ id: nextId++, close: true });
+        await send({ op: 'close' });
       } catch {
         // already gone
       }
@@ -87,6 +108,12 @@ async function inlineSink(dbPath: string): Promise<LogSink> {
     kind: 'inline',
     async write(batches) {
       return insertPredictionBatches(store, batches.map(predictionBatchOf));
+    },
+    async drain(owner, deadlineMs) {
+      return drainSpool(store, { owner, deadlineMs });
+    },
+    async recordLost(lost) {
+      insertLostPredictionRows(store, lost);
     },
     async close() {
       store.close();

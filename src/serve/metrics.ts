@@ -20,6 +20,8 @@ export interface ServeMetrics {
   logQueue(rows: number): void;
   logWritten(rows: number): void;
   logDropped(rows: number): void;
+  /** rows appended to the spool; `pending`: rows in the spool now */
+  logSpooled(rows: number, pending: number): void;
   render(): Promise<string>;
   readonly contentType: string;
 }
@@ -101,13 +103,25 @@ export async function createMetrics(): Promise<ServeMetrics> {
   });
   const logDropped: Counter = new prom.Counter({
     name: 'mlo_serve_prediction_log_dropped_rows_total',
-    help: 'prediction log rows dropped because the queue was full or the store refused them',
+    help: 'prediction log rows lost: neither the store nor the spool (.mlo/spool) could take them (a full disk)',
+    registers: [register],
+  });
+  const logSpooled: Counter = new prom.Counter({
+    name: 'mlo_serve_prediction_log_spooled_rows_total',
+    help: 'prediction log rows that went to the spool (.mlo/spool) because the writer was behind or the store refused them',
+    registers: [register],
+  });
+  const logPending: Gauge = new prom.Gauge({
+    name: 'mlo_serve_prediction_log_spool_rows',
+    help: 'prediction log rows in the spool, waiting to be written to the store',
     registers: [register],
   });
   // present from the start, so a dashboard sees 0 rather than nothing
   logDepth.set(0);
   logWritten.inc(0);
   logDropped.inc(0);
+  logSpooled.inc(0);
+  logPending.set(0);
   shadowDropped.inc(0);
 
   const requestChild = cached((v) => requests.labels(...v));
@@ -134,6 +148,10 @@ export async function createMetrics(): Promise<ServeMetrics> {
     logQueue: (rows) => logDepth.set(rows),
     logWritten: (rows) => logWritten.inc(rows),
     logDropped: (rows) => logDropped.inc(rows),
+    logSpooled(rows, pending) {
+      logSpooled.inc(rows);
+      logPending.set(pending);
+    },
     render: () => register.metrics(),
     contentType: register.contentType,
   };

@@ -30,7 +30,7 @@ export interface ServeOptions {
   maxRows?: number;
   /** how often alias moves are looked for (default 1000 ms) */
   reloadIntervalMs?: number;
-  /** prediction log rows queued or being written before new ones are dropped (default 100,000) */
+  /** prediction log rows held in memory for the writer before batches go to the spool (default 100,000) */
   logQueueRows?: number;
   /** lifecycle news: reloads, shadow failures, dropped log rows, internal errors */
   onEvent?: (event: ServeEvent) => void;
@@ -44,6 +44,9 @@ export interface ServeEvent {
     | 'shadow-error'
     | 'shadow-dropped'
     | 'log-dropped'
+    | 'log-spooled'
+    | 'log-recovered'
+    | 'log-trouble'
     | 'worker-crash'
     | 'internal-error';
   message: string;

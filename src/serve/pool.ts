@@ -5,7 +5,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { MloError, type MloErrorCode } from '../errors.js';
-import type { ModelOutputs } from '../onnx/index.js';
+import type { FeatureMatrix, ModelOutputs } from '../onnx/index.js';
 import type { Runner } from './runner.js';
 
 export interface ModelWorkerData {
@@ -17,7 +17,7 @@ export interface ModelWorkerData {
 
 export interface ModelWorkerRequest {
   id: number;
-  x: Float32Array;
+  x: FeatureMatrix;
   nRows: number;
 }
 
@@ -116,7 +116,7 @@ export async function createWorkerRunner(
   return {
     slots: options.threads,
     kind: 'workers',
-    run(x: Float32Array, nRows: number): Promise<ModelOutputs> {
+    run(x: FeatureMatrix, nRows: number): Promise<ModelOutputs> {
       let best: Member | undefined;
       for (const m of members) if (!best || m.pending.size < best.pending.size) best = m;
       if (!best) return Promise.reject(new MloError('INTERNAL', 'no model worker is running'));

@@ -4,6 +4,7 @@
  * The table itself is documented in src/store/migrations/005-serve.ts.
  */
 import { MloError } from '../errors.js';
+import { drainSpool } from './spool.js';
 import type { Label } from '../onnx/index.js';
 import { parseModelRef, resolveModel } from '../registry/index.js';
 import type { Repo } from '../repo/index.js';
@@ -83,6 +84,8 @@ export function parseTimeBound(
 
 /** The store query for these options; a model alias is resolved to its version now. */
 export function predictionQuery(repo: Repo, options: ReadPredictionsOptions): PredictionQuery {
+  // rows a server left in the spool (it was behind, or it crashed) are part of the log
+  drainSpool(repo.store);
   const ref = parseModelRef(options.model);
   let version = options.version;
   if (version === undefined && ref.kind === 'version') version = ref.version;

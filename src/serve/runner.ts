@@ -6,13 +6,13 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createSession, runModel, type ModelOutputs } from '../onnx/index.js';
+import { createSession, runModel, type FeatureMatrix, type ModelOutputs } from '../onnx/index.js';
 
 export interface Runner {
   /** runs it takes at once: 1 inline, one per worker */
   readonly slots: number;
   readonly kind: 'inline' | 'workers';
-  run(x: Float32Array, nRows: number): Promise<ModelOutputs>;
+  run(x: FeatureMatrix, nRows: number): Promise<ModelOutputs>;
   close(): Promise<void>;
 }
 

@@ -4,6 +4,7 @@
  * that a hot reload can retire it once the last of them has answered.
  */
 import { MloError } from '../errors.js';
+import { findUnfitValue, planFeed, type FeatureMatrix, type FeatureType } from '../onnx/index.js';
 import { modelFeatureCount, readModelBytes, type ModelVersion } from '../registry/index.js';
 import type { Repo } from '../repo/index.js';
 import type { PredictionRoute } from '../store/index.js';
@@ -19,6 +20,11 @@ export interface ServedModel {
   /** "churn@3" */
   readonly label: string;
   readonly layout: FeatureLayout;
+  /**
+   * the input type of each feature when one is not float32 (values then travel as
+   * doubles and are checked before they are queued); null: all float32
+   */
+  readonly featureTypes: readonly FeatureType[] | null;
   readonly runner: Runner;
   readonly batcher: Batcher;
   readonly loadSeconds: number;
@@ -55,7 +61,7 @@ export function layoutOf(model: ModelVersion): FeatureLayout {
       },
     );
   }
-  return makeLayout(model.features, count, label);
+  return makeLayout(model.features, count, label, featureTypesOf(model, count));
 }
 
 export async function loadServedModel(
@@ -88,6 +94,7 @@ export async function loadServedModel(
     model,
     label: layout.label,
     layout,
+    featureTypes: featureTypesOf(model, layout.count),
     runner,
     batcher,
     loadSeconds: (performance.now() - t0) / 1000,
@@ -105,13 +112,53 @@ export async function loadServedModel(
   return served;
 }
 
+/** Per-feature input types when the model needs doubles, else null (the float32 fast path). */
+function featureTypesOf(model: ModelVersion, count: number): FeatureType[] | null {
+  const feed = planFeed(model.signature.inputs);
+  if (feed.kind === 'columns') return feed.types.every((t) => t === 'float32') ? null : feed.types;
+  if (feed.kind === 'matrix' && feed.type !== 'float32')
+    return new Array<FeatureType>(count).fill(feed.type);
+  return null;
+}
+
+/**
+ * Rows as the model's runner takes them: float32 for float32 models; otherwise a copy
+ * of the doubles (the runner may hand its buffer to a worker thread, and the caller
+ * still logs these values).
+ */
+export function modelInput(served: ServedModel, values: Float64Array): FeatureMatrix {
+  return served.featureTypes ? values.slice() : Float32Array.from(values);
+}
+
+/**
+ * A 400 for a value the model's input cannot take (2.5 for an int64 feature, 3 for a
+ * bool), naming the row and feature, before it reaches a batch it would fail.
+ */
+export function checkModelInput(served: ServedModel, values: Float64Array, rows: number): void {
+  if (!served.featureTypes) return;
+  const bad = findUnfitValue(values, rows, served.featureTypes);
+  if (!bad) return;
+  const name = served.layout.names?.[bad.feature];
+  const feature = name === undefined ? `feature ${bad.feature}` : `feature "${name}"`;
+  throw new MloError(
+    'INVALID',
+    `row ${bad.row}, ${feature}: ${bad.reason}; ${served.label} takes it as ${bad.type}`,
+    {
+      hint:
+        bad.type === 'bool'
+          ? 'send true/false (or 1/0) for a bool feature'
+          : 'send whole numbers for an integer feature',
+    },
+  );
+}
+
 /**
  * One run of zeros, so the first client does not pay for onnxruntime's lazy set-up,
  * and a model that cannot run is found before it is put in front of clients.
  */
 export async function warmUp(served: ServedModel): Promise<void> {
   try {
-    await served.runner.run(new Float32Array(served.layout.count), 1);
+    await served.runner.run(modelInput(served, new Float64Array(served.layout.count)), 1);
   } catch (err) {
     throw new MloError(
       'INVALID',

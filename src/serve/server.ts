@@ -42,14 +42,18 @@ import {
   type ServeOptions,
 } from './options.js';
 import { PredictionLog, type LogTotals } from './prediction-log.js';
+import { spoolDirOf, SpoolWriter } from './spool.js';
 import { mlflowProtocol } from './protocols/mlflow.js';
 import { mloProtocol } from './protocols/mlo.js';
 import { JsonText, type Parsed, type Protocol } from './protocols/types.js';
 import { v2ModelMetadata, v2Protocol } from './protocols/v2.js';
+import { parseV2ModelPath, routeLabel } from './routes.js';
 import { goesToCanary, requestIdOf } from './routing.js';
 import {
   acquire,
+  checkModelInput,
   loadServedModel,
+  modelInput,
   release,
   retire,
   warmUp,
@@ -87,6 +91,8 @@ export interface Server {
   models(): ServedModelInfo[];
   /** where the prediction log writes: its own thread, or the HTTP thread (running from source) */
   readonly logWriter: 'thread' | 'inline' | null;
+  /** requests being handled now */
+  readonly inflight: number;
   /**
    * Stop accepting connections, answer every request already received, flush the
    * prediction log, release the models. Safe to call more than once.
@@ -188,21 +194,37 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
     if (o.canary) slots.push(await makeSlot('canary', o.canary.ref));
     if (o.shadow) slots.push(await makeSlot('shadow', o.shadow));
     if (o.logPredictions || o.shadow) {
-      log = new PredictionLog(await openLogSink(repo.store.path), {
+      const spool = new SpoolWriter(spoolDirOf(repo.store.path));
+      log = new PredictionLog(await openLogSink(repo.store.path), spool, {
         capacityRows: o.logQueueRows,
         onDepth: (rows) => metrics.logQueue(rows),
         onWritten: (rows) => metrics.logWritten(rows),
-        onDropped: (rows, why, message) => {
+        onSpooled: (rows, pending) => {
+          metrics.logSpooled(rows, pending);
+          if (rows > 0) {
+            warnOften({
+              level: 'info',
+              kind: 'log-spooled',
+              message: `prediction log: the writer is behind; ${pending} row(s) wait in .mlo/spool and are written when it catches up`,
+            });
+          }
+        },
+        onDropped: (rows, message) => {
           metrics.logDropped(rows);
           warnOften({
             level: 'warn',
             kind: 'log-dropped',
-            message:
-              why === 'full'
-                ? `prediction log queue full: dropped ${rows} row(s)`
-                : `prediction log write failed, dropped ${rows} row(s): ${message}`,
+            message: `prediction log: lost ${rows} row(s): ${message}`,
           });
         },
+        onRecovered: (rows) =>
+          emit({
+            level: 'info',
+            kind: 'log-recovered',
+            message: `prediction log: wrote ${rows} row(s) an earlier server had left in .mlo/spool`,
+          }),
+        onTrouble: (message) =>
+          warnOften({ level: 'warn', kind: 'log-trouble', message: `prediction log: ${message}` }),
       });
     }
   } catch (err) {
@@ -341,9 +363,10 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
       ctx.version = String(served.model.version);
       const parsed = protocol.parse(body, served, limits);
       const { values, rows } = parsed.matrix;
+      checkModelInput(served, values, rows);
       let out;
       try {
-        out = await served.batcher.submit(Float32Array.from(values), rows);
+        out = await served.batcher.submit(modelInput(served, values), rows);
       } catch (err) {
         throw new MloError('INTERNAL', `${served.label}: ${(err as Error).message}`, {
           cause: err,
@@ -368,24 +391,9 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
   /** `/v2/models/NAME[/versions/V][/ready|/infer]` */
   const v2Model = async (ctx: Ctx, path: string): Promise<void> => {
     ctx.protocol = v2Protocol;
-    const parts = path.split('/').slice(3);
-    let name: string;
-    try {
-      name = decodeURIComponent(parts[0] ?? '');
-    } catch {
-      throw new MloError('NOT_FOUND', `no route ${path}`);
-    }
-    let version: number | undefined;
-    let rest = parts.slice(1);
-    if (rest[0] === 'versions') {
-      version = Number(rest[1]);
-      if (!Number.isInteger(version)) throw new MloError('NOT_FOUND', `no route ${path}`);
-      rest = rest.slice(2);
-    }
-    const action = rest.join('/');
-    if (!['', 'ready', 'infer'].includes(action))
-      throw new MloError('NOT_FOUND', `no route ${path}`);
-    ctx.route = `/v2/models/:name${version === undefined ? '' : '/versions/:v'}${action ? `/${action}` : ''}`;
+    const parsed = parseV2ModelPath(path);
+    if (!parsed) throw new MloError('NOT_FOUND', `no route ${path}`);
+    const { name, version, action } = parsed;
     const candidates = servedModels().filter((m) => m.model.name === name);
     if (candidates.length === 0) {
       throw new MloError('NOT_FOUND', `model "${name}" is not served here`, {
@@ -446,7 +454,7 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
     const url = ctx.req.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
-    ctx.route = path;
+    ctx.route = routeLabel(path);
     if (checkToken && !PROBES.has(path) && !checkToken(ctx.req.headers.authorization)) {
       throw new MloError('UNAUTHORIZED', 'missing or wrong bearer token', {
         hint: 'send Authorization: Bearer <token>',
@@ -498,7 +506,6 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
         });
       default:
         if (path.startsWith('/v2/models/')) return v2Model(ctx, path);
-        ctx.route = 'unmatched';
         throw new MloError('NOT_FOUND', `no route ${ctx.req.method ?? ''} ${path}`, {
           hint: 'GET / lists the endpoints',
         });
@@ -626,6 +633,9 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
     port: address.port,
     models: describe,
     logWriter: log ? log.writer : null,
+    get inflight() {
+      return inflight;
+    },
     close(closeOptions = {}) {
       closed ??= (async () => {
         closing = true;
@@ -657,7 +667,8 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
         clearTimeout(grace);
         await Promise.all(slots.map((s) => s.reloading));
         await shadow?.drain(Math.min(timeoutMs, 5000));
-        const logTotals = log ? await log.close() : null;
+        // the spool gets what is left of the time; the rest waits on disk for the next reader
+        const logTotals = log ? await log.close(Date.now() + Math.max(timeoutMs, 1000)) : null;
         await Promise.all(slots.map((s) => retire(s.served)));
         return {
           requests: answered,

@@ -9,7 +9,7 @@ import { MloError } from '../errors.js';
 import type { ModelOutputs } from '../onnx/index.js';
 import type { FeatureLayout } from './input.js';
 import { predictionList } from './outputs.js';
-import { acquire, release, type ServedModel } from './served-model.js';
+import { acquire, modelInput, release, type ServedModel } from './served-model.js';
 
 export interface ShadowHooks {
   /** `latencyMs`: from queueing the rows to the shadow's answer */
@@ -95,7 +95,7 @@ export class Shadow {
     this.pending += n;
     const queuedAt = performance.now();
     const run = shadow.batcher
-      .submit(Float32Array.from(input), n)
+      .submit(modelInput(shadow, input), n)
       .then(
         (out) =>
           this.hooks.onResult(

@@ -215,3 +215,104 @@ export function countPredictionRows(store: Store, query: PredictionQuery = {}): 
     .pluck()
     .get(...params) as number;
 }
+
+// ------------------------------------------------------------------ lost rows (013)
+
+/** Rows of one served model the server could not keep, and when they were answered. */
+export interface LostPredictionRows {
+  model: string;
+  version: number;
+  role: PredictionRole;
+  route: PredictionRoute | null;
+  /** answer times of the lost rows, epoch ms, inclusive */
+  fromMs: number;
+  toMs: number;
+  rows: number;
+  reason: string;
+}
+
+export function insertLostPredictionRows(
+  store: Store,
+  lost: readonly LostPredictionRows[],
+  nowMs = Date.now(),
+): void {
+  const insert = stmt(
+    store,
+    `INSERT INTO prediction_log_lost (model, version, role, route, from_ms, to_ms, rows, reason, recorded_ms)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  store.db.transaction(() => {
+    for (const l of lost) {
+      insert.run(l.model, l.version, l.role, l.route, l.fromMs, l.toMs, l.rows, l.reason, nowMs);
+    }
+  })();
+}
+
+/**
+ * Lost rows of a model version (role, time window as in PredictionQuery): every
+ * record whose window overlaps the query's counts whole, so the figure is an upper
+ * bound by at most one flush period (~200 ms) of rows at each edge.
+ */
+export function countLostPredictionRows(store: Store, query: PredictionQuery = {}): number {
+  const parts: string[] = [];
+  const params: (string | number)[] = [];
+  if (query.model !== undefined) {
+    parts.push('model = ?');
+    params.push(query.model);
+  }
+  if (query.version !== undefined) {
+    parts.push('version = ?');
+    params.push(query.version);
+  }
+  if (query.role !== undefined) {
+    parts.push('role = ?');
+    params.push(query.role);
+  }
+  if (query.sinceMs !== undefined) {
+    parts.push('to_ms >= ?');
+    params.push(query.sinceMs);
+  }
+  if (query.untilMs !== undefined) {
+    parts.push('from_ms < ?');
+    params.push(query.untilMs);
+  }
+  const where = parts.length ? `WHERE ${parts.join(' AND ')}` : '';
+  return stmt(store, `SELECT coalesce(sum(rows), 0) FROM prediction_log_lost ${where}`)
+    .pluck()
+    .get(...params) as number;
+}
+
+// ------------------------------------------------------------------ spool segments (013)
+
+/**
+ * Insert a spool segment's rows and mark the segment drained, in one transaction.
+ * Returns false (and inserts nothing) when the segment was drained before: its drainer
+ * died between committing and deleting the file.
+ */
+export function insertSpoolSegment(
+  store: Store,
+  segment: string,
+  batches: readonly PredictionBatch[],
+  nowMs = Date.now(),
+): boolean {
+  const seen = stmt(store, 'SELECT 1 FROM prediction_spool_drained WHERE segment = ?');
+  const mark = stmt(
+    store,
+    'INSERT INTO prediction_spool_drained (segment, rows, drained_ms) VALUES (?, ?, ?)',
+  );
+  // IMMEDIATE: two drainers of one segment queue on the write lock, and the second
+  // then sees the first one's marker
+  return store.db
+    .transaction(() => {
+      if (seen.get(segment) !== undefined) return false;
+      const rows = insertPredictionBatches(store, batches);
+      mark.run(segment, rows, nowMs);
+      return true;
+    })
+    .immediate();
+}
+
+/** The segment's file is gone: its marker is no longer needed. */
+export function forgetSpoolSegment(store: Store, segment: string): void {
+  stmt(store, 'DELETE FROM prediction_spool_drained WHERE segment = ?').run(segment);
+}

@@ -377,5 +377,15 @@ describe('drift check --predictions', () => {
     expect(r.current.rows).toBe(0);
     expect(r.dataset_drift).toBe(false);
     expect(r.warnings).toContain('the current data has no rows');
+    // ... but with --fail-on-drift an empty window fails the check (exit 1), saying why
+    const failing = mlo(
+      ['drift', 'check', '--model', 'churn@1', '--predictions', '--since', '1d', '--fail-on-drift'],
+      { cwd: dir },
+    );
+    expect(failing.code).toBe(1);
+    expect(failing.stderr).toMatch(
+      /^error: nothing was checked: no prediction of churn@1 was logged since \S+ \(--since 1d\)$/m,
+    );
+    expect(failing.stdout).not.toMatch(/dataset drift: no/);
   });
 });

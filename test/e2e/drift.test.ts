@@ -361,20 +361,61 @@ describe('mlo drift check: bad input is reported, never a crash, never NaN', () 
 
   it('a header-only file, a file of nulls, and an empty file', () => {
     const dir = badRepo();
-    const header = check(dir, 'header.csv');
-    expect(header.r.code).toBe(0);
-    const h = parseJson<ReportJson>(header.r);
-    expect(h.checked_columns).toBe(0);
-    expect(h.drift_share).toBe(0);
-    expect(h.dataset_drift).toBe(false);
-    expect(h.warnings).toContain('the current data has no rows');
-    const nulls = check(dir, 'nulls.csv');
-    expect(nulls.r.code).toBe(0);
-    expect(parseJson<ReportJson>(nulls.r).columns.every((c) => c.status !== 'ok')).toBe(true);
+    // zero rows checked is not a pass: exit 2 with the reason, with or without --fail-on-drift
+    for (const extra of [[], ['--fail-on-drift'], ['--json']]) {
+      const header = mlo(['drift', 'check', '--baseline', 'b', '--data', 'header.csv', ...extra], {
+        cwd: dir,
+      });
+      expect(header.code, extra.join(' ')).toBe(2);
+      expect(header.stdout).toBe('');
+      expect(header.stderr).toMatch(
+        /^error: header\.csv has no data rows: nothing was checked against baseline "b"$/m,
+      );
+    }
+    // rows, but no column with a value: nothing checked either
+    const nulls = mlo(['drift', 'check', '--baseline', 'b', '--data', 'nulls.csv'], { cwd: dir });
+    expect(nulls.code).toBe(2);
+    expect(nulls.stderr).toMatch(
+      /^error: no column of nulls\.csv could be checked against baseline "b": x, const, allnull, color, y have no values$/m,
+    );
     const empty = mlo(['drift', 'check', '--baseline', 'b', '--data', 'empty.csv'], { cwd: dir });
     expect(empty.code).toBe(2);
     expect(empty.stderr).toMatch(/^error: empty\.csv: empty file/m);
     expect(empty.stderr).not.toMatch(/\n\s+at /);
+    // nothing was recorded in the drift history
+    const history = parseJson<{ reports: unknown[] }>(
+      mlo(['drift', 'history', 'b', '--json'], { cwd: dir }),
+    );
+    expect(history.reports).toEqual([]);
+  });
+
+  it("a file with none of the baseline's columns is exit 2 naming the missing ones", () => {
+    const dir = badRepo();
+    writeTree(dir, { 'other.csv': 'a,b\n1,2\n3,4\n' });
+    for (const extra of [[], ['--fail-on-drift']]) {
+      const r = mlo(['drift', 'check', '--baseline', 'b', '--data', 'other.csv', ...extra], {
+        cwd: dir,
+      });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(
+        /^error: other\.csv has none of the columns of baseline "b": missing x, const, allnull, color, y$/m,
+      );
+      expect(r.stderr).not.toMatch(/0 of 0/);
+    }
+  });
+
+  it('mlo validate expect_no_drift_from_baseline does not pass on a file it could not check', () => {
+    const dir = badRepo();
+    writeTree(dir, {
+      'other.csv': 'a,b\n1,2\n3,4\n',
+      'drift.yaml': '- expect_no_drift_from_baseline: {baseline: b}\n',
+    });
+    for (const data of ['header.csv', 'other.csv']) {
+      const r = mlo(['validate', data, '--suite', 'drift.yaml'], { cwd: dir });
+      expect(r.code, data).toBe(2);
+      expect(r.stdout).not.toMatch(/data is valid/);
+      expect(r.stderr).toMatch(/nothing was checked|none of the columns/);
+    }
   });
 });
 

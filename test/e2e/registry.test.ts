@@ -4,11 +4,19 @@
  * rollback, and gc keeping model files.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildLinearClassifier } from '../../src/onnx/index.js';
+import { buildLinearClassifier, GraphBuilder } from '../../src/onnx/index.js';
 import { exportOnnx, makeClassification, trainLogisticRegression } from '../../src/train/index.js';
 import { git, makeRepo, mlo, parseJson, ROOT, writeTree, type RunResult } from '../helpers/cli.js';
 
@@ -239,6 +247,63 @@ describe('mlo model', () => {
     expect(gc.objects).not.toContain(sha(p.strong));
     ok(mlo(['model', 'export', 'churn@1', 'again.onnx'], { cwd }));
     expect(readFileSync(join(cwd, 'again.onnx')).equals(p.weak)).toBe(true);
+  });
+});
+
+describe('mlo model export', () => {
+  it('refuses to replace an existing file without --force, anything not a regular file, and anything in .git or .mlo', async () => {
+    const p = await project();
+    const cwd = p.dir;
+    ok(mlo(['model', 'register', 'churn', 'models/weak.onnx'], { cwd }));
+    const refused = (args: string[], code: number, message: RegExp): void => {
+      const r = mlo(['model', 'export', 'churn@1', ...args], { cwd });
+      expect(r.code, `${args.join(' ')}\n${r.stderr}`).toBe(code);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    };
+
+    // an existing file: refused, untouched; --force replaces it
+    writeFileSync(join(cwd, 'notes.txt'), 'my notes\n');
+    refused(['notes.txt'], 1, /^error: .*notes\.txt already exists/m);
+    expect(readFileSync(join(cwd, 'notes.txt'), 'utf8')).toBe('my notes\n');
+    ok(mlo(['model', 'export', 'churn@1', 'notes.txt', '--force'], { cwd }));
+    expect(readFileSync(join(cwd, 'notes.txt')).equals(p.weak)).toBe(true);
+
+    // a directory takes NAME-vVERSION.onnx, under the same rule
+    ok(mlo(['model', 'export', 'churn@1', 'models'], { cwd }));
+    expect(readFileSync(join(cwd, 'models/churn-v1.onnx')).equals(p.weak)).toBe(true);
+    refused(['models'], 1, /churn-v1\.onnx already exists/);
+
+    // the store, git's hooks and config: refused even with --force
+    const db = readFileSync(join(cwd, '.mlo/mlo.db'));
+    refused(['.mlo/mlo.db', '--force'], 2, /^error: .*\.mlo.*inside \.mlo/m);
+    expect(readFileSync(join(cwd, '.mlo/mlo.db')).equals(db)).toBe(true);
+    refused(['.git/hooks/pre-commit', '--force'], 2, /inside \.git/);
+    expect(existsSync(join(cwd, '.git/hooks/pre-commit'))).toBe(false);
+    refused(['.git/config', '--force'], 2, /inside \.git/);
+    // ... also through a symlinked directory
+    symlinkSync(join(cwd, '.git/hooks'), join(cwd, 'hooks'));
+    refused(['hooks/pre-commit', '--force'], 2, /inside \.git/);
+    expect(existsSync(join(cwd, '.git/hooks/pre-commit'))).toBe(false);
+
+    // not a regular file: a symlink, a FIFO (and a device node where we may make one)
+    symlinkSync('notes.txt', join(cwd, 'link.onnx'));
+    refused(['link.onnx', '--force'], 2, /link\.onnx is a symbolic link, not a regular file/);
+    expect(lstatSync(join(cwd, 'link.onnx')).isSymbolicLink()).toBe(true);
+    expect(spawnSync('mkfifo', [join(cwd, 'pipe')]).status).toBe(0);
+    refused(['pipe', '--force'], 2, /pipe is a FIFO, not a regular file/);
+    expect(lstatSync(join(cwd, 'pipe')).isFIFO()).toBe(true);
+    if (spawnSync('mknod', [join(cwd, 'full'), 'c', '1', '7']).status === 0) {
+      refused(['full', '--force'], 2, /full is a character device, not a regular file/);
+      expect(lstatSync(join(cwd, 'full')).isCharacterDevice()).toBe(true);
+    }
+
+    // a missing parent directory is the user's input: exit 2 naming it
+    refused(['no/such/dir/m.onnx'], 2, /^error: .*no\/such\/dir: no such directory/m);
+    refused(['notes.txt/m.onnx'], 2, /^error: .*notes\.txt is not a directory/m);
+    mkdirSync(join(cwd, 'out'));
+    ok(mlo(['model', 'export', 'churn@1', 'out/m.onnx'], { cwd }));
+    expect(readFileSync(join(cwd, 'out/m.onnx')).equals(p.weak)).toBe(true);
   });
 });
 
@@ -549,6 +614,128 @@ describe('mlo promote', () => {
     const none = mlo(['promote', 'churn@2', '--to', 'production'], { cwd: p.dir });
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/^error: mlo.yaml has no promotion gates for alias "production"/);
+  });
+});
+
+describe('models with int64, int32, double and bool inputs', () => {
+  /** Weights of age (int64), member (bool), income (double), visits (int32). */
+  const CW = [0.05, -1.5, 0.75, -0.25];
+  const B = -0.5;
+  const p1 = (x: number[]): number =>
+    1 / (1 + Math.exp(-(x.reduce((s, v, j) => s + v * CW[j], 0) + B)));
+
+  it('register, eval and promote (with its latency gate) run them, with predictions computed here', async () => {
+    const dir = makeRepo();
+    const bytes = await buildLinearClassifier({
+      coefficients: [CW],
+      intercepts: [B],
+      columns: [
+        { name: 'age', type: 'int64' },
+        { name: 'member', type: 'bool' },
+        { name: 'income', type: 'float64' },
+        { name: 'visits', type: 'int32' },
+      ],
+    });
+    const rows: number[][] = [];
+    for (let i = 0; i < 400; i++) {
+      rows.push([
+        18 + ((i * 37) % 60),
+        i % 3 === 0 ? 1 : 0,
+        ((i * 7919) % 800) / 100 - 4,
+        (i * 13) % 9,
+      ]);
+    }
+    // the target is the label computed here: accuracy 1 means every prediction agreed
+    const csv = [
+      'age,member,income,visits,churned',
+      ...rows.map(
+        (r) => `${r[0]},${r[1] ? 'true' : 'false'},${r[2]},${r[3]},${p1(r) >= 0.5 ? 1 : 0}`,
+      ),
+    ];
+    writeTree(dir, {
+      'm.onnx': Buffer.from(bytes),
+      'train.csv': csv.join('\n') + '\n',
+      'bad.csv': 'age,member,income,visits,churned\n40,true,1.5,2,1\n41.5,false,1,2,0\n',
+      'mlo.yaml':
+        'promotion:\n  champion:\n    data: train.csv\n    target: churned\n    gates:\n      - "accuracy >= 0.999"\n      - "p99_ms <= 60000"\n      - "drift_share <= 0.5"\n',
+    });
+    const reg = parseJson<ModelJson>(
+      ok(
+        mlo(
+          [
+            'model',
+            'register',
+            'm',
+            'm.onnx',
+            '--baseline-data',
+            'train.csv',
+            '--target',
+            'churned',
+            '--json',
+          ],
+          { cwd: dir },
+        ),
+      ),
+    );
+    expect(reg.features).toEqual(['age', 'member', 'income', 'visits']);
+    const ev = parseJson<{ metrics: Record<string, number>; data: { rows: number } }>(
+      ok(
+        mlo(['eval', 'm@1', '--data', 'train.csv', '--target', 'churned', '--json'], { cwd: dir }),
+      ),
+    );
+    expect(ev.data.rows).toBe(400);
+    expect(ev.metrics.accuracy).toBe(1);
+    expect(ev.metrics.p99_ms).toBeGreaterThan(0);
+    const positives = rows.filter((r) => p1(r) >= 0.5).length;
+    expect(positives).toBeGreaterThan(20);
+    expect(positives).toBeLessThan(380);
+    // a value the int64 input cannot take: exit 2 naming the row and column
+    const bad = mlo(['eval', 'm@1', '--data', 'bad.csv', '--target', 'churned'], { cwd: dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(
+      /^error: bad\.csv: data row 2, column "age": 41\.5 is not a whole number; the model takes it as int64$/m,
+    );
+    const promote = mlo(['promote', 'm@1', '--to', 'champion'], { cwd: dir });
+    expect(promote.code, promote.stdout + promote.stderr).toBe(0);
+    expect(
+      parseJson<ModelJson>(ok(mlo(['model', 'show', 'm@champion', '--json'], { cwd: dir })))
+        .version,
+    ).toBe(1);
+  });
+
+  it('register refuses an input mlo cannot feed, with the reason', async () => {
+    const dir = makeRepo();
+    const g = new GraphBuilder();
+    g.input('text', 'string', [null, 1]);
+    g.node('Identity', ['text'], ['out']);
+    g.output('out', 'string', [null, 1]);
+    writeTree(dir, { 's.onnx': Buffer.from(await g.toBytes()) });
+    const r = mlo(['model', 'register', 's', 's.onnx'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /^error: s\.onnx: model input "text" is tensor\(string\); mlo feeds float, double, int64, int32 or bool features$/m,
+    );
+    expect(mlo(['model', 'list', '--json'], { cwd: dir }).stdout).not.toMatch(/"s"/);
+  });
+});
+
+describe('mlo promote: a drift gate that checked nothing', () => {
+  it("does not pass when the evaluation data has none of the baseline's columns", async () => {
+    const p = await project();
+    const cwd = p.dir;
+    writeTree(cwd, {
+      'data/odd.csv':
+        'a,b\n' + Array.from({ length: 50 }, (_, i) => `${i},${i % 3}`).join('\n') + '\n',
+      'mlo.yaml': `promotion:\n  staging:\n    data: data/holdout.csv\n    target: churned\n    gates:\n      - "drift_share <= 0.5"\n`,
+    });
+    ok(mlo(['model', 'register', 'churn', 'models/strong.onnx'], { cwd }));
+    ok(mlo(['baseline', 'create', 'odd', '--data', 'data/odd.csv', '--model', 'churn@1'], { cwd }));
+    const r = mlo(['promote', 'churn@1', '--to', 'staging'], { cwd });
+    expect(r.code, r.stdout + r.stderr).toBe(2);
+    expect(r.stderr).toMatch(
+      /^error: data\/holdout\.csv has none of the columns of baseline "odd": missing a, b$/m,
+    );
+    expect(mlo(['model', 'show', 'churn@staging'], { cwd }).code).toBe(2);
   });
 });
 

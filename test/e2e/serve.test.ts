@@ -4,13 +4,15 @@
  * moving aliases while it serves.
  */
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import {
   buildFailingModel,
   buildLinearClassifier,
+  buildLinearRegressor,
   buildSlowModel,
   openRepo,
   readPredictions,
@@ -149,6 +151,96 @@ describe('mlo serve (built CLI)', () => {
     }
   });
 
+  it('kill -9 while the store is locked: the spooled rows survive; the next mlo serve writes them first', async () => {
+    const dir = await churnRepo();
+    const s = await startServe(dir, ['churn@1', '--log-predictions']);
+    // another process holds the store's write lock: the writer cannot write
+    const lock = new Database(join(dir, '.mlo/mlo.db'));
+    lock.exec('BEGIN IMMEDIATE');
+    let answered = 0;
+    try {
+      for (let i = 0; i < 200; i += 20) {
+        const replies = await Promise.all(
+          Array.from({ length: 20 }, (_, k) =>
+            predict(s.url, { inputs: [[i + k, 0, 1]] }, { 'x-request-id': `k${i + k}` }),
+          ),
+        );
+        answered += replies.filter((r) => r.status === 200).length;
+      }
+      expect(answered).toBe(200);
+      // past the writer's lock wait: its batch and every later one are in the spool
+      let spooled = 0;
+      for (let i = 0; i < 100 && spooled < 200; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        const text = await (await fetch(`${s.url}/metrics`)).text();
+        spooled = Number(/^mlo_serve_prediction_log_spooled_rows_total (\S+)/m.exec(text)?.[1]);
+      }
+      expect(spooled).toBe(200);
+      s.child.kill('SIGKILL');
+      await s.done;
+    } finally {
+      lock.exec('COMMIT');
+      lock.close();
+    }
+    const spoolDir = join(dir, '.mlo/spool');
+    expect(readdirSync(spoolDir).length).toBeGreaterThan(0);
+    // the next server drains what the dead one left, before anything else
+    const next = await startServe(dir, ['churn@1', '--log-predictions']);
+    next.child.kill('SIGTERM');
+    const end = await next.done;
+    expect(end.code, end.stderr).toBe(0);
+    expect(end.stderr).toContain(
+      'prediction log: wrote 200 row(s) an earlier server had left in .mlo/spool',
+    );
+    expect(readdirSync(spoolDir)).toEqual([]);
+    const repo = openRepo(dir);
+    try {
+      const rows = readPredictions(repo, { model: 'churn@1' });
+      expect(rows.map((r) => r.requestId).sort()).toEqual(
+        Array.from({ length: 200 }, (_, i) => `k${i}`).sort(),
+      );
+    } finally {
+      repo.close();
+    }
+  }, 120_000);
+
+  it('a reader (drift check) drains what a killed server left in the spool', async () => {
+    const dir = await churnRepo();
+    const train = [
+      'age,tenure,spend',
+      ...Array.from({ length: 100 }, (_, i) => `${i % 10},${i % 7},${i % 3}`),
+    ];
+    writeFileSync(join(dir, 'train.csv'), train.join('\n') + '\n');
+    expect(
+      mlo(['baseline', 'create', 'b', '--data', 'train.csv', '--model', 'churn@1'], { cwd: dir })
+        .code,
+    ).toBe(0);
+    const s = await startServe(dir, ['churn@1', '--log-predictions', '--log-queue-rows', '1']);
+    const lock = new Database(join(dir, '.mlo/mlo.db'));
+    lock.exec('BEGIN IMMEDIATE');
+    try {
+      for (let i = 0; i < 60; i++) {
+        expect((await predict(s.url, { inputs: [[i % 10, i % 7, i % 3]] })).status).toBe(200);
+      }
+      for (let i = 0; i < 100; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        const text = await (await fetch(`${s.url}/metrics`)).text();
+        if (Number(/^mlo_serve_prediction_log_spooled_rows_total (\S+)/m.exec(text)?.[1]) === 60)
+          break;
+      }
+      s.child.kill('SIGKILL');
+      await s.done;
+    } finally {
+      lock.exec('COMMIT');
+      lock.close();
+    }
+    const r = mlo(['drift', 'check', '--model', 'churn@1', '--predictions', '--json'], {
+      cwd: dir,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as { current: { rows: number } }).current.rows).toBe(60);
+  }, 120_000);
+
   it('picks up an alias moved by another mlo process; the request in flight finishes on the old version', async () => {
     const dir = await churnRepo();
     expect(mlo(['model', 'alias', 'set', 'churn', 'champion', '3'], { cwd: dir }).code).toBe(0);
@@ -212,6 +304,252 @@ describe('mlo serve (built CLI)', () => {
     s.child.kill('SIGINT');
     expect((await s.done).code).toBe(0);
   });
+
+  it('--token-env: 10,000 distinct unauthenticated paths add no metric series and leave RSS bounded', async () => {
+    const dir = await churnRepo();
+    const s = await startServe(dir, ['churn@1', '--token-env', 'MLO_TEST_TOKEN'], {
+      MLO_TEST_TOKEN: 'tok-123',
+    });
+    const auth = { authorization: 'Bearer tok-123' };
+    const rssMb = (): number =>
+      Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${s.child.pid}/status`, 'utf8'))![1]) /
+      1024;
+    const series = async (): Promise<string[]> => {
+      const res = await fetch(`${s.url}/metrics`, { headers: auth });
+      expect(res.status).toBe(200);
+      return (await res.text())
+        .split('\n')
+        .filter((l) => /^mlo_serve_request/.test(l))
+        .sort();
+    };
+    // long, distinct paths of every shape: plain, under /v2/models/, with a query
+    const pathOf = (i: number): string => {
+      const junk = `${i}-${'x'.repeat(2000)}`;
+      const shapes = [
+        `/${junk}`,
+        `/v2/models/${junk}/infer`,
+        `/v2/models/m/versions/${i}/${junk}`,
+        `/predict/${junk}?q=${i}`,
+      ];
+      return shapes[i % shapes.length];
+    };
+    const hammer = async (from: number, to: number): Promise<number[]> => {
+      const statuses = new Set<number>();
+      let next = from;
+      await Promise.all(
+        Array.from({ length: 16 }, async () => {
+          while (next < to) {
+            const i = next++;
+            const res = await fetch(`${s.url}${pathOf(i)}`, { method: i % 2 ? 'POST' : 'GET' });
+            statuses.add(res.status);
+            await res.arrayBuffer();
+          }
+        }),
+      );
+      return [...statuses];
+    };
+    await hammer(0, 200);
+    await series();
+    const before = await series();
+    const rssBefore = rssMb();
+    expect(await hammer(200, 10_200)).toEqual([401]);
+    const after = await series();
+    expect(after).toHaveLength(before.length);
+    expect(after.filter((l) => l.includes('xxxx'))).toEqual([]);
+    // the 401s are counted under the fixed label, not one series per path
+    expect(after.some((l) => /route="unmatched".*status="401"/.test(l))).toBe(true);
+    expect(rssMb() - rssBefore).toBeLessThan(40);
+    s.child.kill('SIGTERM');
+    expect((await s.done).code).toBe(0);
+  }, 120_000);
+
+  it('serves int64, bool, double and int32 inputs in /predict, V2 and /invocations; logs them; drift reads the log', async () => {
+    const dir = makeRepo();
+    const CW = [0.05, -1.5, 0.75, -0.25];
+    const B = -0.5;
+    const prob = (x: number[]): number =>
+      1 / (1 + Math.exp(-(x.reduce((s, v, j) => s + v * CW[j], 0) + B)));
+    const rows: number[][] = [];
+    for (let i = 0; i < 300; i++) {
+      rows.push([
+        18 + ((i * 37) % 60),
+        i % 3 === 0 ? 1 : 0,
+        ((i * 7919) % 800) / 100 - 4,
+        (i * 13) % 9,
+      ]);
+    }
+    writeFileSync(
+      join(dir, 'mixed.onnx'),
+      await buildLinearClassifier({
+        coefficients: [CW],
+        intercepts: [B],
+        columns: [
+          { name: 'age', type: 'int64' },
+          { name: 'member', type: 'bool' },
+          { name: 'income', type: 'float64' },
+          { name: 'visits', type: 'int32' },
+        ],
+      }),
+    );
+    writeFileSync(
+      join(dir, 'train.csv'),
+      [
+        'age,member,income,visits,churned',
+        ...rows.map(
+          (r) => `${r[0]},${r[1] ? 'true' : 'false'},${r[2]},${r[3]},${prob(r) >= 0.5 ? 1 : 0}`,
+        ),
+      ].join('\n') + '\n',
+    );
+    // one int64 matrix input: X [N, 3]
+    writeFileSync(
+      join(dir, 'ints.onnx'),
+      await buildLinearRegressor({ coefficients: [2, -3, 0.5], intercept: 1, inputType: 'int64' }),
+    );
+    const reg = mlo(
+      [
+        'model',
+        'register',
+        'mixed',
+        'mixed.onnx',
+        '--baseline-data',
+        'train.csv',
+        '--target',
+        'churned',
+      ],
+      { cwd: dir },
+    );
+    expect(reg.code, reg.stderr).toBe(0);
+    expect(
+      mlo(['model', 'register', 'ints', 'ints.onnx', '--features', 'a,b,c'], { cwd: dir }).code,
+    ).toBe(0);
+
+    const s = await startServe(dir, ['mixed@1', '--log-predictions', '--threads', '1']);
+    interface Answer {
+      probabilities: number[][];
+      outputs: { name: string; data: number[] }[];
+      error: string;
+    }
+    const post = async (path: string, body: unknown): Promise<{ status: number; body: Answer }> => {
+      const res = await fetch(`${s.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, body: (await res.json()) as Answer };
+    };
+    const sent = rows.slice(0, 40);
+    const records = sent.map(([age, member, income, visits]) => ({
+      age,
+      member: member === 1,
+      income,
+      visits,
+    }));
+    const mine = await post('/predict', { instances: records });
+    expect(mine.status, JSON.stringify(mine.body)).toBe(200);
+    sent.forEach((x, i) => expect(mine.body.probabilities[i][1]).toBeCloseTo(prob(x), 5));
+    // V2: one tensor per feature, each in its own datatype
+    const v2 = await post('/v2/models/mixed/infer', {
+      inputs: [
+        { name: 'age', datatype: 'INT64', shape: [2], data: [41, 19] },
+        { name: 'member', datatype: 'BOOL', shape: [2], data: [true, false] },
+        { name: 'income', datatype: 'FP64', shape: [2], data: [2.5, -1.75] },
+        { name: 'visits', datatype: 'INT32', shape: [2], data: [3, 0] },
+      ],
+    });
+    expect(v2.status, JSON.stringify(v2.body)).toBe(200);
+    const probs = v2.body.outputs.find((o) => o.name === 'probabilities')!.data;
+    expect(probs[1]).toBeCloseTo(prob([41, 1, 2.5, 3]), 5);
+    expect(probs[3]).toBeCloseTo(prob([19, 0, -1.75, 0]), 5);
+    const meta = (await (await fetch(`${s.url}/v2/models/mixed`)).json()) as {
+      inputs: { datatype: string }[];
+    };
+    expect(meta.inputs.map((i) => i.datatype)).toEqual(['INT64', 'BOOL', 'FP64', 'INT32']);
+    // MLflow's scoring protocol
+    const inv = await post('/invocations', {
+      dataframe_split: {
+        columns: ['visits', 'income', 'member', 'age'],
+        data: [[3, 2.5, true, 41]],
+      },
+    });
+    expect(inv.status, JSON.stringify(inv.body)).toBe(200);
+    // values the inputs cannot take: 400 naming the row and feature
+    const half = await post('/predict', { instances: [{ ...records[0], age: 41.5 }] });
+    expect(half.status).toBe(400);
+    expect(half.body.error).toBe(
+      'row 0, feature "age": 41.5 is not a whole number; mixed@1 takes it as int64',
+    );
+    const two = await post('/predict', { instances: [{ ...records[0], member: 2 }] });
+    expect(two.status).toBe(400);
+    expect(two.body.error).toMatch(/feature "member": 2 is not a boolean/);
+    const big = await post('/v2/models/mixed/infer', {
+      inputs: [
+        { name: 'age', datatype: 'INT64', shape: [1], data: [2 ** 53] },
+        { name: 'member', datatype: 'BOOL', shape: [1], data: [true] },
+        { name: 'income', datatype: 'FP64', shape: [1], data: [1] },
+        { name: 'visits', datatype: 'INT32', shape: [1], data: [1] },
+      ],
+    });
+    expect(big.status).toBe(400);
+    expect(big.body.error).toMatch(/beyond ±\(2\^53 − 1\)/);
+    s.child.kill('SIGTERM');
+    expect((await s.done).code).toBe(0);
+
+    // the logged traffic: exactly the sent values; drift reads it against the baseline
+    const repo = openRepo(dir);
+    try {
+      const logged = readPredictions(repo, { model: 'mixed@1' });
+      expect(logged.length).toBe(40 + 2 + 1);
+      expect(logged[0].inputs).toEqual({
+        age: sent[0][0],
+        member: sent[0][1],
+        income: sent[0][2],
+        visits: sent[0][3],
+      });
+    } finally {
+      repo.close();
+    }
+    const drift = mlo(['drift', 'check', '--model', 'mixed@1', '--predictions', '--json'], {
+      cwd: dir,
+    });
+    expect(drift.code, drift.stderr).toBe(0);
+    const report = JSON.parse(drift.stdout) as {
+      checked_columns: number;
+      current: { rows: number };
+      columns: { column: string; status: string }[];
+    };
+    expect(report.current.rows).toBe(43);
+    expect(Object.fromEntries(report.columns.map((c) => [c.column, c.status]))).toMatchObject({
+      age: 'ok',
+      member: 'ok',
+      income: 'ok',
+      visits: 'ok',
+    });
+
+    // an int64 [N, 3] matrix input, with its V2 tensor
+    const m = await startServe(dir, ['ints@1']);
+    const res = await fetch(`${m.url}/v2/models/ints/infer`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        inputs: [
+          {
+            name: 'X',
+            datatype: 'INT64',
+            shape: [2, 3],
+            data: [
+              [4, 1, 10],
+              [-2, 0, 7],
+            ],
+          },
+        ],
+      }),
+    });
+    const out = (await res.json()) as { outputs: { data: number[] }[] };
+    expect(res.status).toBe(200);
+    expect(out.outputs[0].data).toEqual([2 * 4 - 3 + 5 + 1, -4 + 3.5 + 1]);
+    m.child.kill('SIGTERM');
+    expect((await m.done).code).toBe(0);
+  }, 120_000);
 
   it('refuses bad flags, unknown models and a busy port with exit 2 and one error line', async () => {
     const dir = await churnRepo();

@@ -10,6 +10,7 @@ import { monitor } from './004-monitor.js';
 import { serve } from './005-serve.js';
 import { validation } from './006-validation.js';
 import { features } from './011-features.js';
+import { predictionSpool } from './013-prediction-spool.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   core,
@@ -19,6 +20,7 @@ export const MIGRATIONS: readonly Migration[] = [
   serve,
   validation,
   features,
+  predictionSpool,
 ];
 
 export type { Migration } from './types.js';

@@ -157,14 +157,123 @@ describe('createSession / runModel', () => {
     expect(err.message).toBe('the model takes 3 features (one input each), got 4');
   });
 
-  it('refuses to feed an integer input', async () => {
+  it('feeds int64, int32 and bool matrix inputs, converting doubles exactly', async () => {
+    const ints = [
+      [3, -7, 12],
+      [0, 1, -2],
+      [100_000, -250_000, 9],
+    ];
+    const x = Float64Array.from(ints.flat());
+    for (const inputType of ['int64', 'int32'] as const) {
+      const s = await session(await regressor({ inputType }));
+      expect(s.feed).toMatchObject({ kind: 'matrix', type: inputType });
+      expect(s.wide).toBe(true);
+      const out = await runModel(s, x, 3, F);
+      expect(
+        maxAbsDiff(
+          out.values!,
+          ints.map((r) => dot(w, r) + 1),
+        ),
+      ).toBeLessThan(1e-3);
+      const bad = await rejection(runModel(s, Float64Array.from([1, 2.5, 3]), 1, F));
+      expect(bad.code).toBe('INVALID');
+      expect(bad.message).toBe(
+        `row 1, feature 2: 2.5 is not a whole number (model input "X" is ${inputType})`,
+      );
+      const missing = await rejection(runModel(s, Float64Array.from([1, 2, NaN]), 1, F));
+      expect(missing.message).toMatch(
+        /feature 3: is missing, and an int(64|32) input has no missing value/,
+      );
+    }
+    const big = await session(await regressor({ inputType: 'int64' }));
+    const tooBig = await rejection(runModel(big, Float64Array.from([2 ** 53, 0, 0]), 1, F));
+    expect(tooBig.message).toMatch(/9007199254740992 is beyond ±\(2\^53 − 1\)/);
+    const i32 = await session(await regressor({ inputType: 'int32' }));
+    expect(
+      (await rejection(runModel(i32, Float64Array.from([2 ** 31, 0, 0]), 1, F))).message,
+    ).toMatch(/2147483648 is outside the int32 range/);
+
+    const bools = [
+      [1, 0, 1],
+      [0, 0, 0],
+      [1, 1, 0],
+    ];
+    const b = await session(await regressor({ inputType: 'bool' }));
+    const out = await runModel(b, Float64Array.from(bools.flat()), 3, F);
+    expect(
+      maxAbsDiff(
+        out.values!,
+        bools.map((r) => dot(w, r) + 1),
+      ),
+    ).toBeLessThan(1e-6);
+    expect((await rejection(runModel(b, Float64Array.from([1, 2, 0]), 1, F))).message).toBe(
+      'row 1, feature 2: 2 is not a boolean (true, false, 1 or 0) (model input "X" is bool)',
+    );
+  });
+
+  it('a float64 model computes on the doubles it is given, not on float32 roundings', async () => {
+    const s = await session(
+      await buildLinearRegressor({
+        coefficients: [1, 0.5],
+        intercept: 0.25,
+        inputType: 'float64',
+        outputShape: 'vector',
+      }),
+    );
+    expect(s.signature.outputs[0].elementType).toBe('float64');
+    const x = [123_456_789.125, 0.1, -987_654_321.5, 1e-9];
+    const out = await runModel(s, Float64Array.from(x), 2, 2);
+    const expected = [x[0] + 0.5 * x[1] + 0.25, x[2] + 0.5 * x[3] + 0.25];
+    expect(Array.from(out.values!)).toEqual(expected);
+    // float32 would have made the first 123456792.3
+    expect(Math.fround(x[0])).not.toBe(x[0]);
+  });
+
+  it('feeds one [N, 1] input per feature, each of its own type', async () => {
+    const cw = [0.5, -1.25, 0.75, 0.125];
+    const s = await session(
+      await buildLinearClassifier({
+        coefficients: [cw],
+        intercepts: [-0.5],
+        columns: [
+          { name: 'age', type: 'int64' },
+          { name: 'member', type: 'bool' },
+          { name: 'income', type: 'float64' },
+          { name: 'visits', type: 'int32' },
+        ],
+      }),
+    );
+    expect(s.feed).toMatchObject({ kind: 'columns', types: ['int64', 'bool', 'float64', 'int32'] });
+    const data = [
+      [41, 1, 2.5, 3],
+      [19, 0, -1.75, 0],
+      [67, 1, 0.5, 12],
+    ];
+    const out = await runModel(s, Float64Array.from(data.flat()), 3, 4);
+    const p1 = data.map((r) => sigmoid(dot(cw, r) - 0.5));
+    expect(
+      maxAbsDiff(
+        Array.from({ length: 3 }, (_, i) => out.probabilities![2 * i + 1]),
+        p1,
+      ),
+    ).toBeLessThan(1e-6);
+    expect(out.labels).toEqual(p1.map((p) => (p >= 0.5 ? 1 : 0)));
+    const bad = await rejection(runModel(s, Float64Array.from([41, 1, 2.5, 3.5]), 1, 4));
+    expect(bad.message).toBe(
+      'row 1, feature 4: 3.5 is not a whole number (model input "visits" is int32)',
+    );
+  });
+
+  it('refuses inputs of other types with the reason', async () => {
     const g = new GraphBuilder();
-    g.input('ids', 'int64', [null, 2]);
+    g.input('ids', 'string', [null, 2]);
     g.node('Identity', ['ids'], ['out']);
-    g.output('out', 'int64', [null, 2]);
+    g.output('out', 'string', [null, 2]);
     const s = await session(await g.toBytes());
     const err = await rejection(runModel(s, new Float32Array(2), 1, 2));
-    expect(err.message).toBe('model input "ids" is tensor(int64); mlo feeds float features');
+    expect(err.message).toBe(
+      'model input "ids" is tensor(string); mlo feeds float, double, int64, int32 or bool features',
+    );
   });
 
   it('options: threads and spinning are accepted; bad counts are a usage error', async () => {

@@ -18,6 +18,8 @@ CREATE TABLE model_versions ( id INTEGER PRIMARY KEY, model INTEGER NOT NULL REF
 CREATE TABLE models ( id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, created_ms INTEGER NOT NULL );
 CREATE TABLE object_refs ( kind TEXT NOT NULL, owner TEXT NOT NULL, hash TEXT NOT NULL, PRIMARY KEY (kind, owner, hash) ) WITHOUT ROWID;
 CREATE TABLE prediction_log ( id INTEGER PRIMARY KEY, ts_ms INTEGER NOT NULL, model TEXT NOT NULL, version INTEGER NOT NULL, role TEXT NOT NULL DEFAULT 'primary', request_id TEXT, latency_ms REAL, inputs TEXT NOT NULL, outputs TEXT NOT NULL, route TEXT );
+CREATE TABLE prediction_log_lost ( id INTEGER PRIMARY KEY, model TEXT NOT NULL, version INTEGER NOT NULL, role TEXT NOT NULL, route TEXT, from_ms INTEGER NOT NULL, to_ms INTEGER NOT NULL, rows INTEGER NOT NULL, reason TEXT NOT NULL, recorded_ms INTEGER NOT NULL );
+CREATE TABLE prediction_spool_drained ( segment TEXT PRIMARY KEY, rows INTEGER NOT NULL, drained_ms INTEGER NOT NULL ) WITHOUT ROWID;
 CREATE TABLE run_artifacts ( run INTEGER NOT NULL REFERENCES runs (seq) ON DELETE CASCADE, name TEXT NOT NULL, hash TEXT NOT NULL, size INTEGER NOT NULL, type TEXT NOT NULL CHECK (type IN ('file', 'dir')), files INTEGER, PRIMARY KEY (run, name) ) WITHOUT ROWID;
 CREATE TABLE run_io ( run INTEGER NOT NULL REFERENCES runs (seq) ON DELETE CASCADE, role TEXT NOT NULL CHECK (role IN ('input', 'output')), path TEXT NOT NULL, hash TEXT, size INTEGER, type TEXT CHECK (type IN ('file', 'dir')), files INTEGER, PRIMARY KEY (run, role, path) ) WITHOUT ROWID;
 CREATE TABLE run_latest_metrics ( run INTEGER NOT NULL REFERENCES runs (seq) ON DELETE CASCADE, key TEXT NOT NULL, value REAL, step INTEGER NOT NULL, ts INTEGER NOT NULL, PRIMARY KEY (run, key) ) WITHOUT ROWID;
@@ -37,6 +39,7 @@ CREATE INDEX feature_serving_log_by_model ON feature_serving_log (model, version
 CREATE INDEX feature_sets_by_hash ON feature_sets (hash);
 CREATE INDEX object_refs_by_hash ON object_refs (hash);
 CREATE INDEX prediction_log_by_model ON prediction_log (model, version, ts_ms);
+CREATE INDEX prediction_log_lost_by_model ON prediction_log_lost (model, version, to_ms);
 CREATE INDEX run_io_by_hash ON run_io (hash);
 CREATE INDEX run_tags_by_key ON run_tags (key, value);
 CREATE INDEX runs_by_experiment ON runs (experiment, start_ms);
