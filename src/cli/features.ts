@@ -561,10 +561,13 @@ export function registerFeatureCommands(program: Command): void {
     .description(
       'training-serving skew: served feature values against the offline values at the same entity and time (exit 1 past --max-share)',
     )
-    .requiredOption(
+    .option(
       '--served <file>',
       'served rows: join keys, the time served and the feature values used',
     )
+    .option('--log', 'what mlo serve filled in from the online store (serve.features)')
+    .option('--model <ref>', 'with --log: NAME or NAME@VERSION')
+    .option('--since <when>', 'with --log: 30m, 24h, 7d or a date')
     .option(
       '--features <refs>',
       'the features to check (default: every column named after a feature)',

@@ -95,7 +95,7 @@ export function registerServeCommands(program: Command): void {
     )
     .action(
       action(async (modelArg: string | undefined, opts: ServeFlags, cmd: Command) => {
-        const { openRepo, startServer, loadServeConfig } = await lib();
+        const { openRepo, startServer, loadServeConfig, ServingFeatures } = await lib();
         const repo = openRepo(cwdOf(cmd));
         try {
           // flags win over the serve: section of mlo.yaml, which wins over the defaults
@@ -108,6 +108,17 @@ export function registerServeCommands(program: Command): void {
           }
           const tokenEnv = opts.tokenEnv ?? config.token_env;
           const token = tokenEnv === undefined ? undefined : readToken(tokenEnv);
+          const f = config.features;
+          const features = f
+            ? await ServingFeatures.open(repo, {
+                service: f.service,
+                refs: f.refs,
+                fullNames: f.full_names,
+                log: f.log,
+              })
+            : undefined;
+          if (features)
+            features.onError = (err) => warn(`feature serving log: ${(err as Error).message}`);
           const server = await startServer(repo, {
             model,
             port: opts.port ?? config.port ?? 8080,
@@ -123,11 +134,21 @@ export function registerServeCommands(program: Command): void {
             maxRows: opts.maxRows ?? config.max_rows,
             logQueueRows: opts.logQueueRows,
             onEvent: renderEvent,
+            features,
+          }).catch(async (err: unknown) => {
+            await features?.close();
+            throw err;
           });
           renderStart(server, Boolean(token));
+          if (features) {
+            print(
+              `  online features: ${features.outputs.join(', ')} by ${features.keys.join(', ')}; POST /get-online-features`,
+            );
+          }
           const signal = await waitForSignal();
           note(`${signal}: finishing requests in flight, then stopping`);
           const summary = await server.close();
+          await features?.close();
           const log = summary.log;
           const logged = log
             ? `; prediction log: ${log.written} row(s) written, ${log.dropped} dropped` +

@@ -163,3 +163,26 @@ export type FeaturesSection = z.infer<typeof featuresSchema>;
 export type ViewDecl = z.infer<typeof viewSchema>;
 export type SourceDecl = z.infer<typeof sourceSchema>;
 export type OnlineStoreDecl = z.infer<typeof onlineStoreSchema>;
+
+/**
+ * `serve.features` in mlo.yaml: the online features `mlo serve` fills into each
+ * request's rows before the model runs (src/features/serving.ts).
+ */
+export const servingFeaturesSchema = z
+  .strictObject({
+    /** a feature service ... */
+    service: z.optional(name),
+    /** ... or view:feature references */
+    refs: z.optional(z.array(z.string().check(z.minLength(1))).check(z.minLength(1))),
+    /** the model's inputs are named view__feature */
+    full_names: z.optional(z.boolean()),
+    /** record what was filled in, for mlo features skew --log (default true) */
+    log: z.optional(z.boolean()),
+  })
+  .check(
+    z.refine((c) => (c.service === undefined) !== (c.refs === undefined), {
+      message: 'give service or refs (one of them)',
+    }),
+  );
+
+export type ServingFeaturesDecl = z.infer<typeof servingFeaturesSchema>;

@@ -15,11 +15,15 @@
  *       features:
  *         service: churn          # or refs: [customer_stats:avg_order, ...]
  *         full_names: false       # model inputs named view__feature
+ *
+ * One instance serves every model of a server (main, canary, versions an alias moves
+ * to): which features a model takes is worked out once per set of input names.
  */
 import { MloError } from '../errors.js';
 import type { Repo } from '../repo/index.js';
 import type { Value } from './expr.js';
-import { OnlineFeatures } from './online-read.js';
+import { getOnlineFeaturesFeast } from './feast.js';
+import { OnlineFeatures, type OnlineResponse } from './online-read.js';
 import { insertServedFeatures, type ServedFeatureRow } from './records.js';
 
 export interface ServingFeaturesConfig {
@@ -38,11 +42,19 @@ export interface ServingFeaturesConfig {
 export interface EnrichContext {
   model: string;
   version: number;
-  /** one per row, or one for the request */
-  requestIds?: readonly (string | null)[];
+  /** the model's input names (null: positional only, every feature is filled in) */
+  inputs: readonly string[] | null;
+  requestId?: string;
   /** where the rows are in the request body, for messages ("instances") */
   where?: string;
   now?: number;
+}
+
+/** What the store gives one model: the inputs it fills, the keys that stay in the rows. */
+export interface ModelFill {
+  fills: readonly string[];
+  /** join keys and request fields the model takes as inputs too */
+  kept: ReadonlySet<string>;
 }
 
 const FLUSH_MS = 500;
@@ -52,32 +64,28 @@ const MAX_PENDING = 100_000;
 export class ServingFeatures {
   private pending: ServedFeatureRow[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private readonly byInputs = new Map<string, ModelFill>();
+  /** rows of the serving log that could not be written */
+  dropped = 0;
+  /** told when a flush fails (the server warns) */
+  onError: ((err: unknown) => void) | undefined;
 
   private constructor(
     private readonly repo: Repo,
     private readonly online: OnlineFeatures,
     private readonly spec: string | readonly string[],
     private readonly fullNames: boolean,
-    /** the features the store fills in: model input names */
-    readonly fills: readonly string[],
-    /** what each request row must carry: join keys and request fields */
+    /** every feature the config names, as model input names */
+    readonly outputs: readonly string[],
+    /** what each request row must carry: join keys, then request fields */
     readonly keys: readonly string[],
-    /** keys the model takes as inputs too (kept in the rows) */
-    private readonly keptKeys: ReadonlySet<string>,
     /** the join keys among `keys`, for messages */
     private readonly joinKeys: readonly string[],
     private readonly log: boolean,
   ) {}
 
-  /**
-   * Resolve the config against the applied definitions and the model's inputs;
-   * `modelInputs` null means the model has no input names (every feature is filled).
-   */
-  static async open(
-    repo: Repo,
-    config: ServingFeaturesConfig,
-    modelInputs: readonly string[] | null,
-  ): Promise<ServingFeatures> {
+  /** Resolve the config against the applied definitions (one online store for the server). */
+  static async open(repo: Repo, config: ServingFeaturesConfig): Promise<ServingFeatures> {
     const spec = config.service ?? config.refs;
     if (spec === undefined || (typeof spec !== 'string' && spec.length === 0)) {
       throw new MloError('USAGE', 'serve.features: name a service or refs');
@@ -94,32 +102,15 @@ export class ServingFeatures {
         );
       }
       const compiled = online.compile(spec, config.fullNames === true);
-      const outputs = compiled.plan.outputs.map((o) => o.name);
-      const inputs = modelInputs === null ? null : new Set(modelInputs);
-      const fills = inputs === null ? outputs : outputs.filter((n) => inputs.has(n));
-      if (fills.length === 0) {
-        throw new MloError(
-          'USAGE',
-          `serve.features: none of ${outputs.join(', ')} is an input of the model`,
-          {
-            hint: 'the model inputs the store fills in are named after the features (view__feature with full_names)',
-          },
-        );
-      }
-      const keys = [
-        ...compiled.keys.map((k) => k.name),
-        ...compiled.plan.requestFields.map((r) => r.name),
-      ];
-      const kept = new Set(keys.filter((k) => inputs?.has(k) ?? false));
+      const joinKeys = compiled.keys.map((k) => k.name);
       return new ServingFeatures(
         repo,
         online,
         spec,
         config.fullNames === true,
-        fills,
-        keys,
-        kept,
-        compiled.keys.map((k) => k.name),
+        compiled.plan.outputs.map((o) => o.name),
+        [...joinKeys, ...compiled.plan.requestFields.map((r) => r.name)],
+        joinKeys,
         config.log !== false,
       );
     } catch (err) {
@@ -128,12 +119,43 @@ export class ServingFeatures {
     }
   }
 
+  /** Feast's `POST /get-online-features` over the same online store (a JSON body). */
+  getOnlineFeatures(body: unknown): Promise<OnlineResponse> {
+    return getOnlineFeaturesFeast(this.online, body);
+  }
+
+  /**
+   * What the store fills in for a model with these inputs; USAGE when it fills none
+   * (the server checks each model it loads with this before serving it).
+   */
+  fillFor(inputs: readonly string[] | null, label = 'the model'): ModelFill {
+    const cacheKey = inputs === null ? '\u0000' : inputs.join('\u0000');
+    let fill = this.byInputs.get(cacheKey);
+    if (fill) return fill;
+    const set = inputs === null ? null : new Set(inputs);
+    const fills = set === null ? this.outputs : this.outputs.filter((n) => set.has(n));
+    if (fills.length === 0) {
+      throw new MloError(
+        'USAGE',
+        `serve.features: none of ${this.outputs.join(', ')} is an input of ${label}`,
+        {
+          hint: 'the model inputs the store fills in are named after the features (view__feature with full_names)',
+        },
+      );
+    }
+    fill = { fills, kept: new Set(this.keys.filter((k) => set?.has(k) ?? false)) };
+    this.byInputs.set(cacheKey, fill);
+    return fill;
+  }
+
   /** Fill the rows in place; INVALID (400) naming the row when a key or a value is missing. */
-  async enrich(rows: Record<string, unknown>[], ctx: EnrichContext): Promise<void> {
+  async enrich(rows: readonly unknown[], ctx: EnrichContext): Promise<void> {
+    const { fills, kept } = this.fillFor(ctx.inputs, `${ctx.model}@${ctx.version}`);
     const where = ctx.where ?? 'instances';
     const n = rows.length;
     const entities: Record<string, unknown[]> = {};
     for (const k of this.keys) entities[k] = new Array<unknown>(n);
+    const objects = rows as Record<string, unknown>[];
     for (let i = 0; i < n; i++) {
       const row = rows[i];
       if (typeof row !== 'object' || row === null || Array.isArray(row)) {
@@ -142,8 +164,9 @@ export class ServingFeatures {
           `${where}[${i}] must be an object with ${this.keys.join(', ')}`,
         );
       }
+      const obj = row as Record<string, unknown>;
       for (const k of this.keys) {
-        const v = row[k];
+        const v = obj[k];
         if (v === undefined || v === null) {
           throw new MloError(
             'INVALID',
@@ -152,8 +175,8 @@ export class ServingFeatures {
         }
         entities[k][i] = v;
       }
-      for (const f of this.fills) {
-        if (f in row) {
+      for (const f of fills) {
+        if (f in obj) {
           throw new MloError(
             'INVALID',
             `${where}[${i}].${f} comes from the feature store; send ${this.keys.join(', ')} instead`,
@@ -173,7 +196,7 @@ export class ServingFeatures {
       now,
     );
     const at = new Map(answer.metadata.feature_names.map((name, j) => [name, j]));
-    for (const f of this.fills) {
+    for (const f of fills) {
       const vec = answer.results[at.get(f) as number];
       for (let i = 0; i < n; i++) {
         const v = vec.values[i];
@@ -189,7 +212,7 @@ export class ServingFeatures {
             },
           );
         }
-        rows[i][f] = v;
+        objects[i][f] = v;
       }
     }
     if (this.log) {
@@ -197,12 +220,12 @@ export class ServingFeatures {
         const entity: Record<string, unknown> = {};
         for (const k of this.keys) entity[k] = entities[k][i];
         const vals: Record<string, Value> = {};
-        for (const f of this.fills) vals[f] = rows[i][f] as Value;
+        for (const f of fills) vals[f] = objects[i][f] as Value;
         this.pending.push({
           tsMs: now,
           model: ctx.model,
           version: ctx.version,
-          requestId: ctx.requestIds?.[Math.min(i, ctx.requestIds.length - 1)] ?? null,
+          requestId: ctx.requestId ?? null,
           entity,
           vals,
         });
@@ -210,8 +233,7 @@ export class ServingFeatures {
       if (this.pending.length >= FLUSH_ROWS) this.flush();
       else this.timer ??= setTimeout(() => this.flush(), FLUSH_MS).unref();
     }
-    for (let i = 0; i < n; i++)
-      for (const k of this.keys) if (!this.keptKeys.has(k)) delete rows[i][k];
+    for (let i = 0; i < n; i++) for (const k of this.keys) if (!kept.has(k)) delete objects[i][k];
   }
 
   /**
@@ -236,14 +258,10 @@ export class ServingFeatures {
     }
   }
 
-  /** rows of the serving log that could not be written */
-  dropped = 0;
-
-  /** told when a flush fails (the server warns) */
-  onError: ((err: unknown) => void) | undefined;
-
   async close(): Promise<void> {
     this.flush();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
     await this.online.close();
   }
 }

@@ -1,6 +1,7 @@
 /** What `mlo serve` can be asked, with its defaults and their checks. */
 import { MloError } from '../errors.js';
 import { parseModelRef } from '../registry/index.js';
+import type { FeatureHook } from './features-hook.js';
 import { parseCanary, type CanarySpec } from './routing.js';
 
 export interface ServeOptions {
@@ -34,6 +35,8 @@ export interface ServeOptions {
   logQueueRows?: number;
   /** lifecycle news: reloads, shadow failures, dropped log rows, internal errors */
   onEvent?: (event: ServeEvent) => void;
+  /** online features filled into named rows, and Feast's /get-online-features (serve.features) */
+  features?: FeatureHook;
 }
 
 export interface ServeEvent {
@@ -88,6 +91,7 @@ export interface ResolvedOptions {
   maxRows: number;
   reloadIntervalMs: number;
   logQueueRows: number;
+  features: FeatureHook | undefined;
 }
 
 function wholeNumber(
@@ -134,5 +138,6 @@ export function resolveOptions(o: ServeOptions): ResolvedOptions {
       3_600_000,
     ),
     logQueueRows: wholeNumber('logQueueRows', o.logQueueRows, d.logQueueRows, 1, 100_000_000),
+    features: o.features,
   };
 }

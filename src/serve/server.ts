@@ -33,6 +33,7 @@ import {
   send,
   tokenChecker,
 } from './http.js';
+import { enrichBody } from './features-hook.js';
 import { openLogSink } from './log-sink.js';
 import { createMetrics, type ServeMetrics } from './metrics.js';
 import {
@@ -148,6 +149,8 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
   const ownedModels: ServedModel[] = [];
 
   const load = async (model: ModelVersion, route: PredictionRoute): Promise<ServedModel> => {
+    // a model whose inputs the configured features do not reach is not served
+    if (route !== 'shadow') o.features?.fillFor(model.features, `${model.name}@${model.version}`);
     const served = await loadServedModel(repo, model, {
       route,
       threads: route === 'shadow' ? 1 : o.threads,
@@ -361,6 +364,7 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
     try {
       ctx.model = served.model.name;
       ctx.version = String(served.model.version);
+      if (o.features) await enrichBody(o.features, body, served, requestId);
       const parsed = protocol.parse(body, served, limits);
       const { values, rows } = parsed.matrix;
       checkModelInput(served, values, rows);
@@ -465,6 +469,17 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
         return predict(ctx, mloProtocol);
       case '/invocations':
         return predict(ctx, mlflowProtocol);
+      case '/get-online-features':
+        if (!o.features) break;
+        if (ctx.req.method !== 'POST') throw methodNotAllowed(ctx.req, 'POST');
+        // Feast's clients post JSON with any content type (curl -d)
+        return respondJson(
+          ctx,
+          200,
+          await o.features.getOnlineFeatures(
+            parseJsonBody(await readBody(ctx.req, o.maxBodyBytes)),
+          ),
+        );
       case '/ping':
       case '/health':
         get(ctx);
@@ -502,14 +517,15 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
             'GET /health',
             'GET /version',
             'GET /metrics',
+            ...(o.features ? ['POST /get-online-features'] : []),
           ],
         });
       default:
         if (path.startsWith('/v2/models/')) return v2Model(ctx, path);
-        throw new MloError('NOT_FOUND', `no route ${ctx.req.method ?? ''} ${path}`, {
-          hint: 'GET / lists the endpoints',
-        });
     }
+    throw new MloError('NOT_FOUND', `no route ${ctx.req.method ?? ''} ${path}`, {
+      hint: 'GET / lists the endpoints',
+    });
   };
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {

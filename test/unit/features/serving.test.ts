@@ -48,46 +48,30 @@ async function setup() {
 describe('serving features', () => {
   it('fills model inputs from the online store and logs them with the entity', async () => {
     const repo = await setup();
-    const serving = await ServingFeatures.open(repo, { service: 'model_inputs' }, [
-      'tenure',
-      'avg_order',
-      'orders',
-      'ratio',
-      'amount',
-    ]);
+    const serving = await ServingFeatures.open(repo, { service: 'model_inputs' });
+    const inputs = ['tenure', 'avg_order', 'orders', 'ratio', 'amount'];
+    const ctx = { model: 'churn', version: 3, inputs };
     try {
-      expect(serving.fills).toEqual(['avg_order', 'orders', 'ratio']);
+      expect(serving.fillFor(inputs).fills).toEqual(['avg_order', 'orders', 'ratio']);
       expect(serving.keys).toEqual(['customer_id', 'amount']);
       const rows: Record<string, unknown>[] = [
         { customer_id: 1, amount: 25, tenure: 4 },
         { customer_id: '2', amount: 10, tenure: 9 },
       ];
-      await serving.enrich(rows, {
-        model: 'churn',
-        version: 3,
-        requestIds: ['r1', 'r2'],
-        now: Date.parse('2024-01-02'),
-      });
+      await serving.enrich(rows, { ...ctx, requestId: 'r1', now: Date.parse('2024-01-02') });
       // amount is a model input too, so it stays; customer_id is not, so it goes
       expect(rows).toEqual([
         { amount: 25, tenure: 4, avg_order: 10, orders: 3, ratio: 2.5 },
         { amount: 10, tenure: 9, avg_order: 20, orders: 5, ratio: 0.5 },
       ]);
-      await expect(
-        serving.enrich([{ customer_id: 9, amount: 1 }], {
-          model: 'churn',
-          version: 3,
-          where: 'instances',
-        }),
-      ).rejects.toThrow('instances[0]: no online value of avg_order for customer_id=9 (NOT_FOUND)');
-      await expect(serving.enrich([{ amount: 1 }], { model: 'churn', version: 3 })).rejects.toThrow(
+      await expect(serving.enrich([{ customer_id: 9, amount: 1 }], ctx)).rejects.toThrow(
+        'instances[0]: no online value of avg_order for customer_id=9 (NOT_FOUND)',
+      );
+      await expect(serving.enrich([{ amount: 1 }], ctx)).rejects.toThrow(
         'instances[0].customer_id is missing: the online features are looked up by it',
       );
       await expect(
-        serving.enrich([{ customer_id: 1, amount: 1, avg_order: 99 }], {
-          model: 'churn',
-          version: 3,
-        }),
+        serving.enrich([{ customer_id: 1, amount: 1, avg_order: 99 }], ctx),
       ).rejects.toThrow(/avg_order comes from the feature store/);
     } finally {
       await serving.close();
@@ -100,11 +84,12 @@ describe('serving features', () => {
 
   it('finds skew when the source changed after the values were materialized', async () => {
     const repo = await setup();
-    const serving = await ServingFeatures.open(repo, { refs: ['stats:avg_order'] }, ['avg_order']);
+    const serving = await ServingFeatures.open(repo, { refs: ['stats:avg_order'] });
     try {
       await serving.enrich([{ customer_id: 1 }], {
         model: 'm',
         version: 1,
+        inputs: ['avg_order'],
         now: Date.parse('2024-01-05'),
       });
     } finally {
@@ -124,12 +109,18 @@ describe('serving features', () => {
     });
   });
 
-  it('refuses a config whose features are no input of the model', async () => {
+  it('refuses a model none of whose inputs the features fill, and an unknown service', async () => {
     const repo = await setup();
-    await expect(
-      ServingFeatures.open(repo, { service: 'model_inputs' }, ['x', 'y']),
-    ).rejects.toThrow(/none of avg_order, orders, ratio is an input of the model/);
-    await expect(ServingFeatures.open(repo, { service: 'nope' }, null)).rejects.toThrow(
+    const serving = await ServingFeatures.open(repo, { service: 'model_inputs' });
+    try {
+      expect(() => serving.fillFor(['x', 'y'], 'churn@2')).toThrow(
+        /none of avg_order, orders, ratio is an input of churn@2/,
+      );
+      expect(serving.fillFor(null).fills).toEqual(['avg_order', 'orders', 'ratio']);
+    } finally {
+      await serving.close();
+    }
+    await expect(ServingFeatures.open(repo, { service: 'nope' })).rejects.toThrow(
       /no feature service nope/,
     );
   });
