@@ -23,7 +23,7 @@ import {
 } from '../duckdb.js';
 import type { FeaturePlan } from '../plan.js';
 import type { KeyType } from '../schema.js';
-import { pickTimestamp } from './engine-js.js';
+import { pickTimestamp, refuseNameClashes } from './engine-js.js';
 import { outFormatOf } from './output.js';
 import type { JoinInputs, JoinStats } from './types.js';
 
@@ -55,6 +55,7 @@ export async function joinWithDuckDb(
       names.map((n) => ({ name: n, datetime: /TIMESTAMP|DATE/.test(probe.get(n) ?? '') })),
       inputs.entities.shown,
     );
+    refuseNameClashes(plan, names, inputs.entities.shown);
     for (const k of keys.keys()) {
       if (!probe.has(k)) {
         throw new MloError(
@@ -138,17 +139,6 @@ export async function joinWithDuckDb(
       if (n === timestamp) return `make_timestamptz(e.__t * 1000) AS ${ident(n)}`;
       return `e.${ident(n)}`;
     });
-    for (const o of plan.outputs) {
-      if (names.includes(o.name)) {
-        throw new MloError(
-          'USAGE',
-          `feature ${o.ref} would be named ${o.name}, a column of ${inputs.entities.shown}`,
-          {
-            hint: 'add --full-names to name feature columns view__feature',
-          },
-        );
-      }
-    }
     const ordered = plan.outputs.map((o) => ident(o.name));
     await con.run(
       `CREATE TEMP TABLE __out AS SELECT e.__row, ${[...passThrough, ...selects].join(', ')}, ` +

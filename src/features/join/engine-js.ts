@@ -64,18 +64,8 @@ export async function joinWithJs(
     const c = entity.frame.columns.get(name) as FrameColumn;
     return { name, type: typeOfKind(c.as), data: c };
   });
-  const taken = new Set(columns.map((c) => c.name));
+  refuseNameClashes(plan, entity.frame.order, inputs.entities.shown);
   for (const out of plan.outputs) {
-    if (taken.has(out.name)) {
-      throw new MloError(
-        'USAGE',
-        `feature ${out.ref} would be named ${out.name}, a column of ${inputs.entities.shown}`,
-        {
-          hint: 'add --full-names to name feature columns view__feature',
-        },
-      );
-    }
-    taken.add(out.name);
     const data = out.onDemand
       ? computeOnDemand(plan, out.view, out.feature, entity.frame, gathered)
       : (gathered.get(out.ref) as FrameColumn);
@@ -128,6 +118,25 @@ async function readEntityFrame(plan: FeaturePlan, inputs: JoinInputs): Promise<E
   }
   const frame = await readFrame([file], shown, { allColumns: true, columns: types });
   return { frame, timestamp };
+}
+
+/** A feature may not take the name of a column of the entity file. */
+export function refuseNameClashes(
+  plan: FeaturePlan,
+  columns: readonly string[],
+  shown: string,
+): void {
+  for (const out of plan.outputs) {
+    if (columns.includes(out.name)) {
+      throw new MloError(
+        'USAGE',
+        `feature ${out.ref} would be named ${out.name}, a column of ${shown}`,
+        {
+          hint: 'add --full-names to name feature columns view__feature',
+        },
+      );
+    }
+  }
 }
 
 /** `--timestamp`, else event_timestamp, else the only datetime column (Feast's rule). */

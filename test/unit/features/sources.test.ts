@@ -128,6 +128,34 @@ describe('feature sources', () => {
       expect(await joined(pq, engine), `parquet ${engine}`).toEqual(expected);
   });
 
+  it('refuses a feature named like a column of the entity file, in both engines', async () => {
+    const repo = await repoWithFiles({
+      'mlo.yaml': yaml('data/s.csv'),
+      'entities.csv': 'user,event_timestamp,score\nu1,2024-01-02T00:00:00Z,5\n',
+      'data/s.csv': 'user,ts,score,label\nu1,2024-01-01T00:00:00Z,1,a\n',
+    });
+    await applyDefinitions(repo);
+    for (const engine of ['js', 'duckdb'] as const) {
+      const join = joinFeatures(repo, {
+        entities: 'entities.csv',
+        features: 'v',
+        out: 'o.csv',
+        cwd: repo.root,
+        engine,
+      });
+      await expect(join, engine).rejects.toThrow(
+        'feature v:score would be named score, a column of entities.csv',
+      );
+    }
+    await joinFeatures(repo, {
+      entities: 'entities.csv',
+      features: 'v',
+      out: 'o.csv',
+      cwd: repo.root,
+      fullNames: true,
+    });
+  });
+
   it('refuses a source that links outside the repository', async () => {
     const repo = await repoWithFiles({ 'mlo.yaml': yaml('data/s.csv'), 'entities.csv': ENTITIES });
     const outside = join(repo.root, '..', `outside-${Date.now()}.csv`);
