@@ -170,6 +170,14 @@ export class OnlineFeatures {
       });
     }
     const viewIndex = new Map(c.views.map((v, i) => [v.name, i]));
+    // every feature of a (view, row) shares one event time: format it once
+    const eventText = new Array<string | undefined>(c.views.length * n);
+    const eventTextOf = (view: string, r: number): string => {
+      const at = (viewIndex.get(view) as number) * n + r;
+      const t = event[at];
+      if (Number.isNaN(t)) return EPOCH;
+      return (eventText[at] ??= feastTimestamp(t));
+    };
     const stored = (
       view: string,
       feature: string,
@@ -196,7 +204,7 @@ export class OnlineFeatures {
           vec.values[r] =
             out.type === 'timestamp' && typeof x.v === 'number' ? feastTimestamp(x.v) : x.v;
           vec.statuses[r] = x.s;
-          vec.event_timestamps[r] = Number.isNaN(x.t) ? EPOCH : feastTimestamp(x.t);
+          vec.event_timestamps[r] = eventTextOf(out.view, r);
         }
       } else {
         const od = c.plan.onDemand.find((o) => o.def.name === out.view);
