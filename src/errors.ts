@@ -14,6 +14,8 @@ export type MloErrorCode =
   | 'NOT_A_REPO'
   /** the store was written by a newer mlo */
   | 'UNSUPPORTED'
+  /** the machine said no: disk full, read-only, permission denied (errno errors) */
+  | 'ENVIRONMENT'
   /** the operation would destroy data or race another writer */
   | 'CONFLICT'
   /** a check ran and did not pass (validation, gate, drift, fsck) */
@@ -34,6 +36,7 @@ const CODE_INFO: Record<MloErrorCode, CodeInfo> = {
   NOT_FOUND: { exit: 2, http: 404 },
   NOT_A_REPO: { exit: 2, http: 500 },
   UNSUPPORTED: { exit: 2, http: 500 },
+  ENVIRONMENT: { exit: 2, http: 507 },
   CONFLICT: { exit: 1, http: 409 },
   CHECK_FAILED: { exit: 1, http: 422 },
   TOO_LARGE: { exit: 2, http: 413 },

@@ -138,7 +138,9 @@ export function registerDataCommands(program: Command): void {
 
   program
     .command('fsck')
-    .description('re-hash every cache object; report corrupt or missing ones (exit 1 if any)')
+    .description(
+      're-hash every cache object and check every reference (pointers, mlo.lock, run cache, runs, models); exit 1 on any problem',
+    )
     .option('--json', 'print the result as JSON')
     .action(
       action(async (opts: { json?: boolean }, cmd: Command) => {
@@ -149,12 +151,19 @@ export function registerDataCommands(program: Command): void {
           const r = fsck(repo, { onProgress: progress.onProgress });
           progress.stop();
           if (opts.json) printJson(r);
-          else if (r.ok) print(`${color.green('ok')}: ${r.checked} object(s) verified`);
+          else if (r.ok)
+            print(
+              `${color.green('ok')}: ${r.checked} object(s) verified, ${r.references} reference(s) found`,
+            );
           else {
             print(
               renderTable(
                 ['problem', 'object', 'where'],
-                r.problems.map((p) => [color.red(p.problem), p.hash.slice(0, 16), p.where]),
+                r.problems.map((p) => [
+                  color.red(p.problem),
+                  p.hash.slice(0, 16),
+                  p.detail ? `${p.where} (${p.detail})` : p.where,
+                ]),
               ),
             );
             print(`${r.problems.length} problem(s) in ${r.checked} object(s)`);

@@ -21,6 +21,8 @@ import { encodeManifest } from './manifest.js';
 import { saveSnapshot, scanDirectory, type DirScan } from './scan.js';
 import { POINTER_EXT, pointerPathFor, readPointer, writePointer, type Pointer } from './pointer.js';
 import { resolveTarget, trackedAncestor, type Target } from './targets.js';
+import { cacheAndPin, pinObjects } from './pins.js';
+import { quoteName, unsafePathReason } from './safe-path.js';
 import { readWholeFile, stateMatches, stateOf, type FileStamp } from './workspace.js';
 import type { ObjectCache } from './cache.js';
 
@@ -82,6 +84,13 @@ function resolveAddTarget(repo: Repo, cwd: string, arg: string): AddTarget {
     const pointer = readPointer(repo.root, t.rel);
     t = { arg, abs: join(repo.root, pointer.dataPath), rel: pointer.dataPath };
   }
+  const why = unsafePathReason(t.rel);
+  if (why) {
+    throw new MloError('USAGE', `${quoteName(arg)}: cannot be tracked: it ${why}`, {
+      hint: 'rename it: its name goes into a .gitignore line, which cannot hold a newline or control character',
+    });
+  }
+  checkNoLinkAbove(repo, t);
   const st = lstatSync(t.abs, { throwIfNoEntry: false });
   if (!st) throw new MloError('NOT_FOUND', `${arg}: no such file or directory`);
   if (st.isSymbolicLink()) {
@@ -110,6 +119,24 @@ function resolveAddTarget(repo: Repo, cwd: string, arg: string): AddTarget {
     );
   }
   return { ...t, kind: st.isDirectory() ? 'dir' : 'file' };
+}
+
+/**
+ * The pointer file and the .gitignore line go in the target's folder: refuse a
+ * target reached through a symbolic link (they would land wherever it points).
+ */
+function checkNoLinkAbove(repo: Repo, t: Target): void {
+  const parts = t.rel.split('/');
+  for (let i = 1; i < parts.length; i++) {
+    const at = parts.slice(0, i).join('/');
+    if (lstatSync(join(repo.root, at), { throwIfNoEntry: false })?.isSymbolicLink()) {
+      throw new MloError(
+        'USAGE',
+        `${t.arg}: ${at} is a symbolic link; mlo writes the pointer file beside the data and never through links`,
+        { hint: `track the data where the link points, inside its own repository` },
+      );
+    }
+  }
 }
 
 function checkOverlaps(targets: AddTarget[]): void {
@@ -226,17 +253,20 @@ async function addFile(repo: Repo, t: AddTarget, onProgress?: ProgressFn): Promi
   const pointerPath = pointerPathFor(t.rel);
   const prev = previousPointer(repo, pointerPath);
   const state = getHashState(store, t.rel);
-  let hash: string;
-  if (stateMatches(state, st) && cache.hasIntact(state.hash, st.size)) {
-    hash = state.hash;
-  } else {
+  // Pinned against a concurrent gc until this process exits; a second pass re-caches
+  // what a gc took before the pin (pins.ts).
+  const { hash } = await cacheAndPin(repo, async () => {
+    if (stateMatches(state, st) && cache.hasIntact(state.hash, st.size))
+      return { hash: state.hash };
     let done = 0;
     const onBytes = onProgress
       ? (n: number) =>
           onProgress({ phase: `adding ${t.rel}`, done: (done += n), total: st.size, unit: 'bytes' })
       : undefined;
-    hash = await hashIntoCache(t.abs, st, { cache, durable: addIsDurable(repo), onBytes });
-  }
+    return {
+      hash: await hashIntoCache(t.abs, st, { cache, durable: addIsDurable(repo), onBytes }),
+    };
+  });
   const result =
     prev?.type === 'file' && prev.hash === hash ? 'unchanged' : prev ? 'updated' : 'added';
   if (result !== 'unchanged' || prev?.size !== st.size) {
@@ -286,6 +316,9 @@ async function addDirectory(
       );
     }
     batch.finish();
+    // Pin everything the manifest needs before making sure it is all there, so a
+    // concurrent gc cannot take an object between that check and the pointer (pins.ts).
+    pinObjects(repo, [scan.hash, ...scan.files.map((f) => f.hash)]);
     // Unchanged files whose objects went missing or were truncated: cache them again.
     for (const f of cache.notIntact(scan.files)) {
       const abs = join(t.abs, f.path);

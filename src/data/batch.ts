@@ -5,6 +5,7 @@
  */
 import { closeSync, fsyncSync, openSync, writeSync, rmSync } from 'node:fs';
 import { tempPathFor, syncFileSystem } from '../util/atomic.js';
+import { writingTo } from '../util/fs.js';
 import type { ObjectCache } from './cache.js';
 import type { PackWriter } from './pack.js';
 
@@ -70,13 +71,15 @@ export class ObjectBatch {
 
   private writeLooseTemp(hash: string, data: Uint8Array): void {
     const tmp = tempPathFor('obj', this.cache.ensureTmp());
-    const fd = openSync(tmp, 'wx', 0o444);
-    try {
-      let off = 0;
-      while (off < data.length) off += writeSync(fd, data, off, data.length - off);
-    } finally {
-      closeSync(fd);
-    }
+    writingTo(tmp, () => {
+      const fd = openSync(tmp, 'wx', 0o444);
+      try {
+        let off = 0;
+        while (off < data.length) off += writeSync(fd, data, off, data.length - off);
+      } finally {
+        closeSync(fd);
+      }
+    });
     this.temps.push([hash, tmp]);
   }
 

@@ -23,7 +23,8 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { errnoCode } from '../errors.js';
-import { tempPathFor, writeFileAtomic } from '../util/atomic.js';
+import { sweepDeadTemps, tempPathFor, writeFileAtomic } from '../util/atomic.js';
+import { writingTo } from '../util/fs.js';
 import type { LinkType } from '../repo/index.js';
 import { PackSet, PackWriter } from './pack.js';
 import { hashFile } from './hash.js';
@@ -40,6 +41,7 @@ export class ObjectCache {
   private readonly madeDirs = new Set<string>();
   private readonly manifests = new Map<string, ManifestEntry[]>();
   private loose: Set<string> | undefined;
+  private tmpReady = false;
 
   constructor(dir: string, tmpDir: string) {
     this.dir = dir;
@@ -101,6 +103,12 @@ export class ObjectCache {
     return this.packs.locate(hash)?.entry.size === size;
   }
 
+  /** The object's size, or undefined when it is not in the cache. */
+  sizeOf(hash: string): number | undefined {
+    const st = statSync(this.loosePath(hash), { throwIfNoEntry: false });
+    return st ? st.size : this.packs.locate(hash)?.entry.size;
+  }
+
   locate(hash: string): ObjectLocation | undefined {
     const path = this.loosePath(hash);
     if (existsSync(path)) return { kind: 'loose', path };
@@ -115,9 +123,28 @@ export class ObjectCache {
     this.madeDirs.add(sub);
   }
 
+  /**
+   * The temp directory, created on first use. That first use is this process's first
+   * write to the cache: it removes what killed commands left behind (temps and pack
+   * temps whose owner is dead), so a retry after a kill starts with the space back.
+   */
   ensureTmp(): string {
-    mkdirSync(this.tmpDir, { recursive: true });
+    if (!this.tmpReady) {
+      mkdirSync(this.tmpDir, { recursive: true });
+      sweepDeadTemps(this.tmpDir);
+      sweepDeadTemps(this.packDir);
+      this.tmpReady = true;
+    }
     return this.tmpDir;
+  }
+
+  /**
+   * Forget what this process has seen of the cache (pack indexes, the loose listing):
+   * after pinning objects against gc, presence must be checked afresh.
+   */
+  refresh(): void {
+    this.packs.reset();
+    this.loose = undefined;
   }
 
   /** Store bytes as a loose object (atomic); no-op when present. */
@@ -240,14 +267,16 @@ export class ObjectCache {
       if (options.fsync !== false) fsyncPath(dest);
     } else {
       const data = this.read(hash);
-      const fd = openSync(dest, 'wx', 0o644);
-      try {
-        let off = 0;
-        while (off < data.length) off += writeSync(fd, data, off, data.length - off);
-        if (options.fsync !== false) fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
+      writingTo(dest, () => {
+        const fd = openSync(dest, 'wx', 0o644);
+        try {
+          let off = 0;
+          while (off < data.length) off += writeSync(fd, data, off, data.length - off);
+          if (options.fsync !== false) fsyncSync(fd);
+        } finally {
+          closeSync(fd);
+        }
+      });
     }
     return true;
   }

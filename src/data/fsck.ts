@@ -1,25 +1,41 @@
-/** `mlo fsck`: re-hash every cache object; report corrupt ones and referenced ones that are missing. */
+/**
+ * `mlo fsck`: re-hash every cache object, then check every reference the repository
+ * holds (references.ts: pointer files, mlo.lock outputs, the stage run-cache, run
+ * artifacts and outputs, model versions) against the cache. Each corrupt object,
+ * each missing one (with who needs it), each size a pointer misstates and each
+ * pointer file refused for the path it claims is a problem; any problem: exit 1.
+ */
 import type { Repo } from '../repo/index.js';
 import type { ProgressFn } from '../util/progress.js';
 import { cacheOf } from './context.js';
 import { hashFile, sha256 } from './hash.js';
-import { loadPointers } from './pointers.js';
+import { findPointerFiles, pointerProblem, pointerSchema } from './pointer.js';
+import { listReferences, type ReferenceKind } from './references.js';
+import { readYamlFile } from '../util/yaml-file.js';
+import { join } from 'node:path';
 
 export interface FsckProblem {
   hash: string;
-  /** where the object lives, or which tracked path needs it */
+  /** where the object lives, or who needs it */
   where: string;
-  problem: 'corrupt' | 'missing';
+  problem: 'corrupt' | 'missing' | 'size' | 'invalid';
+  /** for missing and size problems: the kind of reference */
+  kind?: ReferenceKind;
+  /** for size problems and refused pointers */
+  detail?: string;
 }
 
 export interface FsckResult {
   checked: number;
+  /** references checked against the cache */
+  references: number;
   problems: FsckProblem[];
   ok: boolean;
 }
 
 export function fsck(repo: Repo, options: { onProgress?: ProgressFn } = {}): FsckResult {
   const cache = cacheOf(repo);
+  cache.refresh();
   const problems: FsckProblem[] = [];
   let checked = 0;
   const loose = [...cache.looseHashes()];
@@ -51,16 +67,56 @@ export function fsck(repo: Repo, options: { onProgress?: ProgressFn } = {}): Fsc
     }
   }
   const corrupt = new Set(problems.map((p) => p.hash));
-  for (const p of loadPointers(repo)) {
-    if (!cache.has(p.hash)) {
-      problems.push({ hash: p.hash, where: p.dataPath, problem: 'missing' });
+
+  for (const p of findPointerFiles(repo.root)) {
+    const data = readYamlFile(join(repo.root, p), pointerSchema, p);
+    const why = pointerProblem(p, data.path);
+    if (why) problems.push({ hash: data.hash, where: p, problem: 'invalid', detail: why });
+  }
+
+  const refs = listReferences(repo).filter((r) => r.cached);
+  const seen = new Set<string>();
+  const report = (p: FsckProblem): void => {
+    const key = `${p.problem}\0${p.hash}\0${p.where}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    problems.push(p);
+  };
+  for (const r of refs) {
+    const size = cache.sizeOf(r.hash);
+    if (size === undefined) {
+      report({ hash: r.hash, where: r.where, problem: 'missing', kind: r.kind });
       continue;
     }
-    if (p.type !== 'dir' || corrupt.has(p.hash)) continue;
-    for (const e of cache.readManifest(p.hash)) {
-      if (!cache.has(e.hash))
-        problems.push({ hash: e.hash, where: `${p.dataPath}/${e.path}`, problem: 'missing' });
+    if (!r.dir) {
+      if (r.size !== undefined && r.size !== size && !corrupt.has(r.hash)) {
+        report({
+          hash: r.hash,
+          where: r.where,
+          problem: 'size',
+          kind: r.kind,
+          detail: `says ${r.size} bytes, the object holds ${size}`,
+        });
+      }
+      continue;
+    }
+    if (corrupt.has(r.hash)) continue;
+    const entries = cache.readManifest(r.hash);
+    const listed = entries.reduce((n, e) => n + e.size, 0);
+    if (r.size !== undefined && r.size !== listed) {
+      report({
+        hash: r.hash,
+        where: r.where,
+        problem: 'size',
+        kind: r.kind,
+        detail: `says ${r.size} bytes, the manifest lists ${listed}`,
+      });
+    }
+    const absent = new Set(cache.missing(entries.map((e) => e.hash)));
+    for (const e of entries) {
+      if (absent.has(e.hash))
+        report({ hash: e.hash, where: `${r.where}/${e.path}`, problem: 'missing', kind: r.kind });
     }
   }
-  return { checked, problems, ok: problems.length === 0 };
+  return { checked, references: refs.length, problems, ok: problems.length === 0 };
 }

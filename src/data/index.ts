@@ -38,5 +38,17 @@ export { ObjectCache } from './cache.js';
 export { ObjectBatch } from './batch.js';
 export { sha256, hashFile, HASH_RE } from './hash.js';
 export { encodeManifest, decodeManifest, type ManifestEntry } from './manifest.js';
-export { collectHashRefs, LOCK_FILE } from './live.js';
+export {
+  listReferences,
+  expandReferences,
+  LOCK_FILE,
+  REFERENCE_KINDS,
+  type Reference,
+  type ReferenceKind,
+  type ReferenceOptions,
+} from './references.js';
+export { pinObjects, cacheAndPin, objectsOfEntry } from './pins.js';
+export { restoreEntry } from './restore.js';
+export { WorkspaceWriter } from './workspace-write.js';
+export { unsafePathReason } from './safe-path.js';
 export { ignoreInGit } from './gitignore.js';

@@ -10,6 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
+import { environmentError } from '../util/fs.js';
 
 const PIECE = 64 << 10;
 /** bytes handled between yields: ~30 ms of work */
@@ -51,6 +52,9 @@ export async function streamIngest(
     }
     if (options.durable) fsyncSync(output);
     return { hash: hash.digest('hex'), size };
+  } catch (err) {
+    // reads name their file; a write through the descriptor names nothing
+    throw (output === undefined ? undefined : environmentError(err, dest)) ?? err;
   } finally {
     if (output !== undefined) closeSync(output);
     closeSync(input);

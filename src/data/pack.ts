@@ -24,8 +24,9 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { createHash, randomBytes } from 'node:crypto';
-import { writeFileAtomic } from '../util/atomic.js';
+import { createHash } from 'node:crypto';
+import { ownedTempName, writeFileAtomic } from '../util/atomic.js';
+import { writingTo } from '../util/fs.js';
 
 const MAGIC = Buffer.from('MLOIDX01');
 const HEADER = 16;
@@ -194,7 +195,7 @@ export class PackWriter {
   constructor(dir: string) {
     this.dir = dir;
     mkdirSync(dir, { recursive: true });
-    this.tmpPack = join(dir, `.tmp-${process.pid}-${randomBytes(6).toString('hex')}.pack`);
+    this.tmpPack = join(dir, ownedTempName('tmp', '.pack'));
     this.fd = openSync(this.tmpPack, 'wx', 0o444);
   }
 
@@ -220,8 +221,10 @@ export class PackWriter {
   }
 
   private writeAll(data: Uint8Array): void {
-    let off = 0;
-    while (off < data.length) off += writeSync(this.fd, data, off, data.length - off);
+    writingTo(this.tmpPack, () => {
+      let off = 0;
+      while (off < data.length) off += writeSync(this.fd, data, off, data.length - off);
+    });
   }
 
   /** Flush, fsync, rename into place and publish the index. Returns the pack name. */
@@ -231,7 +234,7 @@ export class PackWriter {
       this.abort();
       return undefined;
     }
-    if (options.durable !== false) fsyncSync(this.fd);
+    if (options.durable !== false) writingTo(this.tmpPack, () => fsyncSync(this.fd));
     closeSync(this.fd);
     // Lowercase hex sorts like the bytes it encodes; string compares are much cheaper.
     this.entries.sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));

@@ -1,31 +1,32 @@
 /**
  * Pointer files (`<path>.mlo`): small, sorted YAML that git tracks in place of the
- * data. They name the data path relative to the pointer's own directory.
+ * data. A pointer `X.mlo` describes `X` only: the file or folder named by its own
+ * name without `.mlo`, in its own folder. Pointer files are committed, so they are
+ * untrusted: one that claims any other path (the repository root, `.git/config`,
+ * `../elsewhere`) is refused, whatever it says.
+ *
+ * The `path:` field is still written (equal to the name) because older mlo
+ * versions require it; when read, it must equal the pointer's own name.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import { stringify } from 'yaml';
 import * as z from 'zod/mini';
 import '../util/schema.js';
+import { MloError } from '../errors.js';
 import { readYamlFile } from '../util/yaml-file.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { toPosixRelative } from '../util/fs.js';
 import { HASH_RE } from './hash.js';
+import { quoteName, unsafePathReason } from './safe-path.js';
 
 export const POINTER_EXT = '.mlo';
 
-const relativePath = z.string().check(
-  z.minLength(1),
-  z.refine((p) => !p.startsWith('/') && !/^[A-Za-z]:/.test(p) && !p.startsWith('\\'), {
-    message: 'must be a relative path (absolute paths would point outside the repository)',
-  }),
-  z.refine((p) => !p.split(/[\\/]/).includes('..'), {
-    message: 'must not contain ".." (the path would escape the repository)',
-  }),
-);
+/** A pointer file is a few lines; anything bigger is not one (and is not read whole). */
+const MAX_POINTER_BYTES = 64 << 10;
 
 export const pointerSchema = z.strictObject({
-  path: relativePath,
+  path: z.optional(z.string()),
   type: z.optional(z.enum(['file', 'dir'])),
   hash: z.string().check(z.regex(HASH_RE, 'must be a 64-character lowercase hex SHA-256')),
   size: z.number().check(z.int(), z.nonnegative()),
@@ -42,12 +43,62 @@ export interface Pointer extends PointerData {
   dataPath: string;
 }
 
+/** The data path a pointer file describes: its own path without `.mlo`. */
+export function describedPath(pointerPath: string): string {
+  return pointerPath.slice(0, -POINTER_EXT.length);
+}
+
+/**
+ * Why a pointer file may not describe what it says, or undefined when it may.
+ * `statedPath` is its `path:` field, if any.
+ */
+export function pointerProblem(pointerPath: string, statedPath?: string): string | undefined {
+  const name = posix.basename(pointerPath).slice(0, -POINTER_EXT.length);
+  if (name === '' || name === '.' || name === '..')
+    return `its name does not name a file or folder ("${name}")`;
+  if (statedPath !== undefined && statedPath !== name) {
+    return `it says path: ${JSON.stringify(statedPath)}, but a pointer file describes only the path named by its own name (${quoteName(name)}) in its own folder`;
+  }
+  const why = unsafePathReason(describedPath(pointerPath));
+  return why && `the path it describes ${why}`;
+}
+
+/** Read and check one pointer file; every problem is an MloError naming the file. */
 export function readPointer(root: string, pointerPath: string): Pointer {
-  const data = readYamlFile(join(root, pointerPath), pointerSchema, pointerPath);
-  const dataPath = posix.normalize(
-    posix.join(posix.dirname(pointerPath), data.path.replace(/\\/g, '/')),
+  const abs = join(root, pointerPath);
+  const st = lstatSync(abs, { throwIfNoEntry: false });
+  if (st?.isSymbolicLink() || (st && !st.isFile())) {
+    throw new MloError(
+      'INVALID',
+      `${pointerPath}: not a regular file (a pointer file must not be a link, folder or device)`,
+    );
+  }
+  if (st && st.size > MAX_POINTER_BYTES) {
+    throw new MloError('INVALID', `${pointerPath}: ${st.size} bytes is too big for a pointer file`);
+  }
+  const data = readYamlFile(abs, pointerSchema, pointerPath);
+  const problem = pointerProblem(pointerPath, data.path);
+  if (problem) throw refusedPointers([{ pointerPath, problem }]);
+  return {
+    ...data,
+    type: data.type ?? 'file',
+    pointerPath,
+    dataPath: describedPath(pointerPath),
+  };
+}
+
+/** One error for every pointer file refused (exit 2), each named with its reason. */
+export function refusedPointers(bad: { pointerPath: string; problem: string }[]): MloError {
+  const shown = bad.slice(0, 5).map((b) => `${quoteName(b.pointerPath)}: ${b.problem}`);
+  const more = bad.length > 5 ? `; and ${bad.length - 5} more` : '';
+  return new MloError(
+    'INVALID',
+    `refusing ${bad.length === 1 ? 'a pointer file' : `${bad.length} pointer files`}: ${shown.join('; ')}${more}`,
+    {
+      hint: 'pointer files are committed and may come from anyone: inspect them (`git log -p -- <file>`) and remove or re-create them with `mlo add`',
+      details: { pointers: bad },
+    },
   );
-  return { ...data, type: data.type ?? 'file', pointerPath, dataPath };
 }
 
 const HEADER =
@@ -101,6 +152,7 @@ export function findPointerFiles(root: string, under = ''): string[] {
         e.name.length > POINTER_EXT.length &&
         (e.isFile() || e.isSymbolicLink())
       ) {
+        // links are listed so that readPointer refuses them by name
         found.push(childRel);
       }
     }

@@ -16,6 +16,8 @@ import { ObjectBatch, PACKABLE_SIZE } from './batch.js';
 import type { Pointer } from './pointer.js';
 import { loadSelectedPointers } from './pointers.js';
 import { openRemote, type Remote } from './remote/index.js';
+import { pinObjects } from './pins.js';
+import { writingTo } from '../util/fs.js';
 import type { ObjectCache } from './cache.js';
 
 export interface TransferOptions {
@@ -68,6 +70,8 @@ function neededObjects(cache: ObjectCache, pointers: Pointer[]): Needed {
 
 export async function push(repo: Repo, options: TransferOptions = {}): Promise<PushResult> {
   const remote = openRemote(repo, options.remote);
+  // what killed pushes from this machine left on the remote
+  await remote.sweepTemps?.();
   const cache = cacheOf(repo);
   const pointers = loadSelectedPointers(repo, options.cwd ?? process.cwd(), options.paths ?? []);
   const need = neededObjects(cache, pointers);
@@ -136,8 +140,11 @@ export async function pull(
     checkout: { restored: [], unchanged: [], removed: [], missing: [] },
   };
   const jobs = options.jobs ?? 8;
-  const fetchAll = async (wantedObjects: { hash: string; size: number }[]): Promise<void> => {
+  const fetchAll = async (wantedObjects: Wanted[]): Promise<void> => {
     const bySize = new Map(wantedObjects.map((o) => [o.hash, o.size]));
+    const who = new Map(wantedObjects.map((o) => [o.hash, o.where]));
+    // Pinned before we look: a concurrent gc must not take what checkout will need.
+    pinObjects(repo, bySize.keys());
     const missing = cache.missing(bySize.keys());
     result.skipped += bySize.size - missing.length;
     if (missing.length === 0) return;
@@ -148,6 +155,7 @@ export async function pull(
       remote,
       missing.filter((h) => present.has(h)),
       bySize,
+      who,
       {
         jobs,
         onObject: (size) => {
@@ -166,17 +174,30 @@ export async function pull(
   // Top level first (file objects and manifests), then the files the manifests list.
   // Manifest sizes are unknown up front: fetch them as large objects (never packed).
   await fetchAll(
-    pointers.map((p) => ({ hash: p.hash, size: p.type === 'dir' ? Infinity : p.size })),
+    pointers.map((p) => ({
+      hash: p.hash,
+      size: p.type === 'dir' ? Infinity : p.size,
+      where: p.pointerPath,
+    })),
   );
-  const children: { hash: string; size: number }[] = [];
+  const children: Wanted[] = [];
   for (const p of pointers) {
     if (p.type === 'dir' && cache.has(p.hash)) {
-      for (const e of cache.readManifest(p.hash)) children.push(e);
+      for (const e of cache.readManifest(p.hash))
+        children.push({ ...e, where: `${p.dataPath}/${e.path} (in ${p.pointerPath})` });
     }
   }
   await fetchAll(children);
   result.checkout = await checkout(repo, { cwd, paths: options.paths, force: options.force });
   return result;
+}
+
+interface Wanted {
+  hash: string;
+  /** what the pointer or manifest says (Infinity: unknown, a manifest) */
+  size: number;
+  /** who wants it, for messages */
+  where: string;
 }
 
 /**
@@ -190,6 +211,7 @@ async function fetchObjects(
   remote: Remote,
   hashes: string[],
   sizes: Map<string, number>,
+  who: Map<string, string>,
   options: { jobs: number; onObject: (size: number) => void },
 ): Promise<void> {
   const batch = new ObjectBatch(cache, { allowPack: true, durable: true });
@@ -199,23 +221,36 @@ async function fetchObjects(
     new MloError('INVALID', `remote "${remote.name}" holds a corrupt copy of object ${hash}`, {
       hint: 'push it again from a machine that has it intact',
     });
+  // A pointer is committed and may lie about the size: the object, whose hash was
+  // just verified, is the truth; the pointer is refused before checkout uses it.
+  const checkSize = (hash: string, actual: number): void => {
+    const said = sizes.get(hash) ?? Infinity;
+    if (said !== Infinity && said !== actual) {
+      throw new MloError(
+        'INVALID',
+        `${who.get(hash) ?? hash}: says ${said} bytes, but its object ${hash.slice(0, 12)} holds ${actual}`,
+        {
+          hint: 'the pointer file is damaged or hostile: re-create it with `mlo add` from good data',
+        },
+      );
+    }
+  };
   try {
     await runPool(hashes, options.jobs, async (hash) => {
       if ((sizes.get(hash) ?? Infinity) <= PACKABLE_SIZE) {
         const data = await remote.read(hash);
         if (sha256(data) !== hash) throw corrupt(hash);
+        checkSize(hash, data.length);
         batch.put(hash, data);
         options.onObject(data.length);
         return;
       }
       const tmp = tempPathFor('pull', tmpDir);
-      await remote.get(hash, tmp);
-      const got = hashFile(tmp);
-      if (got.hash !== hash) {
-        rmSync(tmp, { force: true });
-        throw corrupt(hash);
-      }
       temps.push([hash, tmp]);
+      await writingTo(tmp, () => remote.get(hash, tmp));
+      const got = hashFile(tmp);
+      if (got.hash !== hash) throw corrupt(hash);
+      checkSize(hash, got.size);
       options.onObject(got.size);
     });
     batch.finish();

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { MloError, errnoCode } from '../errors.js';
-import { cacheOf, sha256 } from '../data/index.js';
+import { cacheOf, pinObjects, sha256 } from '../data/index.js';
 import { openTable } from '../io/index.js';
 import { planFeed, readSignature, type ModelSignature } from '../onnx/index.js';
 import type { BaselineInfo } from '../monitor/index.js';
@@ -139,6 +139,8 @@ export async function registerModel(repo: Repo, options: RegisterOptions): Promi
       : null,
   };
   // The object goes in first: a version row never points at bytes that are not there.
+  // Pinned before that, so a concurrent gc cannot take it (data/pins.ts).
+  pinObjects(repo, [hash]);
   cacheOf(repo).putBuffer(hash, bytes);
   const now = Date.now();
   const created = withWriteLock(repo.store, () => {

@@ -9,7 +9,28 @@ export {
   type HashState,
   type DirState,
 } from './state.js';
-export { addObjectRefs, removeObjectRefs, listReferencedHashes, type ObjectRef } from './refs.js';
+export {
+  addObjectRefs,
+  removeObjectRefs,
+  listReferencedHashes,
+  referencedAmong,
+  listModelVersionRefs,
+  listRunObjectRefs,
+  listStageCacheRows,
+  listObjectRefs,
+  type ModelVersionRef,
+  type RunObjectRef,
+  insertPin,
+  listPins,
+  listPinOwners,
+  deletePins,
+  getGcLock,
+  setGcLock,
+  clearGcLock,
+  type ObjectRef,
+  type PinRow,
+  type GcLockRow,
+} from './refs.js';
 export { MIGRATIONS, type Migration } from './migrations/index.js';
 export * from './models.js';
 export * from './evaluations.js';

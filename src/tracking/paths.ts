@@ -8,31 +8,23 @@
  * manifests, the object cache), so that hashing stage inputs and caching stage
  * outputs mean exactly what `mlo add` means without depending on its internals.
  */
-import {
-  mkdirSync,
-  readdirSync,
-  readlinkSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  type Stats,
-} from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { readdirSync, readlinkSync, readFileSync, rmSync, statSync, type Stats } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { MloError } from '../errors.js';
 import type { Repo } from '../repo/index.js';
 import {
   ObjectBatch,
+  cacheAndPin,
   cacheOf,
   decodeManifest,
   encodeManifest,
   hashFile,
   linkTypeOf,
+  restoreEntry,
   sha256,
   type ManifestEntry,
 } from '../data/index.js';
 import { getHashState, getHashStatesUnder, putHashStates, type HashState } from '../store/index.js';
-import { tempPathFor } from '../util/atomic.js';
 import { isInside, statOrNull, toPosixRelative } from '../util/fs.js';
 
 /** A hashed path, in the shape of a pointer file. */
@@ -133,8 +125,16 @@ function matches(state: HashState | undefined, st: Stats): state is HashState {
   );
 }
 
-/** Put a workspace file or directory into the cache, reading each changed file once. */
+/**
+ * Put a workspace file or directory into the cache, reading each changed file once.
+ * Its objects stay pinned against a concurrent gc until this process exits
+ * (data/pins.ts), so the caller may record its reference afterwards.
+ */
 export async function cachePath(repo: Repo, rel: string): Promise<PathEntry> {
+  return cacheAndPin(repo, () => cachePathOnce(repo, rel));
+}
+
+async function cachePathOnce(repo: Repo, rel: string): Promise<PathEntry> {
   const abs = join(repo.root, rel);
   const st = statOrNull(abs);
   if (!st) throw new MloError('NOT_FOUND', `${rel}: no such file or directory`);
@@ -232,45 +232,13 @@ export function objectsOf(repo: Repo, entry: PathEntry): string[] {
 }
 
 /**
- * Make the workspace path hold exactly the entry's content, from the cache. The new
- * content is assembled under a temp name and renamed into place. Returns false (and
- * touches nothing) when an object is missing.
+ * Make the workspace path hold exactly the entry's content, from the cache. Returns
+ * false (and touches nothing) when an object is missing. The data layer does the
+ * writing: the path comes from committed files and must not lead out of the
+ * repository (restoreEntry in data/restore.ts).
  */
 export function restorePath(repo: Repo, entry: PathEntry): boolean {
-  if (!isCached(repo, entry)) return false;
-  const cache = cacheOf(repo);
-  const link = linkTypeOf(repo);
-  const abs = join(repo.root, entry.path);
-  mkdirSync(dirname(abs), { recursive: true });
-  const learned: HashState[] = [];
-  if (entry.type !== 'dir') {
-    const tmp = tempPathFor(abs);
-    cache.materialize(entry.hash, tmp, link);
-    removePath(abs);
-    renameSync(tmp, abs);
-    learned.push(stateOf(entry.path, statSync(abs), entry.hash));
-  } else {
-    const files = decodeManifest(cache.read(entry.hash), entry.hash);
-    const tmpDir = tempPathFor(abs);
-    try {
-      for (const f of files) {
-        const dest = join(tmpDir, f.path);
-        mkdirSync(dirname(dest), { recursive: true });
-        cache.materialize(f.hash, dest, link, { fsync: false });
-      }
-      mkdirSync(tmpDir, { recursive: true });
-      removePath(abs);
-      renameSync(tmpDir, abs);
-    } catch (err) {
-      rmSync(tmpDir, { recursive: true, force: true });
-      throw err;
-    }
-    for (const f of files) {
-      learned.push(stateOf(`${entry.path}/${f.path}`, statSync(join(abs, f.path)), f.hash));
-    }
-  }
-  putHashStates(repo.store, learned);
-  return true;
+  return restoreEntry(repo, entry);
 }
 
 export function removePath(abs: string): void {

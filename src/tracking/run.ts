@@ -8,7 +8,7 @@ import { basename, isAbsolute, resolve } from 'node:path';
 import { statSync } from 'node:fs';
 import { MloError } from '../errors.js';
 import type { Repo } from '../repo/index.js';
-import { cacheOf } from '../data/index.js';
+import { cacheAndPin, cacheOf } from '../data/index.js';
 import { addObjectRefs, getRunRow, insertRun, type RunStatus } from '../store/index.js';
 import { isInside, toPosixRelative } from '../util/fs.js';
 import { readGitInfo, type GitInfo } from './git-info.js';
@@ -313,8 +313,10 @@ export async function cacheArtifact(
   if (isInside(repo.root, abs) && !isInside(repo.dotDir, abs)) {
     entry = await cachePath(repo, toPosixRelative(repo.root, abs));
   } else if (st.isFile()) {
-    const { hash, size } = await cacheOf(repo).ingestFile(abs);
-    entry = { path: abs, hash, size };
+    entry = await cacheAndPin(repo, async () => ({
+      path: abs,
+      ...(await cacheOf(repo).ingestFile(abs)),
+    }));
   } else {
     throw new MloError(
       'USAGE',

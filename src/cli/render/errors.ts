@@ -1,16 +1,22 @@
 /** The one place an error becomes output and an exit code. */
 import { CommanderError } from 'commander';
 import { ExitCode, errnoCode, isMloError } from '../../errors.js';
+import { environmentError } from '../../util/fs.js';
 import { errColor } from './color.js';
 
-const USER_ENV_ERRORS: Record<string, string> = {
-  ENOSPC: 'no space left on the device',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  EROFS: 'read-only file system',
-  EMFILE: 'too many open files',
-  EDQUOT: 'disk quota exceeded',
-};
+/**
+ * SQLite's own words for a full disk or a read-only store (better-sqlite3 gives
+ * SQLITE_* codes, no path): the environment's fault, exit 2.
+ */
+function sqliteEnvironment(code: string): string | undefined {
+  if (code === 'SQLITE_FULL' || code === 'SQLITE_IOERR_WRITE' || code === 'SQLITE_IOERR_FSYNC')
+    return 'cannot write the store (.mlo/mlo.db): the disk is full or failing';
+  if (code.startsWith('SQLITE_READONLY'))
+    return 'the store (.mlo/mlo.db) is read-only: a read-only file system, or no write permission on .mlo/';
+  if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_PERM' || code === 'SQLITE_AUTH')
+    return 'cannot open the store (.mlo/mlo.db): check the permissions of .mlo/ and of mlo.db';
+  return undefined;
+}
 
 function line(label: string, text: string, paint: (s: string) => string): void {
   const [first, ...rest] = text.split('\n');
@@ -33,12 +39,12 @@ export function reportError(err: unknown): number {
     if (debug && err.stack) process.stderr.write(`${err.stack}\n`);
     return err.exitCode;
   }
-  const code = errnoCode(err);
-  if (code && USER_ENV_ERRORS[code]) {
-    const e = err as NodeJS.ErrnoException;
-    line('error', `${USER_ENV_ERRORS[code]}${e.path ? `: ${e.path}` : ''} (${code})`, errColor.red);
-    if (debug && e.stack) process.stderr.write(`${e.stack}\n`);
-    return ExitCode.INTERNAL;
+  const env = environmentError(err);
+  const sqlite = env ? undefined : sqliteEnvironment(errnoCode(err) ?? '');
+  if (env || sqlite) {
+    line('error', env?.message ?? (sqlite as string), errColor.red);
+    if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    return ExitCode.USAGE;
   }
   const message = err instanceof Error ? err.message : String(err);
   line('error', `internal error: ${message}`, errColor.red);

@@ -16,4 +16,9 @@ export interface Remote {
   get(hash: string, dest: string): Promise<void>;
   /** Download one small object into memory (pull packs many small objects at once). */
   read(hash: string): Promise<Uint8Array>;
+  /**
+   * Remove what killed pushes from this machine left behind (temps whose owner is
+   * dead, util/owner.ts). push calls it first. Returns how many were removed.
+   */
+  sweepTemps?(): Promise<number>;
 }

@@ -9,6 +9,7 @@ import { registry } from './003-registry.js';
 import { monitor } from './004-monitor.js';
 import { serve } from './005-serve.js';
 import { validation } from './006-validation.js';
+import { pins } from './007-pins.js';
 import { features } from './011-features.js';
 import { predictionSpool } from './013-prediction-spool.js';
 
@@ -19,6 +20,7 @@ export const MIGRATIONS: readonly Migration[] = [
   monitor,
   serve,
   validation,
+  pins,
   features,
   predictionSpool,
 ];
