@@ -10,7 +10,7 @@ import type {
   ShownObject,
 } from '../features/index.js';
 import { MloError } from '../errors.js';
-import { action, collect, cwdOf, parsePositiveInt } from './common.js';
+import { action, collect, cwdOf, parsePositiveInt, readTokenEnv } from './common.js';
 import { color } from './render/color.js';
 import { note, print, printJson, warn } from './render/output.js';
 import { renderTable } from './render/table.js';
@@ -440,25 +440,36 @@ export function registerFeatureCommands(program: Command): void {
     )
     .option('--host <address>', 'address to bind (default 127.0.0.1: this machine only)')
     .option('--online-store <url>', 'a redis:// URL instead of features.online_store')
+    .option(
+      '--token-env <VAR>',
+      'require "Authorization: Bearer <token>", the token read from $VAR',
+    )
     .action(
-      action(async (opts: { port?: number; host?: string; onlineStore?: string }, cmd: Command) => {
-        const { startFeatureServer } = await featuresLib();
-        return withRepo(cmd, async (repo) => {
-          const server = await startFeatureServer(repo, {
-            port: opts.port,
-            host: opts.host,
-            onlineStore: opts.onlineStore,
+      action(
+        async (
+          opts: { port?: number; host?: string; onlineStore?: string; tokenEnv?: string },
+          cmd: Command,
+        ) => {
+          const { startFeatureServer } = await featuresLib();
+          const token = opts.tokenEnv === undefined ? undefined : readTokenEnv(opts.tokenEnv);
+          return withRepo(cmd, async (repo) => {
+            const server = await startFeatureServer(repo, {
+              port: opts.port,
+              host: opts.host,
+              onlineStore: opts.onlineStore,
+              token,
+            });
+            print(`serving features (definitions version ${server.version}) on ${server.url}`);
+            print(`  POST /get-online-features · GET /health (Ctrl-C to stop)`);
+            const signal = await new Promise<string>((resolve) => {
+              process.once('SIGINT', () => resolve('SIGINT'));
+              process.once('SIGTERM', () => resolve('SIGTERM'));
+            });
+            note(`${signal}: stopping`);
+            await server.close();
           });
-          print(`serving features (definitions version ${server.version}) on ${server.url}`);
-          print(`  POST /get-online-features · GET /health (Ctrl-C to stop)`);
-          const signal = await new Promise<string>((resolve) => {
-            process.once('SIGINT', () => resolve('SIGINT'));
-            process.once('SIGTERM', () => resolve('SIGTERM'));
-          });
-          note(`${signal}: stopping`);
-          await server.close();
-        });
-      }),
+        },
+      ),
     );
 
   features

@@ -2,7 +2,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { MloError } from '../errors.js';
 import type { Server, ServeEvent, ServedModelInfo } from '../index.js';
-import { action, cwdOf, lib, parsePositiveInt } from './common.js';
+import { action, cwdOf, lib, parsePositiveInt, readTokenEnv } from './common.js';
 import { color } from './render/color.js';
 import { note, print, warn } from './render/output.js';
 
@@ -107,7 +107,7 @@ export function registerServeCommands(program: Command): void {
             });
           }
           const tokenEnv = opts.tokenEnv ?? config.token_env;
-          const token = tokenEnv === undefined ? undefined : readToken(tokenEnv);
+          const token = tokenEnv === undefined ? undefined : readTokenEnv(tokenEnv);
           const f = config.features;
           const features = f
             ? await ServingFeatures.open(repo, {
@@ -164,18 +164,6 @@ export function registerServeCommands(program: Command): void {
         }
       }),
     );
-}
-
-function readToken(variable: string): string {
-  const token = process.env[variable];
-  if (token === undefined || token.trim() === '') {
-    throw new MloError(
-      'USAGE',
-      `--token-env ${variable}: that environment variable is not set or empty`,
-      { hint: `export ${variable}=<token> before starting the server` },
-    );
-  }
-  return token;
 }
 
 function renderEvent(e: ServeEvent): void {

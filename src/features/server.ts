@@ -1,13 +1,13 @@
 /**
  * `mlo features serve`: a feature server alone (Feast's `feast serve`), answering
  * POST /get-online-features from the online store, and GET /health. Binds loopback
- * unless told otherwise.
+ * unless told otherwise; with a token, every request but the health check needs it.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { httpStatusOf, isMloError } from '../errors.js';
 import type { Repo } from '../repo/index.js';
-import { JSON_TYPE, parseJsonBody, readBody, send } from '../serve/http.js';
+import { JSON_TYPE, parseJsonBody, readBody, send, tokenChecker } from '../serve/http.js';
 import { FEAST_ONLINE_PATH, getOnlineFeaturesFeast } from './feast.js';
 import { OnlineFeatures } from './online-read.js';
 
@@ -17,6 +17,8 @@ export interface FeatureServerOptions {
   /** a redis URL instead of the definitions' online store */
   onlineStore?: string;
   maxBodyBytes?: number;
+  /** bearer token every request but GET /health needs */
+  token?: string;
 }
 
 export interface FeatureServer {
@@ -31,10 +33,18 @@ export async function startFeatureServer(
 ): Promise<FeatureServer> {
   const features = await OnlineFeatures.open(repo, { onlineStore: options.onlineStore });
   const limit = options.maxBodyBytes ?? 1 << 20;
+  const checkToken = options.token === undefined ? undefined : tokenChecker(options.token);
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?', 1)[0];
     if (path === '/health' && req.method === 'GET') {
       send(res, 200, JSON_TYPE, '{"status":"ok"}');
+      return;
+    }
+    if (checkToken && !checkToken(req.headers.authorization)) {
+      send(res, 401, JSON_TYPE, JSON.stringify({ error: 'missing or wrong bearer token' }), [
+        'www-authenticate',
+        'Bearer',
+      ]);
       return;
     }
     if (path !== FEAST_ONLINE_PATH) {

@@ -261,7 +261,10 @@ describe('mlo features', () => {
     );
     expect(late.stdout).toMatch(/orders\s+null\s+OUTSIDE_MAX_AGE/);
 
-    const server = mloAsync(['features', 'serve', '--port', '0'], { cwd: dir });
+    const server = mloAsync(['features', 'serve', '--port', '0', '--token-env', 'FEAT_TOKEN'], {
+      cwd: dir,
+      env: { FEAT_TOKEN: 'tok-e2e' },
+    });
     try {
       const url = await new Promise<string>((resolve, reject) => {
         let out = '';
@@ -272,13 +275,17 @@ describe('mlo features', () => {
         });
         server.child.once('exit', () => reject(new Error(`serve exited: ${out}`)));
       });
-      const res = await fetch(`${url}/get-online-features`, {
-        method: 'POST',
-        body: JSON.stringify({
-          features: ['customer_stats:segment'],
-          entities: { customer_id: [2] },
-        }),
-      });
+      const ask = (headers: Record<string, string>) =>
+        fetch(`${url}/get-online-features`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({
+            features: ['customer_stats:segment'],
+            entities: { customer_id: [2] },
+          }),
+        });
+      expect((await ask({})).status).toBe(401);
+      const res = await ask({ authorization: 'Bearer tok-e2e' });
       expect(
         ((await res.json()) as { results: { values: unknown[] }[] }).results[1].values,
       ).toEqual([null]);
@@ -323,5 +330,12 @@ describe('mlo features', () => {
     });
     expect(noKey.code).toBe(2);
     expect(noKey.stderr).toMatch(/^error: entities: missing join key customer_id/);
+    const noToken = mlo(['features', 'serve', '--port', '0', '--token-env', 'MLO_NO_SUCH_VAR'], {
+      cwd: dir,
+    });
+    expect(noToken.code).toBe(2);
+    expect(noToken.stderr).toBe(
+      'error: --token-env MLO_NO_SUCH_VAR: that environment variable is not set or empty\nhint: export MLO_NO_SUCH_VAR=<token> before starting the server\n',
+    );
   });
 });

@@ -264,4 +264,35 @@ describe("Feast's /get-online-features", () => {
       await server.close();
     }
   });
+  it('with a token, answers only requests that carry it (the health check stays open)', async () => {
+    const repo = await setup();
+    await materializeFeatures(repo, { start: 0, end: T('2024-02-01') });
+    const server = await startFeatureServer(repo, { port: 0, token: 's3cret' });
+    try {
+      const post = (authorization?: string) =>
+        fetch(`${server.url}/get-online-features`, {
+          method: 'POST',
+          headers: authorization === undefined ? {} : { authorization },
+          body: JSON.stringify({
+            features: ['pair:visits'],
+            entities: { customer_id: [1], shop: ['lyon'] },
+          }),
+        });
+      const none = await post();
+      expect(none.status).toBe(401);
+      expect(none.headers.get('www-authenticate')).toBe('Bearer');
+      expect((await post('Bearer wrong')).status).toBe(401);
+      expect((await post('s3cret')).status).toBe(401);
+      // an unknown route without the token says nothing about which routes exist
+      expect((await fetch(`${server.url}/nope`, { method: 'POST' })).status).toBe(401);
+      const ok = await post('Bearer s3cret');
+      expect(ok.status).toBe(200);
+      expect(((await ok.json()) as { results: { values: unknown[] }[] }).results[2].values).toEqual(
+        [2],
+      );
+      expect((await fetch(`${server.url}/health`)).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
 });
