@@ -26,6 +26,11 @@ export default tseslint.config(
     },
   },
   {
+    // the web UI runs in the browser
+    files: ['ui/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     extends: [tseslint.configs.disableTypeChecked],
   },

@@ -1,8 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // the web UI's components (ui/) are Preact
+  oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
   test: {
-    include: ['test/**/*.test.ts'],
+    include: ['test/**/*.test.ts', 'ui/test/**/*.test.tsx'],
     // Native addons (better-sqlite3, onnxruntime-node) are safest in child processes.
     pool: 'forks',
     testTimeout: 60_000,

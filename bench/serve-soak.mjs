@@ -80,8 +80,8 @@ const sampler = setInterval(() => {
       .then((r) => r.text())
       .then((m) =>
         gauges.push({
-          heap: gauge(m, 'mlo_serve_nodejs_heap_size_used_bytes') / 2 ** 20,
-          external: gauge(m, 'mlo_serve_nodejs_external_memory_bytes') / 2 ** 20,
+          heap: gauge(m, 'nodejs_heap_size_used_bytes') / 2 ** 20,
+          external: gauge(m, 'nodejs_external_memory_bytes') / 2 ** 20,
           queue: gauge(m, 'mlo_serve_prediction_log_queue_rows'),
         }),
       );

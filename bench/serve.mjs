@@ -279,11 +279,13 @@ if (QUICK)
     servers.length,
     ...servers.filter((s) => ['bare', 'mlo', 'log', 'flask1'].includes(s.key)),
   );
-if (ONLY)
+// --baseline's servers stay beside whatever --only names
+const KEEP = ONLY && BASELINE ? [...new Set([...ONLY, 'mlobase', 'logbase'])] : ONLY;
+if (KEEP)
   servers.splice(
     0,
     servers.length,
-    ...ONLY.map((key) => {
+    ...KEEP.map((key) => {
       const s = servers.find((x) => x.key === key);
       if (!s) throw new Error(`--only: no server "${key}"`);
       return s;
@@ -355,16 +357,23 @@ function getText(url) {
   });
 }
 
-/** /predict's latency histogram (cumulative bucket counts by upper bound, seconds). */
+/**
+ * The answered requests' latency histogram (cumulative bucket counts by upper bound,
+ * seconds): builds before issue 11 label it by route (every answer, /predict here),
+ * later ones by model, version and role (answered predictions only).
+ */
 async function histogram(url) {
   const text = await getText(`${url}/metrics`);
-  const buckets = [];
-  for (const m of text.matchAll(
-    /^mlo_serve_request_duration_seconds_bucket\{le="([^"]+)",route="\/predict"\} (\S+)$/gm,
-  )) {
-    buckets.push([m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[2])]);
+  const byLe = new Map();
+  for (const m of text.matchAll(/^mlo_serve_request_duration_seconds_bucket\{(.*)\} (\S+)$/gm)) {
+    const labels = Object.fromEntries(
+      [...m[1].matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]),
+    );
+    if (labels.route !== '/predict' && labels.role !== 'primary') continue;
+    const le = labels.le === '+Inf' ? Infinity : Number(labels.le);
+    byLe.set(le, (byLe.get(le) ?? 0) + Number(m[2]));
   }
-  return buckets;
+  return [...byLe].sort((a, b) => a[0] - b[0]);
 }
 
 /** The q-quantile (ms) of what was observed between two histogram reads, interpolated in its bucket as Prometheus does. */

@@ -57,3 +57,8 @@ await build({
     js: "import { createRequire as __mloCreateRequire } from 'node:module'; const require = __mloCreateRequire(import.meta.url);",
   },
 });
+
+// The web UI (`mlo ui`): Preact and uPlot built by Vite into dist/ui, static files the
+// package ships. Imported here so `npm run build:fast` (which the tests run) makes it.
+const { build: buildUi } = await import('vite');
+await buildUi({ configFile: join(root, 'ui/vite.config.mjs') });

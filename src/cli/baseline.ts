@@ -13,6 +13,7 @@ interface CreateFlags {
   columns?: string;
   target?: string;
   prediction?: string;
+  score?: string;
   kind?: string[];
   exactLimit?: number;
   force?: boolean;
@@ -42,6 +43,10 @@ export function registerBaselineCommands(program: Command): void {
     .option('--target <col>', 'the target (label) column')
     .option('--prediction <col>', 'the model output column')
     .option(
+      '--score <col>',
+      "the model's predicted score (probability) column; drift checks of logged predictions fill it from the logged probabilities",
+    )
+    .option(
       '--kind <col=kind>',
       'column kind override, numeric or categorical (repeatable, or comma-separated)',
       collect,
@@ -68,6 +73,7 @@ export function registerBaselineCommands(program: Command): void {
             columns: list(opts.columns),
             target: opts.target,
             prediction: opts.prediction,
+            score: opts.score,
             kinds: parseKindOverrides(opts.kind ?? []),
             exactLimit: opts.exactLimit,
             force: opts.force,

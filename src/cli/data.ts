@@ -2,7 +2,13 @@
 import type { Command } from 'commander';
 import type { CheckoutResult, StatusEntry } from '../index.js';
 import { formatBytes } from '../util/fs.js';
-import { action, cwdOf, dataLib, parsePositiveInt } from './common.js';
+import { action, collect, cwdOf, dataLib, parsePositiveInt } from './common.js';
+import {
+  parseNonNegative,
+  remoteFsckCommand,
+  remoteGcCommand,
+  remoteStatusCommand,
+} from './transfer.js';
 import { color } from './render/color.js';
 import { print, printJson, warn } from './render/output.js';
 import { createProgress } from './render/progress.js';
@@ -60,9 +66,19 @@ export function registerDataCommands(program: Command): void {
     .argument('[paths...]', 'limit to these tracked paths')
     .option('--json', 'print {"entries":[{"path","state"}]}')
     .option('--exit-code', 'exit 1 when any path is not ok')
+    .option(
+      '--remote <name>',
+      'compare with a remote instead: what is not pushed, not fetched, or on neither side',
+    )
+    .option('-j, --jobs <n>', 'with --remote: parallel requests', parsePositiveInt('--jobs'))
     .action(
       action(
-        async (paths: string[], opts: { json?: boolean; exitCode?: boolean }, cmd: Command) => {
+        async (
+          paths: string[],
+          opts: { json?: boolean; exitCode?: boolean; remote?: string; jobs?: number },
+          cmd: Command,
+        ) => {
+          if (opts.remote !== undefined) return remoteStatusCommand(paths, opts, cmd);
           const { openRepo, status } = await dataLib();
           const cwd = cwdOf(cmd);
           const repo = openRepo(cwd);
@@ -116,9 +132,32 @@ export function registerDataCommands(program: Command): void {
     .option('-n, --dry-run', 'list what would be deleted, delete nothing')
     .option('--all-commits', 'also keep objects referenced in any git commit')
     .option('--json', 'print the result as JSON')
+    .option(
+      '--remote <name>',
+      'collect a remote instead (a dry run unless --yes); the workspace, the store and --rev revisions are kept',
+    )
+    .option('--rev <rev>', 'with --remote: also keep what this git revision references', collect)
+    .option('--yes', 'with --remote: delete for real')
+    .option(
+      '--grace <hours>',
+      'with --remote: keep unreferenced objects younger than this (default 24)',
+      parseNonNegative('--grace'),
+    )
     .action(
       action(
-        async (opts: { dryRun?: boolean; allCommits?: boolean; json?: boolean }, cmd: Command) => {
+        async (
+          opts: {
+            dryRun?: boolean;
+            allCommits?: boolean;
+            json?: boolean;
+            remote?: string;
+            rev?: string[];
+            yes?: boolean;
+            grace?: number;
+          },
+          cmd: Command,
+        ) => {
+          if (opts.remote !== undefined) return remoteGcCommand(opts, cmd);
           const { openRepo, gc } = await dataLib();
           const repo = openRepo(cwdOf(cmd));
           try {
@@ -142,128 +181,44 @@ export function registerDataCommands(program: Command): void {
       're-hash every cache object and check every reference (pointers, mlo.lock, run cache, runs, models); exit 1 on any problem',
     )
     .option('--json', 'print the result as JSON')
-    .action(
-      action(async (opts: { json?: boolean }, cmd: Command) => {
-        const { openRepo, fsck } = await dataLib();
-        const repo = openRepo(cwdOf(cmd));
-        const progress = await createProgress();
-        try {
-          const r = fsck(repo, { onProgress: progress.onProgress });
-          progress.stop();
-          if (opts.json) printJson(r);
-          else if (r.ok)
-            print(
-              `${color.green('ok')}: ${r.checked} object(s) verified, ${r.references} reference(s) found`,
-            );
-          else {
-            print(
-              renderTable(
-                ['problem', 'object', 'where'],
-                r.problems.map((p) => [
-                  color.red(p.problem),
-                  p.hash.slice(0, 16),
-                  p.detail ? `${p.where} (${p.detail})` : p.where,
-                ]),
-              ),
-            );
-            print(`${r.problems.length} problem(s) in ${r.checked} object(s)`);
-          }
-          return r.ok ? 0 : 1;
-        } finally {
-          progress.stop();
-          repo.close();
-        }
-      }),
-    );
-
-  program
-    .command('push')
-    .description('upload the cache objects of tracked paths to a remote')
-    .argument('[paths...]', 'limit to these tracked paths')
-    .option('-r, --remote <name>', 'remote to use (default: the default remote)')
-    .option('-j, --jobs <n>', 'parallel transfers', parsePositiveInt('--jobs'), 8)
-    .option('--json', 'print the result as JSON')
+    .option(
+      '--remote <name>',
+      'check a remote instead: every referenced object is there, and (unless --shallow) hashes right',
+    )
+    .option('--shallow', 'with --remote: check presence and sizes only, download nothing')
+    .option('-j, --jobs <n>', 'with --remote: parallel requests', parsePositiveInt('--jobs'))
     .action(
       action(
         async (
-          paths: string[],
-          opts: { remote?: string; jobs: number; json?: boolean },
+          opts: { json?: boolean; remote?: string; shallow?: boolean; jobs?: number },
           cmd: Command,
         ) => {
-          const { openRepo, push } = await dataLib();
-          const cwd = cwdOf(cmd);
-          const repo = openRepo(cwd);
+          if (opts.remote !== undefined) return remoteFsckCommand(opts, cmd);
+          const { openRepo, fsck } = await dataLib();
+          const repo = openRepo(cwdOf(cmd));
           const progress = await createProgress();
           try {
-            const r = await push(repo, {
-              cwd,
-              paths,
-              remote: opts.remote,
-              jobs: opts.jobs,
-              onProgress: progress.onProgress,
-            });
+            const r = fsck(repo, { onProgress: progress.onProgress });
             progress.stop();
             if (opts.json) printJson(r);
-            else
+            else if (r.ok)
               print(
-                `pushed ${r.uploaded} object(s) (${formatBytes(r.bytes)}) to ${r.remote}; ${r.skipped} already there`,
+                `${color.green('ok')}: ${r.checked} object(s) verified, ${r.references} reference(s) found`,
               );
-            if (r.missingLocal.length) {
-              warn(
-                `not in the local cache, not pushed: ${r.missingLocal.slice(0, 5).join(', ')}${r.missingLocal.length > 5 ? ', ...' : ''}`,
-              );
-              return 1;
-            }
-          } finally {
-            progress.stop();
-            repo.close();
-          }
-        },
-      ),
-    );
-
-  program
-    .command('pull')
-    .description('download missing objects from a remote and check them out')
-    .argument('[paths...]', 'limit to these tracked paths')
-    .option('-r, --remote <name>', 'remote to use (default: the default remote)')
-    .option('-j, --jobs <n>', 'parallel transfers', parsePositiveInt('--jobs'), 8)
-    .option('-f, --force', 'overwrite workspace content that is not in the cache')
-    .option('--json', 'print the result as JSON')
-    .action(
-      action(
-        async (
-          paths: string[],
-          opts: { remote?: string; jobs: number; force?: boolean; json?: boolean },
-          cmd: Command,
-        ) => {
-          const { openRepo, pull } = await dataLib();
-          const cwd = cwdOf(cmd);
-          const repo = openRepo(cwd);
-          const progress = await createProgress();
-          try {
-            const r = await pull(repo, {
-              cwd,
-              paths,
-              remote: opts.remote,
-              jobs: opts.jobs,
-              force: opts.force,
-              onProgress: progress.onProgress,
-            });
-            progress.stop();
-            if (opts.json) printJson(r);
             else {
               print(
-                `pulled ${r.downloaded} object(s) (${formatBytes(r.bytes)}) from ${r.remote}; ${r.skipped} already cached`,
+                renderTable(
+                  ['problem', 'object', 'where'],
+                  r.problems.map((p) => [
+                    color.red(p.problem),
+                    p.hash.slice(0, 16),
+                    p.detail ? `${p.where} (${p.detail})` : p.where,
+                  ]),
+                ),
               );
-              renderCheckout(r.checkout);
+              print(`${r.problems.length} problem(s) in ${r.checked} object(s)`);
             }
-            if (r.missingRemote.length) {
-              warn(
-                `${r.missingRemote.length} object(s) are not on ${r.remote}: push them from a machine that has them`,
-              );
-            }
-            return r.missingRemote.length || r.checkout.missing.length ? 1 : 0;
+            return r.ok ? 0 : 1;
           } finally {
             progress.stop();
             repo.close();
@@ -293,7 +248,7 @@ function renderStatus(entries: StatusEntry[]): void {
   if (has('uncached')) print(color.dim('fetch data:       mlo pull'));
 }
 
-function renderCheckout(r: CheckoutResult): void {
+export function renderCheckout(r: CheckoutResult): void {
   for (const p of r.restored) print(`${color.green('restored')} ${p}`);
   for (const p of r.removed) print(`${color.yellow('removed')}  ${p}`);
   if (r.restored.length === 0 && r.missing.length === 0)

@@ -1,5 +1,5 @@
 /** `mlo drift check|history`: current data against a baseline. */
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { DriftHistory, DriftReport, Severity } from '../index.js';
 import { action, cwdOf, lib, parsePositiveInt } from './common.js';
 import { color } from './render/color.js';
@@ -13,6 +13,7 @@ interface CheckFlags {
   data?: string;
   predictions?: boolean;
   since?: string;
+  role?: 'primary' | 'shadow';
   json?: boolean;
   html?: string;
   failOnDrift?: boolean;
@@ -54,6 +55,12 @@ export function registerDriftCommands(program: Command): void {
       'current data from the prediction log of `mlo serve --log-predictions`',
     )
     .option('--since <when>', 'with --predictions: only this recent (30m, 24h, 7d) or since a date')
+    .addOption(
+      new Option(
+        '--role <role>',
+        'with --predictions: the answers the model gave clients (primary) or as a shadow',
+      ).choices(['primary', 'shadow']),
+    )
     .option('--json', 'print the report as one JSON document')
     .option('--html <path>', 'also write a self-contained HTML report')
     .option('--fail-on-drift', 'exit 1 when dataset drift is found (also drift.fail in mlo.yaml)')
@@ -68,6 +75,9 @@ export function registerDriftCommands(program: Command): void {
         if (opts.since !== undefined && !opts.predictions) {
           throw new MloError('USAGE', '--since goes with --predictions');
         }
+        if (opts.role !== undefined && !opts.predictions) {
+          throw new MloError('USAGE', '--role goes with --predictions');
+        }
         if (opts.baseline === undefined && opts.model === undefined) {
           throw new MloError('USAGE', 'give --baseline NAME or --model REF');
         }
@@ -79,7 +89,7 @@ export function registerDriftCommands(program: Command): void {
             baseline: opts.baseline,
             model: opts.model,
             data: opts.data,
-            predictions: opts.predictions ? { since: opts.since } : undefined,
+            predictions: opts.predictions ? { since: opts.since, role: opts.role } : undefined,
             cwd,
             share: opts.share,
             save: opts.save,

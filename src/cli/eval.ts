@@ -85,7 +85,9 @@ export function renderEvaluation(r: EvaluationResult): void {
     );
   }
   for (const [column, slice] of Object.entries(r.slices)) {
-    const names = Object.keys(slice.gaps);
+    const names = Object.keys(slice.groups[0]?.metrics ?? {});
+    // (evaluations stored before ratios existed have none)
+    const ratios = slice.ratios ?? {};
     print(`\nby ${column}`);
     print(
       renderTable(
@@ -100,10 +102,19 @@ export function renderEvaluation(r: EvaluationResult): void {
             String(g.rows),
             ...names.map((n) => fmtNum(g.metrics[n])),
           ]),
-          [color.dim('gap'), '', ...names.map((n) => color.dim(fmtNum(slice.gaps[n].value)))],
+          [color.dim('gap'), '', ...names.map((n) => color.dim(fmtNum(slice.gaps[n]?.value)))],
+          [color.dim('ratio'), '', ...names.map((n) => color.dim(fmtNum(ratios[n]?.value)))],
         ],
         { indent: '  ' },
       ),
     );
+    const odds = slice.gaps.equalized_odds;
+    if (odds) {
+      print(
+        color.dim(
+          `  equalized odds (worse of tpr and fpr): gap ${fmtNum(odds.value)}, ratio ${fmtNum(ratios.equalized_odds?.value)}`,
+        ),
+      );
+    }
   }
 }

@@ -4,6 +4,7 @@
  */
 import { buildProgram } from './program.js';
 import { reportError } from './render/errors.js';
+import { storeBusyError } from '../store/busy.js';
 
 // `mlo runs list | head` closes the pipe early: that is the reader's choice, not an
 // error, so stop quietly instead of crashing on EPIPE.
@@ -18,7 +19,8 @@ export async function main(argv: string[] = process.argv): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
   } catch (err) {
-    process.exitCode = reportError(err);
+    // SQLITE_BUSY can surface from any statement; it is named here, once
+    process.exitCode = reportError(storeBusyError(err) ?? err);
   }
 }
 

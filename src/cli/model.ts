@@ -17,6 +17,7 @@ import { renderTable } from './render/table.js';
 
 interface RegisterFlags {
   run?: string;
+  description?: string;
   metric?: string[];
   tag?: string[];
   features?: string;
@@ -32,10 +33,16 @@ export function registerModelCommands(program: Command): void {
 
   model
     .command('register')
-    .description('store an ONNX model as the next version of NAME')
+    .description(
+      'store an ONNX model as the next version of NAME (an MLflow model directory or a pickle is kept as a non-servable artifact)',
+    )
     .argument('<name>', 'model name (letters, digits, . _ -)')
-    .argument('<path>', 'the .onnx file')
-    .option('--run <id>', 'the tracking run that produced it (lineage)')
+    .argument('<path>', 'the .onnx file (or an MLmodel directory, a .pkl)')
+    .option(
+      '--run <id>',
+      "the tracking run that produced it (lineage; its params and metrics are copied); default: the run whose output or artifact has the file's hash",
+    )
+    .option('--description <text>', 'a description of the version')
     .option('--metric <key=value>', 'a metric to record (repeatable)', collect, [])
     .option('--tag <key=value>', 'a tag to record (repeatable)', collect, [])
     .option('--features <a,b,c>', "the model's input features by name, in input order")
@@ -56,6 +63,7 @@ export function registerModelCommands(program: Command): void {
             path,
             cwd,
             runId: opts.run,
+            description: opts.description,
             metrics: parseMetrics(opts.metric ?? []),
             tags: parseTags(opts.tag ?? []),
             features: opts.features === undefined ? undefined : splitFeatureList(opts.features),
@@ -68,6 +76,7 @@ export function registerModelCommands(program: Command): void {
               created: r.created,
               ...r.model,
               baseline: r.baseline,
+              lineageRun: r.lineageRun,
               warnings: r.warnings,
             });
           const m = r.model;
@@ -77,7 +86,13 @@ export function registerModelCommands(program: Command): void {
               ? `registered ${ref} (${m.hash.slice(0, 12)}, ${formatBytes(m.size)})`
               : `${ref} already holds these bytes (${m.hash.slice(0, 12)}); nothing registered`,
           );
-          if (r.created) print(`features: ${describeFeatures(m)}`);
+          if (r.created && m.format === 'onnx') print(`features: ${describeFeatures(m)}`);
+          const lr = r.lineageRun;
+          if (r.created && lr && (lr.found === 'output' || lr.found === 'artifact')) {
+            print(
+              `lineage: run ${lr.id.slice(0, 8)} produced this file (its ${lr.found} ${lr.path ?? ''}); recorded with its params and metrics`,
+            );
+          }
           if (r.baseline) {
             print(
               `drift baseline ${color.bold(r.baseline.name)}: ${r.baseline.rows.toLocaleString('en-US')} rows, ${r.baseline.columns.length} columns ` +
@@ -184,6 +199,67 @@ export function registerModelCommands(program: Command): void {
     );
 
   model
+    .command('tag')
+    .description('set (KEY=VALUE) or remove (--rm KEY) tags of a model or a version; audited')
+    .argument('<ref>', 'NAME (the model) or NAME@VERSION')
+    .argument('[assignments...]', 'KEY=VALUE tags to set')
+    .option('--rm <key>', 'a tag to remove (repeatable)', collect, [])
+    .option('--json', 'print the changes as JSON')
+    .action(
+      action(
+        async (
+          ref: string,
+          assignments: string[],
+          opts: { rm: string[]; json?: boolean },
+          cmd: Command,
+        ) => {
+          const { openRepo, setRegistryTag, removeRegistryTag } = await lib();
+          if (assignments.length === 0 && opts.rm.length === 0) {
+            throw new MloError('USAGE', 'give KEY=VALUE tags to set or --rm KEY');
+          }
+          const repo = openRepo(cwdOf(cmd));
+          try {
+            const target = registryTarget(ref);
+            const changes = [];
+            for (const a of assignments) {
+              const [k, v] = splitAssignment(a, 'tag');
+              changes.push(await setRegistryTag(repo, target, k, v));
+            }
+            for (const k of opts.rm) changes.push(await removeRegistryTag(repo, target, k));
+            if (opts.json) return printJson({ changes });
+            for (const c of changes) {
+              print(
+                `${c.action === 'tag' ? 'tagged' : 'untagged'} ${ref} ${c.key}${c.changed ? '' : color.dim(' (unchanged)')}`,
+              );
+            }
+          } finally {
+            repo.close();
+          }
+        },
+      ),
+    );
+
+  model
+    .command('describe')
+    .description('set the description of a model or a version; audited')
+    .argument('<ref>', 'NAME (the model) or NAME@VERSION')
+    .argument('<text>', 'the description')
+    .option('--json', 'print the change as JSON')
+    .action(
+      action(async (ref: string, text: string, opts: { json?: boolean }, cmd: Command) => {
+        const { openRepo, describeRegistry } = await lib();
+        const repo = openRepo(cwdOf(cmd));
+        try {
+          const change = await describeRegistry(repo, registryTarget(ref), text);
+          if (opts.json) return printJson(change);
+          print(`described ${ref}${change.changed ? '' : color.dim(' (unchanged)')}`);
+        } finally {
+          repo.close();
+        }
+      }),
+    );
+
+  model
     .command('export')
     .description("write a version's ONNX file (PATH may be a directory)")
     .argument('<ref>', 'NAME, NAME@VERSION or NAME@ALIAS')
@@ -211,6 +287,17 @@ export function registerModelCommands(program: Command): void {
         },
       ),
     );
+}
+
+/** `churn` → the model; `churn@3` → version 3. */
+function registryTarget(ref: string): { name: string; version?: number } {
+  const at = ref.lastIndexOf('@');
+  if (at < 0) return { name: ref };
+  const v = ref.slice(at + 1);
+  if (!/^\d+$/.test(v)) {
+    throw new MloError('USAGE', `${ref}: tag and describe take NAME or NAME@VERSION (a number)`);
+  }
+  return { name: ref.slice(0, at), version: Number(v) };
 }
 
 function splitAssignment(text: string, flag: string): [string, string] {

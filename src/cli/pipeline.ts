@@ -148,6 +148,7 @@ export function registerPipelineCommands(program: Command): void {
       [],
     )
     .option('-e, --experiment <name>', 'experiment the stage runs belong to')
+    .option('--no-mlflow', 'do not serve the MLflow API to the stages (MLFLOW_TRACKING_URI)')
     .option('--json', "print the result as JSON (the stages' output goes to stderr)")
     .action(
       action(
@@ -159,6 +160,7 @@ export function registerPipelineCommands(program: Command): void {
             jobs: number;
             set: string[];
             experiment?: string;
+            mlflow: boolean;
             json?: boolean;
           },
           cmd: Command,
@@ -176,6 +178,7 @@ export function registerPipelineCommands(program: Command): void {
               jobs: opts.jobs,
               set: opts.set,
               experiment: opts.experiment,
+              mlflow: opts.mlflow,
               stop,
               onOutput: (stage, stream, chunk) => output.write(stage, stream, chunk),
               onEvent: (e) => {
@@ -287,12 +290,19 @@ export function registerPipelineCommands(program: Command): void {
       1,
     )
     .option('-e, --experiment <name>', 'experiment the runs belong to')
+    .option('--no-mlflow', 'do not serve the MLflow API to the stages (MLFLOW_TRACKING_URI)')
     .option('--json', "print the result as JSON (the stages' output goes to stderr)")
     .action(
       action(
         async (
           targets: string[],
-          opts: { set: string[]; jobs: number; experiment?: string; json?: boolean },
+          opts: {
+            set: string[];
+            jobs: number;
+            experiment?: string;
+            mlflow: boolean;
+            json?: boolean;
+          },
           cmd: Command,
         ) => {
           const { openRepo, expRun, StopSignal, signalExitCode } = await lib();
@@ -306,6 +316,7 @@ export function registerPipelineCommands(program: Command): void {
               targets,
               jobs: opts.jobs,
               experiment: opts.experiment,
+              mlflow: opts.mlflow,
               stop,
               onCombination: (c) => {
                 if (!opts.json) {

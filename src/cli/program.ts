@@ -12,6 +12,7 @@ import { registerModelCommands } from './model.js';
 import { registerEvalCommand } from './eval.js';
 import { registerPromoteCommands } from './promote.js';
 import { registerRemoteCommands } from './remote.js';
+import { registerTransferCommands } from './transfer.js';
 import { registerRepoCommands } from './repo.js';
 import { registerRunCommands } from './runs.js';
 import { registerPipelineCommands } from './pipeline.js';
@@ -20,6 +21,14 @@ import { registerValidateCommands } from './validate.js';
 import { registerServeCommands } from './serve.js';
 import { registerReportCommand } from './report.js';
 import { registerFeatureCommands } from './features.js';
+import { registerExperimentCommands } from './experiments.js';
+import { registerImportCommands } from './import.js';
+import { registerUiCommands } from './ui.js';
+import { registerFeedbackCommands } from './feedback.js';
+import { registerPerfCommands } from './perf.js';
+import { registerMonitorCommands } from './monitor.js';
+import { registerPredictionsCommands } from './predictions.js';
+import { registerStatsCommand } from './stats.js';
 
 export function buildProgram(): Command {
   const program = new Command('mlo')
@@ -33,9 +42,11 @@ export function buildProgram(): Command {
     .configureHelp({ sortSubcommands: false, showGlobalOptions: true });
   registerRepoCommands(program);
   registerDataCommands(program);
+  registerTransferCommands(program);
   registerRemoteCommands(program);
   registerHookCommands(program);
   registerRunCommands(program);
+  registerExperimentCommands(program);
   registerPipelineCommands(program);
   registerMetricsCommands(program);
   registerModelCommands(program);
@@ -47,6 +58,13 @@ export function buildProgram(): Command {
   registerServeCommands(program);
   registerReportCommand(program);
   registerFeatureCommands(program);
+  registerImportCommands(program);
+  registerUiCommands(program);
+  registerFeedbackCommands(program);
+  registerPerfCommands(program);
+  registerMonitorCommands(program);
+  registerPredictionsCommands(program);
+  registerStatsCommand(program);
   // Every subcommand fails like the root: one error line, exit 2, no stack.
   const applyExitOverride = (cmd: Command): void => {
     cmd.exitOverride();

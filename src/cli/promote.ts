@@ -14,6 +14,7 @@ interface PromoteFlags {
   target?: string;
   features?: string;
   dryRun?: boolean;
+  reason?: string;
   json?: boolean;
 }
 
@@ -27,6 +28,7 @@ export function registerPromoteCommands(program: Command): void {
     .option('--target <column>', 'its target column (default: promotion.<alias>.target)')
     .option('--features <a,b,c>', 'feature columns, when the model has no registered names')
     .option('-n, --dry-run', 'decide and print, but move nothing and record nothing')
+    .option('--reason <text>', 'why: kept in the alias audit (default: $MLO_REASON)')
     .option(
       '--json',
       'print {"promoted": bool, "gates": [{"gate","observed","threshold","passed"}], ...}',
@@ -45,6 +47,7 @@ export function registerPromoteCommands(program: Command): void {
             target: opts.target,
             features: opts.features === undefined ? undefined : splitFeatureList(opts.features),
             dryRun: opts.dryRun,
+            reason: opts.reason,
             cwd,
             onProgress: progress.onProgress,
           });

@@ -67,11 +67,14 @@ export function registerRunCommands(program: Command): void {
       [],
     )
     .option('--json', "print the run as JSON at the end (the command's output goes to stderr)")
+    .option('--no-mlflow', 'do not serve the MLflow API to the command (MLFLOW_TRACKING_URI)')
     .allowUnknownOption()
     .addHelpText(
       'after',
       `
-The command gets MLO_RUN_ID and MLO_LOG. Append JSON lines to $MLO_LOG to log:
+The command gets MLO_RUN_ID and MLO_LOG, and MLFLOW_TRACKING_URI and MLFLOW_RUN_ID
+(mlflow.start_run() attaches to the run; mlflow.log_* calls land in it).
+Append JSON lines to $MLO_LOG to log:
   {"metric": "loss", "value": 0.31, "step": 4}     {"params": {"lr": 0.01}}
   {"tag": "team", "value": "vision"}               {"artifact": "model.onnx"}
 mlo exits with the command's exit code.
@@ -91,6 +94,7 @@ example: mlo exec -n baseline -p lr=0.01 -d data/train.csv -o model.onnx -- pyth
             out: string[];
             metrics: string[];
             json?: boolean;
+            mlflow?: boolean;
           },
           cmd: Command,
         ) => {
@@ -117,6 +121,7 @@ example: mlo exec -n baseline -p lr=0.01 -d data/train.csv -o model.onnx -- pyth
               deps: opts.dep,
               outs: opts.out,
               metricsFiles: opts.metrics,
+              mlflow: opts.mlflow,
               stop,
               onStart: (run) => {
                 if (!opts.json)
@@ -127,7 +132,8 @@ example: mlo exec -n baseline -p lr=0.01 -d data/train.csv -o model.onnx -- pyth
               },
             });
             for (const w of r.warnings) warn(w);
-            if (opts.json) printJson(r);
+            const { problem, ...shown } = r;
+            if (opts.json) printJson(shown);
             else {
               const metrics = Object.entries(r.metrics)
                 .slice(0, 6)
@@ -138,6 +144,8 @@ example: mlo exec -n baseline -p lr=0.01 -d data/train.csv -o model.onnx -- pyth
                 `mlo: run ${shortId(r.id)} ${STATUS_COLOR[r.status](r.status)}${how}${metrics ? `: ${metrics}` : ''}`,
               );
             }
+            // the command succeeded, but what it produced was refused or lost
+            if (problem) throw problem;
             return r.exitCode;
           } finally {
             removeHandlers();

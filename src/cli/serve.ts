@@ -1,8 +1,16 @@
 /** `mlo serve`: a registered model over HTTP until SIGTERM or SIGINT. */
 import { InvalidArgumentError, type Command } from 'commander';
 import { MloError } from '../errors.js';
-import type { Server, ServeEvent, ServedModelInfo } from '../index.js';
-import { action, cwdOf, lib, parsePositiveInt, readTokenEnv } from './common.js';
+import type {
+  AccessEntry,
+  Repo,
+  Server,
+  ServeEvent,
+  ServeOptions,
+  ServedModelInfo,
+} from '../index.js';
+import { parseDuration } from '../util/duration.js';
+import { action, collect, cwdOf, lib, parsePositiveInt, readTokenEnv } from './common.js';
 import { color } from './render/color.js';
 import { note, print, warn } from './render/output.js';
 
@@ -19,6 +27,11 @@ interface ServeFlags {
   maxBodyBytes?: number;
   maxRows?: number;
   logQueueRows?: number;
+  accessLog?: boolean;
+  ramp?: string;
+  every?: string;
+  guard: string[];
+  minRequests?: number;
 }
 
 function parseWholeNumber(flag: string, max: number): (value: string) => number {
@@ -49,7 +62,29 @@ export function registerServeCommands(program: Command): void {
       parseWholeNumber('--port', 65535),
     )
     .option('--host <address>', 'address to bind; the default, 127.0.0.1, serves this machine only')
-    .option('--canary <NAME@REF:PCT>', 'send PCT% of requests (by request id) to another version')
+    .option(
+      '--canary <NAME@REF[:PCT]>',
+      'send PCT% of requests (by request id) to another version (with --ramp: no PCT)',
+    )
+    .option(
+      '--ramp <pcts>',
+      "with --canary: the canary's shares step by step, e.g. 5,25,50,100; at 100 the alias served moves to it",
+    )
+    .option(
+      '--every <duration>',
+      'with --ramp: how long each step runs before it is judged (default 10m)',
+    )
+    .option(
+      '--guard <expr>',
+      'with --ramp: must hold at every step, else all traffic goes back at once (repeatable), e.g. "error_rate <= champion + 0.01", "p99_ms <= 50", "accuracy >= champion - 0.02"',
+      collect,
+      [],
+    )
+    .option(
+      '--min-requests <n>',
+      'with --ramp: canary requests a step needs before it is judged (default 20)',
+      parsePositiveInt('--min-requests'),
+    )
     .option(
       '--shadow <NAME@REF>',
       'also run this version on every request after answering, and log its outputs',
@@ -60,7 +95,7 @@ export function registerServeCommands(program: Command): void {
     )
     .option(
       '--log-predictions',
-      'write inputs and outputs to the prediction log (for mlo drift check --predictions)',
+      'write inputs and outputs to the prediction log (for mlo drift check --predictions, mlo perf, mlo monitor) and take labels on POST /feedback',
     )
     .option('--no-log-predictions', 'do not log, whatever serve.log_predictions in mlo.yaml says')
     .option(
@@ -93,9 +128,14 @@ export function registerServeCommands(program: Command): void {
       'prediction log rows held in memory for the writer; beyond, rows wait in .mlo/spool (default 100000)',
       parsePositiveInt('--log-queue-rows'),
     )
+    .option(
+      '--access-log',
+      'print one JSON line per request on stdout (for Loki, ELK); the start-up lines go to stderr',
+    )
     .action(
       action(async (modelArg: string | undefined, opts: ServeFlags, cmd: Command) => {
-        const { openRepo, startServer, loadServeConfig, ServingFeatures } = await lib();
+        const { openRepo, startServer, loadServeConfig, ServingFeatures, createFeedbackHandler } =
+          await lib();
         const repo = openRepo(cwdOf(cmd));
         try {
           // flags win over the serve: section of mlo.yaml, which wins over the defaults
@@ -123,7 +163,13 @@ export function registerServeCommands(program: Command): void {
             model,
             port: opts.port ?? config.port ?? 8080,
             host: opts.host ?? config.host ?? '127.0.0.1',
-            canary: opts.canary ?? config.canary,
+            canary:
+              opts.ramp !== undefined && opts.canary !== undefined
+                ? { ref: opts.canary, percent: 0 }
+                : (opts.canary ?? config.canary),
+            ...(opts.ramp !== undefined && {
+              rollout: rolloutOf(opts, repo, lib),
+            }),
             shadow: opts.shadow ?? config.shadow,
             token,
             logPredictions: opts.logPredictions ?? config.log_predictions,
@@ -133,15 +179,17 @@ export function registerServeCommands(program: Command): void {
             maxBodyBytes: opts.maxBodyBytes ?? config.max_body_bytes,
             maxRows: opts.maxRows ?? config.max_rows,
             logQueueRows: opts.logQueueRows,
+            feedback: createFeedbackHandler(repo),
+            ...(opts.accessLog && { onAccess: accessLogWriter() }),
             onEvent: renderEvent,
             features,
           }).catch(async (err: unknown) => {
             await features?.close();
             throw err;
           });
-          renderStart(server, Boolean(token));
+          renderStart(server, Boolean(token), opts.accessLog ? note : print);
           if (features) {
-            print(
+            (opts.accessLog ? note : print)(
               `  online features: ${features.outputs.join(', ')} by ${features.keys.join(', ')}; POST /get-online-features`,
             );
           }
@@ -156,7 +204,8 @@ export function registerServeCommands(program: Command): void {
                 ? `, ${log.pending} left in .mlo/spool (the next mlo serve or drift check writes them)`
                 : '')
             : '';
-          print(
+          // with --access-log, stdout holds only the JSON lines
+          (opts.accessLog ? note : print)(
             `stopped: ${summary.requests} request(s) answered, ${summary.finishedInFlight} of them during shutdown${logged}`,
           );
         } finally {
@@ -176,21 +225,65 @@ function describeModel(m: ServedModelInfo): string {
   return m.ref === ref ? color.bold(ref) : `${color.bold(ref)} (${m.ref})`;
 }
 
-function renderStart(server: Server, auth: boolean): void {
+/** --ramp, --every, --guard and --min-requests as the server's rollout plan. */
+function rolloutOf(
+  opts: ServeFlags,
+  repo: Repo,
+  load: typeof lib,
+): NonNullable<ServeOptions['rollout']> {
+  if (opts.canary === undefined) {
+    throw new MloError('USAGE', '--ramp needs --canary NAME@REF: the version to ramp up');
+  }
+  const steps = opts.ramp!.split(',').map((p) => Number(p.trim().replace(/%$/, '')));
+  if (steps.some((p) => !Number.isFinite(p))) {
+    throw new MloError('USAGE', `--ramp ${opts.ramp}: expected percentages, e.g. 5,25,50,100`);
+  }
+  return {
+    steps,
+    everyMs: parseDuration(opts.every ?? '10m', '--every'),
+    guards: opts.guard,
+    minRequests: opts.minRequests,
+    // labelled metrics as mlo perf measures them, on the version's traffic of the step
+    labelled: async (metric, model, sinceMs) => {
+      const { measurePerformance } = await load();
+      const r = await measurePerformance(repo, {
+        model: `${model.name}@${model.version}`,
+        since: `${Math.max(1, Math.ceil((Date.now() - sinceMs) / 1000))}s`,
+        save: false,
+      });
+      return r.overall.enough ? (r.overall.metrics[metric]?.value ?? null) : null;
+    },
+  };
+}
+
+/** JSON lines on stdout, gathered per turn of the event loop (one write per burst). */
+function accessLogWriter(): (entry: AccessEntry) => void {
+  let buf = '';
+  const flush = (): void => {
+    process.stdout.write(buf);
+    buf = '';
+  };
+  return (entry) => {
+    if (buf === '') setImmediate(flush);
+    buf += `${JSON.stringify(entry)}\n`;
+  };
+}
+
+function renderStart(server: Server, auth: boolean, say: (line: string) => void): void {
   const models = server.models();
   const main = models.find((m) => m.route === 'main')!;
-  print(`serving ${describeModel(main)} on ${server.url}`);
+  say(`serving ${describeModel(main)} on ${server.url}`);
   for (const m of models) {
-    if (m.route === 'canary') print(`  canary ${describeModel(m)}: ${m.percent}% of requests`);
+    if (m.route === 'canary') say(`  canary ${describeModel(m)}: ${m.percent}% of requests`);
     if (m.route === 'shadow')
-      print(`  shadow ${describeModel(m)}: runs after every answer, never returned`);
+      say(`  shadow ${describeModel(m)}: runs after every answer, never returned`);
   }
-  if (server.logWriter) print(`  prediction log: on`);
-  if (auth) print(`  bearer token required (health checks excepted)`);
-  print(
+  if (server.logWriter) say(`  prediction log: on`);
+  if (auth) say(`  bearer token required (health checks excepted)`);
+  say(
     `  POST /predict · POST /invocations · POST /v2/models/${main.name}/infer · GET /metrics · GET / lists all`,
   );
-  print(`listening on ${server.url} (Ctrl-C to stop)`);
+  say(`listening on ${server.url} (Ctrl-C to stop)`);
 }
 
 /**

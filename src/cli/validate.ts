@@ -41,7 +41,10 @@ export function registerValidateCommands(program: Command): void {
       "a suite under validation: in mlo.yaml, or a suite file (default: mlo.yaml's only suite)",
     )
     .option('--json', 'print {"success", "statistics", "results": [...]} as JSON')
-    .option('--junit <path>', 'also write JUnit XML, one testcase per expectation')
+    .option(
+      '--junit <path>',
+      'also write JUnit XML, one testcase per expectation (written whatever the exit code)',
+    )
     .option('--infer', 'infer a suite from the data instead (types, nulls, ranges, categories)')
     .option('-o, --out <path>', 'with --infer: write the suite here (default: print it)')
     .option(
@@ -74,7 +77,17 @@ export function registerValidateCommands(program: Command): void {
           );
         }
         const cwd = cwdOf(cmd);
-        const repo = api.openRepo(cwd);
+        let repo: ReturnType<typeof api.openRepo>;
+        try {
+          repo = api.openRepo(cwd);
+        } catch (err) {
+          // not an mlo repository, a store too new: CI still gets a report saying so
+          if (opts.junit !== undefined) {
+            const run = { suite: opts.suite ?? 'mlo.yaml', file, error: err, elapsed_ms: 0 };
+            api.writeJUnitErrorXml(run, resolve(cwd, opts.junit));
+          }
+          throw err;
+        }
         const progress = await createProgress();
         try {
           const common = {
@@ -104,9 +117,9 @@ export function registerValidateCommands(program: Command): void {
             ...common,
             suite: opts.suite,
             store: opts.store,
+            junit: opts.junit,
           });
           progress.stop();
-          if (opts.junit !== undefined) api.writeJUnitXml(result, resolve(cwd, opts.junit));
           if (opts.json) printJson(result);
           else renderResult(result, api.expectationTarget);
           return result.success ? 0 : 1;

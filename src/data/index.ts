@@ -13,7 +13,23 @@ export {
 export { checkout, type CheckoutOptions, type CheckoutResult } from './checkout.js';
 export { gc, type GcOptions, type GcResult } from './gc.js';
 export { fsck, type FsckResult, type FsckProblem } from './fsck.js';
-export { push, pull, type TransferOptions, type PushResult, type PullResult } from './transfer.js';
+export {
+  push,
+  pull,
+  fetch,
+  type TransferOptions,
+  type PushResult,
+  type PullResult,
+  type FetchResult,
+} from './transfer.js';
+export {
+  remoteStatus,
+  type RemoteStatusResult,
+  type RemoteStatusEntry,
+  type RemoteState,
+} from './remote-status.js';
+export { gcRemote, type RemoteGcOptions, type RemoteGcResult } from './remote-gc.js';
+export { fsckRemote, type RemoteFsckOptions, type RemoteFsckResult } from './remote-fsck.js';
 export {
   addRemote,
   removeRemote,
@@ -21,8 +37,12 @@ export {
   listRemotes,
   defaultRemoteName,
   openRemote,
+  connectRemote,
+  modifyRemote,
+  settingKeys,
   type Remote,
   type RemoteInfo,
+  type OpenedRemote,
 } from './remote/index.js';
 export { loadPointers, loadSelectedPointers } from './pointers.js';
 export {

@@ -67,6 +67,8 @@ export interface Reference {
   size?: number;
   /** who refers to it, for messages: `data/x.csv` (its pointer file), `model churn@3`, ... */
   where: string;
+  /** the workspace path it describes (pointer files and mlo.lock entries), repo-relative */
+  path?: string;
   /**
    * false when the referrer does not expect the object in the cache: an mlo.lock
    * dependency, or an output declared `cache: false` in mlo.yaml. gc still keeps
@@ -104,7 +106,9 @@ export function listReferences(repo: Repo, options: ReferenceOptions = {}): Refe
       const revs = options.rev !== undefined ? [options.rev] : [];
       for (const f of gitFiles(repo, revs, options.allCommits ?? false)) {
         if (f.path.endsWith(POINTER_EXT) && kinds.has('pointer'))
-          out.push(...pointerTextRefs(f.text, `${f.rev}:${describedPath(f.path)}`));
+          out.push(
+            ...pointerTextRefs(f.text, `${f.rev}:${describedPath(f.path)}`, describedPath(f.path)),
+          );
         else if (kinds.has('lock'))
           out.push(...lockRefs(f.text, `${f.rev}:${f.path}`, uncachedPatterns(repo)));
       }
@@ -183,7 +187,7 @@ function ref(
   kind: ReferenceKind,
   hash: string,
   where: string,
-  extra: { dir?: boolean; size?: number; cached?: boolean; type?: string } = {},
+  extra: { dir?: boolean; size?: number; cached?: boolean; type?: string; path?: string } = {},
 ): Reference {
   return {
     kind,
@@ -191,6 +195,7 @@ function ref(
     dir: extra.dir ?? extra.type === 'dir',
     ...(extra.size !== undefined && { size: extra.size }),
     where,
+    ...(extra.path !== undefined && { path: extra.path }),
     cached: extra.cached ?? true,
   };
 }
@@ -206,14 +211,15 @@ function workspacePointerRefs(repo: Repo): Reference[] {
     return ref('pointer', data.hash, describedPath(p), {
       dir: data.type === 'dir',
       size: data.size,
+      path: describedPath(p),
     });
   });
 }
 
-function pointerTextRefs(text: string, where: string): Reference[] {
+function pointerTextRefs(text: string, where: string, path: string): Reference[] {
   try {
     const data = parseYaml(text, pointerSchema, where);
-    return [ref('pointer', data.hash, where, { dir: data.type === 'dir', size: data.size })];
+    return [ref('pointer', data.hash, where, { dir: data.type === 'dir', size: data.size, path })];
   } catch {
     return []; // an unparsable historic pointer protects nothing
   }

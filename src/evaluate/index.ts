@@ -20,3 +20,4 @@ export {
 } from './evaluate.js';
 export { findStoredEvaluation, evaluationFromRow, type StoredEvaluationQuery } from './stored.js';
 export { measureLatency, type LatencyOptions } from './latency.js';
+export { alignClassificationTarget, type TargetData, type AlignedTarget } from './target.js';

@@ -79,7 +79,8 @@ export function findStoredEvaluation(
   for (const row of findEvaluations(repo.store, q.model.id, q.dataHash, q.target)) {
     const r = evaluationFromRow(row);
     if (wanted ? !sameList(r.features, wanted) : r.featuresFrom !== 'data-columns') continue;
-    if ((q.slices ?? []).some((s) => !(s in r.slices))) continue;
+    // (slices stored before ratios and fairness rates existed are measured again)
+    if ((q.slices ?? []).some((s) => !(s in r.slices) || !r.slices[s].ratios)) continue;
     return r;
   }
   return undefined;

@@ -5,6 +5,7 @@
  */
 import { ByteDict } from './byte-dict.js';
 import type { FieldTable } from './csv-tokenizer.js';
+import { toJsonText } from './json-text.js';
 import { CellState } from './types.js';
 import type { Column, ColumnInfo, ColumnIssue, ColumnKind, MismatchExample } from './types.js';
 import {
@@ -57,13 +58,28 @@ export function fieldText(buf: Buffer, table: FieldTable, k: number): string {
   return table.quoted[k] === 2 ? text.replaceAll('""', '"') : text;
 }
 
-/** Text shown for a JavaScript value that does not fit (JSON Lines, Parquet). */
+/**
+ * The text of a JavaScript value (JSON Lines, Parquet) in a text column, or shown for
+ * one that does not fit its column: lists, structs and maps become JSON.
+ */
 function rawText(v: unknown): string {
   if (typeof v === 'string') return v;
   if (typeof v === 'bigint') return v.toString();
   if (v instanceof Date) return v.toISOString();
   if (v instanceof Uint8Array) return Buffer.from(v).toString('utf8');
-  return JSON.stringify(v) ?? String(v);
+  return toJsonText(v);
+}
+
+/**
+ * Rows of one Parquet page, as the Parquet reader hands them to builders. Numeric
+ * pages: a Float64Array and `nulls` (1 marks a null row whatever `values` holds
+ * there). Dictionary-encoded text: `values` holds indices into `dictionary`, -1 for
+ * null. Otherwise a JavaScript value per row, null for null.
+ */
+export interface PageValues {
+  values: ArrayLike<unknown>;
+  nulls: Uint8Array | null;
+  dictionary: ArrayLike<unknown> | null;
 }
 
 export abstract class ColumnBuilder {
@@ -108,6 +124,21 @@ export abstract class ColumnBuilder {
     for (let r = 0; r < count; r++) this.fromValue(data[offset + r], at + r);
   }
 
+  /** Convert rows [offset, offset + count) of a page into batch rows at, at+1, ... */
+  fromPage(page: PageValues, offset: number, count: number, at: number): void {
+    const { values, nulls, dictionary } = page;
+    if (dictionary !== null) {
+      for (let r = 0; r < count; r++) {
+        const k = values[offset + r] as number;
+        this.fromValue(k < 0 ? null : dictionary[k], at + r);
+      }
+    } else if (nulls === null) this.fromValues(values, offset, count, at);
+    else {
+      for (let r = 0; r < count; r++)
+        this.fromValue(nulls[offset + r] === 1 ? null : values[offset + r], at + r);
+    }
+  }
+
   abstract finish(length: number): Column;
 
   /** Convert one unquoted CSV field buf[start, end) into batch row i (csv-fast.ts). */
@@ -116,6 +147,21 @@ export abstract class ColumnBuilder {
   protected markNull(i: number): void {
     (this.state ??= new Uint8Array(this.capacity))[i] = CellState.NULL;
     this.nullCount++;
+  }
+
+  /** Rows a page's `nulls` marks in a Float64Array column: NaN and CellState.NULL. */
+  protected markPageNulls(
+    values: Float64Array,
+    nulls: Uint8Array,
+    offset: number,
+    count: number,
+    at: number,
+  ): void {
+    for (let r = 0; r < count; r++) {
+      if (nulls[offset + r] !== 1) continue;
+      values[at + r] = NaN;
+      this.markNull(at + r);
+    }
   }
 
   protected markMismatch(i: number, raw: string): void {
@@ -181,14 +227,27 @@ export class NumberBuilder extends ColumnBuilder {
     if (
       data instanceof Float64Array ||
       data instanceof Float32Array ||
-      data instanceof Int32Array
+      data instanceof Int32Array ||
+      data instanceof Uint32Array
     ) {
       if (!this.integer || !(data instanceof Float64Array || data instanceof Float32Array)) {
         this.values.set(data.subarray(offset, offset + count), at);
         return;
       }
     }
+    if (data instanceof BigInt64Array || data instanceof BigUint64Array) {
+      // past ±2^53 the nearest double, as pandas gives for an int64 column with nulls
+      const values = this.values;
+      for (let r = 0; r < count; r++) values[at + r] = Number(data[offset + r]);
+      return;
+    }
     super.fromValues(data, offset, count, at);
+  }
+
+  override fromPage(page: PageValues, offset: number, count: number, at: number): void {
+    if (page.dictionary !== null) return super.fromPage(page, offset, count, at);
+    this.fromValues(page.values, offset, count, at);
+    if (page.nulls !== null) this.markPageNulls(this.values, page.nulls, offset, count, at);
   }
 
   /** Whether csv-fast may parse plain decimals itself and write them to `values`. */
@@ -251,6 +310,15 @@ class DatetimeBuilder extends ColumnBuilder {
 
   protected allocate(capacity: number): void {
     this.values = new Float64Array(capacity);
+  }
+
+  override fromPage(page: PageValues, offset: number, count: number, at: number): void {
+    // Parquet datetime pages arrive as epoch milliseconds in a Float64Array
+    const { values, nulls } = page;
+    if (!(values instanceof Float64Array) || page.dictionary !== null)
+      return super.fromPage(page, offset, count, at);
+    this.values.set(values.subarray(offset, offset + count), at);
+    if (nulls !== null) this.markPageNulls(this.values, nulls, offset, count, at);
   }
 
   fromFields(buf: Buffer, table: FieldTable, field: number, rows: number, at: number): void {
@@ -414,6 +482,35 @@ export class TextBuilder extends ColumnBuilder {
     return this.byBytes;
   }
 
+  /** Codes of a Parquet page dictionary's entries, looked up once per entry (-2: not yet). */
+  private pageDictionary: ArrayLike<unknown> | null = null;
+  private pageCodes = new Int32Array(0);
+  private pageCodesOf: readonly string[] | null = null;
+
+  override fromPage(page: PageValues, offset: number, count: number, at: number): void {
+    const { values, dictionary } = page;
+    if (dictionary === null) return super.fromPage(page, offset, count, at);
+    // a new page dictionary, or the builder started a new dictionary of its own
+    if (dictionary !== this.pageDictionary || this.pageCodesOf !== this.dictionary) {
+      this.pageDictionary = dictionary;
+      this.pageCodesOf = this.dictionary;
+      this.pageCodes = new Int32Array(dictionary.length).fill(-2);
+    }
+    const map = this.pageCodes;
+    const codes = this.codes;
+    for (let r = 0; r < count; r++) {
+      const k = values[offset + r] as number;
+      if (k < 0) {
+        codes[at + r] = NULL_CODE;
+        this.markNull(at + r);
+        continue;
+      }
+      let code = map[k];
+      if (code === -2) code = map[k] = this.codeOfValue(dictionary[k]);
+      codes[at + r] = code;
+    }
+  }
+
   /** Store a code from byteDict for row i. */
   put(code: number, i: number): void {
     this.codes[i] = code;
@@ -425,13 +522,17 @@ export class TextBuilder extends ColumnBuilder {
       this.codes[i] = NULL_CODE;
       return this.markNull(i);
     }
+    this.codes[i] = this.codeOfValue(v);
+  }
+
+  private codeOfValue(v: unknown): number {
     const text = rawText(v);
     let code = this.byString.get(text);
     if (code === undefined) {
       code = this.add(text);
       this.byString.set(text, code);
     }
-    this.codes[i] = code;
+    return code;
   }
 
   finish(length: number): Column {

@@ -26,7 +26,7 @@ const FIELD_SLOTS = 1 << 20;
 
 const BOM = [0xef, 0xbb, 0xbf];
 
-function syntaxMessage(e: CsvSyntaxError, names: readonly string[] | null): string {
+export function syntaxMessage(e: CsvSyntaxError, names: readonly string[] | null): string {
   const col = (k: number): string =>
     names !== null && k >= 0 && k < names.length ? `column "${names[k]}"` : `field ${k + 1}`;
   switch (e.problem) {

@@ -48,11 +48,12 @@
  *
  * ## Nulls
  *
- * CSV: an empty cell and the tokens in NULL_TOKENS ("", NA, N/A, n/a, #N/A, NULL,
- * null, None, <NA>) are null in every column kind; `nullValues` replaces the list. JSON
- * Lines: null or a missing key; strings are kept as they are in text columns, and read
- * like CSV cells (null tokens included) in other columns. Parquet: its own nulls.
- * NaN, inf, -inf, Infinity (any case) are numbers, not nulls: state VALUE. The drift
+ * CSV: an empty cell and the tokens in NULL_TOKENS ("", NA, N/A, n/a, #N/A, #N/A N/A,
+ * #NA, NULL, null, None, <NA>: pandas' defaults but its NaN family) are null in every
+ * column kind; `nullValues` replaces the list. JSON Lines: null or a missing key;
+ * strings are kept as they are in text columns, and read like CSV cells (null tokens
+ * included) in other columns. Parquet: its own nulls. NaN, inf, -inf, Infinity (any
+ * case), 1.#QNAN and 1.#IND are numbers, not nulls: state VALUE. The drift
  * spec (and pandas, so validation's null checks) count them as missing, so consumers
  * that need that use `isFiniteAt` / `finiteValues`, which leave them out.
  *
@@ -87,14 +88,28 @@
  * file an empty value must be written as ""); empty header cells are named
  * "Unnamed: <i>" as pandas does. A `"` inside an unquoted field is kept as text.
  *
+ * ## Parquet
+ *
+ * Every codec (SNAPPY, GZIP, ZSTD, BROTLI, LZ4, LZ4_RAW, uncompressed), data pages v1
+ * and v2. Kinds come from the schema: integers (and DECIMAL with scale 0) `integer`,
+ * FLOAT/DOUBLE/DECIMAL `number`, DATE/TIMESTAMP/INT96 `datetime` (with or without a
+ * time zone, as UTC instants), BOOLEAN `boolean`; text, ENUM, UUID and bytes are text
+ * (bytes as UTF-8); INTERVAL is text as an ISO 8601 duration. Lists, structs and maps
+ * are `string` columns holding each row's JSON text, BIGINTs exact. INT64 values past
+ * ±2^53 in a flat column are the nearest double, as pandas has them once a column
+ * holds nulls.
+ *
  * ## Memory
  *
  * A pass holds one batch being filled, one read chunk (4 MiB, more only for a longer
- * row), the dictionaries and, for Parquet, one row group of the selected columns as
- * hyparquet decodes it. The file's size does not matter.
+ * row) and the dictionaries. Parquet reads flat columns a page at a time (about 9
+ * bytes a row per numeric column while the page lasts; writers cut pages at about
+ * 1 MB, DuckDB at a row group), and nested columns a row group at a time. The file's
+ * size does not matter.
  */
 export { openTable, readTable, emptyBatch } from './open.js';
 export { tableFromRecords, type RecordsOptions } from './records.js';
+export { parseCsvText, type CsvText, type CsvTextOptions } from './csv-text.js';
 export { requireColumns, type RequireColumnsContext } from './schema.js';
 export {
   formatFromPath,

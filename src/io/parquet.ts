@@ -1,118 +1,115 @@
 /**
  * Parquet reader over hyparquet (pure JavaScript, loaded only when a Parquet file is
  * opened). Kinds come from the file's schema; only text columns look at a sample, to
- * tell a category from free text. Only the selected columns' chunks are read.
+ * tell a category from free text. Only the selected columns' chunks are read. Every
+ * codec is read: SNAPPY by hyparquet, the others by hyparquet-compressors.
  *
- * Memory: hyparquet decodes a column chunk (one row group of one column) at a time
- * into JavaScript arrays, so a pass holds one row group of the selected columns —
- * bounded by the writer's row-group size rather than the file's size.
+ * Memory: flat columns are decoded a page at a time (parquet-pages.ts), so a pass
+ * holds about one page per selected column besides the batch, whatever the writer's
+ * row-group size. Nested columns (read as JSON text) hold one row group each.
  */
 import { MloError } from '../errors.js';
+import type { PageValues } from './builders.js';
 import { BuiltReader } from './built-reader.js';
 import { inferValueKind } from './infer.js';
+import { columnSource, compressorsFor, kindOfColumn, type FileContext } from './parquet-columns.js';
 import { selectColumns } from './schema.js';
 import type { ReaderSettings } from './settings.js';
-import type { ColumnBatch, ColumnKind, TableReader, TableSchema } from './types.js';
-import type * as HyparquetModule from 'hyparquet';
-import type { FileMetaData, SchemaElement, AsyncBuffer } from 'hyparquet';
+import type { ColumnBatch, TableReader, TableSchema } from './types.js';
+import type { FileMetaData, ParquetScan, SchemaTree } from 'hyparquet';
 
-type Hyparquet = typeof HyparquetModule;
-
-function unreadable(file: string, err: unknown): MloError {
+function unreadable(file: string, err: unknown, column?: string): MloError {
   const why = err instanceof Error ? err.message : String(err);
-  return new MloError('INVALID', `${file}: not a readable Parquet file (${why})`, {
+  const where = column === undefined ? '' : `column "${column}": `;
+  return new MloError('INVALID', `${file}: not a readable Parquet file (${where}${why})`, {
     cause: err,
-    details: { file },
+    details: { file, ...(column !== undefined && { column }) },
   });
 }
 
-/** The kind a Parquet column's schema implies; null for text, which a sample decides. */
-function kindOfElement(el: SchemaElement, hasChildren: boolean): ColumnKind | null {
-  if (hasChildren) return 'string';
-  const logical = el.logical_type?.type;
-  const converted = el.converted_type;
-  if (
-    logical === 'DATE' ||
-    logical === 'TIMESTAMP' ||
-    converted === 'DATE' ||
-    converted?.startsWith('TIMESTAMP')
-  ) {
-    return 'datetime';
-  }
-  if (logical === 'DECIMAL' || converted === 'DECIMAL' || logical === 'FLOAT16') return 'number';
-  switch (el.type) {
-    case 'BOOLEAN':
-      return 'boolean';
-    case 'INT32':
-    case 'INT64':
-      return 'integer';
-    case 'INT96':
-      return 'datetime';
-    case 'FLOAT':
-    case 'DOUBLE':
-      return 'number';
-    default:
-      return null;
-  }
-}
-
-interface Opened {
-  hp: Hyparquet;
-  file: AsyncBuffer;
-  metadata: FileMetaData;
-}
-
-async function openFile(settings: ReaderSettings): Promise<Opened> {
+async function openFile(settings: ReaderSettings): Promise<FileContext> {
   const hp = await import('hyparquet');
   const file = await hp.asyncBufferFromFile(settings.path);
+  let metadata: FileMetaData;
+  let root: SchemaTree;
   try {
-    return { hp, file, metadata: await hp.parquetMetadataAsync(file) };
+    metadata = await hp.parquetMetadataAsync(file);
+    root = hp.parquetSchema(metadata);
   } catch (err) {
     throw unreadable(settings.file, err);
   }
+  let scan: Promise<ParquetScan> | undefined;
+  const ctx: FileContext = {
+    file,
+    metadata,
+    root,
+    compressors: undefined,
+    nestedScan: () => (scan ??= hp.parquetScan({ file, metadata, compressors: ctx.compressors })),
+  };
+  return ctx;
+}
+
+/** Row counts of the file's row groups. */
+function groupSizes(ctx: FileContext): number[] {
+  return ctx.metadata.row_groups.map((g) => Number(g.num_rows));
+}
+
+/** Up to `rows` values of a column from the start of the file, nulls left out. */
+async function sampleColumn(ctx: FileContext, name: string, rows: number): Promise<unknown[]> {
+  const values: unknown[] = [];
+  let left = rows;
+  const sizes = groupSizes(ctx);
+  for (let g = 0; g < sizes.length && left > 0; g++) {
+    const n = Math.min(left, sizes[g]);
+    await columnSource(ctx, name, g).take(
+      n,
+      ({ values: data, nulls, dictionary }, offset, count) => {
+        for (let i = offset; i < offset + count; i++) {
+          if (nulls !== null && nulls[i] === 1) continue;
+          const v =
+            dictionary === null
+              ? data[i]
+              : (data[i] as number) < 0
+                ? null
+                : dictionary[data[i] as number];
+          if (v !== null && v !== undefined) values.push(v);
+        }
+      },
+    );
+    left -= n;
+  }
+  return values;
 }
 
 export async function openParquet(settings: ReaderSettings, size: number): Promise<TableReader> {
   if (size === 0) throw new MloError('INVALID', `${settings.file}: empty file`);
-  const opened = await openFile(settings);
-  const { hp, file, metadata } = opened;
-  const children = hp.parquetSchema(metadata).children;
+  const ctx = await openFile(settings);
+  const children = ctx.root.children;
   const fileColumns = children.map((c) => c.element.name);
   const selected = selectColumns({ ...settings, fileColumns });
-  const toSample: { name: string; set: (k: ColumnKind) => void }[] = [];
+  try {
+    ctx.compressors = await compressorsFor(ctx.metadata, new Set(selected.map((s) => s.info.name)));
+  } catch (err) {
+    throw unreadable(settings.file, err);
+  }
   for (const s of selected) {
     if (s.overridden) continue;
-    const child = children[s.info.fileIndex];
-    const kind = kindOfElement(child.element, child.children.length > 0);
+    const kind = kindOfColumn(children[s.info.fileIndex]);
     s.info.kindSource = kind === null ? 'inferred' : 'file';
-    if (kind !== null) s.info.kind = kind;
-    else toSample.push({ name: s.info.name, set: (k) => (s.info.kind = k) });
-  }
-  if (toSample.length > 0) {
-    try {
-      const scan = await hp.parquetScan({ file, metadata, columns: toSample.map((t) => t.name) });
-      const rowEnd = Math.min(Number(metadata.num_rows), settings.sampleRows);
-      for (const t of toSample) {
-        const values: unknown[] = [];
-        for (const range of scan.ranges) {
-          if (range.rowStart >= rowEnd) break;
-          const data = await scan.readColumn({
-            column: t.name,
-            rowStart: range.rowStart,
-            rowEnd: Math.min(range.rowEnd, rowEnd),
-          });
-          const arr = data as ArrayLike<unknown>;
-          for (let i = 0; i < arr.length; i++)
-            if (arr[i] !== null && arr[i] !== undefined) values.push(arr[i]);
-        }
-        t.set(inferValueKind(values));
-      }
-    } catch (err) {
-      throw unreadable(settings.file, err);
+    if (kind !== null) {
+      s.info.kind = kind;
+      continue;
     }
+    let sample: unknown[];
+    try {
+      sample = await sampleColumn(ctx, s.info.name, settings.sampleRows);
+    } catch (err) {
+      throw unreadable(settings.file, err, s.info.name);
+    }
+    s.info.kind = inferValueKind(sample);
   }
   const schema: TableSchema = { columns: selected.map((s) => s.info), fileColumns };
-  return new ParquetReader(settings, size, schema, opened);
+  return new ParquetReader(settings, size, schema, ctx);
 }
 
 class ParquetReader extends BuiltReader implements TableReader {
@@ -123,15 +120,14 @@ class ParquetReader extends BuiltReader implements TableReader {
     settings: ReaderSettings,
     sizeBytes: number,
     schema: TableSchema,
-    private readonly opened: Opened,
+    private readonly ctx: FileContext,
   ) {
     super(settings, sizeBytes, schema);
-    this.rowCount = Number(opened.metadata.num_rows);
+    this.rowCount = Number(ctx.metadata.num_rows);
   }
 
   async *batches(): AsyncGenerator<ColumnBatch, void, undefined> {
     this.issueLog.clear();
-    const { hp, file, metadata } = this.opened;
     const builders = this.builders;
     const names = this.schema.columns.map((c) => c.name);
     if (this.rowCount === 0) return;
@@ -143,56 +139,51 @@ class ParquetReader extends BuiltReader implements TableReader {
       }
       return;
     }
-    let scan: Awaited<ReturnType<Hyparquet['parquetScan']>>;
-    try {
-      scan = await hp.parquetScan({ file, metadata, columns: names });
-    } catch (err) {
-      throw unreadable(this.settings.file, err);
-    }
     let rowStart = 0;
     let filled = 0;
-    let bytesDone = 0;
     for (const b of builders) b.begin(capacity, rowStart);
-    for (const range of scan.ranges) {
-      let data: ArrayLike<unknown>[];
-      try {
-        data = [];
-        for (const column of names) {
-          data.push(
-            (await scan.readColumn({
-              column,
-              rowStart: range.rowStart,
-              rowEnd: range.rowEnd,
-            })) as ArrayLike<unknown>,
-          );
+    const sizes = groupSizes(this.ctx);
+    for (let g = 0; g < sizes.length; g++) {
+      const sources = names.map((name) => columnSource(this.ctx, name, g));
+      let left = sizes[g];
+      while (left > 0) {
+        const take = Math.min(left, capacity - filled);
+        for (let j = 0; j < builders.length; j++) {
+          const pieces: [PageValues, number, number][] = [];
+          try {
+            await sources[j].take(take, (...piece) => pieces.push(piece));
+          } catch (err) {
+            throw unreadable(this.settings.file, err, names[j]);
+          }
+          let at = filled;
+          for (const [page, offset, n] of pieces) {
+            builders[j].fromPage(page, offset, n, at);
+            at += n;
+          }
         }
-      } catch (err) {
-        throw unreadable(this.settings.file, err);
-      }
-      const n = range.rowEnd - range.rowStart;
-      let off = 0;
-      while (off < n) {
-        const take = Math.min(n - off, capacity - filled);
-        for (let j = 0; j < builders.length; j++)
-          builders[j].fromValues(data[j], off, take, filled);
-        off += take;
+        left -= take;
         filled += take;
         if (filled === capacity) {
           yield { rowStart, length: filled, columns: builders.map((b) => b.finish(filled)) };
           rowStart += filled;
           filled = 0;
+          this.progress(rowStart);
           for (const b of builders) b.begin(capacity, rowStart);
         }
       }
-      bytesDone = Math.round((range.rowEnd / this.rowCount) * this.sizeBytes);
-      this.settings.onProgress?.({
-        phase: 'reading',
-        done: bytesDone,
-        total: this.sizeBytes,
-        unit: 'bytes',
-      });
     }
-    if (filled > 0)
+    if (filled > 0) {
       yield { rowStart, length: filled, columns: builders.map((b) => b.finish(filled)) };
+      this.progress(rowStart + filled);
+    }
+  }
+
+  private progress(rows: number): void {
+    this.settings.onProgress?.({
+      phase: 'reading',
+      done: Math.round((rows / this.rowCount) * this.sizeBytes),
+      total: this.sizeBytes,
+      unit: 'bytes',
+    });
   }
 }

@@ -74,7 +74,7 @@ export function resolveSettings(path: string, options: OpenTableOptions): Reader
   }
   return {
     path,
-    file: path,
+    file: options.name ?? path,
     format,
     delimiter: code,
     columns: options.columns,

@@ -122,6 +122,8 @@ export interface ColumnIssue {
 }
 
 export interface OpenTableOptions {
+  /** the file as error messages name it (default: the path as given) */
+  name?: string;
   /** default: from the extension (.csv .tsv .txt → csv, .parquet .pq → parquet, .jsonl .ndjson → jsonl) */
   format?: TableFormat;
   /** read only these columns, in this order (missing ones: INVALID naming them) */

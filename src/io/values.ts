@@ -4,8 +4,16 @@
  */
 
 /**
- * Cells that mean null in CSV (after pandas' default na_values, minus the NaN family,
- * which parses as a number so that "NaN" in a numeric column stays numeric).
+ * Cells that mean null in CSV: pandas' default na_values (read_csv, pandas 2) except
+ * its NaN family (NaN, -NaN, nan, -nan, 1.#QNAN, -1.#QNAN, 1.#IND, -1.#IND), which
+ * parseNumberText reads as the number NaN. Where we differ from pandas on purpose:
+ * - a NaN spelling in a numeric column is a NaN value rather than a null, so the
+ *   column stays numeric; consumers that follow pandas (null checks, drift) count
+ *   NaN as missing all the same (`isFiniteAt`);
+ * - in a text column a NaN spelling stays text, where pandas makes it NaN: "NaN" can
+ *   be a real category (a grade, a code), and nulls are the tokens below;
+ * - the NaN and infinity spellings are read in any case and with a sign (pandas
+ *   lists exact spellings).
  */
 export const NULL_TOKENS: readonly string[] = [
   '',
@@ -13,6 +21,8 @@ export const NULL_TOKENS: readonly string[] = [
   'N/A',
   'n/a',
   '#N/A',
+  '#N/A N/A',
+  '#NA',
   'NULL',
   'null',
   'None',
@@ -62,20 +72,22 @@ export function parseDecimalBytes(buf: Uint8Array, start: number, end: number): 
 }
 
 const NUMBER_RE = /^[ \t]*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?[ \t]*$/;
-const NON_FINITE_RE = /^[ \t]*([+-]?)(nan|inf|infinity)[ \t]*$/i;
+// 1.#QNAN and 1.#IND are how Microsoft's C runtime prints NaN (pandas reads them as NaN)
+const NON_FINITE_RE = /^[ \t]*([+-]?)(nan|inf|infinity|1\.#qnan|1\.#ind)[ \t]*$/i;
 
 /**
  * A number written as text, or undefined when the text is not one. Accepts decimal
  * and exponent notation with optional surrounding blanks, and NaN / inf / Infinity in
- * any case with an optional sign. Rejects what Number() would wrongly accept: "",
- * hex, "1_000", thousands separators.
+ * any case with an optional sign (NaN also as 1.#QNAN or 1.#IND). Rejects what
+ * Number() would wrongly accept: "", hex, "1_000", thousands separators.
  */
 export function parseNumberText(text: string): number | undefined {
   if (NUMBER_RE.test(text)) return Number(text);
   const m = NON_FINITE_RE.exec(text);
   if (m === null) return undefined;
-  if (m[2].toLowerCase() === 'nan') return NaN;
-  return m[1] === '-' ? -Infinity : Infinity;
+  const word = m[2].toLowerCase();
+  if (word.startsWith('inf')) return m[1] === '-' ? -Infinity : Infinity;
+  return NaN;
 }
 
 const TRUE_TOKENS = new Set(['true', 't', 'yes', 'y', '1']);

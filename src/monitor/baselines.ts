@@ -36,6 +36,7 @@ import {
   type NumericProfileOptions,
 } from './profile/index.js';
 import { encodedOf, runColumnTasks } from './engine.js';
+import type { LeftOutColumn } from './report.js';
 import type { DriftColumnKind } from './stats/index.js';
 
 export type { ModelVersionKey } from '../store/index.js';
@@ -55,6 +56,11 @@ export interface CreateBaselineOptions {
   columns?: readonly string[];
   target?: string;
   prediction?: string;
+  /**
+   * The model's predicted score (probability of the positive class) in the data: a
+   * drift check of logged predictions fills it from the logged probabilities
+   */
+  score?: string;
   /** kind overrides: {zip: 'categorical'}; mlo.yaml `drift.columns.X.kind` also applies */
   kinds?: Readonly<Record<string, DriftColumnKind>>;
   /** replace a baseline of the same name (or of the same model version) */
@@ -110,6 +116,8 @@ export interface BaselineInfo {
   model: ModelVersionKey | null;
   target: string | null;
   prediction: string | null;
+  /** the predicted-score column (--score) */
+  score: string | null;
   columns: BaselineColumnInfo[];
   skipped: SkippedColumn[];
   /** cells that did not fit their column's kind (counted as nulls) */
@@ -182,6 +190,7 @@ export async function prepareBaseline(
     columns: options.columns,
     target: options.target,
     prediction: options.prediction,
+    score: options.score,
     kinds: { ...fromConfig.kinds, ...options.kinds },
     skip: fromConfig.skip,
   };
@@ -192,7 +201,7 @@ export async function prepareBaseline(
     types: request.types,
     onProgress: options.onProgress,
   });
-  for (const role of ['target', 'prediction'] as const) {
+  for (const role of ['target', 'prediction', 'score'] as const) {
     const col = selection[role];
     if (col !== undefined && !reader.schema.fileColumns.includes(col)) {
       throw new MloError('INVALID', `${shown}: no column "${col}" (named by --${role})`, {
@@ -246,7 +255,13 @@ export async function prepareBaseline(
       rows,
       target: options.target ?? null,
       prediction: options.prediction ?? null,
-      meta: { skipped, issues, exactLimit, sketchK: KLL_DEFAULT_K },
+      meta: {
+        skipped,
+        issues,
+        exactLimit,
+        sketchK: KLL_DEFAULT_K,
+        ...(options.score !== undefined && { score: options.score }),
+      },
     },
     columns,
   };
@@ -352,7 +367,10 @@ export function loadBaseline(repo: Repo, query: FindBaselineQuery): LoadedBaseli
   return { record, columns };
 }
 
-export function listBaselines(repo: Repo): (Omit<BaselineInfo, 'columns' | 'skipped' | 'issues'> & {
+export function listBaselines(repo: Repo): (Omit<
+  BaselineInfo,
+  'columns' | 'skipped' | 'issues' | 'score'
+> & {
   columns: number;
 })[] {
   return listBaselineRecords(repo.store).map((r) => ({
@@ -381,7 +399,11 @@ export function removeBaseline(repo: Repo, name: string): { name: string; report
 }
 
 function infoOf(record: BaselineRecord, columns: LoadedBaseline['columns']): BaselineInfo {
-  const meta = record.meta as { skipped?: SkippedColumn[]; issues?: ColumnIssue[] };
+  const meta = record.meta as {
+    skipped?: SkippedColumn[];
+    issues?: ColumnIssue[];
+    score?: string;
+  };
   return {
     name: record.name,
     created_at: new Date(record.createdMs).toISOString(),
@@ -392,6 +414,7 @@ function infoOf(record: BaselineRecord, columns: LoadedBaseline['columns']): Bas
     model: record.model,
     target: record.target,
     prediction: record.prediction,
+    score: meta.score ?? null,
     columns: columns.map((c) => ({
       name: c.name,
       kind: c.kind,
@@ -432,6 +455,17 @@ function summarize(p: ColumnProfile): NumericSummary | CategoricalSummary {
     rank_error: p.sketch ? p.sketch.rankErrorBound() : 0,
     distinct: p.distinct ? p.distinct.values.length : null,
   };
+}
+
+/** The baseline's predicted-score column (`baseline create --score`), kept in its meta. */
+export function scoreColumnOf(baseline: LoadedBaseline): string | null {
+  return (baseline.record.meta as { score?: string }).score ?? null;
+}
+
+/** The reference columns the baseline never profiled (kept in its meta), with the reason. */
+export function leftOutColumns(baseline: LoadedBaseline): LeftOutColumn[] {
+  const skipped = (baseline.record.meta as { skipped?: SkippedColumn[] }).skipped ?? [];
+  return skipped.map((s) => ({ column: s.name, reason: s.reason }));
 }
 
 /** Parse `--kind` specs (re-exported for the CLI). */

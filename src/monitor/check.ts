@@ -9,12 +9,19 @@ import { dirname } from 'node:path';
 import { MloError } from '../errors.js';
 import { openTable, type ColumnIssue, type ColumnKind, type Table } from '../io/index.js';
 import type { Repo } from '../repo/index.js';
-import { insertDriftReport, type ModelVersionKey } from '../store/index.js';
+import { insertDriftReport, type ModelVersionKey, type PredictionRole } from '../store/index.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import type { ProgressFn } from '../util/progress.js';
-import { loadBaseline, sourcePath, userPath, type LoadedBaseline } from './baselines.js';
+import {
+  leftOutColumns,
+  loadBaseline,
+  scoreColumnOf,
+  sourcePath,
+  userPath,
+  type LoadedBaseline,
+} from './baselines.js';
 import type { PlannedColumn } from './columns.js';
-import { loadDriftConfig, PROJECT_FILE, type DriftConfig } from './config.js';
+import { columnDriftOptions, loadDriftConfig, PROJECT_FILE, type DriftConfig } from './config.js';
 import { formatModelVersion, resolveModelRef, type ModelVersionRef } from './model-ref.js';
 import { profilePredictions } from './predictions.js';
 import {
@@ -58,8 +65,11 @@ export interface CheckDriftOptions {
   data?: string;
   /** ... an in-memory table (readTable / tableFromRecords) ... */
   table?: Table;
-  /** ... or what `mlo serve --log-predictions` logged for the model version */
-  predictions?: { since?: string | number };
+  /**
+   * ... or what `mlo serve --log-predictions` logged for the model version: its
+   * answers to clients (role primary, the default) or as a shadow
+   */
+  predictions?: { since?: string | number; role?: PredictionRole };
   /** directory `data` and `html` are relative to (default: the process's) */
   cwd?: string;
   /** default: the `drift:` section of mlo.yaml */
@@ -119,7 +129,7 @@ export async function checkDrift(
 
   const tasks: ColumnTask[] = baseline.columns.map((c) => ({
     plan: planOf(c),
-    reference: { profile: c.profile, bytes: c.bytes, options: driftOptionsOf(config, c.name) },
+    reference: { profile: c.profile, bytes: c.bytes, options: columnDriftOptions(config, c) },
   }));
   let current: CurrentData;
   if (options.data !== undefined) {
@@ -135,7 +145,7 @@ export async function checkDrift(
         { hint: 'use --model REF, or create the baseline with --model' },
       );
     }
-    current = readPredictions(repo, version, options.predictions!.since, baseline, tasks);
+    current = readPredictions(repo, version, options.predictions!, baseline, tasks);
   }
 
   const result = compare(baseline, current, config, share);
@@ -232,11 +242,6 @@ function planOf(c: LoadedBaseline['columns'][number]): PlannedColumn {
   };
 }
 
-function driftOptionsOf(config: DriftConfig, column: string): DriftOptions {
-  const c = config.columns[column];
-  return { test: c?.test, threshold: c?.threshold };
-}
-
 const currentNumeric: NumericProfileOptions = { exactLimit: CURRENT_EXACT_LIMIT };
 
 /** Outcomes by task, null where `present` left the column out. */
@@ -307,7 +312,7 @@ async function profileTable(table: Table, tasks: ColumnTask[]): Promise<CurrentD
 function readPredictions(
   repo: Repo,
   model: ModelVersionKey,
-  since: string | number | undefined,
+  { since, role }: NonNullable<CheckDriftOptions['predictions']>,
   baseline: LoadedBaseline,
   tasks: ColumnTask[],
 ): CurrentData {
@@ -316,13 +321,19 @@ function readPredictions(
   const planned = tasks.map((t) => t.plan);
   const got = profilePredictions(
     repo,
-    { model, sinceMs, predictionColumn: baseline.record.prediction },
+    {
+      model,
+      sinceMs,
+      predictionColumn: baseline.record.prediction,
+      scoreColumn: scoreColumnOf(baseline),
+      role,
+    },
     planned,
     { numeric: currentNumeric },
   );
   const missing = new Set(got.missing);
   return {
-    source: `predictions:${formatModelVersion(model)}`,
+    source: `predictions:${formatModelVersion(model)}${role === 'shadow' ? ' (shadow)' : ''}`,
     sourceHash: null,
     rows: got.rows,
     lost: got.lost,
@@ -366,7 +377,7 @@ function compare(
     );
   }
   const items = baseline.columns.map((col, i) => {
-    const result = columnResult(col, current.outcomes[i], driftOptionsOf(config, col.name));
+    const result = columnResult(col, current.outcomes[i], columnDriftOptions(config, col));
     if (result.report.message && result.report.status !== 'ok') {
       if (result.report.status !== 'skipped' && current.rows > 0)
         warnings.push(`column "${col.name}": ${result.report.message}`);
@@ -421,6 +432,7 @@ function compare(
     created_at: new Date().toISOString(),
     id: null,
     warnings,
+    left_out: leftOutColumns(baseline),
   };
   return { report, details: ordered.map((c) => c.detail), failOnDrift: config.fail };
 }

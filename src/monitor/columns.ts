@@ -9,8 +9,8 @@
  * |                      | distinct values (an id or free text is skipped at the end)  |
  * | datetime             | skipped unless named (time always moves); named: numeric    |
  *
- * A column named in `columns`, as target or prediction, or with a kind override is
- * never skipped.
+ * A column named in `columns`, as target, prediction or score, or with a kind
+ * override is never skipped.
  */
 import { MloError } from '../errors.js';
 import type { ColumnKind, TableSchema } from '../io/index.js';
@@ -39,6 +39,8 @@ export interface ColumnSelection {
   columns?: readonly string[];
   target?: string;
   prediction?: string;
+  /** the model's predicted score (probability): role prediction, checked like the label */
+  score?: string;
   /** kind overrides by column name */
   kinds?: Readonly<Record<string, DriftColumnKind>>;
   /** left out unless named in `columns` (from mlo.yaml `drift.columns.X.skip`) */
@@ -52,7 +54,7 @@ export function readRequest(selection: ColumnSelection): {
 } {
   const columns = selection.columns ? [...selection.columns] : undefined;
   if (columns) {
-    for (const extra of [selection.target, selection.prediction]) {
+    for (const extra of [selection.target, selection.prediction, selection.score]) {
       if (extra !== undefined && !columns.includes(extra)) columns.push(extra);
     }
   }
@@ -69,9 +71,21 @@ export function planColumns(
   schema: TableSchema,
   selection: ColumnSelection,
 ): { planned: PlannedColumn[]; skipped: SkippedColumn[] } {
-  const { target, prediction } = selection;
-  if (target !== undefined && target === prediction) {
-    throw new MloError('USAGE', `--target and --prediction name the same column "${target}"`);
+  const { target, prediction, score } = selection;
+  const roles = [
+    ['--target', target],
+    ['--prediction', prediction],
+    ['--score', score],
+  ] as const;
+  for (let a = 0; a < roles.length; a++) {
+    for (let b = a + 1; b < roles.length; b++) {
+      if (roles[a][1] !== undefined && roles[a][1] === roles[b][1]) {
+        throw new MloError(
+          'USAGE',
+          `${roles[a][0]} and ${roles[b][0]} name the same column "${roles[a][1]}"`,
+        );
+      }
+    }
   }
   const named = new Set(selection.columns ?? []);
   const skip = new Set(selection.skip ?? []);
@@ -79,8 +93,13 @@ export function planColumns(
   const planned: PlannedColumn[] = [];
   const skipped: SkippedColumn[] = [];
   for (const info of schema.columns) {
+    // (the score is a model output too: the store's roles are feature, target, prediction)
     const role: ColumnRole =
-      info.name === target ? 'target' : info.name === prediction ? 'prediction' : 'feature';
+      info.name === target
+        ? 'target'
+        : info.name === prediction || info.name === score
+          ? 'prediction'
+          : 'feature';
     const explicit = named.has(info.name) || role !== 'feature';
     const override = kinds[info.name];
     if (override !== undefined) {

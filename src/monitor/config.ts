@@ -5,20 +5,24 @@
  *     drift:
  *       share: 0.5              # dataset drift when >= this share of checked columns drifted
  *       fail: false             # exit 1 on dataset drift, as --fail-on-drift
+ *       test: psi               # every column's test (default: chosen per column, as Evidently)
+ *       threshold: 0.2          # ... and its threshold (only with test)
  *       columns:
  *         age: {test: ks, threshold: 0.01}
  *         zip: {kind: categorical, test: jensenshannon, threshold: 0.2}
  *         user_id: {skip: true}  # not profiled unless named with --columns
  *
- * Tests: ks, chisquare, z, wasserstein, jensenshannon, psi (stats/choose.ts). A test
- * that does not fit the column's kind is reported when the check runs.
+ * Tests: ks, chisquare, z, wasserstein, jensenshannon, psi (stats/choose.ts). The
+ * section-wide test applies to every column it can score (ks and wasserstein score
+ * numeric columns only; a categorical column then keeps its default test); a
+ * column's own test or threshold overrides it. A column's own test that does not fit
+ * its kind is reported when the check runs.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod/mini';
 import '../util/schema.js';
-import { parseYaml } from '../util/yaml-file.js';
-import type { DriftColumnKind, DriftTest } from './stats/index.js';
+import { parseYaml, readTextFile } from '../util/yaml-file.js';
+import { TEST_KINDS, type DriftColumnKind, type DriftTest } from './stats/index.js';
 
 export const DEFAULT_DRIFT_SHARE = 0.5;
 
@@ -31,11 +35,21 @@ const columnSchema = z.strictObject({
   skip: z.optional(z.boolean()),
 });
 
-const driftSchema = z.strictObject({
-  share: z.optional(z.number().check(z.gte(0), z.lte(1))),
-  fail: z.optional(z.boolean()),
-  columns: z.optional(z.record(z.string(), columnSchema)),
-});
+const driftSchema = z
+  .strictObject({
+    share: z.optional(z.number().check(z.gte(0), z.lte(1))),
+    fail: z.optional(z.boolean()),
+    test: z.optional(z.enum(TESTS)),
+    threshold: z.optional(z.number().check(z.gte(0))),
+    columns: z.optional(z.record(z.string(), columnSchema)),
+  })
+  .check(
+    // a threshold is a p-value for some tests and a distance for others
+    z.refine((d) => d.threshold === undefined || d.test !== undefined, {
+      message: 'a threshold needs the test it is for (drift: {test: psi, threshold: 0.2})',
+      path: ['threshold'],
+    }),
+  );
 
 const fileSchema = z.looseObject({ drift: z.optional(z.nullable(driftSchema)) });
 
@@ -50,6 +64,10 @@ export interface DriftConfig {
   /** dataset drift when the share of drifted columns is at least this */
   share: number;
   fail: boolean;
+  /** the test for every column it fits, unless the column names its own */
+  test?: DriftTest;
+  /** the threshold of `test` */
+  threshold?: number;
   columns: Record<string, ColumnDriftConfig>;
 }
 
@@ -58,8 +76,9 @@ export const PROJECT_FILE = 'mlo.yaml';
 /** The drift settings of the project at `root` (defaults when mlo.yaml or the section is absent). */
 export function loadDriftConfig(root: string): DriftConfig {
   const file = join(root, PROJECT_FILE);
-  if (!existsSync(file)) return defaultDriftConfig();
-  return parseDriftConfig(readFileSync(file, 'utf8'), PROJECT_FILE);
+  const text = readTextFile(file, PROJECT_FILE);
+  if (text === undefined) return defaultDriftConfig();
+  return parseDriftConfig(text, PROJECT_FILE);
 }
 
 export function parseDriftConfig(text: string, displayPath = PROJECT_FILE): DriftConfig {
@@ -68,8 +87,27 @@ export function parseDriftConfig(text: string, displayPath = PROJECT_FILE): Drif
   return {
     share: d.share ?? DEFAULT_DRIFT_SHARE,
     fail: d.fail ?? false,
+    ...(d.test !== undefined && { test: d.test }),
+    ...(d.threshold !== undefined && { threshold: d.threshold }),
     columns: { ...d.columns },
   };
+}
+
+/**
+ * The test and threshold a column is checked with: its own settings, else the
+ * section-wide test where it fits the column's kind, else nothing (the default
+ * choice per column). A column's own threshold also applies to the section's test.
+ */
+export function columnDriftOptions(
+  config: DriftConfig,
+  column: { name: string; kind: DriftColumnKind },
+): { test?: DriftTest; threshold?: number } {
+  const own = Object.hasOwn(config.columns, column.name) ? config.columns[column.name] : undefined;
+  if (own?.test !== undefined) return { test: own.test, threshold: own.threshold };
+  if (config.test !== undefined && TEST_KINDS[config.test].includes(column.kind)) {
+    return { test: config.test, threshold: own?.threshold ?? config.threshold };
+  }
+  return { threshold: own?.threshold };
 }
 
 export function defaultDriftConfig(): DriftConfig {

@@ -54,6 +54,7 @@ export {
   type Severity,
   type ColumnStatus,
   type DriftReport,
+  type LeftOutColumn,
   type DriftColumnReport,
   type DriftCheckResult,
   type ColumnDetail,

@@ -8,7 +8,7 @@ import { MloError } from '../errors.js';
 import { tableFromRecords, type ColumnIssue, type ColumnKind } from '../io/index.js';
 import type { Repo } from '../repo/index.js';
 import { drainSpool } from '../serve/index.js';
-import type { ModelVersionKey } from '../store/index.js';
+import type { ModelVersionKey, PredictionRole } from '../store/index.js';
 import {
   countLostPredictionRows,
   hasPredictionRows,
@@ -25,6 +25,24 @@ export interface PredictionSource {
   sinceMs?: number;
   /** the baseline's prediction column: filled from outputs.prediction */
   predictionColumn: string | null;
+  /** the baseline's score column: filled from outputs.probabilities (see scoreOf) */
+  scoreColumn?: string | null;
+  /** which rows: what the model answered as the primary (default) or as a shadow */
+  role?: PredictionRole;
+}
+
+/**
+ * The predicted score of a logged answer: the second class's probability for a
+ * two-class model (scikit-learn's predict_proba(X)[:, 1], the greater label), the
+ * largest one (the model's confidence) for more classes; undefined without
+ * probabilities.
+ */
+export function scoreOf(outputs: Record<string, unknown>): number | undefined {
+  const p = outputs.probabilities;
+  if (!Array.isArray(p) || p.length === 0) return undefined;
+  const values = p as unknown[];
+  if (!values.every((v) => typeof v === 'number')) return undefined;
+  return values.length === 2 ? values[1] : Math.max(...values);
 }
 
 export interface PredictionProfile {
@@ -61,15 +79,20 @@ export function profilePredictions(
   const store = repo.store;
   // rows a server left in the spool (it was behind, or it crashed) are part of the log
   drainSpool(store);
-  const lost = countLostPredictionRows(store, {
-    model: source.model.name,
-    version: source.model.version,
-    role: 'primary',
-    sinceMs: source.sinceMs,
-  });
+  const role = source.role ?? 'primary';
   const key = { model: source.model.name, version: source.model.version };
-  if (!hasPredictionRows(store, key) && countLostPredictionRows(store, key) === 0) {
+  const lost = countLostPredictionRows(store, { ...key, role, sinceMs: source.sinceMs });
+  if (
+    !hasPredictionRows(store, { ...key, role }) &&
+    countLostPredictionRows(store, { ...key, role }) === 0
+  ) {
     const ref = `${source.model.name}@${source.model.version}`;
+    const other = role === 'primary' ? 'shadow' : 'primary';
+    if (hasPredictionRows(store, { ...key, role: other })) {
+      throw new MloError('NOT_FOUND', `no ${role} predictions logged for ${ref}`, {
+        hint: `it was served as a ${other}: check those rows with --role ${other}`,
+      });
+    }
     throw new MloError(
       'NOT_FOUND',
       `no prediction log for ${ref}: it was never served with logging`,
@@ -80,6 +103,7 @@ export function profilePredictions(
   }
   const names = planned.map((p) => p.name);
   const pred = source.predictionColumn;
+  const score = source.scoreColumn ?? null;
   let present: PlannedColumn[] | null = null;
   let profiler: TableProfiler | null = null;
   let chunk: Record<string, unknown>[] = [];
@@ -120,15 +144,20 @@ export function profilePredictions(
     model: source.model.name,
     version: source.model.version,
     sinceMs: source.sinceMs,
-    // shadow rows are another model's outputs
-    role: 'primary',
+    // a model's shadow rows are not what clients got from it (and the reverse)
+    role,
   })) {
     n++;
     const record = parseObject(row.inputs, `inputs of entry ${n}`);
-    if (pred !== null && !(pred in record)) {
+    const needPred = pred !== null && !(pred in record);
+    const needScore = score !== null && !(score in record);
+    if (needPred || needScore) {
       const outputs = parseObject(row.outputs, `outputs of entry ${n}`);
-      if (pred in outputs) record[pred] = outputs[pred];
-      else if ('prediction' in outputs) record[pred] = outputs.prediction;
+      if (needPred && pred !== null) {
+        if (pred in outputs) record[pred] = outputs[pred];
+        else if ('prediction' in outputs) record[pred] = outputs.prediction;
+      }
+      if (needScore && score !== null) record[score] = scoreOf(outputs) ?? null;
     }
     chunk.push(record);
     if (chunk.length === CHUNK_ROWS) flush();

@@ -100,6 +100,17 @@ export interface DriftReport {
   /** the stored report's id (drift history); null when not stored */
   id: number | null;
   warnings: string[];
+  /**
+   * Columns of the reference data the baseline did not profile, and why (a datetime
+   * column, id-like text, skipped in mlo.yaml): never checked, said so rather than
+   * silently absent. Missing from reports stored before this field existed.
+   */
+  left_out?: LeftOutColumn[];
+}
+
+export interface LeftOutColumn {
+  column: string;
+  reason: string;
 }
 
 /** What the HTML report draws for a column beyond the JSON numbers. */

@@ -4,11 +4,11 @@
  * id, then puts params files, mlo.lock and the outputs back as they were.
  * `mlo exp show` lines up a sweep's combinations with their metrics.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { MloError } from '../errors.js';
-import type { Repo } from '../repo/index.js';
+import { protectFiles, type Repo } from '../repo/index.js';
 import { LOCK_FILE } from '../data/index.js';
 import {
   putHashStates,
@@ -18,7 +18,6 @@ import {
   type RunStatus,
 } from '../store/index.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { isNotFound } from '../util/fs.js';
 import {
   hashPath,
   isCached,
@@ -29,6 +28,7 @@ import {
 } from '../tracking/index.js';
 import { buildDag, downstreamOf, selectStages } from './dag.js';
 import { loadPipeline } from './load.js';
+import { maxExpansions, productUpTo, raiseHint } from './limits.js';
 import { readLock } from './lock.js';
 import { acquireReproLock } from './repro-lock.js';
 import { parseScalar, parseSetArg, setParams, type ParamAssignment } from './params.js';
@@ -44,6 +44,8 @@ export interface ExpRunOptions {
   targets?: string[];
   jobs?: number;
   experiment?: string;
+  /** serve the MLflow API to each stage (default true) */
+  mlflow?: boolean;
   stop?: StopSignal;
   onCombination?: (info: { index: number; total: number; params: Record<string, unknown> }) => void;
   onEvent?: (event: ReproEvent) => void;
@@ -132,23 +134,10 @@ function covers(declared: string, swept: string): boolean {
   return declared === swept || swept.startsWith(`${declared}.`) || declared.startsWith(`${swept}.`);
 }
 
-function snapshot(repo: Repo, files: string[]): Map<string, string | undefined> {
-  const out = new Map<string, string | undefined>();
-  for (const f of files) {
-    try {
-      out.set(f, readFileSync(join(repo.root, f), 'utf8'));
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-      out.set(f, undefined);
-    }
-  }
-  return out;
-}
-
-function restoreSnapshot(repo: Repo, saved: Map<string, string | undefined>): void {
-  for (const [f, text] of saved) {
-    if (text === undefined) rmSync(join(repo.root, f), { force: true });
-    else writeFileAtomic(join(repo.root, f), text);
+function restoreSnapshot(repo: Repo, saved: Map<string, Buffer | undefined>): void {
+  for (const [f, bytes] of saved) {
+    if (bytes === undefined) rmSync(join(repo.root, f), { force: true });
+    else writeFileAtomic(join(repo.root, f), bytes);
   }
 }
 
@@ -187,19 +176,34 @@ export async function expRun(repo: Repo, options: ExpRunOptions): Promise<ExpRun
     using.forEach((n) => users.add(n));
   }
   const forceStages = new Set([...downstreamOf(dag, users)].filter((n) => selected.includes(n)));
+  const limit = maxExpansions();
+  const size = productUpTo(
+    axes.map((a) => a.values.length),
+    limit,
+  );
+  if (size > limit) {
+    throw new MloError(
+      'USAGE',
+      `--set: the sweep has ${size} combinations, more than the limit of ${limit}`,
+      { hint: raiseHint },
+    );
+  }
   const combos = grid(axes);
   const sweep = randomBytes(4).toString('hex');
   const files = [...new Set(axes.map((a) => a.file)), LOCK_FILE];
   // The commit the sweep started from; the params edits would make every run "dirty".
   const git = await readGitInfo(repo.root);
   const release = acquireReproLock(repo, 'mlo exp run');
-  let saved: Map<string, string | undefined>;
+  // Saved in .mlo/ before the first edit: a sweep killed with -9 cannot leave a swept
+  // value in params.yaml for the next sweep to take as the original.
+  let guard: ReturnType<typeof protectFiles>;
   try {
-    saved = snapshot(repo, files);
+    guard = protectFiles(repo, 'mlo exp run', files);
   } catch (err) {
     release();
     throw err;
   }
+  const saved = guard.saved;
   const combinations: ExpCombination[] = [];
   try {
     for (let i = 0; i < combos.length; i++) {
@@ -213,6 +217,7 @@ export async function expRun(repo: Repo, options: ExpRunOptions): Promise<ExpRun
         jobs: options.jobs,
         forceStages,
         experiment: options.experiment,
+        mlflow: options.mlflow,
         tags: {
           [SWEEP_TAG]: sweep,
           [COMBO_TAG]: String(i),
@@ -234,6 +239,7 @@ export async function expRun(repo: Repo, options: ExpRunOptions): Promise<ExpRun
     }
   } finally {
     restoreSnapshot(repo, saved);
+    guard.release();
     restoreLockedOutputs(repo);
     release();
   }

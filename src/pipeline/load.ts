@@ -4,17 +4,18 @@
  * stages in file order.
  *
  * Interpolation looks names up in: the foreach/matrix `item` and `key`, the file's
- * `vars:`, then params.yaml (as DVC does). `\${` is a literal `${`.
+ * `vars:`, then params.yaml (as DVC does). `\${` is a literal `${`. In a command a
+ * value is data, quoted for the shell where it stands (shell-quote.ts).
  */
-import { readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { MloError } from '../errors.js';
 import type { Repo } from '../repo/index.js';
-import { isNotFound } from '../util/fs.js';
-import { parseYaml } from '../util/yaml-file.js';
+import { parseYaml, readTextFile } from '../util/yaml-file.js';
 import { YamlPositions, type YamlPath } from './positions.js';
 import { readParamsValues, DEFAULT_PARAMS_FILE } from './params.js';
 import { pipelineFileSchema, type StageBody, type StageDecl } from './schema.js';
+import { CommandValueError, RAW_PREFIX, renderCommand } from './shell-quote.js';
+import { maxExpansions, productUpTo, raiseHint } from './limits.js';
 
 export const PIPELINE_FILE = 'mlo.yaml';
 
@@ -65,11 +66,8 @@ const NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
 export function loadPipeline(repo: Repo, options: { required?: boolean } = {}): Pipeline {
   const file = join(repo.root, PIPELINE_FILE);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
+  const text = readTextFile(file, PIPELINE_FILE);
+  if (text === undefined) {
     if (options.required === false) {
       return {
         file,
@@ -98,6 +96,8 @@ export function loadPipeline(repo: Repo, options: { required?: boolean } = {}): 
     byName.set(stage.name, stage);
     stages.push(stage);
   };
+  const limit = maxExpansions();
+  let total = 0;
   for (const [name, decl] of Object.entries(doc.stages ?? {})) {
     const path: YamlPath = ['stages', name];
     if (!NAME_RE.test(name)) {
@@ -105,6 +105,19 @@ export function loadPipeline(repo: Repo, options: { required?: boolean } = {}): 
         path,
         `stage name "${name}" may hold only letters, digits, "_", "-" and "."`,
       );
+    }
+    // counted before anything is built: a million combinations are refused, not made
+    const count = expansionCount(decl, limit);
+    total += count;
+    if (count > limit || total > limit) {
+      const how = decl.matrix !== undefined ? 'matrix' : 'foreach';
+      const located = positions.error(
+        [...path, how],
+        count > limit
+          ? `stage ${name}: ${how} expands to ${count} stages, more than the limit of ${limit}`
+          : `stage ${name}: mlo.yaml expands to more than ${limit} stages in all`,
+      );
+      throw new MloError('INVALID', located.message, { hint: raiseHint, details: located.details });
     }
     for (const s of expandStage(name, decl, path, ctx)) add(s);
   }
@@ -115,6 +128,20 @@ type Scope = Record<string, unknown>;
 
 function isScalar(v: unknown): v is string | number | boolean {
   return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+}
+
+/** How many concrete stages a declaration makes. */
+function expansionCount(decl: StageDecl, limit: number): number {
+  if (decl.foreach !== undefined) {
+    return Array.isArray(decl.foreach) ? decl.foreach.length : Object.keys(decl.foreach).length;
+  }
+  if (decl.matrix !== undefined) {
+    return productUpTo(
+      Object.values(decl.matrix).map((v) => v.length),
+      limit,
+    );
+  }
+  return 1;
 }
 
 function expandStage(name: string, decl: StageDecl, path: YamlPath, ctx: Interpolator): Stage[] {
@@ -168,7 +195,7 @@ function buildStage(
   const cleanPath = (v: string, p: YamlPath): string => normalizePath(str(v, p), p, ctx.positions);
   const cmds = typeof body.cmd === 'string' ? [body.cmd] : body.cmd;
   const cmd = cmds.map((c, i) =>
-    str(c, typeof body.cmd === 'string' ? [...path, 'cmd'] : [...path, 'cmd', i]),
+    ctx.command(c, typeof body.cmd === 'string' ? [...path, 'cmd'] : [...path, 'cmd', i], scope),
   );
   const deps = (body.deps ?? []).map((d, i) => cleanPath(d, [...path, 'deps', i]));
   const outDecls = (field: 'outs' | 'metrics'): OutDecl[] =>
@@ -291,18 +318,35 @@ class Interpolator {
     );
   }
 
+  /** The text of a value, for putting into a string. */
+  private text(name: string, scope: Scope, p: YamlPath): string {
+    if (!name) throw this.positions.error(p, 'empty ${}');
+    const v = this.lookup(name, scope, p);
+    if (isScalar(v)) return String(v);
+    if (v === null) return 'null';
+    throw this.positions.error(
+      p,
+      `\${${name}} is a ${Array.isArray(v) ? 'list' : 'map'}; only numbers, strings and booleans can be put into text`,
+    );
+  }
+
   interpolate(text: string, p: YamlPath, scope: Scope): string {
     if (!text.includes('${')) return text;
     return text.replace(TOKEN, (match, name: string | undefined) => {
       if (match === '\\${') return '${';
-      if (!name) throw this.positions.error(p, 'empty ${}');
-      const v = this.lookup(name, scope, p);
-      if (isScalar(v)) return String(v);
-      if (v === null) return 'null';
-      throw this.positions.error(
-        p,
-        `\${${name}} is a ${Array.isArray(v) ? 'list' : 'map'}; only numbers, strings and booleans can be put into text`,
-      );
+      const bare = name?.startsWith(RAW_PREFIX) ? name.slice(RAW_PREFIX.length).trim() : name;
+      return this.text(bare ?? '', scope, p);
     });
+  }
+
+  /** A shell command: each value goes in as literal text (see shell-quote.ts). */
+  command(text: string, p: YamlPath, scope: Scope): string {
+    try {
+      return renderCommand(text, (name) => this.text(name, scope, p));
+    } catch (err) {
+      if (!(err instanceof CommandValueError)) throw err;
+      const located = this.positions.error(p, err.message);
+      throw new MloError('INVALID', located.message, { hint: err.hint, details: located.details });
+    }
   }
 }

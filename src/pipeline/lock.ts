@@ -13,7 +13,7 @@ import { writeFileAtomic } from '../util/atomic.js';
 import { isNotFound } from '../util/fs.js';
 import * as z from 'zod/mini';
 import '../util/schema.js';
-import { parseYaml } from '../util/yaml-file.js';
+import { parseYaml, readTextFile } from '../util/yaml-file.js';
 import { HASH_RE, LOCK_FILE } from '../data/index.js';
 import type { PathEntry } from '../tracking/index.js';
 import type { ParamValues } from './params.js';
@@ -56,13 +56,8 @@ export type LockFile = Map<string, StageLock>;
 const HEADER = '# mlo.lock: what each stage last ran with (written by `mlo repro`). Commit it.\n';
 
 export function readLock(repo: Repo): LockFile {
-  let text: string;
-  try {
-    text = readFileSync(join(repo.root, LOCK_FILE), 'utf8');
-  } catch (err) {
-    if (isNotFound(err)) return new Map();
-    throw err;
-  }
+  const text = readTextFile(join(repo.root, LOCK_FILE), LOCK_FILE);
+  if (text === undefined) return new Map();
   const doc = parseYaml(text, lockSchema, LOCK_FILE);
   const lock: LockFile = new Map();
   for (const [name, s] of Object.entries(doc.stages ?? {})) {

@@ -3,7 +3,7 @@
  * stage declares, and editing values for `--set` while keeping the user's comments.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { isScalar, parse as parseYamlText, parseDocument, stringify } from 'yaml';
 import { MloError } from '../errors.js';
 import type { Repo } from '../repo/index.js';
@@ -11,6 +11,7 @@ import { writeFileAtomic } from '../util/atomic.js';
 import { isNotFound } from '../util/fs.js';
 import { parseDataText, type ParamValue } from '../tracking/index.js';
 import type { ParamDecl } from './load.js';
+import { readTextFile } from '../util/yaml-file.js';
 
 export const DEFAULT_PARAMS_FILE = 'params.yaml';
 
@@ -20,13 +21,10 @@ export function readParamsValues(
   file: string,
   options: { optional?: boolean } = {},
 ): Record<string, unknown> {
-  let text: string;
-  try {
-    text = readFileSync(join(repo.root, file), 'utf8');
-  } catch (err) {
-    if (isNotFound(err) && options.optional) return {};
-    if (isNotFound(err)) throw new MloError('NOT_FOUND', `params file ${file}: no such file`);
-    throw err;
+  const text = readTextFile(join(repo.root, file), file);
+  if (text === undefined) {
+    if (options.optional) return {};
+    throw new MloError('NOT_FOUND', `params file ${file}: no such file`);
   }
   const data = parseDataText(text, file);
   if (data === null || data === undefined) return {};
@@ -123,6 +121,15 @@ export function parseSetArg(arg: string): ParamAssignment {
   const colon = lhs.lastIndexOf(':');
   const file = colon > 0 ? lhs.slice(0, colon) : DEFAULT_PARAMS_FILE;
   const key = colon > 0 ? lhs.slice(colon + 1) : lhs;
+  const norm = posix.normalize(file.replace(/\\/g, '/'));
+  const top = norm.split('/')[0];
+  if (
+    norm.startsWith('/') ||
+    /^[A-Za-z]:/.test(norm) ||
+    ['..', '.git', '.mlo', '.'].includes(top)
+  ) {
+    throw new MloError('USAGE', `--set ${arg}: ${file} is not a params file inside the repository`);
+  }
   if (!key || key.split('.').some((p) => p === '')) {
     throw new MloError(
       'USAGE',

@@ -19,6 +19,7 @@ import {
   cachePath,
   hashPath,
   isCached,
+  linkEscape,
   readGitInfo,
   removePath,
   restorePath,
@@ -27,7 +28,7 @@ import {
   type PathEntry,
   type StopSignal,
 } from '../tracking/index.js';
-import { putHashStates, type HashState } from '../store/index.js';
+import { putHashStates, storeBusyError, type HashState } from '../store/index.js';
 import { checkStage, HashMemo, outputProblems, type StageCheck } from './check.js';
 import { buildDag, selectStages, type Dag } from './dag.js';
 import { loadPipeline, type OutDecl, type Pipeline, type Stage } from './load.js';
@@ -50,6 +51,8 @@ export interface ReproOptions {
   /** `key=value` params to write into params files first (`file.yaml:key=value`) */
   set?: string[];
   experiment?: string;
+  /** serve the MLflow API to each stage's command, as `mlo exec` does (default true) */
+  mlflow?: boolean;
   /** extra tags for every stage run */
   tags?: Record<string, string>;
   stop?: StopSignal;
@@ -197,11 +200,12 @@ class Repro {
         progressed = true;
         const p = this.runStage(this.dag.byName.get(name) as Stage, jobs)
           .catch((err: unknown) => {
+            const e = storeBusyError(err) ?? err;
             this.finish({
               stage: name,
               outcome: 'failed',
               reasons: [],
-              error: err instanceof Error ? err.message : String(err),
+              error: e instanceof Error ? e.message : String(e),
             });
           })
           .finally(() => running.delete(name));
@@ -276,7 +280,24 @@ class Repro {
     };
   }
 
+  /**
+   * Outputs are removed before a stage runs and restored from the cache: through a
+   * committed symbolic link (`models -> /elsewhere`) that would delete or write
+   * outside the repository, so such a stage fails instead.
+   */
+  private checkOutputPaths(stage: Stage): void {
+    for (const o of [...stage.outs, ...stage.metrics]) {
+      const why = linkEscape(this.repo, o.path);
+      if (why) {
+        throw new MloError('INVALID', `stage ${stage.name}: output ${o.path}: ${why}`, {
+          hint: 'outputs are written inside the repository only: remove the link',
+        });
+      }
+    }
+  }
+
   private async runStage(stage: Stage, jobs: number): Promise<void> {
+    this.checkOutputPaths(stage);
     const check = checkStage(stage, this.lock.get(stage.name), this.memo, this.params);
     this.memo.flush();
     const decision = this.decide(stage, check);
@@ -363,6 +384,7 @@ class Repro {
     const git = await this.git;
     const key = runCacheKey(this.entryFor(stage, check, [], []));
     let runName = stage.name;
+    let recorded: { outs: LockEntry[]; metrics: LockEntry[] } | undefined;
     const result = await runCommandAsRun(this.repo, {
       commands: stage.cmd.map((c) => ({ shell: c })),
       cwd: this.repo.root,
@@ -381,6 +403,7 @@ class Repro {
       metricsFiles: stage.metrics.map((m) => m.path),
       stdin: jobs === 1 ? 'inherit' : 'ignore',
       stop: this.options.stop,
+      mlflow: this.options.mlflow,
       onOutput: (stream, chunk) => this.options.onOutput?.(stage.name, stream, chunk),
       onStart: (r) => {
         runName = r.name;
@@ -394,33 +417,58 @@ class Repro {
         });
       },
       onSuccess: async (run) => {
+        // what the command left must not lead mlo out of the repository either
+        this.checkOutputPaths(stage);
         const outs = await this.recordOutputs(stage.outs, 'out');
         const metrics = await this.recordOutputs(stage.metrics, 'metrics file');
         for (const e of [...outs, ...metrics]) run.recordPath('output', e);
-        this.ignoreOuts(stage.outs);
-        const entry = this.entryFor(stage, check, outs, metrics);
-        updateLock(this.repo, new Map([[stage.name, entry]]), this.known);
-        this.lock.set(stage.name, entry);
-        if (stage.outs.every((o) => o.cache) && stage.metrics.every((m) => m.cache)) {
-          saveRunCache(this.repo, stage.name, key, { outs, metrics, runId: run.id });
-        }
+        recorded = { outs, metrics };
       },
     });
     this.memo.invalidate([...stage.outs, ...stage.metrics].map((o) => o.path));
-    const outcome: StageOutcome =
+    let outcome: StageOutcome =
       result.status === 'finished' ? 'ran' : result.status === 'killed' ? 'killed' : 'failed';
+    let error = result.error;
+    // Only now, with the run recorded as finished, is the stage done: a stage that
+    // failed at any step before (even marking its run) never reaches mlo.lock.
+    if (outcome === 'ran' && recorded) {
+      try {
+        this.recordDone(stage, check, key, recorded, result.id);
+      } catch (err) {
+        outcome = 'failed';
+        error = `the stage ran, but mlo.lock could not be updated: ${err instanceof Error ? err.message : String(err)}`;
+      }
+    }
     this.finish({
       stage: stage.name,
       outcome,
       reasons,
       runId: result.id,
       exitCode: result.exitCode,
-      ...(result.error !== undefined && { error: result.error }),
+      ...(error !== undefined && { error }),
       ...(outcome !== 'ran' && { logTail: result.logTail }),
       durationMs: Date.now() - started,
       metrics: result.metrics,
       ...(result.warnings.length && { warnings: result.warnings }),
     });
+  }
+
+  /** A finished stage: its lock entry, its .gitignore lines and its run-cache entry. */
+  private recordDone(
+    stage: Stage,
+    check: StageCheck,
+    key: string,
+    recorded: { outs: LockEntry[]; metrics: LockEntry[] },
+    runId: string,
+  ): void {
+    const { outs, metrics } = recorded;
+    this.ignoreOuts(stage.outs);
+    const entry = this.entryFor(stage, check, outs, metrics);
+    updateLock(this.repo, new Map([[stage.name, entry]]), this.known);
+    this.lock.set(stage.name, entry);
+    if (stage.outs.every((o) => o.cache) && stage.metrics.every((m) => m.cache)) {
+      saveRunCache(this.repo, stage.name, key, { outs, metrics, runId });
+    }
   }
 
   /** Hash (and cache) what a stage wrote; a declared output it did not write fails it. */

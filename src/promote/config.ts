@@ -4,7 +4,6 @@
  * belongs to other capabilities and is left alone here. Every problem — schema or gate
  * syntax — is reported as mlo.yaml:line:col.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isMap, isNode, isScalar, LineCounter, parseDocument, Scalar } from 'yaml';
 import * as z from 'zod/mini';
@@ -13,7 +12,7 @@ import { MloError } from '../errors.js';
 import { parseGate, type Gate, type GateErrorDetails } from '../registry/gates/index.js';
 import { ALIAS_RE } from '../registry/index.js';
 import type { Repo } from '../repo/index.js';
-import { configError, parseYaml, type ConfigProblem } from '../util/yaml-file.js';
+import { type ConfigProblem, configError, parseYaml, readTextFile } from '../util/yaml-file.js';
 
 /** where the promotion policies live (the pipeline reads the same file) */
 export const CONFIG_FILE = 'mlo.yaml';
@@ -53,8 +52,9 @@ export interface PromotionConfig {
 /** The promotion policies of the repository; empty when mlo.yaml or its section is absent. */
 export function loadPromotionConfig(repo: Repo): PromotionConfig {
   const file = join(repo.root, CONFIG_FILE);
-  if (!existsSync(file)) return { file, aliases: {} };
-  return parsePromotionConfig(readFileSync(file, 'utf8'), file, CONFIG_FILE);
+  const text = readTextFile(file, CONFIG_FILE);
+  if (text === undefined) return { file, aliases: {} };
+  return parsePromotionConfig(text, file, CONFIG_FILE);
 }
 
 export function parsePromotionConfig(text: string, file: string, shown: string): PromotionConfig {

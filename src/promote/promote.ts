@@ -18,6 +18,7 @@ import {
   identifyDataFile,
   readActor,
   recordPromotion,
+  requireOnnx,
   resolveModel,
   type AliasEvent,
   type ModelVersion,
@@ -38,6 +39,8 @@ export interface PromoteOptions {
   features?: readonly string[];
   /** decide, print, change nothing and record nothing */
   dryRun?: boolean;
+  /** why this promotion was asked for, kept in the audit (default: $MLO_REASON) */
+  reason?: string;
   cwd?: string;
   onProgress?: ProgressFn;
 }
@@ -75,6 +78,8 @@ export async function promote(repo: Repo, options: PromoteOptions): Promise<Prom
   const alias = checkAliasName(options.to, { settable: true });
   const policy = policyFor(repo, alias);
   const candidate = resolveModel(repo, options.ref);
+  // gates that only read registered metrics would never load the model: refuse here
+  requireOnnx(candidate);
   const holder = currentHolder(repo, candidate.name, alias);
   const base = {
     dryRun: options.dryRun ?? false,
@@ -159,6 +164,12 @@ export async function promote(repo: Repo, options: PromoteOptions): Promise<Prom
         report.gaps as Record<string, Observed>,
       ]),
     );
+    context.sliceRatios = Object.fromEntries(
+      Object.entries(own.slices).map(([column, report]) => [
+        column,
+        report.ratios as Record<string, Observed>,
+      ]),
+    );
   }
   if (holder) {
     context.currentHolder = `${holder.name}@${holder.version}`;
@@ -207,6 +218,7 @@ export async function promote(repo: Repo, options: PromoteOptions): Promise<Prom
         data,
         evaluations,
         failed,
+        ...(reasonOf(options) && { reason: reasonOf(options) }),
         ...(validation && { validations: validation.ids }),
         ...(drift && { drift: { share: drift.share, drifted: drift.drifted ?? [] } }),
       },
@@ -224,6 +236,12 @@ export async function promote(repo: Repo, options: PromoteOptions): Promise<Prom
     audit: change.event,
     warnings,
   };
+}
+
+/** The reason given, else $MLO_REASON (set by `mlo monitor` for the retrainings it starts). */
+function reasonOf(options: PromoteOptions): string | undefined {
+  const r = options.reason ?? process.env.MLO_REASON;
+  return r === undefined || r.trim() === '' ? undefined : r.trim().slice(0, 1000);
 }
 
 function policyFor(repo: Repo, alias: string): AliasPolicy {

@@ -31,11 +31,12 @@ export {
   RESERVED_ALIASES,
   type ModelRef,
 } from './ref.js';
-export type { ModelVersion, Lineage, FeaturesSource, AliasEvent } from './records.js';
+export type { ModelVersion, Lineage, FeaturesSource, AliasEvent, ModelFormat } from './records.js';
 export {
   resolveModel,
   getVersion,
   readModelBytes,
+  requireOnnx,
   loadModel,
   registryGeneration,
   watchModelRef,
@@ -75,3 +76,25 @@ export { exportModel, type ExportResult } from './export.js';
 export { chooseFeatures, modelFeatureCount, splitFeatureList } from './features.js';
 export { identifyDataFile, type DataFile } from './data-hash.js';
 export { readActor, type Actor } from './who.js';
+export {
+  classifyModelPath,
+  insertCachedVersion,
+  mlmodelOnnxFile,
+  NO_SIGNATURE,
+  type CachedVersionInput,
+} from './register-artifact.js';
+export {
+  setRegistryTag,
+  removeRegistryTag,
+  describeRegistry,
+  setVersionStage,
+  renameModel,
+  deleteModel,
+  deleteModelVersion,
+  getModelMeta,
+  registryHistory,
+  MLFLOW_STAGES,
+  type RegistryChange,
+  type RegistryEvent,
+  type ModelMeta,
+} from './meta.js';

@@ -3,6 +3,8 @@ import type { ModelSignature } from '../onnx/index.js';
 import type { AliasEventRow, ModelVersionRow } from '../store/index.js';
 import type { GateResult } from './gates/index.js';
 
+export type ModelFormat = 'onnx' | 'mlflow' | 'file';
+
 /** Where the feature names of a version came from. */
 export type FeaturesSource = 'flag' | 'metadata' | 'baseline-data' | 'inputs';
 
@@ -17,6 +19,8 @@ export interface Lineage {
   inputs: { path: string; hash: string | null }[];
   /** the data the feature names (and the drift baseline) were taken from */
   baselineData: { path: string; hash: string; target: string | null } | null;
+  /** the run's params when the version was registered (copied, as MLflow shows them) */
+  params: Record<string, string>;
 }
 
 /** One registered model version: what the server, eval and promote work from. */
@@ -40,6 +44,14 @@ export interface ModelVersion {
   lineage: Lineage;
   /** aliases pointing at this version now */
   aliases: string[];
+  /**
+   * 'onnx' (evaluated, served, gated); 'mlflow' (an MLmodel directory without an
+   * onnx flavor) or 'file' (a pickle or other file) are kept as artifacts with lineage
+   */
+  format: ModelFormat;
+  description: string | null;
+  /** MLflow's stage (None, Staging, Production, Archived) */
+  stage: string;
   /** internal row id (stable; evaluations refer to it) */
   id: number;
 }
@@ -80,9 +92,13 @@ export function versionFromRow(row: ModelVersionRow, aliases: string[]): ModelVe
       gitDirty: row.git_dirty === null ? null : row.git_dirty === 1,
       inputs: [],
       baselineData: null,
+      params: {},
       ...(JSON.parse(row.lineage_json) as Partial<Lineage>),
     },
     aliases,
+    format: (row.format ?? 'onnx') as ModelFormat,
+    description: row.description ?? null,
+    stage: row.stage ?? 'None',
     id: row.id,
   };
 }

@@ -17,10 +17,12 @@ import {
   ensureModelRow,
   findVersionRowByHash,
   getModelRow,
+  findProducingRun,
   insertVersionRow,
   withWriteLock,
 } from '../store/index.js';
 import { identifyDataFile } from './data-hash.js';
+import { classifyModelPath, registerArtifact } from './register-artifact.js';
 import { chooseFeatures } from './features.js';
 import type { Lineage, ModelVersion } from './records.js';
 import { checkModelName } from './ref.js';
@@ -40,6 +42,11 @@ export interface RegisterOptions {
   runId?: string;
   metrics?: Record<string, number>;
   tags?: Record<string, string>;
+  description?: string;
+  /** what to record as the version's source instead of `path` (an MLflow client's URI) */
+  sourceLabel?: string;
+  /** who registers (default: MLO_USER, git's user, the OS user) */
+  who?: string;
   /** feature names in input order */
   features?: readonly string[];
   /** reference data: its columns minus `target` name the features; drift baselines come from it */
@@ -59,13 +66,19 @@ export interface RegisterResult {
   /** the drift baseline profiled from --baseline-data (named NAME@VERSION), if any */
   baseline: BaselineInfo | null;
   warnings: RegisterWarning[];
+  /** the run recorded as lineage and how it was found */
+  lineageRun: { id: string; found: 'given' | 'env' | 'output' | 'artifact'; path?: string } | null;
 }
 
 export async function registerModel(repo: Repo, options: RegisterOptions): Promise<RegisterResult> {
   const name = checkModelName(options.name);
   const cwd = options.cwd ?? repo.root;
-  const abs = resolve(cwd, options.path);
   checkMetrics(options.metrics ?? {});
+  const kind = await classifyModelPath(resolve(cwd, options.path), options.path);
+  if (kind.format !== 'onnx') {
+    return registerArtifact(repo, { ...options, name, cwd, format: kind.format });
+  }
+  const abs = kind.onnxPath;
   const bytes = await readBytes(abs, options.path);
   const signature = await readModelSignature(abs, options.path);
   // what eval, serve and promote could never feed is refused now, not after it is kept
@@ -88,7 +101,7 @@ export async function registerModel(repo: Repo, options: RegisterOptions): Promi
         message: `${options.path} is already ${name}@${existing.version}; the metrics, tags, features and lineage given now were not recorded (versions do not change)`,
       });
     }
-    return { created: false, model: existing, baseline: null, warnings };
+    return { created: false, model: existing, baseline: null, warnings, lineageRun: null };
   }
 
   const baseline = options.baselineData ? await readBaselineColumns(repo, options, cwd) : undefined;
@@ -117,7 +130,7 @@ export async function registerModel(repo: Repo, options: RegisterOptions): Promi
     }
   }
 
-  const run = findRun(repo, options.runId, warnings);
+  const { run, found } = findRun(repo, options.runId, hash, warnings);
   // profiled before anything is written: a file that cannot be a baseline registers nothing
   const monitor = options.baselineData ? await import('../monitor/index.js') : undefined;
   const prepared = monitor
@@ -132,11 +145,12 @@ export async function registerModel(repo: Repo, options: RegisterOptions): Promi
   // The run's commit is the code that produced the model; HEAD is where it was registered.
   const gitCommit = run?.git.commit ?? actor.gitCommit;
   const gitDirty = run ? run.git.dirty : actor.gitDirty;
-  const lineage: Pick<Lineage, 'inputs' | 'baselineData'> = {
+  const lineage: Pick<Lineage, 'inputs' | 'baselineData' | 'params'> = {
     inputs: (run?.inputs ?? []).map((i) => ({ path: i.path, hash: i.hash ?? null })),
     baselineData: baseline
       ? { path: baseline.file.display, hash: baseline.file.hash, target: options.target ?? null }
       : null,
+    params: run?.params ?? {},
   };
   // The object goes in first: a version row never points at bytes that are not there.
   // Pinned before that, so a concurrent gc cannot take it (data/pins.ts).
@@ -153,17 +167,19 @@ export async function registerModel(repo: Repo, options: RegisterOptions): Promi
       hash,
       size: bytes.length,
       created_ms: now,
-      created_by: actor.who,
-      source: options.path,
+      created_by: options.who ?? actor.who,
+      source: options.sourceLabel ?? options.path,
+      mlflow_source: options.sourceLabel ?? null,
       run_id: run?.id ?? null,
       git_commit: gitCommit,
       git_dirty: gitDirty === null ? null : gitDirty ? 1 : 0,
       signature_json: JSON.stringify(signature),
       features_json: choice.features ? JSON.stringify(choice.features) : null,
       features_source: choice.source,
-      metrics_json: JSON.stringify(options.metrics ?? {}),
+      metrics_json: JSON.stringify(versionMetrics(run, options.metrics)),
       tags_json: JSON.stringify(options.tags ?? {}),
       lineage_json: JSON.stringify(lineage),
+      description: options.description ?? null,
     });
     addObjectRefs(repo.store, [{ kind: MODEL_REF_KIND, owner: `${name}@${version}`, hash }]);
     return { version, fresh: true };
@@ -180,30 +196,65 @@ export async function registerModel(repo: Repo, options: RegisterOptions): Promi
     model: getVersion(repo, name, created.version),
     baseline: baselineInfo,
     warnings,
+    lineageRun: run
+      ? { id: run.id, found: found as NonNullable<typeof found>, path: foundPath(found, run) }
+      : null,
   };
 }
 
 /**
- * The run named by --run (NOT_FOUND when there is none), or the one `mlo exec` is
- * running (a stale $MLO_RUN_ID is only a warning: nobody asked for it by name).
+ * The run recorded as the version's lineage: the one named by --run (NOT_FOUND when
+ * there is none), else the one `mlo exec` is running (a stale $MLO_RUN_ID is only a
+ * warning), else the run that produced these bytes (a stage out or a run artifact).
  */
 function findRun(
   repo: Repo,
   ref: string | undefined,
+  hash: string,
   warnings: RegisterWarning[],
-): RunDetail | undefined {
-  if (ref !== undefined) return getRun(repo, ref);
+): { run?: RunDetail & { producedAs?: string }; found?: 'given' | 'env' | 'output' | 'artifact' } {
+  if (ref !== undefined) return { run: getRun(repo, ref), found: 'given' };
   const env = process.env.MLO_RUN_ID?.trim();
-  if (!env) return undefined;
-  try {
-    return getRun(repo, env);
-  } catch (err) {
-    if (!(err instanceof MloError)) throw err;
-    warnings.push({
-      message: `MLO_RUN_ID=${env}: ${err.message}; the model is registered without a run`,
-    });
-    return undefined;
+  if (env) {
+    try {
+      return { run: getRun(repo, env), found: 'env' };
+    } catch (err) {
+      if (!(err instanceof MloError)) throw err;
+      warnings.push({
+        message: `MLO_RUN_ID=${env}: ${err.message}; the model is registered without a run`,
+      });
+      return {};
+    }
   }
+  const producer = findProducingRun(repo.store, hash);
+  if (!producer) return {};
+  return {
+    run: { ...getRun(repo, producer.id), producedAs: producer.path },
+    found: producer.via,
+  };
+}
+
+function foundPath(
+  found: string | undefined,
+  run: RunDetail & { producedAs?: string },
+): string | undefined {
+  return found === 'output' || found === 'artifact' ? run.producedAs : undefined;
+}
+
+/**
+ * The run's latest metrics copied into the version, as MLflow shows a run's metrics
+ * on its model versions, so gates such as `cv_auc_std <= 0.1` find them; metrics
+ * given at registration win.
+ */
+function versionMetrics(
+  run: RunDetail | undefined,
+  given: Record<string, number> | undefined,
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(run?.metrics ?? {})) {
+    if (typeof v === 'number' && Number.isFinite(v)) out[k] = v;
+  }
+  return Object.assign(out, given ?? {});
 }
 
 function findExisting(repo: Repo, name: string, hash: string): ModelVersion | undefined {

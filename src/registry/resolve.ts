@@ -66,10 +66,11 @@ function withAliases(repo: Repo, row: ModelVersionRow, modelId: number): ModelVe
  */
 export function readModelBytes(
   repo: Repo,
-  model: Pick<ModelVersion, 'name' | 'version' | 'hash'>,
+  model: Pick<ModelVersion, 'name' | 'version' | 'hash'> & { format?: ModelVersion['format'] },
 ): Buffer {
   const cache = cacheOf(repo);
   const label = `${model.name}@${model.version}`;
+  if (model.format !== undefined && model.format !== 'onnx') throw notOnnx(label, model.format);
   if (!cache.has(model.hash)) {
     throw new MloError(
       'NOT_FOUND',
@@ -86,6 +87,25 @@ export function readModelBytes(
     });
   }
   return bytes;
+}
+
+/**
+ * Versions registered from MLflow that are not ONNX are kept with their lineage, but
+ * eval, serve and the gates run ONNX only: say so instead of failing to parse.
+ */
+export function notOnnx(label: string, format: string): MloError {
+  return new MloError(
+    'UNSUPPORTED',
+    `${label} is ${format === 'mlflow' ? 'an MLflow model directory without an onnx flavor' : 'a non-ONNX file'}: eval, serve and promotion gates need an ONNX model`,
+    {
+      hint: 'convert the model to ONNX (skl2onnx, torch.onnx) and log it with mlflow.onnx.log_model, or register the .onnx file',
+    },
+  );
+}
+
+/** Throw unless the version is ONNX (what eval, serve and the gates need). */
+export function requireOnnx(model: Pick<ModelVersion, 'name' | 'version' | 'format'>): void {
+  if (model.format !== 'onnx') throw notOnnx(`${model.name}@${model.version}`, model.format);
 }
 
 export interface LoadedModel {

@@ -4,8 +4,20 @@ export { findRepoRoot, findGitRoot, DOT_DIR } from './find.js';
 export {
   readRepoConfig,
   editRepoConfig,
+  editLocalConfig,
+  LOCAL_CONFIG_FILE,
+  SECRET_KEYS,
+  SSE_MODES,
   repoConfigSchema,
   LINK_TYPES,
   type RepoConfig,
+  type RemoteConfig,
   type LinkType,
 } from './config.js';
+export {
+  protectFiles,
+  recoverInterrupted,
+  setRecoveryNoticeHandler,
+  RECOVERY_FILE,
+  type Recovered,
+} from './recovery.js';

@@ -7,6 +7,7 @@ import { MloError } from '../errors.js';
 import { openStore, type Store } from '../store/index.js';
 import { readRepoConfig, type RepoConfig } from './config.js';
 import { DOT_DIR, findGitRoot, findRepoRoot } from './find.js';
+import { recoverInterrupted } from './recovery.js';
 
 export interface Repo {
   /** absolute path of the directory holding .mlo/ */
@@ -42,13 +43,16 @@ export function openRepo(dir: string = process.cwd(), options: OpenRepoOptions =
   return repoAt(root);
 }
 
-/** Build the Repo object for a known root (no search). */
+/**
+ * Build the Repo object for a known root (no search). Files a killed command left
+ * edited (see recovery.ts) are put back first.
+ */
 export function repoAt(root: string): Repo {
   const dotDir = join(root, DOT_DIR);
   const configPath = join(dotDir, 'config.yaml');
   let config = readRepoConfig(configPath, `${DOT_DIR}/config.yaml`);
   let store: Store | undefined;
-  return {
+  const repo: Repo = {
     root,
     dotDir,
     cacheDir: join(dotDir, 'cache'),
@@ -70,4 +74,6 @@ export function repoAt(root: string): Repo {
       store = undefined;
     },
   };
+  recoverInterrupted(repo);
+  return repo;
 }

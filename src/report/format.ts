@@ -67,7 +67,11 @@ export const TITLES = {
   validations: 'Data validation',
   promotions: 'Promotion gates',
   drift: 'Drift',
+  delivery: 'Delivery (last 90 days)',
 } as const;
+
+/** the window of the report's delivery figures */
+export const DELIVERY_WINDOW = '90d';
 
 /** One-line verdicts at the top: what a reviewer scans first. */
 export function headline(data: ReportData): string[] {

@@ -7,12 +7,14 @@
  */
 import { isMloError } from '../errors.js';
 import { listBaselines, driftHistory } from '../monitor/index.js';
+import { maturityStats, type MaturityStats } from '../monitor/maturity/index.js';
 import { metricsDiff, paramsDiff, type DiffEntry } from '../pipeline/index.js';
 import { aliasHistory, listModels } from '../registry/index.js';
 import type { Repo } from '../repo/index.js';
 import { compareRuns, getRun, listRuns, type RunDetail } from '../tracking/index.js';
 import { listValidations, type ValidationResult } from '../validate/index.js';
 import { resolveBase, type Base } from './base.js';
+import { DELIVERY_WINDOW } from './format.js';
 import type {
   DriftEntry,
   MetricChange,
@@ -54,7 +56,13 @@ export async function gatherReport(
     validations: gatherValidations(repo, sinceMs, options.validationLimit ?? 200),
     promotions: [...(options.promotions ?? []), ...gatherPromotions(repo, sinceMs)],
     drift: gatherDrift(repo, sinceMs),
+    delivery: gatherDelivery(repo),
   };
+}
+
+function gatherDelivery(repo: Repo): MaturityStats | null {
+  const s = maturityStats(repo, { since: DELIVERY_WINDOW });
+  return s.deploymentFrequency.deployments === 0 && s.timeToRecover.n === 0 ? null : s;
 }
 
 /** A file diff turned into a one-line reason when there is nothing to compare. */

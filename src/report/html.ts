@@ -2,6 +2,7 @@
  * The report as one self-contained HTML file (inline CSS, no script, no network):
  * for a CI artifact or a browser, with the same sections and words as the markdown.
  */
+import { maturityRows } from '../monitor/maturity/index.js';
 import type { Base } from './base.js';
 import {
   baseLabel,
@@ -16,6 +17,7 @@ import {
   sinceText,
   TITLES,
 } from './format.js';
+import { mark, MARK_STYLE } from './marks.js';
 import type {
   DriftEntry,
   MetricChange,
@@ -44,11 +46,12 @@ code{font:12px ui-monospace,SFMono-Regular,Menlo,monospace;background:var(--bg);
 details{margin:6px 0}summary{cursor:pointer}
 ul{margin:4px 0;padding-left:20px}
 footer{margin-top:32px;color:var(--muted);font-size:12px}
+${MARK_STYLE}
 `;
 
-const OK = '<span class="good">✅</span>';
-const FAIL = '<span class="bad">❌</span>';
-const WARN = '<span class="warn">⚠️</span>';
+const OK = mark('pass');
+const FAIL = mark('fail');
+const WARN = mark('warn');
 
 const c = (text: string): string => `<code>${esc(text)}</code>`;
 
@@ -77,6 +80,16 @@ export function renderReportHtml(data: ReportData): string {
     validationSection(data.validations, data.base),
     promotionSection(data.promotions, data.base),
     driftSection(data.drift, data.base),
+    data.delivery
+      ? section(
+          TITLES.delivery,
+          table(
+            ['Figure', 'Value', 'n'],
+            [false, false, true],
+            maturityRows(data.delivery).map((r) => r.map(esc)),
+          ),
+        )
+      : '',
   ].filter(Boolean);
   return `<!doctype html>
 <html lang="en">

@@ -2,6 +2,7 @@
  * The report as GitHub-flavoured markdown for a pull-request comment: tables, ✅/❌,
  * and long lists folded into <details> so the comment stays short.
  */
+import { maturityRows } from '../monitor/maturity/index.js';
 import type { Base } from './base.js';
 import {
   baseLabel,
@@ -83,6 +84,10 @@ export function renderReportMarkdown(data: ReportData): string {
   out.push('', ...validationSection(data.validations, data.base));
   out.push('', ...promotionSection(data.promotions, data.base));
   out.push('', ...driftSection(data.drift, data.base));
+  if (data.delivery) {
+    out.push('', `### ${TITLES.delivery}`, '');
+    out.push(...table(['Figure', 'Value', 'n'], ['l', 'l', 'r'], maturityRows(data.delivery)));
+  }
   out.push('', `<sub>mlo report · ${data.generated_at.slice(0, 19).replace('T', ' ')} UTC</sub>`);
   return `${out.join('\n')}\n`;
 }

@@ -2,6 +2,7 @@
  * The gathered report: plain data, the same object `mlo report --json` prints and the
  * markdown and HTML renderers draw.
  */
+import type { MaturityStats } from '../monitor/maturity/index.js';
 import type { Base } from './base.js';
 
 /** A section that could not be gathered says why in one line instead of vanishing. */
@@ -154,4 +155,6 @@ export interface ReportData {
   promotions: PromotionEntry[];
   /** latest check per baseline, newest first */
   drift: DriftEntry[];
+  /** maturity figures of the last 90 days (null: no deployment or incident to speak of) */
+  delivery?: MaturityStats | null;
 }

@@ -18,13 +18,17 @@ export interface BatchOptions {
   maxBatch: number;
   /** how long the first queued request may wait for others (0: only what already queued) */
   maxDelayMs: number;
-  /** rows in each run, for the metrics */
-  onBatch?: (rows: number) => void;
+  /** each run, once it has finished: its rows and how long it computed */
+  onRun?: (rows: number, seconds: number) => void;
+  /** each request as its run begins: how long its rows waited in the queue */
+  onWait?: (seconds: number) => void;
 }
 
 interface Job {
   x: FeatureMatrix;
   nRows: number;
+  /** performance.now() when it was queued */
+  at: number;
   resolve: (out: ModelOutputs) => void;
   reject: (err: unknown) => void;
 }
@@ -48,7 +52,7 @@ export class Batcher {
 
   submit(x: FeatureMatrix, nRows: number): Promise<ModelOutputs> {
     return new Promise<ModelOutputs>((resolve, reject) => {
-      this.queue.push({ x, nRows, resolve, reject });
+      this.queue.push({ x, nRows, at: performance.now(), resolve, reject });
       this.queuedRows += nRows;
       this.pump();
     });
@@ -87,6 +91,8 @@ export class Batcher {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
+    const { onWait, onRun } = this.options;
+    const start = performance.now();
     const jobs: Job[] = [];
     let rows = 0;
     while (this.queue.length > 0) {
@@ -95,12 +101,13 @@ export class Batcher {
       jobs.push(next);
       this.queue.shift();
       rows += next.nRows;
+      onWait?.((start - next.at) / 1000);
     }
     this.queuedRows -= rows;
     this.active++;
-    this.options.onBatch?.(rows);
     void this.runBatch(jobs, rows).finally(() => {
       this.active--;
+      onRun?.(rows, (performance.now() - start) / 1000);
       this.pump();
     });
   }

@@ -17,11 +17,10 @@
  *       features:                # online features filled in by join keys (src/features)
  *         service: churn
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod/mini';
 import '../util/schema.js';
-import { parseYaml } from '../util/yaml-file.js';
+import { parseYaml, readTextFile } from '../util/yaml-file.js';
 import { servingFeaturesSchema } from '../features/schema.js';
 
 const PROJECT_FILE = 'mlo.yaml';
@@ -52,8 +51,9 @@ export type ServeConfig = z.infer<typeof serveSchema>;
 /** The serve settings of the project at `root`; empty when mlo.yaml or the section is absent. */
 export function loadServeConfig(root: string): ServeConfig {
   const file = join(root, PROJECT_FILE);
-  if (!existsSync(file)) return {};
-  return parseServeConfig(readFileSync(file, 'utf8'), PROJECT_FILE);
+  const text = readTextFile(file, PROJECT_FILE);
+  if (text === undefined) return {};
+  return parseServeConfig(text, PROJECT_FILE);
 }
 
 export function parseServeConfig(text: string, displayPath = PROJECT_FILE): ServeConfig {

@@ -15,7 +15,7 @@
  * drains that spool into the store first (spool.ts).
  */
 export { startServer, type Server, type ServedModelInfo, type ShutdownSummary } from './server.js';
-export { SERVE_DEFAULTS, type ServeOptions, type ServeEvent } from './options.js';
+export { SERVE_DEFAULTS, type ServeOptions, type ServeEvent, type AccessEntry } from './options.js';
 export { loadServeConfig, parseServeConfig, type ServeConfig } from './config.js';
 export { parseCanary, goesToCanary, hashRequestId, type CanarySpec } from './routing.js';
 export {
@@ -28,5 +28,5 @@ export {
   type PredictionRecord,
   type PredictionColumns,
 } from './predictions.js';
-export { drainSpool, spoolDirOf, type DrainResult } from './spool.js';
+export { drainSpool, spoolDirOf, ownerTag, ownerAlive, type DrainResult } from './spool.js';
 export type { PredictionRole, PredictionRoute } from '../store/index.js';

@@ -3,6 +3,7 @@ import { MloError } from '../errors.js';
 import { parseModelRef } from '../registry/index.js';
 import type { FeatureHook } from './features-hook.js';
 import { parseCanary, type CanarySpec } from './routing.js';
+import { parseGuard, type Guard } from './rollout/guards.js';
 
 export interface ServeOptions {
   /** the model to serve: NAME, NAME@VERSION or NAME@ALIAS (alias moves are followed) */
@@ -37,6 +38,47 @@ export interface ServeOptions {
   onEvent?: (event: ServeEvent) => void;
   /** online features filled into named rows, and Feast's /get-online-features (serve.features) */
   features?: FeatureHook;
+  /**
+   * POST /feedback (with logPredictions): labels for the logged predictions. The caller
+   * passes the handler (createFeedbackHandler), so the server itself knows nothing of labels.
+   */
+  feedback?: (req: { method: string; body?: unknown }) => { status: number; json: unknown };
+  /** every answered request, for structured access logs (Loki, ELK) */
+  onAccess?: (entry: AccessEntry) => void;
+  /** ramp the canary up step by step while the guards hold (needs canary) */
+  rollout?: RolloutOptions;
+}
+
+export interface RolloutOptions {
+  /** canary shares in percent, rising, ending at 100 */
+  steps: number[];
+  everyMs: number;
+  /** `METRIC OP LIMIT`, e.g. "error_rate <= champion + 0.01", "p99_ms <= 50" */
+  guards: string[];
+  /** canary requests a step needs before it is judged (default 20) */
+  minRequests?: number;
+  /** a labelled-traffic metric (accuracy, ...) of one version since a time; the caller measures it */
+  labelled?: (
+    metric: string,
+    model: { name: string; version: number },
+    sinceMs: number,
+  ) => Promise<number | null>;
+}
+
+/** One answered request, as `mlo serve --access-log` prints it. */
+export interface AccessEntry {
+  time: string;
+  method: string;
+  /** the route's template (/predict, /v2/models/:name/infer, unmatched, ...) */
+  path: string;
+  status: number;
+  latency_ms: number;
+  /** the served model that took it, when one did */
+  model: string | null;
+  version: number | null;
+  /** main, canary or shadow */
+  route: string | null;
+  request_id: string | null;
 }
 
 export interface ServeEvent {
@@ -51,7 +93,12 @@ export interface ServeEvent {
     | 'log-recovered'
     | 'log-trouble'
     | 'worker-crash'
-    | 'internal-error';
+    | 'internal-error'
+    | 'traffic-trouble'
+    | 'rollout-step'
+    | 'rollout-completed'
+    | 'rollout-rolled_back'
+    | 'rollout-error';
   message: string;
 }
 
@@ -92,6 +139,9 @@ export interface ResolvedOptions {
   reloadIntervalMs: number;
   logQueueRows: number;
   features: FeatureHook | undefined;
+  feedback: ServeOptions['feedback'];
+  onAccess: ServeOptions['onAccess'];
+  rollout: (RolloutOptions & { parsed: Guard[] }) | undefined;
 }
 
 function wholeNumber(
@@ -125,6 +175,9 @@ export function resolveOptions(o: ServeOptions): ResolvedOptions {
     shadow: o.shadow,
     token: o.token,
     logPredictions: o.logPredictions ?? false,
+    feedback: o.feedback,
+    onAccess: o.onAccess,
+    rollout: resolveRollout(o),
     maxBatch: wholeNumber('--max-batch', o.maxBatch, d.maxBatch, 1, 65536),
     maxDelayMs: wholeNumber('--max-delay-ms', o.maxDelayMs, d.maxDelayMs, 0, 10_000),
     threads: wholeNumber('--threads', o.threads, d.threads, 0, 64),
@@ -140,4 +193,30 @@ export function resolveOptions(o: ServeOptions): ResolvedOptions {
     logQueueRows: wholeNumber('logQueueRows', o.logQueueRows, d.logQueueRows, 1, 100_000_000),
     features: o.features,
   };
+}
+
+function resolveRollout(o: ServeOptions): ResolvedOptions['rollout'] {
+  const r = o.rollout;
+  if (!r) return undefined;
+  if (!o.canary) {
+    throw new MloError('USAGE', '--ramp needs --canary NAME@REF: the version to ramp up');
+  }
+  const ok =
+    r.steps.length > 0 &&
+    r.steps.every((p, i) => p > 0 && p <= 100 && (i === 0 || p > r.steps[i - 1]));
+  if (!ok || r.steps[r.steps.length - 1] !== 100) {
+    throw new MloError(
+      'USAGE',
+      `--ramp ${r.steps.join(',')}: expected rising shares ending at 100`,
+      {
+        hint: 'for example --ramp 5,25,50,100',
+      },
+    );
+  }
+  if (r.guards.length === 0) {
+    throw new MloError('USAGE', '--ramp needs at least one --guard', {
+      hint: 'for example --guard "error_rate <= champion + 0.01" --guard "p99_ms <= 50"',
+    });
+  }
+  return { ...r, parsed: r.guards.map(parseGuard) };
 }

@@ -6,8 +6,12 @@
  * route's template, or `unmatched`.
  */
 
+/** POST labels for logged predictions (mlo serve --log-predictions) */
+export const FEEDBACK_PATH = '/feedback';
+
 /** Paths answered as they are. */
 const FIXED = new Set([
+  FEEDBACK_PATH,
   '/',
   '/predict',
   '/invocations',

@@ -44,7 +44,10 @@ export interface LoadOptions {
   threads: number;
   maxBatch: number;
   maxDelayMs: number;
-  onBatch?: (model: ServedModel, rows: number) => void;
+  /** each model run: rows and compute seconds (see BatchOptions) */
+  onRun?: (rows: number, seconds: number) => void;
+  /** each request's wait in the micro-batcher */
+  onWait?: (seconds: number) => void;
   onWorkerCrash?: (model: string, message: string) => void;
 }
 
@@ -83,11 +86,11 @@ export async function loadServedModel(
         },
       )
     : await createInlineRunner(bytes, layout.count);
-  const onBatch = options.onBatch;
   const batcher = new Batcher(runner, {
     maxBatch: options.maxBatch,
     maxDelayMs: options.maxDelayMs,
-    onBatch: onBatch ? (rows) => onBatch(served, rows) : undefined,
+    onRun: options.onRun,
+    onWait: options.onWait,
   });
   const served: ServedModel = {
     route: options.route,
@@ -140,6 +143,14 @@ export function checkModelInput(served: ServedModel, values: Float64Array, rows:
   if (!bad) return;
   const name = served.layout.names?.[bad.feature];
   const feature = name === undefined ? `feature ${bad.feature}` : `feature "${name}"`;
+  if (Number.isNaN(bad.value)) {
+    // only MLflow's protocol reads null (or an empty CSV cell) as NaN, as pandas does
+    throw new MloError(
+      'INVALID',
+      `row ${bad.row}, ${feature} is null (missing); ${served.label} takes it as ${bad.type}, which has no missing value, so it is refused rather than made up (only float and double inputs take null, as NaN)`,
+      { hint: 'send a value, or fill in missing values before sending' },
+    );
+  }
   throw new MloError(
     'INVALID',
     `row ${bad.row}, ${feature}: ${bad.reason}; ${served.label} takes it as ${bad.type}`,

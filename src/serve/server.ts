@@ -17,6 +17,7 @@ import {
 import type { AddressInfo, Socket } from 'node:net';
 import pkg from '../../package.json' with { type: 'json' };
 import { MloError, isMloError } from '../errors.js';
+import { parseCsvText, type CsvText } from '../io/index.js';
 import {
   resolveModel,
   watchModelRef,
@@ -35,7 +36,7 @@ import {
 } from './http.js';
 import { enrichBody } from './features-hook.js';
 import { openLogSink } from './log-sink.js';
-import { createMetrics, type ServeMetrics } from './metrics.js';
+import { createMetrics, type ModelMetrics, type ServeMetrics } from './metrics.js';
 import {
   resolveOptions,
   type ResolvedOptions,
@@ -46,9 +47,9 @@ import { PredictionLog, type LogTotals } from './prediction-log.js';
 import { spoolDirOf, SpoolWriter } from './spool.js';
 import { mlflowProtocol } from './protocols/mlflow.js';
 import { mloProtocol } from './protocols/mlo.js';
-import { JsonText, type Parsed, type Protocol } from './protocols/types.js';
+import { JsonText, type BodyKind, type Parsed, type Protocol } from './protocols/types.js';
 import { v2ModelMetadata, v2Protocol } from './protocols/v2.js';
-import { parseV2ModelPath, routeLabel } from './routes.js';
+import { FEEDBACK_PATH, parseV2ModelPath, routeLabel } from './routes.js';
 import { goesToCanary, requestIdOf } from './routing.js';
 import {
   acquire,
@@ -61,6 +62,9 @@ import {
   type ServedModel,
 } from './served-model.js';
 import { Shadow } from './shadow.js';
+import { TrafficCounter } from './traffic.js';
+import { Rollout, StepStats } from './rollout/index.js';
+import { rolloutHooks } from './rollout/hooks.js';
 
 export interface ServedModelInfo {
   route: PredictionRoute;
@@ -119,6 +123,10 @@ interface Ctx {
   version: string;
   requestId: string | undefined;
   protocol: Protocol<Parsed> | undefined;
+  /** the answering model's metrics, once a model holds the request */
+  metrics: ModelMetrics | undefined;
+  /** the served model that took the request (counted in serve_traffic) */
+  served?: ServedModel;
 }
 
 const PROBES = new Set(['/ping', '/health', '/v2/health/live', '/v2/health/ready']);
@@ -144,20 +152,25 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
   const o: ResolvedOptions = resolveOptions(options);
   const emit = options.onEvent ?? (() => undefined);
   const warnOften = throttled(emit);
-  const metrics: ServeMetrics = await createMetrics();
+  let inflight = 0;
+  const metrics: ServeMetrics = await createMetrics(() => inflight);
+  /** each loaded model's metrics, label children resolved at load */
+  const modelMetrics = new WeakMap<ServedModel, ModelMetrics>();
   const limits = { maxRows: o.maxRows };
   const ownedModels: ServedModel[] = [];
 
   const load = async (model: ModelVersion, route: PredictionRoute): Promise<ServedModel> => {
     // a model whose inputs the configured features do not reach is not served
     if (route !== 'shadow') o.features?.fillFor(model.features, `${model.name}@${model.version}`);
+    const m = metrics.forModel(route, model.name, model.version);
     const served = await loadServedModel(repo, model, {
       route,
       threads: route === 'shadow' ? 1 : o.threads,
       // the shadow's latency is nobody's: big batches, cheapest runs
       maxBatch: route === 'shadow' ? 512 : o.maxBatch,
       maxDelayMs: route === 'shadow' ? 10 : o.maxDelayMs,
-      onBatch: (s, rows) => metrics.batch(s.model.name, String(s.model.version), rows),
+      onRun: m.ran,
+      onWait: m.waited,
       onWorkerCrash: (label, message) =>
         warnOften({
           level: 'warn',
@@ -180,6 +193,7 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
       });
     }
     metrics.modelLoaded(route, model.name, model.version, served.loadSeconds);
+    modelMetrics.set(served, m);
     return served;
   };
 
@@ -235,18 +249,43 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
     await log?.close();
     throw err;
   }
+  // counted where the production record is kept: with the prediction log
+  const traffic = log
+    ? new TrafficCounter(repo.store, (message) =>
+        warnOften({ level: 'warn', kind: 'traffic-trouble', message }),
+      )
+    : null;
   const main = slots[0];
   const canary = slots.find((s) => s.route === 'canary');
+  // the canary's share: fixed (--canary REF:PCT), or moved by a rollout
+  let canaryPercent = o.canary?.percent ?? 0;
+  let stepStats = { main: new StepStats(), canary: new StepStats() };
+  const rollout =
+    o.rollout && canary
+      ? new Rollout(
+          {
+            steps: o.rollout.steps,
+            everyMs: o.rollout.everyMs,
+            guards: o.rollout.parsed,
+            minRequests: o.rollout.minRequests ?? 20,
+          },
+          rolloutHooks(repo, o, main, canary, {
+            setPercent: (p) => (canaryPercent = p),
+            stats: () => stepStats,
+            newStep: () => (stepStats = { main: stepStats.main, canary: new StepStats() }),
+            emit,
+          }),
+        )
+      : null;
   const shadowSlot = slots.find((s) => s.route === 'shadow');
   if (shadowSlot) {
     const sh = new Shadow(shadowSlot.served, {
       onResult(s, requestId, x, out, agree, latencyMs) {
-        metrics.shadow(s.model.name, String(s.model.version), 'agree', agree);
-        metrics.shadow(s.model.name, String(s.model.version), 'disagree', out.nRows - agree);
+        modelMetrics.get(s)?.shadowed(out.nRows, agree, latencyMs / 1000);
         log?.record(s.logAs, requestId, Date.now(), latencyMs, x, out);
       },
       onError(s, rows, message) {
-        metrics.shadow(s.model.name, String(s.model.version), 'error', rows);
+        modelMetrics.get(s)?.shadowFailed(rows);
         warnOften({
           level: 'warn',
           kind: 'shadow-error',
@@ -270,23 +309,34 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
 
   const checkToken = o.token === undefined ? undefined : tokenChecker(o.token);
   let closing = false;
-  let inflight = 0;
   let answered = 0;
   let onIdle: (() => void) | undefined;
 
   /** The version that answers this request: the canary's share by request id, else main. */
   const pick = (requestId: string): ServedModel =>
-    canary && goesToCanary(requestId, o.canary!.percent) ? canary.served : main.served;
+    canary && goesToCanary(requestId, canaryPercent) ? canary.served : main.served;
 
   const finish = (ctx: Ctx, status: number): void => {
     answered++;
-    metrics.request(
-      ctx.route,
-      ctx.model,
-      ctx.version,
+    const seconds = (performance.now() - ctx.start) / 1000;
+    const m = ctx.served?.logAs;
+    if (m) traffic?.count(m.model, m.version, m.route, status, Date.now());
+    if (m && rollout && m.route !== 'shadow') stepStats[m.route].count(status, seconds * 1000);
+    // only answered predictions count as model latency (fast 4xx would flatter it)
+    if (status === 200 && ctx.metrics !== undefined) ctx.metrics.answered(ctx.route, seconds);
+    else metrics.request(ctx.route, ctx.model, ctx.version, status);
+    o.onAccess?.({
+      time: new Date().toISOString(),
+      method: ctx.req.method ?? '',
+      // the template, not the raw path: what clients send is theirs to choose
+      path: ctx.route,
       status,
-      (performance.now() - ctx.start) / 1000,
-    );
+      latency_ms: Math.round(seconds * 1e6) / 1e3,
+      model: m?.model ?? null,
+      version: m?.version ?? null,
+      route: m?.route ?? null,
+      request_id: ctx.requestId ?? null,
+    });
   };
 
   const respond = (
@@ -358,14 +408,30 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
     if (req.method !== 'POST') throw methodNotAllowed(req, 'POST');
     const requestId = requestIdOf(req.headers['x-request-id']);
     ctx.requestId = requestId;
-    checkJsonContentType(req);
-    const body = parseJsonBody(await readBody(req, o.maxBodyBytes));
+    let kind: BodyKind = 'json';
+    if (protocol.bodyKind) kind = protocol.bodyKind(req.headers['content-type']);
+    else checkJsonContentType(req);
+    const raw = await readBody(req, o.maxBodyBytes);
+    const body =
+      kind === 'csv'
+        ? parseCsvText(raw, {
+            source: 'the CSV body',
+            maxRows: o.maxRows,
+            tooManyRowsHint: 'split the request, or start the server with a higher --max-rows',
+          })
+        : parseJsonBody(raw);
     const served = acquire(target ? target() : pick(requestId));
     try {
+      ctx.served = served;
       ctx.model = served.model.name;
       ctx.version = String(served.model.version);
-      if (o.features) await enrichBody(o.features, body, served, requestId);
-      const parsed = protocol.parse(body, served, limits);
+      ctx.metrics = modelMetrics.get(served);
+      // online features fill named JSON rows; a CSV body is taken as sent
+      if (o.features && kind !== 'csv') await enrichBody(o.features, body, served, requestId);
+      const parsed =
+        kind === 'csv'
+          ? protocol.parseCsv!(body as CsvText, served, limits)
+          : protocol.parse(body, served, limits);
       const { values, rows } = parsed.matrix;
       checkModelInput(served, values, rows);
       let out;
@@ -439,12 +505,7 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
       version: s.served.model.version,
       ref: s.ref,
       features: s.served.model.features,
-      percent:
-        s.route === 'canary'
-          ? o.canary!.percent
-          : s.route === 'main'
-            ? 100 - (o.canary?.percent ?? 0)
-            : 0,
+      percent: s.route === 'canary' ? canaryPercent : s.route === 'main' ? 100 - canaryPercent : 0,
       runner: s.served.runner.kind,
       loadSeconds: s.served.loadSeconds,
     }));
@@ -452,6 +513,21 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
   const get = (ctx: Ctx): void => {
     if (ctx.req.method !== 'GET' && ctx.req.method !== 'HEAD')
       throw methodNotAllowed(ctx.req, 'GET');
+  };
+
+  /** Labels for logged predictions (the handler comes from the caller: serve knows no labels). */
+  const feedback = async (ctx: Ctx): Promise<void> => {
+    if (!o.feedback || !log) {
+      throw new MloError('NOT_FOUND', 'this server takes no labels', {
+        hint: 'start mlo serve with --log-predictions: labels join the predictions it logs',
+      });
+    }
+    if (ctx.req.method !== 'POST') throw methodNotAllowed(ctx.req, 'POST');
+    checkJsonContentType(ctx.req);
+    const body = parseJsonBody(await readBody(ctx.req, o.maxBodyBytes));
+    // labels for rows still queued for the log writer join when they are written
+    const answer = o.feedback({ method: 'POST', body });
+    respondJson(ctx, answer.status, answer.json);
   };
 
   const route = async (ctx: Ctx): Promise<void> => {
@@ -484,6 +560,8 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
       case '/health':
         get(ctx);
         return respond(ctx, 200, 'text/plain; charset=utf-8', '\n');
+      case FEEDBACK_PATH:
+        return feedback(ctx);
       case '/version':
         get(ctx);
         return respond(ctx, 200, 'text/plain; charset=utf-8', pkg.version);
@@ -518,6 +596,7 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
             'GET /version',
             'GET /metrics',
             ...(o.features ? ['POST /get-online-features'] : []),
+            ...(o.feedback && log ? ['POST /feedback'] : []),
           ],
         });
       default:
@@ -539,6 +618,7 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
       version: '',
       requestId: undefined,
       protocol: undefined,
+      metrics: undefined,
     };
     route(ctx)
       .catch((err: unknown) => fail(ctx, err))
@@ -640,6 +720,7 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
   }
 
   const address = server.address() as AddressInfo;
+  await rollout?.start();
   const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   let closed: Promise<ShutdownSummary> | undefined;
 
@@ -659,6 +740,7 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
         const pendingAtClose = inflight;
         const answeredAtClose = answered;
         for (const s of slots) s.watch?.stop();
+        rollout?.stop();
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         if (inflight > 0) {
@@ -685,6 +767,7 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
         await shadow?.drain(Math.min(timeoutMs, 5000));
         // the spool gets what is left of the time; the rest waits on disk for the next reader
         const logTotals = log ? await log.close(Date.now() + Math.max(timeoutMs, 1000)) : null;
+        traffic?.close();
         await Promise.all(slots.map((s) => retire(s.served)));
         return {
           requests: answered,

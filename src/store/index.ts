@@ -35,6 +35,7 @@ export { MIGRATIONS, type Migration } from './migrations/index.js';
 export * from './models.js';
 export * from './evaluations.js';
 export * from './runs.js';
+export { storeBusyError, busyTimeoutMs, BUSY_TIMEOUT_ENV } from './busy.js';
 export * from './run-query.js';
 export * from './stage-cache.js';
 export {
@@ -62,3 +63,11 @@ export {
   type ValidationQuery,
 } from './validations.js';
 export * from './predictions.js';
+export * from './experiments.js';
+export * from './lineage.js';
+export * from './mlflow-files.js';
+export * from './run-columns.js';
+export * from './prediction-stats.js';
+export * from './feedback.js';
+export * from './production.js';
+export * from './maturity.js';

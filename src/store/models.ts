@@ -30,6 +30,14 @@ export interface ModelVersionRow {
   metrics_json: string;
   tags_json: string;
   lineage_json: string;
+  /** migration 010: 'onnx', 'mlflow' (an MLmodel directory) or 'file' */
+  format?: string;
+  description?: string | null;
+  /** MLflow's stage: None, Staging, Production, Archived */
+  stage?: string;
+  updated_ms?: number | null;
+  /** the source URI an MLflow client gave (runs:/..., models:/...) */
+  mlflow_source?: string | null;
 }
 
 export type NewModelVersion = Omit<ModelVersionRow, 'id' | 'model' | 'version'>;
@@ -77,7 +85,8 @@ function bumpGeneration(store: Store): void {
 
 const VERSION_COLUMNS = `v.id, v.model, m.name, v.version, v.hash, v.size, v.created_ms, v.created_by,
   v.source, v.run_id, v.git_commit, v.git_dirty, v.signature_json, v.features_json,
-  v.features_source, v.metrics_json, v.tags_json, v.lineage_json`;
+  v.features_source, v.metrics_json, v.tags_json, v.lineage_json, v.format, v.description,
+  v.stage, v.updated_ms, v.mlflow_source`;
 
 export function getModelRow(store: Store, name: string): ModelRow | undefined {
   return stmt(store, 'SELECT id, name, created_ms FROM models WHERE name = ?').get(name) as
@@ -93,7 +102,11 @@ export function ensureModelRow(store: Store, name: string, nowMs: number): numbe
 }
 
 export function listModelRows(store: Store): ModelRow[] {
-  return stmt(store, 'SELECT id, name, created_ms FROM models ORDER BY name').all() as ModelRow[];
+  // a deleted model's row stays for its audit, under a name no model can have
+  return stmt(
+    store,
+    "SELECT id, name, created_ms FROM models WHERE name NOT LIKE '~deleted~%' ORDER BY name",
+  ).all() as ModelRow[];
 }
 
 export function getVersionRow(
@@ -174,8 +187,8 @@ export function insertVersionRow(
     store,
     `INSERT INTO model_versions (model, version, hash, size, created_ms, created_by, source,
        run_id, git_commit, git_dirty, signature_json, features_json, features_source,
-       metrics_json, tags_json, lineage_json)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       metrics_json, tags_json, lineage_json, format, description, mlflow_source)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(
     modelId,
     version,
@@ -193,6 +206,9 @@ export function insertVersionRow(
     row.metrics_json,
     row.tags_json,
     row.lineage_json,
+    row.format ?? 'onnx',
+    row.description ?? null,
+    row.mlflow_source ?? null,
   );
   bumpGeneration(store);
   return { id: Number(info.lastInsertRowid), version };
@@ -306,4 +322,163 @@ export function listAliasEvents(store: Store, q: AliasEventQuery): AliasEventRow
      FROM alias_events e JOIN models m ON m.id = e.model
      WHERE ${where.join(' AND ')} ORDER BY e.seq`,
   ).all(...args) as AliasEventRow[];
+}
+
+// ---- MLflow-era fields (migration 010): descriptions, tags, stages, formats, audit ----
+
+export interface ModelMetaRow {
+  id: number;
+  name: string;
+  created_ms: number;
+  updated_ms: number | null;
+  description: string | null;
+  tags_json: string;
+}
+
+export function getModelMetaRow(store: Store, name: string): ModelMetaRow | undefined {
+  return stmt(
+    store,
+    'SELECT id, name, created_ms, updated_ms, description, tags_json FROM models WHERE name = ?',
+  ).get(name) as ModelMetaRow | undefined;
+}
+
+export function listModelMetaRows(store: Store): ModelMetaRow[] {
+  return stmt(
+    store,
+    "SELECT id, name, created_ms, updated_ms, description, tags_json FROM models WHERE name NOT LIKE '~deleted~%' ORDER BY name",
+  ).all() as ModelMetaRow[];
+}
+
+export interface VersionMetaRow {
+  format: string;
+  description: string | null;
+  stage: string;
+  updated_ms: number | null;
+  mlflow_source: string | null;
+}
+
+export function getVersionMetaRow(store: Store, versionId: number): VersionMetaRow | undefined {
+  return stmt(
+    store,
+    'SELECT format, description, stage, updated_ms, mlflow_source FROM model_versions WHERE id = ?',
+  ).get(versionId) as VersionMetaRow | undefined;
+}
+
+export type RegistryAction = 'tag' | 'untag' | 'describe' | 'stage' | 'rename';
+
+export interface RegistryEventRow {
+  seq: number;
+  name: string;
+  version: number | null;
+  action: RegistryAction;
+  key: string | null;
+  old_value: string | null;
+  new_value: string | null;
+  who: string;
+  at_ms: number;
+}
+
+export interface RegistryEdit {
+  modelId: number;
+  /** the version's number, or null for the model itself */
+  version: number | null;
+  action: RegistryAction;
+  key?: string | null;
+  newValue: string | null;
+  who: string;
+  nowMs: number;
+}
+
+/**
+ * Apply one edit of a model's or version's tags, description or stage and audit it,
+ * in one transaction. Returns false (and audits nothing) when nothing changes.
+ */
+export function applyRegistryEdit(store: Store, e: RegistryEdit): boolean {
+  return store.db
+    .transaction(() => {
+      const table = e.version === null ? 'models' : 'model_versions';
+      const where = e.version === null ? 'id = ?' : 'model = ? AND version = ?';
+      const args = e.version === null ? [e.modelId] : [e.modelId, e.version];
+      let old: string | null;
+      if (e.action === 'tag' || e.action === 'untag') {
+        const path = `$.${JSON.stringify(e.key ?? '')}`;
+        old = stmt(store, `SELECT json_extract(tags_json, ?) FROM ${table} WHERE ${where}`)
+          .pluck()
+          .get(path, ...args) as string | null;
+        if (e.action === 'untag' ? old === null : old === e.newValue) return false;
+        const sql =
+          e.action === 'tag'
+            ? `UPDATE ${table} SET tags_json = json_set(tags_json, ?, ?), updated_ms = ? WHERE ${where}`
+            : `UPDATE ${table} SET tags_json = json_remove(tags_json, ?), updated_ms = ? WHERE ${where}`;
+        if (e.action === 'tag') stmt(store, sql).run(path, e.newValue, e.nowMs, ...args);
+        else stmt(store, sql).run(path, e.nowMs, ...args);
+      } else {
+        const col =
+          e.action === 'describe' ? 'description' : e.action === 'stage' ? 'stage' : 'name';
+        old = stmt(store, `SELECT ${col} FROM ${table} WHERE ${where}`)
+          .pluck()
+          .get(...args) as string | null;
+        if (old === e.newValue) return false;
+        stmt(store, `UPDATE ${table} SET ${col} = ?, updated_ms = ? WHERE ${where}`).run(
+          e.newValue,
+          e.nowMs,
+          ...args,
+        );
+      }
+      stmt(
+        store,
+        `INSERT INTO registry_events (model, version, action, key, old_value, new_value, who, at_ms)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(e.modelId, e.version, e.action, e.key ?? null, old, e.newValue, e.who, e.nowMs);
+      if (e.action === 'rename') bumpGeneration(store);
+      return true;
+    })
+    .immediate();
+}
+
+export function listRegistryEvents(
+  store: Store,
+  modelId: number,
+  version?: number,
+): RegistryEventRow[] {
+  const sql = `SELECT e.seq, m.name, e.version, e.action, e.key, e.old_value, e.new_value, e.who, e.at_ms
+    FROM registry_events e JOIN models m ON m.id = e.model
+    WHERE e.model = ? ${version === undefined ? '' : 'AND e.version = ?'} ORDER BY e.seq`;
+  const args = version === undefined ? [modelId] : [modelId, version];
+  return stmt(store, sql).all(...args) as RegistryEventRow[];
+}
+
+/**
+ * Remove a model version (MLflow's DeleteModelVersion). Aliases pointing at it go
+ * too; the audit keeps what happened. Evaluations of it are removed with it.
+ */
+export function deleteVersionRow(store: Store, modelId: number, version: number): void {
+  const row = stmt(store, 'SELECT id FROM model_versions WHERE model = ? AND version = ?').get(
+    modelId,
+    version,
+  ) as { id: number } | undefined;
+  if (!row) return;
+  stmt(store, 'DELETE FROM evaluations WHERE version_id = ?').run(row.id);
+  stmt(store, 'DELETE FROM model_aliases WHERE model = ? AND version = ?').run(modelId, version);
+  stmt(store, 'DELETE FROM model_versions WHERE id = ?').run(row.id);
+  bumpGeneration(store);
+}
+
+/**
+ * Remove a registered model with its versions and aliases. Its audit rows stay (they
+ * are append-only), so the model row stays too, renamed out of the way: nothing
+ * refers to a deleted model by name again.
+ */
+export function deleteModelRows(store: Store, modelId: number, nowMs: number): void {
+  stmt(
+    store,
+    'DELETE FROM evaluations WHERE version_id IN (SELECT id FROM model_versions WHERE model = ?)',
+  ).run(modelId);
+  stmt(store, 'DELETE FROM model_aliases WHERE model = ?').run(modelId);
+  stmt(store, 'DELETE FROM model_versions WHERE model = ?').run(modelId);
+  stmt(
+    store,
+    "UPDATE models SET name = '~deleted~' || id || '~' || ?, updated_ms = ? WHERE id = ?",
+  ).run(nowMs, nowMs, modelId);
+  bumpGeneration(store);
 }

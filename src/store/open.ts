@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MloError } from '../errors.js';
 import { MIGRATIONS, type Migration } from './migrations/index.js';
+import { busyTimeoutMs, storeBusyError } from './busy.js';
 
 export type Db = Database.Database;
 
@@ -18,7 +19,7 @@ export interface Store {
 }
 
 export interface OpenStoreOptions {
-  /** how long a writer waits for another's lock before failing (ms) */
+  /** how long a writer waits for another's lock before failing (ms; default $MLO_BUSY_TIMEOUT_MS or 15 s) */
   busyTimeoutMs?: number;
   /** override the migration list (tests of the upgrade path) */
   migrations?: readonly Migration[];
@@ -39,7 +40,7 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
     });
   }
   try {
-    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 15000}`);
+    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? busyTimeoutMs()}`);
     db.pragma('journal_mode = WAL');
     // NORMAL is durable against process crashes in WAL mode and much faster than FULL.
     db.pragma('synchronous = NORMAL');
@@ -50,7 +51,7 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
     if ((err as { code?: string }).code === 'SQLITE_NOTADB') {
       throw new MloError('INVALID', `${path}: not an SQLite database`, { cause: err });
     }
-    throw err;
+    throw storeBusyError(err, path) ?? err;
   }
   return {
     db,
@@ -69,14 +70,13 @@ export function migrate(db: Db, path: string, migrations: readonly Migration[]):
   const latest = latestSchemaVersion(migrations);
   const current = readVersion(db);
   if (current > latest) throw newerStoreError(path, current, latest);
-  if (current === latest) return;
+  if (current === latest && missingMigrations(db, migrations).length === 0) return;
   // IMMEDIATE takes the write lock first, so two processes opening an old store at
-  // once migrate it exactly once: the second re-reads the version inside the lock.
+  // once migrate it exactly once: the second re-reads what is applied inside the lock.
   const run = db.transaction(() => {
     const now = readVersion(db);
     if (now > latest) throw newerStoreError(path, now, latest);
-    for (const m of migrations) {
-      if (m.version <= now) continue;
+    for (const m of missingMigrations(db, migrations)) {
       if (typeof m.up === 'string') db.exec(m.up);
       else m.up(db);
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
@@ -88,6 +88,19 @@ export function migrate(db: Db, path: string, migrations: readonly Migration[]):
     db.pragma(`user_version = ${latest}`);
   });
   run.immediate();
+}
+
+/**
+ * The migrations a store has not applied, in list order. Numbers were handed out to
+ * work done side by side, so a store may hold a higher number than one that landed
+ * later (13 before 10): what counts is the set in schema_migrations, not the highest
+ * version, or the later-landing migration would be skipped forever.
+ */
+function missingMigrations(db: Db, migrations: readonly Migration[]): Migration[] {
+  if (readVersion(db) === 0) return [...migrations];
+  const rows = db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[];
+  const applied = new Set(rows.map((r) => r.version));
+  return migrations.filter((m) => !applied.has(m.version));
 }
 
 function newerStoreError(path: string, found: number, known: number): MloError {

@@ -39,6 +39,10 @@ export interface SortKey {
 
 export interface RunQuery {
   experiment?: string;
+  /** experiment records (MLflow's search_runs); any of them */
+  experimentIds?: number[];
+  /** default 'active': runs MLflow deleted are hidden until restored */
+  lifecycle?: 'active' | 'deleted' | 'all';
   filter?: FilterExpr;
   sort?: SortKey[];
   /** 0 or undefined: no limit */
@@ -254,12 +258,26 @@ interface CompiledQuery {
   args: unknown[];
   /** 0: no limit */
   limit: number;
+  /** the group's value per row (text or NULL), when grouped */
+  groupSql?: string;
 }
 
-function compileQuery(query: RunQuery): CompiledQuery {
+function compileQuery(query: RunQuery, groupBy?: FieldRef): CompiledQuery {
   const c = new Compiler(query.nowMs ?? Date.now());
   const joins: string[] = [];
   const order: string[] = [];
+  let groupSql: string | undefined;
+  if (groupBy) {
+    // groups are runs of equal values in the order: the group key sorts first
+    if (groupBy.kind === 'attr') groupSql = `CAST(${c.attr(groupBy.name)} AS TEXT)`;
+    else {
+      joins.push(
+        `LEFT JOIN ${TABLE[groupBy.kind]} g ON g.run = r.seq AND g.key = ${c.bind(groupBy.key)}`,
+      );
+      groupSql = 'CAST(g.value AS TEXT)';
+    }
+    order.push(`${groupSql} IS NULL`, groupSql);
+  }
   (query.sort ?? []).forEach((s, i) => {
     const dir = s.desc ? 'DESC' : 'ASC';
     if (s.field.kind === 'attr') {
@@ -283,11 +301,77 @@ function compileQuery(query: RunQuery): CompiledQuery {
   order.push('r.start_ms DESC', 'r.seq DESC');
   const where: string[] = [];
   if (query.experiment !== undefined) where.push(`r.experiment = ${c.bind(query.experiment)}`);
+  if (query.experimentIds !== undefined)
+    where.push(
+      `r.experiment_id IN (${query.experimentIds.map((id) => c.bind(id)).join(',') || 'NULL'})`,
+    );
+  const lifecycle = query.lifecycle ?? 'active';
+  if (lifecycle !== 'all') where.push(`r.lifecycle = ${c.bind(lifecycle)}`);
   if (query.filter) where.push(c.expr(query.filter));
   const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
   const limit = query.limit ? Math.floor(query.limit) : 0;
   const from = `FROM runs r ${joins.join(' ')} ${whereSql} ORDER BY ${order.join(', ')}`;
-  return { from, args: c.args, limit };
+  return { from, args: c.args, limit, groupSql };
+}
+
+/** The matching runs' row numbers in order, with the consecutive groups when grouped. */
+export interface RunOrder {
+  seqs: Int32Array;
+  /** in order; a group's runs are `count` consecutive entries of seqs */
+  groups?: { value: string | null; count: number }[];
+}
+
+/**
+ * Every match, in order, as row numbers only: a windowed view (the UI's table) keeps
+ * this and reads the rows of the window it shows. The filter runs once for any
+ * number of windows.
+ */
+export function queryRunOrder(store: Store, query: RunQuery, groupBy?: FieldRef): RunOrder {
+  const { from, args, limit, groupSql } = compileQuery(query, groupBy);
+  const tail = limit ? ` LIMIT ${limit}` : '';
+  if (!groupSql) {
+    const seqs = store.db
+      .prepare(`SELECT r.seq ${from}${tail}`)
+      .pluck()
+      .all(...args) as number[];
+    return { seqs: Int32Array.from(seqs) };
+  }
+  const rows = store.db
+    .prepare(`SELECT r.seq, ${groupSql} ${from}${tail}`)
+    .raw()
+    .all(...args) as [number, string | null][];
+  const seqs = new Int32Array(rows.length);
+  const groups: { value: string | null; count: number }[] = [];
+  for (let i = 0; i < rows.length; i++) {
+    seqs[i] = rows[i][0];
+    const v = rows[i][1];
+    const last = groups[groups.length - 1];
+    if (last && last.value === v) last.count++;
+    else groups.push({ value: v, count: 1 });
+  }
+  return { seqs, groups };
+}
+
+/** The listing rows of these runs, in the order given (unknown row numbers are left out). */
+export function readRunListRows(store: Store, seqs: ArrayLike<number>): RunListRow[] {
+  const byId = new Map<number, RunListRow>();
+  const all = Array.from(seqs);
+  for (let i = 0; i < all.length; i += 500) {
+    const part = all.slice(i, i + 500);
+    const rows = listRows(
+      store.db
+        .prepare(
+          `SELECT ${LIST_COLUMNS} FROM runs r WHERE r.seq IN (${part.map(() => '?').join(',')})`,
+        )
+        .raw()
+        .all(...part) as RawListRow[],
+    );
+    for (const r of rows) byId.set(r.seq, r);
+  }
+  return all.flatMap((q) => {
+    const r = byId.get(q);
+    return r ? [r] : [];
+  });
 }
 
 export function queryRunRows(store: Store, query: RunQuery): RunQueryResult {

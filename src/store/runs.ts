@@ -5,6 +5,7 @@
  */
 import type { Statement } from 'better-sqlite3';
 import type { Db, Store } from './open.js';
+import { ensureExperimentId } from './experiments.js';
 
 export type RunStatus = 'running' | 'finished' | 'failed' | 'killed';
 export const RUN_STATUSES: readonly RunStatus[] = ['running', 'finished', 'failed', 'killed'];
@@ -30,6 +31,9 @@ export interface RunRow {
   params_json: string;
   metrics_json: string;
   tags_json: string;
+  /** migration 010: the experiment record, and MLflow's soft delete */
+  experiment_id: number | null;
+  lifecycle: 'active' | 'deleted';
 }
 
 export interface NewRunRow {
@@ -46,6 +50,9 @@ export interface NewRunRow {
   pid?: number;
 }
 
+/** The step of a point logged without one: the store assigns the series' next step. */
+export const AUTO_STEP = NaN;
+
 /**
  * The points of one metric in one flush, as parallel arrays (the first `n` entries
  * count): no object per point, and they go to the store as they are.
@@ -53,6 +60,7 @@ export interface NewRunRow {
 export interface SeriesBatch {
   key: string;
   n: number;
+  /** AUTO_STEP (NaN) where the next step of the series is wanted */
   steps: Float64Array;
   /** milliseconds since 1970 */
   ts: Float64Array;
@@ -97,6 +105,7 @@ export interface RunEnd {
 interface Statements {
   insertRun: Statement;
   nextChunk: Statement;
+  maxStep: Statement;
   insertChunk: Statement;
   upsertLatest: Statement;
   upsertParam: Statement;
@@ -116,16 +125,18 @@ function stmts(db: Db): Statements {
   if (s) return s;
   s = {
     insertRun: db.prepare(
-      `INSERT INTO runs (id, name, experiment, status, start_ms, command, cwd, git_commit,
-         git_dirty, stage, host, pid)
-       VALUES (@id, @name, @experiment, 'running', @startMs, @command, @cwd, @gitCommit,
-         @gitDirty, @stage, @host, @pid)`,
+      `INSERT INTO runs (id, name, experiment, experiment_id, status, start_ms, command, cwd,
+         git_commit, git_dirty, stage, host, pid)
+       VALUES (@id, @name, @experiment, @experimentId, 'running', @startMs, @command, @cwd,
+         @gitCommit, @gitDirty, @stage, @host, @pid)`,
     ),
     nextChunk: db
       .prepare(
         'SELECT COALESCE(MAX(chunk) + 1, 0) FROM run_metric_chunks WHERE run = ? AND key = ?',
       )
       .pluck(),
+    // the latest point is the one with the highest step, so its step is the series' maximum
+    maxStep: db.prepare('SELECT step FROM run_latest_metrics WHERE run = ? AND key = ?').pluck(),
     insertChunk: db.prepare(
       `INSERT INTO run_metric_chunks (run, key, chunk, n, max_step, steps, ts, vals)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -182,10 +193,16 @@ export function numericValue(value: string): number | null {
 }
 
 export function insertRun(store: Store, run: NewRunRow): number {
+  return store.db.transaction(() => insertRunRow(store, run)).immediate();
+}
+
+function insertRunRow(store: Store, run: NewRunRow): number {
   const info = stmts(store.db).insertRun.run({
     id: run.id,
     name: run.name,
     experiment: run.experiment,
+    // experiments are records (MLflow's); a new name creates one
+    experimentId: ensureExperimentId(store, run.experiment, run.startMs),
     startMs: run.startMs,
     command: run.command ?? null,
     cwd: run.cwd ?? null,
@@ -202,8 +219,9 @@ function writeBatchRows(db: Db, seq: number, batch: RunBatch): void {
   const s = stmts(db);
   const series = batch.series ?? [];
   for (const sb of series) {
-    const { key, n, steps, ts, vals } = sb;
+    const { key, n, ts, vals } = sb;
     if (n === 0) continue;
+    const steps = resolveSteps(s, seq, sb);
     let maxStep = -Infinity;
     // Only the series' best point in this batch can become the stored latest.
     let best = 0;
@@ -249,6 +267,31 @@ function writeBatchRows(db: Db, seq: number, batch: RunBatch): void {
       r.files ?? null,
     );
   }
+}
+
+/**
+ * Steps for the points logged without one: each is one past the highest step of its
+ * series so far — stored, or earlier in this batch. Runs inside the write
+ * transaction, so concurrent writers of a series serialise here.
+ */
+function resolveSteps(s: Statements, seq: number, sb: SeriesBatch): Float64Array {
+  let auto = false;
+  for (let i = 0; i < sb.n; i++) {
+    if (Number.isNaN(sb.steps[i])) {
+      auto = true;
+      break;
+    }
+  }
+  if (!auto) return sb.steps;
+  // a copy: a failed write keeps the batch for a retry, still asking for automatic steps
+  const steps = sb.steps.slice(0, sb.n);
+  const stored = s.maxStep.get(seq, sb.key) as number | undefined;
+  let top = stored ?? -1;
+  for (let i = 0; i < sb.n; i++) {
+    if (Number.isNaN(steps[i])) steps[i] = ++top;
+    else if (steps[i] > top) top = steps[i];
+  }
+  return steps;
 }
 
 /**
@@ -300,14 +343,6 @@ export function findRunIdsByName(store: Store, name: string, limit = 2): string[
     .all(name, limit) as string[];
 }
 
-/** The highest step logged so far for each metric of a run. */
-export function maxMetricSteps(store: Store, seq: number): Map<string, number> {
-  const rows = store.db
-    .prepare('SELECT key, MAX(max_step) AS step FROM run_metric_chunks WHERE run = ? GROUP BY key')
-    .all(seq) as { key: string; step: number }[];
-  return new Map(rows.map((r) => [r.key, r.step]));
-}
-
 /** Chunks store float64 arrays little-endian, the byte order of every platform Node runs on. */
 function blobOf(a: Float64Array): Buffer {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
@@ -350,6 +385,47 @@ export function metricSeries(
   }
   if (!sorted) points.sort((a, b) => a.step - b.step || a.ts - b.ts);
   return points;
+}
+
+/**
+ * The same points as metricSeries, as three parallel arrays (NaN where the value was
+ * NaN): no object per point, for charts reading 10 runs × 10,000 steps at once.
+ */
+export function metricSeriesColumns(
+  store: Store,
+  seq: number,
+  key: string,
+): { steps: Float64Array; ts: Float64Array; vals: Float64Array } {
+  const chunks = store.db
+    .prepare(
+      'SELECT steps, ts, vals FROM run_metric_chunks WHERE run = ? AND key = ? ORDER BY chunk',
+    )
+    .all(seq, key) as { steps: Buffer; ts: Buffer; vals: Buffer }[];
+  const n = chunks.reduce((a, c) => a + c.steps.length / 8, 0);
+  let steps = new Float64Array(n);
+  let ts = new Float64Array(n);
+  let vals = new Float64Array(n);
+  let at = 0;
+  for (const c of chunks) {
+    steps.set(arrayOf(c.steps), at);
+    ts.set(arrayOf(c.ts), at);
+    vals.set(arrayOf(c.vals), at);
+    at += c.steps.length / 8;
+  }
+  let sorted = true;
+  for (let i = 1; i < n && sorted; i++) {
+    if (steps[i] < steps[i - 1] || (steps[i] === steps[i - 1] && ts[i] < ts[i - 1])) sorted = false;
+  }
+  if (!sorted) {
+    // stable, as metricSeries: equal step and time keep the order logged
+    const order = Array.from({ length: n }, (_, i) => i).sort(
+      (a, b) => steps[a] - steps[b] || ts[a] - ts[b] || a - b,
+    );
+    steps = Float64Array.from(order, (i) => steps[i]);
+    ts = Float64Array.from(order, (i) => ts[i]);
+    vals = Float64Array.from(order, (i) => vals[i]);
+  }
+  return { steps, ts, vals };
 }
 
 export function metricKeys(store: Store, seq: number): string[] {

@@ -27,6 +27,8 @@ export interface ExecOptions {
   stop?: StopSignal;
   onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
   onStart?: (run: { id: string; name: string }) => void;
+  /** serve the MLflow API to the command (default true; `--no-mlflow` turns it off) */
+  mlflow?: boolean;
 }
 
 export interface ExecResult extends CommandRunResult {
@@ -87,6 +89,7 @@ export async function execRun(repo: Repo, options: ExecOptions): Promise<ExecRes
     stop: options.stop,
     onOutput: options.onOutput,
     onStart: options.onStart,
+    mlflow: options.mlflow,
     onSuccess: async (run) => {
       const missing: string[] = [];
       for (const rel of outRels) {

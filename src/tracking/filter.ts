@@ -68,6 +68,15 @@ const KEYWORDS = new Set(['and', 'or', 'not', 'in', 'like', 'ilike', 'is', 'null
 
 export class FilterSyntaxError extends MloError {}
 
+/**
+ * Bounds on a filter's shape. Far beyond what a person writes, they keep a generated
+ * or hostile filter from overflowing the parser's stack or SQLite's expression depth
+ * (1,000): 5,000 nested parentheses or 1,100 `and`s are refused with exit 2.
+ */
+export const MAX_FILTER_DEPTH = 50;
+export const MAX_FILTER_TERMS = 200;
+export const MAX_FILTER_VALUES = 2000;
+
 function fail(source: string, what: string, pos: number, label = 'filter'): never {
   const col = pos + 1;
   throw new FilterSyntaxError('USAGE', `${label}: ${what} at column ${col}`, {
@@ -170,6 +179,9 @@ function readQuoted(src: string, start: number, quote: string): { value: string;
 
 class Parser {
   private i = 0;
+  private depth = 0;
+  private terms = 0;
+  private values = 0;
   constructor(
     private readonly src: string,
     private readonly tokens: Token[],
@@ -227,10 +239,21 @@ class Parser {
     return items.length === 1 ? items[0] : { type: 'and', items };
   }
 
+  /** One level deeper (a parenthesis or a `not`), within MAX_FILTER_DEPTH. */
+  private nest(t: Token): void {
+    if (++this.depth > MAX_FILTER_DEPTH) {
+      fail(this.src, `nested more than ${MAX_FILTER_DEPTH} levels deep`, t.pos);
+    }
+  }
+
   private parseNot(): FilterExpr {
-    if (this.isKeyword(this.peek(), 'not')) {
+    const t = this.peek();
+    if (this.isKeyword(t, 'not')) {
       this.next();
-      return { type: 'not', expr: this.parseNot() };
+      this.nest(t);
+      const expr = this.parseNot();
+      this.depth--;
+      return { type: 'not', expr };
     }
     return this.parsePrimary();
   }
@@ -239,7 +262,9 @@ class Parser {
     const t = this.peek();
     if (t.kind === 'lparen') {
       this.next();
+      this.nest(t);
       const e = this.parseOr();
+      this.depth--;
       const close = this.next();
       if (close.kind !== 'rparen')
         fail(
@@ -346,6 +371,9 @@ class Parser {
   }
 
   private parseComparison(): FilterExpr {
+    if (++this.terms > MAX_FILTER_TERMS) {
+      fail(this.src, `more than ${MAX_FILTER_TERMS} comparisons`, this.peek().pos);
+    }
     const { field, token: ft } = this.parseField();
     let t = this.peek();
     let negated = false;
@@ -389,6 +417,9 @@ class Parser {
         this.next();
         if (v.kind !== 'string' && v.kind !== 'number')
           fail(this.src, `expected a value in the list, found ${this.describe(v)}`, v.pos);
+        if (++this.values > MAX_FILTER_VALUES) {
+          fail(this.src, `more than ${MAX_FILTER_VALUES} values in 'in' lists`, v.pos);
+        }
         values.push(this.checkValue(field, ft, v));
         const sep = this.next();
         if (sep.kind === 'rparen') break;

@@ -55,8 +55,11 @@ export {
   fieldLabel,
   FilterSyntaxError,
 } from './filter.js';
+export { recordRuns, type RecordedRun, type RecordedSeries } from './record.js';
 export { resolveRunRow, newRunId, shortId, SHORT_ID } from './ids.js';
 export { readGitInfo, type GitInfo } from './git-info.js';
+export { randomRunName } from './names.js';
+export { listExperiments, type ExperimentSummary } from './experiments.js';
 export { applyLogLine, type LogSink } from './log-lines.js';
 export { flatten, numericMetrics, parseDataText, readMetricsFile } from './metrics-file.js';
 export {
@@ -68,6 +71,7 @@ export {
   objectsOf,
   repoRelative,
   removePath,
+  linkEscape,
   type PathEntry,
 } from './paths.js';
 export { keyProblem, paramText, type ParamValue } from './writer.js';

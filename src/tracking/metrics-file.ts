@@ -4,9 +4,9 @@
  * metrics; other values are ignored, as DVC does.
  */
 import { readFileSync } from 'node:fs';
-import { parse as parseYamlText } from 'yaml';
 import { MloError } from '../errors.js';
 import { isNotFound } from '../util/fs.js';
+import { parseYamlValue } from '../util/yaml-file.js';
 
 export type FlatValues = Record<string, unknown>;
 
@@ -26,13 +26,13 @@ export function flatten(value: unknown, prefix = '', out: FlatValues = {}): Flat
 
 /** Parse JSON or YAML text by the file's extension (YAML also reads JSON). */
 export function parseDataText(text: string, displayPath: string): unknown {
+  if (!displayPath.toLowerCase().endsWith('.json')) return parseYamlValue(text, displayPath);
   try {
-    if (displayPath.toLowerCase().endsWith('.json')) return JSON.parse(text) as unknown;
-    return parseYamlText(text) as unknown;
+    return JSON.parse(text) as unknown;
   } catch (err) {
     throw new MloError(
       'INVALID',
-      `${displayPath}: not valid ${displayPath.toLowerCase().endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`,
+      `${displayPath}: not valid JSON: ${(err as Error).message.split('\n')[0]}`,
     );
   }
 }

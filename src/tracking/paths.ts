@@ -8,8 +8,16 @@
  * manifests, the object cache), so that hashing stage inputs and caching stage
  * outputs mean exactly what `mlo add` means without depending on its internals.
  */
-import { readdirSync, readlinkSync, readFileSync, rmSync, statSync, type Stats } from 'node:fs';
-import { join, resolve } from 'node:path';
+import {
+  readdirSync,
+  readlinkSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  type Stats,
+} from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { MloError } from '../errors.js';
 import type { Repo } from '../repo/index.js';
 import {
@@ -25,7 +33,7 @@ import {
   type ManifestEntry,
 } from '../data/index.js';
 import { getHashState, getHashStatesUnder, putHashStates, type HashState } from '../store/index.js';
-import { isInside, statOrNull, toPosixRelative } from '../util/fs.js';
+import { isInside, isNotFound, lstatOrNull, statOrNull, toPosixRelative } from '../util/fs.js';
 
 /** A hashed path, in the shape of a pointer file. */
 export interface PathEntry {
@@ -52,6 +60,77 @@ export function repoRelative(repo: Repo, cwd: string, arg: string): string {
     throw new MloError('USAGE', `${arg}: inside ${first}/, which is not workspace data`);
   }
   return rel;
+}
+
+/**
+ * A path named for caching as an artifact (a $MLO_LOG line, `mlo log artifact`, the
+ * Node API) as a repo-relative path. Such a path comes from a program's data, so it
+ * must stay inside the repository out of .git and .mlo, both as written and once
+ * symbolic links are followed: a push would upload whatever it names.
+ */
+export function artifactRelative(repo: Repo, cwd: string, arg: string): string {
+  const what = `artifact ${arg}`;
+  let rel: string;
+  try {
+    rel = repoRelative(repo, cwd, arg);
+  } catch (err) {
+    if (!(err instanceof MloError)) throw err;
+    throw new MloError('USAGE', `${what}: ${err.message.replace(`${arg}: `, '')}`, {
+      hint: 'log files inside the repository; copy anything else in first',
+    });
+  }
+  if (!statOrNull(join(repo.root, rel)))
+    throw new MloError('NOT_FOUND', `${what}: no such file or directory`);
+  const escape = linkEscape(repo, rel);
+  if (escape) {
+    throw new MloError('USAGE', `${what}: ${escape}`, {
+      hint: 'log the file itself, inside the repository',
+    });
+  }
+  return rel;
+}
+
+/**
+ * How a repo-relative path leads out of the workspace through a symbolic link, or
+ * undefined when it does not: its folder, once links are followed, must be inside
+ * the repository and out of .git and .mlo; the path itself may be a link only into
+ * the cache (a file checked out in symlink mode) or elsewhere in the workspace.
+ * A path that does not exist yet is judged by its nearest existing folder.
+ */
+export function linkEscape(repo: Repo, rel: string): string | undefined {
+  const root = realpathSync(repo.root);
+  const judge = (abs: string, final: boolean): string | undefined => {
+    let real: string;
+    try {
+      real = realpathSync(abs);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      return `${toPosixRelative(repo.root, abs)} is a symbolic link that leads nowhere`;
+    }
+    if (final && isInside(realpathSync(repo.cacheDir), real)) return undefined;
+    const realRel = isInside(root, real) ? toPosixRelative(root, real) : undefined;
+    const first = realRel?.split('/')[0];
+    if (realRel !== undefined && realRel !== '' && first !== '.git' && first !== '.mlo')
+      return undefined;
+    const where =
+      realRel === undefined
+        ? 'outside the repository'
+        : realRel === ''
+          ? 'the repository root'
+          : `inside ${first}/`;
+    return `${toPosixRelative(repo.root, abs)} is a symbolic link to ${real}, ${where}`;
+  };
+  const abs = join(repo.root, rel);
+  if (lstatOrNull(abs)?.isSymbolicLink()) {
+    const why = judge(abs, true);
+    if (why) return why;
+  }
+  for (let dir = dirname(abs); isInside(repo.root, dir) && dir !== repo.root; dir = dirname(dir)) {
+    if (!lstatOrNull(dir)) continue;
+    // the nearest existing folder, links followed, is where a write would land
+    return judge(dir, false);
+  }
+  return undefined;
 }
 
 /**

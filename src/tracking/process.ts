@@ -3,9 +3,15 @@
  * with everything it started. A stop signals the whole process tree — found through
  * /proc (or `ps` elsewhere) at the moment of the stop, plus the child's process group
  * — and escalates to SIGKILL for whatever is still alive after a grace period.
+ *
+ * A command never outlives mlo: beside each child runs a tiny watchdog (a /bin/sh
+ * script) that holds a pipe from mlo. mlo writes a line to it when the command is
+ * over; if the pipe closes without that line, mlo died (kill -9 included) and the
+ * watchdog stops the command's process group, then kills it after the grace period.
+ * The pipe is closed by the kernel whatever way mlo dies, on Linux and macOS alike.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 
 /** Asks running commands to stop; a second stop (or SIGKILL) kills at once. */
@@ -62,6 +68,52 @@ export interface CommandOutcome {
 /** After the child exits, how long its stdout/stderr may stay open (held by orphans). */
 const DRAIN_MS = 200;
 
+/**
+ * $1: what to stop (-pgid for a process group, else a pid); $2: grace in seconds.
+ * `read` succeeds only on the line mlo writes when the command is over; EOF means
+ * mlo is gone.
+ */
+const WATCHDOG_SCRIPT = `if read -r _; then exit 0; fi
+kill -TERM $1 2>/dev/null || exit 0
+n=0
+while [ $n -lt $2 ]; do sleep 1; kill -0 $1 2>/dev/null || exit 0; n=$((n+1)); done
+kill -KILL $1 2>/dev/null
+exit 0`;
+
+/** Start the watchdog of a child; undefined where there is no POSIX shell. */
+function startWatchdog(
+  pid: number,
+  group: boolean,
+  graceMs: number,
+): { release(): void } | undefined {
+  if (process.platform === 'win32') return undefined;
+  let dog: ChildProcess;
+  try {
+    dog = spawn(
+      '/bin/sh',
+      [
+        '-c',
+        WATCHDOG_SCRIPT,
+        'mlo-watchdog',
+        group ? `-${pid}` : String(pid),
+        String(Math.max(1, Math.ceil(graceMs / 1000))),
+      ],
+      // its own session: a Ctrl-C meant for the command must not take it down
+      { stdio: ['pipe', 'ignore', 'ignore'], detached: true },
+    );
+  } catch {
+    return undefined;
+  }
+  dog.on('error', () => undefined);
+  dog.stdin?.on('error', () => undefined);
+  dog.unref();
+  // the pipe must not keep mlo alive; it only has to exist as long as mlo does
+  (dog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  return {
+    release: () => dog.stdin?.end('done\n'),
+  };
+}
+
 export function signalExitCode(signal: NodeJS.Signals): number {
   return 128 + (constants.signals[signal] ?? 15);
 }
@@ -104,6 +156,8 @@ export async function runCommand(
   let killTimer: NodeJS.Timeout | undefined;
   const tree = new Set<number>();
   const graceMs = options.graceMs ?? (Number(process.env.MLO_KILL_GRACE_MS) || 5000);
+  const watchdog =
+    child.pid === undefined ? undefined : startWatchdog(child.pid, detached, graceMs);
   const unsubscribe = options.stop?.subscribe((signal) => {
     stopped = true;
     const pid = child.pid;
@@ -147,6 +201,7 @@ export async function runCommand(
     };
   } finally {
     unsubscribe?.();
+    watchdog?.release();
     if (killTimer !== undefined) {
       clearTimeout(killTimer);
       // The child is gone, but what it started may still run (a background job

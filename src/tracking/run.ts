@@ -4,17 +4,15 @@
  * points or FLUSH_MS milliseconds, so logging every step costs microseconds.
  */
 import { hostname } from 'node:os';
-import { basename, isAbsolute, resolve } from 'node:path';
-import { statSync } from 'node:fs';
+import { basename } from 'node:path';
 import { MloError } from '../errors.js';
 import type { Repo } from '../repo/index.js';
 import { cacheAndPin, cacheOf } from '../data/index.js';
 import { addObjectRefs, getRunRow, insertRun, type RunStatus } from '../store/index.js';
-import { isInside, toPosixRelative } from '../util/fs.js';
 import { readGitInfo, type GitInfo } from './git-info.js';
 import { newRunId, resolveRunRow } from './ids.js';
 import { randomRunName } from './names.js';
-import { cachePath, objectsOf, type PathEntry } from './paths.js';
+import { artifactRelative, cachePath, objectsOf, type PathEntry } from './paths.js';
 import { RunWriter, keyProblem, type ParamValue } from './writer.js';
 
 export const FLUSH_POINTS = 20_000;
@@ -75,7 +73,6 @@ export class Run {
       name: string;
       experiment: string;
       attached: boolean;
-      fresh: boolean;
     },
     endOnExit: boolean,
   ) {
@@ -84,7 +81,7 @@ export class Run {
     this.name = init.name;
     this.experiment = init.experiment;
     this.attached = init.attached;
-    this.writer = new RunWriter(repo.store, init.seq, { fresh: init.fresh });
+    this.writer = new RunWriter(repo.store, init.seq);
     if (endOnExit) {
       // A script that forgets end() (or throws) still leaves a finished or failed run.
       this.onExit = (code: number) => {
@@ -166,13 +163,28 @@ export class Run {
     this.schedule();
   }
 
-  /** Cache a file or directory and record it as an artifact of the run. */
+  /** Cache a file or directory inside the repository and record it as an artifact of the run. */
   async logArtifact(
     path: string,
     options: { name?: string; cwd?: string } = {},
   ): Promise<ArtifactInfo> {
     this.checkOpen();
     const info = await cacheArtifact(this.repo, this.id, path, options);
+    this.writer.artifact(info);
+    this.schedule();
+    return info;
+  }
+
+  /** @internal Keep a file mlo itself wrote for the run (its output log) as an artifact. */
+  async keepOwnFile(abs: string, name: string): Promise<ArtifactInfo> {
+    this.checkOpen();
+    // pinned until this process exits, so a concurrent gc cannot take it before the ref
+    const entry: PathEntry = await cacheAndPin(this.repo, async () => ({
+      path: abs,
+      ...(await cacheOf(this.repo).ingestFile(abs)),
+    }));
+    keepObjects(this.repo, this.id, entry);
+    const info = artifactInfo(name, entry);
     this.writer.artifact(info);
     this.schedule();
     return info;
@@ -200,7 +212,14 @@ export class Run {
     this.ended = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     if (this.onExit) process.off('exit', this.onExit);
-    this.writer.finish({ status, endMs: Date.now(), ...details });
+    try {
+      this.writer.finish({ status, endMs: Date.now(), ...details });
+    } catch (err) {
+      if (getRunRow(this.repo.store, this.id) !== undefined) throw err;
+      throw new MloError('CONFLICT', `run ${this.id} was deleted while it was running`, {
+        cause: err,
+      });
+    }
   }
 
   /**
@@ -222,6 +241,21 @@ export class Run {
   }
 }
 
+/** $MLO_RUN_TAGS: a JSON object of tags for every run this process starts (bad JSON: none). */
+function envTags(): Record<string, string> {
+  const text = process.env.MLO_RUN_TAGS;
+  if (!text) return {};
+  try {
+    const v = JSON.parse(text) as unknown;
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return {};
+    return Object.fromEntries(
+      Object.entries(v).filter((e): e is [string, string] => typeof e[1] === 'string'),
+    );
+  } catch {
+    return {};
+  }
+}
+
 /** Start a run (or attach to the one in $MLO_RUN_ID) and return its handle. */
 export async function startRun(repo: Repo, options: StartRunOptions = {}): Promise<Run> {
   const attachTo =
@@ -236,7 +270,6 @@ export async function startRun(repo: Repo, options: StartRunOptions = {}): Promi
         name: row.name,
         experiment: row.experiment,
         attached: true,
-        fresh: false,
       },
       options.endOnExit !== false,
     );
@@ -287,49 +320,45 @@ export async function startRun(repo: Repo, options: StartRunOptions = {}): Promi
   });
   const run = new Run(
     repo,
-    { seq, id, name, experiment, attached: false, fresh: true },
+    { seq, id, name, experiment, attached: false },
     options.endOnExit !== false,
   );
+  // tags every run of a process tree gets, e.g. why `mlo monitor` started a retraining
+  const tags = { ...envTags(), ...options.tags };
+  const hasTags = Object.keys(tags).length > 0;
   if (options.params) run.logParams(options.params);
-  if (options.tags) run.setTags(options.tags);
-  if (options.params || options.tags) run.flush();
+  if (hasTags) run.setTags(tags);
+  if (options.params || hasTags) run.flush();
   return run;
 }
 
-/** Cache a path as an artifact of run `runId` and keep its objects alive for gc. */
+/**
+ * Cache a path as an artifact of run `runId` and keep its objects alive for gc. The
+ * path must lie inside the repository (see artifactRelative).
+ */
 export async function cacheArtifact(
   repo: Repo,
   runId: string,
   path: string,
   options: { name?: string; cwd?: string } = {},
 ): Promise<ArtifactInfo> {
-  const abs = isAbsolute(path) ? path : resolve(options.cwd ?? process.cwd(), path);
-  const st = statSync(abs, { throwIfNoEntry: false });
-  if (!st) throw new MloError('NOT_FOUND', `artifact ${path}: no such file or directory`);
-  const name = options.name ?? basename(abs);
+  const rel = artifactRelative(repo, options.cwd ?? process.cwd(), path);
+  const name = options.name ?? basename(rel);
   const problem = keyProblem(name);
   if (problem) throw new MloError('USAGE', `artifact name: ${problem}`);
-  let entry: PathEntry;
-  if (isInside(repo.root, abs) && !isInside(repo.dotDir, abs)) {
-    entry = await cachePath(repo, toPosixRelative(repo.root, abs));
-  } else if (st.isFile()) {
-    entry = await cacheAndPin(repo, async () => ({
-      path: abs,
-      ...(await cacheOf(repo).ingestFile(abs)),
-    }));
-  } else {
-    throw new MloError(
-      'USAGE',
-      `artifact ${path}: a directory outside the repository cannot be logged`,
-      {
-        hint: 'copy it into the repository, or log its files one by one',
-      },
-    );
-  }
+  const entry = await cachePath(repo, rel);
+  keepObjects(repo, runId, entry);
+  return artifactInfo(name, entry);
+}
+
+function keepObjects(repo: Repo, runId: string, entry: PathEntry): void {
   addObjectRefs(
     repo.store,
     objectsOf(repo, entry).map((hash) => ({ kind: RUN_REF_KIND, owner: runId, hash })),
   );
+}
+
+function artifactInfo(name: string, entry: PathEntry): ArtifactInfo {
   return {
     name,
     hash: entry.hash,

@@ -7,7 +7,7 @@
 import { closeSync, mkdirSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { isMloError } from '../errors.js';
+import { MloError, errnoCode, isMloError } from '../errors.js';
 import type { Repo } from '../repo/index.js';
 import { latestMetrics } from '../store/index.js';
 import { applyLogLine, type LogSink } from './log-lines.js';
@@ -17,6 +17,7 @@ import { startRun, type Run, type StartRunOptions } from './run.js';
 import { FileTail } from './tail.js';
 import type { PathEntry } from './paths.js';
 import { libraryEntry } from '../util/library.js';
+import { environmentError } from '../util/fs.js';
 
 export interface CommandRunOptions {
   /** run one after the other; the first failure ends the run */
@@ -38,6 +39,12 @@ export interface CommandRunOptions {
    * outputs here). Throwing marks the run failed with the error's message.
    */
   onSuccess?: (run: Run) => Promise<void>;
+  /**
+   * Serve the MLflow API to the commands on a loopback port for the run's lifetime
+   * (MLFLOW_TRACKING_URI, MLFLOW_RUN_ID, a per-run MLFLOW_TRACKING_TOKEN), so MLflow
+   * code logs into this run unchanged. Default true.
+   */
+  mlflow?: boolean;
 }
 
 export interface CommandRunResult {
@@ -51,6 +58,11 @@ export interface CommandRunResult {
   /** latest value of every metric of the run */
   metrics: Record<string, number | null>;
   warnings: string[];
+  /**
+   * Set when the command succeeded but mlo could not keep what it produced (an
+   * artifact refused or lost): the run is failed, and `mlo exec` exits with it.
+   */
+  problem?: MloError;
 }
 
 /** How often a live MLO_LOG is read. */
@@ -95,11 +107,33 @@ class OutputCapture {
   }
 }
 
+/** Why an artifact was not kept, as one line naming it. */
+function artifactProblem(path: string, err: unknown): MloError {
+  if (isMloError(err)) {
+    return err.message.startsWith(`artifact ${path}`)
+      ? err
+      : new MloError(err.code, `artifact ${path}: ${err.message}`, { hint: err.hint, cause: err });
+  }
+  const env = environmentError(err);
+  const e = err as NodeJS.ErrnoException;
+  const code = errnoCode(err);
+  const why =
+    env?.message ??
+    `${code ?? (err instanceof Error ? err.message : String(err))}${e.path ? `: ${e.path}` : ''}`;
+  return new MloError(
+    code === undefined ? 'INTERNAL' : 'ENVIRONMENT',
+    `artifact ${path}: could not be kept in the cache: ${why}`,
+    { cause: err },
+  );
+}
+
 /** Reads MLO_LOG into the run; artifacts are cached between reads. */
 class LogIngest {
   private readonly tail: FileTail;
   private readonly sink: LogSink;
   private artifacts: { path: string; name: string | undefined }[] = [];
+  /** artifacts that were refused or could not be kept: they fail the run */
+  readonly failures: MloError[] = [];
   private lineNo = 0;
   private bad = 0;
   private busy: Promise<void> | undefined;
@@ -155,9 +189,7 @@ class LogIngest {
       try {
         await this.run.logArtifact(a.path, { name: a.name, cwd: this.cwd });
       } catch (err) {
-        this.warnings.push(
-          `artifact ${a.path}: ${err instanceof Error ? err.message : String(err)}`,
-        );
+        this.failures.push(artifactProblem(a.path, err));
       }
     }
   }
@@ -186,18 +218,28 @@ export async function runCommandAsRun(
   let status: CommandRunResult['status'] = 'finished';
   let exitCode = 0;
   let error: string | undefined;
+  let problem: MloError | undefined;
+  let failedByMlo = false;
   let timer: NodeJS.Timeout | undefined;
+  let endpoint: { env: Record<string, string | undefined>; close(): Promise<void> } | undefined;
   try {
     for (const input of options.inputs ?? []) run.recordPath('input', input);
+    if (options.mlflow !== false) {
+      // loaded only here: the HTTP server costs nothing to commands that start no run
+      const { startRunEndpoint } = await import('../mlflow/in-run.js');
+      endpoint = await startRunEndpoint(repo, run.id);
+    }
     run.flush();
     options.onStart?.({ id: run.id, name: run.name });
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       PYTHONUNBUFFERED: process.env.PYTHONUNBUFFERED ?? '1',
       ...options.env,
+      ...endpoint?.env,
       MLO_RUN_ID: run.id,
       MLO_LOG: logPath,
     };
+    for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
     const lib = libraryEntry();
     if (lib !== undefined) env.MLO_LIB ??= lib;
     let ingestError: unknown;
@@ -245,6 +287,13 @@ export async function runCommandAsRun(
         `MLO_LOG: a live read failed (${(ingestError as Error).message}); recovered at the end`,
       );
     }
+    const lost = ingest.failures;
+    if (lost.length && status === 'finished') {
+      status = 'failed';
+      problem = lost[0];
+      error = problem.message;
+    }
+    for (const e of lost) if (e !== problem) warnings.push(e.message);
     if (status === 'finished') {
       for (const rel of options.metricsFiles ?? []) {
         readMetricsInto(repo, run, rel, startMs, warnings);
@@ -261,19 +310,26 @@ export async function runCommandAsRun(
     }
   } catch (err) {
     // mlo itself failed mid-run: the run must not stay "running"
+    failedByMlo = true;
     status = 'failed';
     exitCode = exitCode || 1;
     error = err instanceof Error ? err.message : String(err);
     throw err;
   } finally {
     if (timer !== undefined) clearInterval(timer);
+    await endpoint?.close();
     ingest.finish();
     output.close();
     if (output.bytes > 0) {
       try {
-        await run.logArtifact(output.logPath, { name: 'output.log' });
+        await run.keepOwnFile(output.logPath, 'output.log');
       } catch (err) {
-        warnings.push(`could not keep the output log: ${(err as Error).message}`);
+        const lost = artifactProblem('output.log', err);
+        if (status === 'finished' && !failedByMlo) {
+          status = 'failed';
+          problem = lost;
+          error = lost.message;
+        } else warnings.push(lost.message);
       }
     }
     await run.end(status, { exitCode, error, logTail: output.tail() });
@@ -290,6 +346,7 @@ export async function runCommandAsRun(
     logTail: output.tail(),
     metrics,
     warnings,
+    ...(problem && { problem }),
   };
 }
 

@@ -7,8 +7,8 @@
 import { MloError } from '../errors.js';
 import type { Store } from '../store/index.js';
 import {
+  AUTO_STEP,
   finishRun,
-  maxMetricSteps,
   writeRunBatch,
   type ArtifactRow,
   type IoRow,
@@ -40,11 +40,6 @@ export function paramText(value: ParamValue): string {
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (value === null || value === undefined) return 'null';
   return JSON.stringify(value);
-}
-
-export interface WriterOptions {
-  /** a run created by this writer's owner: no earlier points exist, skip the lookup */
-  fresh?: boolean;
 }
 
 /** A growable column store for one metric's pending points. */
@@ -82,13 +77,11 @@ export class RunWriter {
   private tags = new Map<string, string>();
   private artifacts: ArtifactRow[] = [];
   private io: IoRow[] = [];
-  private lastStep: Map<string, number> | undefined;
   private readonly okKeys = new Set<string>();
 
-  constructor(store: Store, seq: number, options: WriterOptions = {}) {
+  constructor(store: Store, seq: number) {
     this.store = store;
     this.seq = seq;
-    if (options.fresh) this.lastStep = new Map();
   }
 
   /** metric points waiting for the next flush */
@@ -114,34 +107,39 @@ export class RunWriter {
   }
 
   /**
-   * Buffer one point. A point without a step gets the next step of its series
-   * (0 for the first), so a plain loop of values still draws a curve.
+   * Buffer one point. A point without a step gets the next step of its series (0 for
+   * the first), so a plain loop of values still draws a curve. That step is decided
+   * by the store when the point is written, in the same transaction: another process
+   * logging to the same run at the same time never gets the same step.
    */
   metric(key: string, value: number | null, step?: number, ts?: number): void {
     this.checkKey(key);
     if (value !== null && typeof value !== 'number') {
       throw new MloError('USAGE', `metric ${key}: value must be a number, got ${typeof value}`);
     }
-    const steps = (this.lastStep ??= maxMetricSteps(this.store, this.seq));
-    let s: number;
-    if (step === undefined) s = (steps.get(key) ?? -1) + 1;
-    else {
-      if (!Number.isSafeInteger(step)) {
-        throw new MloError('USAGE', `metric ${key}: step must be an integer, got ${step}`);
-      }
-      s = step;
+    if (step !== undefined && !Number.isSafeInteger(step)) {
+      throw new MloError('USAGE', `metric ${key}: step must be an integer, got ${step}`);
     }
-    const last = steps.get(key);
-    if (last === undefined || s > last) steps.set(key, s);
     const t = ts ?? Date.now();
     if (!Number.isFinite(t)) throw new MloError('USAGE', `metric ${key}: bad timestamp ${t}`);
     let buf = this.series.get(key);
     if (!buf) this.series.set(key, (buf = new SeriesBuffer(key)));
-    buf.push(s, Math.round(t), value === null ? NaN : value);
+    buf.push(step ?? AUTO_STEP, Math.round(t), value === null ? NaN : value);
     this.pointCount++;
   }
 
+  /**
+   * A plain object (a whole params.yaml section, `params: [train]`) is stored as its
+   * dotted leaf keys (`train.C`), so filters and columns find each value.
+   */
   param(key: string, value: ParamValue): void {
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      const entries = Object.entries(value as Record<string, ParamValue>);
+      if (entries.length > 0) {
+        for (const [k, v] of entries) this.param(`${key}.${k}`, v);
+        return;
+      }
+    }
     this.checkKey(key);
     const text = paramText(value);
     if (text.length > MAX_VALUE) {

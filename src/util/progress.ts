@@ -8,6 +8,8 @@ export interface ProgressEvent {
   done: number;
   total: number;
   unit: 'bytes' | 'files' | 'objects' | 'rows' | 'items';
+  /** alongside a byte count: how many of the objects are done (transfers) */
+  objects?: { done: number; total: number };
 }
 
 export type ProgressFn = (event: ProgressEvent) => void;

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, isMap, isNode, isPair, isScalar, parseDocument, type Document } from 'yaml';
 import type * as z from 'zod/mini';
 import './schema.js';
-import { MloError } from '../errors.js';
+import { MloError, errnoCode } from '../errors.js';
 import { isNotFound } from './fs.js';
 
 export interface ConfigProblem {
@@ -39,6 +39,62 @@ function formatPath(path: readonly PathKey[]): string {
     .join('');
 }
 
+/**
+ * How much alias expansion a YAML document may do (the yaml package's measure: each
+ * alias resolution weighted by the aliases inside what it names). A "billion laughs"
+ * document of nested aliases is refused instead of expanded into gigabytes.
+ */
+export const MAX_YAML_ALIASES = 100;
+
+/** The data of a parsed document; an alias bomb becomes a one-line INVALID error. */
+function toData(doc: Document, displayPath: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+  } catch (err) {
+    if (!(err instanceof ReferenceError)) throw err;
+    throw new MloError(
+      'INVALID',
+      `${displayPath}: its YAML aliases expand too much (more than ${MAX_YAML_ALIASES}); refusing what looks like an alias bomb`,
+      { hint: 'write the repeated values out, or use fewer nested aliases (*name)' },
+    );
+  }
+}
+
+/**
+ * The text of a config or data file. A missing file is undefined; a directory
+ * where the file should be is an INVALID error naming it.
+ */
+export function readTextFile(file: string, displayPath = file): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    if (errnoCode(err) === 'EISDIR') {
+      throw new MloError('INVALID', `${displayPath} is a directory; expected a file`);
+    }
+    throw err;
+  }
+}
+
+/** Parse YAML text of any shape (params, metrics): INVALID errors with line and column. */
+export function parseYamlValue(text: string, displayPath: string): unknown {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  if (doc.errors.length) {
+    const err = doc.errors[0];
+    const pos = lineCounter.linePos(err.pos[0]);
+    throw configError(displayPath, [
+      {
+        line: pos.line,
+        col: pos.col,
+        path: '',
+        message: err.message.split('\n')[0] ?? err.message,
+      },
+    ]);
+  }
+  return toData(doc, displayPath);
+}
+
 /** Parse YAML text against a schema; throws MloError(INVALID) listing every problem. */
 export function parseYaml<S extends z.ZodMiniType>(
   text: string,
@@ -58,7 +114,7 @@ export function parseYaml<S extends z.ZodMiniType>(
     });
   }
   if (problems.length === 0) {
-    const data: unknown = doc.toJS() ?? {};
+    const data: unknown = toData(doc, displayPath) ?? {};
     const result = schema.safeParse(data);
     if (result.success) return result.data;
     for (const issue of result.error.issues) {
@@ -90,12 +146,7 @@ export function readYamlFile<S extends z.ZodMiniType>(
   schema: S,
   displayPath = file,
 ): z.infer<S> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    if (isNotFound(err)) throw new MloError('NOT_FOUND', `${displayPath}: no such file`);
-    throw err;
-  }
+  const text = readTextFile(file, displayPath);
+  if (text === undefined) throw new MloError('NOT_FOUND', `${displayPath}: no such file`);
   return parseYaml(text, schema, displayPath);
 }

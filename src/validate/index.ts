@@ -17,7 +17,9 @@
  * returns a stored result for the same bytes and expectations instead of reading the
  * file again. Bad input (a missing file or column, a malformed suite or table) throws
  * MloError with exit code 2; failed expectations never throw. `loadSuite` checks a
- * suite without reading data.
+ * suite without reading data. `junit: PATH` also writes JUnit XML, whatever the
+ * outcome: a missing column makes its expectations errored testcases (the others
+ * still run), a run that cannot happen is one errored testcase.
  *
  * ## Semantics (Great Expectations on pandas)
  *
@@ -44,8 +46,13 @@ export {
   listValidations,
   latestValidation,
   showValidation,
+  listValidationSummaries,
 } from './validate-file.js';
-export type { ValidateFileOptions, StoredValidationQuery } from './validate-file.js';
+export type {
+  ValidateFileOptions,
+  StoredValidationQuery,
+  ValidationSummary,
+} from './validate-file.js';
 export { runSuite, type RunSuiteOptions, type SuiteRun } from './run.js';
 export {
   loadSuite,
@@ -64,7 +71,13 @@ export {
   type InferSuiteFileOptions,
   type InferSuiteFileResult,
 } from './infer-file.js';
-export { toJUnitXml, writeJUnitXml, expectationTarget } from './junit.js';
+export {
+  toJUnitXml,
+  writeJUnitXml,
+  writeJUnitErrorXml,
+  expectationTarget,
+  type JUnitRunError,
+} from './junit.js';
 export type {
   ExpectationSeverity,
   ExpectationConfig,

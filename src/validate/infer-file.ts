@@ -40,6 +40,7 @@ export async function inferSuiteFile(
   if (statOrNull(abs) === null) throw new MloError('NOT_FOUND', `${options.file}: no such file`);
   const file = displayPath(repo, abs);
   const inferred = await inferSuite(abs, {
+    name: file,
     format: options.format,
     delimiter: options.delimiter,
     onProgress: options.onProgress,

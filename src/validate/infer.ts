@@ -130,6 +130,12 @@ export function widenRange(min: number, max: number, whole: boolean): [number, n
   return [lo, hi];
 }
 
+/**
+ * The type_ a column's values are held to. Where the file declares its columns'
+ * types (Parquet), the declaration decides: a DOUBLE column whose values happen to be
+ * whole in this file is still float, and holds 2.5 in the next one. CSV and JSON
+ * Lines declare nothing, so the values decide.
+ */
 function typeName(p: ColumnProfile): string {
   switch (p.info.kind) {
     case 'boolean':
@@ -139,7 +145,10 @@ function typeName(p: ColumnProfile): string {
     case 'string':
     case 'category':
       return 'str';
-    default:
+    case 'integer':
+      return 'int';
+    case 'number':
+      if (p.info.kindSource === 'file') return 'float';
       return p.whole && p.present > 0 ? 'int' : 'float';
   }
 }
@@ -216,6 +225,8 @@ function expectationsFor(p: ColumnProfile): [string, Record<string, unknown>][] 
 }
 
 export interface InferOptions {
+  /** the file as messages name it (default: the path) */
+  name?: string;
   format?: OpenTableOptions['format'];
   delimiter?: string;
   onProgress?: ProgressFn;
@@ -230,6 +241,7 @@ export interface InferredSuite {
 /** Infer a suite from the table at `path` in one pass. */
 export async function inferSuite(path: string, options: InferOptions = {}): Promise<InferredSuite> {
   const reader = await openTable(path, {
+    name: options.name,
     format: options.format,
     delimiter: options.delimiter,
     onProgress: options.onProgress,

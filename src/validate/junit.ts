@@ -1,12 +1,23 @@
 /**
  * JUnit XML for CI: one testcase per expectation, so a failed data check shows up
- * where failed tests do. Error-severity failures are <failure>s, expectations that
- * could not be evaluated are <error>s, and warn-severity failures pass with the
- * warning in <system-out> (the run's exit code does not fail on them either).
+ * where failed tests do. Error-severity failures are <failure>s; expectations that
+ * could not run (a column the file lacks, a mean of text, a missing baseline) are
+ * <error>s and counted in `errors` whatever their severity, since no severity makes
+ * an unanswered question an answer; warn-severity failures pass with the warning in
+ * <system-out> (the run's exit code does not fail on them either). A run that could
+ * not happen at all (no such file, an unreadable file, a malformed suite) is one
+ * errored testcase, so CI reporters still show why.
+ *
+ * Checked against the JUnit schema Jenkins' xUnit plugin validates with
+ * (test/fixtures/junit). Jenkins splits `classname` at its last dot into package and
+ * class, so the class is the suite's name with no dots: a suite file
+ * checks/holdout.suite.yaml is `mlo.validate.holdout`.
  */
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
+import { isMloError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { isSuitePath } from './suites.js';
 import type { ExpectationResult, ValidationResult } from './types.js';
 
 /** Characters XML 1.0 cannot hold at all (lone surrogates included), as U+FFFD. */
@@ -60,17 +71,25 @@ function detailsOf(r: ExpectationResult): string {
   return JSON.stringify({ kwargs: r.expectation_config.kwargs, result: r.result }, null, 2);
 }
 
+/** `mlo.validate.<suite>`: a suite file's name without its folder, extension and dots. */
+export function junitClassName(suite: string): string {
+  let name = suite;
+  if (isSuitePath(name)) {
+    name = basename(name.replaceAll('\\', '/')).replace(/\.(ya?ml|json)$/i, '');
+    name = name.replace(/\.suite$/i, '');
+  }
+  return `mlo.validate.${name.replaceAll('.', '_') || 'suite'}`;
+}
+
+const couldNotRun = (r: ExpectationResult): boolean => r.exception_info.raised_exception;
+
 export function toJUnitXml(result: ValidationResult): string {
   const { statistics: s } = result;
   const failures = result.results.filter(
-    (r) => !r.success && r.severity === 'error' && !r.exception_info.raised_exception,
+    (r) => !r.success && r.severity === 'error' && !couldNotRun(r),
   ).length;
-  const errors = result.results.filter(
-    (r) => !r.success && r.severity === 'error' && r.exception_info.raised_exception,
-  ).length;
-  const seconds = (result.elapsed_ms / 1000).toFixed(3);
-  const suiteName = `${result.suite.name} on ${result.data.file}`;
-  const classname = `mlo.validate.${result.suite.name}`;
+  const errors = result.results.filter((r) => !r.success && couldNotRun(r)).length;
+  const classname = junitClassName(result.suite.name);
   const seen = new Map<string, number>();
   const cases = result.results.map((r) => {
     const base = testName(r);
@@ -81,10 +100,11 @@ export function toJUnitXml(result: ValidationResult): string {
     if (r.success) return `${open}/>`;
     const type = r.expectation_config.expectation_type;
     let body: string;
-    if (r.severity === 'warn') {
+    if (couldNotRun(r)) {
+      const why = r.severity === 'warn' ? `${r.summary} (severity warn)` : r.summary;
+      body = `      <error ${attr('message', why)} ${attr('type', type)}>${escapeXmlText(why)}</error>`;
+    } else if (r.severity === 'warn') {
       body = `      <system-out>${escapeXmlText(`warning (severity warn): ${r.summary}\n${detailsOf(r)}`)}</system-out>`;
-    } else if (r.exception_info.raised_exception) {
-      body = `      <error ${attr('message', r.summary)} ${attr('type', type)}>${escapeXmlText(r.summary)}</error>`;
     } else {
       body = `      <failure ${attr('message', r.summary)} ${attr('type', type)}>${escapeXmlText(detailsOf(r))}</failure>`;
     }
@@ -99,15 +119,78 @@ export function toJUnitXml(result: ValidationResult): string {
     ['rows', String(result.data.rows)],
     ['success', String(result.success)],
     ['warnings', String(s.warnings)],
-  ].map(([k, v]) => `      <property ${attr('name', k)} ${attr('value', v)}/>`);
+  ];
+  return document({
+    suiteName: `${result.suite.name} on ${result.data.file}`,
+    tests: s.evaluated,
+    failures,
+    errors,
+    elapsedMs: result.elapsed_ms,
+    timestamp: result.validated_at,
+    properties,
+    cases,
+  });
+}
+
+/** A validation that could not run: what the report says instead of its expectations. */
+export interface JUnitRunError {
+  /** the suite as the user named it */
+  suite: string;
+  /** the data file as the user named it */
+  file: string;
+  error: unknown;
+  elapsed_ms: number;
+}
+
+/** One errored testcase saying why the suite could not be run over the file. */
+export function toJUnitErrorXml(run: JUnitRunError): string {
+  const message = run.error instanceof Error ? run.error.message : String(run.error);
+  const hint = isMloError(run.error) ? run.error.hint : undefined;
+  const type = isMloError(run.error) ? run.error.code : 'INTERNAL';
+  const text = hint === undefined ? message : `${message}\nhint: ${hint}`;
+  const cases = [
+    [
+      `    <testcase ${attr('name', `validate ${run.file}`)} ${attr('classname', junitClassName(run.suite))} time="0">`,
+      `      <error ${attr('message', message)} ${attr('type', type)}>${escapeXmlText(text)}</error>`,
+      '    </testcase>',
+    ].join('\n'),
+  ];
+  return document({
+    suiteName: `${run.suite} on ${run.file}`,
+    tests: 1,
+    failures: 0,
+    errors: 1,
+    elapsedMs: run.elapsed_ms,
+    timestamp: new Date().toISOString(),
+    properties: [
+      ['suite', run.suite],
+      ['data', run.file],
+      ['success', 'false'],
+    ],
+    cases,
+  });
+}
+
+function document(d: {
+  suiteName: string;
+  tests: number;
+  failures: number;
+  errors: number;
+  elapsedMs: number;
+  timestamp: string;
+  properties: string[][];
+  cases: string[];
+}): string {
+  const seconds = (d.elapsedMs / 1000).toFixed(3);
+  const counts = `${attr('tests', d.tests)} ${attr('failures', d.failures)} ${attr('errors', d.errors)}`;
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites ${attr('name', 'mlo validate')} ${attr('tests', s.evaluated)} ${attr('failures', failures)} ${attr('errors', errors)} ${attr('time', seconds)}>`,
-    `  <testsuite ${attr('name', suiteName)} ${attr('tests', s.evaluated)} ${attr('failures', failures)} ${attr('errors', errors)} skipped="0" ${attr('time', seconds)} ${attr('timestamp', result.validated_at.replace(/\.\d+Z$/, ''))}>`,
+    `<testsuites ${attr('name', 'mlo validate')} ${counts} ${attr('time', seconds)}>`,
+    `  <testsuite ${attr('name', d.suiteName)} ${counts} skipped="0" ${attr('time', seconds)} ${attr('timestamp', d.timestamp.replace(/\.\d+Z$/, ''))}>`,
     '    <properties>',
-    ...properties,
+    ...d.properties.map(([k, v]) => `      <property ${attr('name', k)} ${attr('value', v)}/>`),
     '    </properties>',
-    ...cases,
+    ...d.cases,
     '  </testsuite>',
     '</testsuites>',
     '',
@@ -118,4 +201,10 @@ export function toJUnitXml(result: ValidationResult): string {
 export function writeJUnitXml(result: ValidationResult, path: string): void {
   mkdirSync(dirname(path), { recursive: true });
   writeFileAtomic(path, toJUnitXml(result));
+}
+
+/** Write the JUnit XML of a run that could not happen to `path`. */
+export function writeJUnitErrorXml(run: JUnitRunError, path: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileAtomic(path, toJUnitErrorXml(run));
 }

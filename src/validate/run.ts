@@ -32,6 +32,14 @@ export interface RunSuiteOptions {
   onProgress?: ProgressFn;
   /** the repository, for expectations that need its store (drift baselines) */
   repo?: Repo;
+  /**
+   * Columns the suite names and the file lacks: `throw` (the default) stops before
+   * reading, with MloError INVALID naming them; `report` runs the other expectations
+   * and makes each one that names a missing column a result that could not be
+   * evaluated, with the error in `missingColumns` (for JUnit reports, which must show
+   * every expectation).
+   */
+  onMissingColumns?: 'throw' | 'report';
 }
 
 export interface SuiteRun {
@@ -41,6 +49,8 @@ export interface SuiteRun {
   format: string;
   rows: number;
   columns: string[];
+  /** with `onMissingColumns: 'report'`: the error naming the missing columns, if any */
+  missingColumns?: MloError;
 }
 
 interface Planned {
@@ -58,13 +68,17 @@ export async function runSuite(
   const compiled = compileSuite(suite);
   const file = options.file ?? path;
   const readOptions: OpenTableOptions = {
+    name: file,
     format: options.format,
     delimiter: options.delimiter,
     onProgress: options.onProgress,
   };
   let reader = await openTable(path, readOptions);
-  const needed = neededColumns(compiled);
-  requireColumns(reader.schema, needed, { file, purpose: `suite ${suite.name}` });
+  let needed = neededColumns(compiled);
+  const missing = missingError(reader.schema.fileColumns, needed, file, suite.name);
+  if (missing !== undefined && options.onMissingColumns !== 'report') throw missing;
+  const absent = new Set<string>((missing?.details?.missing as string[] | undefined) ?? []);
+  needed = needed.filter((n) => !absent.has(n));
   reader = await readerFor(path, reader, compiled, needed, readOptions);
 
   const accs = new Map<string, ColumnAccumulator>();
@@ -89,6 +103,13 @@ export async function runSuite(
         batchChecks.push({ positions: names.map((n) => ctx.column(n).position), check });
       },
     };
+    const lacking =
+      c.def.testsExistence === true ? [] : c.def.columns(c.kwargs).filter((n) => absent.has(n));
+    if (lacking.length > 0) {
+      const names = lacking.map((n) => JSON.stringify(n)).join(', ');
+      const error = `${lacking.length === 1 ? 'column' : 'columns'} ${names} not in ${file}`;
+      return { compiled: c, evaluate: null, error };
+    }
     try {
       return { compiled: c, evaluate: c.def.plan(c.kwargs, ctx), error: null };
     } catch (err) {
@@ -122,7 +143,24 @@ export async function runSuite(
     format: reader.format,
     rows,
     columns: [...reader.schema.fileColumns],
+    ...(missing !== undefined && { missingColumns: missing }),
   };
+}
+
+/** The error requireColumns gives for the columns the suite needs and the file lacks. */
+function missingError(
+  fileColumns: readonly string[],
+  needed: readonly string[],
+  file: string,
+  suite: string,
+): MloError | undefined {
+  try {
+    requireColumns(fileColumns, needed, { file, purpose: `suite ${suite}` });
+    return undefined;
+  } catch (err) {
+    if (err instanceof MloError) return err;
+    throw err;
+  }
 }
 
 /** Columns some expectation reads, in file order (existence checks read none). */

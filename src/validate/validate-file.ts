@@ -17,7 +17,8 @@ import { statOrNull } from '../util/fs.js';
 import { startFileHash } from './file-hash.js';
 import type { ProgressFn } from '../util/progress.js';
 import { runSuite } from './run.js';
-import { displayPath, loadSuite } from './suites.js';
+import { writeJUnitErrorXml, writeJUnitXml } from './junit.js';
+import { displayPath, loadSuite, PROJECT_FILE } from './suites.js';
 import type { ExpectationSuite, ValidationResult, ValidationStatistics } from './types.js';
 
 const DRIFT_EXPECTATION = 'expect_no_drift_from_baseline';
@@ -44,6 +45,14 @@ export interface ValidateFileOptions {
    */
   reuse?: boolean;
   onProgress?: ProgressFn;
+  /**
+   * Also write JUnit XML here (relative to `cwd`), whatever the outcome: when the
+   * suite names a column the file lacks, every other expectation still runs and
+   * those naming it are errored test cases; when the run cannot happen at all (no
+   * such file, a file that cannot be read, a malformed suite) the report holds one
+   * errored test case saying why. The error is thrown after the file is written.
+   */
+  junit?: string;
 }
 
 /**
@@ -56,6 +65,44 @@ export async function validateFile(
   repo: Repo,
   options: ValidateFileOptions,
 ): Promise<ValidationResult> {
+  const junit =
+    options.junit === undefined ? undefined : resolve(options.cwd ?? repo.root, options.junit);
+  const started = performance.now();
+  let outcome: Outcome;
+  try {
+    outcome = await validateOnce(repo, options, junit !== undefined);
+  } catch (err) {
+    if (junit !== undefined) {
+      const elapsed_ms = Math.round(performance.now() - started);
+      writeJUnitErrorXml(
+        { suite: suiteNameOf(options.suite), file: options.file, error: err, elapsed_ms },
+        junit,
+      );
+    }
+    throw err;
+  }
+  if (junit !== undefined) writeJUnitXml(outcome.result, junit);
+  if (outcome.missingColumns !== undefined) throw outcome.missingColumns;
+  return outcome.result;
+}
+
+/** The suite as a report names it when it could not be loaded. */
+function suiteNameOf(suite: ValidateFileOptions['suite']): string {
+  if (typeof suite === 'object') return suite.name;
+  return suite ?? PROJECT_FILE;
+}
+
+interface Outcome {
+  result: ValidationResult;
+  /** columns the suite names and the file lacks (the result is then not stored) */
+  missingColumns?: MloError;
+}
+
+async function validateOnce(
+  repo: Repo,
+  options: ValidateFileOptions,
+  reportMissingColumns: boolean,
+): Promise<Outcome> {
   const cwd = options.cwd ?? repo.root;
   const abs = resolve(cwd, options.file);
   const st = statOrNull(abs);
@@ -73,7 +120,7 @@ export async function validateFile(
     !suite.expectations.some((e) => e.expectation_type === DRIFT_EXPECTATION)
   ) {
     const stored = latestValidation(repo, { dataHash: await hashing, suiteHash: suite.hash });
-    if (stored !== undefined) return { ...stored, reused: true };
+    if (stored !== undefined) return { result: { ...stored, reused: true } };
   }
   const run = await runSuite(abs, suite, {
     file,
@@ -81,6 +128,7 @@ export async function validateFile(
     delimiter: options.delimiter,
     onProgress: options.onProgress,
     repo,
+    onMissingColumns: reportMissingColumns ? 'report' : 'throw',
   });
   const hash = await hashing;
   const result: ValidationResult = {
@@ -92,8 +140,10 @@ export async function validateFile(
     validated_at: new Date().toISOString(),
     elapsed_ms: Math.round(performance.now() - started),
   };
+  // the input is wrong (exit 2): reported, never stored as a validation
+  if (run.missingColumns !== undefined) return { result, missingColumns: run.missingColumns };
   if (options.store !== false) result.id = storeValidation(repo, result);
-  return result;
+  return { result };
 }
 
 function storeValidation(repo: Repo, result: ValidationResult): number {

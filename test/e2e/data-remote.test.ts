@@ -29,7 +29,7 @@ describe('remotes, push and pull', () => {
     expect(readFileSync(join(dir, '.mlo/config.yaml'), 'utf8')).toMatch(/remote: two/);
     expect(mlo(['remote', 'add', 'one', '/x'], { cwd: dir }).code).toBe(2);
     expect(mlo(['remote', 'remove', 'nope'], { cwd: dir }).code).toBe(2);
-    expect(mlo(['remote', 'add', 's3', 's3://bucket/x'], { cwd: dir }).stderr).toMatch(
+    expect(mlo(['remote', 'add', 'ftp', 'ftp://host/x'], { cwd: dir }).stderr).toMatch(
       /unsupported URL scheme/,
     );
     // the config keeps its comments through edits

@@ -1,4 +1,4 @@
-/** `mlo baseline create|list|show|rm` through the built CLI. */
+/** `mlo baseline create|list|show|rm` through the built CLI, and the drift settings of mlo.yaml. */
 import { describe, expect, it } from 'vitest';
 import { makeRepo, mlo, parseJson, writeTree } from '../helpers/cli.js';
 
@@ -208,5 +208,63 @@ describe('mlo baseline', () => {
       parseJson<{ baselines: unknown[] }>(mlo(['baseline', 'list', '--json'], { cwd: dir }))
         .baselines,
     ).toEqual([]);
+  });
+});
+
+describe('mlo.yaml drift.test', () => {
+  interface CheckJson {
+    columns: { column: string; kind: string; test: string; threshold: number; status: string }[];
+  }
+
+  it("applies to every column it can score; a column's own test or threshold wins", () => {
+    const dir = makeRepo();
+    writeTree(dir, { 'data.csv': data() });
+    expect(mlo(['baseline', 'create', 'b', '--data', 'data.csv'], { cwd: dir }).code).toBe(0);
+    const tests = (yaml: string): Record<string, [string, number]> => {
+      writeTree(dir, { 'mlo.yaml': yaml });
+      const r = mlo(['drift', 'check', '--baseline', 'b', '--data', 'data.csv', '--json'], {
+        cwd: dir,
+      });
+      expect(r.code, r.stderr).toBe(0);
+      const report = parseJson<CheckJson>(r);
+      return Object.fromEntries(report.columns.map((c) => [c.column, [c.test, c.threshold]]));
+    };
+    // Evidently's choice per column without settings (over 1,000 rows)
+    const chosen = tests('drift: {}\n');
+    expect(chosen).toMatchObject({ age: ['wasserstein', 0.1], city: ['jensenshannon', 0.1] });
+
+    expect(tests('drift:\n  test: psi\n')).toEqual({
+      zip: ['psi', 0.1],
+      age: ['psi', 0.1],
+      city: ['psi', 0.1],
+      active: ['psi', 0.1],
+      label: ['psi', 0.1],
+    });
+    expect(
+      tests(
+        'drift:\n  test: psi\n  threshold: 0.25\n  columns:\n    age: {test: ks}\n    city: {threshold: 0.5}\n',
+      ),
+    ).toEqual({
+      zip: ['psi', 0.25],
+      age: ['ks', 0.05],
+      city: ['psi', 0.5],
+      active: ['psi', 0.25],
+      label: ['psi', 0.25],
+    });
+    // ks scores numeric columns only: the categorical ones keep their default test
+    const ks = tests('drift:\n  test: ks\n');
+    expect(ks.age).toEqual(['ks', 0.05]);
+    expect(ks.city).toEqual(chosen.city);
+
+    writeTree(dir, { 'mlo.yaml': 'drift:\n  threshold: 0.2\n' });
+    const bad = mlo(['drift', 'check', '--baseline', 'b', '--data', 'data.csv'], { cwd: dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.split('\n')[0]).toBe(
+      'error: mlo.yaml:2:14: drift.threshold: a threshold needs the test it is for (drift: {test: psi, threshold: 0.2})',
+    );
+    writeTree(dir, { 'mlo.yaml': 'drift:\n  test: kss\n' });
+    const typo = mlo(['drift', 'check', '--baseline', 'b', '--data', 'data.csv'], { cwd: dir });
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/^error: mlo\.yaml:2:9: drift\.test: /);
   });
 });

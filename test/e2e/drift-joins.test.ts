@@ -4,15 +4,17 @@
  *   `mlo drift check --model NAME@ALIAS` then finds;
  * - `mlo baseline create --model REF` ties a named baseline to a version;
  * - `mlo drift check --model REF --predictions [--since]` reads the prediction log
- *   (the table shape in src/store/prediction-log.ts, written here as `mlo serve
- *   --log-predictions` will write it).
+ *   (the table shape in src/store/predictions.ts, written here as `mlo serve
+ *   --log-predictions` writes it);
+ * - `--role shadow` and a baseline's `--score` column, against the log a real
+ *   `mlo serve --shadow --log-predictions` wrote.
  */
 import Database from 'better-sqlite3';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { buildLinearRegressor } from '../../src/onnx/index.js';
-import { makeRepo, mlo, parseJson, writeTree } from '../helpers/cli.js';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { buildLinearClassifier, buildLinearRegressor } from '../../src/onnx/index.js';
+import { makeRepo, mlo, mloAsync, parseJson, writeTree } from '../helpers/cli.js';
 
 interface ReportJson {
   dataset_drift: boolean;
@@ -387,5 +389,151 @@ describe('drift check --predictions', () => {
       /^error: nothing was checked: no prediction of churn@1 was logged since \S+ \(--since 1d\)$/m,
     );
     expect(failing.stdout).not.toMatch(/dataset drift: no/);
+  });
+});
+
+describe('drift check of a shadow model and of predicted scores', () => {
+  const W = { w: [1.5, -2], b: 0.25 };
+  /** the shadow's probability of class 1, as its ONNX graph computes it */
+  const score = (x1: number, x2: number): number =>
+    1 / (1 + Math.exp(-(W.w[0] * x1 + W.w[1] * x2 + W.b)));
+
+  async function serve(
+    dir: string,
+    args: string[],
+  ): Promise<{ url: string; stop: () => Promise<void> }> {
+    const { child, done } = mloAsync(['serve', ...args, '--port', '0'], { cwd: dir });
+    onTestFinished(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    const url = await new Promise<string>((resolve, reject) => {
+      const poll = setInterval(() => {
+        const m = /listening on (http:\/\/[\d.:]+)/.exec(out);
+        if (m) {
+          clearInterval(poll);
+          resolve(m[1]);
+        }
+      }, 20);
+      void done.then((r) => {
+        clearInterval(poll);
+        reject(new Error(`mlo serve exited ${r.code}: ${r.stderr}`));
+      });
+    });
+    return {
+      url,
+      stop: async () => {
+        child.kill('SIGTERM');
+        const end = await done;
+        expect(end.code, end.stderr).toBe(0);
+      },
+    };
+  }
+
+  it('--role shadow reads what the shadow answered, and --score columns get the logged probabilities', async () => {
+    const dir = makeRepo();
+    writeFileSync(
+      join(dir, 'v1.onnx'),
+      await buildLinearClassifier({ coefficients: [[-1, 1]], intercepts: [0] }),
+    );
+    writeFileSync(
+      join(dir, 'v2.onnx'),
+      await buildLinearClassifier({ coefficients: [W.w], intercepts: [W.b] }),
+    );
+    for (const file of ['v1.onnx', 'v2.onnx']) {
+      const r = mlo(['model', 'register', 'churn', file, '--features', 'x1,x2'], { cwd: dir });
+      expect(r.code, r.stderr).toBe(0);
+    }
+    // the shadow's reference: training rows with its label and score
+    const scored = (data: ReturnType<typeof rows>): string =>
+      'x1,x2,label,score\n' +
+      data
+        .map((r) => {
+          const p = score(r.x1, r.x2);
+          return `${r.x1},${r.x2},${p > 0.5 ? 1 : 0},${p}`;
+        })
+        .join('\n') +
+      '\n';
+    const traffic = rows(400, 31, 1);
+    writeTree(dir, { 'ref.csv': scored(rows(1500, 30, 0)), 'traffic.csv': scored(traffic) });
+    const b = mlo(
+      [
+        'baseline',
+        'create',
+        'shadow-ref',
+        '--data',
+        'ref.csv',
+        '--model',
+        'churn@2',
+        '--prediction',
+        'label',
+        '--score',
+        'score',
+      ],
+      { cwd: dir },
+    );
+    expect(b.code, b.stderr).toBe(0);
+
+    const s = await serve(dir, ['churn@1', '--shadow', 'churn@2', '--log-predictions']);
+    for (let i = 0; i < traffic.length; i += 50) {
+      const res = await fetch(`${s.url}/predict`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ inputs: traffic.slice(i, i + 50).map((r) => [r.x1, r.x2]) }),
+      });
+      expect(res.status).toBe(200);
+    }
+    await s.stop();
+
+    // churn@2 only ever answered as a shadow
+    const primary = mlo(['drift', 'check', '--model', 'churn@2', '--predictions'], { cwd: dir });
+    expect(primary.code).toBe(2);
+    expect(primary.stderr).toMatch(/^error: no primary predictions logged for churn@2$/m);
+    expect(primary.stderr).toMatch(/^hint: .*--role shadow/m);
+
+    const shadow = mlo(
+      ['drift', 'check', '--model', 'churn@2', '--predictions', '--role', 'shadow', '--json'],
+      { cwd: dir },
+    );
+    expect(shadow.code, shadow.stderr).toBe(0);
+    const r = parseJson<ReportJson>(shadow);
+    expect(r.current).toMatchObject({ source: 'predictions:churn@2 (shadow)', rows: 400 });
+    const col = (report: ReportJson, name: string) =>
+      report.columns.find((c) => c.column === name)!;
+    for (const name of ['x1', 'x2', 'label', 'score']) {
+      expect(col(r, name).status, name).toBe('ok');
+      expect(col(r, name).current, name).toEqual({ count: 400, nulls: 0 });
+    }
+    // the shadow's scores moved with its inputs
+    expect(col(r, 'score').drifted).toBe(true);
+
+    // the logged scores are the shadow's probabilities: the same statistics as the
+    // scores computed here for the same rows (to float32 rounding)
+    const file = parseJson<ReportJson>(
+      mlo(['drift', 'check', '--baseline', 'shadow-ref', '--data', 'traffic.csv', '--json'], {
+        cwd: dir,
+      }),
+    );
+    for (const stat of ['wasserstein', 'psi', 'ks_statistic']) {
+      expect(col(r, 'score').stats[stat], stat).toBeCloseTo(col(file, 'score').stats[stat]!, 4);
+    }
+    // and the label is what it answered
+    expect(col(r, 'label').stats.psi).toBeCloseTo(col(file, 'label').stats.psi!, 6);
+
+    const bad = mlo(
+      ['drift', 'check', '--model', 'churn@2', '--data', 'traffic.csv', '--role', 'shadow'],
+      {
+        cwd: dir,
+      },
+    );
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^error: --role goes with --predictions$/m);
+    const unknown = mlo(
+      ['drift', 'check', '--model', 'churn@2', '--predictions', '--role', 'canary'],
+      { cwd: dir },
+    );
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/primary, shadow/);
   });
 });

@@ -1,8 +1,17 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { buildLinearClassifier } from '../../src/index.js';
 import type { ReportData } from '../../src/report/index.js';
+import {
+  addTextProbe,
+  launchChromium,
+  nonAsciiChars,
+  saveArtifact,
+  tofuCheck,
+} from '../helpers/chromium.js';
 import { git, makeRepo, mlo, parseJson, writeTree } from '../helpers/cli.js';
 
 const MLO_YAML = `stages:
@@ -140,5 +149,80 @@ describe('mlo report', () => {
     expect(bad.stderr.split('\n')[0]).toMatch(
       /^error: --promotion .*bad\.json: not the output of `mlo promote --json` \(name: /,
     );
+  });
+});
+
+/** Whether fontconfig knows a font with this character (false when fc-list is absent). */
+function fontHas(char: string): boolean | null {
+  const r = spawnSync('fc-list', [`:charset=${char.codePointAt(0)!.toString(16)}`, 'family'], {
+    encoding: 'utf8',
+  });
+  if (r.error || r.status !== 0) return null;
+  return r.stdout.trim() !== '';
+}
+
+describe('mlo report --format html in headless Chromium', () => {
+  it('draws its pass, fail and warning marks, and every other character, as glyphs rather than empty boxes', async () => {
+    const dir = project();
+    writeTree(dir, {
+      'checks/ok.suite.yaml':
+        'name: ok\nexpectations:\n  - expect_column_to_exist: {column: age}\n',
+      'checks/soft.suite.yaml':
+        'name: soft\nexpectations:\n  - expect_column_values_to_be_between: {column: age, min_value: 0, max_value: 100, severity: warn}\n',
+    });
+    expect(
+      mlo(['validate', 'data.csv', '--suite', 'checks/ok.suite.yaml'], { cwd: dir }).code,
+    ).toBe(0);
+    const soft = mlo(['validate', 'data.csv', '--suite', 'checks/soft.suite.yaml'], { cwd: dir });
+    expect(soft.code, soft.stderr).toBe(0);
+    const r = mlo(['report', '--format', 'html', '--out', 'report.html'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ deviceScaleFactor: 3 });
+      await page.goto(pathToFileURL(join(dir, 'report.html')).href);
+      saveArtifact('report-marks.page.png', await page.screenshot({ fullPage: true }));
+      const chars = await nonAsciiChars(page);
+
+      // the check itself: a glyph no font has is reported as an empty box
+      const missing = await addTextProbe(page, 'td', '\u{10FFFE}');
+      expect((await tofuCheck(page, missing, 'report-marks.control')).isTofu).toBe(true);
+      // ... and so are the emoji the report used to print, where no emoji font is installed
+      for (const [i, emoji] of ['\u2705', '\u274C'].entries()) {
+        if (fontHas(emoji) !== false) continue;
+        const old = await tofuCheck(
+          page,
+          await addTextProbe(page, 'td', emoji),
+          `report-marks.emoji${i}`,
+        );
+        expect(old.isTofu, `${emoji} should be an empty box without an emoji font`).toBe(true);
+      }
+
+      // the marks: drawn, not boxes, in their colour (green, red, amber)
+      const hue = {
+        pass: (c: number[]) => c[1] > c[0] + 40 && c[1] > c[2] + 20,
+        fail: (c: number[]) => c[0] > c[1] + 80 && c[0] > c[2] + 80,
+        warn: (c: number[]) => c[0] > c[2] + 80 && c[1] > c[2] + 40,
+      };
+      for (const kind of ['pass', 'fail', 'warn'] as const) {
+        const marks = page.locator(`[data-mark="${kind}"]`);
+        expect(await marks.count(), kind).toBeGreaterThan(0);
+        const check = await tofuCheck(page, marks.first(), `report-marks.${kind}`);
+        expect(check.isTofu, `${kind} mark (distance ${check.distance})`).toBe(false);
+        expect(check.ink.fill, `${kind} mark is a filled shape`).toBeGreaterThan(0.4);
+        expect(hue[kind](check.ink.rgb), `${kind} colour ${check.ink.rgb.join(',')}`).toBe(true);
+      }
+
+      // every other non-ASCII character of the text, in the report's own font
+      expect(chars).toContain('▲');
+      for (const [i, ch] of chars.entries()) {
+        const probe = await addTextProbe(page, 'td', ch);
+        const check = await tofuCheck(page, probe, `report-marks.char${i}`);
+        expect(check.isTofu, `U+${ch.codePointAt(0)!.toString(16)} ${ch}`).toBe(false);
+      }
+    } finally {
+      await browser.close();
+    }
   });
 });

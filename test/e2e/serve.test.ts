@@ -3,12 +3,12 @@
  * threads and the log writer thread from the bundle, signals, other mlo processes
  * moving aliases while it serves.
  */
-import { spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   buildFailingModel,
   buildLinearClassifier,
@@ -17,7 +17,10 @@ import {
   openRepo,
   readPredictions,
 } from '../../src/index.js';
-import { makeRepo, mlo, mloAsync, ROOT, type RunResult } from '../helpers/cli.js';
+import { makeRepo, mlo, ROOT } from '../helpers/cli.js';
+import { heldRequest, waitUntil } from '../helpers/held-request.js';
+import { startServe } from '../helpers/serve-cli.js';
+import { metric } from '../unit/serve/helpers.js';
 
 const FEATURES = 'age,tenure,spend';
 const W1 = { w: [0.5, -1.25, 2], b: 0.25 };
@@ -50,41 +53,6 @@ async function churnRepo(): Promise<string> {
     expect(r.code, r.stderr).toBe(0);
   }
   return dir;
-}
-
-interface Running {
-  url: string;
-  child: ChildProcess;
-  done: Promise<RunResult>;
-  stdout: () => string;
-}
-
-async function startServe(
-  dir: string,
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<Running> {
-  const { child, done } = mloAsync(['serve', ...args, '--port', '0'], { cwd: dir, env });
-  // a failed assertion must not leave a server behind
-  onTestFinished(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const poll = setInterval(() => {
-      const m = /listening on (http:\/\/[\d.:]+)/.exec(out);
-      if (m) {
-        clearInterval(poll);
-        resolve(m[1]);
-      }
-    }, 20);
-    void done.then((r) => {
-      clearInterval(poll);
-      reject(new Error(`mlo serve exited ${r.code}: ${r.stderr}`));
-    });
-  });
-  return { url, child, done, stdout: () => out };
 }
 
 interface PredictBody {
@@ -245,8 +213,16 @@ describe('mlo serve (built CLI)', () => {
     const dir = await churnRepo();
     expect(mlo(['model', 'alias', 'set', 'churn', 'champion', '3'], { cwd: dir }).code).toBe(0);
     const s = await startServe(dir, ['churn@champion', '--threads', '1']);
+    const ran = async (): Promise<number> =>
+      metric(await (await fetch(`${s.url}/metrics`)).text(), 'mlo_serve_queue_wait_seconds_count', {
+        model: 'churn',
+        version: '3',
+        role: 'primary',
+      }) || 0;
+    const before = await ran();
     const slow = predict(s.url, { inputs: [[1, 2, 3]] });
-    await new Promise((r) => setTimeout(r, 20));
+    // its run has begun on version 3 (it left the queue) before the alias moves
+    await waitUntil('the slow request to start on churn@3', async () => (await ran()) > before);
     expect(mlo(['model', 'alias', 'set', 'churn', 'champion', '1'], { cwd: dir }).code).toBe(0);
     let version: string | null = null;
     for (let i = 0; i < 300 && version !== '1'; i++) {
@@ -269,11 +245,22 @@ describe('mlo serve (built CLI)', () => {
   it('on SIGTERM answers what is in flight, then exits 0', async () => {
     const dir = await churnRepo();
     const s = await startServe(dir, ['churn@3', '--threads', '2']);
-    const inFlight = [1, 2, 3, 4].map((i) => predict(s.url, { inputs: [[i, 0, 0]] }));
-    await new Promise((r) => setTimeout(r, 30));
+    // four requests the server has taken but cannot answer yet: their last byte is held
+    const held = [1, 2, 3, 4].map((i) => heldRequest(`${s.url}/predict`, { inputs: [[i, 0, 0]] }));
+    const inflight = async (): Promise<number> => {
+      const m = await (await fetch(`${s.url}/metrics`)).text();
+      return Number(/^mlo_serve_inflight_requests (\S+)$/m.exec(m)?.[1]);
+    };
+    // the scrape counts itself: five
+    await waitUntil('4 requests in flight', async () => (await inflight()) === 5);
+    let stderr = '';
+    s.child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     s.child.kill('SIGTERM');
-    const answers = await Promise.all(inFlight);
-    expect(answers.map((a) => [a.status, a.body.predictions[0]])).toEqual([
+    await waitUntil('the SIGTERM notice', () =>
+      stderr.includes('SIGTERM: finishing requests in flight'),
+    );
+    const answers = await Promise.all(held.map((h) => h.finish()));
+    expect(answers.map((a) => [a.status, (a.body as PredictBody).predictions[0]])).toEqual([
       [200, 1],
       [200, 2],
       [200, 3],
@@ -281,7 +268,7 @@ describe('mlo serve (built CLI)', () => {
     ]);
     const end = await s.done;
     expect(end.code, end.stderr).toBe(0);
-    expect(end.stderr).toContain('SIGTERM: finishing requests in flight');
+    expect(end.stdout).toMatch(/stopped: \d+ request\(s\) answered, 4 of them during shutdown/);
   });
 
   it('--token-env: the token comes from the environment; without it, 401', async () => {

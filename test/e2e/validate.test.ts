@@ -2,8 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ValidationResult } from '../../src/validate/types.js';
-import { makeRepo, mlo, parseJson, writeTree } from '../helpers/cli.js';
-import { parseXml } from '../unit/validate/xml.js';
+import { makeRepo, mlo, parseJson, tempDir, writeTree } from '../helpers/cli.js';
+import { writeParquet } from '../unit/io/duckdb.js';
+import { HAS_XMLLINT, junitSchemaErrors, parseXml, type XmlElement } from '../unit/validate/xml.js';
 
 const DATA = [
   'id,age,country,score',
@@ -118,6 +119,86 @@ describe('mlo validate', () => {
     ]);
   });
 
+  describe('--junit when the run ends in exit 2', () => {
+    /** The report's testsuite and testcases; checked against Jenkins' schema where xmllint is. */
+    function report(
+      dir: string,
+      path: string,
+    ): { counts: Record<string, string>; cases: XmlElement[] } {
+      const xml = readFileSync(join(dir, path), 'utf8');
+      if (HAS_XMLLINT) expect(junitSchemaErrors(xml)).toBeNull();
+      const suite = parseXml(xml).children[0];
+      return { counts: suite.attrs, cases: suite.children.filter((c) => c.name === 'testcase') };
+    }
+
+    it('a missing column: its expectations are errored testcases, the others still run', () => {
+      const dir = project();
+      writeTree(dir, {
+        'other.csv': 'id,age\n1,30\n2,150\n',
+        'checks/holdout.suite.yaml': [
+          '- expect_column_values_to_be_between: {column: age, min_value: 18, max_value: 120}',
+          '- expect_column_values_to_be_in_set: {column: country, value_set: [US]}',
+          '- expect_column_values_to_not_be_null: {column: id}',
+          '',
+        ].join('\n'),
+      });
+      const r = mlo(
+        ['validate', 'other.csv', '-s', 'checks/holdout.suite.yaml', '--junit', 'out/v.xml'],
+        { cwd: dir },
+      );
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^error: other\.csv: no column "country" \(needed by suite/m);
+      const { counts, cases } = report(dir, 'out/v.xml');
+      expect(counts).toMatchObject({ tests: '3', failures: '1', errors: '1' });
+      expect(
+        cases.map((c) => [c.attrs.name, c.attrs.classname, c.children.map((x) => x.name)]),
+      ).toEqual([
+        ['expect_column_values_to_be_between(age)', 'mlo.validate.holdout', ['failure']],
+        ['expect_column_values_to_be_in_set(country)', 'mlo.validate.holdout', ['error']],
+        ['expect_column_values_to_not_be_null(id)', 'mlo.validate.holdout', []],
+      ]);
+      expect(cases[1].children[0].attrs.message).toBe('column "country" not in other.csv');
+      // an input error is not a validation: nothing was stored
+      const next = mlo(['validate', 'data/train.csv', '--suite', 'clean'], { cwd: dir });
+      expect(next.stdout).toMatch(/\(stored as validation 1\)/);
+    });
+
+    it('a file that cannot be read, or is not there: one errored testcase', () => {
+      const dir = project();
+      writeTree(dir, {
+        'broken.csv': 'id,age\n1,"30\n',
+        'garbage.parquet': 'PAR1 not really PAR1',
+      });
+      for (const [file, why] of [
+        ['broken.csv', /^broken\.csv: .*quote/],
+        ['garbage.parquet', /^garbage\.parquet: not a readable Parquet file/],
+        ['missing.csv', /^missing\.csv: no such file$/],
+      ] as const) {
+        const r = mlo(['validate', file, '-s', 'raw', '--junit', 'v.xml'], { cwd: dir });
+        expect(r.code, file).toBe(2);
+        const { counts, cases } = report(dir, 'v.xml');
+        expect(counts).toMatchObject({ tests: '1', failures: '0', errors: '1' });
+        expect(cases).toHaveLength(1);
+        expect(cases[0].attrs).toMatchObject({
+          name: `validate ${file}`,
+          classname: 'mlo.validate.raw',
+        });
+        expect(cases[0].children[0].attrs.message).toMatch(why);
+      }
+    });
+  });
+
+  it('--junit outside an mlo repository still writes the report saying so', () => {
+    const dir = tempDir();
+    writeTree(dir, { 'd.csv': 'a\n1\n' });
+    const r = mlo(['validate', 'd.csv', '-s', 'raw', '--junit', 'v.xml'], { cwd: dir });
+    expect(r.code).toBe(2);
+    const xml = readFileSync(join(dir, 'v.xml'), 'utf8');
+    if (HAS_XMLLINT) expect(junitSchemaErrors(xml)).toBeNull();
+    const [testcase] = parseXml(xml).children[0].children.filter((c) => c.name === 'testcase');
+    expect(testcase.children[0].attrs.type).toBe('NOT_A_REPO');
+  });
+
   it('a malformed suite is exit 2 with file:line:col, and no stack trace', () => {
     const dir = project();
     writeTree(dir, { 'mlo.yaml': MLO_YAML.replace('{column: id}', '{column: id, mostyl: 0.9}') });
@@ -187,6 +268,31 @@ describe('mlo validate', () => {
     expect(j.statistics.unsuccessful).toBe(0);
     const printed = mlo(['validate', 'data/train.csv', '--infer'], { cwd: dir });
     expect(printed.stdout).toBe(readFileSync(join(dir, 'suites/train.yaml'), 'utf8'));
+  });
+
+  it("--infer on Parquet types columns by the file's schema: whole DOUBLEs stay float", async () => {
+    const dir = project();
+    const rows = (add: string): string =>
+      `SELECT i AS id, (i % 40)::DOUBLE + ${add} AS price FROM range(500) t(i)`;
+    await writeParquet(join(dir, 'data/monday.parquet'), rows('0'));
+    await writeParquet(join(dir, 'data/tuesday.parquet'), rows('0.25'));
+    const inferred = mlo(['validate', 'data/monday.parquet', '--infer', '-o', 'prices.yaml'], {
+      cwd: dir,
+    });
+    expect(inferred.code).toBe(0);
+    expect(readFileSync(join(dir, 'prices.yaml'), 'utf8')).toMatch(
+      /expect_column_values_to_be_of_type: \{column: price, type_: float\}/,
+    );
+    const next = mlo(['validate', 'data/tuesday.parquet', '-s', 'prices.yaml', '--json'], {
+      cwd: dir,
+    });
+    const r = parseJson<ValidationResult>(next);
+    const typeCheck = r.results.find(
+      (x) =>
+        x.expectation_config.expectation_type === 'expect_column_values_to_be_of_type' &&
+        x.expectation_config.kwargs.column === 'price',
+    );
+    expect(typeCheck?.success).toBe(true);
   });
 
   it('reads JSON Lines, and --list names every expectation', () => {

@@ -21,24 +21,32 @@ export async function createProgress(): Promise<ProgressReporter> {
   let bar: InstanceType<typeof SingleBar> | undefined;
   let phase = '';
   const onProgress = (e: ProgressEvent): void => {
-    const big = e.unit === 'bytes' ? e.total >= MIN_BYTES : e.total >= MIN_ITEMS;
+    const big =
+      (e.unit === 'bytes' ? e.total >= MIN_BYTES : e.total >= MIN_ITEMS) ||
+      (e.objects?.total ?? 0) >= MIN_ITEMS;
     if (!big) return;
     if (!bar || phase !== e.phase) {
       bar?.stop();
       phase = e.phase;
+      const objects = e.objects ? ' {objects_done}/{objects_total} objects' : '';
       const fmt =
         e.unit === 'bytes'
-          ? `${e.phase} [{bar}] {percentage}% {value_mib}/{total_mib} MiB eta {eta_formatted}`
+          ? `${e.phase} [{bar}] {percentage}% {value_mib}/{total_mib} MiB${objects} eta {eta_formatted}`
           : `${e.phase} [{bar}] {percentage}% {value}/{total} ${e.unit} eta {eta_formatted}`;
       bar = new SingleBar(
         { format: fmt, stream: process.stderr, hideCursor: true, clearOnComplete: true },
         Presets.shades_classic,
       );
-      bar.start(e.total, 0, mib(0, e.total));
+      bar.start(e.total, 0, { ...mib(0, e.total), ...objectCounts(e) });
     }
-    bar.update(e.done, e.unit === 'bytes' ? mib(e.done, e.total) : {});
+    if (bar.getTotal() !== e.total) bar.setTotal(e.total);
+    bar.update(e.done, e.unit === 'bytes' ? { ...mib(e.done, e.total), ...objectCounts(e) } : {});
   };
   return { onProgress, stop: () => bar?.stop() };
+}
+
+function objectCounts(e: ProgressEvent): Record<string, number> {
+  return e.objects ? { objects_done: e.objects.done, objects_total: e.objects.total } : {};
 }
 
 function mib(done: number, total: number): Record<string, string> {

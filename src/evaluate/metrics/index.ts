@@ -28,7 +28,10 @@
  *   p99_ms (numpy's linear percentile), rows_per_s.
  * - `sliceClassification(input, { column, groups })` / `sliceRegression(...)` /
  *   `computeSlices(...)` → the metrics per group and, per metric, the gap
- *   (highest − lowest group) that the `gap(metric, col)` gate reads.
+ *   (highest − lowest group) and ratio (lowest / highest) that the
+ *   `gap(metric, col)` and `ratio(metric, col)` gates read. Classification slices add
+ *   the fairness rates selection_rate, tpr, fpr and fnr per group (fairness.ts) and
+ *   an `equalized_odds` gap and ratio.
  * - Single metrics: accuracy, precision, recall, f1, precisionRecallF1,
  *   confusionMatrix, rocAuc, binaryAuc, logLoss, rmse, mae, r2, mape, percentile,
  *   rowsPerSecond.
@@ -98,9 +101,11 @@ export {
   type LatencyMetricName,
   type LatencyReport,
 } from './latency.js';
+export { fairnessRates, FAIRNESS_METRICS, type FairnessMetricName } from './fairness.js';
 export {
   computeSlices,
   sliceClassification,
+  EQUALIZED_ODDS,
   sliceRegression,
   takeRows,
   formatGroup,

@@ -1,13 +1,28 @@
 /**
- * Metrics per group of a column (`mlo eval --slice COL`) and, for each metric,
- * the largest gap between groups (what the `gap(metric, col)` gate reads).
+ * Metrics per group of a column (`mlo eval --slice COL`) and, for each metric, the
+ * gap between groups (highest minus lowest: what the `gap(metric, col)` gate reads)
+ * and their ratio (lowest over highest: `ratio(metric, col)`, e.g. the four-fifths
+ * rule on selection_rate). These are fairlearn's `difference()` and `ratio()` with
+ * method="between_groups". Classification slices also carry the fairness rates of
+ * fairness.ts per group, and `equalized_odds`: the larger of the tpr and fpr gaps,
+ * the smaller of their ratios (fairlearn's equalized_odds_difference and _ratio).
  */
 import { MloError } from '../../errors.js';
+import { countClasses } from './classification.js';
+import { fairnessRates } from './fairness.js';
 import { compareLabels, formatLabel } from './labels.js';
 import { computeClassificationMetrics, type ClassificationInput } from './report.js';
 import { computeRegressionMetrics, type RegressionInput } from './regression.js';
 import { normaliseScores, squeeze } from './scores.js';
-import type { Label, Labels, MetricResult, MetricSet, ScoreMatrix, Scores } from './types.js';
+import {
+  toMetricSet,
+  type Label,
+  type Labels,
+  type MetricResult,
+  type MetricSet,
+  type ScoreMatrix,
+  type Scores,
+} from './types.js';
 
 /** A group's value in the slice column; missing values (null, undefined, NaN) group as null. */
 export type GroupKey = Label | null;
@@ -17,6 +32,7 @@ export interface SliceGroup extends MetricSet {
   rows: number;
 }
 
+/** A metric's spread over the groups: their gap (highest − lowest) or ratio (lowest / highest). */
 export interface SliceGap extends MetricResult {
   /** groups that had a value for this metric and at least `minRows` rows */
   groups: number;
@@ -30,7 +46,15 @@ export interface SliceReport {
   groups: SliceGroup[];
   /** per metric: highest minus lowest value over the groups */
   gaps: Record<string, SliceGap>;
+  /**
+   * per metric: lowest over highest value (1 when every group has the same value);
+   * absent from evaluations stored before ratios existed
+   */
+  ratios: Record<string, SliceGap>;
 }
+
+/** The combined entry of gaps and ratios for equalized odds (from tpr and fpr). */
+export const EQUALIZED_ODDS = 'equalized_odds';
 
 export interface SliceOptions {
   /** the slice column's name, for reports and reasons */
@@ -73,8 +97,42 @@ export function computeSlices(
   });
   const names = new Set(groups.flatMap((g) => Object.keys(g.metrics)));
   const gaps: Record<string, SliceGap> = {};
-  for (const name of names) gaps[name] = gapOf(name, groups, minRows, options.column);
-  return { column: options.column, groups, gaps };
+  const ratios: Record<string, SliceGap> = {};
+  for (const name of names) {
+    const spread = spreadOf(name, groups, minRows, options.column);
+    gaps[name] = spread.gap;
+    ratios[name] = spread.ratio;
+  }
+  if (names.has('tpr') && names.has('fpr')) {
+    gaps[EQUALIZED_ODDS] = worst(gaps.tpr, gaps.fpr, 'max', 'gap', options.column);
+    ratios[EQUALIZED_ODDS] = worst(ratios.tpr, ratios.fpr, 'min', 'ratio', options.column);
+  }
+  return { column: options.column, groups, gaps, ratios };
+}
+
+/** equalized odds: the worse of the tpr and fpr figures (larger gap, smaller ratio). */
+function worst(
+  tpr: SliceGap,
+  fpr: SliceGap,
+  pick: 'max' | 'min',
+  what: string,
+  column: string,
+): SliceGap {
+  if (tpr.value === null || fpr.value === null) {
+    const missing = tpr.value === null ? ['tpr', tpr] : ['fpr', fpr];
+    const [name, spread] = missing as [string, SliceGap];
+    return {
+      value: null,
+      groups: Math.min(tpr.groups, fpr.groups),
+      reason: `equalized odds needs the ${what} of tpr and fpr across ${column}; ${name}: ${spread.reason ?? 'undefined'}`,
+    };
+  }
+  const tprWorse = pick === 'max' ? tpr.value >= fpr.value : tpr.value <= fpr.value;
+  const chosen = tprWorse ? tpr : fpr;
+  return {
+    ...chosen,
+    reason: `from ${tprWorse ? 'tpr' : 'fpr'}${chosen.reason ? `; ${chosen.reason}` : ''}`,
+  };
 }
 
 function groupKey(v: unknown): GroupKey {
@@ -91,12 +149,12 @@ export function formatGroup(group: GroupKey): string {
   return group === null ? '(missing)' : formatLabel(group);
 }
 
-function gapOf(
+function spreadOf(
   name: string,
   groups: readonly SliceGroup[],
   minRows: number,
   column: string,
-): SliceGap {
+): { gap: SliceGap; ratio: SliceGap } {
   let highest: { group: GroupKey; value: number } | undefined;
   let lowest: { group: GroupKey; value: number } | undefined;
   let counted = 0;
@@ -117,15 +175,42 @@ function gapOf(
   }
   const left = skipped.length ? `; left out: ${skipped.join(', ')}` : '';
   if (!highest || !lowest || counted < 2) {
-    return {
+    const why = (what: string): SliceGap => ({
       value: null,
       groups: counted,
-      reason: `gap of ${name} across ${column} needs two groups with a value, found ${counted}${left}`,
-    };
+      reason: `${what} of ${name} across ${column} needs two groups with a value, found ${counted}${left}`,
+    });
+    return { gap: why('gap'), ratio: why('ratio') };
   }
-  const gap: SliceGap = { value: highest.value - lowest.value, groups: counted, highest, lowest };
-  if (skipped.length) gap.reason = `left out: ${skipped.join(', ')}`;
-  return gap;
+  const note = skipped.length ? { reason: `left out: ${skipped.join(', ')}` } : {};
+  const gap: SliceGap = {
+    value: highest.value - lowest.value,
+    groups: counted,
+    highest,
+    lowest,
+    ...note,
+  };
+  let ratio: SliceGap;
+  if (lowest.value < 0) {
+    ratio = {
+      value: null,
+      groups: counted,
+      highest,
+      lowest,
+      reason: `ratio of ${name} across ${column} needs values >= 0; ${formatGroup(lowest.group)} has ${lowest.value}`,
+    };
+  } else if (highest.value === 0) {
+    ratio = {
+      value: null,
+      groups: counted,
+      highest,
+      lowest,
+      reason: `ratio of ${name} across ${column} is undefined: every group has 0`,
+    };
+  } else {
+    ratio = { value: lowest.value / highest.value, groups: counted, highest, lowest, ...note };
+  }
+  return { gap, ratio };
 }
 
 /** Copy the given rows of a column; typed arrays stay typed (Float32Array stays float32). */
@@ -172,17 +257,26 @@ export function sliceClassification(input: ClassificationInput, slice: SliceOpti
     positiveLabel: whole.positiveLabel ?? undefined,
     scoreLabels: input.scoreLabels ?? whole.labels,
   };
+  const positive = whole.task === 'binary' ? whole.positiveLabel : null;
   return computeSlices({
     ...slice,
     compute: (rows) => {
+      const yTrue = takeLabels(input.yTrue, rows);
+      const yPred = takeLabels(input.yPred, rows);
       const r = computeClassificationMetrics({
         ...input,
         ...fixed,
-        yTrue: takeLabels(input.yTrue, rows),
-        yPred: takeLabels(input.yPred, rows),
+        yTrue,
+        yPred,
         scores: input.scores === undefined ? undefined : takeScoreRows(input.scores, rows),
       });
-      return { metrics: r.metrics, reasons: r.reasons };
+      const rates = toMetricSet(
+        fairnessRates(countClasses(yTrue, yPred), positive, whole.labels.length),
+      );
+      return {
+        metrics: { ...r.metrics, ...rates.metrics },
+        reasons: { ...r.reasons, ...rates.reasons },
+      };
     },
   });
 }

@@ -66,6 +66,17 @@ export interface GapGate extends GateBase, Comparison {
   threshold: NumberLiteral;
 }
 
+/**
+ * `ratio(selection_rate, sex) >= 0.8`: the lowest group's value over the highest's
+ * (the four-fifths rule of demographic parity)
+ */
+export interface RatioGate extends GateBase, Comparison {
+  kind: 'ratio';
+  metric: Name;
+  column: Name;
+  threshold: NumberLiteral;
+}
+
 /** `drift_share <= 0.3`: share of drifted features against the model's baseline */
 export interface DriftGate extends GateBase, Comparison {
   kind: 'drift';
@@ -78,7 +89,7 @@ export interface ValidateGate extends GateBase {
   suite: string;
 }
 
-export type Gate = MetricGate | GapGate | DriftGate | ValidateGate;
+export type Gate = MetricGate | GapGate | RatioGate | DriftGate | ValidateGate;
 export type GateKind = Gate['kind'];
 
 /** A gate as it appears in mlo.yaml: a string, or a one-key map such as `{validate: holdout}`. */

@@ -39,6 +39,8 @@ export interface GateContext {
   currentHolder?: string;
   /** slice column → metric → gap between its groups (SliceReport.gaps fits as is) */
   sliceGaps?: Readonly<Record<string, Readonly<Record<string, Observed>>>>;
+  /** slice column → metric → lowest / highest group value (SliceReport.ratios) */
+  sliceRatios?: Readonly<Record<string, Readonly<Record<string, Observed>>>>;
   /** suite name (as written in the gate) → outcome of validating the evaluation data */
   validation?: Readonly<Record<string, ValidationOutcome>>;
   /** share of drifted features of the evaluation data against the model's baseline */
@@ -89,10 +91,14 @@ export function evaluateGate(gate: Gate, context: GateContext): GateResult {
       return compareObserved(gate, 'drift_share', context.driftShare, gate.threshold.value, {
         missing: 'drift was not measured (does the model have a baseline?)',
       });
-    case 'gap': {
+    case 'gap':
+    case 'ratio': {
       const { metric, column } = gate;
-      const slice = ownEntry(context.sliceGaps, column.name);
-      const label = `gap of ${metric.name} across ${column.name}`;
+      const slice = ownEntry(
+        gate.kind === 'gap' ? context.sliceGaps : context.sliceRatios,
+        column.name,
+      );
+      const label = `${gate.kind} of ${metric.name} across ${column.name}`;
       if (!slice) {
         return fail(
           gate,
@@ -208,18 +214,19 @@ function compareObserved(
   const passed = compare(o.value, gate.op, threshold);
   const [shown, against] = formatPair(o.value, threshold);
   const explain = text.explain ? ` (${text.explain})` : '';
-  const groups = describeGroups(observed);
+  const groups = describeGroups(observed, gate.kind === 'ratio');
   const reason = passed
     ? `${label} ${shown}${groups} ${gate.op} ${against}${explain}`
     : `${label} ${shown}${groups} is not ${gate.op} ${against}${explain}`;
   return { ...base(gate, o.value, threshold), passed, reason };
 }
 
-function describeGroups(o: Observed): string {
+/** The groups behind a slice figure: "(a 0.9 vs b 0.7)" for a gap, "(b 0.7 / a 0.9)" for a ratio. */
+function describeGroups(o: Observed, ratio: boolean): string {
   if (typeof o !== 'object' || o === null || !o.highest || !o.lowest) return '';
   const g = (x: { group: unknown; value: number }): string =>
     `${formatGroup(x.group)} ${formatNumber(x.value)}`;
-  return ` (${g(o.highest)} vs ${g(o.lowest)})`;
+  return ratio ? ` (${g(o.lowest)} / ${g(o.highest)})` : ` (${g(o.highest)} vs ${g(o.lowest)})`;
 }
 
 function formatGroup(group: unknown): string {

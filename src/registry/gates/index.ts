@@ -9,6 +9,9 @@
  *   roc_auc >= current - 1%       ... minus a relative one: current - 1% of |current|
  *   p99_ms <= 20                  any metric name the context provides (quoted if unusual: "val loss" < 1)
  *   gap(accuracy, region) <= 0.1  largest difference of a metric between groups of a column
+ *   ratio(selection_rate, sex) >= 0.8   lowest group's value over the highest's (four-fifths rule);
+ *                                 fairness rates per group: selection_rate, tpr, fpr, fnr, and
+ *                                 equalized_odds (the worse of tpr and fpr) for gap and ratio
  *   drift_share <= 0.3            share of drifted features against the model's baseline
  *   {validate: holdout}           the evaluation data passes that suite (also "validate: holdout")
  * Operators: >= > <= < == !=. `current` gates pass when nothing holds the alias.
@@ -38,6 +41,7 @@ export type {
   MetricGate,
   Name,
   NumberLiteral,
+  RatioGate,
   Span,
   Threshold,
   ValidateGate,

@@ -2,7 +2,7 @@
  * Parse promotion gates from mlo.yaml into typed ASTs. Grammar:
  *
  *   gate      := subject OP threshold | 'validate' ':' SUITE   (or the map {validate: SUITE})
- *   subject   := NAME | 'gap' '(' NAME ',' NAME ')' | 'drift_share'
+ *   subject   := NAME | ('gap' | 'ratio') '(' NAME ',' NAME ')' | 'drift_share'
  *   threshold := NUMBER | 'current' [('+' | '-') UNSIGNED]     (current only for metrics)
  *   NUMBER    := ['+' | '-'] UNSIGNED;  UNSIGNED := 0.8 | .8 | 1e-3 | 80%  (80% = 0.8)
  *   NAME      := [A-Za-z_][A-Za-z0-9_]* | "quoted" | 'quoted'
@@ -43,7 +43,7 @@ export interface GateErrorDetails {
 }
 
 const EXAMPLE = "an expression like 'accuracy >= 0.8' or {validate: SUITE}";
-const SUBJECT = "a metric name, 'gap(metric, column)' or 'drift_share'";
+const SUBJECT = "a metric name, 'gap(metric, column)', 'ratio(metric, column)' or 'drift_share'";
 const THRESHOLD = "a number (0.8, 80%, 1e-3) or 'current'";
 
 export function parseGate(input: GateInput, options: ParseGateOptions = {}): Gate {
@@ -171,9 +171,9 @@ class Parser {
     }
     const threshold = this.parseThreshold(false) as NumberLiteral;
     this.expectEnd(false);
-    if (subject.kind === 'gap') {
+    if (subject.kind === 'gap' || subject.kind === 'ratio') {
       return {
-        kind: 'gap',
+        kind: subject.kind,
         text: this.text,
         metric: subject.metric,
         column: subject.column,
@@ -208,20 +208,25 @@ class Parser {
 
   private parseSubject():
     | { kind: 'metric'; metric: Name }
-    | { kind: 'gap'; metric: Name; column: Name }
+    | { kind: 'gap' | 'ratio'; metric: Name; column: Name }
     | { kind: 'drift' } {
     const t = this.peek();
     if (t.kind === 'ident' && t.value === 'current') {
       this.fail(t, SUBJECT, "'current' belongs after the operator");
     }
-    if (t.kind === 'ident' && t.value === 'gap' && this.peek(1).kind === 'punct') {
+    if (
+      t.kind === 'ident' &&
+      (t.value === 'gap' || t.value === 'ratio') &&
+      this.peek(1).kind === 'punct'
+    ) {
+      const fn = t.value;
       this.next();
-      this.expectPunct('(', "'(' after gap");
-      const metric = this.parseName('the metric name in gap(metric, column)');
-      this.expectPunct(',', "',' between the metric and the column in gap(metric, column)");
-      const column = this.parseName('the column name in gap(metric, column)');
-      this.expectPunct(')', "')' closing gap(metric, column)");
-      return { kind: 'gap', metric, column };
+      this.expectPunct('(', `'(' after ${fn}`);
+      const metric = this.parseName(`the metric name in ${fn}(metric, column)`);
+      this.expectPunct(',', `',' between the metric and the column in ${fn}(metric, column)`);
+      const column = this.parseName(`the column name in ${fn}(metric, column)`);
+      this.expectPunct(')', `')' closing ${fn}(metric, column)`);
+      return { kind: fn, metric, column };
     }
     if (t.kind === 'ident' && t.value === 'drift_share') {
       this.next();
@@ -255,7 +260,7 @@ class Parser {
         this.fail(
           t,
           'a number (0.8, 80%, 1e-3)',
-          "'current' compares metrics only; gap and drift gates take a number",
+          "'current' compares metrics only; gap, ratio and drift gates take a number",
         );
       }
       this.next();

@@ -6,7 +6,7 @@ export interface GateRequirements {
   metrics: string[];
   /** metrics the alias holder must provide, for `current` gates (sorted, unique) */
   currentMetrics: string[];
-  /** per slice column (sorted), the metrics whose gap across its groups is needed */
+  /** per slice column (sorted), the metrics whose gap or ratio across its groups is needed */
   slices: { column: string; metrics: string[] }[];
   /** validation suites to run on the evaluation data (sorted, unique) */
   suites: string[];
@@ -26,7 +26,8 @@ export function requirements(gates: readonly Gate[]): GateRequirements {
         metrics.add(gate.metric.name);
         if (gate.threshold.kind === 'current') current.add(gate.metric.name);
         break;
-      case 'gap': {
+      case 'gap':
+      case 'ratio': {
         let set = slices.get(gate.column.name);
         if (!set) slices.set(gate.column.name, (set = new Set()));
         set.add(gate.metric.name);

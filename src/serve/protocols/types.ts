@@ -1,5 +1,6 @@
 /** What each protocol module gives the server: how to read a body, how to answer. */
 import type { MloError } from '../../errors.js';
+import type { CsvText } from '../../io/index.js';
 import type { ModelOutputs } from '../../onnx/index.js';
 import { invalid, type InputLimits, type Matrix } from '../input.js';
 import type { ServedModel } from '../served-model.js';
@@ -8,9 +9,18 @@ export interface Parsed {
   matrix: Matrix;
 }
 
+export type BodyKind = 'json' | 'csv';
+
 export interface Protocol<P extends Parsed = Parsed> {
+  /**
+   * How to read a body with this Content-Type, or an UNSUPPORTED_MEDIA error (415);
+   * without it a protocol takes JSON only
+   */
+  bodyKind?(contentType: string | undefined): BodyKind;
   /** the body (already JSON-parsed) → rows for `served`; throws MloError for bad input */
   parse(body: unknown, served: ServedModel, limits: InputLimits): P;
+  /** a CSV body (when bodyKind says csv) → rows for `served` */
+  parseCsv?(csv: CsvText, served: ServedModel, limits: InputLimits): P;
   /** the response body for one answered request: a value, or JSON text already written */
   render(out: ModelOutputs, served: ServedModel, parsed: P, requestId: string): unknown;
   /** the error body this protocol's clients expect */

@@ -51,6 +51,9 @@ const V2_OF: Record<string, string> = {
   string: 'BYTES',
 };
 
+/** The protocol's platform name for "an ONNX model run by ONNX Runtime" (its Platforms list). */
+const V2_PLATFORM = 'onnx_onnxv1';
+
 export function v2Datatype(elementType: string | null): string {
   return (elementType && V2_OF[elementType]) ?? 'BYTES';
 }
@@ -180,6 +183,7 @@ export const v2Protocol: Protocol<V2Parsed> = {
     if (outputs !== undefined) {
       if (!Array.isArray(outputs)) throw invalid('"outputs" must be an array of {"name": ...}');
       const usable = served.model.signature.usableOutputs;
+      const seen = new Set<string>();
       wanted = outputs.map((o: unknown, i) => {
         const name = (o as { name?: unknown } | null)?.name;
         if (typeof name !== 'string') throw invalid(`outputs[${i}].name must be a string`);
@@ -188,6 +192,9 @@ export const v2Protocol: Protocol<V2Parsed> = {
             `outputs[${i}]: ${served.label} has no output "${name}"; it has ${usable.join(', ')}`,
           );
         }
+        // one tensor per name in the answer: a second request for it has no meaning
+        if (seen.has(name)) throw invalid(`outputs[${i}]: "${name}" is requested twice`);
+        seen.add(name);
         return name;
       });
     }
@@ -232,7 +239,13 @@ export const v2Protocol: Protocol<V2Parsed> = {
   },
 };
 
-function tensorMetadata(io: IoInfo): { name: string; datatype: string; shape: number[] } {
+interface TensorMetadata {
+  name: string;
+  datatype: string;
+  shape: number[];
+}
+
+function tensorMetadata(io: IoInfo): TensorMetadata {
   return {
     name: io.name,
     datatype: v2Datatype(io.elementType),
@@ -240,15 +253,38 @@ function tensorMetadata(io: IoInfo): { name: string; datatype: string; shape: nu
   };
 }
 
-/** `GET /v2/models/NAME[/versions/V]`. */
+/**
+ * The inputs a client sends. With feature names: one [-1, 1] tensor per feature, in the
+ * feature's own datatype (the model's [N, F] tensor is accepted too, but its columns
+ * have no names a client could read). Without: the model's own input tensors.
+ */
+function inputMetadata(served: ServedModel): TensorMetadata[] {
+  const { model, featureTypes } = served;
+  const names = served.layout.names;
+  if (!names) return model.signature.inputs.map(tensorMetadata);
+  const inputs = model.signature.inputs;
+  const matrixType = inputs.length === 1 ? inputs[0].elementType : null;
+  return names.map((name, j) => ({
+    name,
+    datatype: v2Datatype(
+      featureTypes?.[j] ?? (inputs.length === 1 ? matrixType : (inputs[j]?.elementType ?? null)),
+    ),
+    shape: [-1, 1],
+  }));
+}
+
+/**
+ * `GET /v2/models/NAME[/versions/V]`. `parameters` holds only strings, numbers and
+ * booleans, as the protocol's $parameters allows.
+ */
 export function v2ModelMetadata(served: ServedModel, versions: number[]): unknown {
   const sig = served.model.signature;
   return {
     name: served.model.name,
     versions: versions.map(String),
-    platform: 'onnxruntime_onnx',
-    inputs: sig.inputs.map(tensorMetadata),
+    platform: V2_PLATFORM,
+    inputs: inputMetadata(served),
     outputs: sig.outputs.filter((o) => o.isTensor).map(tensorMetadata),
-    parameters: { features: served.model.features, version: served.model.version },
+    parameters: { version: served.model.version },
   };
 }

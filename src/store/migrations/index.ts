@@ -10,8 +10,11 @@ import { monitor } from './004-monitor.js';
 import { serve } from './005-serve.js';
 import { validation } from './006-validation.js';
 import { pins } from './007-pins.js';
+import { mlflow } from './010-mlflow.js';
 import { features } from './011-features.js';
 import { predictionSpool } from './013-prediction-spool.js';
+import { ui } from './014-ui.js';
+import { production } from './017-production.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   core,
@@ -21,8 +24,11 @@ export const MIGRATIONS: readonly Migration[] = [
   serve,
   validation,
   pins,
+  mlflow,
   features,
   predictionSpool,
+  ui,
+  production,
 ];
 
 export type { Migration } from './types.js';

@@ -1,7 +1,9 @@
 /** On-demand expressions and ttl durations: the small languages of the definitions. */
 import { describe, expect, it } from 'vitest';
 import type { MloError } from '../../../src/index.js';
-import { compileExpr, formatDuration, parseDuration, type Value } from '../../../src/index.js';
+import { compileExpr, type Value } from '../../../src/index.js';
+// the feature store's own ttl spellings (src/index.ts exports util/duration's under these names)
+import { formatDuration, parseDuration } from '../../../src/features/index.js';
 
 function run(text: string, vars: Record<string, Value> = {}): Value {
   const e = compileExpr(text);

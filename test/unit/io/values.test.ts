@@ -1,11 +1,14 @@
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { readTable, valueAt } from '../../../src/io/index.js';
 import {
+  NULL_TOKENS,
   parseDecimalBytes,
   parseNumberText,
   parseDatetimeText,
   parseBooleanText,
 } from '../../../src/io/values.js';
-import { rng } from './helpers.js';
+import { rng, tempFile } from './helpers.js';
 
 const bytes = (s: string): Buffer => Buffer.from(s, 'latin1');
 const fast = (s: string): number => parseDecimalBytes(bytes(s), 0, s.length);
@@ -71,6 +74,80 @@ describe('parseNumberText', () => {
     for (const s of ['', ' ', '0x1A', '1_000', '1,000', '12abc', 'e5', '--1', 'Infinityx']) {
       expect(parseNumberText(s), s).toBeUndefined();
     }
+  });
+});
+
+/** pandas' default na_values for read_csv (pandas._libs.parsers.STR_NA_VALUES), pandas 2. */
+const PANDAS_NA_VALUES = [
+  '',
+  '#N/A',
+  '#N/A N/A',
+  '#NA',
+  '-1.#IND',
+  '-1.#QNAN',
+  '-NaN',
+  '-nan',
+  '1.#IND',
+  '1.#QNAN',
+  '<NA>',
+  'N/A',
+  'NA',
+  'NULL',
+  'NaN',
+  'None',
+  'n/a',
+  'nan',
+  'null',
+];
+
+/** The installed pandas' list, when /usr/bin/python3 has pandas (asked once). */
+const installedPandasNaValues = ((): (() => string[] | null) => {
+  let list: string[] | null | undefined;
+  return () => {
+    if (list !== undefined) return list;
+    const r = spawnSync(
+      '/usr/bin/python3',
+      [
+        '-c',
+        'import json; from pandas._libs.parsers import STR_NA_VALUES as v; print(json.dumps(sorted(v)))',
+      ],
+      { encoding: 'utf8' },
+    );
+    list = r.status === 0 ? (JSON.parse(r.stdout) as string[]) : null;
+    return list;
+  };
+})();
+
+describe("pandas' missing-value spellings", () => {
+  it('every one is a null token or reads as NaN', () => {
+    for (const token of PANDAS_NA_VALUES) {
+      const isNull = NULL_TOKENS.includes(token);
+      const isNaN = Number.isNaN(parseNumberText(token));
+      expect(isNull !== isNaN, JSON.stringify(token)).toBe(true);
+    }
+    expect(parseNumberText('1.#QNAN')).toBeNaN();
+    expect(parseNumberText('-1.#IND')).toBeNaN();
+    expect(parseNumberText('1.#QNANx')).toBeUndefined();
+  });
+
+  it.skipIf(installedPandasNaValues() === null)(
+    'the list above is the installed pandas list (pandas 1.x lacks only "None")',
+    () => {
+      const installed = installedPandasNaValues() ?? [];
+      expect(PANDAS_NA_VALUES.filter((t) => !installed.includes(t) && t !== 'None')).toEqual([]);
+      expect(installed.filter((t) => !PANDAS_NA_VALUES.includes(t))).toEqual([]);
+    },
+  );
+
+  it('a CSV numeric column with 1.#QNAN stays numeric, the cell a NaN', async () => {
+    const t = await readTable(
+      tempFile('d.csv', 'x,y\n1.5,a\n1.#QNAN,#NA\n-1.#IND,#N/A N/A\n2,b\n'),
+    );
+    expect(t.schema.columns.map((c) => c.kind)).toEqual(['number', 'category']);
+    const [x, y] = t.batch.columns;
+    expect([0, 1, 2, 3].map((i) => valueAt(x, i))).toEqual([1.5, NaN, NaN, 2]);
+    expect(x.nullCount).toBe(0);
+    expect([0, 1, 2, 3].map((i) => valueAt(y, i))).toEqual(['a', null, null, 'b']);
   });
 });
 

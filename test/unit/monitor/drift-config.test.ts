@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { MloError } from '../../../src/errors.js';
 import type { TableSchema } from '../../../src/io/index.js';
 import { parseKindOverrides, planColumns, readRequest } from '../../../src/monitor/columns.js';
-import { configSelection, parseDriftConfig } from '../../../src/monitor/config.js';
+import {
+  columnDriftOptions,
+  configSelection,
+  parseDriftConfig,
+} from '../../../src/monitor/config.js';
 import { parseSince } from '../../../src/monitor/since.js';
 
 function errorOf(fn: () => unknown): MloError {
@@ -61,6 +65,53 @@ describe('parseDriftConfig', () => {
       /mlo\.yaml:2:3: drift\.shares/,
     );
     expect(errorOf(() => parseDriftConfig('drift: [1]\n')).code).toBe('INVALID');
+  });
+});
+
+describe('columnDriftOptions', () => {
+  const config = parseDriftConfig(
+    [
+      'drift:',
+      '  test: wasserstein',
+      '  threshold: 0.2',
+      '  columns:',
+      '    a: {test: ks}',
+      '    b: {threshold: 0.3}',
+      '    c: {test: psi, threshold: 0.05}',
+    ].join('\n'),
+  );
+
+  it("gives the section's test to every column it fits; a column's own settings win", () => {
+    const of = (name: string, kind: 'numeric' | 'categorical') =>
+      columnDriftOptions(config, { name, kind });
+    expect(of('x', 'numeric')).toEqual({ test: 'wasserstein', threshold: 0.2 });
+    // wasserstein scores numbers only: a categorical column keeps the default choice
+    expect(of('x', 'categorical')).toEqual({ threshold: undefined });
+    expect(of('a', 'numeric')).toEqual({ test: 'ks', threshold: undefined });
+    expect(of('b', 'numeric')).toEqual({ test: 'wasserstein', threshold: 0.3 });
+    expect(of('b', 'categorical')).toEqual({ threshold: 0.3 });
+    expect(of('c', 'categorical')).toEqual({ test: 'psi', threshold: 0.05 });
+    // a column named like an Object.prototype member is just a column
+    expect(of('constructor', 'numeric')).toEqual({ test: 'wasserstein', threshold: 0.2 });
+  });
+
+  it('without a section-wide test, only the columns settings apply', () => {
+    const plain = parseDriftConfig('drift:\n  columns:\n    a: {test: ks}\n');
+    expect(columnDriftOptions(plain, { name: 'a', kind: 'numeric' })).toEqual({
+      test: 'ks',
+      threshold: undefined,
+    });
+    expect(columnDriftOptions(plain, { name: 'z', kind: 'numeric' })).toEqual({
+      threshold: undefined,
+    });
+  });
+
+  it('refuses a section-wide threshold without its test, naming the line', () => {
+    const e = errorOf(() => parseDriftConfig('drift:\n  threshold: 0.2\n', 'mlo.yaml'));
+    expect(e.code).toBe('INVALID');
+    expect(e.message).toBe(
+      'mlo.yaml:2:14: drift.threshold: a threshold needs the test it is for (drift: {test: psi, threshold: 0.2})',
+    );
   });
 });
 

@@ -1,8 +1,11 @@
-/** Numbers and text in the HTML report, and the report's structure for a check with every status. */
+/** Numbers and text in the HTML report, the data its page embeds, and the page around it. */
 import { describe, expect, it } from 'vitest';
+import { driftCharts } from '../../../src/monitor/html/charts.js';
+import { niceTicks, num, pct, reportFormat } from '../../../src/monitor/html/format.js';
+import { embedJson, pageData, type PageData } from '../../../src/monitor/html/page-data.js';
 import { renderDriftHtml } from '../../../src/monitor/html/render.js';
-import { anchor, esc, niceTicks, num, pct } from '../../../src/monitor/html/format.js';
 import type { DriftCheckResult } from '../../../src/monitor/report.js';
+import { escapeHtml } from '../../../src/util/html.js';
 
 describe('report formatting', () => {
   it('prints numbers a person reads at a glance, never NaN', () => {
@@ -27,11 +30,20 @@ describe('report formatting', () => {
     expect(niceTicks(5, 5, 4)).toEqual([5]);
   });
 
-  it('escapes markup and makes safe ids', () => {
+  it("escapes markup in the browser's copy exactly as util/html does", () => {
+    const { esc } = reportFormat();
+    for (const text of [`<a href="x">'&'</a>`, '</script><script>', 'plain', '&amp;']) {
+      expect(esc(text)).toBe(escapeHtml(text));
+    }
     expect(esc(`<a href="x">'&'</a>`)).toBe(
       '&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;',
     );
-    expect(anchor('a b/<c>', 3)).toBe('col-3-a_b_c_');
+  });
+
+  it('embeds JSON that cannot close its script element', () => {
+    const text = embedJson({ n: '</script><script>alert(1)</script><!--' });
+    expect(text).not.toContain('<');
+    expect(JSON.parse(text)).toEqual({ n: '</script><script>alert(1)</script><!--' });
   });
 });
 
@@ -148,18 +160,84 @@ describe('renderDriftHtml', () => {
     ],
   };
 
-  it('draws a card per column in report order, with the verdict and the warnings', () => {
+  it('embeds every column compactly, in report order, with the left-out ones last', () => {
+    const data = pageData({
+      ...result,
+      report: {
+        ...result.report,
+        left_out: [{ column: 'ts', reason: 'datetime column (use --kind ts=numeric to check it)' }],
+      },
+    });
+    expect(data.cols.map((c) => [c.n, c.st, c.d])).toEqual([
+      ['moved', 'ok', 1],
+      ['still', 'ok', 0],
+      ['gone', 'missing', 0],
+      ['ts', 'left-out', 0],
+    ]);
+    expect(data.cols[0]).toMatchObject({
+      k: 'numeric',
+      t: 'wasserstein',
+      s: 0.4,
+      h: 0.1,
+      sv: 'high',
+      p: 0.5,
+      c: ['h', [0, 1, 2], [0.7, 0.3], [0.2, 0.8]],
+      rs: { mean: 0.5, std: 1 },
+      rc: [100, 0],
+      cc: [80, 2],
+    });
+    expect(data.cols[2]).toMatchObject({ m: 'not in the current data', s: null });
+    expect(data.cols[2].c).toBeUndefined();
+    expect(data.cols[3]).toMatchObject({
+      k: '',
+      m: 'datetime column (use --kind ts=numeric to check it)',
+    });
+    expect(data.meta.pvalue.sort()).toEqual(['chisquare', 'ks', 'z']);
+  });
+
+  it('cuts numbers to the 4 significant digits the page shows', () => {
+    const long = {
+      ...result,
+      details: [
+        {
+          ...result.details[0],
+          chart: {
+            type: 'histogram' as const,
+            edges: [0.123456789, 1.987654321],
+            reference: [1 / 3],
+            current: [2 / 3],
+          },
+        },
+        ...result.details.slice(1),
+      ],
+    };
+    expect(pageData(long).cols[0].c).toEqual(['h', [0.1235, 1.988], [0.3333], [0.6667]]);
+  });
+
+  it('draws charts and thumbnails from the embedded form', () => {
+    const charts = driftCharts(reportFormat());
+    const hist = charts.chart(['h', [0, 1, 2], [0.7, 0.3], [0.2, 0.8]]);
+    expect(hist.match(/<rect /g)).toHaveLength(4);
+    expect(hist).toContain('<title>0 – 1 (and below): reference 70.0%, current 20.0%</title>');
+    const bars = charts.chart(['b', ['<a>', 'b'], [0.5, 0.5], [0.1, 0.9]]);
+    expect(bars).toContain('&lt;a&gt;');
+    expect(bars).not.toContain('<a>');
+    expect(charts.spark(['h', [0, 1, 2], [0.7, 0.3], [0.2, 0.8]])).toMatch(/<polyline /);
+    expect(charts.spark(undefined)).toBe('');
+  });
+
+  it('writes the page around the data: verdict, figures, warnings, and the data as JSON', () => {
     const html = renderDriftHtml(result);
-    const cards = [...html.matchAll(/<section class="card[^"]*" id="([^"]+)"/g)].map((m) => m[1]);
-    expect(cards).toEqual(['col-0-moved', 'col-1-still', 'col-2-gone']);
     expect(html).toContain('Dataset drift detected');
     expect(html).toContain('report #7');
     expect(html).toContain('column &quot;gone&quot;: not in the current data');
-    expect(html).toMatch(/= <b>0\.4<\/b> ≥ 0\.1: drifted · mean 0\.5 → 1\.3 \(\+0\.8 sd\)/);
-    expect(html).toMatch(/= <b>0\.01<\/b> &lt; 0\.1: no drift/);
-    expect(html.match(/<svg class="chart"/g)).toHaveLength(2);
-    expect(html).toContain('<div class="nochart">not in the current data</div>');
-    // (the method note in the footer names NaN in prose)
-    expect(html.split('<footer>')[0]).not.toMatch(/NaN|undefined|Infinity/);
+    const json = /<script type="application\/json" id="drift-data">([^<]*)<\/script>/.exec(html);
+    expect(json).not.toBeNull();
+    expect(JSON.parse(json![1]) as PageData).toEqual(JSON.parse(JSON.stringify(pageData(result))));
+    // no card is drawn into the file: the page builds them when opened
+    expect(html.split('<script')[0]).not.toContain('<svg');
+    expect(html.match(/<script>/g)).toHaveLength(1);
+    expect(html).not.toMatch(/(src|href)=["']?(https?:)?\/\//);
+    expect(html).toContain('<noscript>');
   });
 });

@@ -125,10 +125,15 @@ describe('parseGate: malformed gates are exit-2 errors with the text, column and
     [
       'current >= 0.8',
       1,
-      "a metric name, 'gap(metric, column)' or 'drift_share'",
+      "a metric name, 'gap(metric, column)', 'ratio(metric, column)' or 'drift_share'",
       /belongs after the operator/,
     ],
-    ['>= 0.8', 1, "a metric name, 'gap(metric, column)' or 'drift_share'", /found '>='/],
+    [
+      '>= 0.8',
+      1,
+      "a metric name, 'gap(metric, column)', 'ratio(metric, column)' or 'drift_share'",
+      /found '>='/,
+    ],
     [
       'gap(accuracy region) <= 0.1',
       14,

@@ -162,6 +162,7 @@ describe('registerModel', () => {
       gitDirty: true,
       inputs: [{ path: 'data/train.csv', hash: 'a'.repeat(64) }],
       baselineData: null,
+      params: {},
     });
     expect(m.source).toBe(`${dir}/m.onnx`);
     // without a run: the repository's HEAD

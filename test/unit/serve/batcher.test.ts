@@ -96,4 +96,46 @@ describe('micro-batching', () => {
     ]);
     await runner.close();
   });
+
+  it("reports each run's rows and compute time, and each request's wait behind earlier runs", async () => {
+    const { runner: inner, runs } = await recordingRunner();
+    // each run takes at least 4 ms, so the waits have something to show
+    const runner = {
+      ...inner,
+      run: async (x: Float32Array, n: number) => {
+        await new Promise((r) => setTimeout(r, 4));
+        return inner.run(x, n);
+      },
+    };
+    const ran: { rows: number; seconds: number }[] = [];
+    const waits: number[] = [];
+    const batcher = new Batcher(runner, {
+      maxBatch: 8,
+      maxDelayMs: 0,
+      onRun: (rows, seconds) => ran.push({ rows, seconds }),
+      onWait: (seconds) => waits.push(seconds),
+    });
+    const t0 = performance.now();
+    const jobs = Array.from({ length: 32 }, (_, i) =>
+      batcher.submit(Float32Array.from(rowOf(i)), 1),
+    );
+    // the first run starts while later jobs are still being queued: their waits start later
+    const queuing = (performance.now() - t0) / 1000;
+    await Promise.all(jobs);
+    expect(ran.map((r) => r.rows)).toEqual(runs);
+    expect(ran.reduce((a, r) => a + r.rows, 0)).toBe(32);
+    expect(waits).toHaveLength(32);
+    for (const r of ran) expect(r.seconds).toBeGreaterThanOrEqual(0.0035);
+    // all 32 were queued at once and one run goes at a time: the requests of run k waited
+    // as long as runs 0..k-1 computed, less the time it took to queue them all
+    let job = 0;
+    let before = 0;
+    for (const r of ran) {
+      for (let k = 0; k < r.rows; k++, job++)
+        expect(waits[job]).toBeGreaterThanOrEqual(before - queuing - 1e-6);
+      before += r.seconds;
+    }
+    expect(before).toBeGreaterThan(4 * queuing);
+    await inner.close();
+  });
 });

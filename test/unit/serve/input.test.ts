@@ -7,6 +7,7 @@ import {
   rowsFromRecords,
   rowsFromRecordsOrArrays,
   rowsFromSplit,
+  PANDAS,
 } from '../../../src/serve/input.js';
 
 const layout = makeLayout(['age', 'tenure', 'spend'], 3, 'churn@1');
@@ -152,5 +153,45 @@ describe('request rows', () => {
     expect([...rowsFromRecordsOrArrays([[1, 2, 3]], layout, 'instances', limits).values]).toEqual([
       1, 2, 3,
     ]);
+  });
+
+  it("MLflow's conventions: null is NaN, extra columns are dropped unread, missing ones still refused", () => {
+    const split = rowsFromSplit(
+      {
+        columns: ['id', 'spend', 'age', 'note', 'tenure'],
+        data: [
+          ['a', 3, 1, { any: 'thing' }, null],
+          ['b', null, 4, null, 5],
+        ],
+      },
+      layout,
+      'dataframe_split',
+      limits,
+      PANDAS,
+    );
+    expect([...split.values]).toEqual([1, NaN, 3, 4, 5, NaN]);
+    const records = rowsFromRecords(
+      [{ spend: null, age: 1, tenure: 2, extra: 'x' }],
+      layout,
+      'dataframe_records',
+      limits,
+      PANDAS,
+    );
+    expect([...records.values]).toEqual([1, 2, NaN]);
+    expect(
+      failure(() =>
+        rowsFromRecords([{ age: 1, spend: 3, extra: 'x' }], layout, 'r', limits, PANDAS),
+      ).message,
+    ).toBe('r[0]: missing feature(s) "tenure"');
+    expect(
+      failure(() =>
+        rowsFromColumns({ age: [1], spend: [3], extra: ['x'] }, layout, 'inputs', limits, PANDAS),
+      ).message,
+    ).toBe('inputs: missing feature(s) "tenure"');
+    // the same bodies under mlo's own (strict) conventions
+    expect(
+      failure(() => rowsFromRecords([{ spend: null, age: 1, tenure: 2 }], layout, 'r', limits))
+        .message,
+    ).toBe('r[0].spend must be a finite number, got null');
   });
 });

@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkDrift, createBaseline, readPredictions } from '../../../src/index.js';
+import { waitUntil } from '../../helpers/held-request.js';
 import { FEATURES, metric, repoWithChurn, request, serve } from './helpers.js';
 
 /** `n` single-row requests, 10 at a time; every one must be answered 200. */
@@ -53,9 +54,12 @@ describe('prediction log under faults', () => {
     await written(server.url, 20);
     const unlock = lockStore(repo.store.path);
     await send(server.url, 300, 20);
-    // a flush or two while still locked
-    await new Promise((r) => setTimeout(r, 500));
-    const during = (await request(`${server.url}/metrics`)).text;
+    // a flush while still locked sends rows to the spool
+    let during = '';
+    await waitUntil('rows in the spool', async () => {
+      during = (await request(`${server.url}/metrics`)).text;
+      return metric(during, 'mlo_serve_prediction_log_spooled_rows_total') > 0;
+    });
     expect(metric(during, 'mlo_serve_prediction_log_dropped_rows_total')).toBe(0);
     expect(metric(during, 'mlo_serve_prediction_log_spooled_rows_total')).toBeGreaterThan(0);
     unlock();
@@ -85,8 +89,11 @@ describe('prediction log under faults', () => {
     const before = Date.now();
     const unlock = lockStore(repo.store.path);
     await send(server.url, 50, 30);
-    await new Promise((r) => setTimeout(r, 500));
-    const during = (await request(`${server.url}/metrics`)).text;
+    let during = '';
+    await waitUntil('50 dropped rows', async () => {
+      during = (await request(`${server.url}/metrics`)).text;
+      return metric(during, 'mlo_serve_prediction_log_dropped_rows_total') >= 50;
+    });
     expect(metric(during, 'mlo_serve_prediction_log_dropped_rows_total')).toBe(50);
     unlock();
     const summary = await server.close();

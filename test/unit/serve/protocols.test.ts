@@ -138,13 +138,13 @@ describe('Open Inference Protocol (KServe V2)', () => {
     expect(meta.body).toEqual({
       name: 'churn',
       versions: ['1'],
-      platform: 'onnxruntime_onnx',
-      inputs: [{ name: 'X', datatype: 'FP32', shape: [-1, 3] }],
+      platform: 'onnx_onnxv1',
+      inputs: FEATURES.map((name) => ({ name, datatype: 'FP32', shape: [-1, 1] })),
       outputs: [
         { name: 'label', datatype: 'INT64', shape: [-1] },
         { name: 'probabilities', datatype: 'FP32', shape: [-1, 2] },
       ],
-      parameters: { features: FEATURES, version: 1 },
+      parameters: { version: 1 },
     });
     expect((await request(`${base}/v2/models/churn/ready`)).body).toEqual({
       name: 'churn',
@@ -278,10 +278,18 @@ describe('the rest', () => {
       }),
     ).toBeGreaterThanOrEqual(1);
     expect(
-      metric(r.text, 'mlo_serve_request_duration_seconds_count', { route: '/predict' }),
-    ).toBeGreaterThanOrEqual(2);
+      metric(r.text, 'mlo_serve_request_duration_seconds_count', {
+        model: 'churn',
+        version: '1',
+        role: 'primary',
+      }),
+    ).toBeGreaterThanOrEqual(1);
     expect(
-      metric(r.text, 'mlo_serve_batch_rows_count', { model: 'churn', version: '1' }),
+      metric(r.text, 'mlo_serve_batch_rows_count', {
+        model: 'churn',
+        version: '1',
+        role: 'primary',
+      }),
     ).toBeGreaterThanOrEqual(1);
     expect(
       metric(r.text, 'mlo_serve_model_load_seconds', {

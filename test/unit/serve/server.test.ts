@@ -15,6 +15,7 @@ import {
   setAlias,
   type ServeEvent,
 } from '../../../src/index.js';
+import { heldRequest, waitUntil } from '../../helpers/held-request.js';
 import {
   expected,
   FEATURES,
@@ -111,11 +112,15 @@ describe('shadow', () => {
       expect(body.predictions).toEqual([expected(1, x).label]);
       expect(body.probabilities[0][1]).toBeCloseTo(expected(1, x).p1, 5);
     }
-    await new Promise((r) => setTimeout(r, 100));
-    const m = (await request(`${server.url}/metrics`)).text;
-    expect(
-      metric(m, 'mlo_serve_shadow_rows_total', { model: 'broken', version: '1', outcome: 'error' }),
-    ).toBe(20);
+    // the shadow runs after the answers: wait for its 20 failures to be counted
+    const failed = async (): Promise<number> =>
+      metric((await request(`${server.url}/metrics`)).text, 'mlo_serve_shadow_rows_total', {
+        model: 'broken',
+        version: '1',
+        outcome: 'error',
+      });
+    await waitUntil('20 shadow failures', async () => (await failed()) >= 20);
+    expect(await failed()).toBe(20);
     expect(events.some((e) => e.kind === 'shadow-error')).toBe(true);
     const summary = await server.close();
     // the primary's rows were logged; the shadow produced none
@@ -158,8 +163,16 @@ describe('hot reload', () => {
     await setAlias(repo, { name: 'churn', alias: 'champion', version: slow });
     const events: ServeEvent[] = [];
     const server = await serve(repo, { model: 'churn@champion', onEvent: (e) => events.push(e) });
+    const ran = async (): Promise<number> =>
+      metric((await request(`${server.url}/metrics`)).text, 'mlo_serve_queue_wait_seconds_count', {
+        model: 'churn',
+        version: String(slow),
+        role: 'primary',
+      }) || 0;
+    const before = await ran();
     const inFlight = request(`${server.url}/predict`, { body: { inputs: [row] } });
-    await new Promise((r) => setTimeout(r, 5));
+    // its run has begun on the slow version (it left the queue) before the alias moves
+    await waitUntil('the request to start on the slow version', async () => (await ran()) > before);
     await setAlias(repo, { name: 'churn', alias: 'champion', version: 2 });
     let version = '';
     for (let i = 0; i < 200 && version !== '2'; i++) {
@@ -339,18 +352,19 @@ describe('graceful shutdown', () => {
     );
     const server = await serve(repo, { model: `slow@${slow}`, logPredictions: true });
     const url = server.url;
-    const inFlight = [1, 2, 3].map((i) =>
-      request(`${url}/predict`, { body: { inputs: [[i, i, i]] } }),
-    );
-    // every request has reached the handler (not just the socket) before the close
-    for (let i = 0; i < 500 && server.inflight < 3; i++) await new Promise((r) => setTimeout(r, 5));
-    const summary = await server.close();
-    const answers = await Promise.all(inFlight);
+    // three requests the server has taken and cannot answer yet: their last byte is held
+    const held = [1, 2, 3].map((i) => heldRequest(`${url}/predict`, { inputs: [[i, i, i]] }));
+    await waitUntil('3 requests in flight', () => server.inflight === 3);
+    const closing = server.close();
+    // closing: no new connection is taken, while the three are still to be answered
+    await expect(fetch(`${url}/ping`)).rejects.toThrow();
+    const answers = await Promise.all(held.map((h) => h.finish()));
+    const summary = await closing;
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
     expect(answers.map((a) => (a.body as { predictions: number[] }).predictions[0])).toEqual([
       3, 6, 9,
     ]);
-    expect(summary.requests).toBe(3);
+    expect(summary).toMatchObject({ requests: 3, finishedInFlight: 3 });
     expect(summary.log).toEqual({ written: 3, spooled: 0, pending: 0, dropped: 0 });
     await expect(fetch(`${url}/ping`)).rejects.toThrow();
     // close again is the same close

@@ -58,6 +58,40 @@ describe('store', () => {
     s.close();
   });
 
+  it('applies a migration numbered below one the store already has (numbers landed out of order)', () => {
+    const path = dbPath();
+    const first = { version: 1, name: 'one', up: 'CREATE TABLE one (x INTEGER);' };
+    const late = { version: 2, name: 'late', up: 'CREATE TABLE late (x INTEGER);' };
+    const early = { version: 3, name: 'early', up: 'CREATE TABLE early (x INTEGER);' };
+    // the store was written by a build that had 1 and 3, not 2
+    const old = openStore(path, {
+      migrations: [
+        {
+          ...first,
+          up: `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL); ${first.up}`,
+        },
+        early,
+      ],
+    });
+    old.close();
+    const s = openStore(path, {
+      migrations: [{ ...first, up: 'SELECT 1' }, late, early],
+    });
+    const tables = s.db
+      .prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('one', 'late', 'early') ORDER BY name",
+      )
+      .pluck()
+      .all();
+    expect(tables).toEqual(['early', 'late', 'one']);
+    const applied = s.db
+      .prepare('SELECT version FROM schema_migrations ORDER BY version')
+      .pluck()
+      .all();
+    expect(applied).toEqual([1, 2, 3]);
+    s.close();
+  });
+
   it('refuses a store from a newer mlo with a clear message and leaves it untouched', () => {
     const path = dbPath();
     const raw = new Database(path);

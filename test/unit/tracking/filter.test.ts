@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MloError, parseFilter, parseSortKey } from '../../../src/index.js';
+import { MloError, listRuns, parseFilter, parseSortKey, startRun } from '../../../src/index.js';
+import { tempRepo } from './temp-repo.js';
 
 function errorOf(expr: string): MloError {
   try {
@@ -123,5 +124,36 @@ describe('filter parser', () => {
     });
     expect(parseSortKey('start')).toEqual({ field: { kind: 'attr', name: 'start' }, desc: false });
     expect(() => parseSortKey('metrics.f1 > 1')).toThrow(/--sort/);
+  });
+});
+
+describe('filter limits', () => {
+  it('refuses a filter nested too deep or too large with a usage error, not a crash', () => {
+    const deep = `${'('.repeat(5000)}metrics.a > 1${')'.repeat(5000)}`;
+    expect(errorOf(deep).message).toMatch(/^filter: nested more than 50 levels deep at column 51$/);
+    expect(errorOf(`${'not '.repeat(5000)}metrics.a > 1`).message).toMatch(/nested more than 50/);
+    const wide = Array.from({ length: 1101 }, (_, i) => `metrics.m${i} > ${i}`).join(' and ');
+    expect(errorOf(wide).message).toMatch(/^filter: more than 200 comparisons at column \d+$/);
+    const list = `params.p in (${Array.from({ length: 2001 }, (_, i) => `'${i}'`).join(', ')})`;
+    expect(errorOf(list).message).toMatch(/more than 2000 values in 'in' lists/);
+    for (const e of [deep, wide, list]) expect(errorOf(e).exitCode).toBe(2);
+  });
+
+  it('runs the largest filters it accepts against the real store', async () => {
+    const repo = tempRepo();
+    const r = await startRun(repo, { name: 'x', git: false, attach: false, params: { p: '7' } });
+    r.logMetric('m0', 1);
+    await r.end();
+    const deep = `${'('.repeat(49)}metrics.m0 >= 1${')'.repeat(49)}`;
+    const nots = `${'not '.repeat(50)}metrics.m0 >= 1`;
+    const wide = Array.from({ length: 200 }, (_, i) => `metrics.m0 > ${-i}`).join(' and ');
+    const ors = Array.from({ length: 200 }, (_, i) => `params.p = '${i}'`).join(' or ');
+    const values = `params.p in (${Array.from({ length: 2000 }, (_, i) => `'${i}'`).join(', ')})`;
+    for (const filter of [deep, nots, wide, ors, values]) {
+      expect(
+        listRuns(repo, { filter }).runs.map((x) => x.name),
+        filter.slice(0, 40),
+      ).toEqual(['x']);
+    }
   });
 });

@@ -1,9 +1,11 @@
 import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inferSuite, suiteToYaml, widenRange } from '../../../src/validate/infer.js';
 import { runSuite } from '../../../src/validate/run.js';
 import { makeSuite, suiteFromYaml, YamlSource } from '../../../src/validate/suite.js';
-import { tempFile } from './helpers.js';
+import { writeParquet } from '../io/duckdb.js';
+import { tempDir, tempFile } from './helpers.js';
 
 /** 40 rows: ids, ages 18..90 with nulls, a few countries, scores with NaN, dates, flags, free text. */
 function sampleCsv(): string {
@@ -123,6 +125,34 @@ describe('inferring a suite', () => {
     expect(type?.kwargs).toEqual({ column: 'n', type_: 'int', mostly: 0.98 });
     const run = await runSuite(path, makeSuite('x', 'x', expectations));
     expect(run.results.filter((r) => !r.success)).toEqual([]);
+  });
+
+  it("takes a Parquet column's type from the file's schema, not from its values", async () => {
+    const dir = tempDir();
+    const rows = (x: string): string =>
+      `SELECT (i * 3)::DOUBLE + ${x} AS price, i AS n, (i % 5)::DECIMAL(9, 2) AS d FROM range(400) t(i)`;
+    // this file's DOUBLEs and DECIMALs happen to be whole; the next one's are not
+    const whole = await writeParquet(join(dir, 'whole.parquet'), rows('0'));
+    const next = await writeParquet(join(dir, 'next.parquet'), rows('0.5'));
+    const { expectations } = await inferSuite(whole);
+    const typeOf = (column: string): unknown =>
+      expectations.find(
+        (e) =>
+          e.expectation_type === 'expect_column_values_to_be_of_type' && e.kwargs.column === column,
+      )?.kwargs.type_;
+    expect([typeOf('price'), typeOf('n'), typeOf('d')]).toEqual(['float', 'int', 'float']);
+    const run = await runSuite(next, makeSuite('x', 'x', expectations));
+    const failedTypes = run.results.filter(
+      (r) => !r.success && r.expectation_config.expectation_type.endsWith('_of_type'),
+    );
+    expect(failedTypes).toEqual([]);
+    // CSV declares nothing: the same whole values make an int column
+    const csv = tempFile('whole.csv', ['price', ...[0, 3, 6, 9].map(String)].join('\n') + '\n');
+    const fromCsv = await inferSuite(csv);
+    expect(
+      fromCsv.expectations.find((e) => e.expectation_type === 'expect_column_values_to_be_of_type')
+        ?.kwargs.type_,
+    ).toBe('int');
   });
 
   it('writes YAML that reads back to the same suite', async () => {

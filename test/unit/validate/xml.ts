@@ -1,8 +1,14 @@
 /**
  * A strict reader for the XML subset JUnit reports use (declaration, elements,
  * attributes, text, character references), written for the tests: it throws on
- * anything that is not well-formed XML 1.0 and returns the element tree.
+ * anything that is not well-formed XML 1.0 and returns the element tree. Validity
+ * against Jenkins' JUnit schema is xmllint's job (junitSchemaErrors).
  */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 export interface XmlElement {
   name: string;
   attrs: Record<string, string>;
@@ -91,4 +97,26 @@ export function parseXml(text: string): XmlElement {
   if (stack.length > 0) throw new Error(`<${stack[stack.length - 1].name}> is never closed`);
   if (root === undefined) throw new Error('no root element');
   return root;
+}
+
+const JUNIT_XSD = join(import.meta.dirname, '../../fixtures/junit/junit-10.xsd');
+
+/** Whether xmllint (Debian's libxml2-utils, installed by .ci/run) is here. */
+export const HAS_XMLLINT = spawnSync('xmllint', ['--version']).status === 0;
+
+/**
+ * Check a JUnit report against Jenkins' JUnit schema with xmllint: null when valid,
+ * else what xmllint says.
+ */
+export function junitSchemaErrors(xml: string): string | null {
+  const dir = mkdtempSync(join(tmpdir(), 'mlo-junit-'));
+  try {
+    const file = join(dir, 'report.xml');
+    writeFileSync(file, xml);
+    const r = spawnSync('xmllint', ['--noout', '--schema', JUNIT_XSD, file], { encoding: 'utf8' });
+    if (r.error !== undefined) throw r.error;
+    return r.status === 0 ? null : r.stderr;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
