@@ -40,6 +40,7 @@ export * from './serve/index.js';
 export * from './deploy/index.js';
 export * from './templates/index.js';
 export * from './report/index.js';
+export * from './features/index.js';
 export * from './mlflow/index.js';
 export * from './ui/index.js';
 export * from './monitor/feedback/index.js';

@@ -11,7 +11,7 @@ import type {
   ServedModelInfo,
 } from '../index.js';
 import { parseDuration } from '../util/duration.js';
-import { action, collect, cwdOf, lib, parsePositiveInt } from './common.js';
+import { action, collect, cwdOf, lib, parsePositiveInt, readTokenEnv } from './common.js';
 import { color } from './render/color.js';
 import { note, print, warn } from './render/output.js';
 
@@ -145,13 +145,24 @@ export function registerServeCommands(program: Command): void {
     )
     .action(
       action(async (modelArg: string | undefined, opts: ServeFlags, cmd: Command) => {
-        const { startServer, createFeedbackHandler } = await lib();
+        const { startServer, createFeedbackHandler, ServingFeatures } = await lib();
         const target = await openServeTarget(modelArg, opts, cwdOf(cmd));
         const { repo, config, model } = target;
         try {
           for (const line of target.notes) note(line);
           const tokenEnv = opts.tokenEnv ?? config.token_env;
-          const token = tokenEnv === undefined ? undefined : readToken(tokenEnv);
+          const token = tokenEnv === undefined ? undefined : readTokenEnv(tokenEnv);
+          const f = config.features;
+          const features = f
+            ? await ServingFeatures.open(repo, {
+                service: f.service,
+                refs: f.refs,
+                fullNames: f.full_names,
+                log: f.log,
+              })
+            : undefined;
+          if (features)
+            features.onError = (err) => warn(`feature serving log: ${(err as Error).message}`);
           const server = await startServer(repo, {
             model,
             port: opts.port ?? config.port ?? 8080,
@@ -175,11 +186,21 @@ export function registerServeCommands(program: Command): void {
             feedback: createFeedbackHandler(repo),
             ...(opts.accessLog && { onAccess: accessLogWriter() }),
             onEvent: renderEvent,
+            features,
+          }).catch(async (err: unknown) => {
+            await features?.close();
+            throw err;
           });
           renderStart(server, Boolean(token), target.stateDir, opts.accessLog ? note : print);
+          if (features) {
+            (opts.accessLog ? note : print)(
+              `  online features: ${features.outputs.join(', ')} by ${features.keys.join(', ')}; POST /get-online-features`,
+            );
+          }
           const signal = await waitForSignal();
           note(`${signal}: finishing requests in flight, then stopping`);
           const summary = await server.close();
+          await features?.close();
           const log = summary.log;
           const logged = log
             ? `; prediction log: ${log.written} row(s) written, ${log.dropped} dropped` +
@@ -248,18 +269,6 @@ async function openServeTarget(
     repo.close();
     throw err;
   }
-}
-
-function readToken(variable: string): string {
-  const token = process.env[variable];
-  if (token === undefined || token.trim() === '') {
-    throw new MloError(
-      'USAGE',
-      `--token-env ${variable}: that environment variable is not set or empty`,
-      { hint: `export ${variable}=<token> before starting the server` },
-    );
-  }
-  return token;
 }
 
 function renderEvent(e: ServeEvent): void {

@@ -11,6 +11,7 @@ import { serve } from './005-serve.js';
 import { validation } from './006-validation.js';
 import { pins } from './007-pins.js';
 import { mlflow } from './010-mlflow.js';
+import { features } from './011-features.js';
 import { predictionSpool } from './013-prediction-spool.js';
 import { ui } from './014-ui.js';
 import { production } from './017-production.js';
@@ -24,6 +25,7 @@ export const MIGRATIONS: readonly Migration[] = [
   validation,
   pins,
   mlflow,
+  features,
   predictionSpool,
   ui,
   production,
