@@ -37,7 +37,7 @@ export async function copyAndHash(
   options: IngestOptions = {},
 ): Promise<{ hash: string; size: number }> {
   let copied = false;
-  let copyError: unknown;
+  let copyError: Error | undefined;
   // EXCL: the destination is a fresh temp name; never write over anything there.
   copyFile(src, dest, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE, (err) => {
     copied = true;

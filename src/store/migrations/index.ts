@@ -11,6 +11,7 @@ import { serve } from './005-serve.js';
 import { validation } from './006-validation.js';
 import { pins } from './007-pins.js';
 import { predictionSpool } from './013-prediction-spool.js';
+import { statIndex } from './019-stat-index.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   core,
@@ -21,6 +22,7 @@ export const MIGRATIONS: readonly Migration[] = [
   validation,
   pins,
   predictionSpool,
+  statIndex,
 ];
 
 export type { Migration } from './types.js';

@@ -50,7 +50,7 @@ describe('copyAndHash', () => {
       ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
-    await new Promise((resolve) => writer.stdout!.once('data', resolve));
+    await new Promise((resolve) => writer.stdout.once('data', resolve));
     try {
       for (let round = 0; round < 3; round++) {
         const dest = join(dir, `dest-${round}.bin`);
