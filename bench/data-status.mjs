@@ -24,6 +24,11 @@ if (!existsSync(src) || readdirSync(src).length === 0) {
 const repo = freshRepo(base);
 sh(`cp -al "${src}" "${repo}/data"`);
 mlo(['add', 'data'], { cwd: repo, noRss: true });
+// The first status after a change checks every object and seals the cache; ctimes
+// younger than a second are not trusted, so let them settle first (as git's racy
+// index entries, the steady state is what repeated status calls see).
+await new Promise((resolve) => setTimeout(resolve, 1200));
+mlo(['status'], { cwd: repo, noRss: true });
 // git: the same tree committed, in a repository of its own
 const gitRepo = join(base, `git-${files}`);
 cleanup(gitRepo);
