@@ -15,6 +15,7 @@ import { features } from './011-features.js';
 import { predictionSpool } from './013-prediction-spool.js';
 import { ui } from './014-ui.js';
 import { production } from './017-production.js';
+import { statIndex } from './019-stat-index.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   core,
@@ -29,6 +30,7 @@ export const MIGRATIONS: readonly Migration[] = [
   predictionSpool,
   ui,
   production,
+  statIndex,
 ];
 
 export type { Migration } from './types.js';
