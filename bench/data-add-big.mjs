@@ -1,5 +1,5 @@
 // mlo add of a 1 GiB file vs `openssl dgst -sha256 FILE` + `cp FILE` on the same disk,
-// measured in the same run with a warm page cache for all three. Target: ratio <= 1.0,
+// measured in the same run with a warm page cache for all three. Target: ratio <= 0.7,
 // peak RSS < 150 MB.   usage: node bench/data-add-big.mjs [sizeMiB] [rounds]
 import { createWriteStream, existsSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -39,5 +39,5 @@ const refMs = median(ref);
 const ourMs = median(ours);
 console.log(`file: ${sizeMiB} MiB, ${rounds} rounds (medians)`);
 console.log(`openssl dgst + cp : ${fmt(refMs)}`);
-console.log(`mlo add           : ${fmt(ourMs)}   ratio ${ratio(ourMs, refMs)} (target <= 1.00)`);
+console.log(`mlo add           : ${fmt(ourMs)}   ratio ${ratio(ourMs, refMs)} (target <= 0.70)`);
 console.log(`mlo add peak RSS  : ${Math.max(...rss).toFixed(0)} MB (target < 150 MB)`);

@@ -46,7 +46,7 @@ await build({
   platform: 'node',
   target: 'node20',
   // Native addons cannot be bundled; they load from node_modules at run time.
-  external: ['better-sqlite3', 'onnxruntime-node'],
+  external: ['better-sqlite3', 'onnxruntime-node', '@duckdb/node-api'],
   minifyWhitespace: true,
   minifySyntax: true,
   sourcemap: 'linked',

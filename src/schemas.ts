@@ -8,11 +8,13 @@ import './util/schema.js';
 import { repoConfigSchema } from './repo/index.js';
 import { pointerSchema } from './data/pointer.js';
 import { suiteJsonSchema } from './validate/json-schema.js';
+import { featuresSchema } from './features/schema.js';
 
 export function jsonSchemas(): Record<string, unknown> {
   const entries: [string, z.ZodMiniType, string][] = [
     ['config', repoConfigSchema, '.mlo/config.yaml: repository settings'],
     ['pointer', pointerSchema, '<path>.mlo: pointer file of a tracked file or directory'],
+    ['features', featuresSchema, 'mlo.yaml features: section: feature store definitions'],
   ];
   return {
     ...Object.fromEntries(

@@ -1,5 +1,6 @@
 /** Helpers every command file uses: the library import, cwd, and exit codes. */
 import { InvalidArgumentError, type Command } from 'commander';
+import { MloError } from '../errors.js';
 
 /** The library, loaded when a command runs (keeps `mlo --help` fast). */
 // eslint-disable-next-line @typescript-eslint/consistent-type-imports -- a type-only view of a lazily loaded module
@@ -51,4 +52,17 @@ export function parsePositiveInt(flag: string): (value: string) => number {
     }
     return n;
   };
+}
+
+/** A server's bearer token, from the environment variable `--token-env` names. */
+export function readTokenEnv(variable: string): string {
+  const token = process.env[variable];
+  if (token === undefined || token.trim() === '') {
+    throw new MloError(
+      'USAGE',
+      `--token-env ${variable}: that environment variable is not set or empty`,
+      { hint: `export ${variable}=<token> before starting the server` },
+    );
+  }
+  return token;
 }

@@ -1,4 +1,4 @@
-/** `mlo import mlflow PATH`: bring an MLflow file store into this repository. */
+/** `mlo import mlflow PATH|URL`: bring an MLflow file store or tracking server into this repository. */
 import { resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
 import { action, cwdOf, lib } from './common.js';
@@ -9,18 +9,21 @@ export function registerImportCommands(program: Command): void {
   imp
     .command('mlflow')
     .description(
-      'import an MLflow file store (mlruns/): experiments, runs with full metric history, artifacts, registered models; again imports nothing twice',
+      'import an MLflow file store (mlruns/) or tracking server (URL): experiments, runs with full metric history, artifacts, registered models; again imports nothing twice',
     )
-    .argument('<path>', 'the mlruns/ directory')
+    .argument(
+      '<path|url>',
+      'the mlruns/ directory, or a tracking server http(s)://HOST:PORT (auth: MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/PASSWORD)',
+    )
     .option('--json', 'print what was imported as JSON')
     .action(
       action(async (path: string, opts: { json?: boolean }, cmd: Command) => {
         const { openRepo } = await lib();
-        const { importMlflowStore } = await import('../mlflow/import.js');
+        const { importMlflow, isTrackingUrl } = await import('../mlflow/import/index.js');
         const cwd = cwdOf(cmd);
         const repo = openRepo(cwd);
         try {
-          const r = await importMlflowStore(repo, resolvePath(cwd, path));
+          const r = await importMlflow(repo, isTrackingUrl(path) ? path : resolvePath(cwd, path));
           for (const w of r.warnings) warn(w);
           if (opts.json) return printJson(r);
           print(

@@ -280,24 +280,51 @@ export function registerModelCommands(program: Command): void {
 
   model
     .command('export')
-    .description("write a version's ONNX file (PATH may be a directory)")
+    .description(
+      "write a version's ONNX file (PATH may be a directory), or with --bundle everything needed to serve it without the repository",
+    )
     .argument('<ref>', 'NAME, NAME@VERSION or NAME@ALIAS')
-    .argument('<path>', 'where to write it (never inside .git or .mlo)')
-    .option('--force', 'replace an existing file (only a regular file, never a link or device)')
+    .argument('[path]', 'where to write the ONNX file (never inside .git or .mlo)')
+    .option(
+      '--bundle <dest>',
+      'write a model bundle instead: a directory, or a .tar.gz (model, signature, baseline, serve settings, manifest with hashes)',
+    )
+    .option('--force', 'replace an existing file or bundle (never a link or device)')
     .option('--json', 'print the result as JSON')
     .action(
       action(
         async (
           ref: string,
-          path: string,
-          opts: { json?: boolean; force?: boolean },
+          path: string | undefined,
+          opts: { json?: boolean; force?: boolean; bundle?: string },
           cmd: Command,
         ) => {
-          const { openRepo, exportModel } = await lib();
+          if ((path === undefined) === (opts.bundle === undefined)) {
+            throw new MloError(
+              'USAGE',
+              'mlo model export: give a PATH or --bundle DEST (one of them)',
+            );
+          }
+          const { openRepo, exportModel, exportBundle } = await lib();
           const cwd = cwdOf(cmd);
           const repo = openRepo(cwd);
           try {
-            const r = exportModel(repo, ref, path, { cwd, force: opts.force });
+            if (opts.bundle !== undefined) {
+              const b = await exportBundle(repo, ref, opts.bundle, { cwd, force: opts.force });
+              if (opts.json) return printJson(b);
+              const size = b.files.reduce((n, f) => n + f.size, 0);
+              print(
+                `wrote the bundle of ${b.name}@${b.version} (${b.ref}) to ${b.path} (${b.format}, ${b.files.length + 1} files, ${formatBytes(size)})`,
+              );
+              if (!b.baseline) {
+                print(
+                  `  no drift baseline: the version has none (register it with --baseline-data)`,
+                );
+              }
+              print(`  serve it anywhere: mlo serve --bundle ${b.path}`);
+              return;
+            }
+            const r = exportModel(repo, ref, path!, { cwd, force: opts.force });
             if (opts.json) return printJson(r);
             print(`wrote ${r.name}@${r.version} to ${r.path} (${formatBytes(r.size)})`);
           } finally {

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import type { DiffResult, ReproEvent, StageResult } from '../index.js';
 import { pushAfterRun } from './team.js';
+import { MloError } from '../errors.js';
 import { action, collect, cwdOf, lib, parsePositiveInt } from './common.js';
 import { color } from './render/color.js';
 import { formatDuration, formatNumber, truncate } from './render/format.js';
@@ -149,6 +150,10 @@ export function registerPipelineCommands(program: Command): void {
       [],
     )
     .option('-e, --experiment <name>', 'experiment the stage runs belong to')
+    .option(
+      '--single',
+      'run only the named stages; the stages they need come from mlo.lock or the run cache, never run',
+    )
     .option('--no-mlflow', 'do not serve the MLflow API to the stages (MLFLOW_TRACKING_URI)')
     .option('--json', "print the result as JSON (the stages' output goes to stderr)")
     .action(
@@ -156,6 +161,7 @@ export function registerPipelineCommands(program: Command): void {
         async (
           targets: string[],
           opts: {
+            single?: boolean;
             force?: boolean;
             dryRun?: boolean;
             jobs: number;
@@ -179,6 +185,7 @@ export function registerPipelineCommands(program: Command): void {
               jobs: opts.jobs,
               set: opts.set,
               experiment: opts.experiment,
+              single: opts.single,
               mlflow: opts.mlflow,
               stop,
               onOutput: (stage, stream, chunk) => output.write(stage, stream, chunk),
@@ -214,14 +221,32 @@ export function registerPipelineCommands(program: Command): void {
     .argument('[stages...]', 'only these stages and what they need')
     .option('--mermaid', 'print a Mermaid flowchart (for Markdown docs)')
     .option('--dot', 'print Graphviz DOT')
-    .option('--json', 'print {"stages":[...],"edges":[...]}')
+    .option('--json', 'print {"stages":[...],"edges":[...]} (with --export: the Workflow)')
+    .option('--export <orchestrator>', 'write the pipeline for an orchestrator: argo')
+    .option('--image <image>', "with --export: the project's image, pinned (tag or digest)")
+    .option('--remote <name>', 'with --export: the remote the steps exchange outputs through')
+    .option(
+      '--name <name>',
+      'with --export: the Workflow name prefix (default: the repo directory)',
+    )
+    .option('--namespace <ns>', 'with --export: the namespace (default: none)')
+    .option('--env-secret <secret>', "with --export: a Secret for every step's environment")
+    .option('--service-account <sa>', "with --export: the pods' service account")
+    .option('--out <file>', 'with --export: write the YAML to FILE instead of stdout')
+    .option('--force', 'replace --out FILE')
     .action(
       action(
         async (
           targets: string[],
-          opts: { mermaid?: boolean; dot?: boolean; json?: boolean },
+          opts: {
+            mermaid?: boolean;
+            dot?: boolean;
+            json?: boolean;
+            export?: string;
+          } & ArgoFlags,
           cmd: Command,
         ) => {
+          if (opts.export !== undefined) return exportDag(targets, opts.export, opts, cmd);
           const {
             openRepo,
             loadDag,
@@ -428,4 +453,59 @@ export function renderDiff(d: DiffResult, what: 'param' | 'metric', numeric: boo
     ];
   });
   print(renderTable(header, rows));
+}
+
+interface ArgoFlags {
+  image?: string;
+  remote?: string;
+  name?: string;
+  namespace?: string;
+  envSecret?: string;
+  serviceAccount?: string;
+  out?: string;
+  force?: boolean;
+  json?: boolean;
+}
+
+async function exportDag(
+  targets: string[],
+  orchestrator: string,
+  opts: ArgoFlags,
+  cmd: Command,
+): Promise<void> {
+  if (orchestrator !== 'argo') {
+    throw new MloError('USAGE', `--export ${orchestrator}: unknown orchestrator`, {
+      hint: 'mlo dag --export argo (Argo Workflows)',
+    });
+  }
+  if (opts.image === undefined) {
+    throw new MloError('USAGE', '--export argo needs --image', {
+      hint: "the project's image, with mlo on PATH and the repository as its working directory",
+    });
+  }
+  const { openRepo, exportArgoWorkflow, writeManifestFile } = await lib();
+  const cwd = cwdOf(cmd);
+  const repo = openRepo(cwd);
+  try {
+    const r = exportArgoWorkflow(repo, {
+      targets,
+      image: opts.image,
+      remote: opts.remote,
+      name: opts.name,
+      namespace: opts.namespace,
+      envSecret: opts.envSecret,
+      serviceAccount: opts.serviceAccount,
+    });
+    if (opts.out !== undefined) {
+      const path = writeManifestFile(cwd, opts.out, r.yaml, opts.force === true);
+      if (opts.json) return printJson({ path, workflow: r.workflow });
+      return print(
+        `wrote ${path}: an Argo Workflow of ${r.workflow.spec.templates!.length - 1} stages`,
+      );
+    }
+    if (opts.json) return printJson({ workflow: r.workflow });
+    print(r.yaml.trimEnd());
+  } finally {
+    repo.close();
+  }
 }

@@ -21,6 +21,8 @@ import { registerValidateCommands } from './validate.js';
 import { registerServeCommands } from './serve.js';
 import { registerServerCommands } from './server.js';
 import { registerReportCommand } from './report.js';
+import { registerDeployCommands } from './deploy.js';
+import { registerFeatureCommands } from './features.js';
 import { registerExperimentCommands } from './experiments.js';
 import { registerImportCommands } from './import.js';
 import { registerUiCommands } from './ui.js';
@@ -58,6 +60,8 @@ export function buildProgram(): Command {
   registerServeCommands(program);
   registerServerCommands(program);
   registerReportCommand(program);
+  registerDeployCommands(program);
+  registerFeatureCommands(program);
   registerImportCommands(program);
   registerUiCommands(program);
   registerFeedbackCommands(program);

@@ -5,13 +5,14 @@ import type {
   AccessEntry,
   Repo,
   Server,
+  ServeConfig,
   ServeEvent,
   ServeOptions,
   ServedModelInfo,
   ServerTarget,
 } from '../index.js';
 import { parseDuration } from '../util/duration.js';
-import { action, collect, cwdOf, lib, parsePositiveInt } from './common.js';
+import { action, collect, cwdOf, lib, parsePositiveInt, readTokenEnv } from './common.js';
 import { color } from './render/color.js';
 import { note, print, warn } from './render/output.js';
 
@@ -28,13 +29,14 @@ interface ServeFlags {
   maxBodyBytes?: number;
   maxRows?: number;
   logQueueRows?: number;
+  bundle?: string;
+  stateDir?: string;
   accessLog?: boolean;
   ramp?: string;
   every?: string;
   guard: string[];
   minRequests?: number;
   from?: string;
-  stateDir?: string;
 }
 
 function parseWholeNumber(flag: string, max: number): (value: string) => number {
@@ -57,7 +59,15 @@ export function registerServeCommands(program: Command): void {
     )
     .argument(
       '[model]',
-      'NAME, NAME@VERSION or NAME@ALIAS (alias moves are picked up without a restart); default: serve.model in mlo.yaml',
+      'NAME, NAME@VERSION or NAME@ALIAS (alias moves are picked up without a restart), or a FILE.onnx (no repository needed); default: serve.model in mlo.yaml',
+    )
+    .option(
+      '--bundle <dir|file>',
+      'serve a model bundle (mlo model export --bundle): its hashes are checked first; no repository needed',
+    )
+    .option(
+      '--state-dir <dir>',
+      'with --bundle, FILE.onnx or --from URL: where the server writes (its store, prediction log and spool); default $MLO_STATE_DIR or ./mlo-state, for --from URL ~/.local/state/mlo/replicas/<id>',
     )
     .option(
       '--port <n>',
@@ -139,41 +149,29 @@ export function registerServeCommands(program: Command): void {
       '--from <remote|url>',
       'serve from a team server: follow its registry and ship the prediction log to it (a URL needs no repository; token from $MLO_TOKEN)',
     )
-    .option(
-      '--state-dir <dir>',
-      'with --from URL: where the replica keeps its store and log (default ~/.local/state/mlo/replicas/<id>)',
-    )
     .action(
       action(async (modelArg: string | undefined, opts: ServeFlags, cmd: Command) => {
-        const {
-          openRepo,
-          startServer,
-          loadServeConfig,
-          createFeedbackHandler,
-          openReplica,
-          startReplicaSync,
-        } = await lib();
-        const replica = opts.from
-          ? openReplica(opts.from, { cwd: cwdOf(cmd), stateDir: opts.stateDir })
-          : undefined;
-        if (!replica && opts.stateDir !== undefined) {
-          throw new MloError('USAGE', '--state-dir goes with --from URL');
-        }
-        const repo = replica?.repo ?? openRepo(cwdOf(cmd));
+        const { startServer, createFeedbackHandler, ServingFeatures, startReplicaSync } =
+          await lib();
+        const target = await openServeTarget(modelArg, opts, cwdOf(cmd));
+        const { repo, config, model, replica } = target;
         // with --access-log, stdout holds only the JSON lines
         const say = opts.accessLog ? note : print;
         try {
-          if (replica) await pullReplica(repo, replica.target);
-          // flags win over the serve: section of mlo.yaml, which wins over the defaults
-          const config = loadServeConfig(repo.root);
-          const model = modelArg ?? config.model;
-          if (model === undefined) {
-            throw new MloError('USAGE', 'mlo serve: name the model to serve', {
-              hint: 'mlo serve NAME@ALIAS, or set serve.model in mlo.yaml',
-            });
-          }
+          for (const line of target.notes) note(line);
           const tokenEnv = opts.tokenEnv ?? config.token_env;
-          const token = tokenEnv === undefined ? undefined : readToken(tokenEnv);
+          const token = tokenEnv === undefined ? undefined : readTokenEnv(tokenEnv);
+          const f = config.features;
+          const features = f
+            ? await ServingFeatures.open(repo, {
+                service: f.service,
+                refs: f.refs,
+                fullNames: f.full_names,
+                log: f.log,
+              })
+            : undefined;
+          if (features)
+            features.onError = (err) => warn(`feature serving log: ${(err as Error).message}`);
           const server = await startServer(repo, {
             model,
             port: opts.port ?? config.port ?? 8080,
@@ -198,22 +196,31 @@ export function registerServeCommands(program: Command): void {
             feedback: createFeedbackHandler(repo),
             ...(opts.accessLog && { onAccess: accessLogWriter() }),
             onEvent: renderEvent,
+            features,
+          }).catch(async (err: unknown) => {
+            await features?.close();
+            throw err;
           });
-          renderStart(server, Boolean(token), say);
+          renderStart(server, Boolean(token), target.stateDir, say);
+          if (features) {
+            say(
+              `  online features: ${features.outputs.join(', ')} by ${features.keys.join(', ')}; POST /get-online-features`,
+            );
+          }
           const sync =
             replica &&
-            startReplicaSync(repo, replica.target, {
+            startReplicaSync(repo, replica, {
               onEvent: (e) => (e.level === 'warn' ? warn(e.message) : note(e.message)),
             });
-          if (replica)
-            say(`  following ${replica.target.name}: alias moves, prediction log shipped`);
+          if (replica) say(`  following ${replica.name}: alias moves, prediction log shipped`);
           const signal = await waitForSignal();
           note(`${signal}: finishing requests in flight, then stopping`);
           const summary = await server.close();
+          await features?.close();
           if (sync) {
             const s = await sync.close();
             say(
-              `prediction log: ${s.shipped} row(s) sent to ${replica.target.name}` +
+              `prediction log: ${s.shipped} row(s) sent to ${replica.name}` +
                 (s.unshipped
                   ? `; ${s.unshipped} not yet sent (the next mlo serve --from sends them)`
                   : ''),
@@ -248,16 +255,82 @@ async function pullReplica(repo: Repo, target: ServerTarget): Promise<void> {
   }
 }
 
-function readToken(variable: string): string {
-  const token = process.env[variable];
-  if (token === undefined || token.trim() === '') {
-    throw new MloError(
-      'USAGE',
-      `--token-env ${variable}: that environment variable is not set or empty`,
-      { hint: `export ${variable}=<token> before starting the server` },
-    );
+interface ServeTarget {
+  repo: Repo;
+  model: string;
+  config: ServeConfig;
+  notes: string[];
+  /** set when serving outside a repository: where the log and the model copy live */
+  stateDir?: string;
+  /** with --from: the team server this replica follows */
+  replica?: ServerTarget;
+}
+
+/** Flags win over the serve: section of mlo.yaml, which wins over the defaults. */
+function serveConfigOf(
+  L: Awaited<ReturnType<typeof lib>>,
+  repo: Repo,
+  modelArg: string | undefined,
+): ServeTarget {
+  const config = L.loadServeConfig(repo.root);
+  const model = modelArg ?? config.model;
+  if (model === undefined) {
+    throw new MloError('USAGE', 'mlo serve: name the model to serve', {
+      hint: 'mlo serve NAME@ALIAS, or set serve.model in mlo.yaml',
+    });
   }
-  return token;
+  return { repo, model, config, notes: [] };
+}
+
+/**
+ * The repository to serve from: the project's, or for a bundle or a bare ONNX file a
+ * state directory the model is imported into.
+ */
+async function openServeTarget(
+  modelArg: string | undefined,
+  opts: ServeFlags,
+  cwd: string,
+): Promise<ServeTarget> {
+  const L = await lib();
+  if (opts.from !== undefined) {
+    if (opts.bundle !== undefined || (modelArg !== undefined && L.looksLikeOnnxFile(modelArg))) {
+      throw new MloError(
+        'USAGE',
+        '--from serves a registered model; drop --bundle or the FILE.onnx',
+      );
+    }
+    const { repo, target } = L.openReplica(opts.from, { cwd, stateDir: opts.stateDir });
+    try {
+      await pullReplica(repo, target);
+      return { ...serveConfigOf(L, repo, modelArg), replica: target };
+    } catch (err) {
+      repo.close();
+      throw err;
+    }
+  }
+  if (opts.bundle !== undefined || (modelArg !== undefined && L.looksLikeOnnxFile(modelArg))) {
+    if (opts.bundle !== undefined && modelArg !== undefined) {
+      throw new MloError('USAGE', `--bundle serves the bundle's model; drop "${modelArg}"`);
+    }
+    const stateDir = L.stateDirOf(opts.stateDir, cwd);
+    const s =
+      opts.bundle !== undefined
+        ? await L.prepareBundleServe({ bundle: opts.bundle, stateDir, cwd })
+        : await L.prepareOnnxServe({ file: modelArg!, stateDir, cwd });
+    return { ...s, stateDir };
+  }
+  if (opts.stateDir !== undefined) {
+    throw new MloError('USAGE', '--state-dir goes with --bundle or a FILE.onnx', {
+      hint: 'inside a repository the prediction log goes to its store',
+    });
+  }
+  const repo = L.openRepo(cwd);
+  try {
+    return serveConfigOf(L, repo, modelArg);
+  } catch (err) {
+    repo.close();
+    throw err;
+  }
 }
 
 function renderEvent(e: ServeEvent): void {
@@ -314,7 +387,12 @@ function accessLogWriter(): (entry: AccessEntry) => void {
   };
 }
 
-function renderStart(server: Server, auth: boolean, say: (line: string) => void): void {
+function renderStart(
+  server: Server,
+  auth: boolean,
+  stateDir: string | undefined,
+  say: (line: string) => void,
+): void {
   const models = server.models();
   const main = models.find((m) => m.route === 'main')!;
   say(`serving ${describeModel(main)} on ${server.url}`);
@@ -323,7 +401,15 @@ function renderStart(server: Server, auth: boolean, say: (line: string) => void)
     if (m.route === 'shadow')
       say(`  shadow ${describeModel(m)}: runs after every answer, never returned`);
   }
-  if (server.logWriter) say(`  prediction log: on`);
+  if (server.logWriter) {
+    say(
+      stateDir === undefined
+        ? `  prediction log: on`
+        : `  prediction log: on, in ${stateDir} (mlo -C ${stateDir} drift check --model ${main.ref} --predictions)`,
+    );
+  } else if (stateDir !== undefined) {
+    say(`  state directory: ${stateDir}`);
+  }
   if (auth) say(`  bearer token required (health checks excepted)`);
   say(
     `  POST /predict · POST /invocations · POST /v2/models/${main.name}/infer · GET /metrics · GET / lists all`,

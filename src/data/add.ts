@@ -337,11 +337,12 @@ async function addDirectory(
     const manifest = encodeManifest(scan.files);
     cache.putBuffer(manifest.hash, manifest.bytes, { fsync: durable });
   }
-  let stamps: { ino: number; mtimeMs: number }[] = scan.files;
+  let stamps: { path: string; size: number; ino: number; mtimeMs: number }[] = scan.files;
   if (link === 'hardlink' || link === 'symlink') {
     stamps = scan.files.map((f) => {
       const abs = join(t.abs, f.path);
-      return linkIntoWorkspace(repo, cache, abs, f.hash, statSync(abs)) ?? f;
+      const st = linkIntoWorkspace(repo, cache, abs, f.hash, statSync(abs));
+      return st ? { path: f.path, size: f.size, ino: st.ino, mtimeMs: st.mtimeMs } : f;
     });
   }
   const size = scan.files.reduce((n, f) => n + f.size, 0);
@@ -359,7 +360,7 @@ async function addDirectory(
     );
   }
   ignoreInGit(repo, t.rel);
-  saveSnapshot(repo, t.rel, scan.hash, stamps);
+  saveSnapshot(repo, t.rel, scan.hash, stamps, scan.dirs);
   deleteHashStatesUnder(store, t.rel);
   return { path: t.rel, pointer: pointerPath, type: 'dir', hash: scan.hash, size, files, result };
 }

@@ -27,9 +27,8 @@ import { sweepDeadTemps, tempPathFor, writeFileAtomic } from '../util/atomic.js'
 import { writingTo } from '../util/fs.js';
 import type { LinkType } from '../repo/index.js';
 import { PackSet, PackWriter } from './pack.js';
-import { hashFile } from './hash.js';
 import { decodeManifest, type ManifestEntry } from './manifest.js';
-import { streamIngest } from './ingest.js';
+import { copyAndHash } from './ingest.js';
 
 export type ObjectLocation =
   { kind: 'loose'; path: string } | { kind: 'packed'; pack: string; offset: number; size: number };
@@ -173,34 +172,16 @@ export class ObjectCache {
   }
 
   /**
-   * Hash a workspace file and store it, reading it once. On a copy-on-write file
-   * system the object is a reflink (no data copied) hashed in place; elsewhere the
-   * bytes are hashed and written in the same streaming pass.
+   * Hash a workspace file and store it: the kernel copies it (a reflink where the
+   * file system can) while this thread hashes the copy (ingest.ts).
    */
   async ingestFile(
     src: string,
-    options: { onBytes?: (n: number) => void; tryReflink?: boolean; durable?: boolean } = {},
+    options: { onBytes?: (n: number) => void; durable?: boolean } = {},
   ): Promise<{ hash: string; size: number }> {
     const tmp = tempPathFor('obj', this.ensureTmp());
-    if (options.tryReflink !== false && reflinkSupported !== false) {
-      try {
-        copyFileSync(src, tmp, constants.COPYFILE_FICLONE_FORCE);
-        reflinkSupported = true;
-        const { hash, size } = hashFile(tmp);
-        options.onBytes?.(size);
-        this.adoptTemp(hash, tmp);
-        return { hash, size };
-      } catch (err) {
-        rmSync(tmp, { force: true });
-        if (reflinkSupported === true) throw err;
-        reflinkSupported = false;
-      }
-    }
     try {
-      const { hash, size } = await streamIngest(src, tmp, {
-        onBytes: options.onBytes,
-        durable: options.durable,
-      });
+      const { hash, size } = await copyAndHash(src, tmp, options);
       this.adoptTemp(hash, tmp);
       return { hash, size };
     } catch (err) {
@@ -300,9 +281,6 @@ export class ObjectCache {
     this.packs.reset();
   }
 }
-
-/** Cached per process: whether this file system can reflink (null: not tried yet). */
-let reflinkSupported: boolean | null = null;
 
 function fsyncPath(path: string): void {
   const fd = openSync(path, 'r');

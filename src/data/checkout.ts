@@ -172,7 +172,7 @@ async function planDir(
   }
   const scan = replaceKind ? undefined : await scanDirectory(repo, cache, p.dataPath);
   if (scan?.hash === p.hash) {
-    if (scan.rehashed > 0) saveSnapshot(repo, p.dataPath, scan.hash, scan.files);
+    if (scan.rehashed > 0) saveSnapshot(repo, p.dataPath, scan.hash, scan.files, scan.dirs);
     result.unchanged.push(p.dataPath);
     return undefined;
   }
@@ -282,9 +282,9 @@ function applyPlan(repo: Repo, cache: ObjectCache, plan: Plan, writer: Workspace
   const written = new Map(states.map((s) => [s.path.slice(base.length + 1), s]));
   const stamps = plan.manifest.map((e) => {
     const w = written.get(e.path);
-    if (w) return { ino: w.inode, mtimeMs: w.mtimeMs };
+    if (w) return { path: e.path, size: e.size, ino: w.inode, mtimeMs: w.mtimeMs };
     const f = plan.scanned?.get(e.path);
-    return f ? { ino: f.ino, mtimeMs: f.mtimeMs } : { ino: -1, mtimeMs: -1 };
+    return { path: e.path, size: e.size, ino: f?.ino ?? -1, mtimeMs: f?.mtimeMs ?? -1 };
   });
   saveSnapshot(repo, base, plan.pointer.hash, stamps);
 }

@@ -17,7 +17,13 @@ import { lstatOrNull } from '../util/fs.js';
 import type { ObjectCache } from './cache.js';
 import { hashFile } from './hash.js';
 import { encodeManifest, type ManifestEntry } from './manifest.js';
-import { listDirectory, stateMatches, stateOf, type FileStamp } from './workspace.js';
+import {
+  listDirectory,
+  stateMatches,
+  stateOf,
+  type DirStamp,
+  type FileStamp,
+} from './workspace.js';
 import { statMany } from './stat-many.js';
 
 export interface ScannedFile extends ManifestEntry {
@@ -36,6 +42,8 @@ export interface DirScan {
   pointers: string[];
   /** files whose stat changed and that were hashed during the scan */
   rehashed: number;
+  /** the folders walked, stamped before they were read */
+  dirs: DirStamp[];
 }
 
 /** Hash a changed file; add stores it in the cache at the same time. */
@@ -85,19 +93,34 @@ function loadSnapshot(repo: Repo, cache: ObjectCache, rel: string): Snapshot | u
   return new Snapshot(state.manifest, entries, state.stamps);
 }
 
-/** Record the directory as it is now (files in manifest order, i.e. sorted by path). */
+/**
+ * Record the directory as it is now (files in manifest order, i.e. sorted by path),
+ * with the stat index a no-change status compares against (quick-status.ts).
+ */
 export function saveSnapshot(
   repo: Repo,
   rel: string,
   manifest: string,
-  files: { ino: number; mtimeMs: number }[],
+  files: readonly { path: string; size: number; ino: number; mtimeMs: number }[],
+  dirs?: readonly DirStamp[],
 ): void {
   const stamps = new Float64Array(files.length * 2);
+  const sizes = new Float64Array(files.length);
   files.forEach((f, i) => {
     stamps[2 * i] = f.ino;
     stamps[2 * i + 1] = f.mtimeMs;
+    sizes[i] = f.size;
   });
-  putDirState(repo.store, rel, { manifest, stamps });
+  const listing = Buffer.from(files.map((f) => f.path).join('\0'));
+  // Folder stamps only when every one is settled: one NaN would force a walk anyway.
+  const dirStamps = dirs?.every((d) => !Number.isNaN(d[2])) ? JSON.stringify(dirs) : undefined;
+  putDirState(repo.store, rel, {
+    manifest,
+    stamps,
+    listing,
+    sizes,
+    ...(dirStamps !== undefined && { dirs: dirStamps }),
+  });
 }
 
 export interface ScanOptions {
@@ -160,7 +183,14 @@ export async function scanDirectory(
   const unchanged = snapshot !== undefined && reused === snapshot.size && files.length === reused;
   const hash = unchanged ? snapshot.manifest : encodeManifest(files).hash;
   if (learned.length) putHashStates(repo.store, learned);
-  return { files, hash, symlinks: listing.symlinks, pointers: listing.pointers, rehashed };
+  return {
+    files,
+    hash,
+    symlinks: listing.symlinks,
+    pointers: listing.pointers,
+    rehashed,
+    dirs: listing.dirs,
+  };
 }
 
 async function hashChangedFile(

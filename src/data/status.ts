@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import type { Repo } from '../repo/index.js';
-import { getHashState, putHashStates } from '../store/index.js';
+import { getHashState, putHashStates, sealDirState } from '../store/index.js';
 import type { ObjectCache } from './cache.js';
 import { cacheOf } from './context.js';
 import { hashFile } from './hash.js';
@@ -13,6 +13,8 @@ import type { ManifestEntry } from './manifest.js';
 import type { Pointer } from './pointer.js';
 import { loadSelectedPointers } from './pointers.js';
 import { saveSnapshot, scanDirectory } from './scan.js';
+import { sealFor } from './cache-seal.js';
+import { unchangedAndCached } from './quick-status.js';
 import { stateMatches, stateOf, statFile } from './workspace.js';
 
 export type EntryState = 'ok' | 'modified' | 'missing' | 'uncached';
@@ -72,6 +74,7 @@ function fileStatus(repo: Repo, cache: ObjectCache, p: Pointer): StatusEntry {
 
 async function dirStatus(repo: Repo, cache: ObjectCache, p: Pointer): Promise<StatusEntry> {
   const base = { path: p.dataPath, pointer: p.pointerPath, type: 'dir' as const };
+  if (await unchangedAndCached(repo, cache, p.dataPath, p.hash)) return { ...base, state: 'ok' };
   const scan = await scanDirectory(repo, cache, p.dataPath);
   const manifest = cache.has(p.hash) ? cache.readManifest(p.hash) : undefined;
   if (scan && scan.hash !== p.hash) {
@@ -83,10 +86,16 @@ async function dirStatus(repo: Repo, cache: ObjectCache, p: Pointer): Promise<St
   }
   // Files were touched but their content matches: refresh the snapshot so the next
   // status recognises them by stat() again.
-  if (scan && scan.rehashed > 0) saveSnapshot(repo, p.dataPath, scan.hash, scan.files);
+  if (scan && scan.rehashed > 0) saveSnapshot(repo, p.dataPath, scan.hash, scan.files, scan.dirs);
   const cached = manifest !== undefined && cache.missing(manifest.map((e) => e.hash)).length === 0;
   if (!cached) return { ...base, state: 'uncached' };
-  return { ...base, state: scan ? 'ok' : 'missing' };
+  if (!scan) return { ...base, state: 'missing' };
+  // Rows written before the stat index existed get one here.
+  if (scan.rehashed === 0) saveSnapshot(repo, p.dataPath, scan.hash, scan.files, scan.dirs);
+  // All there: seal it so the next status need not look up every object again.
+  const seal = sealFor(cache, [p.hash, ...manifest.map((e) => e.hash)]);
+  if (seal !== undefined) sealDirState(repo.store, p.dataPath, p.hash, seal);
+  return { ...base, state: 'ok' };
 }
 
 export function diffEntries(before: ManifestEntry[], after: ManifestEntry[]): DirChanges {

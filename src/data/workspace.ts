@@ -4,6 +4,7 @@
  */
 import {
   closeSync,
+  lstatSync,
   openSync,
   readdirSync,
   readFileSync,
@@ -24,15 +25,30 @@ export interface DirListing {
   symlinks: string[];
   /** pointer files found inside: a tracked path inside a tracked directory */
   pointers: string[];
+  /** every folder walked, stamped before it was read (quick-status.ts) */
+  dirs: DirStamp[];
 }
+
+/**
+ * [path below the walked directory ('' for itself), inode, ctimeMs], taken before
+ * the folder was read: any entry added, removed or renamed since changes its ctime.
+ * NaN when the ctime was too recent to be sure a change in the same clock tick shows.
+ */
+export type DirStamp = [string, number, number];
+
+/** ctimes this recent may not move on a change in the same clock tick */
+export const UNSETTLED_MS = 1000;
 
 /**
  * @param cacheDir symbolic links into this directory are files mlo checked out in
  *   symlink link mode: they count as files, not as links.
  */
 export function listDirectory(absDir: string, cacheDir?: string): DirListing {
-  const out: DirListing = { files: [], symlinks: [], pointers: [] };
+  const out: DirListing = { files: [], symlinks: [], pointers: [], dirs: [] };
+  const settled = Date.now() - UNSETTLED_MS;
   const walk = (abs: string, rel: string): void => {
+    const st = lstatSync(abs);
+    out.dirs.push([rel, st.ino, st.ctimeMs < settled ? st.ctimeMs : NaN]);
     for (const e of readdirSync(abs, { withFileTypes: true })) {
       const childRel = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) walk(join(abs, e.name), childRel);

@@ -143,7 +143,15 @@ function findCycle(names: string[], upstream: Map<string, Set<string>>): string[
  * foreach/matrix stage for all its items): the targets and everything they need,
  * in dependency order. No targets: every stage.
  */
-export function selectStages(dag: Dag, targets: readonly string[] = []): string[] {
+/**
+ * The stages `targets` name (stage or group names; all stages when none), with the
+ * stages they need unless `withUpstream` is false, in DAG order.
+ */
+export function selectStages(
+  dag: Dag,
+  targets: readonly string[] = [],
+  withUpstream = true,
+): string[] {
   if (targets.length === 0) return dag.order;
   const wanted = new Set<string>();
   for (const t of targets) {
@@ -157,7 +165,7 @@ export function selectStages(dag: Dag, targets: readonly string[] = []): string[
     const add = (n: string): void => {
       if (wanted.has(n)) return;
       wanted.add(n);
-      for (const u of dag.upstream.get(n) ?? []) add(u);
+      if (withUpstream) for (const u of dag.upstream.get(n) ?? []) add(u);
     };
     if (direct) add(direct.name);
     group.forEach((s) => add(s.name));

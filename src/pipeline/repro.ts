@@ -60,6 +60,12 @@ export interface ReproOptions {
   git?: GitInfo;
   onEvent?: (event: ReproEvent) => void;
   onOutput?: (stage: string, stream: 'stdout' | 'stderr', chunk: Buffer) => void;
+  /**
+   * Run only the target stages: the stages they need are brought up to date from
+   * mlo.lock or the run cache (skipped or restored), never run. For orchestrators,
+   * which run each stage in its own step, in DAG order.
+   */
+  single?: boolean;
   /** @internal the caller (exp run) already holds the repro lock */
   lockHeld?: boolean;
 }
@@ -129,6 +135,8 @@ class Repro {
     private readonly pipeline: Pipeline,
     private readonly dag: Dag,
     private readonly options: ReproOptions,
+    /** with --single: the only stages that may run */
+    private readonly mayRun?: ReadonlySet<string>,
   ) {
     this.memo = new HashMemo(repo);
     this.params = new ParamsReader(repo);
@@ -229,7 +237,10 @@ class Repro {
   ): { action: 'skip' | 'restore' | 'run'; reasons: string[]; cached?: CachedResult } {
     const lock = this.lock.get(stage.name);
     const outPaths = [...stage.outs, ...stage.metrics].map((o) => o.path);
-    const forced = this.options.force || this.options.forceStages?.has(stage.name);
+    // with --single, --force forces only the named stages
+    const forced =
+      (this.options.force === true && (this.mayRun?.has(stage.name) ?? true)) ||
+      this.options.forceStages?.has(stage.name);
     if (forced) return { action: 'run', reasons: ['forced'] };
     if (stage.alwaysChanged) return { action: 'run', reasons: ['always_changed'] };
     let reasons = check.reasons;
@@ -302,6 +313,15 @@ class Repro {
     this.memo.flush();
     const decision = this.decide(stage, check);
     const outPaths = [...stage.outs, ...stage.metrics].map((o) => o.path);
+    if (decision.action === 'run' && this.mayRun && !this.mayRun.has(stage.name)) {
+      this.finish({
+        stage: stage.name,
+        outcome: 'failed',
+        reasons: decision.reasons,
+        error: `--single: upstream stage ${stage.name} is not up to date and has no cached result (${decision.reasons.join('; ')}); run it first, and bring its result here with mlo pull`,
+      });
+      return;
+    }
     if (this.options.dryRun) {
       if (decision.action === 'skip')
         this.finish({ stage: stage.name, outcome: 'skipped', reasons: [] });
@@ -516,8 +536,14 @@ export async function repro(repo: Repo, options: ReproOptions = {}): Promise<Rep
     const pipeline = loadPipeline(repo);
     const dag = buildDag(pipeline);
     const selected = selectStages(dag, options.targets);
+    if (options.single && !options.targets?.length) {
+      throw new MloError('USAGE', '--single needs the stages to run', {
+        hint: 'mlo repro STAGE --single',
+      });
+    }
     checkOutsNotTracked(repo, pipeline);
-    const r = new Repro(repo, pipeline, dag, options);
+    const own = options.single ? new Set(selectStages(dag, options.targets, false)) : undefined;
+    const r = new Repro(repo, pipeline, dag, options, own);
     r.checkDeps(selected);
     stages = await r.run(selected);
   } finally {

@@ -6,6 +6,7 @@
  */
 import * as z from 'zod/mini';
 import '../util/schema.js';
+import { featuresSchema } from '../features/schema.js';
 
 const path = z.string().check(z.minLength(1, 'a path must not be empty'));
 
@@ -108,6 +109,8 @@ export const pipelineFileSchema = z.looseObject({
   /** values usable as ${name} in stages, besides params.yaml */
   vars: z.optional(z.record(z.string(), z.unknown())),
   stages: z.optional(z.record(z.string(), stageSchema)),
+  /** feature store definitions; the rules between them are checked by src/features */
+  features: z.optional(z.nullable(featuresSchema)),
 });
 
 export type PipelineFile = z.infer<typeof pipelineFileSchema>;

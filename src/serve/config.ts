@@ -14,11 +14,14 @@
  *       max_batch: 32
  *       max_delay_ms: 0
  *       threads: 0
+ *       features:                # online features filled in by join keys (src/features)
+ *         service: churn
  */
 import { join } from 'node:path';
 import * as z from 'zod/mini';
 import '../util/schema.js';
 import { parseYaml, readTextFile } from '../util/yaml-file.js';
+import { servingFeaturesSchema } from '../features/schema.js';
 
 const PROJECT_FILE = 'mlo.yaml';
 
@@ -37,6 +40,7 @@ const serveSchema = z.strictObject({
   threads: z.optional(wholeNumber(64)),
   max_body_bytes: z.optional(z.number().check(z.int(), z.gte(1))),
   max_rows: z.optional(z.number().check(z.int(), z.gte(1))),
+  features: z.optional(servingFeaturesSchema),
 });
 
 const fileSchema = z.looseObject({ serve: z.optional(z.nullable(serveSchema)) });

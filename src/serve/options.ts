@@ -1,6 +1,7 @@
 /** What `mlo serve` can be asked, with its defaults and their checks. */
 import { MloError } from '../errors.js';
 import { parseModelRef } from '../registry/index.js';
+import type { FeatureHook } from './features-hook.js';
 import { parseCanary, type CanarySpec } from './routing.js';
 import { parseGuard, type Guard } from './rollout/guards.js';
 
@@ -35,6 +36,8 @@ export interface ServeOptions {
   logQueueRows?: number;
   /** lifecycle news: reloads, shadow failures, dropped log rows, internal errors */
   onEvent?: (event: ServeEvent) => void;
+  /** online features filled into named rows, and Feast's /get-online-features (serve.features) */
+  features?: FeatureHook;
   /**
    * POST /feedback (with logPredictions): labels for the logged predictions. The caller
    * passes the handler (createFeedbackHandler), so the server itself knows nothing of labels.
@@ -135,6 +138,7 @@ export interface ResolvedOptions {
   maxRows: number;
   reloadIntervalMs: number;
   logQueueRows: number;
+  features: FeatureHook | undefined;
   feedback: ServeOptions['feedback'];
   onAccess: ServeOptions['onAccess'];
   rollout: (RolloutOptions & { parsed: Guard[] }) | undefined;
@@ -187,6 +191,7 @@ export function resolveOptions(o: ServeOptions): ResolvedOptions {
       3_600_000,
     ),
     logQueueRows: wholeNumber('logQueueRows', o.logQueueRows, d.logQueueRows, 1, 100_000_000),
+    features: o.features,
   };
 }
 

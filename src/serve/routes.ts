@@ -22,6 +22,7 @@ const FIXED = new Set([
   '/v2',
   '/v2/health/live',
   '/v2/health/ready',
+  '/get-online-features',
 ]);
 
 /** Label of a request that matched no route (or a malformed one). */

@@ -35,6 +35,7 @@ import {
   send,
   tokenChecker,
 } from './http.js';
+import { enrichBody } from './features-hook.js';
 import { openLogSink } from './log-sink.js';
 import { createMetrics, type ModelMetrics, type ServeMetrics } from './metrics.js';
 import {
@@ -160,6 +161,8 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
   const ownedModels: ServedModel[] = [];
 
   const load = async (model: ModelVersion, route: PredictionRoute): Promise<ServedModel> => {
+    // a model whose inputs the configured features do not reach is not served
+    if (route !== 'shadow') o.features?.fillFor(model.features, `${model.name}@${model.version}`);
     const m = metrics.forModel(route, model.name, model.version);
     const served = await loadServedModel(repo, model, {
       route,
@@ -424,6 +427,8 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
       ctx.model = served.model.name;
       ctx.version = String(served.model.version);
       ctx.metrics = modelMetrics.get(served);
+      // online features fill named JSON rows; a CSV body is taken as sent
+      if (o.features && kind !== 'csv') await enrichBody(o.features, body, served, requestId);
       const parsed =
         kind === 'csv'
           ? protocol.parseCsv!(body as CsvText, served, limits)
@@ -541,6 +546,17 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
         return predict(ctx, mloProtocol);
       case '/invocations':
         return predict(ctx, mlflowProtocol);
+      case '/get-online-features':
+        if (!o.features) break;
+        if (ctx.req.method !== 'POST') throw methodNotAllowed(ctx.req, 'POST');
+        // Feast's clients post JSON with any content type (curl -d)
+        return respondJson(
+          ctx,
+          200,
+          await o.features.getOnlineFeatures(
+            parseJsonBody(await readBody(ctx.req, o.maxBodyBytes)),
+          ),
+        );
       case '/ping':
       case '/health':
         get(ctx);
@@ -580,15 +596,16 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
             'GET /health',
             'GET /version',
             'GET /metrics',
+            ...(o.features ? ['POST /get-online-features'] : []),
             ...(o.feedback && log ? ['POST /feedback'] : []),
           ],
         });
       default:
         if (path.startsWith('/v2/models/')) return v2Model(ctx, path);
-        throw new MloError('NOT_FOUND', `no route ${ctx.req.method ?? ''} ${path}`, {
-          hint: 'GET / lists the endpoints',
-        });
     }
+    throw new MloError('NOT_FOUND', `no route ${ctx.req.method ?? ''} ${path}`, {
+      hint: 'GET / lists the endpoints',
+    });
   };
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {

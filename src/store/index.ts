@@ -6,6 +6,7 @@ export {
   deleteHashStatesUnder,
   getDirState,
   putDirState,
+  sealDirState,
   type HashState,
   type DirState,
 } from './state.js';

@@ -182,7 +182,20 @@ export function insertVersionRow(
   const max = stmt(store, 'SELECT MAX(version) FROM model_versions WHERE model = ?')
     .pluck()
     .get(modelId) as number | null;
-  const version = (max ?? 0) + 1;
+  return insertVersionRowAs(store, modelId, (max ?? 0) + 1, row);
+}
+
+/**
+ * Insert a version under a number decided elsewhere (a bundle or a server keeps the
+ * number its registry of record gave it). Call inside a write transaction, after
+ * checking the number is free.
+ */
+export function insertVersionRowAs(
+  store: Store,
+  modelId: number,
+  version: number,
+  row: NewModelVersion,
+): { id: number; version: number } {
   const info = stmt(
     store,
     `INSERT INTO model_versions (model, version, hash, size, created_ms, created_by, source,

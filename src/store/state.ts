@@ -66,25 +66,72 @@ export interface DirState {
   manifest: string;
   /** [inode0, mtime0, inode1, mtime1, ...] in manifest order */
   stamps: Float64Array;
+  /** entry paths in manifest order, UTF-8, joined by NUL (absent on rows older than 019) */
+  listing?: Buffer;
+  /** entry sizes in manifest order */
+  sizes?: Float64Array;
+  /** JSON [path, inode, ctimeMs] of each folder, stamped before the listing read it */
+  dirs?: string;
+  /** proof that every object was in the cache (data/cache-seal.ts) */
+  seal?: string;
+}
+
+interface DirStateRow {
+  manifest: string;
+  stamps: Buffer;
+  listing: Buffer | null;
+  sizes: Buffer | null;
+  dirs: string | null;
+  cache_seal: string | null;
 }
 
 export function getDirState(store: Store, path: string): DirState | undefined {
   const row = store.db
-    .prepare('SELECT manifest, stamps FROM dir_state WHERE path = ?')
-    .get(path) as { manifest: string; stamps: Buffer } | undefined;
+    .prepare(
+      'SELECT manifest, stamps, listing, sizes, dirs, cache_seal FROM dir_state WHERE path = ?',
+    )
+    .get(path) as DirStateRow | undefined;
   if (!row) return undefined;
-  // Copy into an aligned buffer: the blob's byte offset need not be a multiple of 8.
-  const stamps = new Float64Array(row.stamps.length / 8);
-  new Uint8Array(stamps.buffer).set(row.stamps);
-  return { manifest: row.manifest, stamps };
+  return {
+    manifest: row.manifest,
+    stamps: float64s(row.stamps),
+    ...(row.listing !== null && row.sizes !== null
+      ? { listing: row.listing, sizes: float64s(row.sizes) }
+      : {}),
+    ...(row.dirs !== null ? { dirs: row.dirs } : {}),
+    ...(row.cache_seal !== null ? { seal: row.cache_seal } : {}),
+  };
 }
+
+// Copy into an aligned buffer: the blob's byte offset need not be a multiple of 8.
+function float64s(blob: Buffer): Float64Array {
+  const out = new Float64Array(blob.length / 8);
+  new Uint8Array(out.buffer).set(blob);
+  return out;
+}
+
+const blobOf = (a: Float64Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
 export function putDirState(store: Store, path: string, state: DirState): void {
   store.db
-    .prepare('INSERT OR REPLACE INTO dir_state (path, manifest, stamps) VALUES (?, ?, ?)')
+    .prepare(
+      `INSERT OR REPLACE INTO dir_state (path, manifest, stamps, listing, sizes, dirs, cache_seal)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    )
     .run(
       path,
       state.manifest,
-      Buffer.from(state.stamps.buffer, state.stamps.byteOffset, state.stamps.byteLength),
+      blobOf(state.stamps),
+      state.listing ?? null,
+      state.sizes ? blobOf(state.sizes) : null,
+      state.dirs ?? null,
+      state.seal ?? null,
     );
+}
+
+/** Record that every object of `manifest` is in the cache, if the row still holds it. */
+export function sealDirState(store: Store, path: string, manifest: string, seal: string): void {
+  store.db
+    .prepare('UPDATE dir_state SET cache_seal = ? WHERE path = ? AND manifest = ?')
+    .run(seal, path, manifest);
 }

@@ -11,7 +11,7 @@ import { errnoCode } from '../../errors.js';
 import { sweepDeadTemps, tempPathFor } from '../../util/atomic.js';
 import { writingTo } from '../../util/fs.js';
 import { sha256 } from '../hash.js';
-import { streamIngest } from '../ingest.js';
+import { copyAndHash } from '../ingest.js';
 import { corruptLocal, corruptRemote, objectAbsent } from './s3-common.js';
 import type { PutSource, Remote, RemoteObject, TransferHooks } from './types.js';
 
@@ -132,7 +132,7 @@ export class DirectoryRemote implements Remote {
     try {
       await writingTo(tmp, async () => {
         if ('path' in source) {
-          const got = await streamIngest(source.path, tmp, { durable: true });
+          const got = await copyAndHash(source.path, tmp, { durable: true });
           if (got.hash !== hash || got.size !== size) throw corruptLocal(hash);
         } else {
           if (source.data.length !== size || sha256(source.data) !== hash) throw corruptLocal(hash);
@@ -161,7 +161,7 @@ export class DirectoryRemote implements Remote {
     this.count('get');
     let got: { hash: string; size: number };
     try {
-      got = await streamIngest(this.pathOf(hash), dest, { onBytes: hooks.onBytes });
+      got = await copyAndHash(this.pathOf(hash), dest, { onBytes: hooks.onBytes });
     } catch (err) {
       await rm(dest, { force: true });
       if (errnoCode(err) === 'ENOENT') throw objectAbsent(this.name, hash);

@@ -11,11 +11,13 @@ import { serve } from './005-serve.js';
 import { validation } from './006-validation.js';
 import { pins } from './007-pins.js';
 import { mlflow } from './010-mlflow.js';
+import { features } from './011-features.js';
 import { predictionSpool } from './013-prediction-spool.js';
 import { ui } from './014-ui.js';
 import { sync } from './015-sync.js';
 import { runSearch } from './016-run-search.js';
 import { production } from './017-production.js';
+import { statIndex } from './019-stat-index.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   core,
@@ -26,11 +28,13 @@ export const MIGRATIONS: readonly Migration[] = [
   validation,
   pins,
   mlflow,
+  features,
   predictionSpool,
   ui,
   sync,
   runSearch,
   production,
+  statIndex,
 ];
 
 export type { Migration } from './types.js';
