@@ -78,6 +78,7 @@ export function registerServerCommands(program: Command): void {
           log: (line) => warn(line),
         });
         print(`mlo server: ${store} on ${color.bold(running.url)} (Ctrl-C to stop)`);
+        note(`  web UI: ${running.url.replace(/\/+$/, '')}/ui/ (sign in with a read token)`);
         if (!LOOPBACK.has(opts.host) && !opts.tlsCert) {
           warn(
             `listening on ${opts.host} without TLS: put a reverse proxy with TLS in front (docs/security.md, "The team server"), or pass --tls-cert/--tls-key`,

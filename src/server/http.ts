@@ -16,6 +16,7 @@ import { readFileSync } from 'node:fs';
 import { MloError, isMloError } from '../errors.js';
 import type { Repo } from '../repo/index.js';
 import { readJsonBody } from './body.js';
+import { UI_BASE, uiCookieToken } from './routes/ui.js';
 import type { FailedAuthLimiter } from './limiter.js';
 import type { ServerMetrics } from './metrics.js';
 import { scopeAllows, type Identity, type TokenScope, type TokenVerifier } from './tokens.js';
@@ -201,10 +202,25 @@ function errorReply(err: unknown, log: (line: string) => void): Reply {
   return { status: 500, json: { error: { code: 'INTERNAL', message: 'internal error' } } };
 }
 
-function bearer(req: IncomingMessage): string | undefined {
+function bearer(
+  req: IncomingMessage,
+  method: string,
+  route: Matched | undefined,
+): string | undefined {
   const h = req.headers.authorization;
-  if (h === undefined) return undefined;
+  if (h === undefined) {
+    // a browser's page loads carry the UI's cookie instead; it never authorizes a write
+    if (route?.name === 'ui' && (method === 'GET' || method === 'HEAD')) return uiCookieToken(req);
+    return undefined;
+  }
   return h.startsWith('Bearer ') ? h.slice(7).trim() : '';
+}
+
+/** A browser asking for a UI page with no token at all is sent to sign in. */
+function wantsLogin(req: IncomingMessage, method: string, route: Matched | undefined): boolean {
+  return (
+    route?.name === 'ui' && method === 'GET' && (req.headers.accept ?? '').includes('text/html')
+  );
 }
 
 export function requestListener(
@@ -233,7 +249,7 @@ export function requestListener(
           'retry-after': String(wait),
         });
       }
-      const token = bearer(req);
+      const token = bearer(req, method, route);
       if (
         token === undefined &&
         ctx.allowAnonymousRead &&
@@ -242,6 +258,12 @@ export function requestListener(
         identity = ANONYMOUS;
       } else {
         identity = token ? ctx.verifier.verify(token) : undefined;
+        if (!identity && token === undefined && wantsLogin(req, method, route)) {
+          req.resume();
+          res.writeHead(303, { location: `${UI_BASE}/login`, 'cache-control': 'no-store' });
+          res.end();
+          return;
+        }
         if (!identity) {
           ctx.limiter.fail(address);
           ctx.metrics.authFailures++;

@@ -16,6 +16,7 @@ import { objectRoutes } from './routes/objects.js';
 import { predictionRoutes } from './routes/predictions.js';
 import { registryRoutes } from './routes/registry.js';
 import { syncRoutes } from './routes/sync.js';
+import { uiLoginRoutes, uiMount } from './routes/ui.js';
 import { TokenVerifier } from './tokens.js';
 import { Watchers } from './watch.js';
 
@@ -66,8 +67,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...predictionRoutes,
     ...objectRoutes(objects),
     ...registryRoutes(objects, watchers),
+    ...uiLoginRoutes,
   ];
-  const mounts: Mount[] = [mlflowMount, ...(options.mounts ?? [])];
+  const ui = uiMount();
+  const mounts: Mount[] = [mlflowMount, ui, ...(options.mounts ?? [])];
   const ctx: ServerContext = {
     repo,
     verifier: new TokenVerifier(repo.store),
@@ -88,6 +91,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     });
   } catch (err) {
     watchers.close();
+    ui.close();
     repo.close();
     throw err;
   }
@@ -104,6 +108,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if (closed) return;
       closed = true;
       watchers.close();
+      ui.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();

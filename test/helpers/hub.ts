@@ -57,7 +57,11 @@ function waitExit(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-export async function startHub(options: { args?: string[] } = {}): Promise<Hub> {
+/**
+ * Start a hub. It is killed when the test ends; with `suite: true` (started in
+ * beforeAll) the caller stops it in afterAll instead.
+ */
+export async function startHub(options: { args?: string[]; suite?: boolean } = {}): Promise<Hub> {
   const root = tempDir('mlo-hub-');
   const dir = join(root, 'hub');
   const init = mlo(['server', 'init', dir], { cwd: root });
@@ -93,12 +97,13 @@ export async function startHub(options: { args?: string[] } = {}): Promise<Hub> 
       hub.child = current.child;
     },
   };
-  onTestFinished(async () => {
-    if (hub.child.exitCode === null && hub.child.signalCode === null) {
-      hub.child.kill('SIGKILL');
-      await waitExit(hub.child);
-    }
-  });
+  if (!options.suite)
+    onTestFinished(async () => {
+      if (hub.child.exitCode === null && hub.child.signalCode === null) {
+        hub.child.kill('SIGKILL');
+        await waitExit(hub.child);
+      }
+    });
   return hub;
 }
 
