@@ -5,11 +5,10 @@
  *     tracking:
  *       push: team            # runs are pushed to "team" as they finish
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod/mini';
 import '../util/schema.js';
-import { parseYaml } from '../util/yaml-file.js';
+import { parseYaml, readTextFile } from '../util/yaml-file.js';
 
 const PROJECT_FILE = 'mlo.yaml';
 const remoteName = z
@@ -29,9 +28,9 @@ export interface TeamConfig {
 }
 
 export function loadTeamConfig(root: string): TeamConfig {
-  const file = join(root, PROJECT_FILE);
-  if (!existsSync(file)) return {};
-  return parseTeamConfig(readFileSync(file, 'utf8'), PROJECT_FILE);
+  // a directory, a link loop or an unreadable file is the user's to fix: exit 2, named
+  const text = readTextFile(join(root, PROJECT_FILE), PROJECT_FILE);
+  return text === undefined ? {} : parseTeamConfig(text, PROJECT_FILE);
 }
 
 export function parseTeamConfig(text: string, displayPath = PROJECT_FILE): TeamConfig {
