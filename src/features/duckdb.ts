@@ -8,6 +8,7 @@
  * Identifiers and file names are quoted (ident, literal): names from mlo.yaml never
  * become other SQL.
  */
+import type * as DuckDb from '@duckdb/node-api';
 import { mkdirSync, realpathSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MloError } from '../errors.js';
@@ -23,7 +24,7 @@ export const literal = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 export const list = (xs: readonly string[]): string => `[${xs.map(literal).join(', ')}]`;
 
 async function openDuckDb() {
-  let duckdb: typeof import('@duckdb/node-api');
+  let duckdb: typeof DuckDb;
   try {
     duckdb = await import('@duckdb/node-api');
   } catch (err) {
