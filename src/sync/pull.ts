@@ -54,7 +54,7 @@ export interface PullRecordsResult {
   refused: { kind: string; key: string; reason: string }[];
   /** prediction-log rows added */
   predictions: number;
-  /** ground-truth labels added (or changed) here, and how many of them joined a logged prediction */
+  /** ground-truth labels added (or changed) here; of the labels pulled, those joined to a logged prediction */
   labels: { added: number; joined: number };
   models: { fetched: number; bytes: number; missing: string[] };
   /** the server's change cursor reached */

@@ -4,6 +4,7 @@
  * here through the ingest endpoint the way a replica does), and everything read
  * back in the other clone.
  */
+import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -459,9 +460,19 @@ describe('team: ground truth reaches the hub and every clone', () => {
     );
     expect(skipped.records).toMatchObject({ predictions: 0, labels: { added: 0 } });
 
+    // clone B already holds one of those labels (fed before its log arrived): kept once
+    writeFileSync(join(p.b, 'early.csv'), `rid,y\nreq-0,${truth(0)}\n`);
+    ok(mlo(['feedback', 'add', 'early.csv', '--id', 'rid', '--label', 'y'], { cwd: p.b }));
     const pulled = ok(mlo(['pull'], { cwd: p.b, env: p.env(alice) }));
     expect(pulled.stdout).toMatch(/500 prediction-log row\(s\)/);
-    expect(pulled.stdout).toMatch(/403 label\(s\), 400 joined to logged predictions/);
+    expect(pulled.stdout).toMatch(/402 label\(s\), 400 joined to logged predictions/);
+    const db = new Database(join(p.b, '.mlo/mlo.db'), { readonly: true });
+    try {
+      expect(db.prepare('SELECT count(*) FROM feedback_labels').pluck().get()).toBe(403);
+      expect(db.prepare('SELECT count(*) FROM prediction_outcomes').pluck().get()).toBe(400);
+    } finally {
+      db.close();
+    }
     const perf = parseJson<{
       labelled: number;
       logged: number;
