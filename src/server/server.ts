@@ -11,6 +11,7 @@ import { FailedAuthLimiter, type LimiterOptions } from './limiter.js';
 import { ServerMetrics } from './metrics.js';
 import { ServerObjects } from './objects.js';
 import { miscRoutes } from './routes/misc.js';
+import { feedbackRoutes } from './routes/feedback.js';
 import { mlflowMount } from './routes/mlflow.js';
 import { objectRoutes } from './routes/objects.js';
 import { predictionRoutes } from './routes/predictions.js';
@@ -65,6 +66,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...miscRoutes,
     ...syncRoutes,
     ...predictionRoutes,
+    ...feedbackRoutes(repo),
     ...objectRoutes(objects),
     ...registryRoutes(objects, watchers),
     ...uiLoginRoutes,
