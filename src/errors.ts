@@ -23,6 +23,8 @@ export type MloErrorCode =
   | 'TOO_LARGE'
   | 'UNSUPPORTED_MEDIA'
   | 'UNAUTHORIZED'
+  /** a valid identity without the scope the request needs */
+  | 'FORBIDDEN'
   /** a remote service could not be reached or kept failing (after retries) */
   | 'UNAVAILABLE'
   | 'INTERNAL';
@@ -44,6 +46,7 @@ const CODE_INFO: Record<MloErrorCode, CodeInfo> = {
   TOO_LARGE: { exit: 2, http: 413 },
   UNSUPPORTED_MEDIA: { exit: 2, http: 415 },
   UNAUTHORIZED: { exit: 2, http: 401 },
+  FORBIDDEN: { exit: 2, http: 403 },
   UNAVAILABLE: { exit: 2, http: 503 },
   INTERNAL: { exit: 3, http: 500 },
 };

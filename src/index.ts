@@ -42,6 +42,7 @@ export * from './templates/index.js';
 export * from './report/index.js';
 export * from './features/index.js';
 export * from './mlflow/index.js';
+export * from './sync/index.js';
 export * from './ui/index.js';
 export * from './monitor/feedback/index.js';
 export * from './monitor/perf/index.js';

@@ -16,6 +16,7 @@ import { print, printJson, warn } from './render/output.js';
 import { renderTable } from './render/table.js';
 
 interface RegisterFlags {
+  local?: boolean;
   run?: string;
   description?: string;
   metric?: string[];
@@ -23,6 +24,11 @@ interface RegisterFlags {
   features?: string;
   baselineData?: string;
   target?: string;
+  json?: boolean;
+}
+
+interface LocalJson {
+  local?: boolean;
   json?: boolean;
 }
 
@@ -51,14 +57,16 @@ export function registerModelCommands(program: Command): void {
       'reference data: its columns minus --target name the features',
     )
     .option('--target <column>', 'the target column of --baseline-data')
+    .option('--local', "act on this clone's own registry, not the server's (registry: in mlo.yaml)")
     .option('--json', 'print the registered version as JSON')
     .action(
       action(async (name: string, path: string, opts: RegisterFlags, cmd: Command) => {
-        const { openRepo, registerModel, splitFeatureList } = await lib();
+        const { openRepo, openRegistry, splitFeatureList } = await lib();
         const cwd = cwdOf(cmd);
         const repo = openRepo(cwd);
         try {
-          const r = await registerModel(repo, {
+          const registry = await openRegistry(repo, { local: opts.local });
+          const r = await registry.register({
             name,
             path,
             cwd,
@@ -109,18 +117,20 @@ export function registerModelCommands(program: Command): void {
     .command('list')
     .description('list models, or the versions of one model')
     .argument('[name]', 'list the versions of this model')
+    .option('--local', "act on this clone's own registry, not the server's (registry: in mlo.yaml)")
     .option('--json', 'print {"models":[...]} (or {"name","versions":[...]}) as JSON')
     .action(
-      action(async (name: string | undefined, opts: { json?: boolean }, cmd: Command) => {
-        const { openRepo, listModels, listVersions } = await lib();
+      action(async (name: string | undefined, opts: LocalJson, cmd: Command) => {
+        const { openRepo, openRegistry } = await lib();
         const repo = openRepo(cwdOf(cmd));
         try {
+          const registry = await openRegistry(repo, { local: opts.local });
           if (name === undefined) {
-            const models = listModels(repo);
+            const models = await registry.listModels();
             if (opts.json) return printJson({ models });
             renderModels(models);
           } else {
-            const versions = listVersions(repo, name);
+            const versions = await registry.listVersions(name);
             if (opts.json) return printJson({ name, versions });
             renderVersions(versions);
           }
@@ -134,13 +144,14 @@ export function registerModelCommands(program: Command): void {
     .command('show')
     .description('a version: lineage, signature, features, metrics, evaluations, alias history')
     .argument('<ref>', 'NAME, NAME@VERSION or NAME@ALIAS')
+    .option('--local', "act on this clone's own registry, not the server's (registry: in mlo.yaml)")
     .option('--json', 'print the version as JSON')
     .action(
-      action(async (ref: string, opts: { json?: boolean }, cmd: Command) => {
-        const { openRepo, showModel } = await lib();
+      action(async (ref: string, opts: LocalJson, cmd: Command) => {
+        const { openRepo, openRegistry } = await lib();
         const repo = openRepo(cwdOf(cmd));
         try {
-          const detail = showModel(repo, ref);
+          const detail = await (await openRegistry(repo, { local: opts.local })).showModel(ref);
           if (opts.json) return printJson(detail);
           renderDetail(detail);
         } finally {
@@ -156,6 +167,7 @@ export function registerModelCommands(program: Command): void {
     .argument('<name>', 'model name')
     .argument('<alias>', 'alias name')
     .argument('[version]', 'version number', parsePositiveInt('VERSION'))
+    .option('--local', "act on this clone's own registry, not the server's (registry: in mlo.yaml)")
     .option('--json', 'print the change as JSON')
     .action(
       action(
@@ -163,13 +175,14 @@ export function registerModelCommands(program: Command): void {
           name: string,
           aliasName: string,
           version: number | undefined,
-          opts: { json?: boolean },
+          opts: LocalJson,
           cmd: Command,
         ) => {
-          const { openRepo, setAlias } = await lib();
+          const { openRepo, openRegistry } = await lib();
           const repo = openRepo(cwdOf(cmd));
           try {
-            const change = await setAlias(repo, { name, alias: aliasName, version });
+            const registry = await openRegistry(repo, { local: opts.local });
+            const change = await registry.setAlias({ name, alias: aliasName, version });
             if (opts.json) return printJson(change);
             print(describeChange(change));
           } finally {
@@ -183,13 +196,15 @@ export function registerModelCommands(program: Command): void {
     .description('remove ALIAS from model NAME; audited')
     .argument('<name>', 'model name')
     .argument('<alias>', 'alias name')
+    .option('--local', "act on this clone's own registry, not the server's (registry: in mlo.yaml)")
     .option('--json', 'print the change as JSON')
     .action(
-      action(async (name: string, aliasName: string, opts: { json?: boolean }, cmd: Command) => {
-        const { openRepo, removeAlias } = await lib();
+      action(async (name: string, aliasName: string, opts: LocalJson, cmd: Command) => {
+        const { openRepo, openRegistry } = await lib();
         const repo = openRepo(cwdOf(cmd));
         try {
-          const change = await removeAlias(repo, { name, alias: aliasName });
+          const registry = await openRegistry(repo, { local: opts.local });
+          const change = await registry.removeAlias({ name, alias: aliasName });
           if (opts.json) return printJson(change);
           print(describeChange(change));
         } finally {
@@ -204,28 +219,30 @@ export function registerModelCommands(program: Command): void {
     .argument('<ref>', 'NAME (the model) or NAME@VERSION')
     .argument('[assignments...]', 'KEY=VALUE tags to set')
     .option('--rm <key>', 'a tag to remove (repeatable)', collect, [])
+    .option('--local', "act on this clone's own registry, not the server's (registry: in mlo.yaml)")
     .option('--json', 'print the changes as JSON')
     .action(
       action(
         async (
           ref: string,
           assignments: string[],
-          opts: { rm: string[]; json?: boolean },
+          opts: LocalJson & { rm: string[] },
           cmd: Command,
         ) => {
-          const { openRepo, setRegistryTag, removeRegistryTag } = await lib();
+          const { openRepo, openRegistry } = await lib();
           if (assignments.length === 0 && opts.rm.length === 0) {
             throw new MloError('USAGE', 'give KEY=VALUE tags to set or --rm KEY');
           }
           const repo = openRepo(cwdOf(cmd));
           try {
+            const registry = await openRegistry(repo, { local: opts.local });
             const target = registryTarget(ref);
             const changes = [];
             for (const a of assignments) {
               const [k, v] = splitAssignment(a, 'tag');
-              changes.push(await setRegistryTag(repo, target, k, v));
+              changes.push(await registry.setTag(target, k, v));
             }
-            for (const k of opts.rm) changes.push(await removeRegistryTag(repo, target, k));
+            for (const k of opts.rm) changes.push(await registry.removeTag(target, k));
             if (opts.json) return printJson({ changes });
             for (const c of changes) {
               print(
@@ -244,13 +261,15 @@ export function registerModelCommands(program: Command): void {
     .description('set the description of a model or a version; audited')
     .argument('<ref>', 'NAME (the model) or NAME@VERSION')
     .argument('<text>', 'the description')
+    .option('--local', "act on this clone's own registry, not the server's (registry: in mlo.yaml)")
     .option('--json', 'print the change as JSON')
     .action(
-      action(async (ref: string, text: string, opts: { json?: boolean }, cmd: Command) => {
-        const { openRepo, describeRegistry } = await lib();
+      action(async (ref: string, text: string, opts: LocalJson, cmd: Command) => {
+        const { openRepo, openRegistry } = await lib();
         const repo = openRepo(cwdOf(cmd));
         try {
-          const change = await describeRegistry(repo, registryTarget(ref), text);
+          const registry = await openRegistry(repo, { local: opts.local });
+          const change = await registry.describe(registryTarget(ref), text);
           if (opts.json) return printJson(change);
           print(`described ${ref}${change.changed ? '' : color.dim(' (unchanged)')}`);
         } finally {

@@ -1,6 +1,7 @@
 /** Pipeline commands: repro, dag, params diff, exp run|show. */
 import type { Command } from 'commander';
 import type { DiffResult, ReproEvent, StageResult } from '../index.js';
+import { pushAfterRun } from './team.js';
 import { MloError } from '../errors.js';
 import { action, collect, cwdOf, lib, parsePositiveInt } from './common.js';
 import { color } from './render/color.js';
@@ -204,6 +205,7 @@ export function registerPipelineCommands(program: Command): void {
               if (r.paramsChanged.length) print(color.dim(`updated ${r.paramsChanged.join(', ')}`));
               renderSummary(r.stages, r.dryRun);
             }
+            if (!r.dryRun) await pushAfterRun(repo);
             return exitCodeFor(r, signalExitCode);
           } finally {
             removeHandlers();

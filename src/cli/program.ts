@@ -19,6 +19,7 @@ import { registerPipelineCommands } from './pipeline.js';
 import { registerMetricsCommands } from './metrics.js';
 import { registerValidateCommands } from './validate.js';
 import { registerServeCommands } from './serve.js';
+import { registerServerCommands } from './server.js';
 import { registerReportCommand } from './report.js';
 import { registerDeployCommands } from './deploy.js';
 import { registerFeatureCommands } from './features.js';
@@ -57,6 +58,7 @@ export function buildProgram(): Command {
   registerDriftCommands(program);
   registerValidateCommands(program);
   registerServeCommands(program);
+  registerServerCommands(program);
   registerReportCommand(program);
   registerDeployCommands(program);
   registerFeatureCommands(program);

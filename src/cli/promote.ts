@@ -8,7 +8,14 @@ import { print, printJson, warn } from './render/output.js';
 import { createProgress } from './render/progress.js';
 import { renderTable } from './render/table.js';
 
+interface RollbackFlags {
+  alias: string;
+  local?: boolean;
+  json?: boolean;
+}
+
 interface PromoteFlags {
+  local?: boolean;
   to: string;
   data?: string;
   target?: string;
@@ -28,6 +35,7 @@ export function registerPromoteCommands(program: Command): void {
     .option('--target <column>', 'its target column (default: promotion.<alias>.target)')
     .option('--features <a,b,c>', 'feature columns, when the model has no registered names')
     .option('-n, --dry-run', 'decide and print, but move nothing and record nothing')
+    .option('--local', "move the alias in this clone's own registry, not the server's")
     .option('--reason <text>', 'why: kept in the alias audit (default: $MLO_REASON)')
     .option(
       '--json',
@@ -35,12 +43,14 @@ export function registerPromoteCommands(program: Command): void {
     )
     .action(
       action(async (ref: string, opts: PromoteFlags, cmd: Command) => {
-        const { openRepo, promote, splitFeatureList } = await lib();
+        const { openRepo, openRegistry, promote, splitFeatureList } = await lib();
         const cwd = cwdOf(cmd);
         const repo = openRepo(cwd);
         const progress = await createProgress();
         try {
+          const registry = await openRegistry(repo, { local: opts.local });
           const r = await promote(repo, {
+            registry,
             ref,
             to: opts.to,
             data: opts.data,
@@ -74,13 +84,15 @@ export function registerPromoteCommands(program: Command): void {
     .description('move an alias back to the version that held it before; audited')
     .argument('<name>', 'model name')
     .requiredOption('--alias <alias>', 'the alias to roll back, e.g. champion')
+    .option('--local', "roll back in this clone's own registry, not the server's")
     .option('--json', 'print the change as JSON')
     .action(
-      action(async (name: string, opts: { alias: string; json?: boolean }, cmd: Command) => {
-        const { openRepo, rollbackAlias } = await lib();
+      action(async (name: string, opts: RollbackFlags, cmd: Command) => {
+        const { openRepo, openRegistry } = await lib();
         const repo = openRepo(cwdOf(cmd));
         try {
-          const change = await rollbackAlias(repo, { name, alias: opts.alias });
+          const registry = await openRegistry(repo, { local: opts.local });
+          const change = await registry.rollbackAlias({ name, alias: opts.alias });
           if (opts.json) return printJson(change);
           print(`rolled back ${describeChange(change)}`);
         } finally {

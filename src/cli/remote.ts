@@ -12,12 +12,12 @@ export function registerRemoteCommands(program: Command): void {
   remote
     .command('add')
     .description(
-      'add a remote: a directory path or s3://bucket/prefix; the first remote becomes the default',
+      'add a remote: a directory path, s3://bucket/prefix or an mlo server http(s)://host:port; the first remote becomes the default',
     )
     .argument('<name>')
     .argument(
       '<url>',
-      'directory path (relative paths are relative to the repo root) or s3://bucket/prefix',
+      'directory path (relative paths are relative to the repo root), s3://bucket/prefix or http(s)://host:port',
     )
     .option('-d, --default', 'make it the default remote')
     .option('--local', "write it to .mlo/config.local.yaml (git-ignored): this machine's only")
@@ -68,7 +68,7 @@ export function registerRemoteCommands(program: Command): void {
   remote
     .command('modify')
     .description(
-      'set one setting of a remote (url, jobs; for S3 also endpoint, region, profile, path_style, sse, sse_kms_key_id, and with --local access_key_id, secret_access_key, session_token)',
+      'set one setting of a remote (url, jobs; for S3 also endpoint, region, profile, path_style, sse, sse_kms_key_id, and with --local access_key_id, secret_access_key, session_token; for a server, with --local, token)',
     )
     .argument('<name>')
     .argument('<key>')
@@ -103,7 +103,7 @@ export function registerRemoteCommands(program: Command): void {
         if (opts.json) return printJson({ remotes });
         if (remotes.length === 0)
           return print(
-            'no remotes: add one with `mlo remote add <name> <dir or s3://bucket/prefix>`',
+            'no remotes: add one with `mlo remote add <name> <dir, s3://bucket/prefix or http(s)://server>`',
           );
         print(
           renderTable(

@@ -2,6 +2,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { FieldRef, RunDetail, RunStatus, RunSummary, StopSignal } from '../index.js';
 import { formatBytes } from '../util/fs.js';
+import { pushAfterRun } from './team.js';
 import { action, collect, cwdOf, lib, runsLib } from './common.js';
 import { color, errColor } from './render/color.js';
 import { formatDuration, formatNumber, formatTime, truncate } from './render/format.js';
@@ -144,6 +145,7 @@ example: mlo exec -n baseline -p lr=0.01 -d data/train.csv -o model.onnx -- pyth
                 `mlo: run ${shortId(r.id)} ${STATUS_COLOR[r.status](r.status)}${how}${metrics ? `: ${metrics}` : ''}`,
               );
             }
+            await pushAfterRun(repo);
             // the command succeeded, but what it produced was refused or lost
             if (problem) throw problem;
             return r.exitCode;

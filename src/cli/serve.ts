@@ -9,6 +9,7 @@ import type {
   ServeEvent,
   ServeOptions,
   ServedModelInfo,
+  ServerTarget,
 } from '../index.js';
 import { parseDuration } from '../util/duration.js';
 import { action, collect, cwdOf, lib, parsePositiveInt, readTokenEnv } from './common.js';
@@ -35,6 +36,7 @@ interface ServeFlags {
   every?: string;
   guard: string[];
   minRequests?: number;
+  from?: string;
 }
 
 function parseWholeNumber(flag: string, max: number): (value: string) => number {
@@ -65,7 +67,7 @@ export function registerServeCommands(program: Command): void {
     )
     .option(
       '--state-dir <dir>',
-      'with --bundle or FILE.onnx: where the server writes (its store, prediction log and spool); default $MLO_STATE_DIR or ./mlo-state',
+      'with --bundle, FILE.onnx or --from URL: where the server writes (its store, prediction log and spool); default $MLO_STATE_DIR or ./mlo-state, for --from URL ~/.local/state/mlo/replicas/<id>',
     )
     .option(
       '--port <n>',
@@ -143,11 +145,18 @@ export function registerServeCommands(program: Command): void {
       '--access-log',
       'print one JSON line per request on stdout (for Loki, ELK); the start-up lines go to stderr',
     )
+    .option(
+      '--from <remote|url>',
+      'serve from a team server: follow its registry and ship the prediction log to it (a URL needs no repository; token from $MLO_TOKEN)',
+    )
     .action(
       action(async (modelArg: string | undefined, opts: ServeFlags, cmd: Command) => {
-        const { startServer, createFeedbackHandler, ServingFeatures } = await lib();
+        const { startServer, createFeedbackHandler, ServingFeatures, startReplicaSync } =
+          await lib();
         const target = await openServeTarget(modelArg, opts, cwdOf(cmd));
-        const { repo, config, model } = target;
+        const { repo, config, model, replica } = target;
+        // with --access-log, stdout holds only the JSON lines
+        const say = opts.accessLog ? note : print;
         try {
           for (const line of target.notes) note(line);
           const tokenEnv = opts.tokenEnv ?? config.token_env;
@@ -176,7 +185,8 @@ export function registerServeCommands(program: Command): void {
             }),
             shadow: opts.shadow ?? config.shadow,
             token,
-            logPredictions: opts.logPredictions ?? config.log_predictions,
+            // a replica logs by default: shipping the log back is what it is for
+            logPredictions: opts.logPredictions ?? config.log_predictions ?? Boolean(replica),
             maxBatch: opts.maxBatch ?? config.max_batch,
             maxDelayMs: opts.maxDelayMs ?? config.max_delay_ms,
             threads: opts.threads ?? config.threads,
@@ -191,16 +201,31 @@ export function registerServeCommands(program: Command): void {
             await features?.close();
             throw err;
           });
-          renderStart(server, Boolean(token), target.stateDir, opts.accessLog ? note : print);
+          renderStart(server, Boolean(token), target.stateDir, say);
           if (features) {
-            (opts.accessLog ? note : print)(
+            say(
               `  online features: ${features.outputs.join(', ')} by ${features.keys.join(', ')}; POST /get-online-features`,
             );
           }
+          const sync =
+            replica &&
+            startReplicaSync(repo, replica, {
+              onEvent: (e) => (e.level === 'warn' ? warn(e.message) : note(e.message)),
+            });
+          if (replica) say(`  following ${replica.name}: alias moves, prediction log shipped`);
           const signal = await waitForSignal();
           note(`${signal}: finishing requests in flight, then stopping`);
           const summary = await server.close();
           await features?.close();
+          if (sync) {
+            const s = await sync.close();
+            say(
+              `prediction log: ${s.shipped} row(s) sent to ${replica.name}` +
+                (s.unshipped
+                  ? `; ${s.unshipped} not yet sent (the next mlo serve --from sends them)`
+                  : ''),
+            );
+          }
           const log = summary.log;
           const logged = log
             ? `; prediction log: ${log.written} row(s) written, ${log.dropped} dropped` +
@@ -208,8 +233,7 @@ export function registerServeCommands(program: Command): void {
                 ? `, ${log.pending} left in .mlo/spool (the next mlo serve or drift check writes them)`
                 : '')
             : '';
-          // with --access-log, stdout holds only the JSON lines
-          (opts.accessLog ? note : print)(
+          say(
             `stopped: ${summary.requests} request(s) answered, ${summary.finishedInFlight} of them during shutdown${logged}`,
           );
         } finally {
@@ -219,6 +243,18 @@ export function registerServeCommands(program: Command): void {
     );
 }
 
+/** The server's registry before serving; a replica that has it already serves through an outage. */
+async function pullReplica(repo: Repo, target: ServerTarget): Promise<void> {
+  const { pullRegistry, isMloError } = await lib();
+  try {
+    const r = await pullRegistry(repo, target);
+    if (r.applied) note(`pulled ${r.applied} record(s) from ${target.name}`);
+  } catch (err) {
+    if (!isMloError(err) || err.code !== 'UNAVAILABLE') throw err;
+    warn(`${err.message}; serving what this replica pulled before`);
+  }
+}
+
 interface ServeTarget {
   repo: Repo;
   model: string;
@@ -226,6 +262,24 @@ interface ServeTarget {
   notes: string[];
   /** set when serving outside a repository: where the log and the model copy live */
   stateDir?: string;
+  /** with --from: the team server this replica follows */
+  replica?: ServerTarget;
+}
+
+/** Flags win over the serve: section of mlo.yaml, which wins over the defaults. */
+function serveConfigOf(
+  L: Awaited<ReturnType<typeof lib>>,
+  repo: Repo,
+  modelArg: string | undefined,
+): ServeTarget {
+  const config = L.loadServeConfig(repo.root);
+  const model = modelArg ?? config.model;
+  if (model === undefined) {
+    throw new MloError('USAGE', 'mlo serve: name the model to serve', {
+      hint: 'mlo serve NAME@ALIAS, or set serve.model in mlo.yaml',
+    });
+  }
+  return { repo, model, config, notes: [] };
 }
 
 /**
@@ -238,6 +292,22 @@ async function openServeTarget(
   cwd: string,
 ): Promise<ServeTarget> {
   const L = await lib();
+  if (opts.from !== undefined) {
+    if (opts.bundle !== undefined || (modelArg !== undefined && L.looksLikeOnnxFile(modelArg))) {
+      throw new MloError(
+        'USAGE',
+        '--from serves a registered model; drop --bundle or the FILE.onnx',
+      );
+    }
+    const { repo, target } = L.openReplica(opts.from, { cwd, stateDir: opts.stateDir });
+    try {
+      await pullReplica(repo, target);
+      return { ...serveConfigOf(L, repo, modelArg), replica: target };
+    } catch (err) {
+      repo.close();
+      throw err;
+    }
+  }
   if (opts.bundle !== undefined || (modelArg !== undefined && L.looksLikeOnnxFile(modelArg))) {
     if (opts.bundle !== undefined && modelArg !== undefined) {
       throw new MloError('USAGE', `--bundle serves the bundle's model; drop "${modelArg}"`);
@@ -256,15 +326,7 @@ async function openServeTarget(
   }
   const repo = L.openRepo(cwd);
   try {
-    // flags win over the serve: section of mlo.yaml, which wins over the defaults
-    const config = L.loadServeConfig(repo.root);
-    const model = modelArg ?? config.model;
-    if (model === undefined) {
-      throw new MloError('USAGE', 'mlo serve: name the model to serve', {
-        hint: 'mlo serve NAME@ALIAS, or set serve.model in mlo.yaml',
-      });
-    }
-    return { repo, model, config, notes: [] };
+    return serveConfigOf(L, repo, modelArg);
   } catch (err) {
     repo.close();
     throw err;
@@ -359,7 +421,7 @@ function renderStart(
  * Resolves on the first SIGTERM or SIGINT. A second one while shutting down means
  * "now": the process exits at once, skipping the rest of the graceful stop.
  */
-function waitForSignal(): Promise<string> {
+export function waitForSignal(): Promise<string> {
   return new Promise((resolve) => {
     const onSignal = (signal: string): void => {
       process.off('SIGTERM', onSignal);

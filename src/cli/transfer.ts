@@ -3,9 +3,9 @@
  * fsck: flags in, one library call, a table or `--json` out.
  */
 import { InvalidArgumentError, type Command } from 'commander';
-import type { FetchResult } from '../index.js';
+import type { FetchResult, PullRecordsResult, PushRecordsResult } from '../index.js';
 import { formatBytes } from '../util/fs.js';
-import { action, cwdOf, dataLib, parsePositiveInt } from './common.js';
+import { action, cwdOf, dataLib, lib, parsePositiveInt } from './common.js';
 import { renderCheckout } from './data.js';
 import { color } from './render/color.js';
 import { print, printJson, warn } from './render/output.js';
@@ -34,7 +34,7 @@ function transferOptions(cmd: Command): Command {
     .option('-r, --remote <name>', 'remote to use (default: the default remote)')
     .option(
       '-j, --jobs <n>',
-      "parallel transfers (default: the remote's jobs setting, else 16 for S3, 8 for a directory)",
+      "parallel transfers (default: the remote's jobs setting, else 16 for S3, 8 for a directory or server)",
       parsePositiveInt('--jobs'),
     )
     .option(
@@ -52,7 +52,7 @@ export function registerTransferCommands(program: Command): void {
     program
       .command('push')
       .description(
-        'upload what the repository references to a remote: tracked data, pipeline outputs and run cache, run artifacts, model versions',
+        'upload what the repository references to a remote: tracked data, pipeline outputs and run cache, run artifacts, model versions; to a server remote, also runs, evaluations, baselines, validation and drift results',
       )
       .argument('[paths...]', 'only what these paths reference (tracked paths, stage outputs)'),
   )
@@ -60,18 +60,26 @@ export function registerTransferCommands(program: Command): void {
     .option('--all-commits', '... in every commit reachable from any branch or tag')
     .action(
       action(async (paths: string[], opts: TransferFlags, cmd: Command) => {
-        const { openRepo, push } = await dataLib();
+        const { openRepo, pushAll } = await lib();
         const cwd = cwdOf(cmd);
         const repo = openRepo(cwd);
         const progress = await createProgress();
         try {
-          const r = await push(repo, { cwd, paths, ...opts, onProgress: progress.onProgress });
+          const r = await pushAll(repo, { cwd, paths, ...opts, onProgress: progress.onProgress });
           progress.stop();
           if (opts.json) printJson(r);
-          else
+          else {
             print(
               `pushed ${r.uploaded} object(s) (${formatBytes(r.bytes)}) to ${r.remote}; ${r.skipped} already there`,
             );
+            if (r.records) renderPushedRecords(r.records);
+          }
+          if (r.records?.refused.length) {
+            for (const x of r.records.refused.slice(0, 10)) {
+              warn(`${r.remote} refused ${x.kind} ${x.key.slice(0, 8)}: ${x.reason ?? x.status}`);
+            }
+            return 1;
+          }
           if (r.missingLocal.length) {
             warn(
               `in neither the local cache nor ${r.remote}, not pushed: ${sample(r.missingLocal)}`,
@@ -121,7 +129,7 @@ export function registerTransferCommands(program: Command): void {
     program
       .command('pull')
       .description(
-        'fetch what the workspace references, then check it out (tracked paths, and stage outputs that are missing)',
+        "fetch what the workspace references, then check it out (tracked paths, and stage outputs that are missing); from a server remote, first the team's records (runs, registry, results, prediction log)",
       )
       .argument(
         '[paths...]',
@@ -129,28 +137,66 @@ export function registerTransferCommands(program: Command): void {
       ),
   )
     .option('-f, --force', 'overwrite workspace content that is not in the cache')
+    .option(
+      '--no-predictions',
+      'from a server: leave the production prediction log and its labels on the server',
+    )
     .action(
-      action(async (paths: string[], opts: TransferFlags & { force?: boolean }, cmd: Command) => {
-        const { openRepo, pull } = await dataLib();
-        const cwd = cwdOf(cmd);
-        const repo = openRepo(cwd);
-        const progress = await createProgress();
-        try {
-          const r = await pull(repo, { cwd, paths, ...opts, onProgress: progress.onProgress });
-          progress.stop();
-          if (opts.json) printJson(r);
-          else {
-            printFetched(r);
-            renderCheckout(r.checkout);
+      action(
+        async (
+          paths: string[],
+          opts: TransferFlags & { force?: boolean; predictions: boolean },
+          cmd: Command,
+        ) => {
+          const { openRepo, pullAll } = await lib();
+          const cwd = cwdOf(cmd);
+          const repo = openRepo(cwd);
+          const progress = await createProgress();
+          try {
+            const r = await pullAll(repo, { cwd, paths, ...opts, onProgress: progress.onProgress });
+            progress.stop();
+            if (opts.json) printJson(r);
+            else {
+              if (r.records) renderPulledRecords(r.records);
+              printFetched(r);
+              renderCheckout(r.checkout);
+            }
+            const missing = warnMissing(r);
+            return missing || r.checkout.missing.length ? 1 : 0;
+          } finally {
+            progress.stop();
+            repo.close();
           }
-          const missing = warnMissing(r);
-          return missing || r.checkout.missing.length ? 1 : 0;
-        } finally {
-          progress.stop();
-          repo.close();
-        }
-      }),
+        },
+      ),
     );
+}
+
+function renderPushedRecords(r: PushRecordsResult): void {
+  const kept = r.kept ? `; ${r.kept} kept here (about models only this clone's registry has)` : '';
+  print(
+    `pushed ${r.applied} record(s) to ${r.remote}${r.unchanged ? `; ${r.unchanged} already there` : ''}${kept}`,
+  );
+  if (r.objects.sent) print(`  with ${r.objects.sent} object(s) they refer to`);
+}
+
+function renderPulledRecords(r: PullRecordsResult): void {
+  print(
+    `pulled ${r.applied} record(s) from ${r.remote}${r.unchanged ? `; ${r.unchanged} unchanged` : ''}`,
+  );
+  if (r.predictions) print(`  ${r.predictions.toLocaleString('en-US')} prediction-log row(s)`);
+  if (r.labels.added) {
+    print(
+      `  ${r.labels.added.toLocaleString('en-US')} label(s), ${r.labels.joined.toLocaleString('en-US')} joined to logged predictions`,
+    );
+  }
+  if (r.models.fetched) {
+    print(`  ${r.models.fetched} model file(s) (${formatBytes(r.models.bytes)})`);
+  }
+  if (r.pending)
+    warn(`${r.pending} record(s) wait for records they refer to (the next pull retries)`);
+  for (const x of r.refused.slice(0, 10))
+    warn(`not taken: ${x.kind} ${x.key.slice(0, 8)}: ${x.reason}`);
 }
 
 function printFetched(r: FetchResult): void {

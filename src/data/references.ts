@@ -124,6 +124,8 @@ export function listReferences(repo: Repo, options: ReferenceOptions = {}): Refe
         ref('run', r.hash, `run ${r.run.slice(0, 8)} ${r.role} ${r.label}`, {
           dir: r.type === 'dir',
           size: r.size ?? undefined,
+          // a run pulled from a server: its files stay there until fetched
+          cached: r.copy === 0,
         }),
       );
     }

@@ -37,7 +37,7 @@ export { parseDuration, formatDuration } from './duration.js';
 export { compileExpr, type CompiledExpr, type Value } from './expr.js';
 export { diffDefinitions, type Change, type ChangeSet, type ObjectKind } from './changes.js';
 export {
-  openRegistry,
+  openFeatureRegistry,
   planDefinitions,
   applyDefinitions,
   type FeatureRegistry,

@@ -19,7 +19,7 @@ import {
   type MaterializationRecord,
   type VersionRecord,
 } from './records.js';
-import { definitionsDrifted, openRegistry } from './registry.js';
+import { definitionsDrifted, openFeatureRegistry } from './registry.js';
 
 export interface FeatureList {
   version: number;
@@ -36,7 +36,7 @@ export interface FeatureList {
 }
 
 export function listFeatures(repo: Repo): FeatureList {
-  const reg = openRegistry(repo);
+  const reg = openFeatureRegistry(repo);
   const mat = new Map(lastMaterializations(repo.store).map((m) => [m.view, m]));
   const d = reg.defs;
   return {
@@ -83,7 +83,7 @@ export function showFeatureObject(
   name: string,
   kind?: ObjectKind,
 ): ShownObject & { version: number } {
-  const reg = openRegistry(repo);
+  const reg = openFeatureRegistry(repo);
   const d = reg.defs;
   const usedBy = (ref: (f: string) => boolean): string[] =>
     Object.values(d.services)

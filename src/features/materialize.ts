@@ -19,7 +19,7 @@ import type { KeyKind } from './online/types.js';
 import { encodeRows } from './online/codec.js';
 import { isWorkspaceData, sourcePath } from './paths.js';
 import { insertMaterialization, materializedUntil } from './records.js';
-import { definitionsDrifted, openRegistry } from './registry.js';
+import { definitionsDrifted, openFeatureRegistry } from './registry.js';
 
 export interface MaterializeOptions {
   /** epoch ms; with `incremental` it is ignored */
@@ -59,7 +59,7 @@ export async function materializeFeatures(
   repo: Repo,
   options: MaterializeOptions,
 ): Promise<MaterializeResult> {
-  const reg = openRegistry(repo);
+  const reg = openFeatureRegistry(repo);
   const warnings: string[] = [];
   if (definitionsDrifted(reg)) {
     warnings.push(

@@ -17,7 +17,7 @@ import { keyText } from './keys.js';
 import { openOnlineStore, type OnlineKey, type OnlineStore } from './online/index.js';
 import { decodeRow, slotOf, type Slot } from './online/codec.js';
 import { resolveFeatures, type FeaturePlan } from './plan.js';
-import { openRegistry } from './registry.js';
+import { openFeatureRegistry } from './registry.js';
 import type { FeatureType } from './schema.js';
 
 export type FieldStatus = 'PRESENT' | 'NULL_VALUE' | 'NOT_FOUND' | 'OUTSIDE_MAX_AGE';
@@ -76,7 +76,7 @@ export class OnlineFeatures {
   ) {}
 
   static async open(repo: Repo, options: { onlineStore?: string } = {}): Promise<OnlineFeatures> {
-    const reg = openRegistry(repo);
+    const reg = openFeatureRegistry(repo);
     const store = await openOnlineStore(repo, reg.defs.onlineStore, { url: options.onlineStore });
     return new OnlineFeatures(reg.defs, reg.version, store);
   }

@@ -26,7 +26,7 @@ import type { JoinSource } from './join/types.js';
 import { isWorkspaceData, sourcePath } from './paths.js';
 import { resolveFeatures, type FeaturePlan } from './plan.js';
 import { readServedFeatures } from './records.js';
-import { openRegistry, type FeatureRegistry } from './registry.js';
+import { openFeatureRegistry, type FeatureRegistry } from './registry.js';
 
 function viewOf(reg: FeatureRegistry, name: string) {
   const view = reg.defs.views[name];
@@ -63,7 +63,7 @@ export async function validateView(
   viewName: string,
   options: { data?: string; cwd?: string } = {},
 ): Promise<ViewValidation> {
-  const reg = openRegistry(repo);
+  const reg = openFeatureRegistry(repo);
   const view = viewOf(reg, viewName);
   if (!view.validation) {
     throw new MloError('USAGE', `view ${viewName} has no validation suite`, {
@@ -87,7 +87,7 @@ export async function baselineView(
   viewName: string,
   options: { data?: string; cwd?: string; force?: boolean } = {},
 ): Promise<BaselineInfo> {
-  const reg = openRegistry(repo);
+  const reg = openFeatureRegistry(repo);
   const view = viewOf(reg, viewName);
   return createBaseline(repo, {
     name: baselineNameOf(viewName),
@@ -104,7 +104,7 @@ export async function driftView(
   viewName: string,
   options: { data?: string; cwd?: string; html?: string } = {},
 ): Promise<DriftCheckResult> {
-  const reg = openRegistry(repo);
+  const reg = openFeatureRegistry(repo);
   viewOf(reg, viewName);
   return checkDrift(repo, {
     baseline: baselineNameOf(viewName),
@@ -202,7 +202,7 @@ export async function checkSkew(repo: Repo, options: SkewOptions): Promise<SkewR
       rmSync(file, { force: true });
     }
   }
-  const reg = openRegistry(repo);
+  const reg = openFeatureRegistry(repo);
   const served = resolve(options.cwd ?? process.cwd(), options.served as string);
   const columns = (await openTable(served)).schema.columns.map((c) => c.name);
   let spec = options.features;

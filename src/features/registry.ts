@@ -38,7 +38,10 @@ export interface FeatureRegistry {
 }
 
 /** The applied definitions (the latest version, or the one asked for). */
-export function openRegistry(repo: Repo, options: { version?: number } = {}): FeatureRegistry {
+export function openFeatureRegistry(
+  repo: Repo,
+  options: { version?: number } = {},
+): FeatureRegistry {
   const record =
     options.version === undefined
       ? latestVersion(repo.store)

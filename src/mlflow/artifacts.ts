@@ -26,7 +26,7 @@ import {
   writeRunBatch,
   type RunRow,
 } from '../store/index.js';
-import { RUN_REF_KIND } from '../tracking/index.js';
+import { assertRunWritable, RUN_REF_KIND } from '../tracking/index.js';
 import type { MlflowContext } from './context.js';
 import { invalid, notFound } from './errors.js';
 import { optString, runIdOf, type Fields } from './fields.js';
@@ -169,6 +169,7 @@ export async function uploadArtifact(
 ): Promise<unknown> {
   const { root, rest } = resolveArtifactPath(ctx, path);
   if (rest === '') throw invalid('An artifact path must name a file under the artifact root');
+  if (root.kind === 'run') assertRunWritable(root.run);
   if (root.kind === 'run' && root.run.lifecycle !== 'active') {
     throw invalid(`The run ${root.run.id} must be in the 'active' state.`);
   }
@@ -214,6 +215,7 @@ export function downloadArtifact(ctx: MlflowContext, path: string): Buffer {
 
 export function deleteArtifact(ctx: MlflowContext, path: string): unknown {
   const { root, rest } = resolveArtifactPath(ctx, path);
+  if (root.kind === 'run') assertRunWritable(root.run);
   const n =
     root.kind === 'run'
       ? deleteRunArtifactRows(ctx.repo.store, root.run.seq, rest)

@@ -26,7 +26,7 @@ import {
   type RunRow,
   type SeriesBatch,
 } from '../store/index.js';
-import { keyProblem, newRunId, randomRunName } from '../tracking/index.js';
+import { assertRunWritable, keyProblem, newRunId, randomRunName } from '../tracking/index.js';
 import type { MlflowContext } from './context.js';
 import { exists, invalid, notFound } from './errors.js';
 import {
@@ -214,8 +214,15 @@ export function runRecord(ctx: MlflowContext, id: string): RunRecord & RunRow {
   return row;
 }
 
-function activeRun(ctx: MlflowContext, id: string): RunRecord & RunRow {
+/** A run this store may change: its own, not a copy pulled from a server. */
+function writableRun(ctx: MlflowContext, id: string): RunRecord & RunRow {
   const row = runRecord(ctx, id);
+  assertRunWritable(row);
+  return row;
+}
+
+function activeRun(ctx: MlflowContext, id: string): RunRecord & RunRow {
+  const row = writableRun(ctx, id);
   if (row.lifecycle !== 'active') {
     throw invalid(
       `The run ${id} must be in the 'active' state. Current state is ${row.lifecycle}.`,
@@ -264,7 +271,7 @@ export function getRunEndpoint(ctx: MlflowContext, f: Fields): unknown {
 
 export function updateRun(ctx: MlflowContext, f: Fields): unknown {
   const id = runIdOf(f);
-  const row = runRecord(ctx, id);
+  const row = writableRun(ctx, id);
   const status = optString(f, 'status');
   if (status !== undefined && MLO_STATUS[status] === undefined) {
     throw invalid(`Invalid value '${status}' for parameter 'status'`);
@@ -285,13 +292,13 @@ export function updateRun(ctx: MlflowContext, f: Fields): unknown {
 }
 
 export function deleteRun(ctx: MlflowContext, f: Fields): unknown {
-  const row = runRecord(ctx, runIdOf(f));
+  const row = writableRun(ctx, runIdOf(f));
   setRunLifecycle(ctx.repo.store, row.seq, 'deleted', Date.now());
   return {};
 }
 
 export function restoreRun(ctx: MlflowContext, f: Fields): unknown {
-  const row = runRecord(ctx, runIdOf(f));
+  const row = writableRun(ctx, runIdOf(f));
   setRunLifecycle(ctx.repo.store, row.seq, 'active', Date.now());
   return {};
 }

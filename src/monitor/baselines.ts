@@ -8,6 +8,7 @@ import { MloError } from '../errors.js';
 import { CATEGORY_MAX_DISTINCT, openTable, type ColumnIssue } from '../io/index.js';
 import type { Repo } from '../repo/index.js';
 import {
+  baselineOrigins,
   deleteBaseline,
   getBaselineByModel,
   getBaselineByName,
@@ -279,6 +280,7 @@ export function storeBaseline(
 ): BaselineInfo {
   const model = target.model ?? null;
   const name = baselineName(target.name, model);
+  refuseCopies(repo, name, model);
   if (!target.force) refuseExisting(repo, name, model);
   const record: Omit<BaselineRecord, 'id'> = {
     ...prepared.record,
@@ -326,6 +328,18 @@ function refuseExisting(repo: Repo, name: string, model: ModelVersionKey | null)
         { hint: 'use --force to replace it' },
       );
     }
+  }
+}
+
+/** Baselines pulled from a server are read-only copies: neither replaced nor removed here. */
+function refuseCopies(repo: Repo, name: string, model: ModelVersionKey | null): void {
+  const copy = baselineOrigins(repo.store, name, model).find((b) => b.origin !== null);
+  if (copy) {
+    throw new MloError(
+      'USAGE',
+      `baseline "${copy.name}" is a read-only copy pulled from a server; change it where it was created`,
+      { hint: 'choose another name with --name' },
+    );
   }
 }
 
@@ -393,6 +407,7 @@ export function showBaseline(repo: Repo, query: FindBaselineQuery): BaselineInfo
 }
 
 export function removeBaseline(repo: Repo, name: string): { name: string; reports: number } {
+  refuseCopies(repo, name, null);
   const { removed, reports } = deleteBaseline(repo.store, name);
   if (!removed) throw new MloError('NOT_FOUND', `no baseline "${name}"`);
   return { name, reports };

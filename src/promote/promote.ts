@@ -16,12 +16,14 @@ import {
 import {
   checkAliasName,
   identifyDataFile,
+  localRegistry,
+  parseModelRef,
   readActor,
-  recordPromotion,
   requireOnnx,
   resolveModel,
   type AliasEvent,
   type ModelVersion,
+  type RegistryBackend,
 } from '../registry/index.js';
 import type { Repo } from '../repo/index.js';
 import type { ProgressFn } from '../util/progress.js';
@@ -43,6 +45,12 @@ export interface PromoteOptions {
   reason?: string;
   cwd?: string;
   onProgress?: ProgressFn;
+  /**
+   * Where the alias lives (default: this repository's registry). With a server's,
+   * the gates still run here, on this clone's copy brought up to date first, and the
+   * server moves the alias only if it still holds what the gates measured against.
+   */
+  registry?: RegistryBackend;
 }
 
 export interface EvaluationUse {
@@ -77,6 +85,8 @@ export interface PromoteResult {
 export async function promote(repo: Repo, options: PromoteOptions): Promise<PromoteResult> {
   const alias = checkAliasName(options.to, { settable: true });
   const policy = policyFor(repo, alias);
+  const registry = options.registry ?? localRegistry(repo);
+  await registry.refresh({ name: parseModelRef(options.ref).name, onProgress: options.onProgress });
   const candidate = resolveModel(repo, options.ref);
   // gates that only read registered metrics would never load the model: refuse here
   requireOnnx(candidate);
@@ -205,8 +215,7 @@ export async function promote(repo: Repo, options: PromoteOptions): Promise<Prom
     };
   }
   const actor = await readActor(repo);
-  const change = await recordPromotion(
-    repo,
+  const change = await registry.recordPromotion(
     {
       name: candidate.name,
       alias,

@@ -19,6 +19,7 @@ import {
 import type { GateResult } from './gates/index.js';
 import { eventFromRow, type AliasEvent } from './records.js';
 import { checkAliasName, checkModelName } from './ref.js';
+import { assertModelWritable } from './replica.js';
 import { getVersion, resolveModel } from './resolve.js';
 import { readActor, type Actor } from './who.js';
 
@@ -39,6 +40,20 @@ export interface SetAliasOptions {
   alias: string;
   /** default: the latest version */
   version?: number;
+  /** who acts (default: MLO_USER, git's user, the OS user); a server passes its token's identity */
+  actor?: Actor;
+  /**
+   * Compare-and-set: the holder the caller saw (null: none). When the alias holds
+   * another version by the time the move is written, nothing changes (CONFLICT).
+   */
+  expectedFrom?: number | null;
+}
+
+export interface AliasActionOptions {
+  name: string;
+  alias: string;
+  actor?: Actor;
+  expectedFrom?: number | null;
 }
 
 /** `mlo model alias set`: point an alias at a version, no gates asked. */
@@ -49,25 +64,29 @@ export async function setAlias(repo: Repo, options: SetAliasOptions): Promise<Al
     options.version === undefined
       ? resolveModel(repo, options.name)
       : getVersion(repo, options.name, options.version);
-  const actor = await readActor(repo);
+  const actor = options.actor ?? (await readActor(repo));
   return writeDecision(repo, actor, {
     name: options.name,
     alias,
     action: 'set',
     to: target.version,
+    expectedFrom: options.expectedFrom,
   });
 }
 
 /** `mlo model alias rm`: remove an alias (NOT_FOUND when the model has no such alias). */
-export async function removeAlias(
-  repo: Repo,
-  options: { name: string; alias: string },
-): Promise<AliasChange> {
+export async function removeAlias(repo: Repo, options: AliasActionOptions): Promise<AliasChange> {
   const { name } = options;
   const alias = checkAliasName(options.alias);
   resolveModel(repo, { name, kind: 'alias', alias, text: `${name}@${alias}` });
-  const actor = await readActor(repo);
-  return writeDecision(repo, actor, { name, alias, action: 'remove', to: null });
+  const actor = options.actor ?? (await readActor(repo));
+  return writeDecision(repo, actor, {
+    name,
+    alias,
+    action: 'remove',
+    to: null,
+    expectedFrom: options.expectedFrom,
+  });
 }
 
 /**
@@ -77,13 +96,13 @@ export async function removeAlias(
  */
 export async function rollbackAlias(
   repo: Repo,
-  options: { name: string; alias: string },
+  options: Omit<AliasActionOptions, 'expectedFrom'>,
 ): Promise<AliasChange> {
   const { name } = options;
   const alias = checkAliasName(options.alias);
   const model = getModelRow(repo.store, checkModelName(name));
   if (!model) resolveModel(repo, name); // throws the NOT_FOUND with its hint
-  const actor = await readActor(repo);
+  const actor = options.actor ?? (await readActor(repo));
   return withWriteLock(repo.store, () => {
     const events = listAliasEvents(repo.store, { modelId: model?.id ?? 0, alias });
     const stack = holderStack(events.map(eventFromRow));
@@ -175,6 +194,8 @@ interface Decision {
   rejected?: boolean;
   gates?: GateResult[];
   detail?: Record<string, unknown>;
+  /** compare-and-set on the holder (see SetAliasOptions.expectedFrom) */
+  expectedFrom?: number | null;
 }
 
 function writeDecision(repo: Repo, actor: Actor, d: Decision): AliasChange {
@@ -184,7 +205,15 @@ function writeDecision(repo: Repo, actor: Actor, d: Decision): AliasChange {
 function writeDecisionLocked(repo: Repo, actor: Actor, d: Decision): AliasChange {
   const model = getModelRow(repo.store, d.name);
   if (!model) throw new MloError('NOT_FOUND', `no model named "${d.name}"`);
+  assertModelWritable(repo, d.name);
   const from = getAliasRow(repo.store, d.name, d.alias)?.version ?? null;
+  if (d.expectedFrom !== undefined && d.expectedFrom !== from) {
+    throw new MloError(
+      'CONFLICT',
+      `${d.name}@${d.alias} is at ${from ?? 'nothing'}, not ${d.expectedFrom ?? 'nothing'} as expected; nothing was changed`,
+      { hint: `see \`mlo model show ${d.name}@${d.alias}\`, then try again` },
+    );
+  }
   let outcome: AliasOutcome;
   let to: number | null;
   if (d.rejected) {

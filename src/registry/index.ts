@@ -46,7 +46,11 @@ export {
 } from './resolve.js';
 export {
   registerModel,
+  planRegistration,
+  commitRegistration,
   MODEL_REF_KIND,
+  type VersionDraft,
+  type RegistrationPlan,
   type RegisterOptions,
   type RegisterResult,
   type RegisterWarning,
@@ -59,6 +63,7 @@ export {
   aliasHistory,
   holderStack,
   type AliasChange,
+  type AliasActionOptions,
   type SetAliasOptions,
   type PromotionDecision,
   type AliasHistoryOptions,
@@ -98,3 +103,15 @@ export {
   type RegistryEvent,
   type ModelMeta,
 } from './meta.js';
+export { localRegistry, type RegistryBackend, type RegistryTarget } from './backend.js';
+export { assertModelWritable } from './replica.js';
+export {
+  encodeBaseline,
+  decodeBaseline,
+  parseDraft,
+  parseCommit,
+  parseExpected,
+  parseGateResults,
+  type WireBaseline,
+} from './wire.js';
+export { openRegistry, type OpenRegistryOptions } from './open.js';

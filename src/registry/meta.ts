@@ -20,6 +20,7 @@ import {
 } from '../store/index.js';
 import { MODEL_REF_KIND } from './register.js';
 import { checkModelName } from './ref.js';
+import { assertModelWritable } from './replica.js';
 import { getVersion } from './resolve.js';
 import { readActor } from './who.js';
 
@@ -70,6 +71,7 @@ async function edit(
   value: string | null,
 ): Promise<RegistryChange> {
   const id = modelId(repo, target.name);
+  assertModelWritable(repo, target.name);
   if (target.version !== undefined) getVersion(repo, target.name, target.version);
   const who = target.who ?? (await readActor(repo)).who;
   const changed = applyRegistryEdit(repo.store, {
@@ -168,6 +170,7 @@ export async function renameModel(
 /** Delete one version: its aliases go; its cache object is no longer kept for gc. */
 export function deleteModelVersion(repo: Repo, name: string, version: number): void {
   const id = modelId(repo, name);
+  assertModelWritable(repo, name);
   getVersion(repo, name, version);
   withWriteLock(repo.store, () => {
     deleteVersionRow(repo.store, id, version);
@@ -178,6 +181,7 @@ export function deleteModelVersion(repo: Repo, name: string, version: number): v
 /** Delete a model and all its versions (the audit rows stay). */
 export function deleteModel(repo: Repo, name: string): void {
   const id = modelId(repo, name);
+  assertModelWritable(repo, name);
   withWriteLock(repo.store, () => {
     for (const v of listVersionRows(repo.store, id)) {
       removeObjectRefs(repo.store, MODEL_REF_KIND, `${name}@${v.version}`);

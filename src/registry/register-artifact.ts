@@ -22,6 +22,7 @@ import {
 import { cachePath, getRun, objectsOf, type RunDetail } from '../tracking/index.js';
 import type { ModelFormat } from './records.js';
 import type { RegisterOptions, RegisterResult } from './register.js';
+import { assertModelWritable } from './replica.js';
 import { getVersion } from './resolve.js';
 import { readActor } from './who.js';
 
@@ -114,6 +115,7 @@ export async function insertCachedVersion(
   }
   Object.assign(metrics, v.metrics ?? {});
   return withWriteLock(repo.store, () => {
+    assertModelWritable(repo, v.name);
     const modelId = ensureModelRow(repo.store, v.name, now);
     const existing = findVersionRowByHash(repo.store, modelId, v.hash);
     if (existing) return { version: existing.version, created: false };

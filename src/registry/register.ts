@@ -9,7 +9,7 @@ import { MloError, errnoCode } from '../errors.js';
 import { cacheOf, pinObjects, sha256 } from '../data/index.js';
 import { openTable } from '../io/index.js';
 import { planFeed, readSignature, type ModelSignature } from '../onnx/index.js';
-import type { BaselineInfo } from '../monitor/index.js';
+import type { BaselineInfo, PreparedBaseline } from '../monitor/index.js';
 import type { Repo } from '../repo/index.js';
 import { getRun, type RunDetail } from '../tracking/index.js';
 import {
@@ -26,6 +26,7 @@ import { classifyModelPath, registerArtifact } from './register-artifact.js';
 import { chooseFeatures } from './features.js';
 import type { Lineage, ModelVersion } from './records.js';
 import { checkModelName } from './ref.js';
+import { assertModelWritable } from './replica.js';
 import { getVersion } from './resolve.js';
 import { readActor } from './who.js';
 
@@ -71,12 +72,87 @@ export interface RegisterResult {
 }
 
 export async function registerModel(repo: Repo, options: RegisterOptions): Promise<RegisterResult> {
+  const plan = await planRegistration(repo, options);
+  if ('done' in plan) return plan.done;
+  // The object goes in first: a version row never points at bytes that are not there.
+  // Pinned before that, so a concurrent gc cannot take it (data/pins.ts).
+  pinObjects(repo, [plan.draft.hash]);
+  cacheOf(repo).putBuffer(plan.draft.hash, plan.bytes);
+  const monitor = plan.baseline ? await import('../monitor/index.js') : undefined;
+  const committed = commitRegistration(repo, plan.draft, {
+    storeBaseline:
+      monitor && plan.baseline
+        ? (model) => monitor.storeBaseline(repo, plan.baseline!, { model, force: true })
+        : undefined,
+  });
+  return {
+    created: committed.created,
+    model: getVersion(repo, plan.draft.name, committed.version),
+    baseline: committed.baseline,
+    warnings: plan.warnings,
+    lineageRun: plan.lineageRun,
+  };
+}
+
+/**
+ * A version as registration decides it before any store has it: what a local
+ * registry inserts, and what a client sends to a server's registry (which numbers it).
+ */
+export interface VersionDraft {
+  name: string;
+  hash: string;
+  size: number;
+  /** who registers, as this machine knows it (a server records its token's identity instead) */
+  createdBy: string;
+  source: string | null;
+  mlflowSource: string | null;
+  runId: string | null;
+  gitCommit: string | null;
+  gitDirty: boolean | null;
+  signature: ModelSignature;
+  features: string[] | null;
+  featuresSource: string | null;
+  metrics: Record<string, number>;
+  tags: Record<string, string>;
+  lineage: Pick<Lineage, 'inputs' | 'baselineData' | 'params'>;
+  description: string | null;
+}
+
+/** A registration worked out, nothing written yet (or its answer, when nothing is to be written). */
+export type RegistrationPlan =
+  | { done: RegisterResult }
+  | {
+      draft: VersionDraft;
+      bytes: Buffer;
+      /** the drift baseline profiled from --baseline-data, stored with the version */
+      baseline?: PreparedBaseline;
+      warnings: RegisterWarning[];
+      lineageRun: RegisterResult['lineageRun'];
+    };
+
+/**
+ * Everything registration reads and decides (signature, features, lineage, the
+ * baseline's profile), writing nothing. `checkExisting: false` skips asking this
+ * store whether it holds the bytes already (a server registry answers that).
+ */
+export async function planRegistration(
+  repo: Repo,
+  options: RegisterOptions,
+  { checkExisting = true, allowArtifacts = true } = {},
+): Promise<RegistrationPlan> {
   const name = checkModelName(options.name);
   const cwd = options.cwd ?? repo.root;
   checkMetrics(options.metrics ?? {});
   const kind = await classifyModelPath(resolve(cwd, options.path), options.path);
   if (kind.format !== 'onnx') {
-    return registerArtifact(repo, { ...options, name, cwd, format: kind.format });
+    if (!allowArtifacts) {
+      throw new MloError(
+        'UNSUPPORTED',
+        `${options.path}: only ONNX models are registered on a server registry`,
+        { hint: 'register it in this clone with --local, or convert it to ONNX' },
+      );
+    }
+    return { done: await registerArtifact(repo, { ...options, name, cwd, format: kind.format }) };
   }
   const abs = kind.onnxPath;
   const bytes = await readBytes(abs, options.path);
@@ -94,14 +170,16 @@ export async function registerModel(repo: Repo, options: RegisterOptions): Promi
     hint: w.hint,
   }));
 
-  const existing = findExisting(repo, name, hash);
+  const existing = checkExisting ? findExisting(repo, name, hash) : undefined;
   if (existing) {
     if (hasNewMetadata(options)) {
       warnings.push({
         message: `${options.path} is already ${name}@${existing.version}; the metrics, tags, features and lineage given now were not recorded (versions do not change)`,
       });
     }
-    return { created: false, model: existing, baseline: null, warnings, lineageRun: null };
+    return {
+      done: { created: false, model: existing, baseline: null, warnings, lineageRun: null },
+    };
   }
 
   const baseline = options.baselineData ? await readBaselineColumns(repo, options, cwd) : undefined;
@@ -145,61 +223,90 @@ export async function registerModel(repo: Repo, options: RegisterOptions): Promi
   // The run's commit is the code that produced the model; HEAD is where it was registered.
   const gitCommit = run?.git.commit ?? actor.gitCommit;
   const gitDirty = run ? run.git.dirty : actor.gitDirty;
-  const lineage: Pick<Lineage, 'inputs' | 'baselineData' | 'params'> = {
-    inputs: (run?.inputs ?? []).map((i) => ({ path: i.path, hash: i.hash ?? null })),
-    baselineData: baseline
-      ? { path: baseline.file.display, hash: baseline.file.hash, target: options.target ?? null }
-      : null,
-    params: run?.params ?? {},
+  const draft: VersionDraft = {
+    name,
+    hash,
+    size: bytes.length,
+    createdBy: options.who ?? actor.who,
+    source: options.sourceLabel ?? options.path,
+    mlflowSource: options.sourceLabel ?? null,
+    runId: run?.id ?? null,
+    gitCommit,
+    gitDirty,
+    signature,
+    features: choice.features ? [...choice.features] : null,
+    featuresSource: choice.source,
+    metrics: versionMetrics(run, options.metrics),
+    tags: options.tags ?? {},
+    lineage: {
+      inputs: (run?.inputs ?? []).map((i) => ({ path: i.path, hash: i.hash ?? null })),
+      baselineData: baseline
+        ? { path: baseline.file.display, hash: baseline.file.hash, target: options.target ?? null }
+        : null,
+      params: run?.params ?? {},
+    },
+    description: options.description ?? null,
   };
-  // The object goes in first: a version row never points at bytes that are not there.
-  // Pinned before that, so a concurrent gc cannot take it (data/pins.ts).
-  pinObjects(repo, [hash]);
-  cacheOf(repo).putBuffer(hash, bytes);
-  const now = Date.now();
-  const created = withWriteLock(repo.store, () => {
-    const modelId = ensureModelRow(repo.store, name, now);
-    // Another process may have registered the same bytes since we looked.
-    const raced = findVersionRowByHash(repo.store, modelId, hash);
-    if (raced) return { version: raced.version, fresh: false };
-    const { version } = insertVersionRow(repo.store, modelId, {
-      name,
-      hash,
-      size: bytes.length,
-      created_ms: now,
-      created_by: options.who ?? actor.who,
-      source: options.sourceLabel ?? options.path,
-      mlflow_source: options.sourceLabel ?? null,
-      run_id: run?.id ?? null,
-      git_commit: gitCommit,
-      git_dirty: gitDirty === null ? null : gitDirty ? 1 : 0,
-      signature_json: JSON.stringify(signature),
-      features_json: choice.features ? JSON.stringify(choice.features) : null,
-      features_source: choice.source,
-      metrics_json: JSON.stringify(versionMetrics(run, options.metrics)),
-      tags_json: JSON.stringify(options.tags ?? {}),
-      lineage_json: JSON.stringify(lineage),
-      description: options.description ?? null,
-    });
-    addObjectRefs(repo.store, [{ kind: MODEL_REF_KIND, owner: `${name}@${version}`, hash }]);
-    return { version, fresh: true };
-  });
-  const baselineInfo =
-    monitor && prepared && created.fresh
-      ? monitor.storeBaseline(repo, prepared, {
-          model: { name, version: created.version },
-          force: true,
-        })
-      : null;
   return {
-    created: created.fresh,
-    model: getVersion(repo, name, created.version),
-    baseline: baselineInfo,
+    draft,
+    bytes,
+    baseline: prepared,
     warnings,
     lineageRun: run
       ? { id: run.id, found: found as NonNullable<typeof found>, path: foundPath(found, run) }
       : null,
   };
+}
+
+/**
+ * Insert a drafted version whose bytes are in the cache: the next number, unless
+ * these bytes already are a version of the model (then that one, and nothing new).
+ * `storeBaseline` runs for a new version, after its row exists.
+ */
+export function commitRegistration(
+  repo: Repo,
+  draft: VersionDraft,
+  options: {
+    who?: string;
+    storeBaseline?: (model: { name: string; version: number }) => BaselineInfo;
+  } = {},
+): { version: number; created: boolean; baseline: BaselineInfo | null } {
+  const now = Date.now();
+  const created = withWriteLock(repo.store, () => {
+    assertModelWritable(repo, draft.name);
+    const modelId = ensureModelRow(repo.store, draft.name, now);
+    // Another process may have registered the same bytes since we looked.
+    const raced = findVersionRowByHash(repo.store, modelId, draft.hash);
+    if (raced) return { version: raced.version, fresh: false };
+    const { version } = insertVersionRow(repo.store, modelId, {
+      name: draft.name,
+      hash: draft.hash,
+      size: draft.size,
+      created_ms: now,
+      created_by: options.who ?? draft.createdBy,
+      source: draft.source,
+      mlflow_source: draft.mlflowSource,
+      run_id: draft.runId,
+      git_commit: draft.gitCommit,
+      git_dirty: draft.gitDirty === null ? null : draft.gitDirty ? 1 : 0,
+      signature_json: JSON.stringify(draft.signature),
+      features_json: draft.features ? JSON.stringify(draft.features) : null,
+      features_source: draft.featuresSource,
+      metrics_json: JSON.stringify(draft.metrics),
+      tags_json: JSON.stringify(draft.tags),
+      lineage_json: JSON.stringify(draft.lineage),
+      description: draft.description,
+    });
+    addObjectRefs(repo.store, [
+      { kind: MODEL_REF_KIND, owner: `${draft.name}@${version}`, hash: draft.hash },
+    ]);
+    return { version, fresh: true };
+  });
+  const baseline =
+    created.fresh && options.storeBaseline
+      ? options.storeBaseline({ name: draft.name, version: created.version })
+      : null;
+  return { version: created.version, created: created.fresh, baseline };
 }
 
 /**

@@ -138,6 +138,11 @@ export interface WatchOptions {
   intervalMs?: number;
   /** the reference now resolves to another version */
   onChange: (model: ModelVersion, previous: ModelVersion) => void;
+  /**
+   * whether a new version can be loaded yet; until it can, the move is not reported
+   * and is looked at again next time (a replica's model file arrives after its record)
+   */
+  ready?: (model: ModelVersion) => boolean;
   /** the reference no longer resolves (alias removed) or the store failed; keep serving the old one */
   onError?: (err: unknown) => void;
 }
@@ -167,9 +172,13 @@ export function watchModelRef(
     try {
       const g = registryGeneration(repo);
       if (g === seen) return false;
-      seen = g;
       const next = resolveModel(repo, parsed);
-      if (next.hash === current.hash && next.version === current.version) return false;
+      if (next.hash === current.hash && next.version === current.version) {
+        seen = g;
+        return false;
+      }
+      if (options.ready && !options.ready(next)) return false;
+      seen = g;
       const previous = current;
       current = next;
       options.onChange(next, previous);

@@ -35,11 +35,16 @@ const remoteSettings = {
 };
 
 /** Keys that hold secrets: only the environment or config.local.yaml may carry them. */
-export const SECRET_KEYS = ['access_key_id', 'secret_access_key', 'session_token'] as const;
+export const SECRET_KEYS = [
+  'access_key_id',
+  'secret_access_key',
+  'session_token',
+  'token',
+] as const;
 
 const notHere = z.optional(
   z.never({
-    error: `a secret never goes in the git-tracked .mlo/config.yaml: use \`mlo remote modify --local\` (.mlo/${LOCAL_CONFIG_FILE}) or the AWS_* environment variables`,
+    error: `a secret never goes in the git-tracked .mlo/config.yaml: use \`mlo remote modify --local\` (.mlo/${LOCAL_CONFIG_FILE}) or the environment (AWS_*, MLO_TOKEN)`,
   }),
 );
 
@@ -50,6 +55,8 @@ const remoteSchema = z.strictObject({
   access_key_id: notHere,
   secret_access_key: notHere,
   session_token: notHere,
+  /** a server remote's bearer token */
+  token: notHere,
 });
 
 const localRemoteSchema = z.strictObject({
@@ -58,6 +65,7 @@ const localRemoteSchema = z.strictObject({
   access_key_id: z.optional(z.string().check(z.minLength(1))),
   secret_access_key: z.optional(z.string().check(z.minLength(1))),
   session_token: z.optional(z.string().check(z.minLength(1))),
+  token: z.optional(z.string().check(z.minLength(1))),
 });
 
 /** One remote as commands see it: the tracked settings overlaid by the local ones. */

@@ -3,6 +3,7 @@ export { initRepo, type InitResult } from './init.js';
 export { findRepoRoot, findGitRoot, DOT_DIR } from './find.js';
 export {
   readRepoConfig,
+  CONFIG_TEMPLATE,
   editRepoConfig,
   editLocalConfig,
   LOCAL_CONFIG_FILE,

@@ -24,6 +24,7 @@ import {
   type ModelVersion,
   type ModelWatch,
 } from '../registry/index.js';
+import { cacheOf } from '../data/index.js';
 import type { Repo } from '../repo/index.js';
 import type { PredictionRoute } from '../store/index.js';
 import {
@@ -673,6 +674,9 @@ export async function startServer(repo: Repo, options: ServeOptions): Promise<Se
   for (const slot of slots) {
     slot.watch = watchModelRef(repo, slot.ref, {
       intervalMs: o.reloadIntervalMs,
+      // a version whose ONNX file has not arrived yet (a replica pulls it after the
+      // alias move) is picked up once it has; other formats fail to load and say why
+      ready: (m) => (m.format !== undefined && m.format !== 'onnx') || cacheOf(repo).has(m.hash),
       onChange: (next, prev) => {
         slot.reloading = slot.reloading.then(async () => {
           if (closing) return;

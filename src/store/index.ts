@@ -67,6 +67,24 @@ export * from './predictions.js';
 export * from './experiments.js';
 export * from './lineage.js';
 export * from './mlflow-files.js';
+export * from './sync.js';
+export * from './sync-types.js';
+export { readRecord, applyRecord, isOwnRecord } from './sync-records.js';
+export { runRecordObjects, runOrigin, type RunRecordData } from './sync-runs.js';
+export {
+  versionGid,
+  versionByGid,
+  modelOrigin,
+  type ModelKey,
+  type VersionRecordData,
+} from './sync-registry.js';
+export {
+  baselineModelOrigin,
+  baselineOrigins,
+  baselineColumnNames,
+  type VersionRef,
+  type BaselineRecordData,
+} from './sync-results.js';
 export * from './run-columns.js';
 export * from './prediction-stats.js';
 export * from './feedback.js';

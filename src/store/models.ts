@@ -75,7 +75,7 @@ export type NewAliasEvent = Omit<AliasEventRow, 'seq' | 'name'>;
  */
 const GENERATION_KEY = 'registry.generation';
 
-function bumpGeneration(store: Store): void {
+export function bumpGeneration(store: Store): void {
   stmt(
     store,
     `INSERT INTO meta (key, value) VALUES ('${GENERATION_KEY}', '1')

@@ -107,7 +107,7 @@ function newerStoreError(path: string, found: number, known: number): MloError {
   return new MloError(
     'UNSUPPORTED',
     `${path} was written by a newer mlo (store schema ${found}; this mlo knows up to ${known})`,
-    { hint: 'upgrade mlo (npm install -g mlo@latest) to use this repository' },
+    { hint: 'upgrade mlo (npm install -g mlo-toolkit@latest) to use this repository' },
   );
 }
 

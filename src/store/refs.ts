@@ -124,16 +124,19 @@ export interface RunObjectRef {
   hash: string;
   size: number | null;
   type: string | null;
+  /** the run is a copy pulled from a server (its objects stay there until fetched) */
+  copy: number;
 }
 
 /** Run artifacts, and the run outputs the run keeps in the cache (`mlo exec -o`). */
 export function listRunObjectRefs(store: Store): RunObjectRef[] {
   return store.db
     .prepare(
-      `SELECT r.id AS run, a.name AS label, 'artifact' AS role, a.hash AS hash, a.size AS size, a.type AS type
+      `SELECT r.id AS run, a.name AS label, 'artifact' AS role, a.hash AS hash, a.size AS size, a.type AS type,
+              r.origin IS NOT NULL AS copy
          FROM run_artifacts a JOIN runs r ON r.seq = a.run
        UNION ALL
-       SELECT r.id, io.path, 'output', io.hash, io.size, io.type
+       SELECT r.id, io.path, 'output', io.hash, io.size, io.type, r.origin IS NOT NULL
          FROM run_io io JOIN runs r ON r.seq = io.run
         WHERE io.role = 'output' AND io.hash IS NOT NULL
           AND EXISTS (SELECT 1 FROM object_refs o WHERE o.kind = 'run' AND o.owner = r.id AND o.hash = io.hash)`,

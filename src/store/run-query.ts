@@ -121,6 +121,8 @@ const ATTR_SQL: Record<RunAttribute, string> = {
 };
 
 const TABLE = { metric: 'run_latest_metrics', param: 'run_params', tag: 'run_tags' } as const;
+/** most runs a condition may name to drive a search from its index */
+const DRIVE_MAX = 2000;
 
 class Compiler {
   readonly args: unknown[] = [];
@@ -161,6 +163,55 @@ class Compiler {
   private exists(field: { kind: 'metric' | 'param' | 'tag'; key: string }, cond: string): string {
     const key = this.bind(field.key);
     return `EXISTS (SELECT 1 FROM ${TABLE[field.kind]} x WHERE x.run = r.seq AND x.key = ${key} AND ${cond})`;
+  }
+
+  /**
+   * `r.seq IN (runs the condition names)`, read from the key's index, when few runs
+   * match it: the search then starts from those runs instead of walking all of them.
+   * Of the top-level conditions that can, the one naming the fewest runs drives;
+   * none does when each names more than DRIVE_MAX (walking is cheap then: matches
+   * are dense). The EXISTS test stays, so the result is the same either way.
+   */
+  driver(store: Store, filter: FilterExpr): string | undefined {
+    const terms = filter.type === 'and' ? filter.items : [filter];
+    let best:
+      | {
+          n: number;
+          t: {
+            field: { kind: 'metric' | 'param' | 'tag'; key: string };
+            op: CompareOp;
+            value: Literal;
+          };
+        }
+      | undefined;
+    const select = (
+      f: { kind: 'metric' | 'param' | 'tag'; key: string },
+      op: CompareOp,
+      value: Literal,
+      key: string,
+      v: string,
+    ): string => {
+      const col = f.kind === 'metric' ? 'value' : typeof value === 'number' ? 'num' : 'value';
+      return `SELECT run FROM ${TABLE[f.kind]} WHERE key = ${key} AND ${col} ${op} ${v}`;
+    };
+    for (const t of terms) {
+      if (t.type !== 'cmp' || t.field.kind === 'attr' || t.op === '!=') continue;
+      if (t.field.kind === 'tag' && typeof t.value === 'number') continue; // no (key, num) index
+      const n = store.db
+        .prepare(
+          `SELECT count(*) FROM (${select(t.field, t.op, t.value, '?', '?')} LIMIT ${DRIVE_MAX + 1})`,
+        )
+        .pluck()
+        .get(t.field.key, t.value) as number;
+      if (n <= DRIVE_MAX && (best === undefined || n < best.n)) {
+        best = { n, t: { field: t.field, op: t.op, value: t.value } };
+      }
+    }
+    if (!best) return undefined;
+    const { field, op, value } = best.t;
+    // placeholders bind in text order: the key, then the value
+    const key = this.bind(field.key);
+    return `r.seq IN (${select(field, op, value, key, this.bind(value))})`;
   }
 
   private cmp(field: FieldRef, op: CompareOp, value: Literal): string {
@@ -262,7 +313,7 @@ interface CompiledQuery {
   groupSql?: string;
 }
 
-function compileQuery(query: RunQuery, groupBy?: FieldRef): CompiledQuery {
+function compileQuery(store: Store, query: RunQuery, groupBy?: FieldRef): CompiledQuery {
   const c = new Compiler(query.nowMs ?? Date.now());
   const joins: string[] = [];
   const order: string[] = [];
@@ -307,7 +358,11 @@ function compileQuery(query: RunQuery, groupBy?: FieldRef): CompiledQuery {
     );
   const lifecycle = query.lifecycle ?? 'active';
   if (lifecycle !== 'all') where.push(`r.lifecycle = ${c.bind(lifecycle)}`);
-  if (query.filter) where.push(c.expr(query.filter));
+  if (query.filter) {
+    const driver = c.driver(store, query.filter);
+    if (driver) where.push(driver);
+    where.push(c.expr(query.filter));
+  }
   const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
   const limit = query.limit ? Math.floor(query.limit) : 0;
   const from = `FROM runs r ${joins.join(' ')} ${whereSql} ORDER BY ${order.join(', ')}`;
@@ -327,7 +382,7 @@ export interface RunOrder {
  * number of windows.
  */
 export function queryRunOrder(store: Store, query: RunQuery, groupBy?: FieldRef): RunOrder {
-  const { from, args, limit, groupSql } = compileQuery(query, groupBy);
+  const { from, args, limit, groupSql } = compileQuery(store, query, groupBy);
   const tail = limit ? ` LIMIT ${limit}` : '';
   if (!groupSql) {
     const seqs = store.db
@@ -375,7 +430,7 @@ export function readRunListRows(store: Store, seqs: ArrayLike<number>): RunListR
 }
 
 export function queryRunRows(store: Store, query: RunQuery): RunQueryResult {
-  const { from, args, limit } = compileQuery(query);
+  const { from, args, limit } = compileQuery(store, query);
   if (!limit) {
     const rows = listRows(
       store.db
@@ -433,7 +488,7 @@ const RUN_JSON_SQL = `printf('{"id":%s,"name":%s,"experiment":%s,"status":"%s","
  * without being decoded into a JavaScript string and encoded again.
  */
 export function queryRunListJson(store: Store, query: RunQuery): Buffer {
-  const { from, args, limit } = compileQuery(query);
+  const { from, args, limit } = compileQuery(store, query);
   // An ORDER BY subquery under an aggregate is never flattened (SQLite's rule 16), so
   // group_concat sees its rows in order; group_concat(... ORDER BY) would sort the
   // documents themselves, which costs more than building them.

@@ -34,6 +34,8 @@ export interface RunRow {
   /** migration 010: the experiment record, and MLflow's soft delete */
   experiment_id: number | null;
   lifecycle: 'active' | 'deleted';
+  /** migration 015: the store that created the run (null: this one); copies are read-only */
+  origin?: string | null;
 }
 
 export interface NewRunRow {
@@ -486,7 +488,10 @@ export function deleteRunRows(store: Store, seqs: readonly number[]): void {
 export function listRunningRuns(
   store: Store,
 ): { seq: number; id: string; host: string; pid: number | null }[] {
-  return store.db.prepare("SELECT seq, id, host, pid FROM runs WHERE status = 'running'").all() as {
+  // a copy of another store's run is that store's to end
+  return store.db
+    .prepare("SELECT seq, id, host, pid FROM runs WHERE status = 'running' AND origin IS NULL")
+    .all() as {
     seq: number;
     id: string;
     host: string;

@@ -57,6 +57,7 @@ export {
 } from './filter.js';
 export { recordRuns, type RecordedRun, type RecordedSeries } from './record.js';
 export { resolveRunRow, newRunId, shortId, SHORT_ID } from './ids.js';
+export { assertRunWritable } from './replica.js';
 export { readGitInfo, type GitInfo } from './git-info.js';
 export { randomRunName } from './names.js';
 export { listExperiments, type ExperimentSummary } from './experiments.js';

@@ -3,6 +3,7 @@
  * a metric's history, delete. Runs whose owning process vanished (kill -9) are marked
  * killed on the way, so a list never shows a dead run as running forever.
  */
+import { assertRunWritable } from './replica.js';
 import { hostname } from 'node:os';
 import { MloError } from '../errors.js';
 import type { Repo } from '../repo/index.js';
@@ -322,6 +323,7 @@ export function deleteRuns(
   if (refs.length === 0) throw new MloError('USAGE', 'give the runs to delete');
   reapAbandonedRuns(repo);
   const rows = refs.map((r) => resolveRunRow(repo.store, r));
+  rows.forEach(assertRunWritable);
   const running = rows.filter((r) => r.status === 'running');
   if (running.length && !options.force) {
     throw new MloError(

@@ -3,6 +3,7 @@
  * Calls only buffer; the buffer is written in one transaction every FLUSH_POINTS
  * points or FLUSH_MS milliseconds, so logging every step costs microseconds.
  */
+import { assertRunWritable } from './replica.js';
 import { hostname } from 'node:os';
 import { basename } from 'node:path';
 import { MloError } from '../errors.js';
@@ -262,6 +263,7 @@ export async function startRun(repo: Repo, options: StartRunOptions = {}): Promi
     options.attach === undefined ? process.env.MLO_RUN_ID : options.attach || undefined;
   if (attachTo) {
     const row = resolveRunRow(repo.store, attachTo);
+    assertRunWritable(row);
     const run = new Run(
       repo,
       {

@@ -117,12 +117,13 @@ function crossOrigin(req: IncomingMessage): boolean {
 export function uiRequestListener(
   handler: UiHandler,
   options: UiListenerOptions = {},
-): (req: IncomingMessage, res: ServerResponse) => void {
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const allowed =
     options.allowedHosts === 'any' ? 'any' : new Set(options.allowedHosts ?? LOOPBACK_NAMES);
   const base = (options.basePath ?? '/').replace(/\/+$/, '');
-  return (req, res) => {
-    void (async () => {
+  // resolves once the answer is under way (an event stream stays open after it)
+  return (req, res) =>
+    (async () => {
       const method = (req.method ?? 'GET').toUpperCase();
       if (allowed !== 'any') {
         const host = hostName(req.headers.host);
@@ -172,7 +173,6 @@ export function uiRequestListener(
         });
       } else res.destroy();
     });
-  };
 }
 
 export interface UiServer {
@@ -207,7 +207,9 @@ export async function serveUi(
   const listener = uiRequestListener(handler, {
     allowedHosts: isLoopback(host) ? undefined : 'any',
   });
-  const server = createServer({ keepAliveTimeout: 30_000 }, listener);
+  const server = createServer({ keepAliveTimeout: 30_000 }, (req, res) => {
+    void listener(req, res);
+  });
   const port = options.port ?? DEFAULT_UI_PORT;
   try {
     await new Promise<void>((resolve, reject) => {

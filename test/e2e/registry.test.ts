@@ -750,7 +750,7 @@ describe('templates/github-actions.yml', () => {
     };
     const steps = Object.values(wf.jobs)[0].steps;
     const runs = steps.map((s) => s.run ?? '').join('\n');
-    expect(runs).toMatch(/npm install --global mlo/);
+    expect(runs).toMatch(/npm install --global mlo-toolkit$/m);
     expect(runs).toMatch(/mlo pull/);
     expect(runs).toMatch(/mlo repro/);
     expect(runs).toMatch(/mlo validate \S+ --suite \S+ --junit reports\/\S+\.xml/);

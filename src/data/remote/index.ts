@@ -16,6 +16,7 @@ import {
   type Repo,
 } from '../../repo/index.js';
 import { DirectoryRemote } from './dir.js';
+import { HttpRemote, TOKEN_ENV } from './http.js';
 import { parseS3Url, S3Remote } from './s3.js';
 import { remoteStateDir } from './state.js';
 import type { Remote } from './types.js';
@@ -33,7 +34,8 @@ export {
   type EngineOptions,
 } from './engine.js';
 
-export type RemoteKind = 'dir' | 's3';
+/** A directory (or mounted share), an S3 bucket, or an mlo server (http/https). */
+export type RemoteKind = 'dir' | 's3' | 'http';
 
 export interface RemoteInfo {
   name: string;
@@ -45,12 +47,13 @@ export interface RemoteInfo {
 }
 
 /** Parallel transfers when neither --jobs nor the remote's `jobs` says: requests mostly wait on the network. */
-const DEFAULT_JOBS: Record<RemoteKind, number> = { dir: 8, s3: 16 };
+const DEFAULT_JOBS: Record<RemoteKind, number> = { dir: 8, s3: 16, http: 8 };
 
 export function kindOf(url: string): RemoteKind | undefined {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
   if (scheme === undefined || scheme === 'file') return 'dir';
   if (scheme === 's3') return 's3';
+  if (scheme === 'http' || scheme === 'https') return 'http';
   return undefined;
 }
 
@@ -86,7 +89,7 @@ function remoteConfig(repo: Repo, name?: string): [string, RemoteConfig] {
   const chosen = name ?? defaultRemoteName(repo);
   if (chosen === undefined) {
     throw new MloError('USAGE', 'no remote given and no default remote configured', {
-      hint: 'add one with `mlo remote add <name> <dir or s3://bucket/prefix>`',
+      hint: 'add one with `mlo remote add <name> <dir, s3://bucket/prefix or http(s)://server>`',
     });
   }
   const conf = remotes[chosen];
@@ -94,7 +97,7 @@ function remoteConfig(repo: Repo, name?: string): [string, RemoteConfig] {
     throw new MloError('NOT_FOUND', `no remote named "${chosen}"`, {
       hint: Object.keys(remotes).length
         ? `known remotes: ${Object.keys(remotes).join(', ')}`
-        : 'add one with `mlo remote add <name> <dir or s3://bucket/prefix>`',
+        : 'add one with `mlo remote add <name> <dir, s3://bucket/prefix or http(s)://server>`',
     });
   }
   return [chosen, conf];
@@ -121,6 +124,12 @@ export function connectRemote(
     const remote = new S3Remote(chosen, conf, { jobs, stateDir, tmpDir: repo.tmpDir });
     return { remote, stateDir, jobs };
   }
+  if (kind === 'http') {
+    // an mlo server; the token: $MLO_TOKEN, else the remote's own (local) setting
+    const token = process.env[TOKEN_ENV]?.trim() || conf.token;
+    const remote = new HttpRemote({ name: chosen, url: conf.url.replace(/\/+$/, ''), token });
+    return { remote, stateDir, jobs };
+  }
   const path = /^file:\/\//i.test(conf.url) ? new URL(conf.url).pathname : conf.url;
   const remote = new DirectoryRemote(
     chosen,
@@ -139,7 +148,7 @@ function checkUrl(name: string, url: string): RemoteKind {
   if (kind === undefined) {
     const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1];
     throw new MloError('USAGE', `remote "${name}": unsupported URL scheme "${scheme}://"`, {
-      hint: 'give a directory path (a mounted share works too) or s3://bucket/prefix',
+      hint: 'give a directory path (a mounted share works too), s3://bucket/prefix or an mlo server http(s)://host:port',
     });
   }
   if (kind === 's3') parseS3Url(name, url);
@@ -195,13 +204,19 @@ const S3_KEYS = [
   'path_style',
   'sse',
   'sse_kms_key_id',
-  ...SECRET_KEYS,
+  'access_key_id',
+  'secret_access_key',
+  'session_token',
 ] as const;
 const COMMON_KEYS = ['url', 'jobs'] as const;
+/** A server remote's bearer token (a secret: --local only); $MLO_TOKEN wins over it. */
+const HTTP_KEYS = ['token'] as const;
 
 /** The settings a remote of this kind takes (docs/remotes.md describes each). */
 export function settingKeys(kind: RemoteKind): readonly string[] {
-  return kind === 's3' ? [...COMMON_KEYS, ...S3_KEYS] : COMMON_KEYS;
+  if (kind === 's3') return [...COMMON_KEYS, ...S3_KEYS];
+  if (kind === 'http') return [...COMMON_KEYS, ...HTTP_KEYS];
+  return COMMON_KEYS;
 }
 
 function parseSetting(
@@ -225,7 +240,7 @@ function parseSetting(
       'USAGE',
       `remote "${remote}": ${key} is a secret and never goes in the git-tracked .mlo/config.yaml`,
       {
-        hint: `add --local to keep it in .mlo/${LOCAL_CONFIG_FILE} (git-ignored), or use the AWS_* environment variables`,
+        hint: `add --local to keep it in .mlo/${LOCAL_CONFIG_FILE} (git-ignored), or use ${key === 'token' ? `$${TOKEN_ENV}` : 'the AWS_* environment variables'}`,
       },
     );
   }

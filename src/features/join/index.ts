@@ -14,7 +14,7 @@ import { tableFiles } from '../frame.js';
 import { isWorkspaceData, sourcePath } from '../paths.js';
 import { resolveFeatures } from '../plan.js';
 import { insertFeatureSet, type SourceLineage } from '../records.js';
-import { definitionsDrifted, openRegistry } from '../registry.js';
+import { definitionsDrifted, openFeatureRegistry } from '../registry.js';
 import { joinWithJs } from './engine-js.js';
 import { outFormatOf, writeTable } from './output.js';
 import type { JoinInputs, JoinSource, JoinStats } from './types.js';
@@ -59,7 +59,7 @@ export interface JoinResult {
 
 export async function joinFeatures(repo: Repo, options: JoinOptions): Promise<JoinResult> {
   const cwd = options.cwd ?? process.cwd();
-  const reg = openRegistry(repo, { version: options.version });
+  const reg = openFeatureRegistry(repo, { version: options.version });
   const warnings: string[] = [];
   if (options.version === undefined && definitionsDrifted(reg)) {
     warnings.push(

@@ -14,6 +14,8 @@ import { mlflow } from './010-mlflow.js';
 import { features } from './011-features.js';
 import { predictionSpool } from './013-prediction-spool.js';
 import { ui } from './014-ui.js';
+import { sync } from './015-sync.js';
+import { runSearch } from './016-run-search.js';
 import { production } from './017-production.js';
 import { statIndex } from './019-stat-index.js';
 
@@ -29,6 +31,8 @@ export const MIGRATIONS: readonly Migration[] = [
   features,
   predictionSpool,
   ui,
+  sync,
+  runSearch,
   production,
   statIndex,
 ];
