@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -113,11 +113,9 @@ export class ServerObjects {
   async writeEpoch(epoch: string): Promise<void> {
     if (!/^[0-9a-f]{8,64}$/.test(epoch))
       throw new MloError('INVALID', 'an epoch is 8 to 64 hex digits');
-    const file = join(this.repo.root, EPOCH_FILE);
     await mkdir(this.repo.root, { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile(tmp, `${epoch}\n`);
-    await rename(tmp, file);
+    // a temp name of its own: requests in this one process may write it at once
+    writeFileAtomic(join(this.repo.root, EPOCH_FILE), `${epoch}\n`);
   }
 
   /**

@@ -62,6 +62,9 @@ async function openIndex(
     // incarnation of the same URL is never trusted.
     epoch = randomBytes(12).toString('hex');
     await remote.writeEpoch(epoch);
+    // another client may have created the remote's epoch at the same moment: the index
+    // is keyed to whichever one the remote kept
+    epoch = (await remote.readEpoch()) || epoch;
   }
   if (index.epoch !== epoch) index.reset(epoch);
   return index;
