@@ -49,6 +49,12 @@ export interface RunQuery {
   limit?: number;
   /** the time `duration` of running runs is measured to */
   nowMs?: number;
+  /**
+   * false: `total` need only tell whether more runs match than `limit` (it is then at
+   * most limit + 1). A page of MLflow's search needs no count, and counting every
+   * match of a broad filter over a million runs is most of the search's cost.
+   */
+  exactTotal?: boolean;
 }
 
 /** What a listing needs: no command, log tail or git columns (a log tail is up to 16 KiB). */
@@ -383,7 +389,7 @@ export interface RunOrder {
  */
 export function queryRunOrder(store: Store, query: RunQuery, groupBy?: FieldRef): RunOrder {
   const { from, args, limit, groupSql } = compileQuery(store, query, groupBy);
-  const tail = limit ? ` LIMIT ${limit}` : '';
+  const tail = limit ? ` LIMIT ${limit + 1}` : '';
   if (!groupSql) {
     const seqs = store.db
       .prepare(`SELECT r.seq ${from}${tail}`)
@@ -443,7 +449,7 @@ export function queryRunRows(store: Store, query: RunQuery): RunQueryResult {
   // Limited: the ordered ids of every match give the total in the same pass (the
   // filter is evaluated once), then only the rows shown are read.
   const seqs = store.db
-    .prepare(`SELECT r.seq ${from}`)
+    .prepare(`SELECT r.seq ${from}${query.exactTotal === false ? ` LIMIT ${limit + 1}` : ''}`)
     .pluck()
     .all(...args) as number[];
   const shown = seqs.slice(0, limit);
@@ -492,7 +498,7 @@ export function queryRunListJson(store: Store, query: RunQuery): Buffer {
   // An ORDER BY subquery under an aggregate is never flattened (SQLite's rule 16), so
   // group_concat sees its rows in order; group_concat(... ORDER BY) would sort the
   // documents themselves, which costs more than building them.
-  const inner = `SELECT ${RUN_JSON_SQL} AS doc ${from}${limit ? ` LIMIT ${limit}` : ''}`;
+  const inner = `SELECT ${RUN_JSON_SQL} AS doc ${from}${limit ? ` LIMIT ${limit + 1}` : ''}`;
   const joined = store.db
     .prepare(`SELECT CAST(group_concat(doc, ',') AS BLOB) FROM (${inner})`)
     .pluck()
