@@ -140,9 +140,8 @@ describe('the UI under a prefix', () => {
     const { createServer } = await import('node:http');
     const { createUiHandler, uiRequestListener } = await import('../../../src/index.js');
     const handler = createUiHandler({ repo, mlflow: false });
-    const server = createServer(
-      uiRequestListener(handler, { basePath: '/ui', allowedHosts: 'any' }),
-    );
+    const listener = uiRequestListener(handler, { basePath: '/ui', allowedHosts: 'any' });
+    const server = createServer((req, res) => void listener(req, res));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const port = (server.address() as { port: number }).port;
     const get = (path: string): Promise<{ status: number; location?: string; body: string }> =>
