@@ -29,9 +29,33 @@ export class S3ServerObjects implements ServerObjectStore {
     this.where = remote.url;
   }
 
+  /** Each entry on its own, as the directory answers (a hash asked twice with two sizes is one of them). */
   async has(objects: readonly { hash: string; size?: number }[]): Promise<string[]> {
-    const found = await this.remote.has(objects);
-    return objects.filter((o) => found.has(o.hash)).map((o) => o.hash);
+    const sizes = new Map<string, Set<number | undefined>>();
+    for (const o of objects) {
+      const s = sizes.get(o.hash) ?? new Set();
+      sizes.set(o.hash, s.add(o.size));
+    }
+    // the remote answers per hash; the rare hash asked with several sizes is looked up alone
+    const plain = objects.filter((o) => sizes.get(o.hash)!.size === 1);
+    const found = await this.remote.has(plain);
+    const actual = new Map<string, number | undefined>();
+    try {
+      await Promise.all(
+        [...sizes]
+          .filter(([, s]) => s.size > 1)
+          .map(async ([hash]) => actual.set(hash, await this.remote.headSize(hash))),
+      );
+    } catch (err) {
+      throw this.remote.fail(err, 'checking which objects it holds');
+    }
+    return objects
+      .filter((o) => {
+        if (!actual.has(o.hash)) return found.has(o.hash);
+        const size = actual.get(o.hash);
+        return size !== undefined && (o.size === undefined || o.size === size);
+      })
+      .map((o) => o.hash);
   }
 
   async open(hash: string): Promise<OpenedObject | undefined> {

@@ -63,7 +63,11 @@ export function objectRoutes(objects: ServerObjectStore): Route[] {
         });
         await new Promise<void>((resolve, reject) => {
           body.once('error', reject);
-          call.res.once('close', resolve);
+          call.res.once('close', () => {
+            // a client gone mid-object: release the file or the S3 connection now
+            body.destroy();
+            resolve();
+          });
           body.pipe(call.res);
         });
         return { sent: true };
