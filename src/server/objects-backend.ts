@@ -7,7 +7,6 @@
  */
 import { connectRemote, kindOf, parseRemoteSetting } from '../data/remote/index.js';
 import { parseS3Url, S3Remote } from '../data/remote/s3.js';
-import { cacheOf } from '../data/index.js';
 import { MloError } from '../errors.js';
 import type { Repo } from '../repo/index.js';
 import { DirServerObjects, type ServerObjectStore } from './objects.js';
@@ -95,8 +94,7 @@ export function openServerObjects(repo: Repo): ServerObjectStore {
   }
   const { remote } = connectRemote(repo, name);
   if (!(remote instanceof S3Remote)) throw new Error('an s3:// URL opened another kind of remote');
-  const cache = cacheOf(repo);
-  return new S3ServerObjects(remote, () => cache.ensureTmp());
+  return new S3ServerObjects(remote, new DirServerObjects(repo));
 }
 
 /** What init and the start-up line print: s3://... or the objects directory. */

@@ -4,6 +4,9 @@
  * so the bucket is also a plain mlo S3 remote. Uploads land in a temp file in the
  * store, are checked against their hash, and reach S3 before they are acknowledged;
  * downloads stream from S3 without holding an object in memory.
+ *
+ * Objects that other parts of the server write straight into the store's directory
+ * (the MLflow artifact API) stay there and are still answered for, after S3.
  */
 import { rm } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
@@ -14,7 +17,13 @@ import { DEFAULT_RETRY } from '../data/remote/retry.js';
 import { MloError } from '../errors.js';
 import { tempPathFor } from '../util/atomic.js';
 import { receiveToFile } from './body.js';
-import { checkEpoch, newEpoch, type OpenedObject, type ServerObjectStore } from './objects.js';
+import {
+  checkEpoch,
+  newEpoch,
+  type DirServerObjects,
+  type OpenedObject,
+  type ServerObjectStore,
+} from './objects.js';
 
 /** At start-up an unreachable store is reported in seconds, not after a minute of retries. */
 const PROBE_RETRY = { ...DEFAULT_RETRY, attempts: 3 };
@@ -24,7 +33,8 @@ export class S3ServerObjects implements ServerObjectStore {
 
   constructor(
     private readonly remote: S3Remote,
-    private readonly tmpDir: () => string,
+    /** the store's own directory: temps, and objects written there directly */
+    private readonly local: DirServerObjects,
   ) {
     this.where = remote.url;
   }
@@ -49,13 +59,15 @@ export class S3ServerObjects implements ServerObjectStore {
     } catch (err) {
       throw this.remote.fail(err, 'checking which objects it holds');
     }
-    return objects
-      .filter((o) => {
-        if (!actual.has(o.hash)) return found.has(o.hash);
-        const size = actual.get(o.hash);
-        return size !== undefined && (o.size === undefined || o.size === size);
-      })
-      .map((o) => o.hash);
+    const inS3 = (o: { hash: string; size?: number }): boolean => {
+      if (!actual.has(o.hash)) return found.has(o.hash);
+      const size = actual.get(o.hash);
+      return size !== undefined && (o.size === undefined || o.size === size);
+    };
+    const here = await Promise.all(
+      objects.map(async (o) => inS3(o) || (await this.local.has([o])).length > 0),
+    );
+    return objects.filter((_, i) => here[i]).map((o) => o.hash);
   }
 
   async open(hash: string): Promise<OpenedObject | undefined> {
@@ -69,7 +81,7 @@ export class S3ServerObjects implements ServerObjectStore {
         return { size: out.ContentLength ?? 0, body: out.Body as Readable };
       });
     } catch (err) {
-      if (isNotFound(err)) return undefined;
+      if (isNotFound(err)) return this.local.open(hash);
       throw this.remote.fail(err, `downloading ${hash.slice(0, 12)}`);
     }
   }
@@ -79,7 +91,7 @@ export class S3ServerObjects implements ServerObjectStore {
     hash: string,
     limit: number,
   ): Promise<{ size: number; fresh: boolean }> {
-    const tmp = tempPathFor('put', this.tmpDir());
+    const tmp = tempPathFor('put', this.local.cache.ensureTmp());
     const got = await receiveToFile(req, tmp, limit);
     try {
       if (got.hash !== hash) {
@@ -107,7 +119,8 @@ export class S3ServerObjects implements ServerObjectStore {
   }
 
   async withLocalFile<T>(hash: string, use: (path: string) => Promise<T>): Promise<T> {
-    const tmp = tempPathFor('get', this.tmpDir());
+    if ((await this.local.has([{ hash }])).length) return this.local.withLocalFile(hash, use);
+    const tmp = tempPathFor('get', this.local.cache.ensureTmp());
     try {
       await this.remote.get(hash, tmp); // checked against the hash
       return await use(tmp);

@@ -194,6 +194,26 @@ describe('server objects in S3', () => {
       [hash, bytes.length, expect.any(Number)],
     ]);
 
+    // an object the server wrote into its own directory (the MLflow artifact API does)
+    // is still answered for
+    const direct = Buffer.from('written by the MLflow artifact API\n');
+    const dHash = sha256(direct);
+    writeTree(hub.dir, { [`objects/${dHash.slice(0, 2)}/${dHash.slice(2)}`]: direct });
+    const both = await call(hub, 'POST', '/api/objects/has', {
+      token: writer,
+      body: {
+        objects: [
+          { hash: dHash, size: direct.length },
+          { hash: dHash, size: 2 },
+        ],
+      },
+    });
+    expect(both.body).toEqual({ present: [dHash] });
+    const dGot = await fetch(`${hub.url}/api/objects/${dHash}`, {
+      headers: { authorization: `Bearer ${writer}` },
+    });
+    expect(Buffer.from(await dGot.arrayBuffer()).equals(direct)).toBe(true);
+
     const epoch = 'ab'.repeat(8);
     expect(
       (await call(hub, 'PUT', '/api/objects-epoch', { token: writer, body: { epoch } })).status,
