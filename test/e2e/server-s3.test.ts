@@ -167,7 +167,7 @@ describe('server objects in S3', () => {
     expect(readdirSync(join(hub.dir, 'tmp'))).toEqual([]);
 
     expect((await put(bytes)).status).toBe(201);
-    expect((await put(bytes)).status).toBe(200); // already there
+    expect((await put(bytes)).status).toBe(201); // sent again: S3 keeps one copy
     expect(bucketObjects(prefix).get(hash)?.equals(bytes)).toBe(true);
 
     const got = await fetch(`${hub.url}/api/objects/${hash}`, {
