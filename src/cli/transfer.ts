@@ -137,7 +137,10 @@ export function registerTransferCommands(program: Command): void {
       ),
   )
     .option('-f, --force', 'overwrite workspace content that is not in the cache')
-    .option('--no-predictions', 'from a server: leave the production prediction log on the server')
+    .option(
+      '--no-predictions',
+      'from a server: leave the production prediction log and its labels on the server',
+    )
     .action(
       action(
         async (
@@ -182,6 +185,11 @@ function renderPulledRecords(r: PullRecordsResult): void {
     `pulled ${r.applied} record(s) from ${r.remote}${r.unchanged ? `; ${r.unchanged} unchanged` : ''}`,
   );
   if (r.predictions) print(`  ${r.predictions.toLocaleString('en-US')} prediction-log row(s)`);
+  if (r.labels.added) {
+    print(
+      `  ${r.labels.added.toLocaleString('en-US')} label(s), ${r.labels.joined.toLocaleString('en-US')} joined to logged predictions`,
+    );
+  }
   if (r.models.fetched) {
     print(`  ${r.models.fetched} model file(s) (${formatBytes(r.models.bytes)})`);
   }

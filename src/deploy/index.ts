@@ -66,4 +66,9 @@ export {
   type ArgoExportOptions,
   type ArgoOptions,
 } from './argo.js';
-export { runtimePackage, subsetLock, NATIVE_RUNTIME_DEPS } from './runtime-package.js';
+export {
+  runtimePackage,
+  subsetLock,
+  NATIVE_RUNTIME_DEPS,
+  OFFLINE_ONLY_DEPS,
+} from './runtime-package.js';

@@ -12,8 +12,15 @@ import { fileURLToPath } from 'node:url';
 import pkg from '../../package.json' with { type: 'json' };
 import { MloError } from '../errors.js';
 
-/** What `dist/` imports from node_modules: the `external` list of scripts/build.mjs. */
+/** What `dist/` imports from node_modules to serve: the addons a container installs. */
 export const NATIVE_RUNTIME_DEPS = ['better-sqlite3', 'onnxruntime-node'] as const;
+
+/**
+ * Also external to `dist/` (scripts/build.mjs), but left out of a serving image: only
+ * the feature store's offline join and materialization load DuckDB (60 MB), never
+ * `mlo serve`, which reads online features from SQLite or Redis.
+ */
+export const OFFLINE_ONLY_DEPS = ['@duckdb/node-api'] as const;
 
 /** The directory holding mlo's package.json (a checkout, or an installed package). */
 export function packageRoot(): string {

@@ -8,6 +8,7 @@
  * Identifiers and file names are quoted (ident, literal): names from mlo.yaml never
  * become other SQL.
  */
+import type * as DuckDb from '@duckdb/node-api';
 import { mkdirSync, realpathSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MloError } from '../errors.js';
@@ -23,8 +24,17 @@ export const literal = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 export const list = (xs: readonly string[]): string => `[${xs.map(literal).join(', ')}]`;
 
 async function openDuckDb() {
-  const { DuckDBInstance } = await import('@duckdb/node-api');
-  return DuckDBInstance.create(':memory:');
+  let duckdb: typeof DuckDb;
+  try {
+    duckdb = await import('@duckdb/node-api');
+  } catch (err) {
+    // a serving image (mlo deploy docker) leaves the offline engine out
+    throw new MloError('UNSUPPORTED', 'DuckDB (@duckdb/node-api) is not installed here', {
+      hint: 'the offline join and materialize run where mlo is installed with its dependencies, not in a serving image',
+      cause: err,
+    });
+  }
+  return duckdb.DuckDBInstance.create(':memory:');
 }
 
 export function formatOf(file: string, given?: string): 'csv' | 'parquet' | 'jsonl' {

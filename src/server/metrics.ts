@@ -14,6 +14,7 @@ export class ServerMetrics {
   predictionRows = 0;
   duplicateBatches = 0;
   pushedRecords = 0;
+  labels = 0;
 
   constructor(routeNames: readonly string[]) {
     for (const r of routeNames) {
@@ -68,6 +69,11 @@ export class ServerMetrics {
         this.duplicateBatches,
       ],
       ['mlo_server_pushed_records_total', 'Records applied from pushes.', this.pushedRecords],
+      [
+        'mlo_server_labels_total',
+        'Labels stored from POST /feedback (new or changed).',
+        this.labels,
+      ],
     ];
     for (const [name, help, v] of plain) {
       lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`, `${name} ${v}`);

@@ -12,6 +12,7 @@ import { ServerMetrics } from './metrics.js';
 import { openServerObjects } from './objects-backend.js';
 import type { ServerObjectStore } from './objects.js';
 import { miscRoutes } from './routes/misc.js';
+import { feedbackRoutes } from './routes/feedback.js';
 import { mlflowMount } from './routes/mlflow.js';
 import { objectRoutes } from './routes/objects.js';
 import { predictionRoutes } from './routes/predictions.js';
@@ -76,6 +77,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...miscRoutes,
     ...syncRoutes,
     ...predictionRoutes,
+    ...feedbackRoutes(repo),
     ...objectRoutes(objects),
     ...registryRoutes(objects, watchers),
     ...uiLoginRoutes,

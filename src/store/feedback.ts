@@ -444,6 +444,31 @@ function joinEntities(store: Store, o: LabelMergeOptions): void {
   ).run({ window });
 }
 
+/** A label as a pull carries it: [id, request_id, idx, entity, event_ms, label]. */
+export type LabelFeedRow = [
+  id: number,
+  requestId: string | null,
+  idx: number,
+  entity: string | null,
+  eventMs: number | null,
+  label: string | number,
+];
+
+/** Labels after `afterId` (this store's row numbers), oldest first: what a pull of labels reads. */
+export function readLabelRowsAfter(store: Store, afterId: number, limit: number): LabelFeedRow[] {
+  return cachedStatement(
+    store,
+    `SELECT id, request_id, idx, entity, event_ms, label FROM feedback_labels
+     WHERE id > ? ORDER BY id LIMIT ?`,
+  )
+    .raw(true)
+    .all(afterId, limit) as LabelFeedRow[];
+}
+
+export function maxLabelId(store: Store): number {
+  return scalar(store, 'SELECT coalesce(max(id), 0) FROM feedback_labels');
+}
+
 /** Labels received in [sinceMs, untilMs). */
 export function countLabelsReceived(store: Store, sinceMs: number, untilMs: number): number {
   return scalar(

@@ -9,9 +9,11 @@ import {
   applyRecord,
   bindOrigin,
   getSyncDigest,
+  maxLabelId,
   maxPredictionId,
   maxSyncSeq,
   originOwner,
+  readLabelRowsAfter,
   readPredictionRowsAfter,
   readRecord,
   readSyncLog,
@@ -111,6 +113,28 @@ export function readPredictionPage(store: Store, after: number, limit = 5000): s
     more,
     last: maxPredictionId(store),
     rows: page.map((r) => [r.id, ...r.row]),
+  });
+}
+
+/**
+ * Ground-truth labels after a row number, as JSON text: `rows` are LabelFeedRow
+ * ([id, request_id, idx, entity, event_ms, label]). A label corrected on the server
+ * keeps its row number, so a clone that pulled it before keeps its first value.
+ */
+export function readLabelPage(store: Store, after: number, limit = 5000): string {
+  const n = Math.min(Math.max(limit, 1), 20_000);
+  const start = Math.max(0, Math.trunc(after));
+  const rows = readLabelRowsAfter(store, start, n + 1);
+  const more = rows.length > n;
+  const page = rows.slice(0, n);
+  const next = page.length ? page[page.length - 1][0] : start;
+  return JSON.stringify({
+    origin: storeOrigin(store),
+    after: start,
+    next,
+    more,
+    last: maxLabelId(store),
+    rows: page,
   });
 }
 

@@ -6,6 +6,7 @@
 export {
   applyPush,
   readFeedPage,
+  readLabelPage,
   readPredictionPage,
   recordDigest,
   PUSH_KINDS,

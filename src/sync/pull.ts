@@ -2,12 +2,14 @@
  * `mlo pull` from a server: the team's records changed since this store's cursor,
  * page by page (each page and its cursor in one transaction, so a pull cut short
  * resumes where it stopped), then the prediction log past its own cursor, then the
- * model files of the versions that arrived. Copies are read-only here; this store's
+ * ground-truth labels past theirs (joined here as local labels are), then the model
+ * files of the versions that arrived. Copies are read-only here; this store's
  * own records coming back are skipped. A record whose dependency has not arrived yet
  * (an evaluation before its model version) waits, and is applied when it does.
  */
 import { cacheOf } from '../data/index.js';
 import { MloError } from '../errors.js';
+import { mergeLabelRows } from '../monitor/feedback/index.js';
 import type { Repo } from '../repo/index.js';
 import {
   applyRecord,
@@ -19,6 +21,8 @@ import {
   setSyncState,
   storeOrigin,
   type ApplyOutcome,
+  type LabelFeedRow,
+  type StagedLabel,
   type Store,
   type SyncedPredictionRow,
   type SyncRecord,
@@ -29,7 +33,7 @@ import { fetchObjects } from './objects.js';
 import { stateScope } from './target.js';
 
 export interface PullRecordsOptions {
-  /** bring the prediction log too (default true) */
+  /** bring the prediction log and its labels too (default true) */
   predictions?: boolean;
   /** download the model files of versions that arrived (default true) */
   models?: boolean;
@@ -50,6 +54,8 @@ export interface PullRecordsResult {
   refused: { kind: string; key: string; reason: string }[];
   /** prediction-log rows added */
   predictions: number;
+  /** ground-truth labels added (or changed) here; of the labels pulled, those joined to a logged prediction */
+  labels: { added: number; joined: number };
   models: { fetched: number; bytes: number; missing: string[] };
   /** the server's change cursor reached */
   cursor: number;
@@ -61,6 +67,13 @@ interface FeedPage {
   more: boolean;
   remaining: number | null;
   records: (SyncRecord & { seq: number })[];
+}
+
+interface LabelPage {
+  next: number;
+  more: boolean;
+  last: number;
+  rows: LabelFeedRow[];
 }
 
 interface PredictionPage {
@@ -101,6 +114,7 @@ export async function pullRecords(
     pending: 0,
     refused: [],
     predictions: 0,
+    labels: { added: 0, joined: 0 },
     models: { fetched: 0, bytes: 0, missing: [] },
     cursor: 0,
   };
@@ -153,7 +167,7 @@ export async function pullRecords(
   }
   result.cursor = cursor;
   result.pending = listSyncState(store, scope, PENDING).length;
-  if (options.predictions !== false)
+  if (options.predictions !== false) {
     result.predictions = await pullPredictions(
       store,
       client,
@@ -161,6 +175,8 @@ export async function pullRecords(
       info.origin,
       options.onProgress,
     );
+    result.labels = await pullLabels(repo, client, scope, options.onProgress);
+  }
   if (options.models !== false && versions.size > 0) {
     result.models = await fetchObjects(repo, client, [...versions], { jobs: options.jobs });
     // an MLflow model directory: its files after its manifest
@@ -259,4 +275,55 @@ async function pullPredictions(
     if (!page.more) break;
   }
   return added;
+}
+
+const LABEL_PAGE = 5000;
+
+/**
+ * The server's labels past this store's cursor, merged page by page as a local feed is
+ * (after the prediction log, so they join the rows just pulled): a label this store
+ * holds already is unchanged, pulling twice adds nothing. Entity labels join with the
+ * default entity feature and window (the server keeps neither with the label). The
+ * cursor moves after each page's merge; a page merged again changes nothing.
+ */
+async function pullLabels(
+  repo: Repo,
+  client: ServerClient,
+  scope: string,
+  onProgress: ProgressFn | undefined,
+): Promise<{ added: number; joined: number }> {
+  const store = repo.store;
+  let after = Number(getSyncState(store, scope, 'labels') ?? 0);
+  const got = { added: 0, joined: 0 };
+  let done = 0;
+  for (;;) {
+    // a server from before labels travelled has no such endpoint: nothing to pull
+    const page = await client.json<LabelPage | { error: unknown }>(
+      'GET',
+      `/api/sync/labels?after=${after}&limit=${LABEL_PAGE}`,
+      { accept: [404] },
+    );
+    if ('error' in page) break;
+    const byMode: Record<'request' | 'entity', StagedLabel[]> = { request: [], entity: [] };
+    for (const [, requestId, idx, entity, eventMs, label] of page.rows) {
+      byMode[entity === null ? 'request' : 'entity'].push([requestId, idx, entity, eventMs, label]);
+    }
+    for (const mode of ['request', 'entity'] as const) {
+      if (byMode[mode].length === 0) continue;
+      const r = mergeLabelRows(repo, mode, byMode[mode], { source: `pull:${client.name}` });
+      got.added += r.new + r.changed;
+      got.joined += r.joined;
+    }
+    setSyncState(store, scope, 'labels', String(page.next));
+    after = page.next;
+    done += page.rows.length;
+    onProgress?.({
+      phase: `pulling labels from ${client.name}`,
+      done,
+      total: Math.max(done, done + (page.last - page.next)),
+      unit: 'rows',
+    });
+    if (!page.more) break;
+  }
+  return got;
 }

@@ -4,6 +4,7 @@
  * here through the ingest endpoint the way a replica does), and everything read
  * back in the other clone.
  */
+import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -410,6 +411,92 @@ describe('team: production traffic comes back to every clone', () => {
       ok(mlo(['pull', '--json'], { cwd: p.b, env: p.env(alice) })),
     );
     expect(again.records.predictions).toBe(0);
+  });
+});
+
+describe('team: ground truth reaches the hub and every clone', () => {
+  it('labels posted to the hub join the shipped log; a clone pulls both and mlo perf measures them; a second pull adds nothing', async () => {
+    const hub = await startHub();
+    const alice = hub.token('alice', 'write');
+    const replica = hub.token('prod-replica', 'write');
+    const labeller = hub.token('labeller', 'write');
+    const p = await project(hub, GATES);
+    ok(mlo(['model', 'register', 'churn', 'models/strong.onnx'], { cwd: p.a, env: p.env(alice) }));
+    ok(mlo(['model', 'alias', 'set', 'churn', 'champion', '1'], { cwd: p.a, env: p.env(alice) }));
+
+    const now = Date.now();
+    const predicted = (i: number): number => (i % 5 < 2 ? 1 : 0);
+    const rows = Array.from({ length: 500 }, (_, i) => ({
+      ts_ms: now - 60_000 + i,
+      model: 'churn',
+      version: 1,
+      request_id: `req-${i}`,
+      latency_ms: 1.5,
+      inputs: { f0: Math.sin(i), f1: Math.cos(i), f2: (i % 10) / 10, f3: -((i % 7) / 7) },
+      outputs: {
+        prediction: predicted(i),
+        probabilities: predicted(i) ? [0.3, 0.7] : [0.8, 0.2],
+      },
+      seq: i,
+    }));
+    const shipped = await call(hub, 'POST', '/api/predictions', {
+      token: replica,
+      body: { origin: 'cd'.repeat(16), batch: 'b-1', rows },
+    });
+    expect(shipped.body).toMatchObject({ accepted: 500 });
+
+    // ground truth for 400 of the requests, and 3 the log never saw
+    const truth = (i: number): number => (i % 3 === 0 ? 1 : 0);
+    const labels = [
+      ...rows.slice(0, 400).map((_, i) => ({ request_id: `req-${i}`, label: truth(i) })),
+      ...['ghost-1', 'ghost-2', 'ghost-3'].map((id) => ({ request_id: id, label: 1 })),
+    ];
+    const refused = await call(hub, 'POST', '/feedback', { body: { labels } });
+    expect(refused.status).toBe(401);
+    const fed = await call(hub, 'POST', '/feedback', { token: labeller, body: { labels } });
+    expect(fed.status).toBe(200);
+    expect(fed.body).toMatchObject({ received: 403, new: 403, joined: 400, unknown: 3 });
+
+    // --no-predictions leaves the log and its labels on the server
+    const skipped = parseJson<{ records: { predictions: number; labels: { added: number } } }>(
+      ok(mlo(['pull', '--no-predictions', '--json'], { cwd: p.a, env: p.env(alice) })),
+    );
+    expect(skipped.records).toMatchObject({ predictions: 0, labels: { added: 0 } });
+
+    // clone B already holds one of those labels (fed before its log arrived): kept once
+    writeFileSync(join(p.b, 'early.csv'), `rid,y\nreq-0,${truth(0)}\n`);
+    ok(mlo(['feedback', 'add', 'early.csv', '--id', 'rid', '--label', 'y'], { cwd: p.b }));
+    const pulled = ok(mlo(['pull'], { cwd: p.b, env: p.env(alice) }));
+    expect(pulled.stdout).toMatch(/500 prediction-log row\(s\)/);
+    expect(pulled.stdout).toMatch(/402 label\(s\), 400 joined to logged predictions/);
+    const db = new Database(join(p.b, '.mlo/mlo.db'), { readonly: true });
+    try {
+      expect(db.prepare('SELECT count(*) FROM feedback_labels').pluck().get()).toBe(403);
+      expect(db.prepare('SELECT count(*) FROM prediction_outcomes').pluck().get()).toBe(400);
+    } finally {
+      db.close();
+    }
+    const perf = parseJson<{
+      labelled: number;
+      logged: number;
+      versions: number[];
+      verdict: string;
+      overall: { metrics: Record<string, { value: number | null; n: number }> };
+    }>(ok(mlo(['perf', '--model', 'churn@champion', '--json'], { cwd: p.b })));
+    expect(perf).toMatchObject({ labelled: 400, logged: 500, versions: [1], verdict: 'ok' });
+    const right = rows.slice(0, 400).filter((_, i) => truth(i) === predicted(i)).length;
+    expect(perf.overall.metrics.accuracy.n).toBe(400);
+    expect(perf.overall.metrics.accuracy.value).toBeCloseTo(right / 400, 12);
+
+    // a second pull adds nothing
+    const again = parseJson<{
+      records: { predictions: number; labels: { added: number; joined: number } };
+    }>(ok(mlo(['pull', '--json'], { cwd: p.b, env: p.env(alice) })));
+    expect(again.records).toMatchObject({ predictions: 0, labels: { added: 0, joined: 0 } });
+    const still = parseJson<{ labelled: number }>(
+      ok(mlo(['perf', '--model', 'churn@champion', '--json', '--no-save'], { cwd: p.b })),
+    );
+    expect(still.labelled).toBe(400);
   });
 });
 

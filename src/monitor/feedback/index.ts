@@ -15,6 +15,7 @@
 export {
   addFeedback,
   ingestLabels,
+  mergeLabelRows,
   storedLabel,
   type AddFeedbackOptions,
   type FeedbackResult,

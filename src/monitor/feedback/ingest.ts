@@ -238,9 +238,8 @@ export function ingestLabels(
   if (labels.length === 0) throw new MloError('INVALID', 'no labels given');
   const entity = labels[0].entity !== undefined;
   const mode: JoinMode = entity ? 'entity' : 'request';
-  const join = entity
-    ? entityJoin(options.entityFeature ?? 'entity', options.window, options.model)
-    : undefined;
+  // options are checked before the labels are read
+  if (entity) entityJoin(options.entityFeature ?? 'entity', options.window, options.model);
   if (options.entityFeature !== undefined)
     checkFeatureName(options.entityFeature, 'entity feature');
   const skipped = emptySkipped();
@@ -274,12 +273,30 @@ export function ingestLabels(
     }
     rows.push([l.requestId, l.index ?? -1, null, eventMs, label]);
   });
+  return { ...mergeLabelRows(repo, mode, rows, options), skipped };
+}
+
+/**
+ * Merge labels already in their stored form (as a pull brings them from a server): the
+ * same staging, merge and joins as a feed, so feeding them twice changes nothing.
+ * Entity labels join with `entityFeature` (default "entity") and `window` (default 7d).
+ */
+export function mergeLabelRows(
+  repo: Repo,
+  mode: JoinMode,
+  rows: readonly StagedLabel[],
+  options: IngestLabelsOptions = {},
+): Omit<FeedbackResult, 'skipped'> {
+  const join =
+    mode === 'entity'
+      ? entityJoin(options.entityFeature ?? 'entity', options.window, options.model)
+      : undefined;
   const staging = new LabelStaging(repo.store, mode);
   try {
     staging.add(rows);
     drainSpool(repo.store);
     const source = options.source ?? 'api';
-    return { ...staging.merge(mergeOptions(source, join)), source, mode, skipped };
+    return { ...staging.merge(mergeOptions(source, join)), source, mode };
   } finally {
     staging.dispose();
   }

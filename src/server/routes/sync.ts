@@ -1,6 +1,12 @@
-/** Sync endpoints: the change feed a pull reads, a push, the prediction-log feed. */
+/** Sync endpoints: the change feed a pull reads, a push, the prediction-log and label feeds. */
 import { MloError } from '../../errors.js';
-import { applyPush, readFeedPage, readPredictionPage, type PushRequest } from '../../sync/index.js';
+import {
+  applyPush,
+  readFeedPage,
+  readLabelPage,
+  readPredictionPage,
+  type PushRequest,
+} from '../../sync/index.js';
 import type { Call, Route } from '../http.js';
 
 /** A push of runs with their every metric point can be big; objects travel apart. */
@@ -52,6 +58,19 @@ export const syncRoutes: Route[] = [
     scope: 'read',
     handle: (call) => ({
       jsonText: readPredictionPage(
+        call.ctx.repo.store,
+        intParam(call, 'after', 0),
+        intParam(call, 'limit', 5000),
+      ),
+    }),
+  },
+  {
+    name: 'sync_labels',
+    method: 'GET',
+    path: /^\/api\/sync\/labels$/,
+    scope: 'read',
+    handle: (call) => ({
+      jsonText: readLabelPage(
         call.ctx.repo.store,
         intParam(call, 'after', 0),
         intParam(call, 'limit', 5000),

@@ -12,7 +12,11 @@ import {
   defaultImages,
   renderDockerfile,
 } from '../../../src/deploy/dockerfile.js';
-import { NATIVE_RUNTIME_DEPS, subsetLock } from '../../../src/deploy/runtime-package.js';
+import {
+  NATIVE_RUNTIME_DEPS,
+  OFFLINE_ONLY_DEPS,
+  subsetLock,
+} from '../../../src/deploy/runtime-package.js';
 import { ROOT } from '../../helpers/cli.js';
 import { lint, parseDockerfile } from './dockerfile-rules.js';
 
@@ -128,7 +132,7 @@ describe('the runtime package', () => {
         .map((s) => s.trim().replace(/['"]/g, ''))
         .filter(Boolean)
         .sort(),
-    ).toEqual([...NATIVE_RUNTIME_DEPS].sort());
+    ).toEqual([...NATIVE_RUNTIME_DEPS, ...OFFLINE_ONLY_DEPS].sort());
   });
 
   it('cuts the lock down to the addons and what they depend on, nothing of dev', () => {
