@@ -1,5 +1,5 @@
 /** `mlo server`: the team hub over a bare store, and its tokens. */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { MloError } from '../errors.js';
 import { action, parsePositiveInt } from './common.js';
 import { color } from './render/color.js';
@@ -21,6 +21,53 @@ interface ServeFlags {
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+interface InitFlags {
+  json?: boolean;
+  objects?: string;
+  endpoint?: string;
+  region?: string;
+  profile?: string;
+  pathStyle?: boolean;
+  sse?: string;
+  sseKmsKeyId?: string;
+  jobs?: number;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  sessionToken?: string;
+}
+
+const SECRET_FLAGS = ['--access-key-id', '--secret-access-key', '--session-token'] as const;
+
+/** The --objects backend and its S3 settings, by the setting names of docs/remotes.md. */
+function objectsSpec(
+  opts: InitFlags,
+): { url: string; settings: Record<string, string> } | undefined {
+  const settings: Record<string, string> = {};
+  const given: [string, string | undefined][] = [
+    ['endpoint', opts.endpoint],
+    ['region', opts.region],
+    ['profile', opts.profile],
+    ['path_style', opts.pathStyle ? 'true' : undefined],
+    ['sse', opts.sse],
+    ['sse_kms_key_id', opts.sseKmsKeyId],
+    ['jobs', opts.jobs === undefined ? undefined : String(opts.jobs)],
+    ['access_key_id', opts.accessKeyId],
+    ['secret_access_key', opts.secretAccessKey],
+    ['session_token', opts.sessionToken],
+  ];
+  for (const [k, v] of given) if (v !== undefined) settings[k] = v;
+  if (opts.objects === undefined) {
+    const first = Object.keys(settings)[0];
+    if (first !== undefined) {
+      throw new MloError('USAGE', `--${first.replace(/_/g, '-')} goes with --objects s3://...`, {
+        hint: 'without --objects the server keeps its objects in DIR/objects',
+      });
+    }
+    return undefined;
+  }
+  return { url: opts.objects, settings };
+}
 
 function storeOf(cmd: Command): string {
   const store = cmd.optsWithGlobals<{ store?: string }>().store;
@@ -78,6 +125,7 @@ export function registerServerCommands(program: Command): void {
           log: (line) => warn(line),
         });
         print(`mlo server: ${store} on ${color.bold(running.url)} (Ctrl-C to stop)`);
+        note(`  objects: ${running.objects}`);
         note(`  web UI: ${running.url.replace(/\/+$/, '')}/ui/ (sign in with a read token)`);
         if (!LOOPBACK.has(opts.host) && !opts.tlsCert) {
           warn(
@@ -95,25 +143,39 @@ export function registerServerCommands(program: Command): void {
       }),
     );
 
-  server
+  const init = server
     .command('init')
-    .description('create an empty server store in DIR (the same schema as a repository store)')
+    .description(
+      'create an empty server store in DIR (the same schema as a repository store); its objects in DIR/objects or, with --objects, in S3',
+    )
     .argument('<dir>', 'a new or empty directory')
-    .option('--json', 'print {"dir", "created", "origin"}')
-    .action(
-      action(async (dir: string, opts: { json?: boolean }) => {
-        const { initServerStore } = await serverLib();
-        const r = initServerStore(dir);
-        if (opts.json) return printJson(r);
-        print(r.created ? `created server store ${r.dir}` : `${r.dir} is already a server store`);
-        if (r.created) {
-          print(
-            color.dim(`next: mlo server token create --store ${dir} --name NAME --scope write`),
-          );
-          print(color.dim(`      mlo server --store ${dir} --port 5000`));
-        }
-      }),
-    );
+    .option(
+      '--objects <url>',
+      "keep the objects in s3://bucket/prefix (credentials from the server's environment: AWS_*)",
+    )
+    .option('--endpoint <url>', 'S3: the service URL (MinIO, R2, GCS, ...)')
+    .option('--region <region>', 'S3: the bucket region')
+    .option('--profile <name>', 'S3: a profile of the shared AWS config files')
+    .option('--path-style', 'S3: address the bucket in the path (most self-hosted stores)')
+    .option('--sse <mode>', 'S3: server-side encryption: AES256, aws:kms or aws:kms:dsse')
+    .option('--sse-kms-key-id <id>', 'S3: the KMS key for --sse aws:kms')
+    .option('-j, --jobs <n>', 'S3: parallel requests to the bucket', parsePositiveInt('--jobs'))
+    .option('--json', 'print {"dir", "created", "origin", "objects"}');
+  // refused with a clear error rather than "unknown option": secrets stay out of the store
+  for (const flag of SECRET_FLAGS) init.addOption(new Option(`${flag} <value>`).hideHelp());
+  init.action(
+    action(async (dir: string, opts: InitFlags) => {
+      const { initServerStore } = await serverLib();
+      const r = initServerStore(dir, { objects: objectsSpec(opts) });
+      if (opts.json) return printJson(r);
+      print(r.created ? `created server store ${r.dir}` : `${r.dir} is already a server store`);
+      print(color.dim(`objects: ${r.objects}`));
+      if (r.created) {
+        print(color.dim(`next: mlo server token create --store ${dir} --name NAME --scope write`));
+        print(color.dim(`      mlo server --store ${dir} --port 5000`));
+      }
+    }),
+  );
 
   const token = server
     .command('token')

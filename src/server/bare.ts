@@ -5,7 +5,8 @@
  *     DIR/mlo.db          the store
  *     DIR/objects/        content-addressed objects (the cache layout: <hh>/<rest>, packs/)
  *     DIR/tmp/            staging for atomic writes
- *     DIR/config.yaml     settings (`remotes:`/`core.remote`: an S3 remote for the objects)
+ *     DIR/config.yaml     settings (`remotes.objects` + `core.remote`: an S3 remote that
+ *                         holds the objects instead of objects/; objects-backend.ts)
  *     DIR/mlo-server.yaml marks the directory as a server store
  *
  * Library calls take a Repo; a bare store is one whose root is DIR and which has no
@@ -14,10 +15,24 @@
  */
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
 import { MloError } from '../errors.js';
 import { openStore, storeOrigin, type Store } from '../store/index.js';
-import { CONFIG_TEMPLATE, readRepoConfig, type Repo, type RepoConfig } from '../repo/index.js';
+import {
+  CONFIG_TEMPLATE,
+  readRepoConfig,
+  repoConfigSchema,
+  type Repo,
+  type RepoConfig,
+} from '../repo/index.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { parseYaml } from '../util/yaml-file.js';
+import {
+  objectsLocation,
+  OBJECTS_REMOTE,
+  parseObjectsBackend,
+  type ObjectsBackendSpec,
+} from './objects-backend.js';
 
 export const MARKER = 'mlo-server.yaml';
 
@@ -31,15 +46,32 @@ export interface InitServerResult {
   dir: string;
   created: boolean;
   origin: string;
+  /** where the objects are kept: DIR/objects or s3://bucket/prefix */
+  objects: string;
+}
+
+export interface InitServerOptions {
+  /** keep the objects in this S3 remote instead of DIR/objects */
+  objects?: ObjectsBackendSpec;
 }
 
 /** `mlo server init DIR`: create an empty server store (an existing one is left as it is). */
-export function initServerStore(dir: string): InitServerResult {
+export function initServerStore(dir: string, options: InitServerOptions = {}): InitServerResult {
   const abs = resolve(dir);
+  // checked before anything is written: a refused flag leaves no half-made store
+  const config = serverConfigText(options.objects);
   if (existsSync(join(abs, MARKER))) {
     const repo = openBareRepo(abs);
     try {
-      return { dir: abs, created: false, origin: storeOrigin(repo.store) };
+      const objects = objectsLocation(repo);
+      if (options.objects && options.objects.url !== objects) {
+        throw new MloError(
+          'USAGE',
+          `${abs} is already a server store, with its objects in ${objects}`,
+          { hint: `its config.yaml (remotes.${OBJECTS_REMOTE}) says where they are` },
+        );
+      }
+      return { dir: abs, created: false, origin: storeOrigin(repo.store), objects };
     } finally {
       repo.close();
     }
@@ -51,10 +83,12 @@ export function initServerStore(dir: string): InitServerResult {
   }
   mkdirSync(join(abs, 'objects'), { recursive: true });
   mkdirSync(join(abs, 'tmp'), { recursive: true });
-  writeFileAtomic(join(abs, 'config.yaml'), CONFIG_TEMPLATE);
+  writeFileAtomic(join(abs, 'config.yaml'), config);
   const repo = bareRepoAt(abs);
   let origin: string;
+  let objects: string;
   try {
+    objects = objectsLocation(repo);
     origin = storeOrigin(repo.store); // creates mlo.db and migrates it
     repo.store.db
       .prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('store.kind', 'server')")
@@ -64,7 +98,19 @@ export function initServerStore(dir: string): InitServerResult {
   }
   // the marker last: its presence is what makes the directory a server store
   writeFileAtomic(join(abs, MARKER), MARKER_TEXT);
-  return { dir: abs, created: true, origin };
+  return { dir: abs, created: true, origin, objects };
+}
+
+/** The store's config.yaml: the repository template, and the S3 remote for the objects if any. */
+function serverConfigText(objects: ObjectsBackendSpec | undefined): string {
+  if (!objects) return CONFIG_TEMPLATE;
+  const settings = parseObjectsBackend(objects);
+  const doc = parseDocument(CONFIG_TEMPLATE);
+  doc.setIn(['core', 'remote'], OBJECTS_REMOTE);
+  for (const [k, v] of Object.entries(settings)) doc.setIn(['remotes', OBJECTS_REMOTE, k], v);
+  const text = doc.toString();
+  parseYaml(text, repoConfigSchema, 'config.yaml');
+  return text;
 }
 
 /** Open a server store made by initServerStore. */

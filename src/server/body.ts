@@ -37,12 +37,14 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
 /**
  * Stream a body into `dest` (a new file), hashing it on the way. At most `limit`
  * bytes; the file is fsync'd before this returns (the caller acknowledges what it
- * received), and removed on any failure.
+ * received) unless `sync` is false (a staging copy that goes elsewhere before the
+ * acknowledgement), and removed on any failure.
  */
 export async function receiveToFile(
   req: IncomingMessage,
   dest: string,
   limit: number,
+  options: { sync?: boolean } = {},
 ): Promise<{ hash: string; size: number }> {
   const declared = declaredLength(req);
   if (declared !== undefined && declared > limit) throw tooLarge(limit);
@@ -56,7 +58,7 @@ export async function receiveToFile(
       hash.update(c);
       await fh.write(c);
     }
-    await fh.sync();
+    if (options.sync !== false) await fh.sync();
     await fh.close();
     return { hash: hash.digest('hex'), size };
   } catch (err) {

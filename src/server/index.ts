@@ -9,7 +9,13 @@
  *
  * docs/server-api.md lists the endpoints.
  */
-export { initServerStore, openBareRepo, type InitServerResult } from './bare.js';
+export {
+  initServerStore,
+  openBareRepo,
+  type InitServerResult,
+  type InitServerOptions,
+} from './bare.js';
+export type { ObjectsBackendSpec } from './objects-backend.js';
 export { startServer, checkPort, type ServerOptions, type RunningServer } from './server.js';
 export {
   createToken,

@@ -1,8 +1,10 @@
 /**
- * The server's objects: its store's content-addressed directory (objects/, the cache
- * layout), served to clients through the object endpoints that the http(s) remote
- * speaks. An object is received into a temp file, checked against its name (the
- * SHA-256) and fsync'd before it appears, so an acknowledged object survives a kill.
+ * The server's objects, served to clients through the object endpoints that the
+ * http(s) remote speaks. They live in the store's content-addressed directory
+ * (objects/, the cache layout) or in an S3 remote named by the store's config.yaml
+ * (objects-s3.ts). Either way an object is received into a temp file and checked
+ * against its name (the SHA-256) before it appears, and it is durable before the
+ * upload is acknowledged, so an acknowledged object survives a kill.
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -21,14 +23,58 @@ const FANOUT_RE = /^[0-9a-f]{2}$/;
 const TAIL_RE = /^[0-9a-f]{62}$/;
 const EPOCH_FILE = 'objects-epoch';
 
-export class ServerObjects {
+/** An object's bytes to send: a stream (or a buffer, for a small packed one) and its size. */
+export interface OpenedObject {
+  size: number;
+  body: Readable | Buffer;
+}
+
+/** Where a server keeps its objects; the routes use only this. */
+export interface ServerObjectStore {
+  /** for the start-up line and errors: a directory path or s3://bucket/prefix */
+  readonly where: string;
+  /** Which of `objects` are here whole (one present with another size is a remnant). */
+  has(objects: readonly { hash: string; size?: number }[]): Promise<string[]>;
+  /** An object's bytes, or undefined when it is not here. */
+  open(hash: string): Promise<OpenedObject | undefined>;
+  /** Receive an object's bytes; INVALID (nothing kept) unless they hash to its name. */
+  receive(
+    req: IncomingMessage,
+    hash: string,
+    limit: number,
+  ): Promise<{ size: number; fresh: boolean }>;
+  /** The objects under one fan-out prefix (or all): [hash, size, mtime ms]. */
+  list(fanout?: string): Promise<[string, number, number][]>;
+  /** Run `use` on a local file holding the object (checked against its hash); NOT_FOUND when absent. */
+  withLocalFile<T>(hash: string, use: (path: string) => Promise<T>): Promise<T>;
+  readEpoch(): Promise<string>;
+  writeEpoch(epoch: string): Promise<void>;
+  /**
+   * Delete objects (remote gc by an admin); returns how many were here. A new epoch
+   * is written first, whatever the client did: a remembered index of what this
+   * server holds must never survive a deletion, or a later push would skip
+   * uploading an object that is gone.
+   */
+  delete(hashes: readonly string[]): Promise<number>;
+  /** Fail with a clear error now when the objects cannot be reached (before the port is taken). */
+  check(): Promise<void>;
+  close(): void;
+}
+
+/** The objects in the store's own directory, DIR/objects (the default). */
+export class DirServerObjects implements ServerObjectStore {
   readonly cache: ObjectCache;
+  readonly where: string;
   constructor(private readonly repo: Repo) {
     this.cache = cacheOf(repo);
+    this.where = this.cache.dir;
   }
 
-  /** Which of `objects` are here whole (a loose object of another size is a remnant). */
-  has(objects: readonly { hash: string; size?: number }[]): string[] {
+  has(objects: readonly { hash: string; size?: number }[]): Promise<string[]> {
+    return Promise.resolve(this.hasSync(objects));
+  }
+
+  private hasSync(objects: readonly { hash: string; size?: number }[]): string[] {
     const packed = this.cache.packs.list.length ? this.cache.packs.hashSet() : undefined;
     const out: string[] = [];
     for (const o of objects) {
@@ -41,17 +87,15 @@ export class ServerObjects {
     return out;
   }
 
-  /** An object's bytes as a stream with its size, or undefined when it is not here. */
-  open(hash: string): { size: number; stream: () => Readable | Buffer } | undefined {
+  open(hash: string): Promise<OpenedObject | undefined> {
     const path = this.cache.loosePath(hash);
     const st = statSync(path, { throwIfNoEntry: false });
-    if (st) return { size: st.size, stream: () => createReadStream(path) };
+    if (st) return Promise.resolve({ size: st.size, body: createReadStream(path) });
     const packed = this.cache.packs.locate(hash);
-    if (!packed) return undefined;
-    return { size: packed.entry.size, stream: () => packed.pack.read(packed.entry) };
+    if (!packed) return Promise.resolve(undefined);
+    return Promise.resolve({ size: packed.entry.size, body: packed.pack.read(packed.entry) });
   }
 
-  /** Receive an object's bytes; INVALID (nothing kept) unless they hash to its name. */
   async receive(
     req: IncomingMessage,
     hash: string,
@@ -71,8 +115,15 @@ export class ServerObjects {
     return { size: got.size, fresh };
   }
 
-  /** The objects under one fan-out folder (or every folder): [hash, size, mtime ms]. */
-  list(fanout?: string): [string, number, number][] {
+  list(fanout?: string): Promise<[string, number, number][]> {
+    return Promise.resolve(this.listSync(fanout));
+  }
+
+  withLocalFile<T>(hash: string, use: (path: string) => Promise<T>): Promise<T> {
+    return use(this.cache.ensureLoose(hash));
+  }
+
+  private listSync(fanout?: string): [string, number, number][] {
     const out: [string, number, number][] = [];
     const dir = this.cache.dir;
     const fanouts =
@@ -105,29 +156,27 @@ export class ServerObjects {
     return out;
   }
 
-  readEpoch(): string {
+  readEpoch(): Promise<string> {
     const file = join(this.repo.root, EPOCH_FILE);
-    return existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
+    return Promise.resolve(existsSync(file) ? readFileSync(file, 'utf8').trim() : '');
   }
 
   async writeEpoch(epoch: string): Promise<void> {
-    if (!/^[0-9a-f]{8,64}$/.test(epoch))
-      throw new MloError('INVALID', 'an epoch is 8 to 64 hex digits');
+    checkEpoch(epoch);
     await mkdir(this.repo.root, { recursive: true });
     // a temp name of its own: requests in this one process may write it at once
     writeFileAtomic(join(this.repo.root, EPOCH_FILE), `${epoch}\n`);
   }
 
-  /**
-   * Delete loose objects (remote gc by an admin); packed ones stay until a repack.
-   * A new epoch is written first, whatever the client did: a remembered index of
-   * what this server holds must never survive a deletion, or a later push would
-   * skip uploading an object that is gone.
-   */
-  delete(hashes: readonly string[]): number {
+  /** Loose objects only: packed ones stay until a repack. */
+  delete(hashes: readonly string[]): Promise<number> {
+    return Promise.resolve(this.deleteSync(hashes));
+  }
+
+  private deleteSync(hashes: readonly string[]): number {
     const doomed = hashes.filter((h) => existsSync(this.cache.loosePath(h)));
     if (doomed.length === 0) return 0;
-    writeFileAtomic(join(this.repo.root, EPOCH_FILE), `${randomBytes(12).toString('hex')}\n`);
+    writeFileAtomic(join(this.repo.root, EPOCH_FILE), `${newEpoch()}\n`);
     let n = 0;
     for (const h of doomed) {
       const p = this.cache.loosePath(h);
@@ -138,4 +187,19 @@ export class ServerObjects {
     }
     return n;
   }
+
+  check(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  close(): void {}
+}
+
+export function checkEpoch(epoch: string): void {
+  if (!/^[0-9a-f]{8,64}$/.test(epoch))
+    throw new MloError('INVALID', 'an epoch is 8 to 64 hex digits');
+}
+
+export function newEpoch(): string {
+  return randomBytes(12).toString('hex');
 }

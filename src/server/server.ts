@@ -9,7 +9,8 @@ import { openBareRepo } from './bare.js';
 import { listen, requestListener, type Mount, type Route, type ServerContext } from './http.js';
 import { FailedAuthLimiter, type LimiterOptions } from './limiter.js';
 import { ServerMetrics } from './metrics.js';
-import { ServerObjects } from './objects.js';
+import { openServerObjects } from './objects-backend.js';
+import type { ServerObjectStore } from './objects.js';
 import { miscRoutes } from './routes/misc.js';
 import { feedbackRoutes } from './routes/feedback.js';
 import { mlflowMount } from './routes/mlflow.js';
@@ -44,6 +45,8 @@ export interface RunningServer {
   port: number;
   host: string;
   repo: Repo;
+  /** where the objects are kept: the store's objects/ directory or s3://bucket/prefix */
+  objects: string;
   server: Server;
   /** the route table (name, method, least scope): what docs and tests enumerate */
   routes: { name: string; method: string; scope: string }[];
@@ -54,13 +57,21 @@ export interface RunningServer {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const repo = openBareRepo(options.store);
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  let objects: ServerObjectStore;
   try {
     void repo.store; // opens and migrates before the port is taken
+    objects = openServerObjects(repo);
   } catch (err) {
     repo.close();
     throw err;
   }
-  const objects = new ServerObjects(repo);
+  try {
+    await objects.check();
+  } catch (err) {
+    objects.close();
+    repo.close();
+    throw err;
+  }
   const watchers = new Watchers(repo);
   const routes: Route[] = [
     ...miscRoutes,
@@ -94,6 +105,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   } catch (err) {
     watchers.close();
     ui.close();
+    objects.close();
     repo.close();
     throw err;
   }
@@ -104,6 +116,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     port,
     host,
     repo,
+    objects: objects.where,
     server,
     routes: routes.map((r) => ({ name: r.name, method: r.method, scope: r.scope })),
     close: async () => {
@@ -117,6 +130,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         // requests still running get a moment; then their connections go
         setTimeout(() => server.closeAllConnections(), 2000).unref();
       });
+      objects.close();
       repo.close();
     },
   };

@@ -25,15 +25,18 @@ export interface Hub {
   restart(): Promise<void>;
 }
 
+type Env = Record<string, string | undefined>;
+
 function startChild(
   dir: string,
   port: number,
   args: string[],
+  env: Env = {},
 ): Promise<{ child: ChildProcess; url: string; port: number; out: () => string }> {
   const child = spawn(
     process.execPath,
     [MLO_BIN, 'server', '--store', dir, '--port', String(port), ...args],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } },
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', ...env } },
   );
   let out = '';
   return new Promise((resolve, reject) => {
@@ -57,17 +60,31 @@ function waitExit(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
+export interface HubOptions {
+  /** flags for `mlo server` */
+  args?: string[];
+  /** flags for `mlo server init DIR` (e.g. --objects s3://... --endpoint ...) */
+  initArgs?: string[];
+  /** environment of `mlo server init` and of the server (e.g. AWS_* for S3 objects) */
+  env?: Env;
+  suite?: boolean;
+}
+
 /**
  * Start a hub. It is killed when the test ends; with `suite: true` (started in
  * beforeAll) the caller stops it in afterAll instead.
  */
-export async function startHub(options: { args?: string[]; suite?: boolean } = {}): Promise<Hub> {
+export async function startHub(options: HubOptions = {}): Promise<Hub> {
   const root = tempDir('mlo-hub-');
   const dir = join(root, 'hub');
-  const init = mlo(['server', 'init', dir], { cwd: root });
+  const init = mlo(['server', 'init', dir, ...(options.initArgs ?? [])], {
+    cwd: root,
+    env: options.env,
+  });
   if (init.code !== 0) throw new Error(`server init failed: ${init.stderr}`);
   const args = options.args ?? [];
-  let current = await startChild(dir, 0, args);
+  const env = options.env ?? {};
+  let current = await startChild(dir, 0, args, env);
   const hub: Hub = {
     dir,
     url: current.url,
@@ -93,7 +110,7 @@ export async function startHub(options: { args?: string[]; suite?: boolean } = {
       await waitExit(current.child);
     },
     async restart() {
-      current = await startChild(dir, hub.port, args);
+      current = await startChild(dir, hub.port, args, env);
       hub.child = current.child;
     },
   };

@@ -185,7 +185,7 @@ export function addRemote(
   }
   const kind = checkUrl(name, url);
   const settings = Object.entries(options.settings ?? {}).map(
-    ([k, v]) => [k, parseSetting(name, kind, k, v, options.local ?? false)] as const,
+    ([k, v]) => [k, parseRemoteSetting(name, kind, k, v, options.local ?? false)] as const,
   );
   const makeDefault = options.makeDefault || defaultRemoteName(repo) === undefined;
   editConfig(repo, options.local ?? false, (doc) => {
@@ -219,26 +219,27 @@ export function settingKeys(kind: RemoteKind): readonly string[] {
   return COMMON_KEYS;
 }
 
-function parseSetting(
+/**
+ * One setting of a remote, checked and typed as config.yaml holds it (the server's
+ * --objects backend checks its flags here too).
+ */
+export function parseRemoteSetting(
   remote: string,
   kind: RemoteKind,
   key: string,
   value: string,
   local: boolean,
 ): string | number | boolean {
+  const where = `remote "${remote}"`;
   if (!settingKeys(kind).includes(key)) {
-    throw new MloError(
-      'USAGE',
-      `remote "${remote}": unknown setting "${key}" for a ${kind} remote`,
-      {
-        hint: `settings: ${settingKeys(kind).join(', ')}`,
-      },
-    );
+    throw new MloError('USAGE', `${where}: unknown setting "${key}" for a ${kind} remote`, {
+      hint: `settings: ${settingKeys(kind).join(', ')}`,
+    });
   }
   if ((SECRET_KEYS as readonly string[]).includes(key) && !local) {
     throw new MloError(
       'USAGE',
-      `remote "${remote}": ${key} is a secret and never goes in the git-tracked .mlo/config.yaml`,
+      `${where}: ${key} is a secret and never goes in the git-tracked .mlo/config.yaml`,
       {
         hint: `add --local to keep it in .mlo/${LOCAL_CONFIG_FILE} (git-ignored), or use ${key === 'token' ? `$${TOKEN_ENV}` : 'the AWS_* environment variables'}`,
       },
@@ -246,26 +247,20 @@ function parseSetting(
   }
   if (key === 'path_style') {
     if (!['true', 'false'].includes(value))
-      throw new MloError(
-        'USAGE',
-        `remote "${remote}": path_style is true or false, got "${value}"`,
-      );
+      throw new MloError('USAGE', `${where}: path_style is true or false, got "${value}"`);
     return value === 'true';
   }
   if (key === 'jobs') {
     const n = Number(value);
     if (!Number.isInteger(n) || n <= 0)
-      throw new MloError('USAGE', `remote "${remote}": jobs is a positive integer, got "${value}"`);
+      throw new MloError('USAGE', `${where}: jobs is a positive integer, got "${value}"`);
     return n;
   }
   if (key === 'sse' && !(SSE_MODES as readonly string[]).includes(value)) {
-    throw new MloError('USAGE', `remote "${remote}": sse is one of ${SSE_MODES.join(', ')}`);
+    throw new MloError('USAGE', `${where}: sse is one of ${SSE_MODES.join(', ')}`);
   }
   if (key === 'endpoint' && !/^https?:\/\/\S+$/.test(value)) {
-    throw new MloError(
-      'USAGE',
-      `remote "${remote}": endpoint is an http(s):// URL, got "${value}"`,
-    );
+    throw new MloError('USAGE', `${where}: endpoint is an http(s):// URL, got "${value}"`);
   }
   if (key === 'url') checkUrl(remote, value);
   return value;
@@ -296,7 +291,7 @@ export function modifyRemote(
     });
   } else {
     if (value === undefined) throw new MloError('USAGE', `remote modify ${name} ${key}: no value`);
-    const parsed = parseSetting(name, kind, key, value, local);
+    const parsed = parseRemoteSetting(name, kind, key, value, local);
     editConfig(repo, local, (doc) => doc.setIn(['remotes', name, key], parsed));
   }
   repo.reloadConfig();

@@ -4,11 +4,11 @@
  */
 import { MloError } from '../../errors.js';
 import type { Route } from '../http.js';
-import { HASH_RE, type ServerObjects } from '../objects.js';
+import { HASH_RE, type ServerObjectStore } from '../objects.js';
 
 const MAX_HAS = 100_000;
 
-export function objectRoutes(objects: ServerObjects): Route[] {
+export function objectRoutes(objects: ServerObjectStore): Route[] {
   return [
     {
       name: 'objects_has',
@@ -16,7 +16,7 @@ export function objectRoutes(objects: ServerObjects): Route[] {
       path: /^\/api\/objects\/has$/,
       scope: 'read',
       body: 16 << 20,
-      handle: (call) => {
+      handle: async (call) => {
         const list = (call.body as { objects?: unknown } | undefined)?.objects;
         if (!Array.isArray(list))
           throw new MloError('INVALID', 'has: {"objects": [{"hash", "size"?}]}');
@@ -28,7 +28,7 @@ export function objectRoutes(objects: ServerObjects): Route[] {
             throw new MloError('INVALID', 'has: a hash is 64 hex digits');
           wanted.push({ hash: o.hash, size: typeof o.size === 'number' ? o.size : undefined });
         }
-        return { json: { present: objects.has(wanted) } };
+        return { json: { present: await objects.has(wanted) } };
       },
     },
     {
@@ -36,11 +36,11 @@ export function objectRoutes(objects: ServerObjects): Route[] {
       method: 'GET',
       path: /^\/api\/objects$/,
       scope: 'read',
-      handle: (call) => {
+      handle: async (call) => {
         const fanout = call.url.searchParams.get('fanout') ?? undefined;
         if (fanout !== undefined && !/^[0-9a-f]{2}$/.test(fanout))
           throw new MloError('USAGE', 'fanout is two hex digits');
-        return { json: { objects: objects.list(fanout) } };
+        return { json: { objects: await objects.list(fanout) } };
       },
     },
     {
@@ -50,9 +50,9 @@ export function objectRoutes(objects: ServerObjects): Route[] {
       scope: 'read',
       handle: async (call) => {
         const [hash] = call.params;
-        const o = objects.open(hash);
+        const o = await objects.open(hash);
         if (!o) throw new MloError('NOT_FOUND', `object ${hash} is not on this server`);
-        const body = o.stream();
+        const body = o.body;
         if (Buffer.isBuffer(body))
           return { bytes: body, headers: { etag: `"${hash}"`, 'cache-control': 'immutable' } };
         call.res.writeHead(200, {
@@ -63,7 +63,11 @@ export function objectRoutes(objects: ServerObjects): Route[] {
         });
         await new Promise<void>((resolve, reject) => {
           body.once('error', reject);
-          call.res.once('close', resolve);
+          call.res.once('close', () => {
+            // a client gone mid-object: release the file or the S3 connection now
+            body.destroy();
+            resolve();
+          });
           body.pipe(call.res);
         });
         return { sent: true };
@@ -87,12 +91,12 @@ export function objectRoutes(objects: ServerObjects): Route[] {
       path: /^\/api\/objects\/delete$/,
       scope: 'admin',
       body: 16 << 20,
-      handle: (call) => {
+      handle: async (call) => {
         const list = (call.body as { hashes?: unknown } | undefined)?.hashes;
         if (!Array.isArray(list) || !list.every((h) => typeof h === 'string' && HASH_RE.test(h))) {
           throw new MloError('INVALID', 'delete: {"hashes": [hash, ...]}');
         }
-        return { json: { deleted: objects.delete(list as string[]) } };
+        return { json: { deleted: await objects.delete(list as string[]) } };
       },
     },
     {
@@ -100,7 +104,7 @@ export function objectRoutes(objects: ServerObjects): Route[] {
       method: 'GET',
       path: /^\/api\/objects-epoch$/,
       scope: 'read',
-      handle: () => ({ json: { epoch: objects.readEpoch() } }),
+      handle: async () => ({ json: { epoch: await objects.readEpoch() } }),
     },
     {
       name: 'objects_epoch_write',
@@ -114,7 +118,7 @@ export function objectRoutes(objects: ServerObjects): Route[] {
         // Below admin this is create-if-absent: clients pushing to a new server at once
         // each propose an epoch, the first one stays, and every one of them is answered
         // with it (they re-read it). Replacing an epoch is gc's, and gc needs admin.
-        const current = objects.readEpoch();
+        const current = await objects.readEpoch();
         if (current !== '' && current !== epoch && call.identity.scope !== 'admin') {
           return { json: { epoch: current } };
         }

@@ -4,6 +4,7 @@
  * promotion gates where the data is and send the decision (src/registry/remote.ts);
  * serving replicas resolve and follow references (resolve, with a long poll).
  */
+import { stat } from 'node:fs/promises';
 import { MloError } from '../../errors.js';
 import { decodeProfile, findBaseline, storeBaseline } from '../../monitor/index.js';
 import { planFeed, readSignature } from '../../onnx/index.js';
@@ -37,7 +38,7 @@ import {
 import type { Repo } from '../../repo/index.js';
 import { baselineColumnNames, versionGid } from '../../store/index.js';
 import type { Call, Reply, Route } from '../http.js';
-import type { ServerObjects } from '../objects.js';
+import type { ServerObjectStore } from '../objects.js';
 import { MAX_WAITERS, type Watchers } from '../watch.js';
 
 const NAME = '([^/]+)';
@@ -103,7 +104,7 @@ export function resolution(repo: Repo, ref: string): Record<string, unknown> {
 const etagOf = (r: Record<string, unknown>): string =>
   `"${String(r.name)}@${String(r.version)}:${String(r.hash)}"`;
 
-export function registryRoutes(objects: ServerObjects, watchers: Watchers): Route[] {
+export function registryRoutes(objects: ServerObjectStore, watchers: Watchers): Route[] {
   const write = (r: Omit<Route, 'scope' | 'body' | 'registryWrite'>): Route => ({
     ...r,
     scope: 'write',
@@ -226,7 +227,7 @@ export function registryRoutes(objects: ServerObjects, watchers: Watchers): Rout
         const hash = typeof draftIn?.hash === 'string' ? draftIn.hash : '';
         if (!/^[0-9a-f]{64}$/.test(hash))
           throw new MloError('INVALID', 'draft.hash: 64 hex digits');
-        if (objects.has([{ hash }]).length === 0) {
+        if ((await objects.has([{ hash }])).length === 0) {
           throw new MloError(
             'CONFLICT',
             `the model file ${hash.slice(0, 12)} is not on the server`,
@@ -236,12 +237,13 @@ export function registryRoutes(objects: ServerObjects, watchers: Watchers): Rout
           );
         }
         // the signature is read again from the bytes the server holds, never taken on trust
-        const path = objects.cache.ensureLoose(hash);
-        const signature = await readSignature(path);
+        const { signature, size } = await objects.withLocalFile(hash, async (path) => ({
+          signature: await readSignature(path),
+          size: (await stat(path)).size,
+        }));
         const feed = planFeed(signature.inputs);
         if (feed.kind === 'unsupported') throw new MloError('INVALID', `${name}: ${feed.reason}`);
         const draft = parseDraft(body.draft, name, signature);
-        const size = objects.open(hash)?.size;
         if (size !== draft.size)
           throw new MloError('INVALID', `draft.size: the object holds ${size} bytes`);
         const baseline = body.baseline

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { initServerStore, openBareRepo } from '../../../src/server/index.js';
-import { ServerObjects } from '../../../src/server/objects.js';
+import { DirServerObjects } from '../../../src/server/objects.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mlo-epoch-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -18,7 +18,7 @@ describe('objects epoch', () => {
     initServerStore(join(dir, 'hub'));
     const repo = openBareRepo(join(dir, 'hub'));
     try {
-      const objects = new ServerObjects(repo);
+      const objects = new DirServerObjects(repo);
       const epochs = Array.from({ length: 40 }, (_, i) => (0x10000000 + i).toString(16));
       const results = await Promise.allSettled(epochs.map((e) => objects.writeEpoch(e)));
       expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
