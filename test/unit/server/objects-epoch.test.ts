@@ -22,7 +22,7 @@ describe('objects epoch', () => {
       const epochs = Array.from({ length: 40 }, (_, i) => (0x10000000 + i).toString(16));
       const results = await Promise.allSettled(epochs.map((e) => objects.writeEpoch(e)));
       expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
-      const kept = objects.readEpoch();
+      const kept = await objects.readEpoch();
       expect(epochs).toContain(kept);
       expect(readFileSync(join(dir, 'hub', 'objects-epoch'), 'utf8').trim()).toBe(kept);
     } finally {
