@@ -100,7 +100,7 @@ export class HttpTransport {
   async request(method: string, path: string, o: RequestOptions = {}): Promise<Response> {
     const kind = `${method} ${path.split('?')[0].replace(/[0-9a-f]{64}/, ':hash')}`;
     const retry = o.retry ?? (method === 'GET' ? 'idempotent' : 'connect-only');
-    const body: BodyInit | undefined =
+    const body: RequestInit['body'] =
       (o.raw as Uint8Array<ArrayBuffer> | undefined) ??
       (o.body === undefined ? undefined : JSON.stringify(o.body));
     const headers = this.headers({
