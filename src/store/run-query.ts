@@ -389,7 +389,7 @@ export interface RunOrder {
  */
 export function queryRunOrder(store: Store, query: RunQuery, groupBy?: FieldRef): RunOrder {
   const { from, args, limit, groupSql } = compileQuery(store, query, groupBy);
-  const tail = limit ? ` LIMIT ${limit + 1}` : '';
+  const tail = limit ? ` LIMIT ${limit}` : '';
   if (!groupSql) {
     const seqs = store.db
       .prepare(`SELECT r.seq ${from}${tail}`)
@@ -498,7 +498,7 @@ export function queryRunListJson(store: Store, query: RunQuery): Buffer {
   // An ORDER BY subquery under an aggregate is never flattened (SQLite's rule 16), so
   // group_concat sees its rows in order; group_concat(... ORDER BY) would sort the
   // documents themselves, which costs more than building them.
-  const inner = `SELECT ${RUN_JSON_SQL} AS doc ${from}${limit ? ` LIMIT ${limit + 1}` : ''}`;
+  const inner = `SELECT ${RUN_JSON_SQL} AS doc ${from}${limit ? ` LIMIT ${limit}` : ''}`;
   const joined = store.db
     .prepare(`SELECT CAST(group_concat(doc, ',') AS BLOB) FROM (${inner})`)
     .pluck()
