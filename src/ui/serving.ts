@@ -2,12 +2,18 @@
  * Serving from the prediction log: requests per minute, latency percentiles per
  * version (per request, not per logged instance), and the distribution of
  * predictions. The log holds the answers a server gave, not the requests it refused,
- * so there is no error rate to read from it (`errors` says so).
+ * so error rates come from the per-minute request counts `mlo serve` keeps beside it
+ * (serve_traffic), and live performance from the history `mlo perf` stores.
  */
 import { MloError } from '../errors.js';
 import { parseSince } from '../monitor/index.js';
 import { iteratePredictions } from '../serve/index.js';
-import { countPredictionsByBucket, summarisePredictionLog } from '../store/index.js';
+import {
+  countPredictionsByBucket,
+  listPerfResults,
+  sumTraffic,
+  summarisePredictionLog,
+} from '../store/index.js';
 import type { UiContext } from './context.js';
 import { intParam, requireParam } from './query.js';
 
@@ -39,7 +45,95 @@ export interface ServingReport {
   versions: VersionServing[];
   /** rows outside the window, so an empty window can say when the model last served */
   lastMs: number | null;
-  errors: { available: false; reason: string };
+  errors: ServingErrors;
+  /** the newest `mlo perf` results for the model, oldest first */
+  performance: LivePerformance[];
+}
+
+export interface VersionErrors {
+  version: number;
+  requests: number;
+  /** answered 5xx */
+  serverErrors: number;
+  /** refused 4xx (bad input, too large, unauthenticated) */
+  rejected: number;
+  /** (serverErrors + rejected) / requests, null without requests */
+  errorRate: number | null;
+}
+
+export type ServingErrors =
+  { available: true; versions: VersionErrors[] } | { available: false; reason: string };
+
+export interface LivePerformance {
+  createdMs: number;
+  versions: string;
+  role: string;
+  labelled: number;
+  verdict: string | null;
+  /** the overall figures: metric → value with its interval */
+  metrics: Record<string, { value: number | null; low: number | null; high: number | null }>;
+}
+
+/** Newest `mlo perf` results shown. */
+const PERF_ROWS = 20;
+
+function servingErrors(
+  ctx: UiContext,
+  model: string,
+  versions: readonly number[],
+  sinceMs: number,
+): ServingErrors {
+  const rows = versions.map((version): VersionErrors => {
+    const t = sumTraffic(ctx.repo.store, { model, version, sinceMs });
+    return {
+      version,
+      requests: t.requests,
+      serverErrors: t.errors,
+      rejected: t.rejected,
+      errorRate: t.requests > 0 ? (t.errors + t.rejected) / t.requests : null,
+    };
+  });
+  if (rows.every((r) => r.requests === 0)) {
+    return {
+      available: false,
+      reason: 'no request counts in this window (mlo serve keeps them per minute)',
+    };
+  }
+  return { available: true, versions: rows };
+}
+
+function livePerformance(ctx: UiContext, model: string): LivePerformance[] {
+  return listPerfResults(ctx.repo.store, model, PERF_ROWS).map((r) => {
+    let metrics: LivePerformance['metrics'] = {};
+    try {
+      const overall = (JSON.parse(r.result_json) as { overall?: { metrics?: unknown } }).overall;
+      const m = overall?.metrics;
+      if (m && typeof m === 'object') {
+        metrics = Object.fromEntries(
+          Object.entries(m as Record<string, { value?: unknown; low?: unknown; high?: unknown }>)
+            .filter(([, f]) => f && typeof f === 'object')
+            .map(([k, f]) => [
+              k,
+              {
+                value: typeof f.value === 'number' ? f.value : null,
+                low: typeof f.low === 'number' ? f.low : null,
+                high: typeof f.high === 'number' ? f.high : null,
+              },
+            ]),
+        );
+      }
+    } catch {
+      // a result this version cannot read shows its counts only
+    }
+    return {
+      createdMs: r.created_ms,
+      versions: r.versions,
+      role: r.role,
+      labelled: r.labelled,
+      verdict: r.verdict,
+      metrics,
+    };
+  });
 }
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -113,10 +207,8 @@ export function servingReport(ctx: UiContext, q: URLSearchParams): ServingReport
     toMs,
     bucketMs,
     lastMs: Math.max(...all.map((r) => r.last_ms)),
-    errors: {
-      available: false,
-      reason: 'the prediction log records answers, not failed requests',
-    },
+    errors: servingErrors(ctx, model, versions, start),
+    performance: livePerformance(ctx, model),
     versions: versions.map((version) => {
       const rate = new Array<number>(buckets).fill(0);
       for (const c of counts)

@@ -12,7 +12,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { recordRuns } from '../../src/index.js';
 import { MLO_BIN, ROOT } from '../helpers/cli.js';
-import { makeUiStore, type UiStore } from '../helpers/ui-store.js';
+import { makeUiStore, SERVED_LABEL, SERVED_PREDICTION, type UiStore } from '../helpers/ui-store.js';
 
 const SHOTS = join(ROOT, 'test-artifacts', 'ui');
 const CHROMIUM_ARGS = [
@@ -222,6 +222,22 @@ describe('mlo ui in Chromium', () => {
     await page.keyboard.press('Enter');
     await page.locator('dl.kv').waitFor();
     expect(page.url()).toContain('#/run/');
+  });
+
+  it('shows error rates and live performance on the serving page', async () => {
+    await page.goto(`${url}#/serving?model=churn&since=24h`);
+    const errors = page.locator('table[aria-label="errors"]');
+    await errors.waitFor();
+    expect(await errors.locator('tbody tr').first().innerText()).toMatch(
+      /v1\s+200\s+3\s+7\s+5\.00%/,
+    );
+    const accuracy = page.locator(
+      'table[aria-label="live performance"] td[data-metric="accuracy"]',
+    );
+    let right = 0;
+    for (let i = 0; i < 60; i++)
+      for (let k = 0; k < 2; k++) if (SERVED_PREDICTION(i, k) === SERVED_LABEL(i)) right++;
+    expect(Number(await accuracy.first().innerText())).toBeCloseTo(right / 120, 3);
   });
 
   it('updates while runs are logged, without a reload', async () => {

@@ -18,7 +18,9 @@ import {
   evaluateGates,
   evaluateModel,
   hashPaths,
+  ingestLabels,
   initRepo,
+  measurePerformance,
   openRepo,
   parseGates,
   recordPromotion,
@@ -29,7 +31,7 @@ import {
   validateFile,
   type Repo,
 } from '../../src/index.js';
-import { insertPredictionRows, type NewPredictionRow } from '../../src/store/index.js';
+import { addTraffic, insertPredictionRows, type NewPredictionRow } from '../../src/store/index.js';
 
 export interface UiStore {
   dir: string;
@@ -85,6 +87,10 @@ function png(): Buffer {
 
 const csv = (header: string[], rows: (string | number)[][]): string =>
   [header.join(','), ...rows.map((r) => r.join(','))].join('\n') + '\n';
+
+/** What the logged model answered for request i, instance k, and the true label of request i. */
+export const SERVED_PREDICTION = (i: number, k: number): number => ((i + k) % 3 === 0 ? 1 : 0);
+export const SERVED_LABEL = (i: number): number => i % 2;
 
 export async function makeUiStore(options: { extraRuns?: number } = {}): Promise<UiStore> {
   const dir = mkdtempSync(join(tmpdir(), 'mlo-ui-'));
@@ -244,10 +250,32 @@ promotion:
         `req-${i}`,
         2 + (i % 10),
         JSON.stringify({ x1: i % 10, x2: k }),
-        JSON.stringify({ prediction: (i + k) % 3 === 0 ? 1 : 0, probabilities: [0.5, 0.5] }),
+        JSON.stringify({ prediction: SERVED_PREDICTION(i, k), probabilities: [0.5, 0.5] }),
       ]);
   }
   insertPredictionRows(repo.store, log);
+  // ground truth for every logged answer, and one `mlo perf` measurement of it
+  ingestLabels(
+    repo,
+    Array.from({ length: 120 }, (_, n) => ({
+      requestId: `req-${n >> 1}`,
+      index: n & 1,
+      label: SERVED_LABEL(n >> 1),
+    })),
+  );
+  await measurePerformance(repo, { model: 'churn', minLabels: 10, seed: 1 });
+  // the server's per-minute request counts: 200 requests, 3 answered 5xx, 7 refused
+  addTraffic(repo.store, [
+    {
+      model: 'churn',
+      version: 1,
+      route: 'main',
+      minuteMs: Math.floor((now - 120_000) / 60_000) * 60_000,
+      requests: 200,
+      errors: 3,
+      rejected: 7,
+    },
+  ]);
 
   return {
     dir,

@@ -4,7 +4,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUiHandler, type UiHandler, type UiResponse } from '../../../src/index.js';
-import { makeUiStore, type UiStore } from '../../helpers/ui-store.js';
+import {
+  makeUiStore,
+  SERVED_LABEL,
+  SERVED_PREDICTION,
+  type UiStore,
+} from '../../helpers/ui-store.js';
 
 let s: UiStore;
 let ui: UiHandler;
@@ -277,6 +282,33 @@ describe('data quality and serving', () => {
     expect(v.latencyMs.p99).toBe(11);
     expect(v.predictions.kind).toBe('labels');
     expect(v.predictions.counts.reduce((a, c) => a + c.count, 0)).toBe(120);
+  });
+
+  it('gives error rates from the request counts and live performance from mlo perf', async () => {
+    const r = await json<{
+      errors: {
+        available: boolean;
+        versions: { version: number; requests: number; errorRate: number }[];
+      };
+      performance: {
+        labelled: number;
+        metrics: Record<string, { value: number; low: number; high: number }>;
+      }[];
+    }>('/api/ui/serving', { model: 'churn' });
+    expect(r.errors.available).toBe(true);
+    expect(r.errors.versions).toEqual([
+      { version: 1, requests: 200, serverErrors: 3, rejected: 7, errorRate: (3 + 7) / 200 },
+    ]);
+    expect(r.performance).toHaveLength(1);
+    const [p] = r.performance;
+    expect(p.labelled).toBe(120);
+    // accuracy of the logged answers against the labels, counted here from their rules
+    let right = 0;
+    for (let i = 0; i < 60; i++)
+      for (let k = 0; k < 2; k++) if (SERVED_PREDICTION(i, k) === SERVED_LABEL(i)) right++;
+    expect(p.metrics.accuracy.value).toBeCloseTo(right / 120, 12);
+    expect(p.metrics.accuracy.low).toBeLessThan(p.metrics.accuracy.value);
+    expect(p.metrics.accuracy.high).toBeGreaterThan(p.metrics.accuracy.value);
   });
 });
 

@@ -1,6 +1,7 @@
 /**
  * Serving, from the prediction log: requests over time per version, latency
- * percentiles per version, and the distribution of what was predicted.
+ * percentiles per version, and the distribution of what was predicted; error rates
+ * from the server's request counts, and live performance from `mlo perf`'s history.
  */
 import { Status, useApi } from '../components/async.js';
 import { LineChart } from '../components/line-chart.js';
@@ -27,7 +28,113 @@ interface ServingReport {
   bucketMs: number;
   lastMs: number | null;
   versions: VersionServing[];
-  errors: { available: false; reason: string };
+  errors:
+    | {
+        available: true;
+        versions: {
+          version: number;
+          requests: number;
+          serverErrors: number;
+          rejected: number;
+          errorRate: number | null;
+        }[];
+      }
+    | { available: false; reason: string };
+  performance: {
+    createdMs: number;
+    versions: string;
+    role: string;
+    labelled: number;
+    verdict: string | null;
+    metrics: Record<string, { value: number | null; low: number | null; high: number | null }>;
+  }[];
+}
+
+const pct = (x: number | null): string => (x === null ? '–' : `${(x * 100).toFixed(2)}%`);
+
+function ErrorTable({ errors }: { errors: ServingReport['errors'] }) {
+  if (!errors.available) return <p class="muted">Error rate: not available ({errors.reason}).</p>;
+  return (
+    <>
+      <h2>Errors per version</h2>
+      <table class="grid" aria-label="errors">
+        <thead>
+          <tr>
+            <th>version</th>
+            <th class="num">requests</th>
+            <th class="num">5xx</th>
+            <th class="num">4xx</th>
+            <th class="num">error rate</th>
+          </tr>
+        </thead>
+        <tbody>
+          {errors.versions.map((v) => (
+            <tr key={v.version}>
+              <td>v{v.version}</td>
+              <td class="num">{v.requests.toLocaleString()}</td>
+              <td class="num">{v.serverErrors.toLocaleString()}</td>
+              <td class="num">{v.rejected.toLocaleString()}</td>
+              <td class="num">{pct(v.errorRate)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}
+
+function PerformanceTable({ rows }: { rows: ServingReport['performance'] }) {
+  if (rows.length === 0) {
+    return (
+      <p class="muted">
+        Live performance: no labelled traffic measured yet (<code>mlo feedback add</code>, then{' '}
+        <code>mlo perf</code>).
+      </p>
+    );
+  }
+  const metrics = [...new Set(rows.flatMap((r) => Object.keys(r.metrics)))].slice(0, 6);
+  return (
+    <>
+      <h2>Live performance</h2>
+      <table class="grid" aria-label="live performance">
+        <thead>
+          <tr>
+            <th>measured</th>
+            <th>versions</th>
+            <th class="num">labelled</th>
+            {metrics.map((m) => (
+              <th class="num" key={m}>
+                {m}
+              </th>
+            ))}
+            <th>verdict</th>
+          </tr>
+        </thead>
+        <tbody>
+          {[...rows].reverse().map((r, i) => (
+            <tr key={i}>
+              <td>{fmtTime(r.createdMs)}</td>
+              <td>{r.versions}</td>
+              <td class="num">{r.labelled.toLocaleString()}</td>
+              {metrics.map((m) => {
+                const f = r.metrics[m];
+                const interval =
+                  f && f.low !== null && f.high !== null
+                    ? `${fmtNumber(f.low)} – ${fmtNumber(f.high)}`
+                    : undefined;
+                return (
+                  <td class="num" key={m} title={interval} data-metric={m}>
+                    {fmtNumber(f?.value ?? null)}
+                  </td>
+                );
+              })}
+              <td data-verdict={r.verdict ?? ''}>{r.verdict ?? '–'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
 }
 
 const WINDOWS = ['1h', '24h', '7d', '30d', 'all'];
@@ -152,7 +259,8 @@ export function ServingPage({ route }: { route: Route }) {
               ))}
             </tbody>
           </table>
-          <p class="muted">Error rate: not available ({r.errors.reason}).</p>
+          <ErrorTable errors={r.errors} />
+          <PerformanceTable rows={r.performance} />
           <h2>Predictions</h2>
           <div class="charts">
             {r.versions.map((v) =>
