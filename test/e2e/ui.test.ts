@@ -145,7 +145,8 @@ describe('mlo ui in Chromium', () => {
     await page.getByRole('link', { name: 'churn' }).click();
     await page.getByRole('link', { name: 'v1', exact: true }).click();
     const graph = page.locator('svg[aria-label="lineage"]');
-    await graph.waitFor();
+    // the page may still show the newest version's graph until v1's arrives
+    await graph.locator('g.node[data-node="model:churn@1"]').waitFor();
     const nodes = await graph
       .locator('g.node')
       .evaluateAll((gs) => gs.map((g) => g.getAttribute('data-node')));
