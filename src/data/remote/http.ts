@@ -6,9 +6,13 @@
  * way they do to a directory. Records travel through src/sync on the same transport.
  */
 import { createHash } from 'node:crypto';
-import { open, readFile, rm } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { open, readFile, rm, stat } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { pipeline } from 'node:stream/promises';
 import { MloError, type MloErrorCode } from '../../errors.js';
-import { sha256 } from '../hash.js';
+import { hashFile, sha256 } from '../hash.js';
 import { corruptLocal } from './s3-common.js';
 import type { PutSource, Remote, RemoteObject, TransferHooks } from './types.js';
 
@@ -37,6 +41,8 @@ export interface RequestOptions {
   body?: unknown;
   /** raw bytes to send instead of JSON */
   raw?: Uint8Array;
+  /** a file to send as the body, read anew for each attempt (memory stays bounded) */
+  file?: string;
   headers?: Record<string, string>;
   retry?: Retry;
   timeoutMs?: number;
@@ -100,7 +106,7 @@ export class HttpTransport {
   async request(method: string, path: string, o: RequestOptions = {}): Promise<Response> {
     const kind = `${method} ${path.split('?')[0].replace(/[0-9a-f]{64}/, ':hash')}`;
     const retry = o.retry ?? (method === 'GET' ? 'idempotent' : 'connect-only');
-    const body: RequestInit['body'] =
+    const fixed: RequestInit['body'] =
       (o.raw as Uint8Array<ArrayBuffer> | undefined) ??
       (o.body === undefined ? undefined : JSON.stringify(o.body));
     const headers = this.headers({
@@ -112,12 +118,17 @@ export class HttpTransport {
       this.requests[kind] = (this.requests[kind] ?? 0) + 1;
       let res: Response;
       try {
-        res = await fetch(`${this.target.url}${path}`, {
-          method,
-          headers,
-          body: body,
-          signal: AbortSignal.timeout(o.timeoutMs ?? this.timeoutMs),
-        });
+        const url = `${this.target.url}${path}`;
+        const timeoutMs = o.timeoutMs ?? this.timeoutMs;
+        res =
+          o.file === undefined
+            ? await fetch(url, {
+                method,
+                headers,
+                body: fixed,
+                signal: AbortSignal.timeout(timeoutMs),
+              })
+            : await sendFile(url, method, headers, o.file, timeoutMs);
       } catch (err) {
         lastErr = err;
         // nothing reached the server, or a repeat is harmless
@@ -159,11 +170,13 @@ export class HttpTransport {
     }
   }
 
-  /** Upload one object (checked against its hash by the server before it appears). */
+  /**
+   * Upload one object (checked against its hash by the server before it appears). A
+   * file is streamed: objects can be many GiB, and none is held in memory whole.
+   */
   async putObject(hash: string, source: { path: string } | { data: Uint8Array }): Promise<void> {
-    const data = 'data' in source ? source.data : await readFile(source.path);
     await this.request('PUT', `/api/objects/${hash}`, {
-      raw: data,
+      ...('data' in source ? { raw: source.data } : { file: source.path }),
       headers: { 'content-type': 'application/octet-stream' },
       retry: 'idempotent',
     });
@@ -252,6 +265,59 @@ export class HttpTransport {
   }
 }
 
+/**
+ * Send a file as a request body with node:http(s), answered as a fetch Response. fetch
+ * in Node 20 keeps every chunk of a streamed body until the request ends, so a 400 MiB
+ * upload held 400 MiB; piping the file into the request keeps a few pieces in flight.
+ * Transport errors carry their code in `cause`, as fetch's do.
+ */
+async function sendFile(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  file: string,
+  timeoutMs: number,
+): Promise<Response> {
+  const size = (await stat(file)).size;
+  const target = new URL(url);
+  const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+  const failed = (err: Error): Error =>
+    Object.assign(new Error(err.message), { name: err.name, cause: err });
+  return new Promise<Response>((resolve, reject) => {
+    const req = send(
+      target,
+      { method, headers: { ...headers, 'content-length': String(size) }, timeout: timeoutMs },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', (err) => reject(failed(err)));
+        res.on('end', () => {
+          const status = res.statusCode ?? 502;
+          const answer = new Headers();
+          for (const [k, v] of Object.entries(res.headers)) {
+            if (v !== undefined) answer.set(k, Array.isArray(v) ? v.join(', ') : v);
+          }
+          const empty = status === 204 || status === 304;
+          resolve(
+            new Response(empty ? null : Buffer.concat(chunks), {
+              status,
+              statusText: res.statusMessage,
+              headers: answer,
+            }),
+          );
+        });
+      },
+    );
+    req.on('timeout', () => {
+      const err = new Error('no answer in time');
+      err.name = 'TimeoutError';
+      req.destroy(err);
+    });
+    req.on('error', (err) => reject(failed(err)));
+    pipeline(createReadStream(file), req).catch((err: Error) => reject(failed(err)));
+  });
+}
+
 function refusedConnection(err: unknown): boolean {
   const code = (err as { cause?: { code?: string } })?.cause?.code;
   return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN';
@@ -262,6 +328,8 @@ function backoff(attempt: number): number {
 }
 
 const HAS_BATCH = 10_000;
+/** Objects up to this size are read whole and sent in one buffer; larger ones stream. */
+const IN_MEMORY_BYTES = 8 << 20;
 
 /**
  * The object endpoints of a server as a Remote. The server keeps the same epoch
@@ -305,10 +373,21 @@ export class HttpRemote extends HttpTransport implements Remote {
     source: PutSource,
     hooks: TransferHooks = {},
   ): Promise<void> {
-    const data = 'data' in source ? source.data : await readFile(source.path);
     // the server checks the hash too; checking here names the local copy as the culprit
-    if (data.length !== size || sha256(data) !== hash) throw corruptLocal(hash);
-    await this.putObject(hash, { data });
+    if ('data' in source) {
+      if (source.data.length !== size || sha256(source.data) !== hash) throw corruptLocal(hash);
+    } else if (size <= IN_MEMORY_BYTES) {
+      const data = await readFile(source.path);
+      if (data.length !== size || sha256(data) !== hash) throw corruptLocal(hash);
+      await this.putObject(hash, { data });
+      hooks.onBytes?.(size);
+      return;
+    } else {
+      // hashed in pieces first, then streamed: two reads, but never the whole file in memory
+      const got = (await stat(source.path)).size === size ? hashFile(source.path) : undefined;
+      if (got?.size !== size || got.hash !== hash) throw corruptLocal(hash);
+    }
+    await this.putObject(hash, source);
     hooks.onBytes?.(size);
   }
 
