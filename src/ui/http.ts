@@ -102,7 +102,7 @@ async function readJson(req: IncomingMessage): Promise<{ body?: unknown; error?:
 }
 
 /** Whether a writing request comes from a page of another origin. */
-function crossOrigin(req: IncomingMessage): boolean {
+export function crossOrigin(req: IncomingMessage): boolean {
   if (req.headers['sec-fetch-site'] === 'cross-site') return true;
   const origin = req.headers.origin;
   if (origin === undefined) return false;

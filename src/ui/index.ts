@@ -16,6 +16,7 @@
  */
 export { createUiHandler, isUiApiPath, type UiHandler, type UiHandlerOptions } from './handler.js';
 export {
+  crossOrigin,
   serveUi,
   uiRequestListener,
   DEFAULT_UI_PORT,

@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildLinearClassifier } from '../../src/onnx/index.js';
 import { exportOnnx, makeClassification, trainLogisticRegression } from '../../src/train/index.js';
 import {
@@ -22,6 +22,7 @@ import {
   type RunResult,
 } from '../helpers/cli.js';
 import { call, startHub, type Hub } from '../helpers/hub.js';
+import { startServe } from '../helpers/serving.js';
 
 const FEATURES = ['f0', 'f1', 'f2', 'f3'];
 
@@ -562,47 +563,6 @@ describe('team: concurrent promotions', () => {
   });
 });
 
-/** `mlo serve ... --from` as a child; resolves with its URL once it listens. */
-async function startReplica(
-  cwd: string,
-  args: string[],
-  env: Record<string, string>,
-): Promise<{
-  url: string;
-  stdout: () => string;
-  done: Promise<RunResult>;
-  stop: () => Promise<RunResult>;
-}> {
-  const { child, done } = mloAsync(['serve', ...args, '--port', '0'], { cwd, env });
-  onTestFinished(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const poll = setInterval(() => {
-      const m = /listening on (http:\/\/[\d.:]+)/.exec(out);
-      if (m) {
-        clearInterval(poll);
-        resolve(m[1]);
-      }
-    }, 20);
-    void done.then((r) => {
-      clearInterval(poll);
-      reject(new Error(`mlo serve exited ${r.code}: ${r.stderr}`));
-    });
-  });
-  return {
-    url,
-    stdout: () => out,
-    done,
-    stop: () => {
-      child.kill('SIGTERM');
-      return done;
-    },
-  };
-}
-
 async function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined>,
@@ -647,7 +607,7 @@ describe('team: a production replica with no checkout', () => {
     // no repository here: the replica keeps its store in --state-dir
     const host = tempDir('mlo-prod-');
     const state = join(host, 'state');
-    const replica = await startReplica(
+    const replica = await startServe(
       host,
       ['churn@champion', '--from', hub.url, '--state-dir', state],
       { MLO_TOKEN: prod },
@@ -706,7 +666,7 @@ describe('team: a production replica with no checkout', () => {
     expect(report.columns.find((c) => c.column === 'f0')!.drifted).toBe(true);
 
     // started again, the replica sends nothing twice
-    const again = await startReplica(
+    const again = await startServe(
       host,
       ['churn@champion', '--from', hub.url, '--state-dir', state],
       { MLO_TOKEN: prod },

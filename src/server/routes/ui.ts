@@ -8,7 +8,7 @@
  * runs but never change anything.
  */
 import type { IncomingMessage } from 'node:http';
-import { createUiHandler, uiRequestListener, type UiHandler } from '../../ui/index.js';
+import { createUiHandler, crossOrigin, uiRequestListener, type UiHandler } from '../../ui/index.js';
 import type { Mount, Reply, Route, ServerContext } from '../http.js';
 
 export const UI_BASE = '/ui';
@@ -93,17 +93,6 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams | undefin
   return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
 }
 
-function sameOrigin(req: IncomingMessage): boolean {
-  if (req.headers['sec-fetch-site'] === 'cross-site') return false;
-  const origin = req.headers.origin;
-  if (origin === undefined) return true;
-  try {
-    return new URL(origin).host.toLowerCase() === (req.headers.host ?? '').toLowerCase();
-  } catch {
-    return false;
-  }
-}
-
 function cookie(value: string, maxAge: number, secure: boolean): string {
   return (
     `${UI_COOKIE}=${encodeURIComponent(value)}; Path=${UI_BASE}; HttpOnly; SameSite=Strict; ` +
@@ -148,7 +137,7 @@ export const uiLoginRoutes: Route[] = [
           headers: { ...PAGE_HEADERS, 'retry-after': String(wait), connection: 'close' },
         };
       }
-      if (!sameOrigin(call.req)) {
+      if (crossOrigin(call.req)) {
         call.req.resume();
         return { status: 403, text: 'sign in from this server’s own page\n' };
       }
