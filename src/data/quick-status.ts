@@ -3,8 +3,8 @@
  * index and its untracked cache: the stat index saved with the snapshot (paths,
  * inode, mtime, size) is compared with a fresh stat of each file; the folders'
  * ctimes stand in for reading them (else they are walked and the names compared),
- * and a cache seal stands in for looking up every object. No manifest is decoded, nothing per file is
- * allocated beyond the path strings. Any difference sends status down the full path.
+ * and a cache seal stands in for looking up every object. No manifest is decoded and
+ * nothing is allocated per file beyond its name. Any difference sends status down the full path.
  */
 import { join } from 'node:path';
 import type { Repo } from '../repo/index.js';
@@ -29,18 +29,19 @@ export async function unchangedAndCached(
   const abs = join(repo.root, rel);
   if (!lstatOrNull(abs)?.isDirectory()) return false;
   const listing = state.listing;
-  const names = listing.length === 0 ? [] : listing.toString('utf8').split('\0');
-  const paths = names.map((p) => `${abs}/${p}`);
   let sameNames = foldersUnchanged(abs, state.dirs);
-  const stamps = sameNames
-    ? await statMany(paths)
-    : await statMany(paths, () => {
+  const stamps = await statMany(abs, listing.toString('utf8'), {
+    ...(!sameNames && {
+      meanwhile: () => {
         const now = listDirectory(abs, repo.cacheDir).files.join('\0');
         sameNames = listing.equals(Buffer.from(now));
-      });
+      },
+    }),
+  });
   if (!sameNames) return false;
   const { stamps: was, sizes } = state;
-  for (let i = 0; i < names.length; i++) {
+  if (stamps.length !== 3 * sizes.length) return false;
+  for (let i = 0; i < sizes.length; i++) {
     if (
       stamps[3 * i] !== was[2 * i] ||
       stamps[3 * i + 1] !== was[2 * i + 1] ||

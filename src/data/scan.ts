@@ -148,7 +148,7 @@ export async function scanDirectory(
   let reused = 0;
   let rehashed = 0;
   const total = listing.files.length;
-  const stamps = await statMany(listing.files.map((p) => `${abs}/${p}`));
+  const stamps = await statMany(abs, listing.files.join('\0'));
   const pending: { index: number; abs: string; rel: string; stamp: FileStamp }[] = [];
   for (let i = 0; i < total; i++) {
     const path = listing.files[i];

@@ -1,11 +1,12 @@
 /**
- * Worker half of statMany: stat a slice of paths and send back (ino, mtimeMs, size)
- * triples, NaN for paths that are gone or not regular files.
+ * Worker side of statMany: take chunks of the shared work until none are left,
+ * writing (ino, mtimeMs, size) straight into the shared result.
  */
 import { parentPort } from 'node:worker_threads';
-import { statTriples } from './stat-triples.js';
+import { takeChunks, type StatWork } from './stat-many.js';
 
-parentPort?.on('message', (paths: string[]) => {
-  const out = statTriples(paths);
-  parentPort!.postMessage(out, [out.buffer as ArrayBuffer]);
+parentPort?.on('message', (work: StatWork) => {
+  const out = new Float64Array(work.out);
+  takeChunks(out, work, new Int32Array(work.starts), new Int32Array(work.control));
+  parentPort!.postMessage({ done: work.id });
 });

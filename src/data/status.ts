@@ -14,6 +14,7 @@ import type { Pointer } from './pointer.js';
 import { loadSelectedPointers } from './pointers.js';
 import { saveSnapshot, scanDirectory } from './scan.js';
 import { sealFor } from './cache-seal.js';
+import { statsInParallel, warmStatWorker } from './stat-many.js';
 import { unchangedAndCached } from './quick-status.js';
 import { stateMatches, stateOf, statFile } from './workspace.js';
 
@@ -45,6 +46,10 @@ export interface StatusOptions {
 
 export async function status(repo: Repo, options: StatusOptions = {}): Promise<StatusResult> {
   const pointers = loadSelectedPointers(repo, options.cwd ?? process.cwd(), options.paths ?? []);
+  // A big tracked directory ahead (by its pointer's count, only a hint): the stat
+  // worker starts now, while this thread reads the store.
+  if (pointers.some((p) => p.type === 'dir' && statsInParallel(p.files ?? 0)))
+    void warmStatWorker();
   const cache = cacheOf(repo);
   const entries: StatusEntry[] = [];
   for (const p of pointers)
