@@ -208,20 +208,25 @@ async function hashIntoCache(abs: string, st: FileStamp, ctx: HashIntoCache): Pr
 }
 
 /**
- * Hash and store the changed files of a directory: small ones together (on two
- * threads when there are many), large ones one by one, streamed.
+ * Hash and store the changed files of directory `dir`: small ones together (on two
+ * threads when there are many), large ones one by one, streamed. Hashes of objects
+ * written here are added to `fresh`: they need no intactness check afterwards.
  */
 async function hashManyIntoCache(
+  dir: string,
   files: { abs: string; stamp: FileStamp }[],
   ctx: HashIntoCache,
   allowPack: boolean,
+  fresh: Set<string>,
   onFiles?: (done: number, total: number) => void,
 ): Promise<string[]> {
   const hashes = new Array<string>(files.length);
   const small = files.map((_, i) => i).filter((i) => files[i].stamp.size <= WHOLE_READ_LIMIT);
-  const smallHashes = await hashFilesIntoCache(
+  const skip = dir.length + 1; // every file is `${dir}/${name}`
+  const stored = await hashFilesIntoCache(
     {
-      paths: small.map((i) => files[i].abs),
+      dir,
+      names: small.map((i) => files[i].abs.slice(skip)),
       sizes: small.map((i) => files[i].stamp.size),
       cacheDir: ctx.cache.dir,
       tmpDir: ctx.cache.ensureTmp(),
@@ -230,7 +235,10 @@ async function hashManyIntoCache(
     },
     ctx.batch!,
   );
-  small.forEach((i, k) => (hashes[i] = smallHashes[k]!));
+  small.forEach((i, k) => {
+    hashes[i] = stored.hashes[k]!;
+    if (stored.fresh[k]) fresh.add(hashes[i]);
+  });
   onFiles?.(small.length, files.length);
   let done = small.length;
   for (let i = 0; i < files.length; i++) {
@@ -297,13 +305,16 @@ async function addDirectory(
   const batch = new ObjectBatch(cache, { allowPack, durable });
   const ctx: HashIntoCache = { cache, batch, durable };
   let scan: DirScan | undefined;
+  const fresh = new Set<string>();
   try {
     scan = await scanDirectory(repo, cache, t.rel, {
       hashMany: (files) =>
         hashManyIntoCache(
+          t.abs,
           files,
           ctx,
           allowPack,
+          fresh,
           onProgress &&
             ((done, total) => onProgress({ phase: `adding ${t.rel}`, done, total, unit: 'files' })),
         ),
@@ -320,7 +331,9 @@ async function addDirectory(
     // concurrent gc cannot take an object between that check and the pointer (pins.ts).
     pinObjects(repo, [scan.hash, ...scan.files.map((f) => f.hash)]);
     // Unchanged files whose objects went missing or were truncated: cache them again.
-    for (const f of cache.notIntact(scan.files)) {
+    // Objects this add wrote itself are known to be whole.
+    const reused = scan.files.filter((f) => !fresh.has(f.hash) && !batch.wrote(f.hash));
+    for (const f of cache.notIntact(reused)) {
       const abs = join(t.abs, f.path);
       await hashIntoCache(abs, statSync(abs), { ...ctx, batch: undefined });
     }

@@ -49,6 +49,11 @@ export class ObjectBatch {
     return this.cache.packs.hashSet().has(hash) || this.cache.looseSet().has(hash);
   }
 
+  /** Whether this batch wrote (or queued) the object, so that no check of it is needed. */
+  wrote(hash: string): boolean {
+    return this.seen.has(hash);
+  }
+
   put(hash: string, data: Uint8Array): void {
     if (this.known(hash, data.length)) return;
     this.seen.add(hash);

@@ -82,7 +82,8 @@ export class ObjectCache {
   }
 
   /** Bulk form of `hasIntact`: entries absent, or loose with the wrong size. */
-  notIntact<T extends { hash: string; size: number }>(entries: Iterable<T>): T[] {
+  notIntact<T extends { hash: string; size: number }>(entries: readonly T[]): T[] {
+    if (entries.length === 0) return [];
     const packed = this.packs.list.length ? this.packs.hashSet() : undefined;
     const out: T[] = [];
     for (const e of entries) {

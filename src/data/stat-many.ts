@@ -135,7 +135,7 @@ export function takeChunks(
 }
 
 /** `dir/` as an absolute path or relative to the working directory, whichever is shorter. */
-function shortestPrefix(dir: string): string {
+export function shortestPrefix(dir: string): string {
   const abs = `${dir}${sep}`;
   if (!isAbsolute(dir)) return abs;
   let rel: string;

@@ -1,77 +1,207 @@
 /**
  * Hashing and caching many small files at once (a directory add). Above a threshold
- * a worker thread takes half the files and writes its own pack, so both cores read
- * and hash: openssl over the same files uses one core, and file I/O, not hashing,
- * dominates for small files.
+ * a worker thread shares the files and writes its own pack, so both cores read and
+ * hash: openssl over the same files uses one core, and file I/O, not hashing,
+ * dominates for small files. The threads take chunks from one shared counter (as
+ * statMany does), since the worker starts tens of milliseconds late.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ObjectBatch } from './batch.js';
 import { ObjectCache } from './cache.js';
 import { sha256 } from './hash.js';
+import { shortestPrefix } from './stat-many.js';
+import { nameStarts } from './stat-triples.js';
 import { readWholeFile } from './workspace.js';
 
 const PARALLEL_FROM = 4096;
+/** Files per claim. */
+const CHUNK = 256;
 
 export interface StoreJob {
-  paths: string[];
-  sizes: number[];
+  /** the files are `${dir}/${name}` */
+  dir: string;
+  names: readonly string[];
+  /** sizes from a fresh stat, in the order of names */
+  sizes: readonly number[];
   cacheDir: string;
   tmpDir: string;
   allowPack: boolean;
   durable: boolean;
 }
 
-/** Read, hash and store each file (sizes from a fresh stat); returns hashes in order. */
-export function storeSmallFiles(job: StoreJob, batch?: ObjectBatch): string[] {
-  const own = batch === undefined;
-  const b = batch ?? new ObjectBatch(new ObjectCache(job.cacheDir, job.tmpDir), job);
-  const hashes = new Array<string>(job.paths.length);
-  try {
-    for (let i = 0; i < job.paths.length; i++) {
-      const buf = readWholeFile(job.paths[i], job.sizes[i]);
+export interface StoredFiles {
+  hashes: string[];
+  /** 1 where the object was written by this call (so it need not be checked again) */
+  fresh: Uint8Array;
+}
+
+/** What crosses to the worker: names as one string, the rest in shared memory. */
+export interface SharedStoreJob {
+  prefix: string;
+  joined: string;
+  starts: SharedArrayBuffer;
+  sizes: SharedArrayBuffer;
+  /** Int32Array over [next index to claim, whether the worker began claiming] */
+  control: SharedArrayBuffer;
+  cacheDir: string;
+  tmpDir: string;
+  allowPack: boolean;
+  durable: boolean;
+}
+
+/** The worker's answer: hashes of the chunks it took, and which it wrote. */
+export interface WorkerStored {
+  froms: number[];
+  hashes: string[][];
+  fresh: Uint8Array;
+}
+
+interface Claims {
+  control: Int32Array;
+  n: number;
+}
+
+/**
+ * Read, hash and store the files at indices this thread claims (all of them when
+ * `claims` is undefined) through `batch`; record each hash and whether `batch` wrote it.
+ */
+function storeClaimed(
+  at: (i: number) => string,
+  sizes: ArrayLike<number>,
+  n: number,
+  batch: ObjectBatch,
+  claims: Claims | undefined,
+  onChunk: (from: number, hashes: string[]) => void,
+  fresh: Uint8Array,
+): void {
+  const claim = () => (claims ? Atomics.add(claims.control, 0, CHUNK) : done);
+  let done = 0;
+  for (let from = claims ? claim() : 0; from < n;) {
+    const to = Math.min(n, from + CHUNK);
+    const hashes = new Array<string>(to - from);
+    for (let i = from; i < to; i++) {
+      const buf = readWholeFile(at(i), sizes[i]);
       const hash = sha256(buf);
-      b.put(hash, buf);
-      hashes[i] = hash;
+      batch.put(hash, buf);
+      if (batch.wrote(hash)) fresh[i] = 1;
+      hashes[i - from] = hash;
     }
-    if (own) b.finish();
+    onChunk(from, hashes);
+    done = to;
+    from = claim();
+  }
+}
+
+/** Every file on this thread, through `batch` (the caller finishes it). */
+export function storeSmallFiles(job: StoreJob, batch: ObjectBatch): StoredFiles {
+  const prefix = shortestPrefix(job.dir);
+  const n = job.names.length;
+  const out: StoredFiles = { hashes: new Array<string>(n), fresh: new Uint8Array(n) };
+  storeClaimed(
+    (i) => prefix + job.names[i],
+    job.sizes,
+    n,
+    batch,
+    undefined,
+    (from, hashes) => hashes.forEach((h, k) => (out.hashes[from + k] = h)),
+    out.fresh,
+  );
+  return out;
+}
+
+/** The worker's side: its own batch and pack, finished before it answers. */
+export function storeSharedJob(job: SharedStoreJob): WorkerStored {
+  const control = new Int32Array(job.control);
+  Atomics.store(control, 1, 1); // from here on, the main thread waits for this answer
+  const starts = new Int32Array(job.starts);
+  const n = starts.length - 1;
+  const batch = new ObjectBatch(new ObjectCache(job.cacheDir, job.tmpDir), job);
+  const result: WorkerStored = { froms: [], hashes: [], fresh: new Uint8Array(n) };
+  try {
+    storeClaimed(
+      (i) => job.prefix + job.joined.slice(starts[i], starts[i + 1] - 1),
+      new Float64Array(job.sizes),
+      n,
+      batch,
+      { control, n },
+      (from, hashes) => {
+        result.froms.push(from);
+        result.hashes.push(hashes);
+      },
+      result.fresh,
+    );
+    batch.finish();
   } catch (err) {
-    if (own) b.abort();
+    batch.abort();
     throw err;
   }
-  return hashes;
+  return result;
 }
 
 /**
  * Store small files through `batch` (the caller finishes it), sharing the work with
  * a worker thread when there are many.
  */
-export async function hashFilesIntoCache(job: StoreJob, batch: ObjectBatch): Promise<string[]> {
+export async function hashFilesIntoCache(job: StoreJob, batch: ObjectBatch): Promise<StoredFiles> {
   const workerUrl = new URL('./hash.worker.js', import.meta.url);
-  if (job.paths.length < PARALLEL_FROM || !existsSync(fileURLToPath(workerUrl))) {
+  const n = job.names.length;
+  if (n < PARALLEL_FROM || !existsSync(fileURLToPath(workerUrl))) {
     return storeSmallFiles(job, batch);
   }
+  const joined = job.names.join('\0');
+  const starts = nameStarts(joined);
+  const shared: SharedStoreJob = {
+    prefix: shortestPrefix(job.dir),
+    joined,
+    starts: new SharedArrayBuffer(starts.byteLength),
+    sizes: new SharedArrayBuffer(n * Float64Array.BYTES_PER_ELEMENT),
+    control: new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT),
+    cacheDir: job.cacheDir,
+    tmpDir: job.tmpDir,
+    allowPack: job.allowPack,
+    durable: job.durable,
+  };
+  new Int32Array(shared.starts).set(starts);
+  new Float64Array(shared.sizes).set(job.sizes);
+  const control = new Int32Array(shared.control);
   const { Worker } = await import('node:worker_threads');
-  const half = job.paths.length >> 1;
   const worker = new Worker(workerUrl);
   try {
-    const theirs = new Promise<string[]>((resolve, reject) => {
+    const theirs = new Promise<WorkerStored>((resolve, reject) => {
       worker.once(
         'message',
-        (m: { hashes?: string[]; error?: { message: string; code?: string; path?: string } }) => {
-          if (m.hashes) resolve(m.hashes);
+        (m: {
+          stored?: WorkerStored;
+          error?: { message: string; code?: string; path?: string };
+        }) => {
+          if (m.stored) resolve(m.stored);
           else reject(Object.assign(new Error(m.error?.message ?? 'hash worker failed'), m.error));
         },
       );
       worker.once('error', reject);
     });
-    worker.postMessage({ ...job, paths: job.paths.slice(half), sizes: job.sizes.slice(half) });
-    const mine = storeSmallFiles(
-      { ...job, paths: job.paths.slice(0, half), sizes: job.sizes.slice(0, half) },
+    theirs.catch(() => undefined); // awaited only when the worker took part
+    worker.postMessage(shared);
+    const out: StoredFiles = { hashes: new Array<string>(n), fresh: new Uint8Array(n) };
+    storeClaimed(
+      (i) => shared.prefix + job.names[i],
+      job.sizes,
+      n,
       batch,
+      { control, n },
+      (from, hashes) => hashes.forEach((h, k) => (out.hashes[from + k] = h)),
+      out.fresh,
     );
-    const rest = await theirs;
-    return mine.concat(rest);
+    // Every chunk is claimed. A worker that had not begun claiming by now takes none.
+    if (Atomics.load(control, 1) === 1) {
+      const stored = await theirs;
+      stored.froms.forEach((from, c) =>
+        stored.hashes[c].forEach((h, k) => (out.hashes[from + k] = h)),
+      );
+      for (let i = 0; i < n; i++) out.fresh[i] |= stored.fresh[i];
+    }
+    return out;
   } finally {
     void worker.terminate();
   }
