@@ -222,11 +222,12 @@ async function hashManyIntoCache(
 ): Promise<string[]> {
   const hashes = new Array<string>(files.length);
   const small = files.map((_, i) => i).filter((i) => files[i].stamp.size <= WHOLE_READ_LIMIT);
-  const skip = dir.length + 1; // every file is `${dir}/${name}`
+  // Names relative to `dir` make shorter paths for the kernel to resolve.
+  const under = small.every((i) => files[i].abs.startsWith(`${dir}/`));
   const stored = await hashFilesIntoCache(
     {
-      dir,
-      names: small.map((i) => files[i].abs.slice(skip)),
+      ...(under && { dir }),
+      names: small.map((i) => (under ? files[i].abs.slice(dir.length + 1) : files[i].abs)),
       sizes: small.map((i) => files[i].stamp.size),
       cacheDir: ctx.cache.dir,
       tmpDir: ctx.cache.ensureTmp(),

@@ -19,8 +19,8 @@ const PARALLEL_FROM = 4096;
 const CHUNK = 256;
 
 export interface StoreJob {
-  /** the files are `${dir}/${name}` */
-  dir: string;
+  /** the files are `${dir}/${name}`, or the names themselves without a dir */
+  dir?: string;
   names: readonly string[];
   /** sizes from a fresh stat, in the order of names */
   sizes: readonly number[];
@@ -95,7 +95,7 @@ function storeClaimed(
 
 /** Every file on this thread, through `batch` (the caller finishes it). */
 export function storeSmallFiles(job: StoreJob, batch: ObjectBatch): StoredFiles {
-  const prefix = shortestPrefix(job.dir);
+  const prefix = job.dir === undefined ? '' : shortestPrefix(job.dir);
   const n = job.names.length;
   const out: StoredFiles = { hashes: new Array<string>(n), fresh: new Uint8Array(n) };
   storeClaimed(
@@ -152,7 +152,7 @@ export async function hashFilesIntoCache(job: StoreJob, batch: ObjectBatch): Pro
   const joined = job.names.join('\0');
   const starts = nameStarts(joined);
   const shared: SharedStoreJob = {
-    prefix: shortestPrefix(job.dir),
+    prefix: job.dir === undefined ? '' : shortestPrefix(job.dir),
     joined,
     starts: new SharedArrayBuffer(starts.byteLength),
     sizes: new SharedArrayBuffer(n * Float64Array.BYTES_PER_ELEMENT),

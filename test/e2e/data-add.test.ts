@@ -108,6 +108,24 @@ describe('mlo add', () => {
     expect(readFileSync(join(dir, 'big/d3/f3.txt'), 'utf8')).toBe('content 3');
   });
 
+  it('the two-thread path reads the right files when run from another folder', () => {
+    const dir = makeRepo();
+    const tree: Record<string, string> = { 'elsewhere/keep': 'k' };
+    for (let i = 0; i < 5000; i++) tree[`data/d${i % 7}/f${i}.txt`] = `row ${i}`;
+    writeTree(dir, tree);
+    // paths go to the kernel relative to the working directory: ../data/...
+    const r = parseJson<AddJson>(
+      mlo(['add', '../data', '--json'], { cwd: join(dir, 'elsewhere') }),
+    );
+    expect(r.entries[0]).toMatchObject({ files: 5000, result: 'added' });
+    expect(mlo(['fsck'], { cwd: dir }).code).toBe(0);
+    rmSync(join(dir, 'data'), { recursive: true });
+    expect(mlo(['checkout'], { cwd: dir }).code).toBe(0);
+    for (const i of [0, 1234, 4999]) {
+      expect(readFileSync(join(dir, `data/d${i % 7}/f${i}.txt`), 'utf8')).toBe(`row ${i}`);
+    }
+  });
+
   it('re-adding an unchanged path is a no-op that rewrites nothing', () => {
     const dir = makeRepo();
     writeTree(dir, { 'd/x.csv': 'x\n1\n', 'big/a': 'a', 'big/b': 'b' });
