@@ -7,6 +7,7 @@ export { openRepo } from '../repo/index.js';
 export {
   listRuns,
   listRunsJson,
+  listRunsJsonParts,
   parseColumns,
   getRun,
   compareRuns,

@@ -204,7 +204,7 @@ Combine with and, or, not and parentheses. Quote text: 'rf'. Odd keys: metrics.\
           },
           cmd: Command,
         ) => {
-          const { openRepo, listRuns, listRunsJson, parseColumns } = await runsLib();
+          const { openRepo, listRuns, listRunsJsonParts, parseColumns } = await runsLib();
           const limit = opts.limit ?? (opts.json ? 0 : 50);
           const columns = opts.columns ? parseColumns(opts.columns) : undefined;
           const repo = openRepo(cwdOf(cmd));
@@ -216,7 +216,7 @@ Combine with and, or, not and parentheses. Quote text: 'rf'. Odd keys: metrics.\
               limit,
             };
             if (opts.json) {
-              process.stdout.write(listRunsJson(repo, query));
+              for (const part of listRunsJsonParts(repo, query)) process.stdout.write(part);
               process.stdout.write('\n');
               return;
             }

@@ -31,6 +31,7 @@ export {
 export {
   listRuns,
   listRunsJson,
+  listRunsJsonParts,
   getRun,
   compareRuns,
   metricHistory,
