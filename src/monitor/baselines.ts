@@ -215,7 +215,7 @@ export async function prepareBaseline(
   const numeric: NumericProfileOptions = { exactLimit, sketchK: KLL_DEFAULT_K };
   const names = reader.schema.columns.map((c) => c.name);
   const { rows, results, hash } = await runColumnTasks(
-    reader.batches(),
+    reader,
     planned.map((p) => names.indexOf(p.name)),
     planned.map((plan) => ({ plan })),
     { numeric, sizeBytes: reader.sizeBytes, parallel: options.parallel, hashFile: abs },

@@ -272,7 +272,7 @@ async function profileFile(
     onProgress: options.onProgress,
   });
   const { rows, results, hash } = await runColumnTasks(
-    reader.batches(),
+    reader,
     present.map((_, i) => i),
     present,
     {
