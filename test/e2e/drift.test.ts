@@ -47,6 +47,7 @@ interface ReportJson {
   checked_columns: number;
   warnings: string[];
   id: number | null;
+  current: { rows: number; issues?: unknown[] };
 }
 
 /** The tolerances of the issue: KS statistic, Wasserstein, JS to 1e-9; p-values to 1e-6. */
@@ -546,6 +547,67 @@ describe('the worker thread', () => {
       const cols = (name: string) => showBaseline(repo, { name }).columns;
       expect(cols('b')).toEqual(cols('b1'));
       expect(cols('b').map((c) => c.count)).toEqual([90_000, 90_000, 90_000, 72_000, 90_000]);
+    } finally {
+      repo.close();
+    }
+  });
+
+  it("reads a CSV file on both threads with the results of one pass: CRLF, quotes or mismatches in the worker's part", async () => {
+    const dir = makeRepo();
+    let s = 11;
+    const rand = () => (s = (s * 48271) % 2147483647) / 2147483647;
+    // ~5 MB, above the size from which the file is split between the threads
+    const file = (eol: string, special: (i: number) => string | null) => {
+      const lines = ['a,b,cat'];
+      for (let i = 0; i < 120_000; i++) {
+        lines.push(
+          special(i) ??
+            `${rand() < 0.05 ? 'NaN' : rand().toFixed(6)},${Math.floor(rand() * 9)},${rand() < 0.3 ? 'x' : 'y'}`,
+        );
+      }
+      return lines.join(eol) + eol;
+    };
+    writeFileSync(
+      join(dir, 'ref.csv'),
+      file('\n', () => null),
+    );
+    const env = { MLO_PARALLEL: '1' };
+    expect(mlo(['baseline', 'create', 'b', '--data', 'ref.csv'], { cwd: dir, env }).code).toBe(0);
+    const variants: Record<string, string> = {
+      'crlf.csv': file('\r\n', () => null),
+      // a quoted field with a line break in the worker's half
+      'quoted.csv': file('\n', (i) => (i === 100_000 ? '0.5,3,"x\ny"' : null)),
+      // cells that do not fit in the worker's half: reported with their one-pass row numbers
+      'mismatch.csv': file('\n', (i) => (i === 90_000 || i === 110_000 ? 'oops,1,x' : null)),
+    };
+    const { openRepo, checkDrift } = await import('../../src/index.js');
+    const repo = openRepo(dir);
+    try {
+      for (const [name, text] of Object.entries(variants)) {
+        writeFileSync(join(dir, name), text);
+        const r = mlo(
+          ['drift', 'check', '--baseline', 'b', '--data', name, '--json', '--no-save'],
+          {
+            cwd: dir,
+            env,
+          },
+        );
+        expect(r.code, `${name}: ${r.stderr}`).toBe(0);
+        const cli = parseJson<ReportJson>(r);
+        const lib = await checkDrift(repo, {
+          baseline: 'b',
+          data: join(dir, name),
+          save: false,
+          parallel: false,
+        });
+        const strip = (x: object) => ({ ...x, created_at: 0, id: null });
+        expect(strip(cli), name).toEqual(strip(JSON.parse(JSON.stringify(lib.report)) as object));
+        expect(cli.current.rows, name).toBe(120_000);
+        if (name === 'mismatch.csv')
+          expect(cli.warnings.join('\n')).toContain(
+            '2 value(s) are not number (e.g. "oops" in row 90001',
+          );
+      }
     } finally {
       repo.close();
     }
