@@ -36,7 +36,7 @@ import {
   type ColumnProfile,
   type NumericProfileOptions,
 } from './profile/index.js';
-import { encodedOf, runColumnTasks } from './engine.js';
+import { encodedOf, prewarmWorker, runColumnTasks } from './engine.js';
 import type { LeftOutColumn } from './report.js';
 import type { DriftColumnKind } from './stats/index.js';
 
@@ -196,6 +196,7 @@ export async function prepareBaseline(
     skip: fromConfig.skip,
   };
   const { abs, shown } = userPath(options.data, options.cwd);
+  prewarmWorker(abs, options.parallel);
   const request = readRequest(selection);
   const reader = await openTable(shown, {
     columns: request.columns,

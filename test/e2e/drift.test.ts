@@ -612,4 +612,27 @@ describe('the worker thread', () => {
       repo.close();
     }
   });
+
+  it('exits at once on bad input after starting the worker early (it never keeps the process alive)', () => {
+    const dir = makeRepo();
+    const lines = ['a,b'];
+    for (let i = 0; i < 400_000; i++) lines.push(`${i % 1000}.25,${i % 7}`);
+    writeFileSync(join(dir, 'big.csv'), lines.join('\n') + '\n');
+    const env = { MLO_PARALLEL: '1' };
+    // the worker is started before the input is checked: the error still comes at once
+    const r = mlo(['baseline', 'create', 'b', '--data', 'big.csv', '--target', 'nope'], {
+      cwd: dir,
+      env,
+      timeoutMs: 30_000,
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('no column "nope" (named by --target)');
+    const c = mlo(['drift', 'check', '--baseline', 'none', '--data', 'big.csv'], {
+      cwd: dir,
+      env,
+      timeoutMs: 30_000,
+    });
+    expect(c.code).toBe(2);
+    expect(c.stderr).toContain('no baseline "none"');
+  });
 });
