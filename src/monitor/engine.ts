@@ -71,7 +71,7 @@ const SPLIT_WORKER_SHARE = 0.5;
 /** CSV files are split between the threads from this size... */
 export const SPLIT_MIN_BYTES = 4 << 20;
 /** ...up to this one: the worker holds its part's columns until the main thread is through its own. */
-export const SPLIT_MAX_BYTES = 512 << 20;
+export const SPLIT_MAX_BYTES = 256 << 20;
 /**
  * Where the split goes. Measured on the 1M-row benchmark: at the middle both parts end
  * within ~50 ms of each other (the main thread also profiles its columns and sends the
