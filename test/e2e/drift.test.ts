@@ -613,7 +613,7 @@ describe('the worker thread', () => {
     }
   });
 
-  it('exits at once on bad input after starting the worker early (it never keeps the process alive)', () => {
+  it('exits at once with the input error after starting the worker early', () => {
     const dir = makeRepo();
     const lines = ['a,b'];
     for (let i = 0; i < 400_000; i++) lines.push(`${i % 1000}.25,${i % 7}`);
