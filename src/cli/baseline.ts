@@ -1,7 +1,7 @@
 /** `mlo baseline create|list|show|rm`: reference data profiles for drift checks. */
 import type { Command } from 'commander';
 import type { BaselineColumnInfo, BaselineInfo } from '../index.js';
-import { action, collect, cwdOf, lib, parsePositiveInt } from './common.js';
+import { action, collect, cwdOf, driftLib, parsePositiveInt } from './common.js';
 import { color } from './render/color.js';
 import { print, printJson, warn } from './render/output.js';
 import { createProgress } from './render/progress.js';
@@ -60,7 +60,7 @@ export function registerBaselineCommands(program: Command): void {
     .option('--json', 'print the baseline as JSON')
     .action(
       action(async (name: string, opts: CreateFlags, cmd: Command) => {
-        const { openRepo, createBaseline, parseKindOverrides } = await lib();
+        const { openRepo, createBaseline, parseKindOverrides } = await driftLib();
         const cwd = cwdOf(cmd);
         const repo = openRepo(cwd);
         const progress = await createProgress();
@@ -102,7 +102,7 @@ export function registerBaselineCommands(program: Command): void {
     .option('--json', 'print {"baselines": [...]}')
     .action(
       action(async (opts: { json?: boolean }, cmd: Command) => {
-        const { openRepo, listBaselines } = await lib();
+        const { openRepo, listBaselines } = await driftLib();
         const repo = openRepo(cwdOf(cmd));
         try {
           const baselines = listBaselines(repo);
@@ -150,7 +150,7 @@ export function registerBaselineCommands(program: Command): void {
           opts: { model?: string; json?: boolean },
           cmd: Command,
         ) => {
-          const { openRepo, showBaseline, MloError } = await lib();
+          const { openRepo, showBaseline, MloError } = await driftLib();
           if ((name === undefined) === (opts.model === undefined)) {
             throw new MloError('USAGE', 'name a baseline, or give --model REF');
           }
@@ -180,7 +180,7 @@ export function registerBaselineCommands(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(
       action(async (name: string, opts: { json?: boolean }, cmd: Command) => {
-        const { openRepo, removeBaseline } = await lib();
+        const { openRepo, removeBaseline } = await driftLib();
         const repo = openRepo(cwdOf(cmd));
         try {
           const r = removeBaseline(repo, name);

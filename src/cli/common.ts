@@ -18,6 +18,10 @@ export const dataLib = (): Promise<typeof import('./data-api.js')> => import('./
 // eslint-disable-next-line @typescript-eslint/consistent-type-imports -- as above
 export const runsLib = (): Promise<typeof import('./runs-api.js')> => import('./runs-api.js');
 
+/** The part `mlo baseline` and `mlo drift` need (repo + monitor). */
+// eslint-disable-next-line @typescript-eslint/consistent-type-imports -- as above
+export const driftLib = (): Promise<typeof import('./drift-api.js')> => import('./drift-api.js');
+
 /** The directory the command runs in: `-C DIR` or the process's cwd. */
 export function cwdOf(cmd: Command): string {
   let root: Command = cmd;

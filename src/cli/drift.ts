@@ -1,7 +1,7 @@
 /** `mlo drift check|history`: current data against a baseline. */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { DriftHistory, DriftReport, Severity } from '../index.js';
-import { action, cwdOf, lib, parsePositiveInt } from './common.js';
+import { action, cwdOf, driftLib, parsePositiveInt } from './common.js';
 import { color } from './render/color.js';
 import { note, print, printJson, warn } from './render/output.js';
 import { createProgress } from './render/progress.js';
@@ -68,7 +68,7 @@ export function registerDriftCommands(program: Command): void {
     .option('--no-save', 'do not record the result in drift history')
     .action(
       action(async (opts: CheckFlags, cmd: Command) => {
-        const { openRepo, checkDrift, MloError } = await lib();
+        const { openRepo, checkDrift, MloError } = await driftLib();
         if ((opts.data === undefined) === (opts.predictions === undefined)) {
           throw new MloError('USAGE', 'give exactly one of --data FILE or --predictions');
         }
@@ -134,7 +134,7 @@ export function registerDriftCommands(program: Command): void {
           opts: { limit?: number; column?: string; json?: boolean },
           cmd: Command,
         ) => {
-          const { openRepo, driftHistory } = await lib();
+          const { openRepo, driftHistory } = await driftLib();
           const repo = openRepo(cwdOf(cmd));
           try {
             const h = driftHistory(repo, name, { limit: opts.limit });

@@ -23,6 +23,8 @@ export class ChunkReader {
     private readonly chunkBytes: number,
     private readonly size: number,
     private readonly onProgress?: ProgressFn,
+    /** the file offset to start reading at (a CSV part read by another thread) */
+    private readonly from = 0,
   ) {
     this.buf = Buffer.allocUnsafe(Math.max(chunkBytes, 16));
   }
@@ -45,13 +47,23 @@ export class ChunkReader {
       this.buf = bigger;
     }
     const want = Math.min(this.buf.length - this.end, Math.max(this.chunkBytes, 1));
-    const { bytesRead } = await this.fh.read(this.buf, this.end, want, null);
+    const { bytesRead } = await this.fh.read(this.buf, this.end, want, this.from + this.bytesRead);
     this.end += bytesRead;
     this.bytesRead += bytesRead;
     // Stopping at the size seen at open gives a consistent snapshot of a file still
     // being appended to, and spares one empty read at the end.
-    if (bytesRead === 0 || this.bytesRead >= this.size) this.eof = true;
-    this.onProgress?.({ phase: 'reading', done: this.bytesRead, total: this.size, unit: 'bytes' });
+    if (bytesRead === 0 || this.from + this.bytesRead >= this.size) this.eof = true;
+    this.onProgress?.({
+      phase: 'reading',
+      done: this.from + this.bytesRead,
+      total: this.size,
+      unit: 'bytes',
+    });
     return true;
+  }
+
+  /** The file offset of buf[i]. */
+  offsetOf(i: number): number {
+    return this.from + this.bytesRead - this.end + i;
   }
 }

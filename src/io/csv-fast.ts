@@ -28,6 +28,8 @@ export interface RowCursor {
   line: number;
 }
 
+let warmedUp = false;
+
 export class FastRows {
   private readonly modes: Uint8Array;
   private readonly targets: (ColumnBuilder | null)[];
@@ -57,6 +59,14 @@ export class FastRows {
    * most maxRows) and moves the cursor past them.
    */
   parse(buf: Buffer, end: number, maxRows: number, at: number, cursor: RowCursor): number {
+    if (!warmedUp) {
+      // The first call returns after a few rows: V8 then has seen the stores after the
+      // loop by the time it optimizes the loop (on-stack, mid-call), instead of
+      // deoptimizing at the end of every call (a few times per pass, ~30% slower
+      // for the first pass over 1M rows, which is the only one a process makes).
+      warmedUp = true;
+      maxRows = Math.min(maxRows, 4);
+    }
     const nc = this.ncols;
     const last = nc - 1;
     const delim = this.delimiter;

@@ -11,6 +11,7 @@ import { parseDecimalBytes, parseNumberText } from './values.js';
 import { nameColumns, selectColumns } from './schema.js';
 import type { ColumnBatch, ColumnInfo, TableReader, TableSchema } from './types.js';
 import type { ReaderSettings } from './settings.js';
+import { CsvPartRefused, type CsvPartSpec, type CsvRange } from './csv-split.js';
 
 /** Rows the general tokenizer takes at a time before the fast path looks again. */
 const GENERAL_ROWS = 1024;
@@ -51,17 +52,19 @@ class CsvPass {
     readonly fh: FileHandle,
     readonly settings: ReaderSettings,
     size: number,
+    from: number,
   ) {
-    this.chunks = new ChunkReader(fh, settings.readChunkBytes, size, settings.onProgress);
+    this.chunks = new ChunkReader(fh, settings.readChunkBytes, size, settings.onProgress, from);
   }
 
-  static async open(settings: ReaderSettings, size: number): Promise<CsvPass> {
+  /** A pass from the start of the file, or from `from` (a row start past the header). */
+  static async open(settings: ReaderSettings, size: number, from = 0): Promise<CsvPass> {
     const fh = await open(settings.path, 'r');
-    const pass = new CsvPass(fh, settings, size);
+    const pass = new CsvPass(fh, settings, size, from);
     do await pass.chunks.fill();
     while (pass.chunks.end < 3 && !pass.chunks.eof);
     const { buf, end } = pass.chunks;
-    if (end >= 3 && buf[0] === BOM[0] && buf[1] === BOM[1] && buf[2] === BOM[2])
+    if (from === 0 && end >= 3 && buf[0] === BOM[0] && buf[1] === BOM[1] && buf[2] === BOM[2])
       pass.chunks.start = 3;
     return pass;
   }
@@ -194,14 +197,36 @@ class CsvReader extends BuiltReader implements TableReader {
   readonly format = 'csv' as const;
   readonly rowCount = null;
 
-  async *batches(): AsyncGenerator<ColumnBatch, void, undefined> {
-    this.issueLog.clear();
+  batches(): AsyncGenerator<ColumnBatch, void, undefined> {
+    return this.rangeBatches({});
+  }
+
+  /** What another thread needs to read a part of this file (see csv-split.ts). */
+  partSpec(): CsvPartSpec {
+    const { onProgress: _progress, nullTokens, ...rest } = this.settings;
+    return {
+      settings: { ...rest, nullTokens: [...nullTokens] },
+      size: this.sizeBytes,
+      schema: this.schema,
+    };
+  }
+
+  /**
+   * A pass over the rows of `range` (the whole file by default); see CsvRange. Issues
+   * are cleared only by a pass that starts at the header.
+   */
+  async *rangeBatches(range: CsvRange): AsyncGenerator<ColumnBatch, void, undefined> {
+    const from = range.from ?? 0;
+    if (from === 0) this.issueLog.clear();
     const { batchRows } = this.settings;
     const names = this.schema.fileColumns;
     const builders = this.builders;
-    const pass = await CsvPass.open(this.settings, this.sizeBytes);
+    const pass = await CsvPass.open(this.settings, this.sizeBytes, from);
+    const stopAt = range.stopAt ?? -1;
+    let quoted = false;
     try {
-      const { line } = await pass.header();
+      const line = from === 0 ? (await pass.header()).line : (range.line ?? 1);
+      pass.rowsDone = range.rowStart ?? 0;
       const tok = new CsvTokenizer({
         delimiter: this.settings.delimiter,
         ncols: names.length,
@@ -212,16 +237,24 @@ class CsvReader extends BuiltReader implements TableReader {
       // of a small file: no 64K-row arrays for a 10-row file.
       const capacity = Math.min(
         batchRows,
-        Math.floor(this.sizeBytes / Math.max(names.length, 2)) + 1,
+        Math.floor((this.sizeBytes - from) / Math.max(names.length, 2)) + 1,
       );
       const fast = new FastRows(names.length, builders, this.settings.delimiter);
       const chunks = pass.chunks;
       let filled = 0;
-      let rowStart = 0;
+      let rowStart = pass.rowsDone;
       for (const b of builders) b.begin(capacity, rowStart);
       for (;;) {
         let rows: number;
-        const fastEnd = quoteFreeEnd(chunks.buf, chunks.start, chunks.end);
+        // Stop at `stopAt` only while every row so far was quote-free: then each line
+        // break ended a row, and the one just before stopAt ends the last row here.
+        const limit =
+          stopAt < 0 || quoted ? chunks.end : Math.min(chunks.end, stopAt - chunks.offsetOf(0));
+        if (stopAt >= 0 && !quoted && chunks.offsetOf(chunks.start) === stopAt) {
+          if (range.done) range.done.stopped = true;
+          break;
+        }
+        const fastEnd = quoteFreeEnd(chunks.buf, chunks.start, limit);
         if (fastEnd > 0) {
           tok.pos = chunks.start;
           try {
@@ -236,6 +269,10 @@ class CsvReader extends BuiltReader implements TableReader {
           if (!(await chunks.fill())) throw pass.rowTooLong(tok.line);
           continue;
         } else {
+          if (range.noQuotes && hasQuote(chunks.buf, chunks.start, chunks.end)) {
+            throw new CsvPartRefused('a quoted field');
+          }
+          quoted = true;
           // A quoted row: the general tokenizer, for a few rows before looking again.
           rows = await pass.next(tok, Math.min(capacity - filled, GENERAL_ROWS), names);
           if (rows === 0) break;
@@ -253,8 +290,22 @@ class CsvReader extends BuiltReader implements TableReader {
       }
       if (filled > 0)
         yield { rowStart, length: filled, columns: builders.map((b) => b.finish(filled)) };
+      if (range.done) {
+        range.done.rows = pass.rowsDone;
+        range.done.line = tok.line;
+      }
     } finally {
       await pass.close();
     }
   }
+}
+
+/** Read a part of a CSV file whose schema another thread settled (see csv-split.ts). */
+export function openCsvPart(spec: CsvPartSpec): CsvReader {
+  const settings: ReaderSettings = {
+    ...spec.settings,
+    nullTokens: new Set(spec.settings.nullTokens),
+    onProgress: undefined,
+  };
+  return new CsvReader(settings, spec.size, spec.schema);
 }

@@ -108,6 +108,15 @@
  * size does not matter.
  */
 export { openTable, readTable, emptyBatch } from './open.js';
+export { openCsvPart } from './csv.js';
+export {
+  findSplit,
+  isSplittableCsv,
+  CsvPartRefused,
+  type CsvRange,
+  type CsvPartSpec,
+  type SplittableCsv,
+} from './csv-split.js';
 export { tableFromRecords, type RecordsOptions } from './records.js';
 export { parseCsvText, type CsvText, type CsvTextOptions } from './csv-text.js';
 export { requireColumns, type RequireColumnsContext } from './schema.js';

@@ -36,7 +36,7 @@ import {
   type ColumnProfile,
   type NumericProfileOptions,
 } from './profile/index.js';
-import { encodedOf, runColumnTasks } from './engine.js';
+import { encodedOf, prewarmWorker, runColumnTasks } from './engine.js';
 import type { LeftOutColumn } from './report.js';
 import type { DriftColumnKind } from './stats/index.js';
 
@@ -196,6 +196,7 @@ export async function prepareBaseline(
     skip: fromConfig.skip,
   };
   const { abs, shown } = userPath(options.data, options.cwd);
+  prewarmWorker(abs, options.parallel);
   const request = readRequest(selection);
   const reader = await openTable(shown, {
     columns: request.columns,
@@ -215,7 +216,7 @@ export async function prepareBaseline(
   const numeric: NumericProfileOptions = { exactLimit, sketchK: KLL_DEFAULT_K };
   const names = reader.schema.columns.map((c) => c.name);
   const { rows, results, hash } = await runColumnTasks(
-    reader.batches(),
+    reader,
     planned.map((p) => names.indexOf(p.name)),
     planned.map((plan) => ({ plan })),
     { numeric, sizeBytes: reader.sizeBytes, parallel: options.parallel, hashFile: abs },

@@ -33,7 +33,7 @@ import {
   type NumericProfileOptions,
   type NumericStats,
 } from './profile/index.js';
-import { runColumnTasks, type ColumnTask, type TaskResult } from './engine.js';
+import { prewarmWorker, runColumnTasks, type ColumnTask, type TaskResult } from './engine.js';
 import { computeOutcome, finiteOrNull, summaryOf, type ColumnOutcome } from './outcome.js';
 import {
   orderColumns,
@@ -114,6 +114,9 @@ export async function checkDrift(
       hint: 'both together mean: this baseline against the prediction log of that model (--predictions)',
     });
   }
+  // the worker boots while the baseline loads and the file's header is read
+  if (options.data !== undefined)
+    prewarmWorker(userPath(options.data, options.cwd).abs, options.parallel);
   const model = options.model === undefined ? undefined : resolveModelRef(repo, options.model);
   // with --baseline, --model only picks the prediction log to read
   const baseline = loadBaseline(
@@ -272,7 +275,7 @@ async function profileFile(
     onProgress: options.onProgress,
   });
   const { rows, results, hash } = await runColumnTasks(
-    reader.batches(),
+    reader,
     present.map((_, i) => i),
     present,
     {

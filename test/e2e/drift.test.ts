@@ -47,6 +47,7 @@ interface ReportJson {
   checked_columns: number;
   warnings: string[];
   id: number | null;
+  current: { rows: number; issues?: unknown[] };
 }
 
 /** The tolerances of the issue: KS statistic, Wasserstein, JS to 1e-9; p-values to 1e-6. */
@@ -549,5 +550,89 @@ describe('the worker thread', () => {
     } finally {
       repo.close();
     }
+  });
+
+  it("reads a CSV file on both threads with the results of one pass: CRLF, quotes or mismatches in the worker's part", async () => {
+    const dir = makeRepo();
+    let s = 11;
+    const rand = () => (s = (s * 48271) % 2147483647) / 2147483647;
+    // ~5 MB, above the size from which the file is split between the threads
+    const file = (eol: string, special: (i: number) => string | null) => {
+      const lines = ['a,b,cat'];
+      for (let i = 0; i < 120_000; i++) {
+        lines.push(
+          special(i) ??
+            `${rand() < 0.05 ? 'NaN' : rand().toFixed(6)},${Math.floor(rand() * 9)},${rand() < 0.3 ? 'x' : 'y'}`,
+        );
+      }
+      return lines.join(eol) + eol;
+    };
+    writeFileSync(
+      join(dir, 'ref.csv'),
+      file('\n', () => null),
+    );
+    const env = { MLO_PARALLEL: '1' };
+    expect(mlo(['baseline', 'create', 'b', '--data', 'ref.csv'], { cwd: dir, env }).code).toBe(0);
+    const variants: Record<string, string> = {
+      'crlf.csv': file('\r\n', () => null),
+      // a quoted field with a line break in the worker's half
+      'quoted.csv': file('\n', (i) => (i === 100_000 ? '0.5,3,"x\ny"' : null)),
+      // cells that do not fit in the worker's half: reported with their one-pass row numbers
+      'mismatch.csv': file('\n', (i) => (i === 90_000 || i === 110_000 ? 'oops,1,x' : null)),
+    };
+    const { openRepo, checkDrift } = await import('../../src/index.js');
+    const repo = openRepo(dir);
+    try {
+      for (const [name, text] of Object.entries(variants)) {
+        writeFileSync(join(dir, name), text);
+        const r = mlo(
+          ['drift', 'check', '--baseline', 'b', '--data', name, '--json', '--no-save'],
+          {
+            cwd: dir,
+            env,
+          },
+        );
+        expect(r.code, `${name}: ${r.stderr}`).toBe(0);
+        const cli = parseJson<ReportJson>(r);
+        const lib = await checkDrift(repo, {
+          baseline: 'b',
+          data: join(dir, name),
+          save: false,
+          parallel: false,
+        });
+        const strip = (x: object) => ({ ...x, created_at: 0, id: null });
+        expect(strip(cli), name).toEqual(strip(JSON.parse(JSON.stringify(lib.report)) as object));
+        expect(cli.current.rows, name).toBe(120_000);
+        if (name === 'mismatch.csv')
+          expect(cli.warnings.join('\n')).toContain(
+            '2 value(s) are not number (e.g. "oops" in row 90001',
+          );
+      }
+    } finally {
+      repo.close();
+    }
+  });
+
+  it('exits at once with the input error after starting the worker early', () => {
+    const dir = makeRepo();
+    const lines = ['a,b'];
+    for (let i = 0; i < 400_000; i++) lines.push(`${i % 1000}.25,${i % 7}`);
+    writeFileSync(join(dir, 'big.csv'), lines.join('\n') + '\n');
+    const env = { MLO_PARALLEL: '1' };
+    // the worker is started before the input is checked: the error still comes at once
+    const r = mlo(['baseline', 'create', 'b', '--data', 'big.csv', '--target', 'nope'], {
+      cwd: dir,
+      env,
+      timeoutMs: 30_000,
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('no column "nope" (named by --target)');
+    const c = mlo(['drift', 'check', '--baseline', 'none', '--data', 'big.csv'], {
+      cwd: dir,
+      env,
+      timeoutMs: 30_000,
+    });
+    expect(c.code).toBe(2);
+    expect(c.stderr).toContain('no baseline "none"');
   });
 });

@@ -30,7 +30,7 @@ import {
   type DriftColumnKind,
   type DriftTest,
 } from '../stats/choose.js';
-import { walkSorted, walkWeighted } from '../stats/ecdf.js';
+import { walkSorted, walkWeighted, walkWeightedUnit } from '../stats/ecdf.js';
 import { jensenShannon } from '../stats/jensenshannon.js';
 import { ksFromWalk, ksPvalue, type KsMethod } from '../stats/ks.js';
 import { psiCategorical, psiSorted, psiWithEdges, type PsiResult } from '../stats/psi.js';
@@ -202,7 +202,9 @@ export function numericDrift(
     wasserstein = walk.area / a.length / b.length;
     psi = psiSorted(a, b);
   } else {
-    const walk = walkWeighted(weightedOf(reference), weightedOf(current));
+    const walk = current.values
+      ? walkWeightedUnit(weightedOf(reference), current.values)
+      : walkWeighted(weightedOf(reference), weightedOf(current));
     const ks = ksPvalue(Math.max(walk.dPlus, walk.dMinus), reference.count, current.count);
     ksStatistic = ks.statistic;
     ksP = ks.pvalue;

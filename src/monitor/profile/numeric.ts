@@ -118,41 +118,29 @@ export class NumericProfiler {
   add(values: ArrayLike<number>, extraNulls = 0): void {
     if (this.finished) throw new MloError('INTERNAL', 'NumericProfiler.add after finish');
     this.nulls += extraNulls;
-    // one filtering pass straight into the buffer, a second for the batch's M2
+    // one filtering pass straight into the buffer; the moments are taken per flush
     let at = 0;
     while (at < values.length) {
       if (this.buffered === this.opts.bufferLimit) this.flush();
       const take = Math.min(this.opts.bufferLimit - this.buffered, values.length - at);
       this.reserve(this.buffered + take);
       const buf = this.buffer;
-      const start = this.buffered;
-      let k = start;
-      let sum = 0;
-      let lo = Infinity;
-      let hi = -Infinity;
+      let k = this.buffered;
+      let lo = this.min;
+      let hi = this.max;
       for (let i = at; i < at + take; i++) {
         const v = values[i];
         if (v - v !== 0) continue; // NaN, +inf, -inf
         const x = v === 0 ? 0 : v;
         buf[k++] = x;
-        sum += x;
         if (x < lo) lo = x;
         if (x > hi) hi = x;
       }
-      const n = k - start;
-      this.nulls += take - n;
-      at += take;
-      if (n === 0) continue;
-      const mean = sum / n;
-      let m2 = 0;
-      for (let i = start; i < k; i++) {
-        const d = buf[i] - mean;
-        m2 += d * d;
-      }
-      this.combineMoments(n, mean, m2);
-      if (lo < this.min) this.min = lo;
-      if (hi > this.max) this.max = hi;
+      this.nulls += take - (k - this.buffered);
+      this.min = lo;
+      this.max = hi;
       this.buffered = k;
+      at += take;
     }
   }
 
@@ -161,6 +149,7 @@ export class NumericProfiler {
     if (this.finished) throw new MloError('INTERNAL', 'NumericProfiler.finish called twice');
     this.finished = true;
     const sorted = sortFloat64(this.buffer.subarray(0, this.buffered));
+    this.addMoments(sorted);
     this.buffer = new Float64Array(0);
     const distinct = this.distinct ? addRuns(this.distinct, sorted, this.opts.distinctLimit) : null;
     let values: Float64Array | null = null;
@@ -186,6 +175,25 @@ export class NumericProfiler {
     });
   }
 
+  /**
+   * Fold a sorted run's mean and M2 into the totals. Taken over the sorted run, they
+   * depend only on which values the run holds, not on how batches cut them up (a file
+   * read on two threads is cut differently than on one).
+   */
+  private addMoments(sorted: Float64Array): void {
+    const n = sorted.length;
+    if (n === 0) return;
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += sorted[i];
+    const mean = sum / n;
+    let m2 = 0;
+    for (let i = 0; i < n; i++) {
+      const d = sorted[i] - mean;
+      m2 += d * d;
+    }
+    this.combineMoments(n, mean, m2);
+  }
+
   private combineMoments(n: number, mean: number, m2: number): void {
     const total = this.count + n;
     const delta = mean - this.mean;
@@ -206,6 +214,7 @@ export class NumericProfiler {
   /** Fold the buffer into the sketch as one sorted run. */
   private flush(): void {
     const sorted = sortFloat64(this.buffer.subarray(0, this.buffered));
+    this.addMoments(sorted);
     this.noteDistinct(sorted);
     this.sketch ??= new KllSketch(this.opts.sketchK);
     this.sketch.updateSorted(sorted);

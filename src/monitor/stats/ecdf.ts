@@ -131,6 +131,45 @@ export function walkWeighted(a: WeightedSample, b: WeightedSample): WeightedWalk
   return { dPlus, dMinus, area: area.value() };
 }
 
+/**
+ * walkWeighted(a, unitWeighted(b)) without building b's cumulative weights: b's
+ * share at or below its j-th value is j / n, the very division the general walk makes
+ * of unit weights, so the results are the same to the bit. A drift check compares
+ * every exact current column this way (a million values: 8 MB and a pass saved).
+ */
+export function walkWeightedUnit(a: WeightedSample, bv: Float64Array): WeightedWalk {
+  const av = a.values;
+  const ac = a.cumWeights;
+  const n1 = av.length;
+  const n2 = bv.length;
+  const wa = n1 > 0 ? ac[n1 - 1] : 1;
+  const wb = n2 > 0 ? n2 : 1;
+  let i = 0;
+  let j = 0;
+  let dPlus = 0;
+  let dMinus = 0;
+  const area = new CompensatedSum();
+  let diff = 0;
+  let prev = NaN;
+  while (i < n1 || j < n2) {
+    const va = i < n1 ? av[i] : Infinity;
+    const vb = j < n2 ? bv[j] : Infinity;
+    const v = va < vb ? va : vb;
+    if (diff !== 0) {
+      area.add(Math.abs(diff) * (v - prev));
+    }
+    while (i < n1 && av[i] === v) i++;
+    while (j < n2 && bv[j] === v) j++;
+    const fa = i === n1 ? 1 : i === 0 ? 0 : ac[i - 1] / wa;
+    const fb = j === n2 ? 1 : j === 0 ? 0 : j / wb;
+    diff = fa - fb;
+    if (diff > dPlus) dPlus = diff;
+    else if (-diff > dMinus) dMinus = -diff;
+    prev = v;
+  }
+  return { dPlus, dMinus, area: area.value() };
+}
+
 /** An exact sorted sample seen as a weighted one (unit weights). */
 export function unitWeighted(values: Float64Array): WeightedSample {
   const cum = new Float64Array(values.length);

@@ -4,6 +4,7 @@ export { splitFinite, sortedFinite, isSortedFinite, type FiniteValues } from './
 export {
   walkSorted,
   walkWeighted,
+  walkWeightedUnit,
   unitWeighted,
   type WeightedSample,
   type SortedWalk,
