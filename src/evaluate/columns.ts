@@ -192,7 +192,8 @@ export function targetValues(
   switch (col.kind) {
     case 'number':
     case 'integer':
-      return { numbers: col.values.slice(from, from + rows) };
+      // a view: the caller copies it before the next batch
+      return { numbers: col.values.subarray(from, from + rows) };
     case 'datetime':
       throw new MloError('INVALID', `${ctx.file}: the target "${col.name}" holds dates`);
     case 'boolean': {
