@@ -177,17 +177,22 @@ class DirectScorer implements Scorer {
   }
 
   async run(x: FeatureMatrix, rows: number): Promise<ScoredBatch> {
-    if (this.general) return this.general.run(x, rows);
+    // runModel says what is wrong with a matrix of the wrong size
+    if (this.general || x.length !== rows * this.nFeatures) return this.fallback().run(x, rows);
     const io = this.ioFor(x, rows);
     try {
       await this.session.ort.run(io.feeds, io.fetches);
     } catch {
       // Whatever the reason (an output shape other than declared, a bad input),
       // runModel runs it again and either works or reports the error as usual.
-      this.general = new GeneralScorer(this.session, this.nFeatures, this.opts);
+      this.general = this.fallback();
       return this.general.run(x, rows);
     }
     return this.read(rows);
+  }
+
+  private fallback(): GeneralScorer {
+    return this.general ?? new GeneralScorer(this.session, this.nFeatures, this.opts);
   }
 
   private read(rows: number): ScoredBatch {
