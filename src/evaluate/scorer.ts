@@ -1,16 +1,13 @@
 /**
  * Runs a model over an evaluation's batches. For a logistic regression onnxruntime
- * needs ~20 ns a row, so what runModel does around each run for any caller — a
- * fresh output buffer from the binding per run, int64 labels turned into a JS array,
- * outputs a caller may not read — cost as much as the model. For the usual model
- * (one float32 [rows, features] input; int64/int32 labels [rows] and/or float32
- * scores [rows, k]) a scorer instead:
- * - fetches only the label and score outputs the metrics read;
- * - hands onnxruntime output tensors allocated once (its pre-allocated outputs), so a
- *   run allocates no output memory;
- * - reads int64 labels as numbers from the buffer's 32-bit halves into a Float64Array.
- * Any other model, or a run the fast path cannot make (a model whose output shape
- * differs from what it declares), goes through runModel, which handles every case.
+ * needs ~10-20 ns a row, so what runModel does around each run for any caller (all
+ * outputs fetched, int64 labels turned into a JS array, a fresh input tensor, output
+ * roles read again) weighs as much as the model. For the usual model — one float32
+ * [rows, features] input, int64/int32 labels and/or float32 scores [rows, k] — a scorer
+ * reuses its input tensor, fetches only the label and score outputs the metrics read,
+ * and reads int64 labels as numbers from their 32-bit halves into a reused
+ * Float64Array. Any other model, a run that fails, or outputs of another size than
+ * declared go through runModel, which handles every case.
  */
 import type { Tensor } from 'onnxruntime-node';
 import {
@@ -48,10 +45,10 @@ export interface Scorer {
 interface DirectPlan {
   input: string;
   task: 'classification' | 'regression';
-  /** int64/int32 label output; trailing: [rows, 1] rather than [rows] */
-  label: { name: string; type: 'int64' | 'int32'; trailing: boolean } | null;
-  /** float32 score output with `columns` per row; trailing as for the label */
-  score: { name: string; columns: number; trailing: boolean } | null;
+  /** an int64/int32 label output (one per row) */
+  label: { name: string; type: 'int64' | 'int32' } | null;
+  /** a float32 score output with `columns` per row */
+  score: { name: string; columns: number } | null;
   classLabels: Label[] | null;
 }
 
@@ -83,32 +80,32 @@ class GeneralScorer implements Scorer {
   }
 }
 
-/** Rows first, then a fixed size (or none): the shapes a pre-allocated output can take. */
-function rowShape(io: IoInfo): { trailing: boolean; columns: number } | null {
+/** Scores per row of an output shaped [rows] or [rows, k] with k fixed, else null. */
+function columnsPerRow(io: IoInfo): number | null {
   const s = io.shape;
   if (!s || s.length < 1 || s.length > 2) return null;
   // a fixed first dimension would not follow the batch
   if (typeof s[0] === 'number') return null;
-  if (s.length === 1) return { trailing: false, columns: 1 };
-  return typeof s[1] === 'number' && s[1] >= 1 ? { trailing: true, columns: s[1] } : null;
+  if (s.length === 1) return 1;
+  return typeof s[1] === 'number' && s[1] >= 1 ? s[1] : null;
 }
 
-/** The pre-allocated plan for this model, or null when it needs runModel's generality. */
-export function planDirect(session: OnnxSession, opts: RunOptions): DirectPlan | null {
+/** The direct plan for this model, or null when it needs runModel's generality. */
+function planDirect(session: OnnxSession, opts: RunOptions): DirectPlan | null {
   const feed = session.feed;
   if (!LITTLE_ENDIAN || feed.kind !== 'matrix' || feed.rowByRow || feed.type !== 'float32')
     return null;
   const roles = assignRoles(session, opts);
   const score = roles.score;
-  const scoreShape = score && score.elementType === 'float32' ? rowShape(score) : null;
-  if (score && !scoreShape) return null;
+  const columns = score && score.elementType === 'float32' ? columnsPerRow(score) : null;
+  if (score && columns === null) return null;
   if (roles.task === 'regression') {
-    if (!score || !scoreShape || scoreShape.columns !== 1) return null;
+    if (!score || columns !== 1) return null;
     return {
       input: feed.input.name,
       task: 'regression',
       label: null,
-      score: { name: score.name, columns: 1, trailing: scoreShape.trailing },
+      score: { name: score.name, columns: 1 },
       classLabels: null,
     };
   }
@@ -117,38 +114,24 @@ export function planDirect(session: OnnxSession, opts: RunOptions): DirectPlan |
   // probability column's expansion) stays with runModel.
   const label = roles.label;
   if (!label || (label.elementType !== 'int64' && label.elementType !== 'int32')) return null;
-  const labelShape = rowShape(label);
-  if (!labelShape || labelShape.columns !== 1) return null;
-  if (scoreShape && scoreShape.columns < 2) return null;
+  if (columns !== null && columns < 2) return null;
   const known = opts.classLabels ?? session.signature.classLabels;
   return {
     input: feed.input.name,
     task: 'classification',
-    label: { name: label.name, type: label.elementType, trailing: labelShape.trailing },
-    score:
-      score && scoreShape
-        ? { name: score.name, columns: scoreShape.columns, trailing: scoreShape.trailing }
-        : null,
-    classLabels: scoreShape ? probabilityLabels(known, scoreShape.columns) : null,
+    label: { name: label.name, type: label.elementType },
+    score: score && columns !== null ? { name: score.name, columns } : null,
+    classLabels: columns !== null ? probabilityLabels(known, columns) : null,
   };
-}
-
-/** Feeds and fetches for one row count, over the scorer's buffers. */
-interface RunIo {
-  rows: number;
-  x: FeatureMatrix;
-  feeds: Record<string, Tensor>;
-  fetches: Record<string, Tensor>;
 }
 
 class DirectScorer implements Scorer {
   private general: GeneralScorer | null = null;
-  private readonly labelBuf: BigInt64Array | Int32Array | null;
-  /** labelBuf as 32-bit words, for int64 → number without BigInt */
-  private readonly labelWords: Int32Array | null;
+  private readonly fetches: string[];
+  /** int64 labels as numbers, reused run after run */
   private readonly labelNumbers: Float64Array;
-  private readonly scoreBuf: Float32Array | null;
-  private io: RunIo | null = null;
+  /** the input tensor of the last run, reused while the matrix and row count stay */
+  private feeds: { x: FeatureMatrix; rows: number; tensors: Record<string, Tensor> } | null = null;
 
   constructor(
     private readonly session: OnnxSession,
@@ -157,19 +140,8 @@ class DirectScorer implements Scorer {
     maxRows: number,
     private readonly opts: RunOptions,
   ) {
-    const label = plan.label;
-    this.labelBuf =
-      label === null
-        ? null
-        : label.type === 'int64'
-          ? new BigInt64Array(maxRows)
-          : new Int32Array(maxRows);
-    this.labelWords =
-      this.labelBuf instanceof BigInt64Array
-        ? new Int32Array(this.labelBuf.buffer, 0, maxRows * 2)
-        : null;
-    this.labelNumbers = new Float64Array(label?.type === 'int64' ? maxRows : 0);
-    this.scoreBuf = plan.score ? new Float32Array(maxRows * plan.score.columns) : null;
+    this.fetches = [plan.label?.name, plan.score?.name].filter((n): n is string => !!n);
+    this.labelNumbers = new Float64Array(plan.label?.type === 'int64' ? maxRows : 0);
   }
 
   get direct(): boolean {
@@ -179,23 +151,26 @@ class DirectScorer implements Scorer {
   async run(x: FeatureMatrix, rows: number): Promise<ScoredBatch> {
     // runModel says what is wrong with a matrix of the wrong size
     if (this.general || x.length !== rows * this.nFeatures) return this.fallback().run(x, rows);
-    const io = this.ioFor(x, rows);
+    let result: Record<string, Tensor>;
     try {
-      await this.session.ort.run(io.feeds, io.fetches);
+      result = await this.session.ort.run(this.feedsFor(x, rows), this.fetches);
     } catch {
-      // Whatever the reason (an output shape other than declared, a bad input),
-      // runModel runs it again and either works or reports the error as usual.
-      this.general = this.fallback();
-      return this.general.run(x, rows);
+      // runModel runs it again and reports the failure as it does for every caller
+      return this.fallback().run(x, rows);
     }
-    return this.read(rows);
+    const out = this.read(result, rows);
+    if (out) return out;
+    // outputs of another size than the model declares: runModel reads whatever comes
+    this.general = this.fallback();
+    return this.general.run(x, rows);
   }
 
   private fallback(): GeneralScorer {
     return this.general ?? new GeneralScorer(this.session, this.nFeatures, this.opts);
   }
 
-  private read(rows: number): ScoredBatch {
+  /** The run's outputs as a ScoredBatch, or null when they are not the planned sizes. */
+  private read(result: Record<string, Tensor>, rows: number): ScoredBatch | null {
     const { plan } = this;
     const out: ScoredBatch = {
       task: plan.task,
@@ -206,47 +181,42 @@ class DirectScorer implements Scorer {
       values: null,
       targetCount: 0,
     };
-    const scores =
-      this.scoreBuf && plan.score ? this.scoreBuf.subarray(0, rows * plan.score.columns) : null;
-    if (plan.task === 'regression') {
-      out.values = scores;
-      out.targetCount = 1;
-      return out;
-    }
-    if (this.labelWords) {
-      int64WordsToNumbers(this.labelWords, rows, this.labelNumbers);
-      out.labels = this.labelNumbers.subarray(0, rows);
-    } else if (this.labelBuf instanceof Int32Array) {
-      out.labels = this.labelBuf.subarray(0, rows);
-    }
-    if (scores && plan.score) {
-      out.probabilities = scores;
+    if (plan.score) {
+      const data = result[plan.score.name]?.data;
+      if (!(data instanceof Float32Array) || data.length !== rows * plan.score.columns) return null;
+      if (plan.task === 'regression') {
+        out.values = data;
+        out.targetCount = 1;
+        return out;
+      }
+      out.probabilities = data;
       out.classCount = plan.score.columns;
       out.classLabels = plan.classLabels;
+    }
+    if (plan.label) {
+      const data = result[plan.label.name]?.data;
+      if (data instanceof BigInt64Array && data.length === rows) {
+        const words = new Int32Array(data.buffer, data.byteOffset, rows * 2);
+        int64WordsToNumbers(words, rows, this.labelNumbers);
+        out.labels = this.labelNumbers.subarray(0, rows);
+      } else if (data instanceof Int32Array && data.length === rows) {
+        out.labels = data;
+      } else {
+        return null;
+      }
     }
     return out;
   }
 
-  /** The tensors for `rows` rows of `x`: made again only when the size or matrix changes. */
-  private ioFor(x: FeatureMatrix, rows: number): RunIo {
-    if (this.io && this.io.rows === rows && this.io.x === x) return this.io;
-    const T = this.session.TensorClass;
-    const { plan } = this;
-    const fetches: Record<string, Tensor> = {};
-    if (plan.label && this.labelBuf) {
-      const dims = plan.label.trailing ? [rows, 1] : [rows];
-      const data = this.labelBuf.subarray(0, rows);
-      fetches[plan.label.name] =
-        data instanceof BigInt64Array ? new T('int64', data, dims) : new T('int32', data, dims);
-    }
-    if (plan.score && this.scoreBuf) {
-      const c = plan.score.columns;
-      const dims = plan.score.trailing ? [rows, c] : [rows];
-      fetches[plan.score.name] = new T('float32', this.scoreBuf.subarray(0, rows * c), dims);
-    }
-    const input = new T('float32', x as Float32Array, [rows, this.nFeatures]);
-    this.io = { rows, x, feeds: { [plan.input]: input }, fetches };
-    return this.io;
+  private feedsFor(x: FeatureMatrix, rows: number): Record<string, Tensor> {
+    const last = this.feeds;
+    if (last && last.x === x && last.rows === rows) return last.tensors;
+    const input = new this.session.TensorClass('float32', x as Float32Array, [
+      rows,
+      this.nFeatures,
+    ]);
+    this.feeds = { x, rows, tensors: { [this.plan.input]: input } };
+    return this.feeds.tensors;
   }
 }
 

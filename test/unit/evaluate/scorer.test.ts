@@ -28,14 +28,14 @@ async function session(bytes: Uint8Array): Promise<OnnxSession> {
   return s;
 }
 
-/** Declares its label [N] but computes [N, 1]: a pre-allocated [N] output fails. */
+/** Declares F - 1 probabilities a row but computes F (and labels [N, 1] for [N]). */
 async function misdeclaredModel(): Promise<Uint8Array> {
   const g = new GraphBuilder({ name: 'misdeclared' });
   const x = g.input('X', 'float32', [null, F]);
   g.node('ArgMax', [x], ['label'], { axis: attr.int(1), keepdims: attr.int(1) });
   g.node('Softmax', [x], ['probabilities'], { axis: attr.int(1) });
   g.output('label', 'int64', [null]);
-  g.output('probabilities', 'float32', [null, F]);
+  g.output('probabilities', 'float32', [null, F - 1]);
   return g.toBytes();
 }
 
