@@ -98,6 +98,7 @@ export interface EvaluationResult {
 }
 
 const DEFAULT_BATCH_ROWS = 8192;
+const DEFAULT_LATENCY_ROWS = 1000;
 
 /**
  * Rows per column batch read from the file. Every switch from parsing back to the
@@ -109,7 +110,6 @@ function readerRows(columns: number): number {
   const fit = Math.floor((24 << 20) / (8 * Math.max(1, columns)));
   return Math.max(DEFAULT_READER_ROWS, Math.min(1 << 18, fit));
 }
-const DEFAULT_LATENCY_ROWS = 1000;
 
 export async function evaluateModel(
   repo: Repo,

@@ -77,7 +77,6 @@ export {
   assignRoles,
   probabilityLabels,
   type ModelOutputs,
-  type OutputRoles,
   type RawOutput,
   type RunOptions,
   type Label,
