@@ -137,7 +137,7 @@ class DirectScorer implements Scorer {
     private readonly session: OnnxSession,
     private readonly plan: DirectPlan,
     private readonly nFeatures: number,
-    maxRows: number,
+    private readonly maxRows: number,
     private readonly opts: RunOptions,
   ) {
     this.fetches = [plan.label?.name, plan.score?.name].filter((n): n is string => !!n);
@@ -150,7 +150,8 @@ class DirectScorer implements Scorer {
 
   async run(x: FeatureMatrix, rows: number): Promise<ScoredBatch> {
     // runModel says what is wrong with a matrix of the wrong size
-    if (this.general || x.length !== rows * this.nFeatures) return this.fallback().run(x, rows);
+    if (this.general || x.length !== rows * this.nFeatures || rows > this.maxRows)
+      return this.fallback().run(x, rows);
     let result: Record<string, Tensor>;
     try {
       result = await this.session.ort.run(this.feedsFor(x, rows), this.fetches);

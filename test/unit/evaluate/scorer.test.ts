@@ -167,6 +167,18 @@ describe('createScorer', () => {
     if (c.model === misdeclaredModel) expect(scorer.direct).toBe(false);
   });
 
+  it('runs more rows than it was made for through runModel', async () => {
+    const s = await session(
+      await buildLinearClassifier({ coefficients: coef(2), intercepts: [0, 0] }),
+    );
+    const scorer = createScorer(s, F, 4);
+    const r = seeded(5);
+    const x = Float32Array.from({ length: 9 * F }, () => r(-2, 2));
+    const got = await scorer.run(x, 9);
+    expect(Array.from(got.labels ?? [])).toEqual((await runModel(s, x, 9, F)).labels);
+    expect(scorer.direct).toBe(true);
+  });
+
   it('refuses a matrix of the wrong size as runModel does', async () => {
     const s = await session(await misdeclaredModel());
     const scorer = createScorer(s, F, 4);
