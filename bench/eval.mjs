@@ -6,8 +6,9 @@
 //   npm run build:fast && node bench/eval.mjs [--rows 300000] [--rounds 7] [--batch 8192]
 //
 // mlo's figure is its own `rows_per_s` metric: rows / time spent building feature
-// matrices from the column batches and running the model (runModel: tensors, fetch,
-// int64 labels to numbers). Two raw figures, same 8192-row cut, same session options:
+// matrices from the column batches and running the model (src/evaluate/scorer.ts:
+// tensors, fetch, int64 labels to numbers). Two raw figures, same 8192-row cut, same
+// session options:
 // - "prebuilt": `session.ort.run()` on float32 [rows, features] tensors built before
 //   the clock starts — the ceiling, which no caller holding column data reaches;
 // - "built": the same, plus turning the column batches into those tensors inside the
@@ -17,6 +18,8 @@
 import * as ort from 'onnxruntime-node';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { cleanup, freshRepo, median } from './lib.mjs';
 
 const mlo = await import('../dist/index.js');
@@ -65,6 +68,12 @@ try {
       }),
     ),
   };
+
+  // Every timed pass starts on a collected heap. Without it the garbage one side leaves
+  // (the CSV parse, onnxruntime's output buffers and their finalizers) is collected in
+  // the next side's timed loop: measured 10-15 ms of GC inside a ~30 ms raw pass.
+  setFlagsFromString('--expose-gc');
+  const collect = runInNewContext('gc');
 
   const repo = mlo.openRepo(dir);
   // The raw side's batches: the same float32 values mlo feeds, cut the same way.
@@ -137,8 +146,11 @@ try {
     await rawPass(); // warm-up
     await builtPass();
     for (let r = 0; r < ROUNDS; r++) {
+      collect();
       raw.push(await rawPass());
+      collect();
       built.push(await builtPass());
+      collect();
       const t0 = performance.now();
       const res = await mlo.evaluateModel(repo, {
         batchRows: BATCH,

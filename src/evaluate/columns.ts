@@ -63,6 +63,19 @@ export function fillMatrix(
   return nulls;
 }
 
+/** Boolean columns as doubles, made once per column batch rather than once per run. */
+const widened = new WeakMap<Uint8Array, Float64Array>();
+
+function doubles(c: Column): Float64Array {
+  if (c.kind !== 'boolean') return (c as { values: Float64Array }).values;
+  let v = widened.get(c.values);
+  if (!v) {
+    v = Float64Array.from(c.values);
+    widened.set(c.values, v);
+  }
+  return v;
+}
+
 /**
  * Column-major float64 → row-major float32 (or float64). Four columns per pass, so each row gets 16
  * contiguous bytes per store group: about 1.6 times faster than copying one column at
@@ -76,9 +89,7 @@ function transpose(
   out: FeatureMatrix,
 ): void {
   const f = columns.length;
-  const v = columns.map((c) =>
-    c.kind === 'boolean' ? Float64Array.from(c.values) : (c as { values: Float64Array }).values,
-  );
+  const v = columns.map(doubles);
   let j = 0;
   for (; j + 4 <= f; j += 4) {
     const a = v[j];
@@ -192,7 +203,8 @@ export function targetValues(
   switch (col.kind) {
     case 'number':
     case 'integer':
-      return { numbers: col.values.slice(from, from + rows) };
+      // a view: the caller copies it before the next batch
+      return { numbers: col.values.subarray(from, from + rows) };
     case 'datetime':
       throw new MloError('INVALID', `${ctx.file}: the target "${col.name}" holds dates`);
     case 'boolean': {

@@ -5,14 +5,13 @@
  * promotion can reuse it.
  */
 import { MloError } from '../errors.js';
-import { openTable, requireColumns, type ColumnBatch } from '../io/index.js';
 import {
-  runModel,
-  type FeatureMatrix,
-  type Label,
-  type ModelOutputs,
-  type OnnxSession,
-} from '../onnx/index.js';
+  DEFAULT_BATCH_ROWS as DEFAULT_READER_ROWS,
+  openTable,
+  requireColumns,
+  type ColumnBatch,
+} from '../io/index.js';
+import { type FeatureMatrix, type Label, type OnnxSession } from '../onnx/index.js';
 import {
   identifyDataFile,
   loadModel,
@@ -29,6 +28,7 @@ import {
   groupValues,
   targetValues,
 } from './columns.js';
+import { growingFloat32, growingFloat64, GrowingLabels } from './growing.js';
 import { measureLatency } from './latency.js';
 import {
   computeClassificationMetrics,
@@ -40,6 +40,7 @@ import {
   type ConfusionMatrix,
   type SliceReport,
 } from './metrics/index.js';
+import { createScorer, type ScoredBatch, type Scorer } from './scorer.js';
 import { findStoredEvaluation, saveEvaluation } from './stored.js';
 import { alignClassificationTarget, type TargetData } from './target.js';
 
@@ -98,6 +99,17 @@ export interface EvaluationResult {
 
 const DEFAULT_BATCH_ROWS = 8192;
 const DEFAULT_LATENCY_ROWS = 1000;
+
+/**
+ * Rows per column batch read from the file. Every switch from parsing back to the
+ * model costs onnxruntime a slow first run (its code and tables evicted by the parse:
+ * ~0.3 ms measured, as much as two more 8192-row runs of a logistic regression), so
+ * narrow files are read in batches of up to 256K rows (at most ~24 MB of columns).
+ */
+function readerRows(columns: number): number {
+  const fit = Math.floor((24 << 20) / (8 * Math.max(1, columns)));
+  return Math.max(DEFAULT_READER_ROWS, Math.min(1 << 18, fit));
+}
 
 export async function evaluateModel(
   repo: Repo,
@@ -214,6 +226,7 @@ async function evaluateLoaded(
   const plan = await planColumns(model, options, shown, file.abs);
   checkCount(session, plan, model, shown);
   const reader = await openTable(file.abs, {
+    batchRows: readerRows(plan.columns.length),
     columns: plan.columns,
     onProgress: options.onProgress,
   });
@@ -234,6 +247,12 @@ async function evaluateLoaded(
   const types = session.wide ? session.featureTypes(nf) : null;
   const matrix: FeatureMatrix = new Matrix(batchRows * nf);
   // the first rows, kept to time one at a time after the batched pass
+  const scorer = createScorer(
+    session,
+    nf,
+    batchRows,
+    forceClassification ? { task: 'classification' } : {},
+  );
   const latencyX: FeatureMatrix = new Matrix(
     Math.max(0, options.latencyRows ?? DEFAULT_LATENCY_ROWS) * nf,
   );
@@ -255,7 +274,7 @@ async function evaluateLoaded(
           from,
         });
       }
-      const out = await runBatch(session, x, rows, nf, forceClassification, acc.rows === 0, model);
+      const out = await runBatch(scorer, x, rows, acc.rows === 0, model);
       scoringMs += performance.now() - t0;
       if (latencyFilled < latencyX.length) {
         const take = x.subarray(0, Math.min(x.length, latencyX.length - latencyFilled));
@@ -334,22 +353,14 @@ async function evaluateLoaded(
 }
 
 async function runBatch(
-  session: OnnxSession,
+  scorer: Scorer,
   x: FeatureMatrix,
   rows: number,
-  nf: number,
-  forceClassification: boolean,
   first: boolean,
   model: ModelVersion,
-): Promise<ModelOutputs> {
+): Promise<ScoredBatch> {
   try {
-    return await runModel(
-      session,
-      x,
-      rows,
-      nf,
-      forceClassification ? { task: 'classification' } : {},
-    );
+    return await scorer.run(x, rows);
   } catch (err) {
     // The first run is where a model meets the data: its failure is about the input.
     if (first && err instanceof MloError && err.code === 'INTERNAL') {
@@ -366,16 +377,19 @@ async function runBatch(
   }
 }
 
-/** Predictions, targets and slice groups gathered batch by batch. */
+/**
+ * Predictions, targets and slice groups gathered batch by batch (copied: a scorer's
+ * arrays are reused by its next run).
+ */
 class Accumulator {
   rows = 0;
-  private taskSeen: ModelOutputs['task'] | null = null;
-  private readonly predLabels: Label[] = [];
-  private readonly probChunks: Float32Array[] = [];
+  private taskSeen: ScoredBatch['task'] | null = null;
+  private readonly predLabels = new GrowingLabels();
+  private readonly probs = growingFloat32();
   private classCount = 0;
   private classLabels: Label[] | null = null;
-  private readonly valueChunks: Float64Array[] = [];
-  private readonly targetNumbers: Float64Array[] = [];
+  private readonly predValues = growingFloat64();
+  private readonly targetNumbers = growingFloat64();
   private readonly targetLabels: (string | boolean)[] = [];
   readonly groups: (string | number | null)[][];
 
@@ -384,7 +398,7 @@ class Accumulator {
   }
 
   add(
-    out: ModelOutputs,
+    out: ScoredBatch,
     batch: ColumnBatch,
     from: number,
     rows: number,
@@ -394,10 +408,9 @@ class Accumulator {
     if (this.taskSeen === null) this.taskSeen = out.task;
     if (out.task === 'classification') {
       if (!out.labels) throw new MloError('INVALID', 'the model gave no labels');
-      for (let i = 0; i < out.labels.length; i++) this.predLabels.push(out.labels[i]);
+      this.predLabels.push(out.labels);
       if (out.probabilities) {
-        // a fresh array per run (the binding allocates output buffers per call)
-        this.probChunks.push(out.probabilities);
+        this.probs.push(out.probabilities);
         this.classCount = out.classCount;
         this.classLabels = out.classLabels;
       }
@@ -409,7 +422,7 @@ class Accumulator {
           `the model predicts ${out.targetCount} values per row; mlo eval scores one target`,
         );
       }
-      this.valueChunks.push(out.values);
+      this.predValues.push(out.values);
     } else {
       throw new MloError(
         'INVALID',
@@ -434,22 +447,24 @@ class Accumulator {
   }
 
   private target(): TargetData {
-    return this.targetNumbers.length > 0
-      ? { kind: 'numbers', values: concatF64(this.targetNumbers) }
-      : { kind: 'labels', values: this.targetLabels };
+    return this.targetLabels.length > 0
+      ? { kind: 'labels', values: this.targetLabels }
+      : { kind: 'numbers', values: this.targetNumbers.values() };
   }
 
   classificationInput(column: string, file: string, warnings: string[]): ClassificationInput {
-    const modelLabels = this.classLabels ?? [...new Set(this.predLabels.slice(0, 10000))];
+    const modelLabels = this.classLabels ?? [
+      ...new Set(Array.from(this.predLabels.values().slice(0, 10000))),
+    ];
     const aligned = alignClassificationTarget({ target: this.target(), modelLabels, column, file });
     if (aligned.unknown.length > 0 && this.classLabels) {
       warnings.push(
         `${file}: target "${column}" has label(s) the model does not know: ${aligned.unknown.map(String).join(', ')} (model classes: ${this.classLabels.map(String).join(', ')})`,
       );
     }
-    const input: ClassificationInput = { yTrue: aligned.values, yPred: this.predLabels };
-    if (this.probChunks.length > 0 && this.classLabels) {
-      input.scores = { data: concatF32(this.probChunks), columns: this.classCount };
+    const input: ClassificationInput = { yTrue: aligned.values, yPred: this.predLabels.values() };
+    if (this.probs.length > 0 && this.classLabels) {
+      input.scores = { data: this.probs.values(), columns: this.classCount };
       input.scoreLabels = this.classLabels;
     }
     return input;
@@ -463,28 +478,6 @@ class Accumulator {
         `${file}: target "${column}" is not numeric but the model predicts numbers (regression)`,
       );
     }
-    return { yTrue: t.values, yPred: concatF64(this.valueChunks) };
+    return { yTrue: t.values, yPred: this.predValues.values() };
   }
-}
-
-function concatF64(chunks: Float64Array[]): Float64Array {
-  if (chunks.length === 1) return chunks[0];
-  const out = new Float64Array(chunks.reduce((n, c) => n + c.length, 0));
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.length;
-  }
-  return out;
-}
-
-function concatF32(chunks: Float32Array[]): Float32Array {
-  if (chunks.length === 1) return chunks[0];
-  const out = new Float32Array(chunks.reduce((n, c) => n + c.length, 0));
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.length;
-  }
-  return out;
 }

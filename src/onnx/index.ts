@@ -72,7 +72,15 @@ export {
   type SessionOptions,
   type FeedPlan,
 } from './session.js';
-export { runModel, type ModelOutputs, type RawOutput, type RunOptions, type Label } from './run.js';
+export {
+  runModel,
+  assignRoles,
+  probabilityLabels,
+  type ModelOutputs,
+  type RawOutput,
+  type RunOptions,
+  type Label,
+} from './run.js';
 export {
   findUnfitValue,
   isFeatureType,

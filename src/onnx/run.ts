@@ -57,7 +57,7 @@ export interface ModelOutputs {
   raw: Record<string, RawOutput>;
 }
 
-interface OutputRoles {
+export interface OutputRoles {
   task: ModelOutputs['task'];
   label: IoInfo | undefined;
   score: IoInfo | undefined;
@@ -68,7 +68,7 @@ const FLOATS = new Set<ElementType | null>(['float32', 'float64']);
 const defaultRoles = new WeakMap<OnnxSession, OutputRoles>();
 
 /** Decide which output is the label, which the scores, and what the task is. */
-function assignRoles(session: OnnxSession, opts: RunOptions): OutputRoles {
+export function assignRoles(session: OnnxSession, opts: RunOptions): OutputRoles {
   if (opts.task) return findRoles(session, opts.task);
   let roles = defaultRoles.get(session);
   if (!roles) {
@@ -370,10 +370,7 @@ function interpret(
       result.probabilities = data instanceof Float32Array ? data : Float32Array.from(data);
       result.classCount = cols;
     }
-    result.classLabels =
-      known && known.length === result.classCount
-        ? [...known]
-        : Array.from({ length: result.classCount }, (_, i) => i);
+    result.classLabels = probabilityLabels(known, result.classCount);
   }
   const labelOut = roles.label ? raw[roles.label.name] : undefined;
   if (labelOut) {
@@ -389,6 +386,14 @@ function interpret(
     );
   }
   return result;
+}
+
+/** Labels of `count` probability columns: the known ones when they match, else 0..count-1. */
+export function probabilityLabels(
+  known: readonly Label[] | null | undefined,
+  count: number,
+): Label[] {
+  return known && known.length === count ? [...known] : Array.from({ length: count }, (_, i) => i);
 }
 
 function columnsOf(out: RawOutput, nRows: number): number {
