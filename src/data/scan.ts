@@ -24,7 +24,9 @@ import {
   type DirStamp,
   type FileStamp,
 } from './workspace.js';
+import { warmDataWorker } from './data-worker.js';
 import { statMany } from './stat-many.js';
+import { STORE_PARALLEL_FROM } from './store-files.js';
 
 export interface ScannedFile extends ManifestEntry {
   ino: number;
@@ -148,6 +150,8 @@ export async function scanDirectory(
   let reused = 0;
   let rehashed = 0;
   const total = listing.files.length;
+  // Enough files to hash on two threads: the data worker starts now, while they are statted.
+  if (options.hashMany && listing.files.length >= STORE_PARALLEL_FROM) void warmDataWorker();
   const stamps = await statMany(abs, listing.files.join('\0'));
   const pending: { index: number; abs: string; rel: string; stamp: FileStamp }[] = [];
   for (let i = 0; i < total; i++) {

@@ -1,7 +1,7 @@
 /**
  * stat() for every file of a tracked directory at once. A no-change `mlo status` of
- * a 100,000-file directory is mostly stat calls, so above a threshold a worker
- * thread shares them. The two threads take chunks from one shared counter rather
+ * a 100,000-file directory is mostly stat calls, so above a threshold the data
+ * worker (data-worker.ts) shares them. The two threads take chunks from one shared counter rather
  * than fixed halves: the worker starts tens of milliseconds late, and this thread
  * has other work (`meanwhile`: status lists the directory), so fixed halves left
  * one thread idle while the other finished. Below the threshold, or where the
@@ -13,10 +13,8 @@
  * working directory where that is shorter: the kernel resolves every component of
  * every path (git's own paths are relative too).
  */
-import { existsSync } from 'node:fs';
 import { isAbsolute, relative, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { Worker } from 'node:worker_threads';
+import { postJob, warmDataWorker } from './data-worker.js';
 import { nameStarts, statInto } from './stat-triples.js';
 
 const PARALLEL_FROM = 8192;
@@ -24,7 +22,6 @@ const PARALLEL_FROM = 8192;
 const STAT_CHUNK = 512;
 
 export interface StatWork {
-  id: number;
   prefix: string;
   joined: string;
   /** Int32Array of where each name starts (nameStarts) */
@@ -38,28 +35,6 @@ export interface StatWork {
 export interface StatManyOptions {
   /** other work for this thread while the worker takes chunks */
   meanwhile?: () => void;
-}
-
-let shared: Promise<Worker | undefined> | undefined;
-let lastId = 0;
-
-const workerUrl = () => new URL('./stat.worker.js', import.meta.url);
-
-/**
- * Start the stat worker now, so that its start-up (tens of milliseconds) overlaps
- * this thread's own work; statMany uses it. It is kept for every later statMany
- * and never keeps the process alive on its own.
- */
-export function warmStatWorker(): Promise<Worker | undefined> {
-  shared ??= (async () => {
-    if (!existsSync(fileURLToPath(workerUrl()))) return undefined;
-    const { Worker } = await import('node:worker_threads');
-    const worker = new Worker(workerUrl());
-    worker.unref();
-    worker.once('exit', () => (shared = undefined));
-    return worker;
-  })();
-  return shared;
 }
 
 /** Whether statMany shares `count` files with the worker. */
@@ -77,7 +52,7 @@ export async function statMany(
   const prefix = shortestPrefix(dir);
   const starts = nameStarts(joined);
   const n = starts.length - 1;
-  const worker = statsInParallel(n) ? await warmStatWorker() : undefined;
+  const worker = statsInParallel(n) ? await warmDataWorker() : undefined;
   if (worker === undefined) {
     options.meanwhile?.();
     const out = new Float64Array(n * 3);
@@ -85,7 +60,6 @@ export async function statMany(
     return out;
   }
   const work: StatWork = {
-    id: ++lastId,
     prefix,
     joined,
     starts: new SharedArrayBuffer(starts.byteLength),
@@ -95,27 +69,22 @@ export async function statMany(
   new Int32Array(work.starts).set(starts);
   const out = new Float64Array(work.out);
   const control = new Int32Array(work.control);
-  // Kept alive only while it may still be inside a chunk of this work.
-  worker.ref();
-  let settle: ((failure?: Error) => void) | undefined;
-  const finished = new Promise<void>((resolve, reject) => {
-    settle = (failure) => (failure === undefined ? resolve() : reject(failure));
-  });
-  const onMessage = (m: { done?: number }) => m.done === work.id && settle?.();
-  const onError = (err: Error) => settle?.(err);
-  const onExit = (code: number) => settle?.(new Error(`the stat worker exited (${code})`));
-  worker.on('message', onMessage).on('error', onError).on('exit', onExit);
+  const job = postJob<void>(worker, 'stat', work);
   try {
-    worker.postMessage(work);
     options.meanwhile?.();
     takeChunks(out, work, starts, control);
     // Every chunk is claimed; one the worker holds is not done yet.
-    if (Atomics.load(control, 1) < n) await finished;
+    if (Atomics.load(control, 1) < n) await job.answer;
     return new Float64Array(out);
   } finally {
-    worker.off('message', onMessage).off('error', onError).off('exit', onExit);
-    worker.unref();
+    job.release();
   }
+}
+
+/** The worker's side of statMany. */
+export function statShared(work: StatWork): void {
+  const out = new Float64Array(work.out);
+  takeChunks(out, work, new Int32Array(work.starts), new Int32Array(work.control));
 }
 
 /** Claim chunks until none are left; shared by this thread and the worker. */

@@ -14,7 +14,8 @@ import type { Pointer } from './pointer.js';
 import { loadSelectedPointers } from './pointers.js';
 import { saveSnapshot, scanDirectory } from './scan.js';
 import { sealFor } from './cache-seal.js';
-import { statsInParallel, warmStatWorker } from './stat-many.js';
+import { warmDataWorker } from './data-worker.js';
+import { statsInParallel } from './stat-many.js';
 import { unchangedAndCached } from './quick-status.js';
 import { stateMatches, stateOf, statFile } from './workspace.js';
 
@@ -49,7 +50,7 @@ export async function status(repo: Repo, options: StatusOptions = {}): Promise<S
   // A big tracked directory ahead (by its pointer's count, only a hint): the stat
   // worker starts now, while this thread reads the store.
   if (pointers.some((p) => p.type === 'dir' && statsInParallel(p.files ?? 0)))
-    void warmStatWorker();
+    void warmDataWorker();
   const cache = cacheOf(repo);
   const entries: StatusEntry[] = [];
   for (const p of pointers)

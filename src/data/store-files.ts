@@ -1,20 +1,20 @@
 /**
  * Hashing and caching many small files at once (a directory add). Above a threshold
- * a worker thread shares the files and writes its own pack, so both cores read and
+ * the data worker (data-worker.ts) shares the files and writes its own pack, so both cores read and
  * hash: openssl over the same files uses one core, and file I/O, not hashing,
  * dominates for small files. The threads take chunks from one shared counter (as
  * statMany does), since the worker starts tens of milliseconds late.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { ObjectBatch } from './batch.js';
 import { ObjectCache } from './cache.js';
+import { postJob, warmDataWorker } from './data-worker.js';
 import { sha256 } from './hash.js';
 import { shortestPrefix } from './stat-many.js';
 import { nameStarts } from './stat-triples.js';
 import { readWholeFile } from './workspace.js';
 
-const PARALLEL_FROM = 4096;
+/** From this many files the data worker shares them. */
+export const STORE_PARALLEL_FROM = 4096;
 /** Files per claim. */
 const CHUNK = 256;
 
@@ -144,11 +144,9 @@ export function storeSharedJob(job: SharedStoreJob): WorkerStored {
  * a worker thread when there are many.
  */
 export async function hashFilesIntoCache(job: StoreJob, batch: ObjectBatch): Promise<StoredFiles> {
-  const workerUrl = new URL('./hash.worker.js', import.meta.url);
   const n = job.names.length;
-  if (n < PARALLEL_FROM || !existsSync(fileURLToPath(workerUrl))) {
-    return storeSmallFiles(job, batch);
-  }
+  const worker = n >= STORE_PARALLEL_FROM ? await warmDataWorker() : undefined;
+  if (worker === undefined) return storeSmallFiles(job, batch);
   const joined = job.names.join('\0');
   const starts = nameStarts(joined);
   const shared: SharedStoreJob = {
@@ -165,24 +163,8 @@ export async function hashFilesIntoCache(job: StoreJob, batch: ObjectBatch): Pro
   new Int32Array(shared.starts).set(starts);
   new Float64Array(shared.sizes).set(job.sizes);
   const control = new Int32Array(shared.control);
-  const { Worker } = await import('node:worker_threads');
-  const worker = new Worker(workerUrl);
+  const theirs = postJob<WorkerStored>(worker, 'store', shared);
   try {
-    const theirs = new Promise<WorkerStored>((resolve, reject) => {
-      worker.once(
-        'message',
-        (m: {
-          stored?: WorkerStored;
-          error?: { message: string; code?: string; path?: string };
-        }) => {
-          if (m.stored) resolve(m.stored);
-          else reject(Object.assign(new Error(m.error?.message ?? 'hash worker failed'), m.error));
-        },
-      );
-      worker.once('error', reject);
-    });
-    theirs.catch(() => undefined); // awaited only when the worker took part
-    worker.postMessage(shared);
     const out: StoredFiles = { hashes: new Array<string>(n), fresh: new Uint8Array(n) };
     storeClaimed(
       (i) => shared.prefix + job.names[i],
@@ -195,7 +177,7 @@ export async function hashFilesIntoCache(job: StoreJob, batch: ObjectBatch): Pro
     );
     // Every chunk is claimed. A worker that had not begun claiming by now takes none.
     if (Atomics.load(control, 1) === 1) {
-      const stored = await theirs;
+      const stored = await theirs.answer;
       stored.froms.forEach((from, c) =>
         stored.hashes[c].forEach((h, k) => (out.hashes[from + k] = h)),
       );
@@ -203,6 +185,6 @@ export async function hashFilesIntoCache(job: StoreJob, batch: ObjectBatch): Pro
     }
     return out;
   } finally {
-    void worker.terminate();
+    theirs.release();
   }
 }

@@ -19,7 +19,8 @@ let out: string;
 const DRIVER = `
 import { mkdirSync, statSync, writeFileSync, utimesSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { statMany, warmStatWorker } from ${JSON.stringify(join(SRC, 'stat-many.ts'))};
+import { statMany } from ${JSON.stringify(join(SRC, 'stat-many.ts'))};
+import { warmDataWorker } from ${JSON.stringify(join(SRC, 'data-worker.ts'))};
 const [root, cwd] = process.argv.slice(2);
 const names = [];
 for (let d = 0; d < 10; d++) {
@@ -35,7 +36,7 @@ rmSync(join(root, names[123]));
 rmSync(join(root, names[4567])); symlinkSync('nowhere', join(root, names[4567])); rmSync(join(root, names[4568]));
 mkdirSync(join(root, names[4568]));
 process.chdir(cwd);
-const worker = await warmStatWorker();
+const worker = await warmDataWorker();
 await new Promise((r) => setTimeout(r, 300));
 const got = await statMany(root, names.join('\\0'), {
   meanwhile: () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200),
@@ -55,11 +56,15 @@ beforeAll(async () => {
   out = mkdtempSync(join(tmpdir(), 'mlo-statmany-'));
   writeFileSync(join(out, 'driver.ts'), DRIVER);
   await build({
-    entryPoints: { driver: join(out, 'driver.ts'), 'stat.worker': join(SRC, 'stat.worker.ts') },
+    entryPoints: { driver: join(out, 'driver.ts'), 'data.worker': join(SRC, 'data.worker.ts') },
     bundle: true,
     splitting: true,
     format: 'esm',
     platform: 'node',
+    // as scripts/build.mjs: CommonJS dependencies of the store code call require()
+    banner: {
+      js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);",
+    },
     outdir: join(out, 'dist'),
     logLevel: 'silent',
   });
