@@ -97,38 +97,7 @@ export interface WeightedWalk {
 
 /** The same walk over two weighted samples, in probabilities. */
 export function walkWeighted(a: WeightedSample, b: WeightedSample): WeightedWalk {
-  const av = a.values;
-  const bv = b.values;
-  const ac = a.cumWeights;
-  const bc = b.cumWeights;
-  const n1 = av.length;
-  const n2 = bv.length;
-  const wa = n1 > 0 ? ac[n1 - 1] : 1;
-  const wb = n2 > 0 ? bc[n2 - 1] : 1;
-  let i = 0;
-  let j = 0;
-  let dPlus = 0;
-  let dMinus = 0;
-  const area = new CompensatedSum();
-  let diff = 0;
-  let prev = NaN;
-  while (i < n1 || j < n2) {
-    const va = i < n1 ? av[i] : Infinity;
-    const vb = j < n2 ? bv[j] : Infinity;
-    const v = va < vb ? va : vb;
-    if (diff !== 0) {
-      area.add(Math.abs(diff) * (v - prev));
-    }
-    while (i < n1 && av[i] === v) i++;
-    while (j < n2 && bv[j] === v) j++;
-    const fa = i === n1 ? 1 : i === 0 ? 0 : ac[i - 1] / wa;
-    const fb = j === n2 ? 1 : j === 0 ? 0 : bc[j - 1] / wb;
-    diff = fa - fb;
-    if (diff > dPlus) dPlus = diff;
-    else if (-diff > dMinus) dMinus = -diff;
-    prev = v;
-  }
-  return { dPlus, dMinus, area: area.value() };
+  return walk(a, b.values, b.cumWeights);
 }
 
 /**
@@ -138,12 +107,17 @@ export function walkWeighted(a: WeightedSample, b: WeightedSample): WeightedWalk
  * every exact current column this way (a million values: 8 MB and a pass saved).
  */
 export function walkWeightedUnit(a: WeightedSample, bv: Float64Array): WeightedWalk {
+  return walk(a, bv, null);
+}
+
+/** The walk of both: `bc` null means unit weights, whose cumulative sum at j is j. */
+function walk(a: WeightedSample, bv: Float64Array, bc: Float64Array | null): WeightedWalk {
   const av = a.values;
   const ac = a.cumWeights;
   const n1 = av.length;
   const n2 = bv.length;
   const wa = n1 > 0 ? ac[n1 - 1] : 1;
-  const wb = n2 > 0 ? n2 : 1;
+  const wb = n2 === 0 ? 1 : bc === null ? n2 : bc[n2 - 1];
   let i = 0;
   let j = 0;
   let dPlus = 0;
@@ -161,7 +135,7 @@ export function walkWeightedUnit(a: WeightedSample, bv: Float64Array): WeightedW
     while (i < n1 && av[i] === v) i++;
     while (j < n2 && bv[j] === v) j++;
     const fa = i === n1 ? 1 : i === 0 ? 0 : ac[i - 1] / wa;
-    const fb = j === n2 ? 1 : j === 0 ? 0 : j / wb;
+    const fb = j === n2 ? 1 : j === 0 ? 0 : (bc === null ? j : bc[j - 1]) / wb;
     diff = fa - fb;
     if (diff > dPlus) dPlus = diff;
     else if (-diff > dMinus) dMinus = -diff;
