@@ -121,12 +121,3 @@ export function statInto(
     out[j] = out[j + 1] = out[j + 2] = NaN;
   }
 }
-
-/** (ino, mtimeMs, size) per path in one Float64Array; NaN when absent or not a file. */
-export function statTriples(paths: readonly string[]): Float64Array {
-  const joined = paths.join('\0');
-  const starts = nameStarts(joined);
-  const out = new Float64Array((starts.length - 1) * 3);
-  statInto(out, '', joined, starts);
-  return out;
-}

@@ -15,7 +15,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { bindingStat, nameStarts, statInto, statTriples } from '../../../src/data/stat-triples.js';
+import { bindingStat, nameStarts, statInto } from '../../../src/data/stat-triples.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -81,10 +81,13 @@ describe('statInto', () => {
     expect(out.subarray(60).every((v) => v === -1)).toBe(true);
   });
 
-  it('statTriples keeps its old shape for callers with whole paths', () => {
+  it('takes whole paths with an empty prefix', () => {
     const { root, names } = tree();
     const paths = names.map((n) => `${root}/${n}`);
-    expect(Array.from(statTriples(paths))).toEqual(expected(paths));
+    const joined = paths.join('\0');
+    const out = new Float64Array(paths.length * 3);
+    statInto(out, '', joined, nameStarts(joined));
+    expect(Array.from(out)).toEqual(expected(paths));
   });
 });
 
