@@ -50,7 +50,7 @@ function render(cmd, path, out) {
   for (const sub of visible) render(sub, [...path, sub.name()], out);
 }
 
-const program = buildProgram();
+const program = await buildProgram();
 const lines = [
   '# Command reference',
   '',

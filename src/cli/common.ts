@@ -14,6 +14,10 @@ export const lib = (): Promise<typeof import('../index.js')> => import('../index
 // eslint-disable-next-line @typescript-eslint/consistent-type-imports -- as above
 export const dataLib = (): Promise<typeof import('./data-api.js')> => import('./data-api.js');
 
+/** What `mlo status` needs: no remotes, no store tables beyond the stat states. */
+// eslint-disable-next-line @typescript-eslint/consistent-type-imports -- as above
+export const statusLib = (): Promise<typeof import('./status-api.js')> => import('./status-api.js');
+
 /** The part the run-finding commands need (`mlo runs list|show|compare|delete`). */
 // eslint-disable-next-line @typescript-eslint/consistent-type-imports -- as above
 export const runsLib = (): Promise<typeof import('./runs-api.js')> => import('./runs-api.js');

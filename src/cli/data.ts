@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { CheckoutResult, StatusEntry } from '../index.js';
 import { formatBytes } from '../util/fs.js';
-import { action, collect, cwdOf, dataLib, parsePositiveInt } from './common.js';
+import { action, collect, cwdOf, dataLib, parsePositiveInt, statusLib } from './common.js';
 import {
   parseNonNegative,
   remoteFsckCommand,
@@ -79,7 +79,7 @@ export function registerDataCommands(program: Command): void {
           cmd: Command,
         ) => {
           if (opts.remote !== undefined) return remoteStatusCommand(paths, opts, cmd);
-          const { openRepo, status } = await dataLib();
+          const { openRepo, status } = await statusLib();
           const cwd = cwdOf(cmd);
           const repo = openRepo(cwd);
           try {

@@ -2,7 +2,7 @@
  * The mlo command. Command files only declare flags and call the library, which
  * they import lazily so that `mlo --help` loads almost nothing.
  */
-import { buildProgram } from './program.js';
+import { buildProgramFor } from './program.js';
 import { reportError } from './render/errors.js';
 import { storeBusyError } from '../store/busy.js';
 
@@ -17,7 +17,7 @@ for (const stream of [process.stdout, process.stderr]) {
 
 export async function main(argv: string[] = process.argv): Promise<void> {
   try {
-    await buildProgram().parseAsync(argv);
+    await (await buildProgramFor(argv)).parseAsync(argv);
   } catch (err) {
     // SQLITE_BUSY can surface from any statement; it is named here, once
     process.exitCode = reportError(storeBusyError(err) ?? err);

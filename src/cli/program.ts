@@ -1,39 +1,88 @@
 /**
- * The command tree: every command group registers itself here. Kept apart from the
- * entry point so the docs generator can walk the same definitions users get.
+ * The command tree. Each command file registers its commands on the root and is
+ * loaded only when needed: a run of one command loads that command's file alone,
+ * which keeps the flags of forty other commands (and what they import) out of the
+ * start-up of `mlo status`. Help, suggestions for a mistyped command and the docs
+ * generator (scripts/gen-docs.mjs) build the whole tree.
  */
 import { Command } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
-import { registerBaselineCommands } from './baseline.js';
-import { registerDataCommands } from './data.js';
-import { registerDriftCommands } from './drift.js';
-import { registerHookCommands } from './hooks.js';
-import { registerModelCommands } from './model.js';
-import { registerEvalCommand } from './eval.js';
-import { registerPromoteCommands } from './promote.js';
-import { registerRemoteCommands } from './remote.js';
-import { registerTransferCommands } from './transfer.js';
-import { registerRepoCommands } from './repo.js';
-import { registerRunCommands } from './runs.js';
-import { registerPipelineCommands } from './pipeline.js';
-import { registerMetricsCommands } from './metrics.js';
-import { registerValidateCommands } from './validate.js';
-import { registerServeCommands } from './serve.js';
-import { registerServerCommands } from './server.js';
-import { registerReportCommand } from './report.js';
-import { registerDeployCommands } from './deploy.js';
-import { registerFeatureCommands } from './features.js';
-import { registerExperimentCommands } from './experiments.js';
-import { registerImportCommands } from './import.js';
-import { registerUiCommands } from './ui.js';
-import { registerFeedbackCommands } from './feedback.js';
-import { registerPerfCommands } from './perf.js';
-import { registerMonitorCommands } from './monitor.js';
-import { registerPredictionsCommands } from './predictions.js';
-import { registerStatsCommand } from './stats.js';
 
-export function buildProgram(): Command {
-  const program = new Command('mlo')
+type Register = (program: Command) => void;
+
+/** One command file: the top-level command names it registers, and its register function. */
+export interface CommandGroup {
+  names: readonly string[];
+  load: () => Promise<Register>;
+}
+
+// In help's order. test/unit/cli/program.test.ts checks that each file registers
+// exactly the names listed here, so a command added without its row fails there.
+export const COMMAND_GROUPS: readonly CommandGroup[] = [
+  { names: ['init'], load: async () => (await import('./repo.js')).registerRepoCommands },
+  {
+    names: ['add', 'status', 'checkout', 'gc', 'fsck'],
+    load: async () => (await import('./data.js')).registerDataCommands,
+  },
+  {
+    names: ['push', 'fetch', 'pull'],
+    load: async () => (await import('./transfer.js')).registerTransferCommands,
+  },
+  { names: ['remote'], load: async () => (await import('./remote.js')).registerRemoteCommands },
+  { names: ['hooks'], load: async () => (await import('./hooks.js')).registerHookCommands },
+  {
+    names: ['exec', 'log', 'runs'],
+    load: async () => (await import('./runs.js')).registerRunCommands,
+  },
+  {
+    names: ['experiments'],
+    load: async () => (await import('./experiments.js')).registerExperimentCommands,
+  },
+  {
+    names: ['repro', 'dag', 'params', 'exp'],
+    load: async () => (await import('./pipeline.js')).registerPipelineCommands,
+  },
+  { names: ['metrics'], load: async () => (await import('./metrics.js')).registerMetricsCommands },
+  { names: ['model'], load: async () => (await import('./model.js')).registerModelCommands },
+  { names: ['eval'], load: async () => (await import('./eval.js')).registerEvalCommand },
+  {
+    names: ['promote', 'rollback'],
+    load: async () => (await import('./promote.js')).registerPromoteCommands,
+  },
+  {
+    names: ['baseline'],
+    load: async () => (await import('./baseline.js')).registerBaselineCommands,
+  },
+  { names: ['drift'], load: async () => (await import('./drift.js')).registerDriftCommands },
+  {
+    names: ['validate'],
+    load: async () => (await import('./validate.js')).registerValidateCommands,
+  },
+  { names: ['serve'], load: async () => (await import('./serve.js')).registerServeCommands },
+  { names: ['server'], load: async () => (await import('./server.js')).registerServerCommands },
+  { names: ['report'], load: async () => (await import('./report.js')).registerReportCommand },
+  { names: ['deploy'], load: async () => (await import('./deploy.js')).registerDeployCommands },
+  {
+    names: ['features'],
+    load: async () => (await import('./features.js')).registerFeatureCommands,
+  },
+  { names: ['import'], load: async () => (await import('./import.js')).registerImportCommands },
+  { names: ['ui'], load: async () => (await import('./ui.js')).registerUiCommands },
+  {
+    names: ['feedback'],
+    load: async () => (await import('./feedback.js')).registerFeedbackCommands,
+  },
+  { names: ['perf'], load: async () => (await import('./perf.js')).registerPerfCommands },
+  { names: ['monitor'], load: async () => (await import('./monitor.js')).registerMonitorCommands },
+  {
+    names: ['predictions'],
+    load: async () => (await import('./predictions.js')).registerPredictionsCommands,
+  },
+  { names: ['stats'], load: async () => (await import('./stats.js')).registerStatsCommand },
+];
+
+function rootCommand(): Command {
+  return new Command('mlo')
     .description(
       'local-first MLOps: version data, track runs, run pipelines, gate and serve models',
     )
@@ -42,33 +91,12 @@ export function buildProgram(): Command {
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureHelp({ sortSubcommands: false, showGlobalOptions: true });
-  registerRepoCommands(program);
-  registerDataCommands(program);
-  registerTransferCommands(program);
-  registerRemoteCommands(program);
-  registerHookCommands(program);
-  registerRunCommands(program);
-  registerExperimentCommands(program);
-  registerPipelineCommands(program);
-  registerMetricsCommands(program);
-  registerModelCommands(program);
-  registerEvalCommand(program);
-  registerPromoteCommands(program);
-  registerBaselineCommands(program);
-  registerDriftCommands(program);
-  registerValidateCommands(program);
-  registerServeCommands(program);
-  registerServerCommands(program);
-  registerReportCommand(program);
-  registerDeployCommands(program);
-  registerFeatureCommands(program);
-  registerImportCommands(program);
-  registerUiCommands(program);
-  registerFeedbackCommands(program);
-  registerPerfCommands(program);
-  registerMonitorCommands(program);
-  registerPredictionsCommands(program);
-  registerStatsCommand(program);
+}
+
+async function buildWith(groups: readonly CommandGroup[]): Promise<Command> {
+  const program = rootCommand();
+  const registers = await Promise.all(groups.map((g) => g.load()));
+  for (const register of registers) register(program);
   // Every subcommand fails like the root: one error line, exit 2, no stack.
   const applyExitOverride = (cmd: Command): void => {
     cmd.exitOverride();
@@ -76,4 +104,35 @@ export function buildProgram(): Command {
   };
   applyExitOverride(program);
   return program;
+}
+
+/** The whole command tree. */
+export function buildProgram(): Promise<Command> {
+  return buildWith(COMMAND_GROUPS);
+}
+
+/**
+ * The tree `argv` needs: the file of the command it names, the root alone for
+ * `--version`, else the whole tree (help, a mistyped command to suggest a name for).
+ */
+export function buildProgramFor(argv: readonly string[]): Promise<Command> {
+  const args = argv.slice(2);
+  const name = commandWord(args);
+  if (name === undefined && args.length === 1 && /^(-V|--version)$/.test(args[0]))
+    return buildWith([]);
+  const group = COMMAND_GROUPS.find((g) => name !== undefined && g.names.includes(name));
+  return buildWith(group ? [group] : COMMAND_GROUPS);
+}
+
+/** The first word after the global options; undefined when another flag comes first. */
+export function commandWord(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === '-C' || arg === '--directory')
+      i++; // its value is the next word
+    else if (arg.startsWith('--directory=') || /^-C./.test(arg)) continue;
+    else if (arg.startsWith('-')) return undefined;
+    else return arg;
+  }
+  return undefined;
 }

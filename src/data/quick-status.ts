@@ -8,7 +8,7 @@
  */
 import { join } from 'node:path';
 import type { Repo } from '../repo/index.js';
-import { getDirState } from '../store/index.js';
+import { getDirState } from '../store/state.js';
 import { lstatOrNull } from '../util/fs.js';
 import type { ObjectCache } from './cache.js';
 import { sealHolds } from './cache-seal.js';

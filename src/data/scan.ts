@@ -12,7 +12,7 @@ import {
   putDirState,
   putHashStates,
   type HashState,
-} from '../store/index.js';
+} from '../store/state.js';
 import { lstatOrNull } from '../util/fs.js';
 import type { ObjectCache } from './cache.js';
 import { hashFile } from './hash.js';

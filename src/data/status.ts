@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import type { Repo } from '../repo/index.js';
-import { getHashState, putHashStates, sealDirState } from '../store/index.js';
+import { getHashState, putHashStates, sealDirState } from '../store/state.js';
 import type { ObjectCache } from './cache.js';
 import { cacheOf } from './context.js';
 import { hashFile } from './hash.js';

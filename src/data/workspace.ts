@@ -15,7 +15,7 @@ import {
 } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isInside } from '../util/fs.js';
-import type { HashState } from '../store/index.js';
+import type { HashState } from '../store/state.js';
 import { POINTER_EXT } from './pointer.js';
 
 export interface DirListing {

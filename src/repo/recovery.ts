@@ -11,7 +11,7 @@ import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, posix } from 'node:path';
 import { MloError, errnoCode } from '../errors.js';
-import { withWriteLock } from '../store/index.js';
+import { withWriteLock } from '../store/open.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { isNotFound } from '../util/fs.js';
 import type { Repo } from './repo.js';

@@ -4,7 +4,7 @@
  */
 import { join, resolve } from 'node:path';
 import { MloError } from '../errors.js';
-import { openStore, type Store } from '../store/index.js';
+import { openStore, type Store } from '../store/open.js';
 import { readRepoConfig, type RepoConfig } from './config.js';
 import { DOT_DIR, findGitRoot, findRepoRoot } from './find.js';
 import { recoverInterrupted } from './recovery.js';
