@@ -1,9 +1,10 @@
 /**
- * The command tree. Each command file registers its commands on the root and is
- * loaded only when needed: a run of one command loads that command's file alone,
- * which keeps the flags of forty other commands (and what they import) out of the
- * start-up of `mlo status`. Help, suggestions for a mistyped command and the docs
- * generator (scripts/gen-docs.mjs) build the whole tree.
+ * The command tree. Each row of COMMAND_GROUPS is a module that registers some
+ * commands on the root, loaded only when needed: a run of `mlo status` loads the data
+ * commands' module alone, which keeps the flags of forty other commands (and what
+ * they import) out of its start-up. The less used commands share one module
+ * (more-commands.ts), so the whole tree, which help, suggestions for a mistyped name
+ * and the docs generator (scripts/gen-docs.mjs) need, stays a few modules.
  */
 import { Command } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
@@ -16,8 +17,8 @@ export interface CommandGroup {
   load: () => Promise<Register>;
 }
 
-// In help's order. test/unit/cli/program.test.ts checks that each file registers
-// exactly the names listed here, so a command added without its row fails there.
+// In help's order. test/unit/cli/program.test.ts checks that each row registers
+// exactly the names listed in it, so a command added without its name fails there.
 export const COMMAND_GROUPS: readonly CommandGroup[] = [
   { names: ['init'], load: async () => (await import('./repo.js')).registerRepoCommands },
   {
@@ -35,50 +36,35 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
     load: async () => (await import('./runs.js')).registerRunCommands,
   },
   {
-    names: ['experiments'],
-    load: async () => (await import('./experiments.js')).registerExperimentCommands,
+    names: [
+      'experiments',
+      'repro',
+      'dag',
+      'params',
+      'exp',
+      'metrics',
+      'model',
+      'eval',
+      'promote',
+      'rollback',
+      'baseline',
+      'drift',
+      'validate',
+      'serve',
+      'server',
+      'report',
+      'deploy',
+      'features',
+      'import',
+      'ui',
+      'feedback',
+      'perf',
+      'monitor',
+      'predictions',
+      'stats',
+    ],
+    load: async () => (await import('./more-commands.js')).registerMoreCommands,
   },
-  {
-    names: ['repro', 'dag', 'params', 'exp'],
-    load: async () => (await import('./pipeline.js')).registerPipelineCommands,
-  },
-  { names: ['metrics'], load: async () => (await import('./metrics.js')).registerMetricsCommands },
-  { names: ['model'], load: async () => (await import('./model.js')).registerModelCommands },
-  { names: ['eval'], load: async () => (await import('./eval.js')).registerEvalCommand },
-  {
-    names: ['promote', 'rollback'],
-    load: async () => (await import('./promote.js')).registerPromoteCommands,
-  },
-  {
-    names: ['baseline'],
-    load: async () => (await import('./baseline.js')).registerBaselineCommands,
-  },
-  { names: ['drift'], load: async () => (await import('./drift.js')).registerDriftCommands },
-  {
-    names: ['validate'],
-    load: async () => (await import('./validate.js')).registerValidateCommands,
-  },
-  { names: ['serve'], load: async () => (await import('./serve.js')).registerServeCommands },
-  { names: ['server'], load: async () => (await import('./server.js')).registerServerCommands },
-  { names: ['report'], load: async () => (await import('./report.js')).registerReportCommand },
-  { names: ['deploy'], load: async () => (await import('./deploy.js')).registerDeployCommands },
-  {
-    names: ['features'],
-    load: async () => (await import('./features.js')).registerFeatureCommands,
-  },
-  { names: ['import'], load: async () => (await import('./import.js')).registerImportCommands },
-  { names: ['ui'], load: async () => (await import('./ui.js')).registerUiCommands },
-  {
-    names: ['feedback'],
-    load: async () => (await import('./feedback.js')).registerFeedbackCommands,
-  },
-  { names: ['perf'], load: async () => (await import('./perf.js')).registerPerfCommands },
-  { names: ['monitor'], load: async () => (await import('./monitor.js')).registerMonitorCommands },
-  {
-    names: ['predictions'],
-    load: async () => (await import('./predictions.js')).registerPredictionsCommands,
-  },
-  { names: ['stats'], load: async () => (await import('./stats.js')).registerStatsCommand },
 ];
 
 function rootCommand(): Command {

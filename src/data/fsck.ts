@@ -11,7 +11,7 @@ import { cacheOf } from './context.js';
 import { hashFile, sha256 } from './hash.js';
 import { findPointerFiles, pointerProblem, pointerSchema } from './pointer.js';
 import { listReferences, type ReferenceKind } from './references.js';
-import { readYamlFile } from '../util/yaml-file.js';
+import { readConfigYamlFile } from '../util/config-yaml.js';
 import { join } from 'node:path';
 
 export interface FsckProblem {
@@ -69,7 +69,7 @@ export function fsck(repo: Repo, options: { onProgress?: ProgressFn } = {}): Fsc
   const corrupt = new Set(problems.map((p) => p.hash));
 
   for (const p of findPointerFiles(repo.root)) {
-    const data = readYamlFile(join(repo.root, p), pointerSchema, p);
+    const data = readConfigYamlFile(join(repo.root, p), pointerSchema, p);
     const why = pointerProblem(p, data.path);
     if (why) problems.push({ hash: data.hash, where: p, problem: 'invalid', detail: why });
   }

@@ -10,11 +10,11 @@
  */
 import { existsSync, lstatSync, readdirSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
-import { stringify } from 'yaml';
 import * as z from 'zod/mini';
 import '../util/schema.js';
 import { MloError } from '../errors.js';
-import { readYamlFile } from '../util/yaml-file.js';
+import { readConfigYamlFile } from '../util/config-yaml.js';
+import { yamlScalar } from '../util/plain-yaml.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { toPosixRelative } from '../util/fs.js';
 import { HASH_RE } from './hash.js';
@@ -76,7 +76,7 @@ export function readPointer(root: string, pointerPath: string): Pointer {
   if (st && st.size > MAX_POINTER_BYTES) {
     throw new MloError('INVALID', `${pointerPath}: ${st.size} bytes is too big for a pointer file`);
   }
-  const data = readYamlFile(abs, pointerSchema, pointerPath);
+  const data = readConfigYamlFile(abs, pointerSchema, pointerPath);
   const problem = pointerProblem(pointerPath, data.path);
   if (problem) throw refusedPointers([{ pointerPath, problem }]);
   return {
@@ -110,12 +110,16 @@ export function writePointer(
   data: PointerData,
   options: { tmpDir?: string } = {},
 ): void {
-  const ordered: Record<string, unknown> = { path: data.path };
-  if (data.type === 'dir') ordered.type = 'dir';
-  ordered.hash = data.hash;
-  ordered.size = data.size;
-  if (data.type === 'dir') ordered.files = data.files ?? 0;
-  writeFileAtomic(join(root, pointerPath), HEADER + stringify(ordered), { tmpDir: options.tmpDir });
+  // Written by hand, not by the yaml package, so that reading it back needs no package
+  // either (plain-yaml.ts): every value is a plain word, a number or a quoted string.
+  const lines: string[] = [];
+  if (data.path !== undefined) lines.push(`path: ${yamlScalar(data.path)}`);
+  if (data.type === 'dir') lines.push('type: dir');
+  lines.push(`hash: ${yamlScalar(data.hash)}`, `size: ${data.size}`);
+  if (data.type === 'dir') lines.push(`files: ${data.files ?? 0}`);
+  writeFileAtomic(join(root, pointerPath), `${HEADER}${lines.join('\n')}\n`, {
+    tmpDir: options.tmpDir,
+  });
 }
 
 /** The pointer file for a repo-relative data path. */

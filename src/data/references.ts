@@ -29,7 +29,7 @@ import {
   listStageCacheRows,
 } from '../store/index.js';
 import { MloError } from '../errors.js';
-import { parseYaml, readYamlFile } from '../util/yaml-file.js';
+import { parseConfigYaml, readConfigYamlFile } from '../util/config-yaml.js';
 import { cacheOf } from './context.js';
 import { HASH_RE } from './hash.js';
 import { POINTER_EXT, describedPath, findPointerFiles, pointerSchema } from './pointer.js';
@@ -209,7 +209,7 @@ function ref(
  */
 function workspacePointerRefs(repo: Repo): Reference[] {
   return findPointerFiles(repo.root).map((p) => {
-    const data = readYamlFile(join(repo.root, p), pointerSchema, p);
+    const data = readConfigYamlFile(join(repo.root, p), pointerSchema, p);
     return ref('pointer', data.hash, describedPath(p), {
       dir: data.type === 'dir',
       size: data.size,
@@ -220,7 +220,7 @@ function workspacePointerRefs(repo: Repo): Reference[] {
 
 function pointerTextRefs(text: string, where: string, path: string): Reference[] {
   try {
-    const data = parseYaml(text, pointerSchema, where);
+    const data = parseConfigYaml(text, pointerSchema, where);
     return [ref('pointer', data.hash, where, { dir: data.type === 'dir', size: data.size, path })];
   } catch {
     return []; // an unparsable historic pointer protects nothing

@@ -2,13 +2,11 @@
  * `.mlo/config.yaml`: repository settings that travel with git, overlaid by the
  * git-ignored `.mlo/config.local.yaml` (this machine's settings and secrets).
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { parseDocument } from 'yaml';
 import * as z from 'zod/mini';
 import '../util/schema.js';
-import { parseYaml, readTextFile } from '../util/yaml-file.js';
-import { writeFileAtomic } from '../util/atomic.js';
+import { parseConfigYaml } from '../util/config-yaml.js';
+import { readTextFile } from '../util/yaml-readers.js';
 import { MloError } from '../errors.js';
 
 export const LINK_TYPES = ['reflink', 'copy', 'hardlink', 'symlink'] as const;
@@ -112,12 +110,12 @@ cache:
 export function readRepoConfig(file: string, displayPath: string): RepoConfig {
   const text = readTextFile(file, displayPath);
   const tracked: RepoConfig =
-    text === undefined ? {} : parseYaml(text, repoConfigSchema, displayPath);
+    text === undefined ? {} : parseConfigYaml(text, repoConfigSchema, displayPath);
   const localFile = join(dirname(file), LOCAL_CONFIG_FILE);
   const localDisplay = join(dirname(displayPath), LOCAL_CONFIG_FILE);
   const localText = readTextFile(localFile, localDisplay);
   if (localText === undefined) return tracked;
-  const local = parseYaml(localText, localConfigSchema, localDisplay);
+  const local = parseConfigYaml(localText, localConfigSchema, localDisplay);
   const remotes: Record<string, RemoteConfig> = { ...tracked.remotes };
   for (const [name, over] of Object.entries(local.remotes ?? {})) {
     const url = over.url ?? remotes[name]?.url;
@@ -134,39 +132,4 @@ export function readRepoConfig(file: string, displayPath: string): RepoConfig {
     core: remote === undefined ? tracked.core : { ...tracked.core, remote },
     remotes,
   };
-}
-
-/**
- * Edit the config file in place, keeping the user's comments and layout:
- * `edit` receives the parsed document and mutates it.
- */
-export function editRepoConfig(
-  file: string,
-  displayPath: string,
-  edit: (doc: ReturnType<typeof parseDocument>) => void,
-): RepoConfig {
-  const text = existsSync(file) ? readFileSync(file, 'utf8') : CONFIG_TEMPLATE;
-  const doc = parseDocument(text);
-  edit(doc);
-  const out = doc.toString();
-  // Validate what we are about to write, so a bad edit never reaches disk.
-  const parsed = parseYaml(out, repoConfigSchema, displayPath);
-  writeFileAtomic(file, out);
-  return parsed;
-}
-
-/** As editRepoConfig, for .mlo/config.local.yaml (created owner-only: it may hold secrets). */
-export function editLocalConfig(
-  file: string,
-  displayPath: string,
-  edit: (doc: ReturnType<typeof parseDocument>) => void,
-): void {
-  const text = existsSync(file)
-    ? readFileSync(file, 'utf8')
-    : "# this machine's settings and secrets for mlo; git-ignored, never commit it\n";
-  const doc = parseDocument(text);
-  edit(doc);
-  const out = doc.toString();
-  parseYaml(out, localConfigSchema, displayPath);
-  writeFileAtomic(file, out, { mode: 0o600 });
 }

@@ -4,8 +4,6 @@ export { findRepoRoot, findGitRoot, DOT_DIR } from './find.js';
 export {
   readRepoConfig,
   CONFIG_TEMPLATE,
-  editRepoConfig,
-  editLocalConfig,
   LOCAL_CONFIG_FILE,
   SECRET_KEYS,
   SSE_MODES,
@@ -15,6 +13,7 @@ export {
   type RemoteConfig,
   type LinkType,
 } from './config.js';
+export { editRepoConfig, editLocalConfig } from './config-edit.js';
 export {
   protectFiles,
   recoverInterrupted,
