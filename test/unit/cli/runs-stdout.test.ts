@@ -17,7 +17,7 @@ let out: string;
 
 // Writes PIECES pieces of 1 MB (each filled with its own letter, some with a comma of
 // one byte after them) and reports on stderr how many pieces had been built 300 ms in,
-// and whether the writing completed. MODE shapes the descriptor:
+// before anything was read, and whether the writing completed. MODE shapes the descriptor:
 //   blocking-missing: the handle cannot be made blocking (the stream's own path)
 //   stays-nonblocking: it says it did but did not (writes meet EAGAIN, then the stream)
 const DRIVER = `
@@ -37,10 +37,14 @@ function* pieces() {
     if (i % 3 === 0) yield Buffer.from(',');
   }
 }
-let early;
-setTimeout(() => (early = built), 300);
+// the parent starts reading when it sees this line: until then nothing was read
+let early = -1;
+setTimeout(() => {
+  early = built;
+  process.stderr.write('built ' + early + '\\n');
+}, 300);
 const done = await writePiecesToStdout(pieces());
-await new Promise((r) => setTimeout(r, Math.max(0, 350 - performance.now())));
+while (early < 0) await new Promise((r) => setTimeout(r, 20));
 process.stderr.write(JSON.stringify({ done, early, built }));
 `;
 
@@ -59,10 +63,13 @@ interface Report {
   built: number;
 }
 
-/** Run the driver; the parent starts reading after `waitMs`, and stops after `takeBytes`. */
+/**
+ * Run the driver; the parent starts reading once the driver has said how many pieces
+ * it built (`waitForBuilt`) or at once, and stops after `takeBytes`.
+ */
 function drive(
   mode: string,
-  waitMs: number,
+  waitForBuilt: boolean,
   takeBytes = Infinity,
 ): Promise<{ code: number | null; stdout: Buffer; report: Report; stderr: string }> {
   return new Promise((done, fail) => {
@@ -72,16 +79,21 @@ function drive(
     const chunks: Buffer[] = [];
     let taken = 0;
     let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.stdout.pause();
-    setTimeout(() => {
+    let reading = false;
+    const read = (): void => {
+      if (reading) return;
+      reading = true;
       child.stdout.on('data', (d: Buffer) => {
         chunks.push(d);
         taken += d.length;
         if (taken >= takeBytes) child.stdout.destroy();
       });
-      child.stdout.resume();
-    }, waitMs);
+    };
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (stderr.includes('built ')) read();
+    });
+    if (!waitForBuilt) read();
     child.on('error', fail);
     child.on('close', (code) => {
       const last = stderr.trim().split('\n').pop() ?? '';
@@ -115,14 +127,14 @@ describe('writePiecesToStdout', () => {
   it('writes every piece in order, building them only as fast as the reader takes them', async () => {
     const want = expectedBytes();
     for (const mode of ['pool', 'blocking-missing', 'stays-nonblocking']) {
-      const r = await drive(mode, 500);
+      const r = await drive(mode, true);
       expect(r.code, `${mode}: ${r.stderr}`).toBe(0);
       expect(r.report.done, mode).toBe(true);
       expect(r.stdout.equals(want), mode).toBe(true);
       expect(r.report.built, mode).toBe(24);
       if (mode === 'pool') {
-        // the reader waited 500 ms: a pipe holds 64 KiB, so at most a write's worth
-        // of pieces (256 KiB or more: one) was built ahead, plus the one waiting
+        // nothing was read yet, and a pipe holds 64 KiB: one piece is being written,
+        // the next was built and waits for it
         expect(r.report.early, mode).toBeLessThanOrEqual(3);
       }
     }
@@ -130,7 +142,7 @@ describe('writePiecesToStdout', () => {
 
   it('stops quietly when the reader goes away', async () => {
     for (const mode of ['pool', 'stays-nonblocking']) {
-      const r = await drive(mode, 100, 3 << 20);
+      const r = await drive(mode, false, 3 << 20);
       expect(r.code, `${mode}: ${r.stderr}`).toBe(0);
       expect(r.report.done, mode).toBe(false);
       expect(r.report.built, mode).toBeLessThan(24);
