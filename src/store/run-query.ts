@@ -551,10 +551,3 @@ export function* runListJsonPieces(
     if (own && db.inTransaction) db.exec('COMMIT');
   }
 }
-
-/** runListJsonPieces as one buffer. */
-export function queryRunListJson(store: Store, query: RunQuery): Buffer {
-  const pieces = [...runListJsonPieces(store, query)];
-  const comma = Buffer.from(',');
-  return Buffer.concat(pieces.flatMap((p, i) => (i ? [comma, p] : [p])));
-}

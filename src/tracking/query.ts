@@ -135,12 +135,12 @@ const JSON_TAIL = Buffer.from(']}');
 const COMMA = Buffer.from(',');
 
 /**
- * The listing as the `{"runs":[...]}` JSON document in UTF-8, in
- * pieces to be written one after another: the store builds each piece of about 1,000
- * runs from the stored JSON of params, metrics and tags without parsing them. A piece
- * is built when the previous one is taken, so 100,000 runs (a 90 MB document) can go
- * to stdout while the rest is still being built, never all in memory at once.
- * The commas between runs are pieces of their own (one byte; writev takes them along).
+ * The listing as the `{"runs":[...]}` JSON document in UTF-8, in pieces to be written
+ * one after another: the store builds each piece of about 1,000 runs from the stored
+ * JSON of params, metrics and tags without parsing them. A piece is built when the
+ * previous one is taken, so 100,000 runs (a 90 MB document) can go to stdout while the
+ * rest is still being built, never all in memory at once. The commas between pieces
+ * are pieces of their own (one byte; the writer sends them along with the next piece).
  */
 export function* listRunsJsonPieces(
   repo: Repo,
