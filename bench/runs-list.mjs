@@ -60,6 +60,9 @@ for (let i = 0; i < rounds; i++) {
       throw new Error('not every run listed');
   }
 }
+// once more, untimed, for the peak RSS: the document is written while it is built,
+// so memory should stay near one piece of it, not the whole
+const rss = mlo(['runs', 'list', '--json'], { cwd: repo }).rssMb;
 console.log(
   `runs: ${runs} x 20 params x 20 metrics; filter matches ${matched}; medians of ${rounds}`,
 );
@@ -71,3 +74,4 @@ for (const [name] of cases) {
     `mlo runs list ${name.padEnd(22)}: ${ms.toFixed(0)} ms (target < 300 ms; ${(ms / median(t.node)).toFixed(1)}x node -e 0)`,
   );
 }
+if (rss !== undefined) console.log(`peak RSS of --json, all runs      : ${rss.toFixed(0)} MB`);

@@ -7,7 +7,7 @@ export { openRepo } from '../repo/index.js';
 export {
   listRuns,
   listRunsJson,
-  listRunsJsonParts,
+  listRunsJsonPieces,
   parseColumns,
   getRun,
   compareRuns,

@@ -204,7 +204,7 @@ Combine with and, or, not and parentheses. Quote text: 'rf'. Odd keys: metrics.\
           },
           cmd: Command,
         ) => {
-          const { openRepo, listRuns, listRunsJsonParts, parseColumns } = await runsLib();
+          const { openRepo, listRuns, listRunsJsonPieces, parseColumns } = await runsLib();
           const limit = opts.limit ?? (opts.json ? 0 : 50);
           const columns = opts.columns ? parseColumns(opts.columns) : undefined;
           const repo = openRepo(cwdOf(cmd));
@@ -216,8 +216,8 @@ Combine with and, or, not and parentheses. Quote text: 'rf'. Odd keys: metrics.\
               limit,
             };
             if (opts.json) {
-              for (const part of listRunsJsonParts(repo, query)) process.stdout.write(part);
-              process.stdout.write('\n');
+              const { writePiecesToStdout } = await import('./runs-stdout.js');
+              await writePiecesToStdout(withNewline(listRunsJsonPieces(repo, query)));
               return;
             }
             const r = listRuns(repo, query);
@@ -409,6 +409,13 @@ function registerLogCommands(program: Command): void {
         }
       }),
     );
+}
+
+const NEWLINE = Buffer.from('\n');
+
+function* withNewline(pieces: Iterable<Buffer>): Generator<Buffer, void, undefined> {
+  yield* pieces;
+  yield NEWLINE;
 }
 
 function parseLimit(text: string): number {

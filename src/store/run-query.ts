@@ -130,6 +130,19 @@ const TABLE = { metric: 'run_latest_metrics', param: 'run_params', tag: 'run_tag
 /** most runs a condition may name to drive a search from its index */
 const DRIVE_MAX = 2000;
 
+/** 0: the expression reads only the run's own columns; 1: it looks up params, metrics or tags. */
+function lookups(e: FilterExpr): number {
+  switch (e.type) {
+    case 'and':
+    case 'or':
+      return Math.max(0, ...e.items.map(lookups));
+    case 'not':
+      return lookups(e.expr);
+    default:
+      return e.field.kind === 'attr' ? 0 : 1;
+  }
+}
+
 class Compiler {
   readonly args: unknown[] = [];
   private readonly now: number;
@@ -151,7 +164,13 @@ class Compiler {
     switch (e.type) {
       case 'and':
       case 'or':
-        return `(${e.items.map((x) => this.expr(x)).join(e.type === 'and' ? ' AND ' : ' OR ')})`;
+        // SQLite tests the terms in the order written: a run's own columns first, so a
+        // run that fails on its status is not looked up in three other tables (at
+        // 100,000 runs a quarter of the filter's time). Binds follow, as they are made here.
+        return `(${[...e.items]
+          .sort((a, b) => lookups(a) - lookups(b))
+          .map((x) => this.expr(x))
+          .join(e.type === 'and' ? ' AND ' : ' OR ')})`;
       case 'not':
         return `(NOT ${this.expr(e.expr)})`;
       case 'cmp':
@@ -487,21 +506,48 @@ const RUN_JSON_SQL = `printf('{"id":%s,"name":%s,"experiment":%s,"status":"%s","
     ELSE printf('"%s.%03dZ"', ${secondsSql('r.end_ms')}, r.end_ms % 1000) END,
   r.params_json, r.metrics_json, r.tags_json)`;
 
+/** Runs per piece of a streamed listing: about 1 MB at 20 params and 20 metrics a run. */
+const PIECE_RUNS = 1000;
+
 /**
- * The matching runs as JSON objects joined by commas, in order, built by SQLite as one
- * UTF-8 buffer: for 10,000 runs this is three times faster than reading 110,000 column
- * values into JavaScript and concatenating them there, and as bytes it goes to stdout
- * without being decoded into a JavaScript string and encoded again.
+ * The matching runs as JSON objects joined by commas, in order, in pieces of up to
+ * `pieceRuns` runs, each one UTF-8 buffer built by SQLite: for 10,000 runs this is
+ * three times faster than reading 110,000 column values into JavaScript and
+ * concatenating them there, and as bytes a piece goes to stdout without being decoded
+ * into a JavaScript string and encoded again. Pieces carry no comma between them.
+ *
+ * The order is found first, as row numbers only (`queryRunOrder`): a sort then moves
+ * a number and a key per run instead of each run's whole document, which at 100,000
+ * runs spilled the sorter's 25 MB to temporary files. The pieces are read in one read
+ * transaction with the order, so they show one state of the store however long the
+ * reader takes. A piece starts only when the previous one is taken, so a caller that
+ * writes each piece before asking for the next holds about one piece in memory.
  */
-export function queryRunListJson(store: Store, query: RunQuery): Buffer {
-  const { from, args, limit } = compileQuery(store, query);
-  // An ORDER BY subquery under an aggregate is never flattened (SQLite's rule 16), so
-  // group_concat sees its rows in order; group_concat(... ORDER BY) would sort the
-  // documents themselves, which costs more than building them.
-  const inner = `SELECT ${RUN_JSON_SQL} AS doc ${from}${limit ? ` LIMIT ${limit}` : ''}`;
-  const joined = store.db
-    .prepare(`SELECT CAST(group_concat(doc, ',') AS BLOB) FROM (${inner})`)
-    .pluck()
-    .get(...args) as Buffer | null;
-  return joined ?? Buffer.alloc(0);
+export function* runListJsonPieces(
+  store: Store,
+  query: RunQuery,
+  pieceRuns = PIECE_RUNS,
+): Generator<Buffer, void, undefined> {
+  const { db } = store;
+  const own = !db.inTransaction;
+  if (own) db.exec('BEGIN');
+  try {
+    const { seqs } = queryRunOrder(store, query);
+    // CROSS JOIN keeps json_each as the outer loop, so rows come in the array's order
+    // (a join never reorders its outer loop; ORDER BY j.key would sort the documents)
+    const piece = db
+      .prepare(
+        `SELECT CAST(group_concat(doc, ',') AS BLOB) FROM (SELECT ${RUN_JSON_SQL} AS doc
+         FROM json_each(?) j CROSS JOIN runs r ON r.seq = j.value)`,
+      )
+      .pluck();
+    for (let i = 0; i < seqs.length; i += pieceRuns) {
+      const bytes = piece.get(
+        JSON.stringify(Array.from(seqs.subarray(i, i + pieceRuns))),
+      ) as Buffer | null;
+      if (bytes) yield bytes;
+    }
+  } finally {
+    if (own && db.inTransaction) db.exec('COMMIT');
+  }
 }

@@ -31,7 +31,7 @@ export {
 export {
   listRuns,
   listRunsJson,
-  listRunsJsonParts,
+  listRunsJsonPieces,
   getRun,
   compareRuns,
   metricHistory,

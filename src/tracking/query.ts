@@ -16,9 +16,9 @@ import {
   markRunsAbandoned,
   metricKeys,
   metricSeries,
-  queryRunListJson,
   queryRunRows,
   removeObjectRefs,
+  runListJsonPieces,
   type FieldRef,
   type FilterExpr,
   type IoRow,
@@ -132,31 +132,45 @@ function runQuery(repo: Repo, options: ListRunsOptions): { query: RunQuery; fiel
 
 const JSON_HEAD = Buffer.from('{"runs":[');
 const JSON_TAIL = Buffer.from(']}');
+const COMMA = Buffer.from(',');
 
 /**
- * The listing as the `{"runs":[...]}` JSON document in UTF-8, in three pieces to be
- * written one after another, built by the store from the stored JSON of params,
- * metrics and tags without parsing them: for 10,000 runs, parsing and re-serialising
- * 30,000 small documents would cost more than the query. Bytes, not a string, and
- * not joined: 100,000 runs are a 90 MB document that goes to stdout as it is.
+ * The listing as the `{"runs":[...]}` JSON document in UTF-8, in pieces to be written
+ * one after another: the store builds each piece of about 1,000 runs from the stored
+ * JSON of params, metrics and tags without parsing them. A piece is built when the
+ * previous one is taken, so 100,000 runs (a 90 MB document) can go to stdout while the
+ * rest is still being built, never all in memory at once. The commas between pieces
+ * are pieces of their own (one byte; the writer sends them along with the next piece).
  */
-export function listRunsJsonParts(repo: Repo, options: ListRunsOptions = {}): Buffer[] {
+export function* listRunsJsonPieces(
+  repo: Repo,
+  options: ListRunsOptions = {},
+): Generator<Buffer, void, undefined> {
   const { query } = runQuery(repo, options);
-  return [JSON_HEAD, queryRunListJson(repo.store, query), JSON_TAIL];
+  yield JSON_HEAD;
+  let first = true;
+  for (const piece of runListJsonPieces(repo.store, query)) {
+    if (!first) yield COMMA;
+    first = false;
+    yield piece;
+  }
+  yield JSON_TAIL;
 }
 
-/** listRunsJsonParts as one buffer. */
+/** listRunsJsonPieces as one buffer. */
 export function listRunsJson(repo: Repo, options: ListRunsOptions = {}): Buffer {
-  return Buffer.concat(listRunsJsonParts(repo, options));
+  return Buffer.concat([...listRunsJsonPieces(repo, options)]);
 }
 
 export function listRuns(repo: Repo, options: ListRunsOptions = {}): ListRunsResult {
   const { query, fields } = runQuery(repo, options);
   if (!query.limit) {
-    // Every match: the store's JSON listing and one JSON.parse cost a third less than
-    // reading eleven columns per run and parsing its params, metrics and tags apart.
-    const text = queryRunListJson(repo.store, query).toString();
-    const runs = JSON.parse(`[${text}]`) as RunSummary[];
+    // Every match: the store's JSON pieces and one JSON.parse each cost a third less
+    // than reading eleven columns per run and parsing its params, metrics and tags apart.
+    const runs: RunSummary[] = [];
+    for (const piece of runListJsonPieces(repo.store, query)) {
+      for (const run of JSON.parse(`[${piece.toString()}]`) as RunSummary[]) runs.push(run);
+    }
     return { runs, total: runs.length, fields };
   }
   const { rows, total } = queryRunRows(repo.store, query);
