@@ -13,7 +13,7 @@ import { renameIntoPlace, tempPathFor } from '../util/atomic.js';
 import { isInside, toPosixRelative } from '../util/fs.js';
 import type { ProgressFn } from '../util/progress.js';
 import { ObjectBatch } from './batch.js';
-import { hashFilesIntoCache } from './store-files.js';
+import { hashFilesIntoCache, WHOLE_READ_LIMIT, type StoredFiles } from './store-files.js';
 import { cacheOf, linkTypeOf } from './context.js';
 import { sha256 } from './hash.js';
 import { ignoreInGit } from './gitignore.js';
@@ -25,9 +25,6 @@ import { cacheAndPin, pinObjects } from './pins.js';
 import { quoteName, unsafePathReason } from './safe-path.js';
 import { readWholeFile, stateMatches, stateOf, type FileStamp } from './workspace.js';
 import type { ObjectCache } from './cache.js';
-
-/** Files up to this size are read whole; larger ones stream. */
-const WHOLE_READ_LIMIT = 1 << 20;
 
 export interface AddOptions {
   /** directory the path arguments are relative to (default: process.cwd()) */
@@ -250,6 +247,36 @@ async function hashManyIntoCache(
   return hashes;
 }
 
+/**
+ * A first add of directory `dir`: open, fstat, hash and store every listed file in
+ * one pass (store-files.ts), recording which objects it wrote in `fresh`.
+ */
+async function storeListedFiles(
+  dir: string,
+  names: string[],
+  ctx: HashIntoCache,
+  allowPack: boolean,
+  fresh: Set<string>,
+  onFiles?: (done: number, total: number) => void,
+): Promise<StoredFiles> {
+  const stored = await hashFilesIntoCache(
+    {
+      dir,
+      names,
+      cacheDir: ctx.cache.dir,
+      tmpDir: ctx.cache.ensureTmp(),
+      allowPack,
+      durable: ctx.durable,
+    },
+    ctx.batch!,
+  );
+  stored.hashes.forEach((h, i) => {
+    if (stored.fresh[i]) fresh.add(h);
+  });
+  onFiles?.(names.length, names.length);
+  return stored;
+}
+
 /** Whether objects `mlo add` writes are fsync'd (core.fsync), see repo/config.ts. */
 function addIsDurable(repo: Repo): boolean {
   return repo.config.core?.fsync === true;
@@ -307,18 +334,14 @@ async function addDirectory(
   const ctx: HashIntoCache = { cache, batch, durable };
   let scan: DirScan | undefined;
   const fresh = new Set<string>();
+  const onFiles =
+    onProgress &&
+    ((done: number, total: number) =>
+      onProgress({ phase: `adding ${t.rel}`, done, total, unit: 'files' }));
   try {
     scan = await scanDirectory(repo, cache, t.rel, {
-      hashMany: (files) =>
-        hashManyIntoCache(
-          t.abs,
-          files,
-          ctx,
-          allowPack,
-          fresh,
-          onProgress &&
-            ((done, total) => onProgress({ phase: `adding ${t.rel}`, done, total, unit: 'files' })),
-        ),
+      storeListed: (names) => storeListedFiles(t.abs, names, ctx, allowPack, fresh, onFiles),
+      hashMany: (files) => hashManyIntoCache(t.abs, files, ctx, allowPack, fresh, onFiles),
     });
     if (!scan) throw new MloError('NOT_FOUND', `${t.arg}: no such directory`);
     if (scan.pointers.length > 0) {
@@ -348,8 +371,8 @@ async function addDirectory(
     );
   }
   if (!cache.has(scan.hash)) {
-    const manifest = encodeManifest(scan.files);
-    cache.putBuffer(manifest.hash, manifest.bytes, { fsync: durable });
+    const bytes = scan.manifest ?? encodeManifest(scan.files).bytes;
+    cache.putBuffer(scan.hash, bytes, { fsync: durable });
   }
   let stamps: { path: string; size: number; ino: number; mtimeMs: number }[] = scan.files;
   if (link === 'hardlink' || link === 'symlink') {

@@ -7,13 +7,12 @@ import {
   lstatSync,
   openSync,
   readdirSync,
-  readFileSync,
   readlinkSync,
   readSync,
   statSync,
   type Stats,
 } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { isInside } from '../util/fs.js';
 import type { HashState } from '../store/index.js';
 import { POINTER_EXT } from './pointer.js';
@@ -53,9 +52,7 @@ export function listDirectory(absDir: string, cacheDir?: string): DirListing {
       const childRel = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) walk(join(abs, e.name), childRel);
       else if (e.isSymbolicLink()) {
-        const abs2 = join(abs, e.name);
-        if (cacheDir && isInside(cacheDir, resolve(abs, readlinkSync(abs2))))
-          out.files.push(childRel);
+        if (cacheDir && linksIntoCache(join(abs, e.name), cacheDir)) out.files.push(childRel);
         else out.symlinks.push(childRel);
       } else if (e.isFile()) {
         if (e.name.endsWith(POINTER_EXT)) out.pointers.push(childRel);
@@ -66,6 +63,11 @@ export function listDirectory(absDir: string, cacheDir?: string): DirListing {
   walk(absDir, '');
   out.files.sort(compareCodeUnits);
   return out;
+}
+
+/** Symbolic link `abs` points into the cache: a file mlo checked out in symlink mode. */
+export function linksIntoCache(abs: string, cacheDir: string): boolean {
+  return isInside(cacheDir, resolve(dirname(abs), readlinkSync(abs)));
 }
 
 export function compareCodeUnits(a: string, b: string): number {
@@ -99,26 +101,45 @@ export function statFile(abs: string): Stats | undefined {
 
 /**
  * Read a whole small file whose size stat() just gave, in three syscalls. If the
- * file grew meanwhile, fall back to reading to the end (the caller's stamp is then
- * stale, so the next scan looks at the file again).
+ * file grew meanwhile, read on to its end (the caller's stamp is then stale, so the
+ * next scan looks at the file again).
  */
 export function readWholeFile(abs: string, size: number): Buffer {
   const fd = openSync(abs, 'r');
   try {
-    const buf = Buffer.allocUnsafe(size + 1);
-    let got = 0;
-    for (;;) {
-      const want = buf.length - got;
-      const n = readSync(fd, buf, got, want, null);
-      if (n === 0) return buf.subarray(0, got);
-      got += n;
-      if (got > size) break;
-      // A file reads short only at its end: the bytes stat promised came and no more,
-      // so the read that would return 0 is skipped (a syscall per file of an add).
-      if (n < want && got === size) return buf.subarray(0, got);
-    }
+    return readToEnd(fd, size);
   } finally {
     closeSync(fd);
   }
-  return readFileSync(abs);
+}
+
+/** Pieces read past the size stat() gave, for a file that grew meanwhile. */
+const GROWN_PIECE = 64 << 10;
+
+/**
+ * The bytes of open file `fd` from its position to its end, `size` being what a
+ * stat just said. Whatever the file holds by then is what comes back: the caller
+ * hashes exactly these bytes, so a file that grew or shrank meanwhile still gets
+ * the hash of what was read.
+ */
+export function readToEnd(fd: number, size: number): Buffer {
+  const buf = Buffer.allocUnsafe(size + 1);
+  let got = 0;
+  for (;;) {
+    const want = buf.length - got;
+    const n = readSync(fd, buf, got, want, null);
+    if (n === 0) return buf.subarray(0, got);
+    got += n;
+    if (got > size) break;
+    // A file reads short only at its end: the bytes stat promised came and no more,
+    // so the read that would return 0 is skipped (a syscall per file of an add).
+    if (n < want && got === size) return buf.subarray(0, got);
+  }
+  const pieces = [buf];
+  for (;;) {
+    const piece = Buffer.allocUnsafe(GROWN_PIECE);
+    const n = readSync(fd, piece, 0, piece.length, null);
+    if (n === 0) return Buffer.concat(pieces);
+    pieces.push(piece.subarray(0, n));
+  }
 }
