@@ -38,6 +38,14 @@ export class ObjectBatch {
   }
 
   /**
+   * About `count` objects are coming: when that is enough to switch to bulk
+   * listings anyway, switch now rather than after BULK_FROM stat calls.
+   */
+  expect(count: number): void {
+    if (count >= BULK_FROM) this.checked = Math.max(this.checked, BULK_FROM);
+  }
+
+  /**
    * true when the object is queued in this batch or stored. Big batches test
    * membership against listings (pack indexes, loose directories) instead of a
    * stat per object; truncated loose objects are then caught by the caller's

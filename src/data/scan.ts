@@ -162,15 +162,18 @@ export async function scanDirectory(
   const abs = join(repo.root, rel);
   const st = lstatOrNull(abs);
   if (!st?.isDirectory()) return undefined;
-  const listing = listDirectory(abs, repo.cacheDir);
+  // Enough files to hash on two threads: the data worker starts as soon as the listing
+  // shows it, while the rest is listed and then statted (or, on a first add, read).
+  const listing = listDirectory(abs, repo.cacheDir, {
+    files: options.hashMany ? STORE_PARALLEL_FROM : Infinity,
+    found: () => void warmDataWorker(),
+  });
   const snapshot = loadSnapshot(repo, cache, rel);
   const files: ScannedFile[] = [];
   const learned: HashState[] = [];
   let reused = 0;
   let rehashed = 0;
   const total = listing.files.length;
-  // Enough files to hash on two threads: the data worker starts now, while they are
-  // statted (or, on a first add, while this thread starts reading them).
   if (options.hashMany && listing.files.length >= STORE_PARALLEL_FROM) void warmDataWorker();
   const pending: PendingFile[] = [];
   let stored = 0;

@@ -216,6 +216,7 @@ export function storeSharedJob(job: SharedStoreJob): WorkerStored {
   const starts = new Int32Array(job.starts);
   const n = starts.length - 1;
   const batch = new ObjectBatch(new ObjectCache(job.cacheDir, job.tmpDir), job);
+  batch.expect(n / 2); // the worker's share, about half
   const result: WorkerStored = { froms: [], hashes: [], fresh: new Uint8Array(n) };
   const at = (i: number) => job.prefix + job.joined.slice(starts[i], starts[i + 1] - 1);
   try {
@@ -249,6 +250,7 @@ export function storeSharedJob(job: SharedStoreJob): WorkerStored {
 export async function hashFilesIntoCache(job: StoreJob, batch: ObjectBatch): Promise<StoredFiles> {
   const n = job.names.length;
   const worker = n >= STORE_PARALLEL_FROM ? await warmDataWorker() : undefined;
+  batch.expect(worker ? n / 2 : n);
   if (worker === undefined) return storeSmallFiles(job, batch);
   const joined = job.names.join('\0');
   const starts = nameStarts(joined);

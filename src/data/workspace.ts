@@ -15,7 +15,7 @@ import {
 import { dirname, join, resolve } from 'node:path';
 import { isInside } from '../util/fs.js';
 import type { HashState } from '../store/index.js';
-import { POINTER_EXT } from './pointer.js';
+import { POINTER_EXT } from './pointer-ext.js';
 
 export interface DirListing {
   /** regular files, relative to the directory, forward slashes, sorted */
@@ -41,9 +41,16 @@ export const UNSETTLED_MS = 1000;
 /**
  * @param cacheDir symbolic links into this directory are files mlo checked out in
  *   symlink link mode: they count as files, not as links.
+ * @param many called once, as soon as `many.files` files are found (so that work
+ *   for a big directory can start while the rest is listed)
  */
-export function listDirectory(absDir: string, cacheDir?: string): DirListing {
+export function listDirectory(
+  absDir: string,
+  cacheDir?: string,
+  many?: { files: number; found(): void },
+): DirListing {
   const out: DirListing = { files: [], symlinks: [], pointers: [], dirs: [] };
+  const manyAt = many?.files ?? Infinity;
   const settled = Date.now() - UNSETTLED_MS;
   const walk = (abs: string, rel: string): void => {
     const st = lstatSync(abs);
@@ -56,7 +63,7 @@ export function listDirectory(absDir: string, cacheDir?: string): DirListing {
         else out.symlinks.push(childRel);
       } else if (e.isFile()) {
         if (e.name.endsWith(POINTER_EXT)) out.pointers.push(childRel);
-        else out.files.push(childRel);
+        else if (out.files.push(childRel) === manyAt) many?.found();
       }
     }
   };
