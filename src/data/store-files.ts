@@ -101,9 +101,16 @@ interface Claims {
 /** Reads file i, or returns undefined when it is not stored here. */
 type FileReader = (i: number) => Buffer | undefined;
 
+/**
+ * Bytes read land here when they fit: each is hashed and handed to the batch (which
+ * copies or writes them) before the next file is read.
+ */
+const newScratch = () => Buffer.allocUnsafe((64 << 10) + 1);
+
 /** Read file i of known size. */
 function sizedReader(at: (i: number) => string, sizes: ArrayLike<number>): FileReader {
-  return (i) => readWholeFile(at(i), sizes[i]);
+  const scratch = newScratch();
+  return (i) => readWholeFile(at(i), sizes[i], scratch);
 }
 
 /** Open, fstat and read file i, recording its stamp and FileState. */
@@ -112,6 +119,7 @@ function openingReader(
   stamps: Float64Array,
   state: Uint8Array,
 ): FileReader {
+  const scratch = newScratch();
   return (i) => {
     let fd: number;
     try {
@@ -133,7 +141,7 @@ function openingReader(
         state[i] = FileState.LEFT;
         return undefined;
       }
-      const buf = readToEnd(fd, stamps[j + 2]);
+      const buf = readToEnd(fd, stamps[j + 2], scratch);
       if (buf.length !== stamps[j + 2]) {
         stamps[j + 1] = NaN;
         stamps[j + 2] = buf.length;

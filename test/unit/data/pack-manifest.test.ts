@@ -66,6 +66,23 @@ describe('packs', () => {
     idx.close();
   });
 
+  it('a caller may reuse the bytes it put: queued, packed and loose objects keep theirs', () => {
+    const cache = newCache();
+    const batch = new ObjectBatch(cache, { allowPack: true });
+    const scratch = Buffer.alloc(100_000);
+    const objects: Buffer[] = [];
+    for (let i = 0; i < 200; i++) {
+      // the first ones wait in a queue until there are enough for a pack; one is too big for it
+      const size = i === 100 ? 80_000 : 50 + i;
+      const view = scratch.subarray(0, size).fill(i);
+      objects.push(Buffer.from(view));
+      batch.put(sha256(view), view);
+    }
+    scratch.fill(0xee);
+    batch.finish();
+    for (const o of objects) expect(cache.read(sha256(o)).equals(o)).toBe(true);
+  });
+
   it('few or large objects stay loose', () => {
     const cache = newCache();
     const batch = new ObjectBatch(cache, { allowPack: true });
