@@ -249,14 +249,13 @@ async function hashManyIntoCache(
 
 /**
  * A first add of directory `dir`: open, fstat, hash and store every listed file in
- * one pass (store-files.ts), recording which objects it wrote in `fresh`.
+ * one pass (store-files.ts; which objects it wrote comes back per file).
  */
 async function storeListedFiles(
   dir: string,
   names: string[],
   ctx: HashIntoCache,
   allowPack: boolean,
-  fresh: Set<string>,
   onFiles?: (done: number, total: number) => void,
 ): Promise<StoredFiles> {
   const stored = await hashFilesIntoCache(
@@ -270,9 +269,6 @@ async function storeListedFiles(
     },
     ctx.batch!,
   );
-  stored.hashes.forEach((h, i) => {
-    if (stored.fresh[i]) fresh.add(h);
-  });
   onFiles?.(names.length, names.length);
   return stored;
 }
@@ -340,7 +336,7 @@ async function addDirectory(
       onProgress({ phase: `adding ${t.rel}`, done, total, unit: 'files' }));
   try {
     scan = await scanDirectory(repo, cache, t.rel, {
-      storeListed: (names) => storeListedFiles(t.abs, names, ctx, allowPack, fresh, onFiles),
+      storeListed: (names) => storeListedFiles(t.abs, names, ctx, allowPack, onFiles),
       hashMany: (files) => hashManyIntoCache(t.abs, files, ctx, allowPack, fresh, onFiles),
     });
     if (!scan) throw new MloError('NOT_FOUND', `${t.arg}: no such directory`);
@@ -356,7 +352,10 @@ async function addDirectory(
     pinObjects(repo, [scan.hash, ...scan.files.map((f) => f.hash)]);
     // Unchanged files whose objects went missing or were truncated: cache them again.
     // Objects this add wrote itself are known to be whole.
-    const reused = scan.files.filter((f) => !fresh.has(f.hash) && !batch.wrote(f.hash));
+    const wrote = scan.wrote;
+    const reused = scan.files.filter(
+      (f, i) => wrote?.[i] !== 1 && !fresh.has(f.hash) && !batch.wrote(f.hash),
+    );
     for (const f of cache.notIntact(reused)) {
       const abs = join(t.abs, f.path);
       await hashIntoCache(abs, statSync(abs), { ...ctx, batch: undefined });

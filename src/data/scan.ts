@@ -51,6 +51,8 @@ export interface DirScan {
   dirs: DirStamp[];
   /** the manifest's bytes, when they were encoded (not when it equals the snapshot's) */
   manifest?: Buffer;
+  /** 1 where storeListed wrote the file's object (add need not check it again), by index */
+  wrote?: Uint8Array;
 }
 
 /** Hash a changed file; add stores it in the cache at the same time. */
@@ -177,9 +179,11 @@ export async function scanDirectory(
   if (options.hashMany && listing.files.length >= STORE_PARALLEL_FROM) void warmDataWorker();
   const pending: PendingFile[] = [];
   let stored = 0;
+  let wrote: Uint8Array | undefined;
   if (options.storeListed && snapshot === undefined) {
     const got = await options.storeListed(listing.files);
-    stored = takeStored(repo, rel, listing, got, files, pending);
+    wrote = new Uint8Array(total);
+    stored = takeStored(repo, rel, listing, got, files, pending, wrote);
   } else {
     const stamps = await statMany(abs, listing.files.join('\0'));
     for (let i = 0; i < total; i++) {
@@ -227,12 +231,14 @@ export async function scanDirectory(
     rehashed,
     dirs: listing.dirs,
     ...(manifest && { manifest }),
+    ...(wrote && { wrote }),
   };
 }
 
 /**
- * The files storeListed stored, into `files` (in listing order), and those it left
- * into `pending`, statted as a changed file would be; returns how many it stored.
+ * The files storeListed stored, into `files` (in listing order; `wrote` marks those
+ * whose object it wrote), and those it left into `pending`, statted as a changed
+ * file would be; returns how many it stored.
  */
 function takeStored(
   repo: Repo,
@@ -241,6 +247,7 @@ function takeStored(
   got: StoredFiles,
   files: ScannedFile[],
   pending: PendingFile[],
+  wrote: Uint8Array,
 ): number {
   const { stamps, state } = got;
   if (!stamps || !state) throw new Error('storeListed answered without stamps');
@@ -250,6 +257,7 @@ function takeStored(
     const j = 3 * i;
     if (state[i] === FileState.STORED) {
       const stamp = { ino: stamps[j], mtimeMs: stamps[j + 1], size: stamps[j + 2] };
+      wrote[files.length] = got.fresh[i];
       files.push({ path, hash: got.hashes[i], ...stamp });
       stored++;
       return;
