@@ -13,7 +13,7 @@ import { renameIntoPlace, tempPathFor } from '../util/atomic.js';
 import { isInside, toPosixRelative } from '../util/fs.js';
 import type { ProgressFn } from '../util/progress.js';
 import { ObjectBatch } from './batch.js';
-import { hashFilesIntoCache } from './store-files.js';
+import { hashFilesIntoCache, WHOLE_READ_LIMIT, type StoredFiles } from './store-files.js';
 import { cacheOf, linkTypeOf } from './context.js';
 import { sha256 } from './hash.js';
 import { ignoreInGit } from './gitignore.js';
@@ -25,9 +25,6 @@ import { cacheAndPin, pinObjects } from './pins.js';
 import { quoteName, unsafePathReason } from './safe-path.js';
 import { readWholeFile, stateMatches, stateOf, type FileStamp } from './workspace.js';
 import type { ObjectCache } from './cache.js';
-
-/** Files up to this size are read whole; larger ones stream. */
-const WHOLE_READ_LIMIT = 1 << 20;
 
 export interface AddOptions {
   /** directory the path arguments are relative to (default: process.cwd()) */
@@ -250,6 +247,32 @@ async function hashManyIntoCache(
   return hashes;
 }
 
+/**
+ * A first add of directory `dir`: open, fstat, hash and store every listed file in
+ * one pass (store-files.ts; which objects it wrote comes back per file).
+ */
+async function storeListedFiles(
+  dir: string,
+  names: string[],
+  ctx: HashIntoCache,
+  allowPack: boolean,
+  onFiles?: (done: number, total: number) => void,
+): Promise<StoredFiles> {
+  const stored = await hashFilesIntoCache(
+    {
+      dir,
+      names,
+      cacheDir: ctx.cache.dir,
+      tmpDir: ctx.cache.ensureTmp(),
+      allowPack,
+      durable: ctx.durable,
+    },
+    ctx.batch!,
+  );
+  onFiles?.(names.length, names.length);
+  return stored;
+}
+
 /** Whether objects `mlo add` writes are fsync'd (core.fsync), see repo/config.ts. */
 function addIsDurable(repo: Repo): boolean {
   return repo.config.core?.fsync === true;
@@ -307,18 +330,14 @@ async function addDirectory(
   const ctx: HashIntoCache = { cache, batch, durable };
   let scan: DirScan | undefined;
   const fresh = new Set<string>();
+  const onFiles =
+    onProgress &&
+    ((done: number, total: number) =>
+      onProgress({ phase: `adding ${t.rel}`, done, total, unit: 'files' }));
   try {
     scan = await scanDirectory(repo, cache, t.rel, {
-      hashMany: (files) =>
-        hashManyIntoCache(
-          t.abs,
-          files,
-          ctx,
-          allowPack,
-          fresh,
-          onProgress &&
-            ((done, total) => onProgress({ phase: `adding ${t.rel}`, done, total, unit: 'files' })),
-        ),
+      storeListed: (names) => storeListedFiles(t.abs, names, ctx, allowPack, onFiles),
+      hashMany: (files) => hashManyIntoCache(t.abs, files, ctx, allowPack, fresh, onFiles),
     });
     if (!scan) throw new MloError('NOT_FOUND', `${t.arg}: no such directory`);
     if (scan.pointers.length > 0) {
@@ -333,7 +352,10 @@ async function addDirectory(
     pinObjects(repo, [scan.hash, ...scan.files.map((f) => f.hash)]);
     // Unchanged files whose objects went missing or were truncated: cache them again.
     // Objects this add wrote itself are known to be whole.
-    const reused = scan.files.filter((f) => !fresh.has(f.hash) && !batch.wrote(f.hash));
+    const wrote = scan.wrote;
+    const reused = scan.files.filter(
+      (f, i) => wrote?.[i] !== 1 && !fresh.has(f.hash) && !batch.wrote(f.hash),
+    );
     for (const f of cache.notIntact(reused)) {
       const abs = join(t.abs, f.path);
       await hashIntoCache(abs, statSync(abs), { ...ctx, batch: undefined });
@@ -348,8 +370,8 @@ async function addDirectory(
     );
   }
   if (!cache.has(scan.hash)) {
-    const manifest = encodeManifest(scan.files);
-    cache.putBuffer(manifest.hash, manifest.bytes, { fsync: durable });
+    const bytes = scan.manifest ?? encodeManifest(scan.files).bytes;
+    cache.putBuffer(scan.hash, bytes, { fsync: durable });
   }
   let stamps: { path: string; size: number; ino: number; mtimeMs: number }[] = scan.files;
   if (link === 'hardlink' || link === 'symlink') {

@@ -38,6 +38,14 @@ export class ObjectBatch {
   }
 
   /**
+   * About `count` objects are coming: when that is enough to switch to bulk
+   * listings anyway, switch now rather than after BULK_FROM stat calls.
+   */
+  expect(count: number): void {
+    if (count >= BULK_FROM) this.checked = Math.max(this.checked, BULK_FROM);
+  }
+
+  /**
    * true when the object is queued in this batch or stored. Big batches test
    * membership against listings (pack indexes, loose directories) instead of a
    * stat per object; truncated loose objects are then caught by the caller's
@@ -54,6 +62,7 @@ export class ObjectBatch {
     return this.seen.has(hash);
   }
 
+  /** Store `data` under `hash`; it is copied or written before this returns (reusable). */
   put(hash: string, data: Uint8Array): void {
     if (this.known(hash, data.length)) return;
     this.seen.add(hash);
@@ -63,7 +72,8 @@ export class ObjectBatch {
         this.pack.add(hash, data);
         return;
       }
-      this.queued.push([hash, data]);
+      // a copy: Buffer's slice() would be a view of the caller's reused bytes
+      this.queued.push([hash, new Uint8Array(data)]);
       if (this.queued.length >= PACK_THRESHOLD) {
         this.pack = this.cache.newPackWriter();
         for (const [h, d] of this.queued) this.pack.add(h, d);

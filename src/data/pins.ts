@@ -55,8 +55,11 @@ const FOREIGN_TTL_MS = 24 * 60 * 60 * 1000;
 
 function packHashes(hashes: Iterable<string>): Buffer {
   const list = [...new Set(hashes)];
-  const buf = Buffer.allocUnsafe(list.length * 32);
-  list.forEach((h, i) => buf.write(h, i * 32, 32, 'hex'));
+  // One decode of the joined hex: 100,000 separate writes cost twice as much. A
+  // malformed hash would shift every later one, so the length is checked.
+  const buf = Buffer.from(list.join(''), 'hex');
+  if (buf.length !== list.length * 32 || list.some((h) => h.length !== 64))
+    throw new Error('pinObjects: a hash is not 64 hex digits');
   return buf;
 }
 

@@ -19,8 +19,9 @@ import { writeFileAtomic } from '../util/atomic.js';
 import { toPosixRelative } from '../util/fs.js';
 import { HASH_RE } from './hash.js';
 import { quoteName, unsafePathReason } from './safe-path.js';
+import { POINTER_EXT } from './pointer-ext.js';
 
-export const POINTER_EXT = '.mlo';
+export { POINTER_EXT };
 
 /** A pointer file is a few lines; anything bigger is not one (and is not read whole). */
 const MAX_POINTER_BYTES = 64 << 10;

@@ -20,13 +20,16 @@ import { encodeManifest, type ManifestEntry } from './manifest.js';
 import {
   listDirectory,
   stateMatches,
+  linksIntoCache,
   stateOf,
+  statFile,
+  type DirListing,
   type DirStamp,
   type FileStamp,
 } from './workspace.js';
 import { warmDataWorker } from './data-worker.js';
 import { statMany } from './stat-many.js';
-import { STORE_PARALLEL_FROM } from './store-files.js';
+import { FileState, STORE_PARALLEL_FROM, type StoredFiles } from './store-files.js';
 
 export interface ScannedFile extends ManifestEntry {
   ino: number;
@@ -46,6 +49,10 @@ export interface DirScan {
   rehashed: number;
   /** the folders walked, stamped before they were read */
   dirs: DirStamp[];
+  /** the manifest's bytes, when they were encoded (not when it equals the snapshot's) */
+  manifest?: Buffer;
+  /** 1 where storeListed wrote the file's object (add need not check it again), by index */
+  wrote?: Uint8Array;
 }
 
 /** Hash a changed file; add stores it in the cache at the same time. */
@@ -125,11 +132,25 @@ export function saveSnapshot(
   });
 }
 
+/** A file to hash: its index in the scan's files. */
+interface PendingFile {
+  index: number;
+  abs: string;
+  rel: string;
+  stamp: FileStamp;
+}
+
 export interface ScanOptions {
   /** how to hash a file whose stat changed (default: read it, store nothing) */
   hashChanged?: ChangedFileHasher;
   /** hash all changed files in one call (add: stores them, in parallel when many) */
   hashMany?: (files: { abs: string; stamp: FileStamp }[]) => Promise<string[]>;
+  /**
+   * With no snapshot every file is read: open, fstat and store each listed file in
+   * one pass instead of a stat pass, then a read pass (add; see store-files.ts).
+   * Files it leaves (links, big files) go through hashMany after a stat.
+   */
+  storeListed?: (names: string[]) => Promise<StoredFiles>;
   onFile?: (done: number, total: number) => void;
 }
 
@@ -143,28 +164,40 @@ export async function scanDirectory(
   const abs = join(repo.root, rel);
   const st = lstatOrNull(abs);
   if (!st?.isDirectory()) return undefined;
-  const listing = listDirectory(abs, repo.cacheDir);
+  // Enough files to hash on two threads: the data worker starts as soon as the listing
+  // shows it, while the rest is listed and then statted (or, on a first add, read).
+  const listing = listDirectory(abs, repo.cacheDir, {
+    files: options.hashMany ? STORE_PARALLEL_FROM : Infinity,
+    found: () => void warmDataWorker(),
+  });
   const snapshot = loadSnapshot(repo, cache, rel);
   const files: ScannedFile[] = [];
   const learned: HashState[] = [];
   let reused = 0;
   let rehashed = 0;
   const total = listing.files.length;
-  // Enough files to hash on two threads: the data worker starts now, while they are statted.
   if (options.hashMany && listing.files.length >= STORE_PARALLEL_FROM) void warmDataWorker();
-  const stamps = await statMany(abs, listing.files.join('\0'));
-  const pending: { index: number; abs: string; rel: string; stamp: FileStamp }[] = [];
-  for (let i = 0; i < total; i++) {
-    const path = listing.files[i];
-    if (Number.isNaN(stamps[3 * i])) continue; // vanished while we looked
-    const stamp = { ino: stamps[3 * i], mtimeMs: stamps[3 * i + 1], size: stamps[3 * i + 2] };
-    const hash = snapshot?.hashIfUnchanged(path, stamp);
-    if (hash === undefined)
-      pending.push({ index: files.length, abs: `${abs}/${path}`, rel: `${rel}/${path}`, stamp });
-    else reused++;
-    files.push({ path, hash: hash ?? '', ...stamp });
+  const pending: PendingFile[] = [];
+  let stored = 0;
+  let wrote: Uint8Array | undefined;
+  if (options.storeListed && snapshot === undefined) {
+    const got = await options.storeListed(listing.files);
+    wrote = new Uint8Array(total);
+    stored = takeStored(repo, rel, listing, got, files, pending, wrote);
+  } else {
+    const stamps = await statMany(abs, listing.files.join('\0'));
+    for (let i = 0; i < total; i++) {
+      const path = listing.files[i];
+      if (Number.isNaN(stamps[3 * i])) continue; // vanished while we looked
+      const stamp = { ino: stamps[3 * i], mtimeMs: stamps[3 * i + 1], size: stamps[3 * i + 2] };
+      const hash = snapshot?.hashIfUnchanged(path, stamp);
+      if (hash === undefined)
+        pending.push({ index: files.length, abs: `${abs}/${path}`, rel: `${rel}/${path}`, stamp });
+      else reused++;
+      files.push({ path, hash: hash ?? '', ...stamp });
+    }
   }
-  rehashed = pending.length;
+  rehashed = stored + pending.length;
   if (options.hashMany && pending.length > 0) {
     const hashes = await options.hashMany(pending.map((p) => ({ abs: p.abs, stamp: p.stamp })));
     pending.forEach((p, k) => (files[p.index].hash = hashes[k]!));
@@ -185,7 +218,10 @@ export async function scanDirectory(
   }
   // Identical to the snapshot: skip re-encoding the manifest.
   const unchanged = snapshot !== undefined && reused === snapshot.size && files.length === reused;
-  const hash = unchanged ? snapshot.manifest : encodeManifest(files).hash;
+  let hash: string;
+  let manifest: Buffer | undefined;
+  if (unchanged) hash = snapshot.manifest;
+  else ({ hash, bytes: manifest } = encodeManifest(files));
   if (learned.length) putHashStates(repo.store, learned);
   return {
     files,
@@ -194,7 +230,62 @@ export async function scanDirectory(
     pointers: listing.pointers,
     rehashed,
     dirs: listing.dirs,
+    ...(manifest && { manifest }),
+    ...(wrote && { wrote }),
   };
+}
+
+/**
+ * The files storeListed stored, into `files` (in listing order; `wrote` marks those
+ * whose object it wrote), and those it left into `pending`, statted as a changed
+ * file would be; returns how many it stored.
+ */
+function takeStored(
+  repo: Repo,
+  rel: string,
+  listing: DirListing,
+  got: StoredFiles,
+  files: ScannedFile[],
+  pending: PendingFile[],
+  wrote: Uint8Array,
+): number {
+  const { stamps, state } = got;
+  if (!stamps || !state) throw new Error('storeListed answered without stamps');
+  const abs = join(repo.root, rel);
+  let stored = 0;
+  listing.files.forEach((path, i) => {
+    const j = 3 * i;
+    if (state[i] === FileState.STORED) {
+      const stamp = { ino: stamps[j], mtimeMs: stamps[j + 1], size: stamps[j + 2] };
+      wrote[files.length] = got.fresh[i];
+      files.push({ path, hash: got.hashes[i], ...stamp });
+      stored++;
+      return;
+    }
+    if (state[i] !== FileState.LEFT) return; // gone, or no longer a regular file
+    // A big file, or a link: one into the cache is a file checked out in symlink
+    // mode; any other replaced the listed file since, and is a link, not tracked.
+    const fileAbs = `${abs}/${path}`;
+    if (lstatOrNull(fileAbs)?.isSymbolicLink() && !linksIntoCacheNow(fileAbs, repo.cacheDir)) {
+      listing.symlinks.push(path);
+      return;
+    }
+    const st = statFile(fileAbs);
+    if (!st?.isFile()) return;
+    const stamp = { ino: st.ino, mtimeMs: st.mtimeMs, size: st.size };
+    pending.push({ index: files.length, abs: fileAbs, rel: `${rel}/${path}`, stamp });
+    files.push({ path, hash: '', ...stamp });
+  });
+  return stored;
+}
+
+/** linksIntoCache, false for a link gone meanwhile. */
+function linksIntoCacheNow(abs: string, cacheDir: string): boolean {
+  try {
+    return linksIntoCache(abs, cacheDir);
+  } catch {
+    return false;
+  }
 }
 
 async function hashChangedFile(

@@ -6,7 +6,7 @@
  * when present and only after it gives exactly what statSync gives for a known file,
  * so a Node whose binding differs falls back to statSync without a wrong answer.
  */
-import { statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, statSync } from 'node:fs';
 
 /** The binding's stat: path, bigint, request (undefined = sync), throwIfNoEntry. */
 export type BindingStat = (
@@ -25,34 +25,46 @@ const MTIME_NSEC = 13;
 const S_IFMT = 0o170000;
 const S_IFREG = 0o100000;
 
-let fast: BindingStat | null | undefined;
+/** The binding's fstat: fd, bigint, request (undefined = sync), throwIfNoEntry. */
+export type BindingFstat = (
+  fd: number,
+  big: false,
+  req: undefined,
+  throws: false,
+) => Float64Array | undefined;
 
-/** The binding's stat when it agrees with statSync on this very executable, else null. */
-export function bindingStat(): BindingStat | null {
-  if (fast !== undefined) return fast;
-  fast = null;
+let fast: BindingStat | null | undefined;
+let fastF: BindingFstat | null | undefined;
+
+/** Node's fs binding, unless a flag or the environment asks for the public API only. */
+function fsBinding(): Record<string, unknown> | undefined {
   // process.binding is deprecated in documentation only; with --pending-deprecation
   // it would print a warning, so it is not touched then.
   const pending =
     process.execArgv.includes('--pending-deprecation') ||
     process.env.NODE_PENDING_DEPRECATION === '1' ||
     (process.env.NODE_OPTIONS ?? '').includes('--pending-deprecation');
-  if (pending || process.env.MLO_PLAIN_STAT === '1') return fast;
+  if (pending || process.env.MLO_PLAIN_STAT === '1') return undefined;
   try {
-    const binding = (process as unknown as { binding(name: string): { stat?: unknown } }).binding(
-      'fs',
-    );
-    if (typeof binding.stat !== 'function') return fast;
+    return (process as unknown as { binding(name: string): Record<string, unknown> }).binding('fs');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The binding's stat when it agrees with statSync on this very executable, else null. */
+export function bindingStat(): BindingStat | null {
+  if (fast !== undefined) return fast;
+  fast = null;
+  try {
+    const binding = fsBinding();
+    if (typeof binding?.stat !== 'function') return fast;
     const candidate = binding.stat.bind(binding) as BindingStat;
     const probe = process.execPath;
     const want = statSync(probe);
     const got = candidate(probe, false, undefined, false);
     if (
-      got instanceof Float64Array &&
-      got[MODE] === want.mode &&
-      got[INO] === want.ino &&
-      got[SIZE] === want.size &&
-      mtimeMs(got) === want.mtimeMs &&
+      sameStat(got, want) &&
       candidate(`${probe}.mlo-absent-${process.pid}`, false, undefined, false) === undefined
     )
       fast = candidate;
@@ -60,6 +72,60 @@ export function bindingStat(): BindingStat | null {
     fast = null;
   }
   return fast;
+}
+
+/** The binding's fstat when it agrees with fstatSync on this very executable, else null. */
+export function bindingFstat(): BindingFstat | null {
+  if (fastF !== undefined) return fastF;
+  fastF = null;
+  try {
+    const binding = fsBinding();
+    if (typeof binding?.fstat !== 'function') return fastF;
+    const candidate = binding.fstat.bind(binding) as BindingFstat;
+    const fd = openSync(process.execPath, 'r');
+    try {
+      if (sameStat(candidate(fd, false, undefined, false), fstatSync(fd))) fastF = candidate;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    fastF = null;
+  }
+  return fastF;
+}
+
+function sameStat(
+  got: Float64Array | undefined,
+  want: { mode: number; ino: number; size: number; mtimeMs: number },
+): boolean {
+  return (
+    got instanceof Float64Array &&
+    got[MODE] === want.mode &&
+    got[INO] === want.ino &&
+    got[SIZE] === want.size &&
+    mtimeMs(got) === want.mtimeMs
+  );
+}
+
+/**
+ * Fill out[j..j+2] with (ino, mtimeMs, size) of the file open as `fd` and return
+ * true, or return false when it is not a regular file.
+ */
+export function fstatInto(fd: number, out: Float64Array, j: number, raw = bindingFstat()): boolean {
+  if (raw) {
+    const r = raw(fd, false, undefined, false);
+    if (r === undefined || (r[MODE] & S_IFMT) !== S_IFREG) return false;
+    out[j] = r[INO];
+    out[j + 1] = mtimeMs(r);
+    out[j + 2] = r[SIZE];
+    return true;
+  }
+  const st = fstatSync(fd);
+  if (!st.isFile()) return false;
+  out[j] = st.ino;
+  out[j + 1] = st.mtimeMs;
+  out[j + 2] = st.size;
+  return true;
 }
 
 function mtimeMs(raw: Float64Array): number {

@@ -6,7 +6,7 @@ import { ObjectCache } from '../../../src/data/cache.js';
 import { ObjectBatch } from '../../../src/data/batch.js';
 import { sha256 } from '../../../src/data/hash.js';
 import { decodeManifest, encodeManifest } from '../../../src/data/manifest.js';
-import { PackIndex } from '../../../src/data/pack.js';
+import { PackIndex, PackWriter, sortedByHash } from '../../../src/data/pack.js';
 
 const dirs: string[] = [];
 function newCache(): ObjectCache {
@@ -35,6 +35,52 @@ describe('packs', () => {
     }
     expect(cache.has(sha256('absent'))).toBe(false);
     expect([...cache.looseHashes()]).toEqual([]);
+  });
+
+  it('the index is sorted by hash, also among hashes that share their first 32 bits', () => {
+    const random = Array.from({ length: 3000 }, (_, i) => sha256(`object ${i}`));
+    // same leading 8 hex digits, different tails, added out of order
+    const twins = [
+      'ffffffff' + '9'.repeat(56),
+      'ffffffff' + '0'.repeat(56),
+      'ffffffff' + 'a'.repeat(56),
+    ];
+    const zeros = ['00000000' + 'f'.repeat(56), '00000000' + '1'.repeat(56)];
+    const hashes = [...twins, ...random, ...zeros];
+    const order = Array.from(sortedByHash(hashes));
+    expect(order.map((i) => hashes[i])).toEqual([...hashes].sort());
+    expect(new Set(order).size).toBe(hashes.length);
+
+    const cache = newCache();
+    const writer = new PackWriter(cache.packDir);
+    const bytes = (h: string) => Buffer.from(`bytes of ${h}`);
+    for (const h of hashes) writer.add(h, bytes(h));
+    const name = writer.finish({ durable: false })!;
+    const idx = PackIndex.load(cache.packDir, name);
+    expect(idx.verifyTrailer()).toBe(true);
+    expect(idx.hashes()).toEqual([...hashes].sort());
+    for (const h of [...twins, ...zeros, random[1234]]) {
+      const at = idx.find(Buffer.from(h, 'hex'));
+      expect(idx.read(idx.entryAt(at)).equals(bytes(h))).toBe(true);
+    }
+    idx.close();
+  });
+
+  it('a caller may reuse the bytes it put: queued, packed and loose objects keep theirs', () => {
+    const cache = newCache();
+    const batch = new ObjectBatch(cache, { allowPack: true });
+    const scratch = Buffer.alloc(100_000);
+    const objects: Buffer[] = [];
+    for (let i = 0; i < 200; i++) {
+      // the first ones wait in a queue until there are enough for a pack; one is too big for it
+      const size = i === 100 ? 80_000 : 50 + i;
+      const view = scratch.subarray(0, size).fill(i);
+      objects.push(Buffer.from(view));
+      batch.put(sha256(view), view);
+    }
+    scratch.fill(0xee);
+    batch.finish();
+    for (const o of objects) expect(cache.read(sha256(o)).equals(o)).toBe(true);
   });
 
   it('few or large objects stay loose', () => {
