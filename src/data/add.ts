@@ -351,11 +351,12 @@ async function addDirectory(
     // concurrent gc cannot take an object between that check and the pointer (pins.ts).
     pinObjects(repo, [scan.hash, ...scan.files.map((f) => f.hash)]);
     // Unchanged files whose objects went missing or were truncated: cache them again.
-    // Objects this add wrote itself are known to be whole.
+    // Objects this add wrote itself are known to be whole, unless a gc took some of
+    // them before the pin: then every object is checked.
     const wrote = scan.wrote;
-    const reused = scan.files.filter(
-      (f, i) => wrote?.[i] !== 1 && !fresh.has(f.hash) && !batch.wrote(f.hash),
-    );
+    const reused = batch.stillPublished()
+      ? scan.files.filter((f, i) => wrote?.[i] !== 1 && !fresh.has(f.hash) && !batch.wrote(f.hash))
+      : scan.files;
     for (const f of cache.notIntact(reused)) {
       const abs = join(t.abs, f.path);
       await hashIntoCache(abs, statSync(abs), { ...ctx, batch: undefined });

@@ -3,7 +3,8 @@
  * pack, larger ones become loose objects whose temp files are made durable with a
  * single file-system sync before they are renamed into place.
  */
-import { closeSync, fsyncSync, openSync, writeSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, writeSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { tempPathFor, syncFileSystem } from '../util/atomic.js';
 import { writingTo } from '../util/fs.js';
 import type { ObjectCache } from './cache.js';
@@ -16,6 +17,12 @@ const PACK_THRESHOLD = 64;
 /** After this many membership checks, switch to bulk listings. */
 const BULK_FROM = 2048;
 
+/** What a batch made visible: the packs it published and the loose objects it adopted. */
+export interface Published {
+  packs: string[];
+  loose: string[];
+}
+
 export class ObjectBatch {
   private readonly cache: ObjectCache;
   private readonly allowPack: boolean;
@@ -26,6 +33,8 @@ export class ObjectBatch {
   private readonly temps: [string, string][] = [];
   private checked = 0;
   written = 0;
+  /** what finish() published, plus what another thread's batch published for the same work */
+  readonly published: Published = { packs: [], loose: [] };
 
   /**
    * @param options.durable make objects durable (fsync/syncfs) before they become
@@ -57,9 +66,25 @@ export class ObjectBatch {
     return this.cache.packs.hashSet().has(hash) || this.cache.looseSet().has(hash);
   }
 
-  /** Whether this batch wrote (or queued) the object, so that no check of it is needed. */
+  /**
+   * Whether this batch wrote (or queued) the object. Its caller may skip checking it
+   * only while stillPublished() holds: a gc may take it before the caller's pin.
+   */
   wrote(hash: string): boolean {
     return this.seen.has(hash);
+  }
+
+  /**
+   * Everything published is still in the cache. A gc that ran between a publication
+   * and the writer's pin saw these objects unreferenced and may have deleted a loose
+   * one or a whole pack (repacking only copies what is referenced or pinned); the
+   * writer must then check every object again (pins.ts, step 2).
+   */
+  stillPublished(): boolean {
+    return (
+      this.published.packs.every((name) => existsSync(join(this.cache.packDir, `${name}.idx`))) &&
+      this.published.loose.every((hash) => this.cache.hasLoose(hash))
+    );
   }
 
   /** Store `data` under `hash`; it is copied or written before this returns (reusable). */
@@ -102,14 +127,18 @@ export class ObjectBatch {
   finish(): void {
     for (const [h, d] of this.queued) this.writeLooseTemp(h, d);
     this.queued = [];
-    this.pack?.finish({ durable: this.durable });
+    const name = this.pack?.finish({ durable: this.durable });
+    if (name !== undefined) this.published.packs.push(name);
     this.pack = undefined;
     if (this.temps.length > 0) {
       // One syncfs instead of an fsync (a journal commit) per object.
       if (this.durable && !syncFileSystem(this.cache.tmpDir)) {
         for (const [, tmp] of this.temps) fsyncFile(tmp);
       }
-      for (const [hash, tmp] of this.temps) this.cache.adoptTemp(hash, tmp);
+      for (const [hash, tmp] of this.temps) {
+        this.cache.adoptTemp(hash, tmp);
+        this.published.loose.push(hash);
+      }
       this.temps.length = 0;
     }
     this.cache.packs.reset();

@@ -13,7 +13,7 @@
  * it cannot read this way is left to the caller (see FileState).
  */
 import { closeSync, constants, openSync } from 'node:fs';
-import { ObjectBatch } from './batch.js';
+import { ObjectBatch, type Published } from './batch.js';
 import { ObjectCache } from './cache.js';
 import { postJob, warmDataWorker } from './data-worker.js';
 import { sha256 } from './hash.js';
@@ -86,11 +86,12 @@ export interface SharedStoreJob {
   durable: boolean;
 }
 
-/** The worker's answer: hashes of the chunks it took, and which it wrote. */
+/** The worker's answer: hashes of the chunks it took, which it wrote, and where. */
 export interface WorkerStored {
   froms: number[];
   hashes: string[][];
   fresh: Uint8Array;
+  published: Published;
 }
 
 interface Claims {
@@ -225,7 +226,12 @@ export function storeSharedJob(job: SharedStoreJob): WorkerStored {
   const n = starts.length - 1;
   const batch = new ObjectBatch(new ObjectCache(job.cacheDir, job.tmpDir), job);
   batch.expect(n / 2); // the worker's share, about half
-  const result: WorkerStored = { froms: [], hashes: [], fresh: new Uint8Array(n) };
+  const result: WorkerStored = {
+    froms: [],
+    hashes: [],
+    fresh: new Uint8Array(n),
+    published: batch.published,
+  };
   const at = (i: number) => job.prefix + job.joined.slice(starts[i], starts[i + 1] - 1);
   try {
     storeClaimed(
@@ -303,6 +309,9 @@ export async function hashFilesIntoCache(job: StoreJob, batch: ObjectBatch): Pro
         stored.hashes[c].forEach((h, k) => (out.hashes[from + k] = h)),
       );
       for (let i = 0; i < n; i++) out.fresh[i] |= stored.fresh[i];
+      // the worker's objects count as this batch's: the caller checks they stay
+      batch.published.packs.push(...stored.published.packs);
+      batch.published.loose.push(...stored.published.loose);
     }
     return out;
   } finally {

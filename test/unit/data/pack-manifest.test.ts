@@ -17,6 +17,30 @@ function newCache(): ObjectCache {
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 describe('packs', () => {
+  it('a batch knows whether what it published is still there (a gc before the pin may take it)', () => {
+    const cache = newCache();
+    const batch = new ObjectBatch(cache, { allowPack: true, durable: false });
+    const small = Array.from({ length: 100 }, (_, i) => Buffer.from(`small ${i}`));
+    const big = Buffer.alloc(100 << 10, 7);
+    for (const o of [...small, big]) batch.put(sha256(o), o);
+    batch.finish();
+    expect(batch.published.packs).toHaveLength(1);
+    expect(batch.published.loose).toEqual([sha256(big)]);
+    expect(batch.stillPublished()).toBe(true);
+    // gc's repack of a pack nobody references: the index goes first, then the pack
+    const [name] = batch.published.packs;
+    rmSync(join(cache.packDir, `${name}.idx`));
+    expect(batch.stillPublished()).toBe(false);
+
+    const again = new ObjectBatch(cache, { allowPack: true, durable: false });
+    const other = Buffer.alloc(90 << 10, 9);
+    again.put(sha256(other), other);
+    again.finish();
+    expect(again.stillPublished()).toBe(true);
+    rmSync(cache.loosePath(sha256(other)), { force: true });
+    expect(again.stillPublished()).toBe(false);
+  });
+
   it('a batch of many small objects becomes one pack whose objects read back exactly', () => {
     const cache = newCache();
     const batch = new ObjectBatch(cache, { allowPack: true });
