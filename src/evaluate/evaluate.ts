@@ -249,6 +249,8 @@ async function evaluateLoaded(
   const warnings: string[] = [];
 
   const acc = new Accumulator(plan.slices.length);
+  // rows_per_s's clock: from a run's matrix being made ready (checked, and filled from
+  // the columns when the reader did not parse into it) to its outputs read
   let scoringMs = 0;
   let nulls = 0;
   const Matrix = wide ? Float64Array : Float32Array;
