@@ -248,7 +248,8 @@ export class NumberBuilder extends ColumnBuilder {
   }
 
   override fromValues(data: ArrayLike<unknown>, offset: number, count: number, at: number): void {
-    if (this.stride !== 1) return super.fromValues(data, offset, count, at);
+    // (a row-major matrix is CSV's alone: one value at a time keeps this right anyway)
+    if (this.matrix !== null) return super.fromValues(data, offset, count, at);
     const values = this.values as Float64Array;
     // Parquet's required numeric columns arrive as typed arrays: copy them whole.
     if (
@@ -271,7 +272,7 @@ export class NumberBuilder extends ColumnBuilder {
   }
 
   override fromPage(page: PageValues, offset: number, count: number, at: number): void {
-    if (page.dictionary !== null || this.stride !== 1)
+    if (page.dictionary !== null || this.matrix !== null)
       return super.fromPage(page, offset, count, at);
     this.fromValues(page.values, offset, count, at);
     if (page.nulls !== null)
