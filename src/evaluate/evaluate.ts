@@ -234,13 +234,7 @@ async function evaluateLoaded(
   // also a feature needs its exact values as group keys: that keeps the column path.
   const rowMajor = plan.slices.some((s) => plan.features.includes(s))
     ? undefined
-    : {
-        columns: plan.features,
-        type: wide ? ('float64' as const) : ('float32' as const),
-        // each batch is scored before the next is read (a new 10 MB matrix per batch
-        // measured as old-space collections landing inside the model runs)
-        reuse: true,
-      };
+    : { columns: plan.features, type: wide ? ('float64' as const) : ('float32' as const) };
   const reader = await openTable(file.abs, {
     batchRows: readerRows(plan.columns.length),
     columns: plan.columns,

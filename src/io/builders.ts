@@ -329,7 +329,7 @@ export class NumberBuilder extends ColumnBuilder {
   finish(length: number): Column {
     const kind = this.info.kind as 'number' | 'integer';
     if (this.matrix !== null)
-      return rowMajorColumn(this.base(length), kind, this.matrix, this.slot, length);
+      return rowMajorColumn(this.base(length), kind, this.values, this.stride, this.slot, length);
     return {
       ...this.base(length),
       kind,

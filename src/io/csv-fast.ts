@@ -117,19 +117,10 @@ export class FastRows {
             frac = pos - fracStart;
             digits += frac;
           }
-          if ((c === delim || c === LF || c === CR) && digits > 0) {
-            let v: number;
-            if (digits <= 15) {
-              // exact: see parseDecimalBytes
-              v = frac === 0 ? m : m / POW10[frac];
-              if (neg) v = -v;
-            } else {
-              // Longer (a double printed in full has 17 digits): the engine's correctly
-              // rounded conversion, the one parseNumberText ends in, without the UTF-8
-              // decoding, null-token lookup and pattern test that plain digits need not.
-              v = Number(buf.toString('latin1', start, pos));
-            }
-            (values[j] as Float64Array | Float32Array)[i * strides[j] + slots[j]] = v;
+          if ((c === delim || c === LF || c === CR) && digits > 0 && digits <= 15) {
+            // exact: see parseDecimalBytes
+            const v = frac === 0 ? m : m / POW10[frac];
+            (values[j] as Float64Array | Float32Array)[i * strides[j] + slots[j]] = neg ? -v : v;
           } else {
             while (c !== delim && c !== LF && c !== CR) c = buf[++pos];
             (targets[j] as ColumnBuilder).fromBytes(buf, start, pos, i);

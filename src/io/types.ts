@@ -166,11 +166,9 @@ export interface OpenTableOptions {
    * cell straight into the matrix, so no column-to-row copy happens afterwards, and
    * those columns' `values` become a copy gathered from the matrix on first access
    * (float32-rounded for 'float32'). Other readers and kinds leave `rowMajor` out:
-   * callers check for it. `reuse`: one matrix for the whole pass, overwritten by each
-   * batch, for a caller done with a batch's matrix (and those columns' values) before
-   * it asks for the next; it spares allocating and collecting megabytes per batch.
+   * callers check for it.
    */
-  rowMajor?: { columns: readonly string[]; type: RowMajorType; reuse?: boolean };
+  rowMajor?: { columns: readonly string[]; type: RowMajorType };
 }
 
 export interface TableReader {

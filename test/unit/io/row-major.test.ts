@@ -95,41 +95,6 @@ describe('openTable rowMajor (CSV)', () => {
     }
   });
 
-  it('reuse: one matrix for the pass, each batch right while it is the current one', async () => {
-    const path = file(1000, 3);
-    const base = { columns: ['a', 'b', 'c'], batchRows: 300 };
-    const plain = await read(path, base);
-    const reader = await openTable(path, {
-      sampleRows: 300,
-      ...base,
-      rowMajor: { columns: ['b', 'a'], type: 'float32', reuse: true },
-    });
-    const buffers = new Set<ArrayBufferLike>();
-    const seen: ColumnBatch[] = [];
-    for await (const batch of reader.batches()) {
-      const k = seen.length;
-      seen.push(batch);
-      const m = batch.rowMajor;
-      buffers.add(m?.values.buffer ?? new ArrayBuffer(0));
-      const a = (plain[k].columns[0] as NumberColumn).values;
-      const b = (plain[k].columns[1] as NumberColumn).values;
-      const expected = Array.from({ length: batch.length * 2 }, (_, x) =>
-        Math.fround(x % 2 === 0 ? b[x >> 1] : a[x >> 1]),
-      );
-      expect(Array.from(m?.values ?? [])).toEqual(expected);
-    }
-    expect(seen.map((b) => b.length)).toEqual([300, 300, 300, 100]);
-    expect(buffers.size).toBe(1);
-    // a column of an earlier batch cannot be read from the matrix the next one took
-    expect(() => (seen[0].columns[0] as NumberColumn).values).toThrow(
-      /values were read after the next batch reused its matrix/,
-    );
-    // columns outside the matrix keep their own arrays
-    expect(Array.from((seen[0].columns[2] as NumberColumn).values)).toEqual(
-      Array.from((plain[0].columns[2] as NumberColumn).values),
-    );
-  });
-
   it('is left out when a named column is not read as a number, or not read at all, or for JSON Lines', async () => {
     const path = file(50, 2);
     const rowMajor = (columns: string[]) => ({ columns, type: 'float32' as const });
