@@ -42,14 +42,7 @@ export function fillMatrix(
   ctx: MatrixContext,
 ): number {
   const f = columns.length;
-  let nulls = 0;
-  for (let j = 0; j < f; j++) {
-    const col = columns[j];
-    if ('codes' in col) {
-      throw new MloError('INVALID', `${ctx.file}: feature column "${col.name}" is text`);
-    }
-    if (col.state !== null) nulls += checkCells(col, from, rows, ctx);
-  }
+  const nulls = checkFeatureCells(columns, from, rows, ctx);
   transpose(columns, from, rows, out);
   // Null cells hold NaN already (booleans hold 0: set those to NaN too).
   if (nulls > 0) {
@@ -59,6 +52,27 @@ export function fillMatrix(
       for (let i = 0; i < rows; i++)
         if (col.state[from + i] === CellState.NULL) out[i * f + j] = NaN;
     }
+  }
+  return nulls;
+}
+
+/**
+ * Nulls in rows [from, from + rows) of the feature columns; a cell that did not parse
+ * as a number is an error. What fillMatrix checks, for a matrix the reader already
+ * filled (ColumnBatch.rowMajor: nulls are NaN there).
+ */
+export function checkFeatureCells(
+  columns: readonly Column[],
+  from: number,
+  rows: number,
+  ctx: MatrixContext,
+): number {
+  let nulls = 0;
+  for (const col of columns) {
+    if ('codes' in col) {
+      throw new MloError('INVALID', `${ctx.file}: feature column "${col.name}" is text`);
+    }
+    if (col.state !== null) nulls += checkCells(col, from, rows, ctx);
   }
   return nulls;
 }

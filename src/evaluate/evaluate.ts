@@ -22,6 +22,7 @@ import {
 import type { Repo } from '../repo/index.js';
 import type { ProgressFn } from '../util/progress.js';
 import {
+  checkFeatureCells,
   checkFeatureKinds,
   checkFeatureValues,
   fillMatrix,
@@ -225,27 +226,38 @@ async function evaluateLoaded(
   const shown = options.data;
   const plan = await planColumns(model, options, shown, file.abs);
   checkCount(session, plan, model, shown);
+  const nf = plan.features.length;
+  // Doubles when an input is double, integer or bool (float32 would round its values).
+  const wide = session.wide;
+  // The CSV reader parses all-numeric features straight into the model's row-major
+  // layout (batch.rowMajor), so no column-to-row copy is left to do. A slice that is
+  // also a feature needs its exact values as group keys: that keeps the column path.
+  const rowMajor = plan.slices.some((s) => plan.features.includes(s))
+    ? undefined
+    : { columns: plan.features, type: wide ? ('float64' as const) : ('float32' as const) };
   const reader = await openTable(file.abs, {
     batchRows: readerRows(plan.columns.length),
     columns: plan.columns,
     onProgress: options.onProgress,
+    rowMajor,
   });
   checkFeatureKinds(shown, reader.schema.columns.slice(0, plan.features.length));
   const targetKind = reader.schema.columns[plan.targetIndex].kind;
   const forceClassification =
     targetKind === 'string' || targetKind === 'category' || targetKind === 'boolean';
-  const nf = plan.features.length;
   const batchRows = Math.max(1, options.batchRows ?? DEFAULT_BATCH_ROWS);
   const warnings: string[] = [];
 
   const acc = new Accumulator(plan.slices.length);
+  // rows_per_s's clock: from a run's matrix being made ready (checked, and filled from
+  // the columns when the reader did not parse into it) to its outputs read
   let scoringMs = 0;
   let nulls = 0;
-  // one matrix for every run: onnxruntime is done with its input when run() resolves;
-  // doubles when an input is double, integer or bool (float32 would round its values)
-  const Matrix = session.wide ? Float64Array : Float32Array;
-  const types = session.wide ? session.featureTypes(nf) : null;
-  const matrix: FeatureMatrix = new Matrix(batchRows * nf);
+  const Matrix = wide ? Float64Array : Float32Array;
+  const types = wide ? session.featureTypes(nf) : null;
+  // Without batch.rowMajor, one matrix for every run, filled from the columns:
+  // onnxruntime is done with its input when run() resolves.
+  let matrix: FeatureMatrix | null = null;
   // the first rows, kept to time one at a time after the batched pass
   const scorer = createScorer(
     session,
@@ -259,14 +271,20 @@ async function evaluateLoaded(
   let latencyFilled = 0;
   for await (const batch of reader.batches()) {
     const featureCols = batch.columns.slice(0, nf);
+    const filled = batch.rowMajor?.values ?? null;
+    const ctx = { file: shown, rowStart: batch.rowStart };
     for (let from = 0; from < batch.length; from += batchRows) {
       const rows = Math.min(batchRows, batch.length - from);
       const t0 = performance.now();
-      nulls += fillMatrix(featureCols, from, rows, matrix, {
-        file: shown,
-        rowStart: batch.rowStart,
-      });
-      const x = rows === batchRows ? matrix : matrix.subarray(0, rows * nf);
+      let x: FeatureMatrix;
+      if (filled !== null) {
+        nulls += checkFeatureCells(featureCols, from, rows, ctx);
+        x = filled.subarray(from * nf, (from + rows) * nf);
+      } else {
+        matrix ??= new Matrix(batchRows * nf);
+        nulls += fillMatrix(featureCols, from, rows, matrix, ctx);
+        x = rows === batchRows ? matrix : matrix.subarray(0, rows * nf);
+      }
       if (types) {
         checkFeatureValues(featureCols, x, rows, types, {
           file: shown,

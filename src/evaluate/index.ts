@@ -8,8 +8,14 @@
  * Features reach the model by name: `features`, else the names registered with the
  * model, else the data's columns minus the target, in file order; other columns are
  * ignored. Latency (p50_ms, p95_ms, p99_ms) is measured on up to 1,000 rows run one at
- * a time, as a server sees requests; rows_per_s is the batched pass's throughput
- * (building feature matrices and running the model; reading the file not counted).
+ * a time, as a server sees requests; rows_per_s is the batched pass's throughput:
+ * rows over the time spent getting each run's feature matrix ready (checking its cells
+ * for empty and unreadable values; copying the feature columns into it where that is a
+ * step of its own) and running the model. Reading the file is not counted. A CSV file
+ * whose features are all numeric has no copy step: its reader parses the features
+ * straight into the matrices (batch.rowMajor), in the reading time. Parquet, JSON
+ * Lines, boolean features, or a slice that is also a feature keep the copy, inside
+ * rows_per_s.
  */
 export {
   evaluateModel,

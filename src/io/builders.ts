@@ -6,6 +6,7 @@
 import { ByteDict } from './byte-dict.js';
 import type { FieldTable } from './csv-tokenizer.js';
 import { toJsonText } from './json-text.js';
+import { rowMajorColumn, type RowMajorSink } from './row-major.js';
 import { CellState } from './types.js';
 import type { Column, ColumnInfo, ColumnIssue, ColumnKind, MismatchExample } from './types.js';
 import {
@@ -191,21 +192,45 @@ export abstract class ColumnBuilder {
   }
 }
 
-/** number, integer and datetime: Float64Array with NaN in empty slots. */
+/**
+ * number and integer: Float64Array with NaN in empty slots, or, for a column of a
+ * row-major matrix (row-major.ts), the column's slot in every row of the matrix.
+ */
 export class NumberBuilder extends ColumnBuilder {
-  private values = new Float64Array(0);
+  /** where cell i goes: values[i * stride + slot] */
+  private values: Float64Array | Float32Array = new Float64Array(0);
+  private stride = 1;
+  private readonly slot: number;
   private readonly integer = this.info.kind === 'integer';
   /** a null token that reads as a number (say "-999") rules out the byte fast path */
   private readonly numericNullToken = [...this.ctx.nullTokens].some(
     (t) => parseNumberText(t) !== undefined,
   );
 
+  constructor(
+    info: ColumnInfo,
+    ctx: BuildContext,
+    private readonly matrix: RowMajorSink | null = null,
+  ) {
+    super(info, ctx);
+    this.slot = matrix === null ? 0 : matrix.columns.indexOf(info.name);
+  }
+
   protected allocate(capacity: number): void {
-    this.values = new Float64Array(capacity);
+    if (this.matrix === null) this.values = new Float64Array(capacity);
+    else {
+      // the reader began the sink's matrix for this batch
+      this.values = this.matrix.values;
+      this.stride = this.matrix.width;
+    }
+  }
+
+  private set(i: number, v: number): void {
+    this.values[i * this.stride + this.slot] = v;
   }
 
   fromFields(buf: Buffer, table: FieldTable, field: number, rows: number, at: number): void {
-    const values = this.values;
+    const { values, stride, slot } = this;
     const { starts, ends } = table;
     const nc = table.ncols;
     const integer = this.integer;
@@ -217,12 +242,15 @@ export class NumberBuilder extends ColumnBuilder {
     for (let r = 0, k = field; r < rows; r++, k += nc) {
       const v = parseDecimalBytes(buf, starts[k], ends[k]);
       // v === v: not NaN, i.e. the fast path took it.
-      if (v === v && (!integer || Number.isInteger(v))) values[at + r] = v;
+      if (v === v && (!integer || Number.isInteger(v))) values[(at + r) * stride + slot] = v;
       else this.fromText(fieldText(buf, table, k), at + r);
     }
   }
 
   override fromValues(data: ArrayLike<unknown>, offset: number, count: number, at: number): void {
+    // (a row-major matrix is CSV's alone: one value at a time keeps this right anyway)
+    if (this.matrix !== null) return super.fromValues(data, offset, count, at);
+    const values = this.values as Float64Array;
     // Parquet's required numeric columns arrive as typed arrays: copy them whole.
     if (
       data instanceof Float64Array ||
@@ -231,13 +259,12 @@ export class NumberBuilder extends ColumnBuilder {
       data instanceof Uint32Array
     ) {
       if (!this.integer || !(data instanceof Float64Array || data instanceof Float32Array)) {
-        this.values.set(data.subarray(offset, offset + count), at);
+        values.set(data.subarray(offset, offset + count), at);
         return;
       }
     }
     if (data instanceof BigInt64Array || data instanceof BigUint64Array) {
       // past ±2^53 the nearest double, as pandas gives for an int64 column with nulls
-      const values = this.values;
       for (let r = 0; r < count; r++) values[at + r] = Number(data[offset + r]);
       return;
     }
@@ -245,23 +272,26 @@ export class NumberBuilder extends ColumnBuilder {
   }
 
   override fromPage(page: PageValues, offset: number, count: number, at: number): void {
-    if (page.dictionary !== null) return super.fromPage(page, offset, count, at);
+    if (page.dictionary !== null || this.matrix !== null)
+      return super.fromPage(page, offset, count, at);
     this.fromValues(page.values, offset, count, at);
-    if (page.nulls !== null) this.markPageNulls(this.values, page.nulls, offset, count, at);
+    if (page.nulls !== null)
+      this.markPageNulls(this.values as Float64Array, page.nulls, offset, count, at);
   }
 
-  /** Whether csv-fast may parse plain decimals itself and write them to `values`. */
+  /** Whether csv-fast may parse plain decimals itself and write them to `store`. */
   get fastDecimals(): boolean {
     return !this.integer && !this.numericNullToken;
   }
 
-  get valuesArray(): Float64Array {
-    return this.values;
+  /** Where csv-fast writes a plain decimal of batch row i: values[i * stride + slot]. */
+  get store(): { values: Float64Array | Float32Array; stride: number; slot: number } {
+    return { values: this.values, stride: this.stride, slot: this.slot };
   }
 
   fromBytes(buf: Buffer, start: number, end: number, i: number): void {
     const v = this.numericNullToken ? NaN : parseDecimalBytes(buf, start, end);
-    if (v === v && (!this.integer || Number.isInteger(v))) this.values[i] = v;
+    if (v === v && (!this.integer || Number.isInteger(v))) this.set(i, v);
     else this.fromText(buf.toString('utf8', start, end), i);
   }
 
@@ -269,38 +299,41 @@ export class NumberBuilder extends ColumnBuilder {
     if (this.ctx.nullTokens.has(text)) return this.setNull(i);
     const v = parseNumberText(text);
     if (v === undefined || (this.integer && Number.isFinite(v) && !Number.isInteger(v))) {
-      this.values[i] = NaN;
+      this.set(i, NaN);
       return this.markMismatch(i, text);
     }
-    this.values[i] = v;
+    this.set(i, v);
   }
 
   private setNull(i: number): void {
-    this.values[i] = NaN;
+    this.set(i, NaN);
     this.markNull(i);
   }
 
   fromValue(v: unknown, i: number): void {
     if (typeof v === 'number') {
       if (this.integer && Number.isFinite(v) && !Number.isInteger(v)) {
-        this.values[i] = NaN;
+        this.set(i, NaN);
         return this.markMismatch(i, String(v));
       }
-      this.values[i] = v;
+      this.set(i, v);
     } else if (v === null || v === undefined) this.setNull(i);
     else if (typeof v === 'string') this.fromText(v, i);
     else if (typeof v === 'bigint') this.fromValue(Number(v), i);
     else {
-      this.values[i] = NaN;
+      this.set(i, NaN);
       this.markMismatch(i, rawText(v));
     }
   }
 
   finish(length: number): Column {
+    const kind = this.info.kind as 'number' | 'integer';
+    if (this.matrix !== null)
+      return rowMajorColumn(this.base(length), kind, this.values, this.stride, this.slot, length);
     return {
       ...this.base(length),
-      kind: this.info.kind as 'number' | 'integer',
-      values: this.values.subarray(0, length),
+      kind,
+      values: (this.values as Float64Array).subarray(0, length),
     };
   }
 }
@@ -545,11 +578,20 @@ export class TextBuilder extends ColumnBuilder {
   }
 }
 
-export function createBuilder(info: ColumnInfo, ctx: BuildContext): ColumnBuilder {
+/** `rowMajor`: the matrix the columns it names are parsed into (CSV), if any. */
+export function createBuilder(
+  info: ColumnInfo,
+  ctx: BuildContext,
+  rowMajor: RowMajorSink | null = null,
+): ColumnBuilder {
   switch (info.kind) {
     case 'number':
     case 'integer':
-      return new NumberBuilder(info, ctx);
+      return new NumberBuilder(
+        info,
+        ctx,
+        rowMajor !== null && rowMajor.columns.includes(info.name) ? rowMajor : null,
+      );
     case 'datetime':
       return new DatetimeBuilder(info, ctx);
     case 'boolean':

@@ -72,8 +72,13 @@ export class FastRows {
     const delim = this.delimiter;
     const modes = this.modes;
     const targets = this.targets;
-    // The builders' arrays change at every batch: take them per call.
-    const values = targets.map((t) => (t instanceof NumberBuilder ? t.valuesArray : null));
+    // The builders' arrays change at every batch: take them per call. A plain decimal
+    // of row i goes to values[j][i * strides[j] + slots[j]] (a column's own array, or
+    // its slot in a row-major matrix).
+    const stores = targets.map((t) => (t instanceof NumberBuilder ? t.store : null));
+    const values = stores.map((s) => (s === null ? null : s.values));
+    const strides = Int32Array.from(stores, (s) => (s === null ? 0 : s.stride));
+    const slots = Int32Array.from(stores, (s) => (s === null ? 0 : s.slot));
     let pos = cursor.pos;
     let line = cursor.line;
     let r = 0;
@@ -115,7 +120,7 @@ export class FastRows {
           if ((c === delim || c === LF || c === CR) && digits > 0 && digits <= 15) {
             // exact: see parseDecimalBytes
             const v = frac === 0 ? m : m / POW10[frac];
-            (values[j] as Float64Array)[i] = neg ? -v : v;
+            (values[j] as Float64Array | Float32Array)[i * strides[j] + slots[j]] = neg ? -v : v;
           } else {
             while (c !== delim && c !== LF && c !== CR) c = buf[++pos];
             (targets[j] as ColumnBuilder).fromBytes(buf, start, pos, i);

@@ -32,7 +32,7 @@ export interface CsvRange {
 }
 
 /** The part of ReaderSettings that crosses to another thread. */
-export type PartSettings = Omit<ReaderSettings, 'onProgress' | 'nullTokens'> & {
+export type PartSettings = Omit<ReaderSettings, 'onProgress' | 'nullTokens' | 'rowMajor'> & {
   nullTokens: string[];
 };
 

@@ -197,13 +197,18 @@ class CsvReader extends BuiltReader implements TableReader {
   readonly format = 'csv' as const;
   readonly rowCount = null;
 
+  constructor(settings: ReaderSettings, size: number, schema: TableSchema) {
+    super(settings, size, schema, true);
+  }
+
   batches(): AsyncGenerator<ColumnBatch, void, undefined> {
     return this.rangeBatches({});
   }
 
   /** What another thread needs to read a part of this file (see csv-split.ts). */
   partSpec(): CsvPartSpec {
-    const { onProgress: _progress, nullTokens, ...rest } = this.settings;
+    // a part's rows travel to the main thread as columns: no row-major matrix
+    const { onProgress: _progress, nullTokens, rowMajor: _rowMajor, ...rest } = this.settings;
     return {
       settings: { ...rest, nullTokens: [...nullTokens] },
       size: this.sizeBytes,
@@ -243,6 +248,14 @@ class CsvReader extends BuiltReader implements TableReader {
       const chunks = pass.chunks;
       let filled = 0;
       let rowStart = pass.rowsDone;
+      const rowMajor = this.rowMajor;
+      const finish = (length: number): ColumnBatch => {
+        const columns = builders.map((b) => b.finish(length));
+        return rowMajor === null
+          ? { rowStart, length, columns }
+          : { rowStart, length, columns, rowMajor: rowMajor.finish(length) };
+      };
+      rowMajor?.begin(capacity);
       for (const b of builders) b.begin(capacity, rowStart);
       for (;;) {
         let rows: number;
@@ -282,14 +295,14 @@ class CsvReader extends BuiltReader implements TableReader {
         filled += rows;
         pass.rowsDone += rows;
         if (filled === capacity) {
-          yield { rowStart, length: filled, columns: builders.map((b) => b.finish(filled)) };
+          yield finish(filled);
           rowStart += filled;
           filled = 0;
+          rowMajor?.begin(capacity);
           for (const b of builders) b.begin(capacity, rowStart);
         }
       }
-      if (filled > 0)
-        yield { rowStart, length: filled, columns: builders.map((b) => b.finish(filled)) };
+      if (filled > 0) yield finish(filled);
       if (range.done) {
         range.done.rows = pass.rowsDone;
         range.done.line = tok.line;
@@ -306,6 +319,7 @@ export function openCsvPart(spec: CsvPartSpec): CsvReader {
     ...spec.settings,
     nullTokens: new Set(spec.settings.nullTokens),
     onProgress: undefined,
+    rowMajor: undefined,
   };
   return new CsvReader(settings, spec.size, spec.schema);
 }

@@ -25,6 +25,11 @@
  * one batch holds all its rows). Every array in a column has exactly `length`
  * elements. Consumers may keep batches: a reader never reuses their arrays.
  *
+ * `rowMajor: { columns, type }` asks for those numeric columns row by row as well
+ * (`batch.rowMajor`, float32 or float64: a model's input tensor). The CSV reader
+ * parses their cells straight into it when all of them are read as numbers; other
+ * readers leave it out.
+ *
  * Column layouts, by kind:
  * - `number`, `integer`: `values: Float64Array`. `integer` is only ever a promise
  *   asked for with `types` (or a Parquet integer column): inference says `number` for
@@ -149,6 +154,8 @@ export type {
   BooleanColumn,
   TextColumn,
   ColumnBatch,
+  RowMajorType,
+  RowMajorValues,
   MismatchExample,
   ColumnIssue,
   OpenTableOptions,

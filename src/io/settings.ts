@@ -42,6 +42,7 @@ export interface ReaderSettings {
   maxDictionary: number;
   readChunkBytes: number;
   onProgress: ProgressFn | undefined;
+  rowMajor: OpenTableOptions['rowMajor'];
 }
 
 function positiveInt(name: string, v: number | undefined, fallback: number): number {
@@ -85,5 +86,6 @@ export function resolveSettings(path: string, options: OpenTableOptions): Reader
     maxDictionary: positiveInt('maxDictionary', options.maxDictionary, DEFAULT_MAX_DICTIONARY),
     readChunkBytes: positiveInt('readChunkBytes', options.readChunkBytes, DEFAULT_CHUNK_BYTES),
     onProgress: options.onProgress,
+    rowMajor: options.rowMajor,
   };
 }

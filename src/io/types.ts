@@ -103,6 +103,22 @@ export interface ColumnBatch {
   readonly length: number;
   /** one per schema column, in schema order */
   readonly columns: readonly Column[];
+  /** the columns `rowMajor` named, row by row, when the reader could write them so */
+  readonly rowMajor?: RowMajorValues;
+}
+
+/** The element type of a row-major matrix: a model input's float or double. */
+export type RowMajorType = 'float32' | 'float64';
+
+/**
+ * Numeric columns laid out row after row (`length` × `columns.length`), as a model's
+ * input tensor takes them. Null and mismatched cells hold NaN, as in the columns.
+ */
+export interface RowMajorValues {
+  readonly type: RowMajorType;
+  readonly values: Float32Array | Float64Array;
+  /** the columns of each row, in order */
+  readonly columns: readonly string[];
 }
 
 export interface MismatchExample {
@@ -144,6 +160,15 @@ export interface OpenTableOptions {
   readChunkBytes?: number;
   /** bytes read so far, per chunk */
   onProgress?: ProgressFn;
+  /**
+   * Also hand these columns (all in `columns`) row by row as `batch.rowMajor`. The CSV
+   * reader does it when every one is read as `number` or `integer`: it parses each
+   * cell straight into the matrix, so no column-to-row copy happens afterwards, and
+   * those columns' `values` become a copy gathered from the matrix on first access
+   * (float32-rounded for 'float32'). Other readers and kinds leave `rowMajor` out:
+   * callers check for it.
+   */
+  rowMajor?: { columns: readonly string[]; type: RowMajorType };
 }
 
 export interface TableReader {

@@ -22,6 +22,9 @@ const NUMBERISH = [
   () => '5.',
   () => '1.2.3',
   () => '12345678901234567',
+  () => '-0.000000000000000012345678',
+  () => '00000000000000001.5',
+  () => '123456789012345678901234567890.',
   () => 'NaN',
   () => '-inf',
   () => ' 4',
@@ -30,7 +33,10 @@ const NUMBERISH = [
 function numberCell(rand: () => number): string {
   if (rand() < 0.25) return NUMBERISH[Math.floor(rand() * NUMBERISH.length)]();
   const v = (rand() - 0.5) * 10 ** Math.floor(rand() * 8);
-  return rand() < 0.3 ? String(Math.round(v)) : v.toFixed(Math.floor(rand() * 9));
+  const r = rand();
+  // a double printed in full: 16-17 digits, past the fast path's exact arithmetic
+  if (r < 0.2) return String(v);
+  return r < 0.4 ? String(Math.round(v)) : v.toFixed(Math.floor(rand() * 9));
 }
 
 function textCell(rand: () => number, quoted: boolean): string {
