@@ -14,6 +14,10 @@ export const lib = (): Promise<typeof import('../index.js')> => import('../index
 // eslint-disable-next-line @typescript-eslint/consistent-type-imports -- as above
 export const dataLib = (): Promise<typeof import('./data-api.js')> => import('./data-api.js');
 
+/** What `mlo add` needs (add-api.ts). */
+// eslint-disable-next-line @typescript-eslint/consistent-type-imports -- as above
+export const addLib = (): Promise<typeof import('./add-api.js')> => import('./add-api.js');
+
 /** What `mlo status` needs: no remotes, no store tables beyond the stat states. */
 // eslint-disable-next-line @typescript-eslint/consistent-type-imports -- as above
 export const statusLib = (): Promise<typeof import('./status-api.js')> => import('./status-api.js');

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { CheckoutResult, StatusEntry } from '../index.js';
 import { formatBytes } from '../util/fs.js';
-import { action, collect, cwdOf, dataLib, parsePositiveInt, statusLib } from './common.js';
+import { action, addLib, collect, cwdOf, dataLib, parsePositiveInt, statusLib } from './common.js';
 import {
   parseNonNegative,
   remoteFsckCommand,
@@ -31,7 +31,7 @@ export function registerDataCommands(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(
       action(async (paths: string[], opts: { json?: boolean }, cmd: Command) => {
-        const { openRepo, add } = await dataLib();
+        const { openRepo, add } = await addLib();
         const cwd = cwdOf(cmd);
         const repo = openRepo(cwd);
         const progress = await createProgress();

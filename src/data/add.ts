@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { MloError } from '../errors.js';
 import type { Repo } from '../repo/index.js';
-import { deleteHashStatesUnder, getHashState, putHashStates } from '../store/index.js';
+import { deleteHashStatesUnder, getHashState, putHashStates } from '../store/state.js';
 import { renameIntoPlace, tempPathFor } from '../util/atomic.js';
 import { isInside, toPosixRelative } from '../util/fs.js';
 import type { ProgressFn } from '../util/progress.js';

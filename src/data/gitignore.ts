@@ -10,7 +10,7 @@ import { join, posix } from 'node:path';
 import { MloError } from '../errors.js';
 import { isNotFound } from '../util/fs.js';
 import { cacheOf } from './context.js';
-import { withWriteLock } from '../store/index.js';
+import { withWriteLock } from '../store/open.js';
 import type { Repo } from '../repo/index.js';
 import { quoteName, unsafePathReason } from './safe-path.js';
 import { WorkspaceWriter } from './workspace-write.js';

@@ -36,6 +36,7 @@
  */
 import { MloError } from '../errors.js';
 import type { Repo } from '../repo/index.js';
+import { withWriteLock } from '../store/open.js';
 import {
   clearGcLock,
   deletePins,
@@ -44,8 +45,7 @@ import {
   listPinOwners,
   listPins,
   setGcLock,
-  withWriteLock,
-} from '../store/index.js';
+} from '../store/refs.js';
 import { ownerState, ownerStates, ownerTag, type OwnerState } from '../util/owner.js';
 import { cacheOf } from './context.js';
 import type { ManifestEntry } from './manifest.js';
