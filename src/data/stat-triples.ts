@@ -6,7 +6,7 @@
  * when present and only after it gives exactly what statSync gives for a known file,
  * so a Node whose binding differs falls back to statSync without a wrong answer.
  */
-import { closeSync, fstatSync, openSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, statSync, type Stats } from 'node:fs';
 
 /** The binding's stat: path, bigint, request (undefined = sync), throwIfNoEntry. */
 export type BindingStat = (
@@ -52,45 +52,49 @@ function fsBinding(): Record<string, unknown> | undefined {
   }
 }
 
-/** The binding's stat when it agrees with statSync on this very executable, else null. */
-export function bindingStat(): BindingStat | null {
-  if (fast !== undefined) return fast;
-  fast = null;
+/**
+ * The binding's function `name`, if it exists and `agrees` (compared with the public
+ * API on this very executable), else null.
+ */
+function verified<T extends (...args: never[]) => unknown>(
+  name: 'stat' | 'fstat',
+  agrees: (candidate: T) => boolean,
+): T | null {
   try {
     const binding = fsBinding();
-    if (typeof binding?.stat !== 'function') return fast;
-    const candidate = binding.stat.bind(binding) as BindingStat;
-    const probe = process.execPath;
-    const want = statSync(probe);
-    const got = candidate(probe, false, undefined, false);
-    if (
-      sameStat(got, want) &&
-      candidate(`${probe}.mlo-absent-${process.pid}`, false, undefined, false) === undefined
-    )
-      fast = candidate;
+    const fn = binding?.[name];
+    if (typeof fn !== 'function') return null;
+    const candidate = fn.bind(binding) as T;
+    return agrees(candidate) ? candidate : null;
   } catch {
-    fast = null;
+    return null;
   }
+}
+
+/** The binding's stat when it agrees with statSync on this very executable, else null. */
+export function bindingStat(): BindingStat | null {
+  if (fast === undefined)
+    fast = verified<BindingStat>('stat', (candidate) => {
+      const probe = process.execPath;
+      return (
+        sameStat(candidate(probe, false, undefined, false), statSync(probe)) &&
+        candidate(`${probe}.mlo-absent-${process.pid}`, false, undefined, false) === undefined
+      );
+    });
   return fast;
 }
 
 /** The binding's fstat when it agrees with fstatSync on this very executable, else null. */
 export function bindingFstat(): BindingFstat | null {
-  if (fastF !== undefined) return fastF;
-  fastF = null;
-  try {
-    const binding = fsBinding();
-    if (typeof binding?.fstat !== 'function') return fastF;
-    const candidate = binding.fstat.bind(binding) as BindingFstat;
-    const fd = openSync(process.execPath, 'r');
-    try {
-      if (sameStat(candidate(fd, false, undefined, false), fstatSync(fd))) fastF = candidate;
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    fastF = null;
-  }
+  if (fastF === undefined)
+    fastF = verified<BindingFstat>('fstat', (candidate) => {
+      const fd = openSync(process.execPath, 'r');
+      try {
+        return sameStat(candidate(fd, false, undefined, false), fstatSync(fd));
+      } finally {
+        closeSync(fd);
+      }
+    });
   return fastF;
 }
 
@@ -107,25 +111,30 @@ function sameStat(
   );
 }
 
+/** out[j..j+2] = (ino, mtimeMs, size) of a binding result; false when not a regular file. */
+function putRaw(out: Float64Array, j: number, r: Float64Array | undefined): boolean {
+  if (r === undefined || (r[MODE] & S_IFMT) !== S_IFREG) return false;
+  out[j] = r[INO];
+  out[j + 1] = mtimeMs(r);
+  out[j + 2] = r[SIZE];
+  return true;
+}
+
+/** As putRaw, from the public API's Stats. */
+function putStats(out: Float64Array, j: number, st: Stats | undefined): boolean {
+  if (!st?.isFile()) return false;
+  out[j] = st.ino;
+  out[j + 1] = st.mtimeMs;
+  out[j + 2] = st.size;
+  return true;
+}
+
 /**
  * Fill out[j..j+2] with (ino, mtimeMs, size) of the file open as `fd` and return
  * true, or return false when it is not a regular file.
  */
 export function fstatInto(fd: number, out: Float64Array, j: number, raw = bindingFstat()): boolean {
-  if (raw) {
-    const r = raw(fd, false, undefined, false);
-    if (r === undefined || (r[MODE] & S_IFMT) !== S_IFREG) return false;
-    out[j] = r[INO];
-    out[j + 1] = mtimeMs(r);
-    out[j + 2] = r[SIZE];
-    return true;
-  }
-  const st = fstatSync(fd);
-  if (!st.isFile()) return false;
-  out[j] = st.ino;
-  out[j + 1] = st.mtimeMs;
-  out[j + 2] = st.size;
-  return true;
+  return raw ? putRaw(out, j, raw(fd, false, undefined, false)) : putStats(out, j, fstatSync(fd));
 }
 
 function mtimeMs(raw: Float64Array): number {
@@ -164,23 +173,10 @@ export function statInto(
     const j = 3 * i;
     const path = prefix + joined.slice(starts[i], starts[i + 1] - 1);
     try {
-      if (raw) {
-        const r = raw(path, false, undefined, false);
-        if (r !== undefined && (r[MODE] & S_IFMT) === S_IFREG) {
-          out[j] = r[INO];
-          out[j + 1] = mtimeMs(r);
-          out[j + 2] = r[SIZE];
-          continue;
-        }
-      } else {
-        const st = statSync(path, { throwIfNoEntry: false });
-        if (st?.isFile()) {
-          out[j] = st.ino;
-          out[j + 1] = st.mtimeMs;
-          out[j + 2] = st.size;
-          continue;
-        }
-      }
+      const found = raw
+        ? putRaw(out, j, raw(path, false, undefined, false))
+        : putStats(out, j, statSync(path, { throwIfNoEntry: false }));
+      if (found) continue;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOTDIR') throw e;
     }
