@@ -225,6 +225,32 @@ describe('mlo ui in Chromium', () => {
     expect(page.url()).toContain('#/run/');
   });
 
+  it('opens the row under the cursor on Enter pressed before the rows arrive', async () => {
+    // Hold every rows request until Enter has been pressed: the keypress must not be lost.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let asked = 0;
+    await page.route(/\/api\/ui\/runs\?/, async (route) => {
+      asked++;
+      await held;
+      await route.continue();
+    });
+    try {
+      await page.goto(`${url}#/runs`);
+      const grid = page.getByRole('grid', { name: 'runs' });
+      await grid.focus();
+      await expect.poll(() => asked).toBeGreaterThan(0);
+      await page.keyboard.press('Enter');
+      expect(page.url()).not.toContain('#/run/');
+      release();
+      await page.locator('dl.kv').waitFor();
+      expect(page.url()).toContain('#/run/');
+    } finally {
+      release();
+      await page.unroute(/\/api\/ui\/runs\?/);
+    }
+  });
+
   it('shows error rates and live performance on the serving page', async () => {
     await page.goto(`${url}#/serving?model=churn&since=24h`);
     const errors = page.locator('table[aria-label="errors"]');

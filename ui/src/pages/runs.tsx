@@ -87,9 +87,13 @@ export function RunsPage({ route }: { route: Route }) {
   const [picker, setPicker] = useState(false);
   const [collapsed, setCollapsed] = useState<Set<string>>(new Set());
   const [cursor, setCursor] = useState(0);
+  // Enter on a row whose data has not arrived yet (the page just opened, or the default
+  // columns just changed the query) opens it when it arrives instead of doing nothing.
+  const pendingOpen = useRef<number | null>(null);
   const filterRef = useRef<HTMLInputElement>(null);
 
   const set = (patch: Partial<ReturnType<typeof queryFromRoute>>, replace = true): void => {
+    pendingOpen.current = null;
     const next = { ...q, cols: q.cols.length ? q.cols : cols, ...patch };
     navigate(
       ['runs'],
@@ -186,14 +190,25 @@ export function RunsPage({ route }: { route: Route }) {
     return cur ? (cur.endsWith(':asc') ? ' ▲' : ' ▼') : '';
   };
 
-  const openCursor = (): void => {
-    const it = index.item(cursor);
-    if (it.kind === 'group') toggleGroup(it.group);
-    else {
-      const r = data.row(it.index);
-      if (r) navigate(['run', r.id]);
+  const openAt = (pos: number): boolean => {
+    const it = index.item(pos);
+    if (it.kind === 'group') {
+      toggleGroup(it.group);
+      return true;
     }
+    const r = data.row(it.index);
+    if (r) navigate(['run', r.id]);
+    return r !== undefined;
   };
+  const openCursor = (): void => {
+    pendingOpen.current = openAt(cursor) ? null : cursor;
+  };
+  useEffect(() => {
+    const pos = pendingOpen.current;
+    if (pos === null || data.total === null) return;
+    if (pos >= index.length) pendingOpen.current = null;
+    else if (openAt(pos)) pendingOpen.current = null;
+  });
   const toggleGroup = (g: number): void => {
     const k = groupKey(data.groups?.[g]?.value ?? null);
     const next = new Set(collapsed);
@@ -202,6 +217,7 @@ export function RunsPage({ route }: { route: Route }) {
     setCollapsed(next);
   };
   const moveCursor = (to: number): void => {
+    pendingOpen.current = null;
     const c = Math.max(0, Math.min(index.length - 1, to));
     setCursor(c);
     const el = scroller.current;
