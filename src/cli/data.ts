@@ -79,8 +79,9 @@ export function registerDataCommands(program: Command): void {
           cmd: Command,
         ) => {
           if (opts.remote !== undefined) return remoteStatusCommand(paths, opts, cmd);
-          const { openRepo, status } = await statusLib();
           const cwd = cwdOf(cmd);
+          (await import('../data/status-warm.js')).warmForStatus(cwd);
+          const { openRepo, status } = await statusLib();
           const repo = openRepo(cwd);
           try {
             const r = await status(repo, { cwd, paths });

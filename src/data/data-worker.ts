@@ -6,7 +6,9 @@
  * It never keeps the process alive except while a job's answer is awaited.
  */
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import type * as WorkerThreads from 'node:worker_threads';
 import type { Worker } from 'node:worker_threads';
 
 export type JobKind = 'stat' | 'store';
@@ -29,19 +31,31 @@ let shared: Promise<Worker | undefined> | undefined;
 let lastId = 0;
 let held = 0;
 
+// worker_threads only where a worker starts, and synchronously (see warmDataWorker)
+const requireHere = createRequire(import.meta.url);
 const workerUrl = () => new URL('./data.worker.js', import.meta.url);
 
-/** The worker, started now if it is not yet; undefined where it is not built (from source). */
+/**
+ * The worker, started now if it is not yet; undefined where it is not built (from
+ * source). It is constructed before this returns, not after an await: a caller warms
+ * it and then goes on with synchronous work (status reads the store), and a worker
+ * whose construction waited for that work to yield would start only when it is needed.
+ */
 export function warmDataWorker(): Promise<Worker | undefined> {
-  shared ??= (async () => {
-    if (!existsSync(fileURLToPath(workerUrl()))) return undefined;
-    const { Worker } = await import('node:worker_threads');
-    const worker = new Worker(workerUrl());
-    worker.unref();
-    worker.once('exit', () => (shared = undefined));
-    return worker;
-  })();
+  shared ??= Promise.resolve(startWorker());
   return shared;
+}
+
+/** Whether a worker was asked for in this process (status-warm.test.ts). */
+export const dataWorkerWarmed = (): boolean => shared !== undefined;
+
+function startWorker(): Worker | undefined {
+  if (!existsSync(fileURLToPath(workerUrl()))) return undefined;
+  const { Worker } = requireHere('node:worker_threads') as typeof WorkerThreads;
+  const worker = new Worker(workerUrl());
+  worker.unref();
+  worker.once('exit', () => (shared = undefined));
+  return worker;
 }
 
 /** Give the worker a job of `kind`; see PostedJob. */

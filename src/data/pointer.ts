@@ -8,7 +8,7 @@
  * The `path:` field is still written (equal to the name) because older mlo
  * versions require it; when read, it must equal the pointer's own name.
  */
-import { existsSync, lstatSync, readdirSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import * as z from 'zod/mini';
 import '../util/schema.js';
@@ -16,10 +16,11 @@ import { MloError } from '../errors.js';
 import { readConfigYamlFile } from '../util/config-yaml.js';
 import { yamlScalar } from '../util/plain-yaml.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { toPosixRelative } from '../util/fs.js';
 import { HASH_RE } from './hash.js';
 import { quoteName, unsafePathReason } from './safe-path.js';
 import { POINTER_EXT } from './pointer-ext.js';
+
+export { findPointerFiles } from './pointer-find.js';
 
 export { POINTER_EXT };
 
@@ -126,45 +127,6 @@ export function writePointer(
 /** The pointer file for a repo-relative data path. */
 export function pointerPathFor(dataPath: string): string {
   return dataPath + POINTER_EXT;
-}
-
-/** Directories a workspace walk never enters. */
-const SKIP_DIRS = new Set(['.git', '.mlo', 'node_modules', '.venv', 'venv', '__pycache__', '.tox']);
-
-/**
- * Every pointer file in the workspace, sorted. Tracked data directories (those with
- * a `<dir>.mlo` beside them) are not entered, so the walk stays cheap however much
- * data the repo tracks.
- */
-export function findPointerFiles(root: string, under = ''): string[] {
-  const found: string[] = [];
-  const walk = (rel: string): void => {
-    const abs = rel ? join(root, rel) : root;
-    let entries;
-    try {
-      entries = readdirSync(abs, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    const names = new Set(entries.map((e) => e.name));
-    for (const e of entries) {
-      const childRel = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) {
-        if (SKIP_DIRS.has(e.name) || names.has(e.name + POINTER_EXT)) continue;
-        walk(childRel);
-      } else if (
-        e.name.endsWith(POINTER_EXT) &&
-        e.name.length > POINTER_EXT.length &&
-        (e.isFile() || e.isSymbolicLink())
-      ) {
-        // links are listed so that readPointer refuses them by name
-        found.push(childRel);
-      }
-    }
-  };
-  const start = under ? join(root, under) : root;
-  if (existsSync(start)) walk(under ? toPosixRelative(root, start) : '');
-  return found.sort();
 }
 
 /** Pointer files that live in the directory holding `dataPath` and track it. */
