@@ -8,10 +8,10 @@
  */
 import { join } from 'node:path';
 import type { Repo } from '../repo/index.js';
-import { getDirState } from '../store/state.js';
 import { lstatOrNull } from '../util/fs.js';
 import type { ObjectCache } from './cache.js';
 import { sealHolds } from './cache-seal.js';
+import { readStatIndex } from './stat-index.js';
 import { statMany } from './stat-many.js';
 import { listDirectory, type DirStamp } from './workspace.js';
 
@@ -22,7 +22,7 @@ export async function unchangedAndCached(
   rel: string,
   hash: string,
 ): Promise<boolean> {
-  const state = getDirState(repo.store, rel);
+  const state = readStatIndex(repo, rel);
   if (state?.manifest !== hash || state.listing === undefined || state.sizes === undefined)
     return false;
   if (state.seal === undefined || !sealHolds(cache, state.seal)) return false;

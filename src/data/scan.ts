@@ -1,18 +1,12 @@
 /**
  * Scanning a tracked directory: what its manifest would be now, re-reading only the
  * files whose stat() changed since the last snapshot. The snapshot (one row in
- * dir_state) holds the manifest of the last add/checkout/status and, per entry,
+ * stat index, stat-index.ts) holds the manifest of the last add/checkout/status and, per entry,
  * the inode and mtime; entry sizes come from the manifest itself.
  */
 import { join } from 'node:path';
 import type { Repo } from '../repo/index.js';
-import {
-  getDirState,
-  getHashState,
-  putDirState,
-  putHashStates,
-  type HashState,
-} from '../store/state.js';
+import { getHashState, putHashStates, type HashState } from '../store/state.js';
 import { lstatOrNull } from '../util/fs.js';
 import type { ObjectCache } from './cache.js';
 import { hashFile } from './hash.js';
@@ -28,6 +22,7 @@ import {
   type FileStamp,
 } from './workspace.js';
 import { warmDataWorker } from './data-worker.js';
+import { readStatIndex, writeStatIndex } from './stat-index.js';
 import { statMany } from './stat-many.js';
 import { FileState, STORE_PARALLEL_FROM, type StoredFiles } from './store-files.js';
 
@@ -95,7 +90,7 @@ class Snapshot {
 }
 
 function loadSnapshot(repo: Repo, cache: ObjectCache, rel: string): Snapshot | undefined {
-  const state = getDirState(repo.store, rel);
+  const state = readStatIndex(repo, rel);
   if (!state || !cache.has(state.manifest)) return undefined;
   const entries = cache.readManifest(state.manifest);
   if (state.stamps.length !== 2 * entries.length) return undefined;
@@ -123,7 +118,7 @@ export function saveSnapshot(
   const listing = Buffer.from(files.map((f) => f.path).join('\0'));
   // Folder stamps only when every one is settled: one NaN would force a walk anyway.
   const dirStamps = dirs?.every((d) => !Number.isNaN(d[2])) ? JSON.stringify(dirs) : undefined;
-  putDirState(repo.store, rel, {
+  writeStatIndex(repo, rel, {
     manifest,
     stamps,
     listing,

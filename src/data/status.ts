@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import type { Repo } from '../repo/index.js';
-import { getHashState, putHashStates, sealDirState } from '../store/state.js';
+import { getHashState, putHashStates } from '../store/state.js';
 import type { ObjectCache } from './cache.js';
 import { cacheOf } from './context.js';
 import { hashFile } from './hash.js';
@@ -15,6 +15,7 @@ import { loadSelectedPointers } from './pointers.js';
 import { saveSnapshot, scanDirectory } from './scan.js';
 import { sealFor } from './cache-seal.js';
 import { warmDataWorker } from './data-worker.js';
+import { sealStatIndex } from './stat-index.js';
 import { statsInParallel } from './stat-many.js';
 import { unchangedAndCached } from './quick-status.js';
 import { stateMatches, stateOf, statFile } from './workspace.js';
@@ -100,7 +101,7 @@ async function dirStatus(repo: Repo, cache: ObjectCache, p: Pointer): Promise<St
   if (scan.rehashed === 0) saveSnapshot(repo, p.dataPath, scan.hash, scan.files, scan.dirs);
   // All there: seal it so the next status need not look up every object again.
   const seal = sealFor(cache, [p.hash, ...manifest.map((e) => e.hash)]);
-  if (seal !== undefined) sealDirState(repo.store, p.dataPath, p.hash, seal);
+  if (seal !== undefined) sealStatIndex(repo, p.dataPath, p.hash, seal);
   return { ...base, state: 'ok' };
 }
 

@@ -4,11 +4,7 @@ export {
   getHashStatesUnder,
   putHashStates,
   deleteHashStatesUnder,
-  getDirState,
-  putDirState,
-  sealDirState,
   type HashState,
-  type DirState,
 } from './state.js';
 export {
   addObjectRefs,

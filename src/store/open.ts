@@ -3,14 +3,21 @@
  * a busy timeout so concurrent writers wait instead of failing, and the numbered
  * migrations applied on open.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { MloError } from '../errors.js';
 import { MIGRATIONS, type Migration } from './migrations/index.js';
 import { busyTimeoutMs, storeBusyError } from './busy.js';
 
 export type Db = Database.Database;
+
+// The SQLite module (its JavaScript and the native addon) loads when a store first
+// opens, not with this file: a no-change `mlo status` reads no store at all.
+let sqlite: typeof Database | undefined;
+const loadSqlite = (): typeof Database =>
+  (sqlite ??= createRequire(import.meta.url)('better-sqlite3') as typeof Database);
 
 export interface Store {
   readonly db: Db;
@@ -33,7 +40,7 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
   mkdirSync(dirname(path), { recursive: true });
   let db: Db;
   try {
-    db = new Database(path);
+    db = new (loadSqlite())(path);
   } catch (err) {
     throw new MloError('INVALID', `${path}: cannot open the store: ${(err as Error).message}`, {
       cause: err,

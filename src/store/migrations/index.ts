@@ -18,6 +18,7 @@ import { sync } from './015-sync.js';
 import { runSearch } from './016-run-search.js';
 import { production } from './017-production.js';
 import { statIndex } from './019-stat-index.js';
+import { statFiles } from './020-stat-files.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   core,
@@ -35,6 +36,7 @@ export const MIGRATIONS: readonly Migration[] = [
   runSearch,
   production,
   statIndex,
+  statFiles,
 ];
 
 export type { Migration } from './types.js';

@@ -9,8 +9,11 @@ import {
   copyFileSync,
   mkdirSync,
   mkdtempSync,
+  readFileSync,
+  readdirSync,
   renameSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +23,7 @@ import { initRepo, openRepo, type Repo } from '../../../src/repo/index.js';
 import { add, cacheOf, readPointer, status } from '../../../src/data/index.js';
 import { sealFor, sealHolds } from '../../../src/data/cache-seal.js';
 import { unchangedAndCached } from '../../../src/data/quick-status.js';
-import { getDirState } from '../../../src/store/index.js';
+import { readStatIndex, statIndexPath } from '../../../src/data/stat-index.js';
 
 const opened: Repo[] = [];
 const dirs: string[] = [];
@@ -56,12 +59,12 @@ describe('no-change status', () => {
     const { r, pointerHash } = await tracked();
     expect(await unchangedAndCached(r, cacheOf(r), 'data', pointerHash)).toBe(false); // no seal yet
     expect(await stateOf(r)).toBe('ok');
-    expect(getDirState(r.store, 'data')?.seal).toBeDefined();
+    expect(readStatIndex(r, 'data')?.seal).toBeDefined();
     expect(await unchangedAndCached(r, cacheOf(r), 'data', pointerHash)).toBe(true);
     expect(await unchangedAndCached(r, cacheOf(r), 'data', 'f'.repeat(64))).toBe(false);
     // folder stamps let it skip reading the folders; a folder whose ctime moved
     // without a change of entries is read and its names compared instead
-    expect(JSON.parse(getDirState(r.store, 'data')!.dirs!)).toHaveLength(2);
+    expect(JSON.parse(readStatIndex(r, 'data')!.dirs!)).toHaveLength(2);
     chmodSync(join(r.root, 'data/sub'), 0o755);
     expect(await unchangedAndCached(r, cacheOf(r), 'data', pointerHash)).toBe(true);
   });
@@ -78,7 +81,7 @@ describe('no-change status', () => {
     const { r, pointerHash } = await tracked();
     await stateOf(r);
     const quick = (): Promise<boolean> => unchangedAndCached(r, cacheOf(r), 'data', pointerHash);
-    expect(getDirState(r.store, 'data')?.dirs).toBeDefined();
+    expect(readStatIndex(r, 'data')?.dirs).toBeDefined();
     writeFileSync(join(r.root, 'data/sub/new.bin'), 'new');
     expect(await quick()).toBe(false);
     expect(await stateOf(r)).toBe('modified');
@@ -92,18 +95,34 @@ describe('no-change status', () => {
   });
 });
 
-describe('rows written before migration 019', () => {
-  it('take the full path once and get a stat index', async () => {
+describe('a stat index that is gone or damaged', () => {
+  it('sends status down the full path once, which writes it again', async () => {
     const { r, pointerHash } = await tracked();
-    r.store.db.exec('UPDATE dir_state SET listing = NULL, sizes = NULL, dirs = NULL');
-    const before = getDirState(r.store, 'data')!;
-    expect(before.listing).toBeUndefined();
-    expect(before.stamps.length).toBe(2 * 81);
-    expect(await unchangedAndCached(r, cacheOf(r), 'data', pointerHash)).toBe(false);
+    await stateOf(r);
+    const quick = (): Promise<boolean> => unchangedAndCached(r, cacheOf(r), 'data', pointerHash);
+    expect(await quick()).toBe(true);
+    rmSync(statIndexPath(r, 'data'));
+    expect(await quick()).toBe(false);
     expect(await stateOf(r)).toBe('ok');
-    const after = getDirState(r.store, 'data')!;
-    expect(after.listing?.toString().split('\0')).toHaveLength(81);
-    expect(await unchangedAndCached(r, cacheOf(r), 'data', pointerHash)).toBe(true);
+    expect(readStatIndex(r, 'data')?.listing?.toString().split('\0')).toHaveLength(81);
+    expect(await quick()).toBe(true);
+    // one flipped byte among the stamps: the checksum refuses the whole file
+    const bytes = readFileSync(statIndexPath(r, 'data'));
+    bytes[bytes.length - 8 * 81 - 3] ^= 1;
+    writeFileSync(statIndexPath(r, 'data'), bytes);
+    expect(readStatIndex(r, 'data')).toBeUndefined();
+    expect(await quick()).toBe(false);
+    expect(await stateOf(r)).toBe('ok');
+    expect(await quick()).toBe(true);
+  });
+
+  it('is never read for another directory', async () => {
+    const { r } = await tracked();
+    await stateOf(r);
+    const state = readStatIndex(r, 'data')!;
+    copyFileSync(statIndexPath(r, 'data'), statIndexPath(r, 'other'));
+    expect(readStatIndex(r, 'other')).toBeUndefined();
+    expect(state.manifest).toMatch(/^[0-9a-f]{64}$/);
   });
 });
 
@@ -127,5 +146,17 @@ describe('cache seal', () => {
     const cache = cacheOf(r);
     expect(sealFor(cache, [big])).toBeDefined();
     expect(sealFor(cache, [big, 'a'.repeat(64)])).toBeUndefined();
+  });
+});
+
+describe('a link in place of .mlo/stat', () => {
+  it('is not written through: the index stays unwritten and status still answers', async () => {
+    const { r } = await tracked();
+    rmSync(join(r.dotDir, 'stat'), { recursive: true, force: true });
+    const outside = mkdtempSync(join(tmpdir(), 'mlo-outside-'));
+    dirs.push(outside);
+    symlinkSync(outside, join(r.dotDir, 'stat'));
+    expect(await stateOf(r)).toBe('ok');
+    expect(readdirSync(outside)).toEqual([]);
   });
 });

@@ -30,6 +30,7 @@ import { add, cacheOf, readPointer } from '../../../src/data/index.js';
 import { ObjectBatch } from '../../../src/data/batch.js';
 import { ObjectCache } from '../../../src/data/cache.js';
 import { scanDirectory } from '../../../src/data/scan.js';
+import { statIndexPath } from '../../../src/data/stat-index.js';
 import {
   FileState,
   hashFilesIntoCache,
@@ -181,7 +182,7 @@ describe('a first add with names that change under it', () => {
     const before = readPointer(r2.root, 'data.mlo').hash;
     // every file is now a link into the cache; forget the snapshot so the re-add
     // takes the one-pass read
-    r2.store.db.prepare('DELETE FROM dir_state').run();
+    rmSync(statIndexPath(r2, 'data'), { force: true });
     const again = await add(r2, ['data'], { cwd: r2.root });
     expect(again.entries[0]).toMatchObject({ result: 'unchanged', files: 2, hash: before });
     expect(again.warnings).toEqual([]);
