@@ -31,12 +31,16 @@ let held = 0;
 
 const workerUrl = () => new URL('./data.worker.js', import.meta.url);
 
-/** The worker, started now if it is not yet; undefined where it is not built (from source). */
-export function warmDataWorker(): Promise<Worker | undefined> {
+/**
+ * The worker, started now if it is not yet; undefined where it is not built (from
+ * source). `first` is the kind of job the caller will post: a worker started for
+ * store jobs loads the store code while it boots, before the job arrives.
+ */
+export function warmDataWorker(first: JobKind = 'stat'): Promise<Worker | undefined> {
   shared ??= (async () => {
     if (!existsSync(fileURLToPath(workerUrl()))) return undefined;
     const { Worker } = await import('node:worker_threads');
-    const worker = new Worker(workerUrl());
+    const worker = new Worker(workerUrl(), { workerData: { first } });
     worker.unref();
     worker.once('exit', () => (shared = undefined));
     return worker;

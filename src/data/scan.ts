@@ -168,7 +168,7 @@ export async function scanDirectory(
   // shows it, while the rest is listed and then statted (or, on a first add, read).
   const listing = listDirectory(abs, repo.cacheDir, {
     files: options.hashMany ? STORE_PARALLEL_FROM : Infinity,
-    found: () => void warmDataWorker(),
+    found: () => void warmDataWorker('store'),
   });
   const snapshot = loadSnapshot(repo, cache, rel);
   const files: ScannedFile[] = [];
@@ -176,7 +176,7 @@ export async function scanDirectory(
   let reused = 0;
   let rehashed = 0;
   const total = listing.files.length;
-  if (options.hashMany && listing.files.length >= STORE_PARALLEL_FROM) void warmDataWorker();
+  if (options.hashMany && listing.files.length >= STORE_PARALLEL_FROM) void warmDataWorker('store');
   const pending: PendingFile[] = [];
   let stored = 0;
   let wrote: Uint8Array | undefined;
