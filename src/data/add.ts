@@ -349,7 +349,9 @@ async function addDirectory(
     batch.finish();
     // Pin everything the manifest needs before making sure it is all there, so a
     // concurrent gc cannot take an object between that check and the pointer (pins.ts).
-    pinObjects(repo, [scan.hash, ...scan.files.map((f) => f.hash)]);
+    const needed = scan.files.map((f) => f.hash);
+    needed.push(scan.hash);
+    pinObjects(repo, needed);
     // Unchanged files whose objects went missing or were truncated: cache them again.
     // Objects this add wrote itself are known to be whole, unless a gc took some of
     // them before the pin: then every object is checked.

@@ -256,9 +256,14 @@ function takeStored(
   listing.files.forEach((path, i) => {
     const j = 3 * i;
     if (state[i] === FileState.STORED) {
-      const stamp = { ino: stamps[j], mtimeMs: stamps[j + 1], size: stamps[j + 2] };
       wrote[files.length] = got.fresh[i];
-      files.push({ path, hash: got.hashes[i], ...stamp });
+      files.push({
+        path,
+        hash: got.hashes[i],
+        ino: stamps[j],
+        mtimeMs: stamps[j + 1],
+        size: stamps[j + 2],
+      });
       stored++;
       return;
     }
