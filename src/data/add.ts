@@ -322,7 +322,6 @@ async function addDirectory(
   onProgress?: ProgressFn,
 ): Promise<AddedPath> {
   const cache = cacheOf(repo);
-  const store = repo.store;
   const link = linkTypeOf(repo);
   const durable = addIsDurable(repo);
   const allowPack = link === 'copy' || link === 'reflink';
@@ -400,7 +399,7 @@ async function addDirectory(
   }
   ignoreInGit(repo, t.rel);
   saveSnapshot(repo, t.rel, scan.hash, stamps, scan.dirs);
-  deleteHashStatesUnder(store, t.rel);
+  deleteHashStatesUnder(repo.store, t.rel);
   return { path: t.rel, pointer: pointerPath, type: 'dir', hash: scan.hash, size, files, result };
 }
 

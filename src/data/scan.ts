@@ -166,6 +166,8 @@ export async function scanDirectory(
   if (!st?.isDirectory()) return undefined;
   // Enough files to hash on two threads: the data worker starts as soon as the listing
   // shows it, while the rest is listed and then statted (or, on a first add, read).
+  // The listing comes before the store is first touched (loadSnapshot): opening it
+  // (loading SQLite) then overlaps the worker's start-up instead of delaying it.
   const listing = listDirectory(abs, repo.cacheDir, {
     files: options.hashMany ? STORE_PARALLEL_FROM : Infinity,
     found: () => void warmDataWorker('store'),
