@@ -322,7 +322,6 @@ async function addDirectory(
   onProgress?: ProgressFn,
 ): Promise<AddedPath> {
   const cache = cacheOf(repo);
-  const store = repo.store;
   const link = linkTypeOf(repo);
   const durable = addIsDurable(repo);
   const allowPack = link === 'copy' || link === 'reflink';
@@ -349,7 +348,9 @@ async function addDirectory(
     batch.finish();
     // Pin everything the manifest needs before making sure it is all there, so a
     // concurrent gc cannot take an object between that check and the pointer (pins.ts).
-    pinObjects(repo, [scan.hash, ...scan.files.map((f) => f.hash)]);
+    const needed = scan.files.map((f) => f.hash);
+    needed.push(scan.hash);
+    pinObjects(repo, needed);
     // Unchanged files whose objects went missing or were truncated: cache them again.
     // Objects this add wrote itself are known to be whole, unless a gc took some of
     // them before the pin: then every object is checked.
@@ -398,7 +399,7 @@ async function addDirectory(
   }
   ignoreInGit(repo, t.rel);
   saveSnapshot(repo, t.rel, scan.hash, stamps, scan.dirs);
-  deleteHashStatesUnder(store, t.rel);
+  deleteHashStatesUnder(repo.store, t.rel);
   return { path: t.rel, pointer: pointerPath, type: 'dir', hash: scan.hash, size, files, result };
 }
 

@@ -40,19 +40,21 @@ const workerUrl = () => new URL('./data.worker.js', import.meta.url);
  * source). It is constructed before this returns, not after an await: a caller warms
  * it and then goes on with synchronous work (status reads the store), and a worker
  * whose construction waited for that work to yield would start only when it is needed.
+ * `first` is the kind of job the caller will post: a worker started for store jobs
+ * loads the store code while it boots, before the job arrives.
  */
-export function warmDataWorker(): Promise<Worker | undefined> {
-  shared ??= Promise.resolve(startWorker());
+export function warmDataWorker(first: JobKind = 'stat'): Promise<Worker | undefined> {
+  shared ??= Promise.resolve(startWorker(first));
   return shared;
 }
 
 /** Whether a worker was asked for in this process (status-warm.test.ts). */
 export const dataWorkerWarmed = (): boolean => shared !== undefined;
 
-function startWorker(): Worker | undefined {
+function startWorker(first: JobKind): Worker | undefined {
   if (!existsSync(fileURLToPath(workerUrl()))) return undefined;
   const { Worker } = requireHere('node:worker_threads') as typeof WorkerThreads;
-  const worker = new Worker(workerUrl());
+  const worker = new Worker(workerUrl(), { workerData: { first } });
   worker.unref();
   worker.once('exit', () => (shared = undefined));
   return worker;

@@ -54,7 +54,10 @@ import type { ManifestEntry } from './manifest.js';
 const FOREIGN_TTL_MS = 24 * 60 * 60 * 1000;
 
 function packHashes(hashes: Iterable<string>): Buffer {
-  const list = [...new Set(hashes)];
+  // An add pins tens of thousands of mostly distinct hashes: copy only when some repeat.
+  const given = Array.isArray(hashes) ? (hashes as string[]) : [...hashes];
+  const set = new Set(given);
+  const list = set.size === given.length ? given : [...set];
   // One decode of the joined hex: 100,000 separate writes cost twice as much. A
   // malformed hash would shift every later one, so the length is checked.
   const buf = Buffer.from(list.join(''), 'hex');

@@ -161,9 +161,11 @@ export async function scanDirectory(
   if (!st?.isDirectory()) return undefined;
   // Enough files to hash on two threads: the data worker starts as soon as the listing
   // shows it, while the rest is listed and then statted (or, on a first add, read).
+  // The listing comes before the store is first touched (loadSnapshot): opening it
+  // (loading SQLite) then overlaps the worker's start-up instead of delaying it.
   const listing = listDirectory(abs, repo.cacheDir, {
     files: options.hashMany ? STORE_PARALLEL_FROM : Infinity,
-    found: () => void warmDataWorker(),
+    found: () => void warmDataWorker('store'),
   });
   const snapshot = loadSnapshot(repo, cache, rel);
   const files: ScannedFile[] = [];
@@ -171,7 +173,7 @@ export async function scanDirectory(
   let reused = 0;
   let rehashed = 0;
   const total = listing.files.length;
-  if (options.hashMany && listing.files.length >= STORE_PARALLEL_FROM) void warmDataWorker();
+  if (options.hashMany && listing.files.length >= STORE_PARALLEL_FROM) void warmDataWorker('store');
   const pending: PendingFile[] = [];
   let stored = 0;
   let wrote: Uint8Array | undefined;
@@ -251,9 +253,14 @@ function takeStored(
   listing.files.forEach((path, i) => {
     const j = 3 * i;
     if (state[i] === FileState.STORED) {
-      const stamp = { ino: stamps[j], mtimeMs: stamps[j + 1], size: stamps[j + 2] };
       wrote[files.length] = got.fresh[i];
-      files.push({ path, hash: got.hashes[i], ...stamp });
+      files.push({
+        path,
+        hash: got.hashes[i],
+        ino: stamps[j],
+        mtimeMs: stamps[j + 1],
+        size: stamps[j + 2],
+      });
       stored++;
       return;
     }

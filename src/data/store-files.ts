@@ -263,7 +263,7 @@ export function storeSharedJob(job: SharedStoreJob): WorkerStored {
  */
 export async function hashFilesIntoCache(job: StoreJob, batch: ObjectBatch): Promise<StoredFiles> {
   const n = job.names.length;
-  const worker = n >= STORE_PARALLEL_FROM ? await warmDataWorker() : undefined;
+  const worker = n >= STORE_PARALLEL_FROM ? await warmDataWorker('store') : undefined;
   batch.expect(worker ? n / 2 : n);
   if (worker === undefined) return storeSmallFiles(job, batch);
   const joined = job.names.join('\0');

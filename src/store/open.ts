@@ -4,9 +4,9 @@
  * migrations applied on open.
  */
 import type Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { MloError } from '../errors.js';
 import { MIGRATIONS, type Migration } from './migrations/index.js';
 import { busyTimeoutMs, storeBusyError } from './busy.js';
@@ -15,9 +15,10 @@ export type Db = Database.Database;
 
 // The SQLite module (its JavaScript and the native addon) loads when a store first
 // opens, not with this file: a no-change `mlo status` reads no store at all.
+const requireHere = createRequire(import.meta.url);
 let sqlite: typeof Database | undefined;
 const loadSqlite = (): typeof Database =>
-  (sqlite ??= createRequire(import.meta.url)('better-sqlite3') as typeof Database);
+  (sqlite ??= requireHere('better-sqlite3') as typeof Database);
 
 export interface Store {
   readonly db: Db;
@@ -36,11 +37,41 @@ export function latestSchemaVersion(migrations: readonly Migration[] = MIGRATION
   return migrations.length === 0 ? 0 : migrations[migrations.length - 1].version;
 }
 
+let addonPath: string | null | undefined;
+
+/**
+ * Where better-sqlite3's addon is, found the way its loader (the `bindings` package)
+ * would find it, minus the search: that tries each candidate folder with a require
+ * that throws, which cost a few ms on every command that opens the store. null when
+ * the layout is not the usual one; the loader's own search then runs.
+ */
+function sqliteAddon(): string | null {
+  if (addonPath !== undefined) return addonPath;
+  addonPath = null;
+  try {
+    const build = join(
+      dirname(requireHere.resolve('better-sqlite3/package.json')),
+      'build',
+    );
+    const name = 'better_sqlite3.node';
+    // the loader's order: build/, build/Debug/, then build/Release/
+    if (!existsSync(join(build, name)) && !existsSync(join(build, 'Debug', name))) {
+      const release = join(build, 'Release', name);
+      if (existsSync(release)) addonPath = release;
+    }
+  } catch {
+    // not resolvable from here: leave it to the loader
+  }
+  return addonPath;
+}
+
 export function openStore(path: string, options: OpenStoreOptions = {}): Store {
   mkdirSync(dirname(path), { recursive: true });
   let db: Db;
   try {
-    db = new (loadSqlite())(path);
+    const Sqlite = loadSqlite();
+    const addon = sqliteAddon();
+    db = addon === null ? new Sqlite(path) : new Sqlite(path, { nativeBinding: addon });
   } catch (err) {
     throw new MloError('INVALID', `${path}: cannot open the store: ${(err as Error).message}`, {
       cause: err,

@@ -90,6 +90,22 @@ describe('packs', () => {
     idx.close();
   });
 
+  it('a malformed hash fails the pack instead of shifting every later entry of its index', () => {
+    const cache = newCache();
+    const good = Array.from({ length: 10 }, (_, i) => sha256(`object ${i}`));
+    // one digit short and one too long: the joined hex still decodes to 32 bytes each
+    const bad = [good[0].slice(1), `${good[1]}0`, ...good.slice(2)];
+    const writer = new PackWriter(cache.packDir);
+    bad.forEach((h, i) => writer.add(h, Buffer.from(`bytes ${i}`)));
+    expect(() => writer.finish({ durable: false })).toThrow(/not 64 hex digits/);
+    writer.abort();
+    expect(cache.packs.list).toEqual([]);
+    const nonHex = new PackWriter(cache.packDir);
+    nonHex.add(`${good[0].slice(0, 63)}g`, Buffer.from('x'));
+    expect(() => nonHex.finish({ durable: false })).toThrow(/not 64 hex digits/);
+    nonHex.abort();
+  });
+
   it('a caller may reuse the bytes it put: queued, packed and loose objects keep theirs', () => {
     const cache = newCache();
     const batch = new ObjectBatch(cache, { allowPack: true });
