@@ -49,10 +49,7 @@ function sqliteAddon(): string | null {
   if (addonPath !== undefined) return addonPath;
   addonPath = null;
   try {
-    const build = join(
-      dirname(requireHere.resolve('better-sqlite3/package.json')),
-      'build',
-    );
+    const build = join(dirname(requireHere.resolve('better-sqlite3/package.json')), 'build');
     const name = 'better_sqlite3.node';
     // the loader's order: build/, build/Debug/, then build/Release/
     if (!existsSync(join(build, name)) && !existsSync(join(build, 'Debug', name))) {
