@@ -141,8 +141,60 @@ export class KllSketch {
     return KllSketch.fromState(this.toState());
   }
 
-  /** The summarised distribution as sorted support points with cumulative weights. */
+  /**
+   * The summarised distribution as sorted support points with cumulative weights.
+   * Each level is sorted on its own (a level filled by compactions and sorted runs
+   * usually already is) and the levels are merged, instead of one comparator sort of
+   * all retained items: a drift check reads this for every sketched column, and the
+   * comparator sort took ~10–25 ms per column in a fresh process. The result is the
+   * one a stable sort of all items would give: equal values become one support point
+   * whatever their order, and weights are powers of two, so the sums are exact.
+   */
   toWeighted(): WeightedSample {
+    const runs: Float64Array[] = [];
+    const weights: number[] = [];
+    for (let h = 0; h < this.levels.length; h++) {
+      const size = this.sizes[h];
+      if (size === 0) continue;
+      const run = this.levels[h].slice(0, size);
+      if (hasNegativeZero(run)) return this.toWeightedBySort();
+      if (!isSorted(run)) sortFloat64(run);
+      runs.push(run);
+      weights.push(2 ** h);
+    }
+    const total = this.retained;
+    const outV = new Float64Array(total);
+    const outC = new Float64Array(total);
+    const at = new Array<number>(runs.length).fill(0);
+    let m = 0;
+    let cum = 0;
+    for (let i = 0; i < total; i++) {
+      // the smallest head; the lowest level among equals (no -0 here, so which one
+      // is taken first among equal values cannot change the output)
+      let best = -1;
+      let v = Infinity;
+      for (let r = 0; r < runs.length; r++) {
+        const k = at[r];
+        if (k < runs[r].length && (best < 0 || runs[r][k] < v)) {
+          best = r;
+          v = runs[r][k];
+        }
+      }
+      at[best]++;
+      cum += weights[best];
+      if (m > 0 && outV[m - 1] === v) {
+        outC[m - 1] = cum;
+      } else {
+        outV[m] = v;
+        outC[m] = cum;
+        m++;
+      }
+    }
+    return { values: outV.slice(0, m), cumWeights: outC.slice(0, m), count: this.n };
+  }
+
+  /** toWeighted by one stable comparator sort of all items (kept for -0, see above). */
+  private toWeightedBySort(): WeightedSample {
     const total = this.retained;
     const values = new Float64Array(total);
     const weights = new Float64Array(total);
@@ -287,4 +339,15 @@ export class KllSketch {
     this.rng = x >>> 0;
     return this.rng & 1;
   }
+}
+
+function isSorted(a: Float64Array): boolean {
+  for (let i = 1; i < a.length; i++) if (a[i] < a[i - 1]) return false;
+  return true;
+}
+
+/** -0 and +0 compare equal but print differently: their order would matter. */
+function hasNegativeZero(a: Float64Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] === 0 && 1 / a[i] < 0) return true;
+  return false;
 }
