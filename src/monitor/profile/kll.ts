@@ -107,8 +107,11 @@ export class KllSketch {
       const odd = run.length % 2;
       if (odd) this.append(h, run.subarray(0, 1));
       const offset = this.nextBit();
-      const next = new Float64Array((run.length - odd) / 2);
-      for (let i = odd + offset, j = 0; j < next.length; i += 2, j++) next[j] = run[i]!;
+      const half = (run.length - odd) / 2;
+      // the caller's run is only read; later halvings go in place (item j comes
+      // from index >= 2j, already read when j is written)
+      const next = run === sorted ? halvingBuffer(half) : run.subarray(0, half);
+      for (let i = odd + offset, j = 0; j < half; i += 2, j++) next[j] = run[i]!;
       this.compactions[h]++;
       run = next;
       h++;
@@ -350,4 +353,18 @@ function isSorted(a: Float64Array): boolean {
 function hasNegativeZero(a: Float64Array): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] === 0 && 1 / a[i] < 0) return true;
   return false;
+}
+
+/**
+ * Where updateSorted halves a run, kept between calls: a baseline halves one column
+ * of up to 2^20 values after another, and fresh buffers cost page faults each time.
+ * What it holds is copied into the levels before updateSorted returns.
+ */
+let halving: Float64Array | null = null;
+const HALVING_KEEP = 1 << 20;
+
+function halvingBuffer(length: number): Float64Array {
+  if (length > HALVING_KEEP) return new Float64Array(length);
+  if (halving === null || halving.length < length) halving = new Float64Array(length);
+  return halving.subarray(0, length);
 }

@@ -25,6 +25,7 @@ export const DEFAULT_EXACT_LIMIT = 100_000;
 export const DEFAULT_DISTINCT_LIMIT = 1000;
 export const SUMMARY_QUANTILES = [0, 0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 1];
 const SUMMARY_BINS = 20;
+const GROW_WHOLE = 1 << 16;
 
 export interface NumericProfileOptions {
   /** keep every value while there are at most this many (default 100,000) */
@@ -204,9 +205,11 @@ export class NumericProfiler {
 
   private reserve(size: number): void {
     if (size <= this.buffer.length) return;
-    const grown = new Float64Array(
-      Math.min(this.opts.bufferLimit, Math.max(size, this.buffer.length * 2)),
-    );
+    // Past GROW_WHOLE values a column is likely long: take the whole buffer at once.
+    // Its pages are only faulted in as they are written, where doubling wrote (and
+    // faulted) every value about twice over.
+    const want = size > GROW_WHOLE ? this.opts.bufferLimit : Math.max(size, this.buffer.length * 2);
+    const grown = new Float64Array(Math.min(this.opts.bufferLimit, want));
     grown.set(this.buffer.subarray(0, this.buffered));
     this.buffer = grown;
   }
