@@ -19,6 +19,8 @@ const CR = 13;
 const DECIMAL = 1;
 const TEXT = 2;
 const OTHER = 3;
+/** an integer column: plain decimals that are integers are stored, the rest go the general way */
+const INTEGER = 4;
 
 const POW10: number[] = Array.from({ length: 23 }, (_, i) => 10 ** i);
 
@@ -47,9 +49,11 @@ export class FastRows {
       this.modes[j] =
         b instanceof NumberBuilder && b.fastDecimals
           ? DECIMAL
-          : b instanceof TextBuilder
-            ? TEXT
-            : OTHER;
+          : b instanceof NumberBuilder && b.fastIntegers
+            ? INTEGER
+            : b instanceof TextBuilder
+              ? TEXT
+              : OTHER;
     }
   }
 
@@ -93,7 +97,7 @@ export class FastRows {
       for (let j = 0; j < nc; j++) {
         const start = pos;
         const mode = modes[j];
-        if (mode === DECIMAL) {
+        if (mode === DECIMAL || mode === INTEGER) {
           let neg = false;
           if (buf[pos] === 45) {
             neg = true;
@@ -117,9 +121,12 @@ export class FastRows {
             frac = pos - fracStart;
             digits += frac;
           }
+          let v = NaN;
           if ((c === delim || c === LF || c === CR) && digits > 0 && digits <= 15) {
             // exact: see parseDecimalBytes
-            const v = frac === 0 ? m : m / POW10[frac];
+            v = frac === 0 ? m : m / POW10[frac];
+          }
+          if (v === v && (mode === DECIMAL || Number.isInteger(v))) {
             (values[j] as Float64Array | Float32Array)[i * strides[j] + slots[j]] = neg ? -v : v;
           } else {
             while (c !== delim && c !== LF && c !== CR) c = buf[++pos];
