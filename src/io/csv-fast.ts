@@ -79,10 +79,18 @@ export class FastRows {
     // The builders' arrays change at every batch: take them per call. A plain decimal
     // of row i goes to values[j][i * strides[j] + slots[j]] (a column's own array, or
     // its slot in a row-major matrix).
-    const stores = targets.map((t) => (t instanceof NumberBuilder ? t.store : null));
-    const values = stores.map((s) => (s === null ? null : s.values));
-    const strides = Int32Array.from(stores, (s) => (s === null ? 0 : s.stride));
-    const slots = Int32Array.from(stores, (s) => (s === null ? 0 : s.slot));
+    const values: (Float64Array | Float32Array | null)[] = [];
+    const strides = new Int32Array(nc);
+    const slots = new Int32Array(nc);
+    for (let j = 0; j < nc; j++) {
+      const t = targets[j];
+      const s = t instanceof NumberBuilder ? t.store : null;
+      values.push(s === null ? null : s.values);
+      if (s !== null) {
+        strides[j] = s.stride;
+        slots[j] = s.slot;
+      }
+    }
     let pos = cursor.pos;
     let line = cursor.line;
     let r = 0;
