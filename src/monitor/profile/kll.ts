@@ -111,7 +111,7 @@ export class KllSketch {
       // the caller's run is only read; later halvings go in place (item j comes
       // from index >= 2j, already read when j is written)
       const next = run === sorted ? halvingBuffer(half) : run.subarray(0, half);
-      for (let i = odd + offset, j = 0; j < half; i += 2, j++) next[j] = run[i]!;
+      takeEveryOther(run, odd + offset, next);
       this.compactions[h]++;
       run = next;
       h++;
@@ -165,35 +165,7 @@ export class KllSketch {
       runs.push(run);
       weights.push(2 ** h);
     }
-    const total = this.retained;
-    const outV = new Float64Array(total);
-    const outC = new Float64Array(total);
-    const at = new Array<number>(runs.length).fill(0);
-    let m = 0;
-    let cum = 0;
-    for (let i = 0; i < total; i++) {
-      // the smallest head; the lowest level among equals (no -0 here, so which one
-      // is taken first among equal values cannot change the output)
-      let best = -1;
-      let v = Infinity;
-      for (let r = 0; r < runs.length; r++) {
-        const k = at[r];
-        if (k < runs[r].length && (best < 0 || runs[r][k] < v)) {
-          best = r;
-          v = runs[r][k];
-        }
-      }
-      at[best]++;
-      cum += weights[best];
-      if (m > 0 && outV[m - 1] === v) {
-        outC[m - 1] = cum;
-      } else {
-        outV[m] = v;
-        outC[m] = cum;
-        m++;
-      }
-    }
-    return { values: outV.slice(0, m), cumWeights: outC.slice(0, m), count: this.n };
+    return { ...mergeRuns(runs, weights, this.retained), count: this.n };
   }
 
   /** toWeighted by one stable comparator sort of all items (kept for -0, see above). */
@@ -342,6 +314,52 @@ export class KllSketch {
     this.rng = x >>> 0;
     return this.rng & 1;
   }
+}
+
+// The loops below are functions of their own so that V8 optimizes each once it has
+// run, rather than compiling their callers on-stack and deoptimizing at the next loop.
+
+/** to[j] = from[start + 2j]; `to` may be `from` itself (each read is ahead of its write). */
+function takeEveryOther(from: Float64Array, start: number, to: Float64Array): void {
+  for (let i = start, j = 0; j < to.length; i += 2, j++) to[j] = from[i]!;
+}
+
+/**
+ * Sorted runs with a weight each, merged into support points and cumulative weights:
+ * equal values become one point. Among equal heads the lowest run goes first (the
+ * runs hold no -0, so which one cannot change the output).
+ */
+function mergeRuns(
+  runs: Float64Array[],
+  weights: number[],
+  total: number,
+): { values: Float64Array; cumWeights: Float64Array } {
+  const outV = new Float64Array(total);
+  const outC = new Float64Array(total);
+  const at = new Array<number>(runs.length).fill(0);
+  let m = 0;
+  let cum = 0;
+  for (let i = 0; i < total; i++) {
+    let best = -1;
+    let v = Infinity;
+    for (let r = 0; r < runs.length; r++) {
+      const k = at[r];
+      if (k < runs[r].length && (best < 0 || runs[r][k] < v)) {
+        best = r;
+        v = runs[r][k];
+      }
+    }
+    at[best]++;
+    cum += weights[best];
+    if (m > 0 && outV[m - 1] === v) {
+      outC[m - 1] = cum;
+    } else {
+      outV[m] = v;
+      outC[m] = cum;
+      m++;
+    }
+  }
+  return { values: outV.slice(0, m), cumWeights: outC.slice(0, m) };
 }
 
 function isSorted(a: Float64Array): boolean {
