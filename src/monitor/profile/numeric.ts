@@ -26,6 +26,7 @@ export const DEFAULT_DISTINCT_LIMIT = 1000;
 export const SUMMARY_QUANTILES = [0, 0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 1];
 const SUMMARY_BINS = 20;
 const GROW_WHOLE = 1 << 16;
+const GROW_TO = 1 << 20;
 
 export interface NumericProfileOptions {
   /** keep every value while there are at most this many (default 100,000) */
@@ -198,10 +199,12 @@ export class NumericProfiler {
 
   private reserve(size: number): void {
     if (size <= this.buffer.length) return;
-    // Past GROW_WHOLE values a column is likely long: take the whole buffer at once.
-    // Its pages are only faulted in as they are written, where doubling wrote (and
-    // faulted) every value about twice over.
-    const want = size > GROW_WHOLE ? this.opts.bufferLimit : Math.max(size, this.buffer.length * 2);
+    // Past GROW_WHOLE values a column is likely long: take GROW_TO values (the whole
+    // default buffer) at once. Pages are only faulted in as they are written, where
+    // doubling wrote (and faulted) every value about twice over. Beyond GROW_TO (a
+    // big --exact-limit) it doubles again: at most 8 MB is reserved and never used.
+    const doubled = Math.max(size, this.buffer.length * 2);
+    const want = size > GROW_WHOLE ? Math.max(doubled, GROW_TO) : doubled;
     const grown = new Float64Array(Math.min(this.opts.bufferLimit, want));
     grown.set(this.buffer.subarray(0, this.buffered));
     this.buffer = grown;
