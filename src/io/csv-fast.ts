@@ -19,6 +19,8 @@ const CR = 13;
 const DECIMAL = 1;
 const TEXT = 2;
 const OTHER = 3;
+/** an integer column: plain decimals that are integers are stored, the rest go the general way */
+const INTEGER = 4;
 
 const POW10: number[] = Array.from({ length: 23 }, (_, i) => 10 ** i);
 
@@ -47,9 +49,11 @@ export class FastRows {
       this.modes[j] =
         b instanceof NumberBuilder && b.fastDecimals
           ? DECIMAL
-          : b instanceof TextBuilder
-            ? TEXT
-            : OTHER;
+          : b instanceof NumberBuilder && b.fastIntegers
+            ? INTEGER
+            : b instanceof TextBuilder
+              ? TEXT
+              : OTHER;
     }
   }
 
@@ -75,10 +79,18 @@ export class FastRows {
     // The builders' arrays change at every batch: take them per call. A plain decimal
     // of row i goes to values[j][i * strides[j] + slots[j]] (a column's own array, or
     // its slot in a row-major matrix).
-    const stores = targets.map((t) => (t instanceof NumberBuilder ? t.store : null));
-    const values = stores.map((s) => (s === null ? null : s.values));
-    const strides = Int32Array.from(stores, (s) => (s === null ? 0 : s.stride));
-    const slots = Int32Array.from(stores, (s) => (s === null ? 0 : s.slot));
+    const values: (Float64Array | Float32Array | null)[] = [];
+    const strides = new Int32Array(nc);
+    const slots = new Int32Array(nc);
+    for (let j = 0; j < nc; j++) {
+      const t = targets[j];
+      const s = t instanceof NumberBuilder ? t.store : null;
+      values.push(s === null ? null : s.values);
+      if (s !== null) {
+        strides[j] = s.stride;
+        slots[j] = s.slot;
+      }
+    }
     let pos = cursor.pos;
     let line = cursor.line;
     let r = 0;
@@ -93,7 +105,7 @@ export class FastRows {
       for (let j = 0; j < nc; j++) {
         const start = pos;
         const mode = modes[j];
-        if (mode === DECIMAL) {
+        if (mode === DECIMAL || mode === INTEGER) {
           let neg = false;
           if (buf[pos] === 45) {
             neg = true;
@@ -117,9 +129,12 @@ export class FastRows {
             frac = pos - fracStart;
             digits += frac;
           }
+          let v = NaN;
           if ((c === delim || c === LF || c === CR) && digits > 0 && digits <= 15) {
             // exact: see parseDecimalBytes
-            const v = frac === 0 ? m : m / POW10[frac];
+            v = frac === 0 ? m : m / POW10[frac];
+          }
+          if (v === v && (mode === DECIMAL || Number.isInteger(v))) {
             (values[j] as Float64Array | Float32Array)[i * strides[j] + slots[j]] = neg ? -v : v;
           } else {
             while (c !== delim && c !== LF && c !== CR) c = buf[++pos];

@@ -21,7 +21,9 @@
 import { join } from 'node:path';
 import * as z from 'zod/mini';
 import '../util/schema.js';
-import { parseYaml, readTextFile } from '../util/yaml-file.js';
+// plain mlo.yaml text is read without loading the yaml package (config-yaml.ts)
+import { parseConfigYaml } from '../util/config-yaml.js';
+import { readTextFile } from '../util/yaml-readers.js';
 import { TEST_KINDS, type DriftColumnKind, type DriftTest } from './stats/index.js';
 
 export const DEFAULT_DRIFT_SHARE = 0.5;
@@ -82,7 +84,7 @@ export function loadDriftConfig(root: string): DriftConfig {
 }
 
 export function parseDriftConfig(text: string, displayPath = PROJECT_FILE): DriftConfig {
-  const parsed = parseYaml(text, fileSchema, displayPath);
+  const parsed = parseConfigYaml(text, fileSchema, displayPath);
   const d = parsed.drift ?? {};
   return {
     share: d.share ?? DEFAULT_DRIFT_SHARE,

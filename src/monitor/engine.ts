@@ -34,7 +34,8 @@ import { existsSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { hashFile } from '../data/index.js';
+// data/hash.ts, not data/index.ts: that one also loads checkout, gc and the remotes
+import { hashFile } from '../data/hash.js';
 import { MloError, type MloErrorCode } from '../errors.js';
 import {
   findSplit,

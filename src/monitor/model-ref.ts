@@ -4,7 +4,8 @@
  * means the version holding it now.
  */
 import { MloError } from '../errors.js';
-import { resolveModel } from '../registry/index.js';
+// resolve-ref.ts, not the registry's index: that one also loads the ONNX wrapper and more
+import { resolveModel } from '../registry/resolve-ref.js';
 import type { Repo } from '../repo/index.js';
 import type { ModelVersionKey } from '../store/index.js';
 

@@ -7,7 +7,8 @@
 import { MloError } from '../errors.js';
 import { tableFromRecords, type ColumnIssue, type ColumnKind } from '../io/index.js';
 import type { Repo } from '../repo/index.js';
-import { drainSpool } from '../serve/index.js';
+// serve/spool.ts, not serve/index.ts: that one also loads the HTTP server
+import { drainSpool } from '../serve/spool.js';
 import type { ModelVersionKey, PredictionRole } from '../store/index.js';
 import {
   countLostPredictionRows,

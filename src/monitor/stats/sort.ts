@@ -35,6 +35,31 @@ function radixSort(values: Float64Array): void {
   const n = values.length;
   const words = new Uint32Array(values.buffer, values.byteOffset, n * 2);
   const counts = new Uint32Array(2 * DIGITS);
+  const loVaries = toKeys(words, n, counts);
+  let from: Uint32Array = words;
+  let to: Uint32Array = scratchOf(2 * n);
+  for (let pass = 0; pass < 2; pass++) {
+    const base = pass * DIGITS;
+    if (!toOffsets(counts, base, n)) continue;
+    if (pass === 0) scatterHiLow(from, to, n, counts);
+    else scatterHiHigh(from, to, n, counts);
+    const t = from;
+    from = to;
+    to = t;
+  }
+  // after an odd number of passes `to` is `words` itself: use the other buffer as scratch
+  const spare = from === words ? to : from;
+  if (from !== words) words.set(from);
+  if (loVaries) sortTiesByLo(words, n, spare);
+  fromKeys(words, n);
+}
+
+// Each pass over the words is a function of its own: V8 optimizes it after it has run
+// instead of compiling radixSort on-stack in its first loop and deoptimizing in the
+// next one, not yet run, at every column of a fresh process.
+
+/** Turn doubles into sortable keys and count both hi-word digits; whether lo words vary. */
+function toKeys(words: Uint32Array, n: number, counts: Uint32Array): boolean {
   let loVaries = false;
   const lo0 = n > 0 ? toKeyLo(words[0], words[1]) : 0;
   for (let i = 0; i < 2 * n; i += 2) {
@@ -52,21 +77,11 @@ function radixSort(values: Float64Array): void {
     counts[hi & 0xffff]++;
     counts[DIGITS + (hi >>> 16)]++;
   }
-  let from: Uint32Array = words;
-  let to: Uint32Array = new Uint32Array(2 * n);
-  for (let pass = 0; pass < 2; pass++) {
-    const base = pass * DIGITS;
-    if (!toOffsets(counts, base, n)) continue;
-    if (pass === 0) scatterHiLow(from, to, n, counts);
-    else scatterHiHigh(from, to, n, counts);
-    const t = from;
-    from = to;
-    to = t;
-  }
-  // after an odd number of passes `to` is `words` itself: use the other buffer as scratch
-  const spare = from === words ? to : from;
-  if (from !== words) words.set(from);
-  if (loVaries) sortTiesByLo(words, n, spare);
+  return loVaries;
+}
+
+/** Keys back to doubles. */
+function fromKeys(words: Uint32Array, n: number): void {
   for (let i = 0; i < 2 * n; i += 2) {
     const hi = words[i + 1];
     if (hi & 0x80000000) {
@@ -76,6 +91,21 @@ function radixSort(values: Float64Array): void {
       words[i + 1] = ~hi >>> 0;
     }
   }
+}
+
+/**
+ * The passes' second buffer, kept between sorts: a profile sorts one column after
+ * another, and a fresh 8 MB buffer for each costs ~2,000 page faults (zeroed pages)
+ * every time. Bounded by the profilers' buffer (2^20 values by default); bigger
+ * sorts get a buffer of their own.
+ */
+let scratch: Uint32Array | null = null;
+const SCRATCH_KEEP = 2 * (1 << 21);
+
+function scratchOf(words: number): Uint32Array {
+  if (words > SCRATCH_KEEP) return new Uint32Array(words);
+  if (scratch === null || scratch.length < words) scratch = new Uint32Array(words);
+  return scratch.subarray(0, words);
 }
 
 function toKeyLo(lo: number, hi: number): number {

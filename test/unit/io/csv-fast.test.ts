@@ -97,6 +97,48 @@ describe('CSV fast path', () => {
     }
   });
 
+  it('stores the integers of an integer column as the documented rules do, and only those', async () => {
+    const nulls = new Set(NULL_TOKENS);
+    for (const [seed, quoteEvery] of [
+      [5, 0],
+      [6, 0],
+      [7, 11],
+    ]) {
+      const text = randomFile(seed, 2000, quoteEvery);
+      const expected = parse(text, { from_line: 2, skip_empty_lines: true });
+      for (const readChunkBytes of [64, 1 << 20]) {
+        const t = await readTable(tempFile('f.csv', text), {
+          types: { n1: 'integer', n2: 'integer', t1: 'string', t2: 'string' },
+          readChunkBytes,
+          batchRows: 500,
+        });
+        expect(t.batch.length).toBe(expected.length);
+        const mismatched: number[] = [];
+        let integers = 0;
+        for (let i = 0; i < expected.length; i++) {
+          for (const j of [0, 2]) {
+            const raw = expected[i][j];
+            const n = parseNumberText(raw);
+            // NaN and ±inf stay what they read as, as in a number column
+            const want = nulls.has(raw)
+              ? null
+              : n !== undefined && (Number.isInteger(n) || !Number.isFinite(n))
+                ? n
+                : 'mismatch';
+            if (typeof want === 'number') integers++;
+            const col = t.batch.columns[j];
+            const got = col.state?.[i] === 2 ? 'mismatch' : valueAt(col, i);
+            if (!Object.is(got, want)) mismatched.push(i);
+            // (a number that is not an integer keeps its text as the number reads)
+            if (want === 'mismatch' && n === undefined) expect(textAt(col, i)).toBe(raw);
+          }
+        }
+        expect(integers).toBeGreaterThan(500);
+        expect(mismatched, `seed ${seed}`).toEqual([]);
+      }
+    }
+  });
+
   it('reports ragged rows with the right line, blank lines and CRLF counted', async () => {
     const cases: [string, RegExp][] = [
       [

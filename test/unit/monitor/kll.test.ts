@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { KllSketch } from '../../../src/monitor/profile/index.js';
 import { sortFloat64, unitWeighted, walkWeighted } from '../../../src/monitor/stats/index.js';
-import { integers, normals } from './helpers.js';
+import { integers, normals, rng } from './helpers.js';
 
 /** sup_x |F_sketch(x) - F_exact(x)| */
 function cdfError(s: KllSketch, data: Float64Array): number {
@@ -67,4 +67,78 @@ describe('KllSketch', () => {
     s1.update([1, 2, 3]);
     expect(copy.toState()).toEqual(s1.toState());
   });
+
+  it('toWeighted gives, bit for bit, what one stable comparator sort of all items gives', () => {
+    const cases: [string, KllSketch][] = [];
+    const add = (name: string, fill: (s: KllSketch) => void, k = 256): void => {
+      const s = new KllSketch(k);
+      fill(s);
+      cases.push([name, s]);
+    };
+    add('item updates (unsorted level 0)', (s) => s.update(normals(20_000, 41)));
+    add('sorted runs', (s) => {
+      for (let i = 0; i < 4; i++) s.updateSorted(sortFloat64(normals(30_000, 50 + i, i, 3)));
+    });
+    add('heavy ties across levels', (s) => {
+      s.update(integers(30_000, 61, 9));
+      s.updateSorted(sortFloat64(integers(40_000, 62, 9)));
+    });
+    add('mixed signs, a few values', (s) => {
+      const r = rng(71);
+      for (let i = 0; i < 50; i++)
+        s.update(Float64Array.from({ length: 997 }, () => Math.round((r() - 0.5) * 40) / 4));
+    });
+    add('merged sketches', (s) => {
+      const other = new KllSketch(256);
+      other.update(normals(25_000, 81, 2));
+      s.updateSorted(sortFloat64(normals(25_000, 82)));
+      s.merge(other);
+      s.update([0, 1.5, 0, -3]);
+    });
+    add('-0 among the items', (s) => s.update([0, -0, 1, -0, 0, 2, -1]), 8);
+    add(
+      'the default k over a million sorted values',
+      (s) => {
+        s.updateSorted(sortFloat64(normals(1_000_000, 91, 30, 4).map((x) => Number(x.toFixed(6)))));
+      },
+      16384,
+    );
+    for (const [name, s] of cases) {
+      const want = weightedBySort(s);
+      const got = s.toWeighted();
+      expect(got.count, name).toBe(want.count);
+      expect(got.values.length, name).toBe(want.values.length);
+      expect(Buffer.from(got.values.buffer).equals(Buffer.from(want.values.buffer)), name).toBe(
+        true,
+      );
+      expect(
+        Buffer.from(got.cumWeights.buffer).equals(Buffer.from(want.cumWeights.buffer)),
+        name,
+      ).toBe(true);
+    }
+  });
 });
+
+/** The reference: every retained item with its weight, one stable sort, equal values merged. */
+function weightedBySort(s: KllSketch): {
+  values: Float64Array;
+  cumWeights: Float64Array;
+  count: number;
+} {
+  const state = s.toState();
+  const items: { v: number; w: number }[] = [];
+  state.levels.forEach((level, h) => level.forEach((v) => items.push({ v, w: 2 ** h })));
+  items.sort((a, b) => a.v - b.v);
+  const values: number[] = [];
+  const cum: number[] = [];
+  let total = 0;
+  for (const { v, w } of items) {
+    total += w;
+    if (values.length > 0 && values[values.length - 1] === v) cum[cum.length - 1] = total;
+    else {
+      values.push(v);
+      cum.push(total);
+    }
+  }
+  return { values: Float64Array.from(values), cumWeights: Float64Array.from(cum), count: state.n };
+}
