@@ -188,10 +188,12 @@ describe('mlo drift check --html in Chromium', () => {
       await page.fill('#search', 'c_0448');
       expect(await names(page)).toEqual(['c_0448']);
       await page.fill('#search', '');
+      // rows are drawn after the click returns: wait for them (a loaded machine lags)
+      const shown = () => page.locator('#rows tr[data-i]').count();
       await page.click('button[data-more="page"]');
-      expect(await page.locator('#rows tr[data-i]').count()).toBe(400);
+      await expect.poll(shown).toBe(400);
       await page.click('button[data-more="all"]');
-      expect(await page.locator('#rows tr[data-i]').count()).toBe(total);
+      await expect.poll(shown).toBe(total);
       expect(await page.locator('tr.more').count()).toBe(0);
 
       // the datetime column is in the table, not checked, with the reason in its card
