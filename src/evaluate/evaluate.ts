@@ -164,8 +164,9 @@ async function planColumns(
   shown: string,
   abs: string,
 ): Promise<Plan> {
-  // Only the header matters here: one sample row keeps this open cheap.
-  const head = await openTable(abs, { sampleRows: 1 });
+  // Only the header matters here: one sample row and a small first read keep this
+  // open cheap (the reader grows its buffer for a longer header).
+  const head = await openTable(abs, { sampleRows: 1, readChunkBytes: 64 << 10 });
   const fileColumns = head.schema.fileColumns;
   const ref = `${model.name}@${model.version}`;
   requireColumns(fileColumns, [options.target], { file: shown, purpose: 'the target' });
@@ -232,9 +233,15 @@ async function evaluateLoaded(
   // The CSV reader parses all-numeric features straight into the model's row-major
   // layout (batch.rowMajor), so no column-to-row copy is left to do. A slice that is
   // also a feature needs its exact values as group keys: that keeps the column path.
+  // Each batch is done with (scored, its targets copied) before the next is asked for,
+  // so one matrix serves every batch.
   const rowMajor = plan.slices.some((s) => plan.features.includes(s))
     ? undefined
-    : { columns: plan.features, type: wide ? ('float64' as const) : ('float32' as const) };
+    : {
+        columns: plan.features,
+        type: wide ? ('float64' as const) : ('float32' as const),
+        reuse: true,
+      };
   const reader = await openTable(file.abs, {
     batchRows: readerRows(plan.columns.length),
     columns: plan.columns,
