@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readTable } from '../../../src/io/index.js';
+import { openTable, readTable, type NumberColumn } from '../../../src/io/index.js';
 import { parseLongDecimalBytes } from '../../../src/io/long-decimal.js';
 import { parsePlainDecimalBytes } from '../../../src/io/values.js';
 import { rng, tempFile } from './helpers.js';
@@ -155,9 +155,8 @@ describe('CSV numbers with 17 digits', () => {
     const table = await readTable(file);
     table.batch.columns.forEach((col, j) => {
       expect(col.kind).toBe('number');
-      expect(Array.from(col.values as Float64Array)).toEqual(expected[j]);
+      expect(Array.from((col as NumberColumn).values)).toEqual(expected[j]);
     });
-    const { openTable } = await import('../../../src/io/index.js');
     const reader = await openTable(file, {
       columns: ['a', 'b', 'c'],
       rowMajor: { columns: ['a', 'b', 'c'], type: 'float32' },
