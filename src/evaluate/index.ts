@@ -11,7 +11,9 @@
  * a time, as a server sees requests; rows_per_s is the batched pass's throughput:
  * rows over the time spent getting each run's feature matrix ready (checking its cells
  * for empty and unreadable values; copying the feature columns into it where that is a
- * step of its own) and running the model. Reading the file is not counted. A CSV file
+ * step of its own) and running the model, in the steady state: the first run of each
+ * row count (onnxruntime's per-shape setup) is made once more, untimed, before the
+ * counted one (Scorer.warm). Reading the file is not counted. A CSV file
  * whose features are all numeric has no copy step: its reader parses the features
  * straight into the matrices (batch.rowMajor), in the reading time. Parquet, JSON
  * Lines, boolean features, or a slice that is also a feature keep the copy, inside

@@ -12,8 +12,8 @@ import type { Column, ColumnInfo, ColumnIssue, ColumnKind, MismatchExample } fro
 import {
   parseBooleanText,
   parseDatetimeText,
-  parseDecimalBytes,
   parseNumberText,
+  parsePlainDecimalBytes,
 } from './values.js';
 
 export const MAX_MISMATCH_EXAMPLES = 5;
@@ -240,7 +240,7 @@ export class NumberBuilder extends ColumnBuilder {
       return;
     }
     for (let r = 0, k = field; r < rows; r++, k += nc) {
-      const v = parseDecimalBytes(buf, starts[k], ends[k]);
+      const v = parsePlainDecimalBytes(buf, starts[k], ends[k]);
       // v === v: not NaN, i.e. the fast path took it.
       if (v === v && (!integer || Number.isInteger(v))) values[(at + r) * stride + slot] = v;
       else this.fromText(fieldText(buf, table, k), at + r);
@@ -295,7 +295,7 @@ export class NumberBuilder extends ColumnBuilder {
   }
 
   fromBytes(buf: Buffer, start: number, end: number, i: number): void {
-    const v = this.numericNullToken ? NaN : parseDecimalBytes(buf, start, end);
+    const v = this.numericNullToken ? NaN : parsePlainDecimalBytes(buf, start, end);
     if (v === v && (!this.integer || Number.isInteger(v))) this.set(i, v);
     else this.fromText(buf.toString('utf8', start, end), i);
   }

@@ -11,6 +11,7 @@
 import { HASH_PRIME, HASH_SEED } from './byte-dict.js';
 import { NumberBuilder, TextBuilder, type ColumnBuilder } from './builders.js';
 import { CsvSyntaxError } from './csv-tokenizer.js';
+import { longDecimalInto } from './long-decimal.js';
 
 const LF = 10;
 const CR = 13;
@@ -136,6 +137,18 @@ export class FastRows {
           }
           if (v === v && (mode === DECIMAL || Number.isInteger(v))) {
             (values[j] as Float64Array | Float32Array)[i * strides[j] + slots[j]] = neg ? -v : v;
+          } else if (
+            (c === delim || c === LF || c === CR) &&
+            digits > 15 &&
+            longDecimalInto(
+              buf,
+              start,
+              pos,
+              values[j] as Float64Array | Float32Array,
+              i * strides[j] + slots[j],
+            )
+          ) {
+            // 16-19 digits (JavaScript prints most doubles with 17): long-decimal.ts
           } else {
             while (c !== delim && c !== LF && c !== CR) c = buf[++pos];
             (targets[j] as ColumnBuilder).fromBytes(buf, start, pos, i);

@@ -12,6 +12,8 @@ export class RowMajorSink {
   constructor(
     readonly type: RowMajorType,
     readonly columns: readonly string[],
+    /** one matrix for every batch (OpenTableOptions.rowMajor.reuse) */
+    readonly reuse = false,
   ) {
     this.values = this.allocate(0);
   }
@@ -20,9 +22,13 @@ export class RowMajorSink {
     return this.columns.length;
   }
 
-  /** A new matrix for the next batch (the last one stays with the batch it was given in). */
+  /**
+   * The matrix for the next batch: a new one (the last one stays with the batch it was
+   * given in), or with `reuse` the same one while it is large enough.
+   */
   begin(capacity: number): void {
-    this.values = this.allocate(capacity * this.width);
+    const n = capacity * this.width;
+    if (!this.reuse || this.values.length < n) this.values = this.allocate(n);
   }
 
   finish(length: number): RowMajorValues {
@@ -43,7 +49,7 @@ export class RowMajorSink {
  * the batch's columns, or one that is not read as a number.
  */
 export function rowMajorSink(
-  wanted: { columns: readonly string[]; type: RowMajorType } | undefined,
+  wanted: { columns: readonly string[]; type: RowMajorType; reuse?: boolean } | undefined,
   columns: readonly ColumnInfo[],
 ): RowMajorSink | null {
   if (!wanted || wanted.columns.length === 0) return null;
@@ -52,7 +58,7 @@ export function rowMajorSink(
     const info = columns.find((c) => c.name === name);
     if (!info || (info.kind !== 'number' && info.kind !== 'integer')) return null;
   }
-  return new RowMajorSink(wanted.type, wanted.columns);
+  return new RowMajorSink(wanted.type, wanted.columns, wanted.reuse === true);
 }
 
 /**

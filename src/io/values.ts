@@ -29,6 +29,8 @@ export const NULL_TOKENS: readonly string[] = [
   '<NA>',
 ];
 
+import { parseLongDecimalBytes } from './long-decimal.js';
+
 const POW10: number[] = Array.from({ length: 23 }, (_, i) => 10 ** i);
 
 /**
@@ -69,6 +71,16 @@ export function parseDecimalBytes(buf: Uint8Array, start: number, end: number): 
   if (i !== end || digits === 0 || digits > 15) return NaN;
   const v = frac === 0 ? m : m / POW10[frac];
   return neg ? -v : v;
+}
+
+/**
+ * parseDecimalBytes, plus plain decimals of 16 to 19 significant digits (JavaScript's
+ * and pandas' usual 17), still without a string: see long-decimal.ts. NaN means "ask
+ * parseNumberText", as for parseDecimalBytes.
+ */
+export function parsePlainDecimalBytes(buf: Uint8Array, start: number, end: number): number {
+  const v = parseDecimalBytes(buf, start, end);
+  return v === v ? v : parseLongDecimalBytes(buf, start, end);
 }
 
 const NUMBER_RE = /^[ \t]*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?[ \t]*$/;

@@ -134,6 +134,26 @@ describe('evaluateModel: features parsed straight into the model matrix (CSV)', 
     expect(full.raw.warnings).toEqual([]);
   });
 
+  it('past one reader batch (262,144 rows here), where one matrix is reused batch after batch', async () => {
+    const { dir, repo } = tempRepo();
+    const lr = await buildLinearClassifier({ coefficients: [[1.5, -2, 0.5]], intercepts: [0.25] });
+    await registerModel(repo, { name: 'lr', path: writeFile(dir, 'lr.onnx', lr) });
+    const r = seeded(9);
+    const lines = ['a,b,d,y'];
+    for (let i = 0; i < 270_000; i++) {
+      const [a, b, d] = [r(-1, 1), r(-1, 1), i % 4];
+      lines.push(`${a},${b},${d},${1.5 * a - 2 * b + 0.5 * d + r(-0.5, 0.5) > 0 ? 1 : 0}`);
+    }
+    writeFile(dir, 'big.csv', lines.join('\n') + '\n');
+    const opts = { model: 'lr', target: 'y', data: 'big.csv', latencyRows: 0, save: false };
+    const rowMajor = await evaluateModel(repo, opts);
+    // a slice that is a feature: the column path, a fresh column array per batch
+    const columns = await evaluateModel(repo, { ...opts, slices: ['d'] });
+    expect(comparable(rowMajor, 'big.csv')).toEqual(comparable(columns, 'big.csv'));
+    expect(rowMajor.data.rows).toBe(270_000);
+    expect(rowMajor.metrics.roc_auc).toBeGreaterThan(0.9);
+  });
+
   it('an MLP with string classes, one run per 8192 rows', async () => {
     const { dir, repo } = tempRepo();
     const bytes = await buildMlp({

@@ -179,6 +179,46 @@ describe('createScorer', () => {
     expect(scorer.direct).toBe(true);
   });
 
+  it.each([true, false])(
+    'warm runs the model once per new row count, and runs after it give what they give without (direct: %s)',
+    async (direct) => {
+      const bytes = await buildLinearClassifier({
+        coefficients: coef(1),
+        intercepts: [0.1],
+        ...(direct ? {} : { outputs: 'score' as const }),
+      });
+      const s = await session(bytes);
+      const cold = await session(bytes);
+      // count the session's real runs
+      let runs = 0;
+      const run = s.ort.run.bind(s.ort);
+      s.ort.run = ((...args: Parameters<typeof run>) => {
+        runs++;
+        return run(...args);
+      }) as typeof s.ort.run;
+      const scorer = createScorer(s, F, 16);
+      const plain = createScorer(cold, F, 16);
+      expect(scorer.direct).toBe(direct);
+      const r = seeded(8);
+      const matrix = Float32Array.from({ length: 16 * F }, () => r(-3, 3));
+      const warmedRows: number[] = [];
+      for (const rows of [16, 16, 5, 16, 5, 1]) {
+        const x = matrix.subarray(0, rows * F);
+        const before = runs;
+        const ran = await scorer.warm(x, rows);
+        if (ran) warmedRows.push(rows);
+        expect(runs - before).toBe(ran ? 1 : 0);
+        const got = await scorer.run(x, rows);
+        const want = await plain.run(x, rows);
+        expect(Array.from(got.labels ?? [])).toEqual(Array.from(want.labels ?? []));
+        expect(Array.from(got.probabilities ?? [])).toEqual(Array.from(want.probabilities ?? []));
+      }
+      expect(warmedRows).toEqual([16, 5, 1]);
+      // six counted runs and three warm-ups
+      expect(runs).toBe(9);
+    },
+  );
+
   it('refuses a matrix of the wrong size as runModel does', async () => {
     const s = await session(await misdeclaredModel());
     const scorer = createScorer(s, F, 4);

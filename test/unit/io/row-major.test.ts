@@ -95,6 +95,33 @@ describe('openTable rowMajor (CSV)', () => {
     }
   });
 
+  it('with reuse, fills one matrix batch after batch, each time as a fresh matrix would be filled', async () => {
+    const path = file(2000, 3);
+    const columns = ['id', 'c', 'label', 'a', 'b'];
+    const base = { columns, batchRows: 333, readChunkBytes: 4096 };
+    for (const type of ['float32', 'float64'] as const) {
+      const wanted = { columns: ['c', 'a', 'b'], type };
+      const fresh = await read(path, { ...base, rowMajor: wanted });
+      const reader = await openTable(path, {
+        sampleRows: 300,
+        ...base,
+        rowMajor: { ...wanted, reuse: true },
+      });
+      const buffers = new Set<ArrayBufferLike>();
+      let k = 0;
+      for await (const batch of reader.batches()) {
+        const m = batch.rowMajor?.values;
+        buffers.add(m?.buffer as ArrayBufferLike);
+        // what the batch holds while it is the current one
+        expect(Array.from(m ?? [])).toEqual(Array.from(fresh[k].rowMajor?.values ?? [0]));
+        k++;
+      }
+      expect(k).toBe(fresh.length);
+      expect(k).toBeGreaterThan(5);
+      expect(buffers.size).toBe(1);
+    }
+  });
+
   it('is left out when a named column is not read as a number, or not read at all, or for JSON Lines', async () => {
     const path = file(50, 2);
     const rowMajor = (columns: string[]) => ({ columns, type: 'float32' as const });
