@@ -138,6 +138,7 @@ export class FastRows {
           if (v === v && (mode === DECIMAL || Number.isInteger(v))) {
             (values[j] as Float64Array | Float32Array)[i * strides[j] + slots[j]] = neg ? -v : v;
           } else if (
+            mode === DECIMAL && // an integer column's long values go the general way
             (c === delim || c === LF || c === CR) &&
             digits > 15 &&
             longDecimalInto(
