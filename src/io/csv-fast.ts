@@ -11,7 +11,7 @@
 import { HASH_PRIME, HASH_SEED } from './byte-dict.js';
 import { NumberBuilder, TextBuilder, type ColumnBuilder } from './builders.js';
 import { CsvSyntaxError } from './csv-tokenizer.js';
-import { longDecimalInto } from './long-decimal.js';
+import { longDecimalInto, POW10 } from './long-decimal.js';
 
 const LF = 10;
 const CR = 13;
@@ -22,8 +22,6 @@ const TEXT = 2;
 const OTHER = 3;
 /** an integer column: plain decimals that are integers are stored, the rest go the general way */
 const INTEGER = 4;
-
-const POW10: number[] = Array.from({ length: 23 }, (_, i) => 10 ** i);
 
 /** Where a pass stands: shared with the general tokenizer so either can take over. */
 export interface RowCursor {

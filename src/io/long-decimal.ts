@@ -13,7 +13,8 @@
  * text". Tested bit for bit against Number() (test/unit/io/long-decimal.test.ts).
  */
 
-const POW10: number[] = Array.from({ length: 23 }, (_, i) => 10 ** i);
+/** 10^0 … 10^22, every one exact as a double: the decimal parsers divide by them. */
+export const POW10: number[] = Array.from({ length: 23 }, (_, i) => 10 ** i);
 /** Veltkamp's splitter for doubles: 2^27 + 1 */
 const SPLIT = 134217729;
 /** 2^(e - 1075): the spacing of doubles whose biased exponent is e */

@@ -29,9 +29,7 @@ export const NULL_TOKENS: readonly string[] = [
   '<NA>',
 ];
 
-import { parseLongDecimalBytes } from './long-decimal.js';
-
-const POW10: number[] = Array.from({ length: 23 }, (_, i) => 10 ** i);
+import { parseLongDecimalBytes, POW10 } from './long-decimal.js';
 
 /**
  * Fast path for plain decimals in bytes: [+-]digits[.digits] with at most 15 digits.
