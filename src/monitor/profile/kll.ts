@@ -183,23 +183,9 @@ export class KllSketch {
     const order = new Uint32Array(total);
     for (let i = 0; i < total; i++) order[i] = i;
     order.sort((a, b) => values[a] - values[b]);
-    // equal values become one support point, so the walk's CDF steps are right
-    const outV = new Float64Array(total);
-    const outC = new Float64Array(total);
-    let m = 0;
-    let cum = 0;
-    for (let i = 0; i < total; i++) {
-      const v = values[order[i]];
-      cum += weights[order[i]];
-      if (m > 0 && outV[m - 1] === v) {
-        outC[m - 1] = cum;
-      } else {
-        outV[m] = v;
-        outC[m] = cum;
-        m++;
-      }
-    }
-    return { values: outV.slice(0, m), cumWeights: outC.slice(0, m), count: this.n };
+    const steps = new SupportPoints(total);
+    for (let i = 0; i < total; i++) steps.add(values[order[i]], weights[order[i]]);
+    return { ...steps.result(), count: this.n };
   }
 
   /**
@@ -334,11 +320,8 @@ function mergeRuns(
   weights: number[],
   total: number,
 ): { values: Float64Array; cumWeights: Float64Array } {
-  const outV = new Float64Array(total);
-  const outC = new Float64Array(total);
+  const steps = new SupportPoints(total);
   const at = new Array<number>(runs.length).fill(0);
-  let m = 0;
-  let cum = 0;
   for (let i = 0; i < total; i++) {
     let best = -1;
     let v = Infinity;
@@ -350,16 +333,40 @@ function mergeRuns(
       }
     }
     at[best]++;
-    cum += weights[best];
-    if (m > 0 && outV[m - 1] === v) {
-      outC[m - 1] = cum;
-    } else {
-      outV[m] = v;
-      outC[m] = cum;
-      m++;
+    steps.add(v, weights[best]);
+  }
+  return steps.result();
+}
+
+/**
+ * Support points and cumulative weights of (value, weight) pairs added in ascending
+ * order: equal values become one point, so a walk's CDF steps are right.
+ */
+class SupportPoints {
+  private readonly values: Float64Array;
+  private readonly cum: Float64Array;
+  private m = 0;
+  private total = 0;
+
+  constructor(capacity: number) {
+    this.values = new Float64Array(capacity);
+    this.cum = new Float64Array(capacity);
+  }
+
+  add(v: number, weight: number): void {
+    this.total += weight;
+    const m = this.m;
+    if (m > 0 && this.values[m - 1] === v) this.cum[m - 1] = this.total;
+    else {
+      this.values[m] = v;
+      this.cum[m] = this.total;
+      this.m = m + 1;
     }
   }
-  return { values: outV.slice(0, m), cumWeights: outC.slice(0, m) };
+
+  result(): { values: Float64Array; cumWeights: Float64Array } {
+    return { values: this.values.slice(0, this.m), cumWeights: this.cum.slice(0, this.m) };
+  }
 }
 
 function isSorted(a: Float64Array): boolean {
