@@ -107,6 +107,8 @@ export function saveSnapshot(
   manifest: string,
   files: readonly { path: string; size: number; ino: number; mtimeMs: number }[],
   dirs?: readonly DirStamp[],
+  /** cache-seal.ts: every object of `manifest` was just seen in the cache */
+  seal?: string,
 ): void {
   const stamps = new Float64Array(files.length * 2);
   const sizes = new Float64Array(files.length);
@@ -124,6 +126,7 @@ export function saveSnapshot(
     listing,
     sizes,
     ...(dirStamps !== undefined && { dirs: dirStamps }),
+    ...(seal !== undefined && { seal }),
   });
 }
 

@@ -163,10 +163,3 @@ export function writeStatIndex(repo: Repo, rel: string, state: DirState): void {
   const target = statIndexPath(repo, rel);
   writeFileAtomic(target, encodeStatIndex(rel, state), { tmpDir: repo.tmpDir, fsync: false });
 }
-
-/** Record that every object of `manifest` is in the cache, if the index still holds it. */
-export function sealStatIndex(repo: Repo, rel: string, manifest: string, seal: string): void {
-  const state = readStatIndex(repo, rel);
-  if (state?.manifest !== manifest) return;
-  writeStatIndex(repo, rel, { ...state, seal });
-}

@@ -15,7 +15,6 @@ import { loadSelectedPointers } from './pointers.js';
 import { saveSnapshot, scanDirectory } from './scan.js';
 import { sealFor } from './cache-seal.js';
 import { warmDataWorker } from './data-worker.js';
-import { sealStatIndex } from './stat-index.js';
 import { statsInParallel } from './stat-many.js';
 import { unchangedAndCached } from './quick-status.js';
 import { stateMatches, stateOf, statFile } from './workspace.js';
@@ -91,17 +90,17 @@ async function dirStatus(repo: Repo, cache: ObjectCache, p: Pointer): Promise<St
       ...(manifest && { changes: diffEntries(manifest, scan.files) }),
     };
   }
-  // Files were touched but their content matches: refresh the snapshot so the next
-  // status recognises them by stat() again.
-  if (scan && scan.rehashed > 0) saveSnapshot(repo, p.dataPath, scan.hash, scan.files, scan.dirs);
   const cached = manifest !== undefined && cache.missing(manifest.map((e) => e.hash)).length === 0;
+  // All there: seal it so the next status need not look up every object again.
+  const seal =
+    cached && scan ? sealFor(cache, [p.hash, ...manifest.map((e) => e.hash)]) : undefined;
+  // One write of the stat index: when files were touched but their content matches
+  // (so the next status recognises them by stat() again), and whenever all is there
+  // (with the seal, which makes the next status the no-change path).
+  if (scan && (scan.rehashed > 0 || cached))
+    saveSnapshot(repo, p.dataPath, scan.hash, scan.files, scan.dirs, seal);
   if (!cached) return { ...base, state: 'uncached' };
   if (!scan) return { ...base, state: 'missing' };
-  // Rows written before the stat index existed get one here.
-  if (scan.rehashed === 0) saveSnapshot(repo, p.dataPath, scan.hash, scan.files, scan.dirs);
-  // All there: seal it so the next status need not look up every object again.
-  const seal = sealFor(cache, [p.hash, ...manifest.map((e) => e.hash)]);
-  if (seal !== undefined) sealStatIndex(repo, p.dataPath, p.hash, seal);
   return { ...base, state: 'ok' };
 }
 
