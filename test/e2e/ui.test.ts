@@ -124,8 +124,11 @@ describe('mlo ui in Chromium', () => {
         const u = (el as ChartEl).__chart;
         return { labels: u.series.map((s) => s.label), x: u.data[0], a: u.data[1], b: u.data[2] };
       });
+    // the canvas can be drawn before both runs' series arrive (seen under load): wait for them
+    await expect
+      .poll(async () => (await read()).labels)
+      .toEqual(['step', 'sweep-lr-0.01', 'sweep-lr-0.1']);
     const raw = await read();
-    expect(raw.labels).toEqual(['step', 'sweep-lr-0.01', 'sweep-lr-0.1']);
     expect(raw.x).toHaveLength(200);
     expect(raw.a[0]).toBe(1);
     expect(raw.a[199]).toBeCloseTo(Math.exp(-199 / 40), 12);
