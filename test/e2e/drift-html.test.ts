@@ -188,6 +188,18 @@ describe('mlo drift check --html in Chromium', () => {
       await page.fill('#search', 'c_0448');
       expect(await names(page)).toEqual(['c_0448']);
       await page.fill('#search', '');
+      // a row is as tall before its thumbnail is drawn as after: drawing the
+      // thumbnails near the screen (on scrolling to the button) moves nothing. CI
+      // once saw a click on "show 200 more" miss while rows grew under it.
+      const button = page.locator('button[data-more="page"]');
+      const placed = () =>
+        button.evaluate((b) => Math.round(b.getBoundingClientRect().top + window.scrollY));
+      const before = await placed();
+      const drawnRows = () => page.locator('#rows svg.spark').count();
+      const drawnBefore = await drawnRows();
+      await button.scrollIntoViewIfNeeded();
+      await expect.poll(drawnRows).toBeGreaterThan(drawnBefore);
+      expect(await placed()).toBe(before);
       // rows are drawn after the click returns: wait for them (a loaded machine lags)
       const shown = () => page.locator('#rows tr[data-i]').count();
       await page.click('button[data-more="page"]');

@@ -104,7 +104,7 @@ export function driftReportPage(
       `${c.r ? ` <span class="role">${f.esc(c.r)}</span>` : ''}</td>` +
       `<td>${f.esc(c.k || '–')}</td><td>${f.esc(c.t || '–')}</td><td class="r">${f.num(c.s)}</td>` +
       `<td class="r">${threshold}</td><td>${statusCell(c)}</td><td>${severityBadge(c.sv)}</td>` +
-      `<td class="r">${f.num(c.p)}</td><td class="th"></td></tr>`
+      `<td class="r">${f.num(c.p)}</td><td class="th"><i class="slot"></i></td></tr>`
     );
   }
 
@@ -113,12 +113,17 @@ export function driftReportPage(
   const cards: (PageElement | null)[] = cols.map(() => null);
   const open = cols.map(() => false);
 
-  /** Draw a row's thumbnail (into its last cell). */
+  /**
+   * Draw a row's thumbnail into its last cell, in place of the empty slot that held
+   * its space: a row keeps its height, so what is below it (the "show more" button
+   * under a pointer) does not move while thumbnails are drawn on scrolling.
+   */
   function drawThumb(row: PageElement): void {
     const cell = row.querySelector('td.th');
     if (!cell) return;
     cell.className = '';
-    cell.innerHTML = charts.spark(cols[Number(row.dataset.i)].c);
+    const svg = charts.spark(cols[Number(row.dataset.i)].c);
+    if (svg !== '') cell.innerHTML = svg;
   }
 
   // thumbnails are drawn for the rows near the screen: thousands of small SVGs

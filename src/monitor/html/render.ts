@@ -174,7 +174,6 @@ table{border-collapse:collapse}
 .overview{width:100%;background:#fff;border:1px solid var(--line);table-layout:fixed}
 .w-kind{width:110px}.w-test{width:128px}.w-num{width:94px}.w-flag{width:76px}.w-sev{width:92px}.w-thumb{width:118px}
 .overview th,.overview td{padding:5px 10px;border-bottom:1px solid var(--line);text-align:left;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
-.overview td.th{height:38px}
 .overview thead th{background:#f1f5f9;font-size:12px;color:var(--muted);font-weight:600;position:sticky;top:0;z-index:1}
 .overview thead button{all:unset;cursor:pointer}
 .overview thead button:focus-visible{outline:2px solid var(--cur)}
@@ -200,7 +199,8 @@ table{border-collapse:collapse}
 .sev-low{color:#854d0e;background:#fef9c3}
 .sev-medium{color:#9a3412;background:#ffedd5}
 .sev-high{color:#fff;background:var(--bad)}
-.spark{display:block}
+/* a thumbnail's slot is the size of the thumbnail: drawing it moves nothing */
+.spark,.slot{display:block;width:96px;height:28px}
 .spark .ref,.chart .ref{fill:var(--ref)}
 .spark .cur,.chart .cur{fill:var(--cur)}
 .spark polyline{fill:none;stroke-width:1.5}
