@@ -9,5 +9,8 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // expect.poll waits for what a page or a child process does next. Its default of
+    // 1 s is shorter than a fetch and a render take on a loaded 2-core CI machine.
+    expect: { poll: { timeout: 15_000 } },
   },
 });

@@ -15,6 +15,7 @@ import { parseDuration } from '../util/duration.js';
 import { action, collect, cwdOf, lib, parsePositiveInt, readTokenEnv } from './common.js';
 import { color } from './render/color.js';
 import { note, print, warn } from './render/output.js';
+import { waitForSignal } from './signals.js';
 
 interface ServeFlags {
   port?: number;
@@ -157,6 +158,10 @@ export function registerServeCommands(program: Command): void {
         const { repo, config, model, replica } = target;
         // with --access-log, stdout holds only the JSON lines
         const say = opts.accessLog ? note : print;
+        // Signals are handled from here on: a SIGTERM that comes as soon as "listening"
+        // is printed (a supervisor, a test) would otherwise find no handler yet and kill
+        // the process outright. One during start-up stops it once it has started.
+        const signalled = waitForSignal();
         try {
           for (const line of target.notes) note(line);
           const tokenEnv = opts.tokenEnv ?? config.token_env;
@@ -213,7 +218,7 @@ export function registerServeCommands(program: Command): void {
               onEvent: (e) => (e.level === 'warn' ? warn(e.message) : note(e.message)),
             });
           if (replica) say(`  following ${replica.name}: alias moves, prediction log shipped`);
-          const signal = await waitForSignal();
+          const signal = await signalled;
           note(`${signal}: finishing requests in flight, then stopping`);
           const summary = await server.close();
           await features?.close();
@@ -415,27 +420,4 @@ function renderStart(
     `  POST /predict · POST /invocations · POST /v2/models/${main.name}/infer · GET /metrics · GET / lists all`,
   );
   say(`listening on ${server.url} (Ctrl-C to stop)`);
-}
-
-/**
- * Resolves on the first SIGTERM or SIGINT. A second one while shutting down means
- * "now": the process exits at once, skipping the rest of the graceful stop.
- */
-export function waitForSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const onSignal = (signal: string): void => {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-      const force = (): void => {
-        warn(`${signal} again: stopping now without finishing requests in flight`);
-        // the user asked twice; the graceful path is what they are cutting short
-        process.exit(130);
-      };
-      process.once('SIGTERM', force);
-      process.once('SIGINT', force);
-      resolve(signal);
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-  });
 }

@@ -5,7 +5,7 @@ import { action, parsePositiveInt } from './common.js';
 import { color } from './render/color.js';
 import { note, print, printJson, warn } from './render/output.js';
 import { renderTable } from './render/table.js';
-import { waitForSignal } from './serve.js';
+import { waitForSignal } from './signals.js';
 
 // eslint-disable-next-line @typescript-eslint/consistent-type-imports -- a type-only view of a lazily loaded module
 const serverLib = (): Promise<typeof import('../server/index.js')> => import('../server/index.js');
@@ -115,6 +115,8 @@ export function registerServerCommands(program: Command): void {
             probe.close();
           }
         })();
+        // handled before the URL is printed: see `mlo serve`
+        const signalled = waitForSignal();
         const running = await startServer({
           store,
           port: opts.port,
@@ -137,7 +139,7 @@ export function registerServerCommands(program: Command): void {
         if (live === 0) {
           note(`no tokens yet: mlo server token create --store ${store} --name NAME --scope write`);
         }
-        const signal = await waitForSignal();
+        const signal = await signalled;
         note(`${signal}: stopping`);
         await running.close();
       }),

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { InvalidArgumentError, type Command } from 'commander';
 import { action, cwdOf, lib } from './common.js';
 import { note, print, warn } from './render/output.js';
+import { waitForSignal } from './signals.js';
 
 interface UiFlags {
   port?: number;
@@ -53,6 +54,8 @@ export function registerUiCommands(program: Command): void {
       action(async (opts: UiFlags, cmd: Command) => {
         const { openRepo, serveUi } = await lib();
         const repo = openRepo(cwdOf(cmd));
+        // handled before "listening" is printed: see `mlo serve`
+        const signalled = waitForSignal();
         try {
           const ui = await serveUi(repo, {
             port: opts.port,
@@ -67,10 +70,7 @@ export function registerUiCommands(program: Command): void {
             );
           print('listening (Ctrl-C to stop)');
           if (opts.open) openBrowser(ui.url);
-          const signal = await new Promise<string>((resolve) => {
-            process.once('SIGINT', () => resolve('SIGINT'));
-            process.once('SIGTERM', () => resolve('SIGTERM'));
-          });
+          const signal = await signalled;
           note(`${signal}: stopping`);
           await ui.close();
         } finally {

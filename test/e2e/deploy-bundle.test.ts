@@ -180,7 +180,8 @@ describe('mlo serve --bundle / FILE.onnx, outside any repository', () => {
     expect((await predict(first.url, { inputs: [[1, 2, 3]] })).version).toBe('1');
     expect((await first.stop()).code).toBe(0);
     const second = await startServe(machine, ['--bundle', join(repo, 'b2'), '--state-dir', state]);
-    expect(second.stderr()).toMatch(/churn@champion moved from version 1 to 2/);
+    // written before "listening", but this process may not have read that pipe yet
+    await expect.poll(() => second.stderr()).toMatch(/churn@champion moved from version 1 to 2/);
     const r = await predict(second.url, { inputs: [[1, 2, 3]] });
     expect(r.version).toBe('2');
     expect(r.body.probabilities[0][1]).toBeCloseTo(sigmoid(W2, [1, 2, 3]), 5);

@@ -157,11 +157,16 @@ describe('mlo monitor (built CLI)', () => {
       yaml(`    - name: slow
       every: 1h
       run:
-        - [node, -e, "require('fs').appendFileSync('ran.txt', 'x'); setTimeout(() => {}, 4000)"]
+        - [node, -e, "const fs = require('fs'); fs.appendFileSync('ran.txt', 'x'); const wait = () => fs.existsSync('release') ? process.exit(0) : setTimeout(wait, 50); wait()"]
 `),
     );
+    // The command holds the lock until the test lets it go, not for a fixed time: on a
+    // loaded machine the second process may start seconds after the first.
     const a = mloAsync(['monitor', 'retrain', 'slow', '--json'], { cwd: dir });
     const b = mloAsync(['monitor', 'retrain', 'slow', '--json'], { cwd: dir });
+    const first = await Promise.race([a.done, b.done]);
+    expect(parseJson<{ status: string }>(first).status).toBe('busy');
+    writeFileSync(join(dir, 'release'), '');
     const [ra, rb] = await Promise.all([a.done, b.done]);
     const results = [ra, rb].map((x) => ({ code: x.code, ...parseJson<{ status: string }>(x) }));
     expect(results.map((x) => x.status).sort()).toEqual(['busy', 'succeeded']);

@@ -28,11 +28,15 @@ async function repoWithTwoVersions(): Promise<string> {
 }
 
 /** Send requests one at a time until `until` says stop; the versions that answered, in order. */
-async function drive(s: Served, until: () => boolean, timeoutMs = 60_000): Promise<string[]> {
+async function drive(
+  s: Served,
+  until: (versions: string[]) => boolean,
+  timeoutMs = 60_000,
+): Promise<string[]> {
   const versions: string[] = [];
   const t0 = Date.now();
   let i = 0;
-  while (!until() && Date.now() - t0 < timeoutMs) {
+  while (!until(versions) && Date.now() - t0 < timeoutMs) {
     const res = await fetch(`${s.url}/predict`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-request-id': `q-${i++}` },
@@ -92,7 +96,7 @@ describe('mlo serve --canary --ramp (built CLI)', () => {
     expect(got).toContain('2');
     // the alias moved: the server follows it, and every answer comes from version 2
     await new Promise((r) => setTimeout(r, 2500));
-    const after = await drive(s, () => false, 500);
+    const after = await drive(s, (v) => v.length >= 10);
     expect(new Set(after)).toEqual(new Set(['2']));
     expect((await s.stop()).code).toBe(0);
     expect(events(dir)).toEqual([
@@ -130,7 +134,7 @@ describe('mlo serve --canary --ramp (built CLI)', () => {
     expect(s.stderr()).toMatch(
       /rollout: churn@2 rolled back at 50%: p99_ms [\d.]+ not <= -?[\d.]+/,
     );
-    const after = await drive(s, () => false, 1000);
+    const after = await drive(s, (v) => v.length >= 20);
     expect(after.length).toBeGreaterThan(5);
     expect(new Set(after)).toEqual(new Set(['1']));
     expect((await s.stop()).code).toBe(0);
