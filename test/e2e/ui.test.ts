@@ -8,7 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { recordRuns } from '../../src/index.js';
 import { MLO_BIN, ROOT } from '../helpers/cli.js';
@@ -86,6 +86,22 @@ afterEach(async (ctx) => {
 });
 
 const total = (p: Page): Promise<string> => p.locator('[data-testid="total"]').innerText();
+/** Where an element sits in the document (not the viewport): to see whether it moved. */
+const docTop = (l: Locator): Promise<number> =>
+  l.evaluate((el) => el.getBoundingClientRect().top + scrollY);
+
+/** Hold the requests matching `pattern` until `release()`; `asked` counts them. */
+async function holdRequests(p: Page, pattern: RegExp) {
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  const state = { asked: 0, release: () => release() };
+  await p.route(pattern, async (route) => {
+    state.asked++;
+    await held;
+    await route.continue();
+  });
+  return state;
+}
 
 describe('mlo ui in Chromium', () => {
   it('filters runs and compares two of them', async () => {
@@ -198,6 +214,25 @@ describe('mlo ui in Chromium', () => {
     expect(await pre.innerText()).toContain('<script>alert(1)</script>');
     expect(await page.locator('pre[aria-label="log tail"]').innerText()).toContain('done');
     expect(await page.locator('table[aria-label="params"]').innerText()).toContain('logistic');
+  });
+
+  it('keeps the artifacts in place while the run’s charts load', async () => {
+    // the series are asked for after the run arrives, so they usually come last
+    const series = await holdRequests(page, /\/api\/ui\/series\?/);
+    try {
+      await page.goto(`${url}#/run/${store.trainRun}`);
+      const link = page.getByRole('button', { name: 'confusion.png' });
+      await link.waitFor();
+      await expect.poll(() => series.asked).toBeGreaterThan(0);
+      const before = await docTop(link);
+      series.release();
+      await page.locator('[data-chart="loss"] canvas').waitFor();
+      await page.locator('.chart-card[aria-busy="true"]').first().waitFor({ state: 'detached' });
+      expect(await docTop(link)).toBe(before);
+    } finally {
+      series.release();
+      await page.unroute(/\/api\/ui\/series\?/);
+    }
   });
 
   it('works from the keyboard and follows dark mode', async () => {
