@@ -90,6 +90,12 @@ const total = (p: Page): Promise<string> => p.locator('[data-testid="total"]').i
 const docTop = (l: Locator): Promise<number> =>
   l.evaluate((el) => el.getBoundingClientRect().top + scrollY);
 
+/** Let the page render what it has received (two frames: one to lay out, one to paint). */
+const nextFrames = (p: Page): Promise<void> =>
+  p.evaluate(
+    () => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))),
+  );
+
 /** Hold the requests matching `pattern` until `release()`; `asked` counts them. */
 async function holdRequests(p: Page, pattern: RegExp) {
   let release!: () => void;
@@ -191,6 +197,7 @@ describe('mlo ui in Chromium', () => {
 
   it('shows a drift report and a failing validation', async () => {
     await page.goto(`${url}#/quality`);
+    await page.locator('table[aria-label="validations"]').waitFor();
     await page.getByRole('link', { name: 'reference' }).click();
     const report = page.locator('section[aria-label="drift report"]');
     await report.locator('tr[data-column="x1"]').waitFor();
@@ -201,6 +208,28 @@ describe('mlo ui in Chromium', () => {
     const failing = page.locator('table[aria-label="expectations"] td[data-failing]');
     await failing.first().waitFor();
     expect((await failing.allInnerTexts()).join(' ')).toMatch(/1[0-4](\.\d+)?/);
+  });
+
+  it('does not move the baselines while the validations load', async () => {
+    const pattern = /\/api\/ui\/validations$/;
+    const validations = await holdRequests(page, pattern);
+    try {
+      const baselines = page.waitForResponse(/\/api\/ui\/baselines$/);
+      await page.goto(`${url}#/quality`);
+      await baselines;
+      await expect.poll(() => validations.asked).toBeGreaterThan(0);
+      await nextFrames(page);
+      // the link may wait for the validations, but once shown it must stay where it is
+      const link = page.getByRole('link', { name: 'reference' });
+      const before = (await link.count()) ? await docTop(link) : null;
+      validations.release();
+      await page.locator('table[aria-label="validations"]').waitFor();
+      const after = await docTop(link);
+      expect(before ?? after).toBe(after);
+    } finally {
+      validations.release();
+      await page.unroute(pattern);
+    }
   });
 
   it('previews artifacts safely and shows the command’s output', async () => {
