@@ -318,6 +318,24 @@ describe('mlo ui in Chromium', () => {
     }
   });
 
+  it('selects the row under the cursor on space pressed before the rows arrive', async () => {
+    const pattern = /\/api\/ui\/runs\?/;
+    const rows = await holdRequests(page, pattern);
+    try {
+      await page.goto(`${url}#/runs`);
+      await page.getByRole('grid', { name: 'runs' }).focus();
+      await expect.poll(() => rows.asked).toBeGreaterThan(0);
+      await page.keyboard.press(' ');
+      rows.release();
+      await expect.poll(() => total(page)).toBe('43 runs');
+      await expect.poll(() => page.locator('.vt-row.sel').count()).toBe(1);
+      expect(page.url()).toMatch(/sel=[0-9a-f]+/);
+    } finally {
+      rows.release();
+      await page.unroute(pattern);
+    }
+  });
+
   it('shows error rates and live performance on the serving page', async () => {
     await page.goto(`${url}#/serving?model=churn&since=24h`);
     const errors = page.locator('table[aria-label="errors"]');
