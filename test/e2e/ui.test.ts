@@ -361,4 +361,23 @@ describe('mlo ui in Chromium', () => {
     await expect.poll(() => total(page), { timeout: 10_000 }).toBe('1 run');
     await page.getByRole('link', { name: 'live-1' }).waitFor();
   });
+
+  it('shows a run logged before the live stream connected', async () => {
+    // the page has its data, its change stream has not reached the server yet
+    const pattern = /\/api\/ui\/events/;
+    const events = await holdRequests(page, pattern);
+    try {
+      await page.goto(`${url}#/runs?filter=${encodeURIComponent("experiment = 'late'")}`);
+      await expect.poll(() => total(page)).toBe('0 runs');
+      await expect.poll(() => events.asked).toBeGreaterThan(0);
+      recordRuns(store.repo, [
+        { name: 'late-1', experiment: 'late', startMs: Date.now(), metrics: { accuracy: 0.5 } },
+      ]);
+      events.release();
+      await expect.poll(() => total(page), { timeout: 10_000 }).toBe('1 run');
+    } finally {
+      events.release();
+      await page.unroute(pattern);
+    }
+  });
 });
