@@ -8,7 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { recordRuns } from '../../src/index.js';
 import { MLO_BIN, ROOT } from '../helpers/cli.js';
@@ -86,6 +86,28 @@ afterEach(async (ctx) => {
 });
 
 const total = (p: Page): Promise<string> => p.locator('[data-testid="total"]').innerText();
+/** Where an element sits in the document (not the viewport): to see whether it moved. */
+const docTop = (l: Locator): Promise<number> =>
+  l.evaluate((el) => el.getBoundingClientRect().top + scrollY);
+
+/** Let the page render what it has received (two frames: one to lay out, one to paint). */
+const nextFrames = (p: Page): Promise<void> =>
+  p.evaluate(
+    () => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))),
+  );
+
+/** Hold the requests matching `pattern` until `release()`; `asked` counts them. */
+async function holdRequests(p: Page, pattern: RegExp) {
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  const state = { asked: 0, release: () => release() };
+  await p.route(pattern, async (route) => {
+    state.asked++;
+    await held;
+    await route.continue();
+  });
+  return state;
+}
 
 describe('mlo ui in Chromium', () => {
   it('filters runs and compares two of them', async () => {
@@ -175,6 +197,7 @@ describe('mlo ui in Chromium', () => {
 
   it('shows a drift report and a failing validation', async () => {
     await page.goto(`${url}#/quality`);
+    await page.locator('table[aria-label="validations"]').waitFor();
     await page.getByRole('link', { name: 'reference' }).click();
     const report = page.locator('section[aria-label="drift report"]');
     await report.locator('tr[data-column="x1"]').waitFor();
@@ -185,6 +208,28 @@ describe('mlo ui in Chromium', () => {
     const failing = page.locator('table[aria-label="expectations"] td[data-failing]');
     await failing.first().waitFor();
     expect((await failing.allInnerTexts()).join(' ')).toMatch(/1[0-4](\.\d+)?/);
+  });
+
+  it('does not move the baselines while the validations load', async () => {
+    const pattern = /\/api\/ui\/validations$/;
+    const validations = await holdRequests(page, pattern);
+    try {
+      const baselines = page.waitForResponse(/\/api\/ui\/baselines$/);
+      await page.goto(`${url}#/quality`);
+      await baselines;
+      await expect.poll(() => validations.asked).toBeGreaterThan(0);
+      await nextFrames(page);
+      // the link may wait for the validations, but once shown it must stay where it is
+      const link = page.getByRole('link', { name: 'reference' });
+      const before = (await link.count()) ? await docTop(link) : null;
+      validations.release();
+      await page.locator('table[aria-label="validations"]').waitFor();
+      const after = await docTop(link);
+      expect(before ?? after).toBe(after);
+    } finally {
+      validations.release();
+      await page.unroute(pattern);
+    }
   });
 
   it('previews artifacts safely and shows the command’s output', async () => {
@@ -198,6 +243,25 @@ describe('mlo ui in Chromium', () => {
     expect(await pre.innerText()).toContain('<script>alert(1)</script>');
     expect(await page.locator('pre[aria-label="log tail"]').innerText()).toContain('done');
     expect(await page.locator('table[aria-label="params"]').innerText()).toContain('logistic');
+  });
+
+  it('keeps the artifacts in place while the run’s charts load', async () => {
+    // the series are asked for after the run arrives, so they usually come last
+    const series = await holdRequests(page, /\/api\/ui\/series\?/);
+    try {
+      await page.goto(`${url}#/run/${store.trainRun}`);
+      const link = page.getByRole('button', { name: 'confusion.png' });
+      await link.waitFor();
+      await expect.poll(() => series.asked).toBeGreaterThan(0);
+      const before = await docTop(link);
+      series.release();
+      await page.locator('[data-chart="loss"] canvas').waitFor();
+      await page.locator('.chart-card[aria-busy="true"]').first().waitFor({ state: 'detached' });
+      expect(await docTop(link)).toBe(before);
+    } finally {
+      series.release();
+      await page.unroute(/\/api\/ui\/series\?/);
+    }
   });
 
   it('works from the keyboard and follows dark mode', async () => {
@@ -254,6 +318,24 @@ describe('mlo ui in Chromium', () => {
     }
   });
 
+  it('selects the row under the cursor on space pressed before the rows arrive', async () => {
+    const pattern = /\/api\/ui\/runs\?/;
+    const rows = await holdRequests(page, pattern);
+    try {
+      await page.goto(`${url}#/runs`);
+      await page.getByRole('grid', { name: 'runs' }).focus();
+      await expect.poll(() => rows.asked).toBeGreaterThan(0);
+      await page.keyboard.press(' ');
+      rows.release();
+      await expect.poll(() => total(page)).toBe('43 runs');
+      await expect.poll(() => page.locator('.vt-row.sel').count()).toBe(1);
+      expect(page.url()).toMatch(/sel=[0-9a-f]+/);
+    } finally {
+      rows.release();
+      await page.unroute(pattern);
+    }
+  });
+
   it('shows error rates and live performance on the serving page', async () => {
     await page.goto(`${url}#/serving?model=churn&since=24h`);
     const errors = page.locator('table[aria-label="errors"]');
@@ -278,5 +360,24 @@ describe('mlo ui in Chromium', () => {
     ]);
     await expect.poll(() => total(page), { timeout: 10_000 }).toBe('1 run');
     await page.getByRole('link', { name: 'live-1' }).waitFor();
+  });
+
+  it('shows a run logged before the live stream connected', async () => {
+    // the page has its data, its change stream has not reached the server yet
+    const pattern = /\/api\/ui\/events/;
+    const events = await holdRequests(page, pattern);
+    try {
+      await page.goto(`${url}#/runs?filter=${encodeURIComponent("experiment = 'late'")}`);
+      await expect.poll(() => total(page)).toBe('0 runs');
+      await expect.poll(() => events.asked).toBeGreaterThan(0);
+      recordRuns(store.repo, [
+        { name: 'late-1', experiment: 'late', startMs: Date.now(), metrics: { accuracy: 0.5 } },
+      ]);
+      events.release();
+      await expect.poll(() => total(page), { timeout: 10_000 }).toBe('1 run');
+    } finally {
+      events.release();
+      await page.unroute(pattern);
+    }
   });
 });

@@ -28,14 +28,14 @@ export function apiUrl(path: string, params: Params = {}): string {
 }
 
 async function parse<T>(res: Response): Promise<T> {
+  // A body that fails to read (its request aborted by a newer one) must fail the call:
+  // taken as `{}`, it became a view's data and the view threw on the missing fields.
+  if (res.ok) return (await res.json()) as T;
   const body = (await res.json().catch(() => ({}))) as {
     error?: { code: string; message: string; hint?: string };
   };
-  if (!res.ok) {
-    const e = body.error ?? { code: String(res.status), message: res.statusText };
-    throw new ApiError(res.status, e.code, e.message, e.hint);
-  }
-  return body as T;
+  const e = body.error ?? { code: String(res.status), message: res.statusText };
+  throw new ApiError(res.status, e.code, e.message, e.hint);
 }
 
 export async function getJson<T>(path: string, params?: Params, signal?: AbortSignal): Promise<T> {

@@ -9,14 +9,29 @@ import { apiUrl } from './api.js';
 type Listener = (generation: string) => void;
 const listeners = new Set<Listener>();
 let source: EventSource | undefined;
+/** the store generation the stream last told of */
+let heard: string | undefined;
+
+const generationOf = (e: Event): string =>
+  (JSON.parse((e as MessageEvent<string>).data) as { generation: string }).generation;
+
+function announce(generation: string): void {
+  heard = generation;
+  for (const l of listeners) l(generation);
+}
 
 function connect(): void {
   if (source || typeof EventSource === 'undefined') return;
   source = new EventSource(apiUrl('events'));
-  source.addEventListener('change', (e) => {
-    const { generation } = JSON.parse((e as MessageEvent<string>).data) as { generation: string };
-    for (const l of listeners) l(generation);
+  // The stream only announces changes after it (re)connects, and the views fetched
+  // their data before that (on opening, or while the stream was down): unless the
+  // stream says the store is where it last was, re-read, or a change made in between
+  // would stay unseen until the next one.
+  source.addEventListener('hello', (e) => {
+    const generation = generationOf(e);
+    if (generation !== heard) announce(generation);
   });
+  source.addEventListener('change', (e) => announce(generationOf(e)));
 }
 
 /** Call `onChange` (throttled to one call per `minMs`) whenever the store changes. */

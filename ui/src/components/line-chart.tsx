@@ -16,6 +16,8 @@ export interface LineChartProps {
   logY?: boolean;
   smoothing?: number;
   height?: number;
+  /** the curves are on their way: an empty frame of the final size holds their place */
+  loading?: boolean;
 }
 
 export function LineChart(props: LineChartProps) {
@@ -70,8 +72,11 @@ export function LineChart(props: LineChartProps) {
     };
   }, [props.curves, props.xLabel, props.timeX, props.logY, props.smoothing, props.height]);
   return (
-    <div class="chart-card">
-      <h3>{props.title}</h3>
+    <div class="chart-card" aria-busy={props.loading}>
+      <h3>
+        {props.title}
+        {props.loading && <span class="muted"> loading…</span>}
+      </h3>
       <div ref={box} class="chart" data-chart={props.title} />
     </div>
   );

@@ -3,7 +3,7 @@
  * baselines with their drift history (share of drifted columns over time) and each
  * stored report column by column.
  */
-import { Status, useApi } from '../components/async.js';
+import { Status, useApi, type Loaded } from '../components/async.js';
 import { LineChart } from '../components/line-chart.js';
 import { fmtNumber, fmtTime, short } from '../format.js';
 import { navigate, type Route } from '../route.js';
@@ -98,6 +98,16 @@ export function QualityPage({ route }: { route: Route }) {
 function Overview() {
   const validations = useApi<{ validations: ValidationSummary[] }>('validations');
   const baselines = useApi<{ baselines: Baseline[] }>('baselines');
+  // two fetches that answer in either order: drawn together, neither block pushes the
+  // other's links down as it arrives (a click aimed at a baseline would miss)
+  const settled = (l: Loaded<unknown>): boolean => l.data !== null || l.error !== null;
+  if (!settled(validations) || !settled(baselines))
+    return (
+      <main>
+        <h1>Data quality</h1>
+        <p class="muted">loading…</p>
+      </main>
+    );
   return (
     <main>
       <h1>Data quality</h1>

@@ -7,6 +7,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { apiUrl, type Series } from '../api.js';
 import { Status, useApi } from '../components/async.js';
+import type { Curve } from '../components/curves.js';
 import { LineChart } from '../components/line-chart.js';
 import { fmtBytes, fmtDuration, fmtNumber, fmtTime, short } from '../format.js';
 import type { Route } from '../route.js';
@@ -60,6 +61,7 @@ interface ArtifactFile {
 }
 
 const CHARTS_SHOWN = 12;
+const NO_CURVES: Curve[] = [];
 
 export function RunPage({ id }: { id: string; route: Route }) {
   const run = useApi<RunDetail>(`runs/${encodeURIComponent(id)}`);
@@ -159,6 +161,22 @@ export function RunPage({ id }: { id: string; route: Route }) {
                   xLabel="step"
                   curves={[{ label: s.key, x: s.step, y: s.value }]}
                   height={200}
+                />
+              ))}
+            </div>
+          )}
+          {/* the series come after the run: empty frames hold the charts' place meanwhile,
+              so the tables below do not jump while someone is clicking in them */}
+          {!series.data && !series.error && multi.length > 0 && (
+            <div class="charts" style={{ marginTop: '10px' }}>
+              {multi.map((k) => (
+                <LineChart
+                  key={k}
+                  title={k}
+                  xLabel="step"
+                  curves={NO_CURVES}
+                  height={200}
+                  loading
                 />
               ))}
             </div>

@@ -14,6 +14,8 @@ import { useRunsData, type RunsQuery } from './runs-data.js';
 
 const ROW_H = 28;
 
+type RowAction = 'open' | 'toggle';
+
 interface Column {
   id: string;
   label: string;
@@ -87,13 +89,14 @@ export function RunsPage({ route }: { route: Route }) {
   const [picker, setPicker] = useState(false);
   const [collapsed, setCollapsed] = useState<Set<string>>(new Set());
   const [cursor, setCursor] = useState(0);
-  // Enter on a row whose data has not arrived yet (the page just opened, or the default
-  // columns just changed the query) opens it when it arrives instead of doing nothing.
-  const pendingOpen = useRef<number | null>(null);
+  // Enter, space or x on a row whose data has not arrived yet (the page just opened, or
+  // the default columns just changed the query) acts on it when it arrives instead of
+  // being lost. Moving the cursor or changing the query forgets it.
+  const pending = useRef<{ pos: number; act: RowAction } | null>(null);
   const filterRef = useRef<HTMLInputElement>(null);
 
   const set = (patch: Partial<ReturnType<typeof queryFromRoute>>, replace = true): void => {
-    pendingOpen.current = null;
+    pending.current = null;
     const next = { ...q, cols: q.cols.length ? q.cols : cols, ...patch };
     navigate(
       ['runs'],
@@ -200,14 +203,25 @@ export function RunsPage({ route }: { route: Route }) {
     if (r) navigate(['run', r.id]);
     return r !== undefined;
   };
-  const openCursor = (): void => {
-    pendingOpen.current = openAt(cursor) ? null : cursor;
+  const toggleAt = (pos: number): boolean => {
+    const it = index.item(pos);
+    if (it.kind === 'group') return true; // nothing to select on a group's heading
+    const r = data.row(it.index);
+    if (r) toggle(r.id);
+    return r !== undefined;
+  };
+  const actAt = (act: RowAction, pos: number): boolean =>
+    act === 'open' ? openAt(pos) : toggleAt(pos);
+  const actOnCursor = (act: RowAction): void => {
+    const p = pending.current;
+    // a second toggle of the same waiting row undoes the first, as it would on a loaded one
+    if (act === 'toggle' && p?.act === 'toggle' && p.pos === cursor) pending.current = null;
+    else pending.current = actAt(act, cursor) ? null : { pos: cursor, act };
   };
   useEffect(() => {
-    const pos = pendingOpen.current;
-    if (pos === null || data.total === null) return;
-    if (pos >= index.length) pendingOpen.current = null;
-    else if (openAt(pos)) pendingOpen.current = null;
+    const p = pending.current;
+    if (p === null || data.total === null) return;
+    if (p.pos >= index.length || actAt(p.act, p.pos)) pending.current = null;
   });
   const toggleGroup = (g: number): void => {
     const k = groupKey(data.groups?.[g]?.value ?? null);
@@ -217,7 +231,7 @@ export function RunsPage({ route }: { route: Route }) {
     setCollapsed(next);
   };
   const moveCursor = (to: number): void => {
-    pendingOpen.current = null;
+    pending.current = null;
     const c = Math.max(0, Math.min(index.length - 1, to));
     setCursor(c);
     const el = scroller.current;
@@ -238,12 +252,8 @@ export function RunsPage({ route }: { route: Route }) {
       PageUp: () => moveCursor(cursor - page),
       Home: () => moveCursor(0),
       End: () => moveCursor(index.length - 1),
-      Enter: openCursor,
-      ' ': () => {
-        const it = index.item(cursor);
-        const r = it.kind === 'row' ? data.row(it.index) : undefined;
-        if (r) toggle(r.id);
-      },
+      Enter: () => actOnCursor('open'),
+      ' ': () => actOnCursor('toggle'),
       c: () => q.sel.length >= 2 && compare(),
     };
     keys.x = keys[' '];
