@@ -11,6 +11,7 @@ import {
   existsSync,
   fsyncSync,
   linkSync,
+  lstatSync,
   statSync,
   mkdirSync,
   openSync,
@@ -26,6 +27,7 @@ import { errnoCode } from '../errors.js';
 import { sweepDeadTemps, tempPathFor, writeFileAtomic } from '../util/atomic.js';
 import { writingTo } from '../util/fs.js';
 import type { LinkType } from '../repo/index.js';
+import { linked } from '../repo/state-links.js';
 import { PackSet, PackWriter } from './pack.js';
 import { decodeManifest, type ManifestEntry } from './manifest.js';
 import { copyAndHash } from './ingest.js';
@@ -119,7 +121,11 @@ export class ObjectCache {
   private ensureFanout(hash: string): void {
     const sub = hash.slice(0, 2);
     if (this.madeDirs.has(sub)) return;
-    mkdirSync(join(this.dir, sub), { recursive: true });
+    const dir = join(this.dir, sub);
+    mkdirSync(dir, { recursive: true });
+    // a committed link in place of a fan-out folder would take this object, and every
+    // one after it with the same first byte, outside the repository (state-links.ts)
+    if (lstatSync(dir).isSymbolicLink()) throw linked(dir, `.mlo/cache/${sub}`);
     this.madeDirs.add(sub);
   }
 
@@ -266,8 +272,11 @@ export class ObjectCache {
   /** Every loose object hash (walks the fan-out directories). */
   *looseHashes(): Generator<string> {
     if (!existsSync(this.dir)) return;
-    for (const sub of readdirSync(this.dir)) {
-      if (sub.length !== 2 || !/^[0-9a-f]{2}$/.test(sub)) continue;
+    for (const entry of readdirSync(this.dir, { withFileTypes: true })) {
+      const sub = entry.name;
+      // a link is not a fan-out folder: what it leads to is not this cache's to list
+      // (or for gc to delete)
+      if (!entry.isDirectory() || sub.length !== 2 || !/^[0-9a-f]{2}$/.test(sub)) continue;
       for (const rest of readdirSync(join(this.dir, sub))) {
         if (rest.length === 62 && !rest.startsWith('.')) yield sub + rest;
       }

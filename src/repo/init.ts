@@ -5,6 +5,7 @@ import { writeFileAtomic } from '../util/atomic.js';
 import { CONFIG_TEMPLATE } from './config.js';
 import { DOT_DIR, findGitRoot, findRepoRoot } from './find.js';
 import { repoAt, type Repo } from './repo.js';
+import { refuseLinkedState } from './state-links.js';
 
 /** Git ignores everything in .mlo/ except the files that describe the repo. */
 const DOT_GITIGNORE = `# written by mlo init: the store, cache and tmp are local to this machine
@@ -25,6 +26,7 @@ export function initRepo(dir: string = process.cwd()): InitResult {
   const root = resolve(dir);
   const existing = findRepoRoot(root);
   if (existing !== undefined && existsSync(join(existing, DOT_DIR, 'config.yaml'))) {
+    refuseLinkedState(existing); // say so now rather than at the next command
     return { root: existing, created: false, existingRoot: existing, warnings: [] };
   }
   const warnings: string[] = [];
@@ -33,6 +35,8 @@ export function initRepo(dir: string = process.cwd()): InitResult {
       `${root} is not inside a git repository: pointer files and mlo.lock will not be versioned (run \`git init\` to fix)`,
     );
   }
+  // a committed .mlo or .mlo/cache link would have the folders below made elsewhere
+  refuseLinkedState(root);
   const dotDir = join(root, DOT_DIR);
   mkdirSync(join(dotDir, 'cache'), { recursive: true });
   mkdirSync(join(dotDir, 'tmp'), { recursive: true });

@@ -8,6 +8,7 @@ import { openStore, type Store } from '../store/open.js';
 import { readRepoConfig, type RepoConfig } from './config.js';
 import { DOT_DIR, findGitRoot, findRepoRoot } from './find.js';
 import { recoverInterrupted } from './recovery.js';
+import { refuseLinkedState } from './state-links.js';
 
 export interface Repo {
   /** absolute path of the directory holding .mlo/ */
@@ -44,10 +45,12 @@ export function openRepo(dir: string = process.cwd(), options: OpenRepoOptions =
 }
 
 /**
- * Build the Repo object for a known root (no search). Files a killed command left
+ * Build the Repo object for a known root (no search). A link standing in for `.mlo`
+ * or one of its entries is refused (state-links.ts); files a killed command left
  * edited (see recovery.ts) are put back first.
  */
 export function repoAt(root: string): Repo {
+  refuseLinkedState(root);
   const dotDir = join(root, DOT_DIR);
   const configPath = join(dotDir, 'config.yaml');
   let config = readRepoConfig(configPath, `${DOT_DIR}/config.yaml`);

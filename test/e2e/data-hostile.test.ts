@@ -332,3 +332,87 @@ describe('stage outputs restored from the run cache (item 2)', () => {
     expect(readdirSync(outside)).toEqual([]);
   });
 });
+
+describe('committed links under .mlo/ (state-links.ts)', () => {
+  /**
+   * An attacker's repository committing `link` (under .mlo/) as a symbolic link to a
+   * folder outside, cloned by the victim: git checks the link out as it is.
+   */
+  function clonedWithLink(link: string, to: string): string {
+    const src = makeRepo();
+    writeTree(src, { 'README.md': 'hi\n' });
+    rmSync(join(src, link), { recursive: true, force: true });
+    symlinkSync(to, join(src, link));
+    git(src, 'add', '-A');
+    git(src, 'add', '-f', link);
+    git(src, 'commit', '-qm', 'hostile');
+    const victim = join(tempDir(), 'victim');
+    git(src, 'clone', '-q', src, victim);
+    expect(lstatSync(join(victim, link)).isSymbolicLink()).toBe(true);
+    writeTree(victim, { 'f.txt': 'hello\n' });
+    return victim;
+  }
+
+  for (const link of ['.mlo/cache', '.mlo/tmp', '.mlo/mlo.db', '.mlo/cache/packs']) {
+    it(`${link} as a link: add, status, gc and init refuse it and write nothing outside`, () => {
+      const outside = tempDir();
+      const target = link.endsWith('.db') ? join(outside, 'mlo.db') : outside;
+      const victim = clonedWithLink(link, target);
+      for (const args of [['add', 'f.txt'], ['status'], ['gc'], ['init']]) {
+        const r = mlo(args, { cwd: victim });
+        expect(r.code, `${args[0]}: ${r.stderr}`).toBe(2);
+        expect(r.stderr.split('\n')[0]).toBe(
+          `error: ${link} is a symbolic link (to ${target}): mlo keeps its state in .mlo/ and never writes through a link there (a committed link could lead outside the repository)`,
+        );
+      }
+      expect(readdirSync(outside)).toEqual([]);
+      // removing the link, as the hint says, is all it takes
+      rmSync(join(victim, link));
+      const init = mlo(['init'], { cwd: victim });
+      expect(init.code, init.stderr).toBe(0);
+      const add = mlo(['add', 'f.txt'], { cwd: victim });
+      expect(add.code, add.stderr).toBe(0);
+      expect(readdirSync(outside)).toEqual([]);
+    });
+  }
+
+  it('.mlo itself as a link: refused before anything is made through it', () => {
+    const outside = tempDir();
+    const src = makeRepo({ init: false });
+    writeTree(src, { 'README.md': 'hi\n' });
+    symlinkSync(outside, join(src, '.mlo'));
+    git(src, 'add', '-A');
+    git(src, 'commit', '-qm', 'hostile');
+    const victim = join(tempDir(), 'victim');
+    git(src, 'clone', '-q', src, victim);
+    writeTree(victim, { 'f.txt': 'hello\n' });
+    for (const args of [['init'], ['add', 'f.txt'], ['status']]) {
+      const r = mlo(args, { cwd: victim });
+      expect(r.code, `${args[0]}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toMatch(/^error: \.mlo is a symbolic link \(to .*\): mlo keeps its state/);
+    }
+    expect(readdirSync(outside)).toEqual([]);
+  });
+
+  it('a fan-out folder as a link: gc deletes nothing through it, add writes nothing through it', () => {
+    const outside = tempDir();
+    const content = 'hello\n';
+    const h = sha256(content);
+    // what gc would take for an unreferenced object of this cache: another
+    // project's object, say, that the link leads to
+    const theirs = `${h.slice(2, -4)}beef`;
+    writeFileSync(join(outside, theirs), 'not yours');
+    const victim = clonedWithLink(`.mlo/cache/${h.slice(0, 2)}`, outside);
+    expect(mlo(['init'], { cwd: victim }).code).toBe(0);
+    const gc = mlo(['gc'], { cwd: victim });
+    expect(gc.code, gc.stderr).toBe(0);
+    expect(readdirSync(outside)).toEqual([theirs]);
+    const add = mlo(['add', 'f.txt'], { cwd: victim });
+    expect(add.code).toBe(2);
+    expect(add.stderr.split('\n')[0]).toBe(
+      `error: .mlo/cache/${h.slice(0, 2)} is a symbolic link (to ${outside}): mlo keeps its state in .mlo/ and never writes through a link there (a committed link could lead outside the repository)`,
+    );
+    expect(readdirSync(outside)).toEqual([theirs]);
+    expect(existsSync(join(victim, 'f.txt.mlo'))).toBe(false);
+  });
+});
