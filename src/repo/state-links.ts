@@ -56,7 +56,7 @@ export function linked(path: string, shown: string): MloError {
   }
   return new MloError(
     'INVALID',
-    `${shown} is a symbolic link${target}: mlo keeps its state in ${DOT_DIR}/ and never writes through a link there (a committed link could lead outside the repository)`,
+    `${shown} is a symbolic link${target}: mlo keeps its state in ${DOT_DIR}/ and follows no link there (a committed link could lead outside the repository)`,
     {
       hint: `remove the link (rm ${shown}) and run the command again; if a commit brought it, remove it there too (git rm --cached ${shown})`,
     },

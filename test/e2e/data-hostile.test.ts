@@ -362,7 +362,7 @@ describe('committed links under .mlo/ (state-links.ts)', () => {
         const r = mlo(args, { cwd: victim });
         expect(r.code, `${args[0]}: ${r.stderr}`).toBe(2);
         expect(r.stderr.split('\n')[0]).toBe(
-          `error: ${link} is a symbolic link (to ${target}): mlo keeps its state in .mlo/ and never writes through a link there (a committed link could lead outside the repository)`,
+          `error: ${link} is a symbolic link (to ${target}): mlo keeps its state in .mlo/ and follows no link there (a committed link could lead outside the repository)`,
         );
       }
       expect(readdirSync(outside)).toEqual([]);
@@ -375,6 +375,16 @@ describe('committed links under .mlo/ (state-links.ts)', () => {
       expect(readdirSync(outside)).toEqual([]);
     });
   }
+
+  it('.mlo/config.yaml as a link to /dev/zero is refused at once, not read until memory runs out', () => {
+    const victim = clonedWithLink('.mlo/config.yaml', '/dev/zero');
+    for (const args of [['status'], ['init']]) {
+      // (before the check: 2.4 GB read in 8 s and still reading; the timeout fails the test)
+      const r = mlo(args, { cwd: victim, timeoutMs: 30_000 });
+      expect(r.code, `${args[0]}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toMatch(/^error: \.mlo\/config\.yaml is a symbolic link \(to \/dev\/zero\)/);
+    }
+  });
 
   it('.mlo itself as a link: refused before anything is made through it', () => {
     const outside = tempDir();
@@ -410,7 +420,7 @@ describe('committed links under .mlo/ (state-links.ts)', () => {
     const add = mlo(['add', 'f.txt'], { cwd: victim });
     expect(add.code).toBe(2);
     expect(add.stderr.split('\n')[0]).toBe(
-      `error: .mlo/cache/${h.slice(0, 2)} is a symbolic link (to ${outside}): mlo keeps its state in .mlo/ and never writes through a link there (a committed link could lead outside the repository)`,
+      `error: .mlo/cache/${h.slice(0, 2)} is a symbolic link (to ${outside}): mlo keeps its state in .mlo/ and follows no link there (a committed link could lead outside the repository)`,
     );
     expect(readdirSync(outside)).toEqual([theirs]);
     expect(existsSync(join(victim, 'f.txt.mlo'))).toBe(false);
