@@ -4,7 +4,15 @@
  * the remote almost nothing), and the journals that let a killed transfer resume.
  * All of it is a cache: deleting the folder costs requests, never correctness.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { errnoCode } from '../../errors.js';
@@ -13,7 +21,20 @@ import { ownerState, ownerTag } from '../../util/owner.js';
 import type { RemoteObject } from './types.js';
 
 const INDEX_FILE = 'index';
-const INDEX_HEADER = '# mlo remote index v1 epoch=';
+// `# mlo remote index v2 here=<dev>:<inode of its folder> epoch=<remote's epoch>`
+const INDEX_HEADER = '# mlo remote index v2 here=';
+const HEADER_RE = /^# mlo remote index v2 here=(\S+) epoch=(.*)$/;
+
+/**
+ * Which folder an index was written in, as numbers a committer cannot know: a
+ * `.mlo/remotes/...` folder that a commit brought (git add -f) is made by the clone,
+ * with an inode of its own, so the index in it is not believed. Believed, it would
+ * tell push that objects are on the remote which are not, and push would skip them.
+ */
+function placeOf(dir: string): string {
+  const st = statSync(dir);
+  return `${st.dev}:${st.ino}`;
+}
 const LINE_RE = /^([0-9a-f]{64}) (\d+)$/;
 
 /** The state folder of one remote: named after it, and after its URL so a changed URL starts afresh. */
@@ -54,8 +75,10 @@ export class RemoteIndex {
     }
     index.torn = text.length > 0 && !text.endsWith('\n');
     const lines = text.split('\n');
-    if (!lines[0]?.startsWith(INDEX_HEADER)) return index;
-    index.fileEpoch = lines[0].slice(INDEX_HEADER.length);
+    const header = HEADER_RE.exec(lines[0] ?? '');
+    // an older format, or another folder's index: start afresh (it is only a cache)
+    if (!header || header[1] !== placeOf(dir)) return index;
+    index.fileEpoch = header[2];
     for (let i = 1; i < lines.length; i++) {
       const line = lines[i];
       // a line cut short by a kill is simply not known
@@ -87,7 +110,7 @@ export class RemoteIndex {
     this.torn = false;
     if (!this.enabled) return;
     mkdirSync(this.dir, { recursive: true });
-    writeFileAtomic(this.file, `${INDEX_HEADER}${epoch}\n`, { fsync: false });
+    writeFileAtomic(this.file, this.header(), { fsync: false });
   }
 
   /** Move to a new epoch that this process caused (its own gc), forgetting `removed`. */
@@ -134,11 +157,15 @@ export class RemoteIndex {
     if (dropped) this.rewrite();
   }
 
+  private header(): string {
+    return `${INDEX_HEADER}${placeOf(this.dir)} epoch=${this.fileEpoch ?? ''}\n`;
+  }
+
   private rewrite(): void {
     if (!this.enabled || this.fileEpoch === undefined) return;
-    const parts = [`${INDEX_HEADER}${this.fileEpoch}\n`];
-    for (const [h, s] of this.entries) parts.push(`${h} ${s}\n`);
     mkdirSync(this.dir, { recursive: true });
+    const parts = [this.header()];
+    for (const [h, s] of this.entries) parts.push(`${h} ${s}\n`);
     writeFileAtomic(this.file, parts.join(''), { fsync: false });
     this.torn = false;
   }

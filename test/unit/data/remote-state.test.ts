@@ -1,4 +1,11 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+  appendFileSync,
+  copyFileSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -70,6 +77,28 @@ describe('RemoteIndex', () => {
     expect(rebased.epoch).toBe('e2');
     expect(rebased.has(h('b'))).toBe(false);
     expect(readFileSync(join(dir, 'index'), 'utf8').split('\n')[0]).toMatch(/epoch=e2$/);
+  });
+
+  it('an index from another folder (a commit brought it, a copy) is not believed', () => {
+    const dir = tempDir();
+    const index = RemoteIndex.load(dir);
+    index.reset('e');
+    index.add([{ hash: h('a'), size: 1 }]);
+    expect(RemoteIndex.load(dir).has(h('a'), 1)).toBe(true);
+    // the same bytes in a folder this checkout made anew, as a clone makes a committed
+    // .mlo/remotes/<name>-<id>/: push would skip objects the remote does not have
+    const elsewhere = tempDir();
+    copyFileSync(join(dir, 'index'), join(elsewhere, 'index'));
+    const copied = RemoteIndex.load(elsewhere);
+    expect(copied.epoch).toBeUndefined();
+    expect(copied.has(h('a'), 1)).toBe(false);
+    // a header without the folder's numbers (the older format) starts afresh too
+    writeFileSync(join(elsewhere, 'index'), `# mlo remote index v1 epoch=e\n${h('a')} 1\n`);
+    expect(RemoteIndex.load(elsewhere).has(h('a'), 1)).toBe(false);
+    // once reset there, it is believed there
+    copied.reset('e');
+    copied.add([{ hash: h('b'), size: 2 }]);
+    expect(RemoteIndex.load(elsewhere).has(h('b'), 2)).toBe(true);
   });
 
   it('disabled, it remembers within the run only', () => {
