@@ -96,11 +96,21 @@ const nextFrames = (p: Page): Promise<void> =>
     () => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))),
   );
 
-/** Hold the requests matching `pattern` until `release()`; `asked` counts them. */
+/**
+ * Hold the requests matching `pattern` until `release()`; `asked` counts them. `end()`
+ * (for a `finally`) releases them and stops routing.
+ */
 async function holdRequests(p: Page, pattern: RegExp) {
   let release!: () => void;
   const held = new Promise<void>((r) => (release = r));
-  const state = { asked: 0, release: () => release() };
+  const state = {
+    asked: 0,
+    release: () => release(),
+    end: async () => {
+      release();
+      await p.unroute(pattern);
+    },
+  };
   await p.route(pattern, async (route) => {
     state.asked++;
     await held;
@@ -211,8 +221,7 @@ describe('mlo ui in Chromium', () => {
   });
 
   it('does not move the baselines while the validations load', async () => {
-    const pattern = /\/api\/ui\/validations$/;
-    const validations = await holdRequests(page, pattern);
+    const validations = await holdRequests(page, /\/api\/ui\/validations$/);
     try {
       const baselines = page.waitForResponse(/\/api\/ui\/baselines$/);
       await page.goto(`${url}#/quality`);
@@ -227,8 +236,7 @@ describe('mlo ui in Chromium', () => {
       const after = await docTop(link);
       expect(before ?? after).toBe(after);
     } finally {
-      validations.release();
-      await page.unroute(pattern);
+      await validations.end();
     }
   });
 
@@ -259,8 +267,7 @@ describe('mlo ui in Chromium', () => {
       await page.locator('.chart-card[aria-busy="true"]').first().waitFor({ state: 'detached' });
       expect(await docTop(link)).toBe(before);
     } finally {
-      series.release();
-      await page.unroute(/\/api\/ui\/series\?/);
+      await series.end();
     }
   });
 
@@ -294,33 +301,24 @@ describe('mlo ui in Chromium', () => {
 
   it('opens the row under the cursor on Enter pressed before the rows arrive', async () => {
     // Hold every rows request until Enter has been pressed: the keypress must not be lost.
-    let release!: () => void;
-    const held = new Promise<void>((r) => (release = r));
-    let asked = 0;
-    await page.route(/\/api\/ui\/runs\?/, async (route) => {
-      asked++;
-      await held;
-      await route.continue();
-    });
+    const rows = await holdRequests(page, /\/api\/ui\/runs\?/);
     try {
       await page.goto(`${url}#/runs`);
       const grid = page.getByRole('grid', { name: 'runs' });
       await grid.focus();
-      await expect.poll(() => asked).toBeGreaterThan(0);
+      await expect.poll(() => rows.asked).toBeGreaterThan(0);
       await page.keyboard.press('Enter');
       expect(page.url()).not.toContain('#/run/');
-      release();
+      rows.release();
       await page.locator('dl.kv').waitFor();
       expect(page.url()).toContain('#/run/');
     } finally {
-      release();
-      await page.unroute(/\/api\/ui\/runs\?/);
+      await rows.end();
     }
   });
 
   it('selects the row under the cursor on space pressed before the rows arrive', async () => {
-    const pattern = /\/api\/ui\/runs\?/;
-    const rows = await holdRequests(page, pattern);
+    const rows = await holdRequests(page, /\/api\/ui\/runs\?/);
     try {
       await page.goto(`${url}#/runs`);
       await page.getByRole('grid', { name: 'runs' }).focus();
@@ -331,8 +329,7 @@ describe('mlo ui in Chromium', () => {
       await expect.poll(() => page.locator('.vt-row.sel').count()).toBe(1);
       expect(page.url()).toMatch(/sel=[0-9a-f]+/);
     } finally {
-      rows.release();
-      await page.unroute(pattern);
+      await rows.end();
     }
   });
 
@@ -364,8 +361,7 @@ describe('mlo ui in Chromium', () => {
 
   it('shows a run logged before the live stream connected', async () => {
     // the page has its data, its change stream has not reached the server yet
-    const pattern = /\/api\/ui\/events/;
-    const events = await holdRequests(page, pattern);
+    const events = await holdRequests(page, /\/api\/ui\/events/);
     try {
       await page.goto(`${url}#/runs?filter=${encodeURIComponent("experiment = 'late'")}`);
       await expect.poll(() => total(page)).toBe('0 runs');
@@ -376,8 +372,7 @@ describe('mlo ui in Chromium', () => {
       events.release();
       await expect.poll(() => total(page), { timeout: 10_000 }).toBe('1 run');
     } finally {
-      events.release();
-      await page.unroute(pattern);
+      await events.end();
     }
   });
 });
