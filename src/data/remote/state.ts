@@ -24,6 +24,7 @@ const INDEX_FILE = 'index';
 // `# mlo remote index v2 here=<dev>:<inode of its folder> epoch=<remote's epoch>`
 const INDEX_HEADER = '# mlo remote index v2 here=';
 const HEADER_RE = /^# mlo remote index v2 here=(\S+) epoch=(.*)$/;
+const LINE_RE = /^([0-9a-f]{64}) (\d+)$/;
 
 /**
  * Which folder an index was written in, as numbers a committer cannot know: a
@@ -35,7 +36,6 @@ function placeOf(dir: string): string {
   const st = statSync(dir);
   return `${st.dev}:${st.ino}`;
 }
-const LINE_RE = /^([0-9a-f]{64}) (\d+)$/;
 
 /** The state folder of one remote: named after it, and after its URL so a changed URL starts afresh. */
 export function remoteStateDir(dotDir: string, name: string, url: string): string {

@@ -78,6 +78,16 @@ export function RunPage({ id }: { id: string; route: Route }) {
     maxPoints: 1000,
     time: '0',
   });
+  // The series come after the run: until they do, empty frames of the same size hold
+  // the charts' place, so the tables below do not jump while someone clicks in them.
+  const charts: { key: string; curves: Curve[]; loading?: boolean }[] = series.data
+    ? series.data.series.map((s) => ({
+        key: s.key,
+        curves: [{ label: s.key, x: s.step, y: s.value }],
+      }))
+    : series.error
+      ? []
+      : multi.map((key) => ({ key, curves: NO_CURVES, loading: true }));
   return (
     <main>
       <Status loaded={run} />
@@ -152,31 +162,16 @@ export function RunPage({ id }: { id: string; route: Route }) {
               ))}
             </tbody>
           </table>
-          {series.data && series.data.series.length > 0 && (
+          {charts.length > 0 && (
             <div class="charts" style={{ marginTop: '10px' }}>
-              {series.data.series.map((s) => (
+              {charts.map((c) => (
                 <LineChart
-                  key={s.key}
-                  title={s.key}
+                  key={c.key}
+                  title={c.key}
                   xLabel="step"
-                  curves={[{ label: s.key, x: s.step, y: s.value }]}
+                  curves={c.curves}
                   height={200}
-                />
-              ))}
-            </div>
-          )}
-          {/* the series come after the run: empty frames hold the charts' place meanwhile,
-              so the tables below do not jump while someone is clicking in them */}
-          {!series.data && !series.error && multi.length > 0 && (
-            <div class="charts" style={{ marginTop: '10px' }}>
-              {multi.map((k) => (
-                <LineChart
-                  key={k}
-                  title={k}
-                  xLabel="step"
-                  curves={NO_CURVES}
-                  height={200}
-                  loading
+                  loading={c.loading}
                 />
               ))}
             </div>
